@@ -1,0 +1,253 @@
+"""Operating-system isolation for the worker that runs a student's notebook.
+
+The worker is forked from the zygote (see :mod:`autograder.zygote`) and, before any
+student code runs, applies the strongest isolation the machine allows:
+
+* Linux namespaces (as root, or through an unprivileged user namespace): no network
+  (a fresh network namespace with only a down loopback), its own PID namespace (the
+  worker is PID 1, so everything it starts dies with it, and ``/proc`` shows only its
+  own processes), private IPC and hostname, and a private mount namespace whose root
+  is a small tmpfs holding read-only views of the system and Python directories,
+  nothing else: no course files, no hidden suites, no other submissions, no gradebook.
+* An unprivileged uid of its own (when running as root), so process limits bite and
+  nothing outside its tmpfs is writable.
+* rlimits everywhere: address space, CPU seconds, processes, file size, open files,
+  core dumps.
+
+Everything here runs in the forked child; the module imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import platform
+import resource
+import signal
+import sys
+from dataclasses import asdict, dataclass, field
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_REMOUNT = 32
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+MNT_DETACH = 2
+PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(platform.machine())
+_libc = ctypes.CDLL(None, use_errno=True)
+
+NAMESPACES = {"user": CLONE_NEWUSER, "mount": CLONE_NEWNS, "pid": CLONE_NEWPID,
+              "network": CLONE_NEWNET, "ipc": CLONE_NEWIPC, "uts": CLONE_NEWUTS}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one submission's worker (all per submission)."""
+
+    cell_seconds: float = 30.0        # wall clock for one notebook cell
+    notebook_seconds: float = 180.0   # wall clock for all cells together
+    call_seconds: float = 10.0        # wall clock for one call from the hidden suite
+    question_seconds: float = 60.0    # wall clock for one question of the hidden suite
+    cpu_seconds: int = 300            # CPU time of the whole worker (RLIMIT_CPU)
+    memory_mb: int = 2048             # address space (RLIMIT_AS)
+    processes: int = 32               # processes and threads of the worker's uid (RLIMIT_NPROC)
+    file_size_mb: int = 32            # largest file the worker may write (RLIMIT_FSIZE)
+    disk_mb: int = 128                # size of the worker's private tmpfs
+    open_files: int = 256             # RLIMIT_NOFILE
+    output_kb: int = 64               # captured stdout/stderr per cell
+    message_mb: int = 64              # largest message the trusted side accepts
+
+    def replace(self, **changes) -> Limits:
+        return Limits(**{**asdict(self), **changes})
+
+
+@dataclass
+class Isolation:
+    """What isolation was actually in force for a worker (reported with every grade)."""
+
+    namespaces: list[str] = field(default_factory=list)
+    filesystem: str = "shared"
+    uid: int | None = None
+    rlimits: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        ns = ", ".join(self.namespaces) if self.namespaces else "none"
+        fs = {"private-root": "private read-only root (no course files)",
+              "shared": "shared filesystem"}.get(self.filesystem, self.filesystem)
+        uid = f"uid {self.uid}" if self.uid is not None else "grader's uid"
+        parts = [f"namespaces: {ns}", fs, uid, "rlimits" if self.rlimits else "no rlimits"]
+        return "; ".join(parts + self.notes)
+
+
+def _check(ret: int, what: str) -> None:
+    if ret != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def unshare(flags: int) -> None:
+    _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int,
+          data: str | None = None) -> None:
+    enc = (lambda s: s.encode() if s is not None else None)
+    _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags),
+                       enc(data)), f"mount {target}")
+
+
+def pivot_root(new_root: str, put_old: str) -> None:
+    if _SYS_PIVOT_ROOT is None:
+        raise OSError("pivot_root: unknown syscall number on this architecture")
+    _check(_libc.syscall(_SYS_PIVOT_ROOT, new_root.encode(), put_old.encode()), "pivot_root")
+
+
+def set_hostname(name: bytes) -> None:
+    _check(_libc.sethostname(name, len(name)), "sethostname")
+
+
+def set_parent_death_signal(sig: int = signal.SIGKILL) -> None:
+    _libc.prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0)
+
+
+def enter_namespaces(as_root: bool) -> list[str]:
+    """Unshare every namespace the worker needs; returns their names.
+
+    Called in the intermediate process: the PID namespace applies to its next child.
+    Without root, a user namespace maps the caller's uid to root inside it.
+    """
+    names = ["mount", "pid", "network", "ipc", "uts"]
+    if not as_root:
+        uid, gid = os.getuid(), os.getgid()
+        unshare(CLONE_NEWUSER | _flags(names))
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"0 {uid} 1")
+        _write("/proc/self/gid_map", f"0 {gid} 1")
+        return ["user"] + names
+    unshare(_flags(names))
+    return names
+
+
+def _flags(names: list[str]) -> int:
+    flags = 0
+    for name in names:
+        flags |= NAMESPACES[name]
+    return flags
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as f:
+        f.write(text)
+
+
+# ---------------------------------------------------------------------------
+# filesystem
+
+
+def visible_paths() -> list[str]:
+    """Directories the worker sees, read-only: system dirs, the Python installation."""
+    paths = ["/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc",
+             sys.base_prefix, sys.prefix, sys.exec_prefix]
+    paths += [p for p in sys.path if p and os.path.isdir(p) and "site-packages" in p]
+    return sorted({os.path.realpath(p) if not os.path.islink(p) else p for p in paths
+                   if os.path.lexists(p)})
+
+
+def build_private_root(root: str, uid: int, disk_mb: int, hidden: list[str]) -> None:
+    """Mount a tmpfs at ``root`` with read-only views of :func:`visible_paths`, then
+    ``pivot_root`` into it. ``hidden`` paths inside visible ones are covered by empty
+    read-only tmpfs mounts. The new root holds ``/work`` (the worker's home and working
+    directory) and ``/tmp``, both owned by ``uid``.
+    """
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, f"size={disk_mb}m,mode=0755")
+    for path in visible_paths():
+        _bind_readonly(path, root + path)
+    for path in hidden:
+        if os.path.isdir(root + path):
+            mount("tmpfs", root + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k")
+    for dev in ("null", "zero", "random", "urandom"):
+        _bind_file("/dev/" + dev, f"{root}/dev/{dev}")
+    os.makedirs(root + "/proc", exist_ok=True)
+    mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    for d in ("/work", "/tmp"):
+        os.makedirs(root + d, mode=0o700, exist_ok=True)
+        os.chown(root + d, uid, uid)
+    os.makedirs(root + "/.old", exist_ok=True)
+    pivot_root(root, root + "/.old")
+    os.chdir("/")
+    _check(_libc.umount2(b"/.old", MNT_DETACH), "umount old root")
+    os.rmdir("/.old")
+
+
+def _bind_readonly(source: str, target: str) -> None:
+    if os.path.islink(source):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if not os.path.lexists(target):
+            os.symlink(os.readlink(source), target)
+        return
+    if os.path.lexists(target):  # already covered by a parent bind mount
+        return
+    os.makedirs(target, exist_ok=True)
+    mount(source, target, None, MS_BIND | MS_REC)
+    mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID)
+
+
+def _bind_file(source: str, target: str) -> None:
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    open(target, "a").close()
+    mount(source, target, None, MS_BIND)
+
+
+# ---------------------------------------------------------------------------
+# credentials and limits
+
+
+def drop_privileges(uid: int) -> None:
+    """Become ``uid`` with no groups and no capabilities (root only)."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
+def drop_namespace_capabilities() -> None:
+    """Without root: a nested user namespace leaves no capability over the mounts."""
+    uid, gid = os.getuid(), os.getgid()
+    unshare(CLONE_NEWUSER)
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{uid + 1000} {uid} 1")
+    _write("/proc/self/gid_map", f"{gid + 1000} {gid} 1")
+
+
+def apply_rlimits(limits: Limits) -> None:
+    """Lower soft and hard limits; they can never be raised again by the worker."""
+    mb = 2**20
+    settings = {
+        resource.RLIMIT_AS: limits.memory_mb * mb,
+        resource.RLIMIT_CPU: limits.cpu_seconds,
+        resource.RLIMIT_NPROC: limits.processes,
+        resource.RLIMIT_FSIZE: limits.file_size_mb * mb,
+        resource.RLIMIT_NOFILE: limits.open_files,
+        resource.RLIMIT_CORE: 0,
+    }
+    for which, value in settings.items():
+        soft, hard = resource.getrlimit(which)
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        cap = value + 5 if which == resource.RLIMIT_CPU else value
+        hard_value = cap if hard == resource.RLIM_INFINITY else min(cap, hard)
+        resource.setrlimit(which, (value, hard_value))
+    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)

@@ -1,0 +1,316 @@
+"""The untrusted side: runs a student's cells and answers the hidden suite's calls.
+
+This code runs inside the sandbox, in the same process as the student's code, so
+nothing here is trusted: a student can patch any of it, which can only spoil their
+own grade. The trusted side validates every reply (see :mod:`autograder.protocol`).
+Expected values never come here; only inputs do.
+
+Requests are frames ``{"op": ..., "seq": n, ...}``; each gets exactly one reply with
+the same ``seq``. Operations: ``run`` (execute a cell), ``call`` (call a global or a
+method of a handle), ``get`` (read a global or an attribute), ``has`` (which globals
+exist), ``figures`` (describe open matplotlib figures), ``release`` (drop handles).
+"""
+
+from __future__ import annotations
+
+import io
+import signal
+import sys
+import traceback
+import types
+import warnings
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
+from IPython.core.magic import Magics, line_magic, magics_class  # noqa: E402
+from traitlets.config import Config  # noqa: E402
+
+from autograder import protocol  # noqa: E402
+
+MAX_TRACEBACK = 4000
+
+
+class CappedStream(io.TextIOBase):
+    """A text stream that keeps the first ``limit`` characters and counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[str] = []
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        s = str(s)
+        room = self.limit - self.size
+        if room > 0:
+            self.parts.append(s[:room])
+        self.size += len(s)
+        return len(s)
+
+    def text(self) -> str:
+        out = "".join(self.parts)
+        if self.size > self.limit:
+            out += f"\n... [{self.size - self.limit} more characters not kept]"
+        return out
+
+
+@magics_class
+class _GradingMagics(Magics):
+    """Figures stay open on the Agg backend so the suite can inspect them."""
+
+    @line_magic
+    def matplotlib(self, line: str = "") -> None:
+        plt.switch_backend("Agg")
+
+
+class _GradingShell(InteractiveShell):
+    def enable_gui(self, gui=None):  # no event loop inside the sandbox
+        return None
+
+
+def _otter_stub() -> types.ModuleType:
+    """``import otter`` in a submission gets this: checks and exports do nothing."""
+    mod = types.ModuleType("otter")
+
+    class Notebook:
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def __getattr__(self, name):
+            return lambda *args, **kwargs: None
+
+    mod.Notebook = Notebook
+    return mod
+
+
+def make_shell() -> InteractiveShell:
+    """An IPython shell with no history file, no colours and inert ``%matplotlib``."""
+    cfg = Config()
+    cfg.HistoryManager.enabled = False
+    cfg.InteractiveShell.colors = "nocolor"
+    cfg.InteractiveShell.xmode = "Plain"
+    shell = _GradingShell.instance(config=cfg)
+    shell.register_magics(_GradingMagics)
+    sys.modules["otter"] = _otter_stub()
+    warnings.filterwarnings("ignore", message=".*non-interactive.*")
+    return shell
+
+
+class Worker:
+    """Serves one trusted peer over ``sock`` until it says ``bye`` or disconnects."""
+
+    def __init__(self, shell: InteractiveShell, sock, output_limit: int) -> None:
+        self.shell = shell
+        self.sock = sock
+        self.output_limit = output_limit
+        self.handles: dict[int, Any] = {}
+        self.next_handle = 1
+        self.in_student_code = False
+
+    # -- plumbing ------------------------------------------------------------
+
+    def serve(self) -> None:
+        signal.signal(signal.SIGINT, self._on_sigint)
+        while True:
+            try:
+                header, blobs = protocol.recv_frame(self.sock, protocol.Budget(max_bytes=2**31))
+            except EOFError:
+                return
+            op = header.get("op")
+            if op == "bye":
+                return
+            handler = getattr(self, "op_" + str(op), None)
+            try:
+                reply, out_blobs = handler(header, blobs) if handler else self._bad(op)
+            except KeyboardInterrupt:
+                reply, out_blobs = self._error("timeout", "KeyboardInterrupt",
+                                               "interrupted: time limit exceeded"), []
+            reply["seq"] = header.get("seq")
+            protocol.send_frame(self.sock, reply, out_blobs)
+
+    def _on_sigint(self, signum, frame) -> None:
+        if self.in_student_code:
+            raise KeyboardInterrupt
+
+    def _bad(self, op):
+        return self._error("protocol", "ProtocolError", f"unknown operation {op!r}"), []
+
+    @staticmethod
+    def _error(kind: str, type_name: str, message: str, tb: str = "") -> dict:
+        return {"ok": False, "error": {"kind": kind, "type": type_name,
+                                       "message": message[:2000], "traceback": tb}}
+
+    def _student(self, fn, *args, **kwargs):
+        """Run student code with output captured and SIGINT enabled."""
+        out, err = CappedStream(self.output_limit), CappedStream(self.output_limit)
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = out, err
+        self.in_student_code = True
+        try:
+            return fn(*args, **kwargs), out, err
+        finally:
+            self.in_student_code = False
+            sys.stdout, sys.stderr = saved
+
+    def _exception(self, exc: BaseException) -> dict:
+        kind = "timeout" if isinstance(exc, KeyboardInterrupt) else "exception"
+        return self._error(kind, type(exc).__name__, _safe_str(exc), _student_traceback(exc))
+
+    # -- operations ----------------------------------------------------------
+
+    def op_run(self, header: dict, blobs):
+        source = header["source"]
+        result, out, err = self._student(self.shell.run_cell, source, store_history=False,
+                                         silent=False)
+        reply = {"ok": result.success, "stdout": out.text(), "stderr": err.text()}
+        exc = result.error_before_exec or result.error_in_exec
+        if exc is not None:
+            reply.update(self._exception(exc))
+            reply["ok"] = False
+        return reply, []
+
+    def op_call(self, header: dict, blobs):
+        target = self._resolve(header)
+        if isinstance(target, dict):
+            return target, []
+        args = protocol.unpack(header["args"], blobs, from_handle=self._deref,
+                               from_rng=np.random.default_rng)
+        kwargs = protocol.unpack(header["kwargs"], blobs, from_handle=self._deref,
+                                 from_rng=np.random.default_rng)
+        if not callable(target):
+            return self._error("type", "TypeError",
+                               f"{_describe(header)} is a {type(target).__name__}, "
+                               "not a function"), []
+        try:
+            value, _, _ = self._student(target, *args, **kwargs)
+        except BaseException as exc:  # the student's exception, whatever it is
+            return self._exception(exc), []
+        return self._reply_value(value)
+
+    def op_get(self, header: dict, blobs):
+        target = self._resolve(header)
+        if isinstance(target, dict):
+            return target, []
+        return self._reply_value(target)
+
+    def op_has(self, header: dict, blobs):
+        names = [n for n in header["names"] if n in self.shell.user_ns]
+        return {"ok": True, "names": names}, []
+
+    def op_release(self, header: dict, blobs):
+        for i in header["ids"]:
+            self.handles.pop(i, None)
+        return {"ok": True}, []
+
+    def op_figures(self, header: dict, blobs):
+        enc = protocol.Encoder()
+        try:
+            value, _, _ = self._student(_describe_figures)
+            tree = enc.encode(value)
+        except BaseException as exc:
+            return self._exception(exc), []
+        return {"ok": True, "value": tree}, enc.blobs
+
+    # -- helpers -------------------------------------------------------------
+
+    def _resolve(self, header: dict):
+        """The object a request names: a global, or an attribute of a handle."""
+        if "handle" in header:
+            obj = self.handles.get(header["handle"])
+            if obj is None:
+                return self._error("missing", "LookupError", "unknown object handle")
+        else:
+            name = header["name"]
+            if name not in self.shell.user_ns:
+                return self._error("missing", "NameError", f"name {name!r} is not defined")
+            obj = self.shell.user_ns[name]
+        attr = header.get("attr")
+        if attr is None:
+            return obj
+        try:
+            value, _, _ = self._student(getattr, obj, attr)
+            return value
+        except BaseException as exc:
+            reply = self._exception(exc)
+            if isinstance(exc, AttributeError):
+                reply["error"]["kind"] = "missing"
+            return reply
+
+    def _deref(self, ref: protocol.HandleRef):
+        if ref.id not in self.handles:
+            raise ValueError("unknown object handle")
+        return self.handles[ref.id]
+
+    def _keep(self, obj) -> protocol.HandleRef:
+        ref = protocol.HandleRef(self.next_handle, type(obj).__name__[:100])
+        self.handles[ref.id] = obj
+        self.next_handle += 1
+        return ref
+
+    def _reply_value(self, value):
+        enc = protocol.Encoder(to_handle=self._keep)
+        try:
+            tree, _, _ = self._student(enc.encode, value)
+        except BaseException as exc:
+            reply = self._exception(exc)
+            reply["error"]["kind"] = "unsendable"
+            return reply, []
+        return {"ok": True, "value": tree}, enc.blobs
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except BaseException:
+        return "<unprintable exception>"
+
+
+def _student_traceback(exc: BaseException) -> str:
+    """The traceback's frames that belong to notebook cells, and the exception line."""
+    try:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if f.filename.startswith("<")]
+        lines = traceback.format_list(frames) + traceback.format_exception_only(exc)
+        return "".join(lines)[-MAX_TRACEBACK:]
+    except BaseException:
+        return ""
+
+
+def _describe(header: dict) -> str:
+    if "handle" in header:
+        return f"attribute {header.get('attr')!r}"
+    return repr(header.get("name"))
+
+
+def _describe_figures() -> list[dict]:
+    """A plain description of every open figure: what the suite may inspect."""
+    figures = []
+    for num in plt.get_fignums():
+        fig = plt.figure(num)
+        figures.append({"number": int(num), "axes": [_describe_axes(ax) for ax in fig.axes],
+                        "suptitle": fig._suptitle.get_text() if fig._suptitle else ""})
+    return figures
+
+
+def _describe_axes(ax) -> dict:
+    lines = [{"label": str(line.get_label()),
+              "x": np.asarray(line.get_xdata(), dtype=float),
+              "y": np.asarray(line.get_ydata(), dtype=float)} for line in ax.get_lines()]
+    images = [list(np.shape(im.get_array())) for im in ax.get_images()]
+    meshes = [list(np.shape(c.get_array())) for c in ax.collections
+              if c.get_array() is not None]
+    legend = ax.get_legend()
+    return {
+        "title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(),
+        "xscale": ax.get_xscale(), "yscale": ax.get_yscale(), "lines": lines,
+        "images": images, "meshes": meshes,
+        "legend": [t.get_text() for t in legend.get_texts()] if legend else [],
+        "is_colorbar": hasattr(ax, "_colorbar"),
+    }
