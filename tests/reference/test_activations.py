@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reference import activations as act
 from reference.gradcheck import jacobian, numerical_gradient, relative_error
@@ -198,3 +200,25 @@ def test_registry():
 def test_import_does_not_pull_scikit_learn():
     code = "import sys, reference.activations; assert 'sklearn' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
+
+
+@given(st.lists(finite, min_size=1, max_size=20))
+def test_sigmoid_properties(values):
+    z = np.array(values)
+    with no_float_warnings():
+        s = act.sigmoid(z)
+    assert np.all((s >= 0) & (s <= 1))
+    np.testing.assert_allclose(s + act.sigmoid(-z), 1.0, rtol=0, atol=1e-15)
+
+
+@given(st.lists(finite, min_size=1, max_size=20))
+def test_softmax_properties(values):
+    z = np.array(values)
+    with no_float_warnings():
+        p = act.softmax(z)
+    assert np.all(p >= 0)
+    assert p.sum() == pytest.approx(1.0, rel=1e-12)
+    assert np.argmax(p) == np.argmax(z)
