@@ -1,0 +1,250 @@
+"""Checks that hidden suites write: ``check`` blocks and ``expect`` comparisons.
+
+Inside a question::
+
+    with check(f"softmax(z), z of shape {z.shape}"):
+        expect(student.call("softmax", z)).close_to(ref.softmax(z), rtol=1e-9, atol=1e-12,
+                                                    mutants={"softmax over columns": ...})
+
+A ``check`` block is one unit of partial credit: it passes when every expectation in
+it holds and the student's code raised nothing. An ``expect`` outside any block is a
+unit of its own. Student values are converted to plain float64 arrays before any
+comparison, so no student-defined method runs here.
+
+When a value is wrong, each mutant (the answer a classic mistake would give) is
+compared with it; a match names the mistake in the feedback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import numpy as np
+
+from autograder.protocol import HandleRef
+from autograder.score import ERROR, MISSING, CheckResult
+
+MISMATCH = "mismatch"
+
+
+class StudentError(Exception):
+    """The student's code could not answer: it raised, timed out, or is missing."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+class Recorder:
+    """Collects the checks of one question run."""
+
+    def __init__(self) -> None:
+        self.checks: list[CheckResult] = []
+        self.unit: CheckResult | None = None
+        self.expectations = 0
+
+    def record(self, passed: bool, label: str, message: str, kind: str = MISMATCH) -> bool:
+        if self.unit is not None:
+            self.expectations += 1
+            if not passed and self.unit.passed:
+                self.unit.passed, self.unit.message, self.unit.kind = False, message, kind
+        else:
+            self.checks.append(CheckResult(label, passed, 1.0, "" if passed else message,
+                                           "" if passed else kind))
+        return passed
+
+
+_recorder: ContextVar[Recorder] = ContextVar("nngrade_recorder")
+
+
+@contextmanager
+def recording() -> Iterator[Recorder]:
+    """Make a fresh recorder current for the duration of one question."""
+    rec = Recorder()
+    token = _recorder.set(rec)
+    try:
+        yield rec
+    finally:
+        _recorder.reset(token)
+
+
+def _current() -> Recorder:
+    try:
+        return _recorder.get()
+    except LookupError:
+        raise RuntimeError("check() and expect() only work inside a question") from None
+
+
+@contextmanager
+def check(label: str, weight: float = 1.0) -> Iterator[None]:
+    """One unit of partial credit; a student error inside fails only this unit."""
+    rec = _current()
+    if rec.unit is not None:
+        raise RuntimeError("check blocks cannot be nested")
+    rec.unit = CheckResult(label, True, weight)
+    rec.expectations = 0
+    try:
+        yield
+    except StudentError as exc:
+        if rec.unit.passed:
+            rec.unit.passed, rec.unit.message, rec.unit.kind = False, exc.message, exc.kind
+    finally:
+        unit, rec.unit = rec.unit, None
+        if unit.passed and rec.expectations == 0:
+            unit.passed, unit.message, unit.kind = False, "no expectation was checked", ERROR
+        rec.checks.append(unit)
+
+
+def expect(value: Any, what: str = "") -> Expectation:
+    """Start an expectation about a value the student's code produced."""
+    return Expectation(value, what)
+
+
+class Expectation:
+    def __init__(self, value: Any, what: str) -> None:
+        self.value = value
+        self.what = what
+
+    def _record(self, problem: str | None) -> bool:
+        label = self.what or "value"
+        message = f"{self.what}: {problem}" if self.what and problem else (problem or "")
+        return _current().record(problem is None, label, message)
+
+    def close_to(self, expected: Any, rtol: float = 1e-7, atol: float = 1e-12,
+                 mutants: Mapping[str, Any] | None = None) -> bool:
+        """Elementwise ``|got - expected| <= atol + rtol * |expected|`` (NumPy's isclose),
+        same shape, NaN only where expected is NaN."""
+        problem = numeric_mismatch(self.value, expected, rtol, atol)
+        if problem and mutants:
+            problem += diagnose(self.value, mutants, rtol, atol)
+        return self._record(problem)
+
+    def equals(self, expected: Any, mutants: Mapping[str, Any] | None = None) -> bool:
+        """Exact equality for integers, booleans, strings and integer arrays."""
+        problem = exact_mismatch(self.value, expected)
+        if problem and mutants:
+            problem += diagnose(self.value, mutants, 0.0, 0.0)
+        return self._record(problem)
+
+    def satisfies(self, predicate: Callable[[Any], bool], message: str) -> bool:
+        """A property of the value, checked by trusted code; ``message`` says what failed."""
+        try:
+            ok = bool(predicate(self.value))
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+            ok, message = False, f"{message} ({describe_value(self.value)}: {exc})"
+        return self._record(None if ok else message)
+
+
+# ---------------------------------------------------------------------------
+# comparisons
+
+
+def describe_value(value: Any) -> str:
+    """How a student value looks, for feedback."""
+    if value is None:
+        return "None (did the function return a value?)"
+    if isinstance(value, HandleRef) or hasattr(value, "type_name"):
+        return f"an object of type {value.type_name}"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, list | tuple):
+        return f"a {type(value).__name__} of length {len(value)}"
+    if isinstance(value, dict):
+        return f"a dict with keys {sorted(map(str, value))[:8]}"
+    if isinstance(value, str):
+        return f"the string {value[:60]!r}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def as_float_array(value: Any) -> tuple[np.ndarray | None, str | None]:
+    """Student value as a plain float64 array, or the reason it is not numbers."""
+    if isinstance(value, bool | int | float | np.ndarray | list | tuple) and not (
+        isinstance(value, np.ndarray) and value.dtype.kind not in "biufc"
+    ):
+        try:
+            arr = np.array(value, dtype=complex if _has_complex(value) else np.float64)
+        except (TypeError, ValueError, OverflowError):
+            return None, f"got {describe_value(value)}, which is not a rectangular array of numbers"
+        if np.iscomplexobj(arr):
+            if np.any(arr.imag != 0):
+                return None, "got complex numbers"
+            arr = arr.real.astype(np.float64)
+        return arr, None
+    return None, f"expected numbers, got {describe_value(value)}"
+
+
+def _has_complex(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype.kind == "c"
+
+
+def numeric_mismatch(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
+    """None when ``got`` matches; otherwise the first mismatch, its index and shape."""
+    exp = np.asarray(expected, dtype=np.float64)
+    arr, problem = as_float_array(got)
+    if problem:
+        return problem
+    if exp.ndim == 0 and arr.size == 1:
+        arr = arr.reshape(())
+    if arr.shape != exp.shape:
+        return f"expected shape {exp.shape}, got shape {arr.shape}"
+    ok = np.isclose(arr, exp, rtol=rtol, atol=atol, equal_nan=True)
+    if ok.all():
+        return None
+    bad = np.argwhere(~ok)
+    index = tuple(int(i) for i in bad[0])
+    where = f" at index {index}" if exp.ndim else ""
+    count = f"; {len(bad)} of {exp.size} entries differ" if exp.size > 1 else ""
+    return (f"first mismatch{where}: got {_fmt(arr[index])}, expected {_fmt(exp[index])} "
+            f"(shape {exp.shape}{count}; tolerance rtol={rtol:g}, atol={atol:g})")
+
+
+def exact_mismatch(got: Any, expected: Any) -> str | None:
+    """None when ``got`` equals ``expected`` exactly (integers compared as numbers)."""
+    if isinstance(expected, str):
+        return None if isinstance(got, str) and got == expected else (
+            f"expected {expected!r}, got {describe_value(got)}")
+    if isinstance(expected, bool):
+        ok = isinstance(got, bool | np.bool_) or (isinstance(got, np.ndarray) and got.size == 1)
+        return None if ok and bool(np.asarray(got)) == expected else (
+            f"expected {expected}, got {describe_value(got)}")
+    exp = np.asarray(expected)
+    arr, problem = as_float_array(got)
+    if problem:
+        return problem
+    if exp.ndim == 0 and arr.size == 1:
+        arr = arr.reshape(())
+    if arr.shape != exp.shape:
+        return f"expected shape {exp.shape}, got shape {arr.shape}"
+    bad = np.argwhere(arr != exp)
+    if len(bad) == 0:
+        return None
+    index = tuple(int(i) for i in bad[0])
+    where = f" at index {index}" if exp.ndim else ""
+    return f"first mismatch{where}: got {_fmt(arr[index])}, expected {_fmt(exp[index])}"
+
+
+def diagnose(got: Any, mutants: Mapping[str, Any], rtol: float, atol: float) -> str:
+    """Name the first classic mistake whose answer equals the student's."""
+    arr, problem = as_float_array(got)
+    if problem:
+        return ""
+    for name, wrong in mutants.items():
+        with np.errstate(all="ignore"):
+            mutant = np.asarray(wrong, dtype=np.float64)
+        candidate = arr.reshape(()) if mutant.ndim == 0 and arr.size == 1 else arr
+        if candidate.shape == mutant.shape and np.allclose(
+                candidate, mutant, rtol=max(rtol, 1e-9), atol=max(atol, 1e-12), equal_nan=True):
+            return f"\nThis matches a common mistake: {name}."
+    return ""
+
+
+def _fmt(x: float) -> str:
+    return f"{float(x):.6g}"
+
+
+def missing(name: str) -> StudentError:
+    return StudentError(MISSING, f"{name} is not defined in the notebook")

@@ -1,0 +1,63 @@
+"""Grading one submission: load, execute in a sandbox, run the hidden suite, score."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from autograder.execute import WorkerDied, WorkerFactory
+from autograder.load import LoadError, Submission, file_hash, load_submission, student_id
+from autograder.runtime import NotebookRuntime
+from autograder.score import ERROR, MANUAL, QuestionResult, SubmissionResult
+from autograder.suite import Suite, question_rng, run_question
+
+
+def grade_path(path: Path, suite: Suite, factory: WorkerFactory, seed: int,
+               student: str | None = None) -> SubmissionResult:
+    """Grade the notebook at ``path``; a file that cannot be read scores zero, with why."""
+    try:
+        submission = load_submission(path, student, suite.assignment)
+    except LoadError as exc:
+        return refused(path, suite, seed, str(exc), student)
+    return grade_submission(submission, suite, factory, seed)
+
+
+def refused(path: Path, suite: Suite, seed: int, reason: str,
+            student: str | None = None) -> SubmissionResult:
+    """The record of a submission that could not be graded at all."""
+    try:
+        digest = file_hash(path) if path.is_file() and not path.is_symlink() else ""
+    except OSError:
+        digest = ""
+    result = SubmissionResult(student or student_id(path, suite.assignment), suite.assignment,
+                              str(path), digest, seed, error=f"{path.name}: {reason}")
+    result.questions = [QuestionResult(q.id, q.points, 0.0, ERROR,
+                                       f"Not graded: {reason}") for q in suite.questions]
+    return result
+
+
+def grade_submission(sub: Submission, suite: Suite, factory: WorkerFactory,
+                     seed: int) -> SubmissionResult:
+    start = time.monotonic()
+    result = SubmissionResult(sub.student, suite.assignment, str(sub.path), sub.sha256, seed)
+    runtime = NotebookRuntime(factory, suite.limits, sub.cells)
+    try:
+        result.cells = runtime.run_notebook()
+        result.isolation = runtime.isolation
+        result.questions = [_question(q, runtime, suite, seed, sub) for q in suite.questions]
+    except WorkerDied as exc:  # the worker could not even start
+        return refused(sub.path, suite, seed, f"could not be run ({exc})", sub.student)
+    finally:
+        runtime.close()
+    result.seconds = round(time.monotonic() - start, 3)
+    return result
+
+
+def _question(q, runtime: NotebookRuntime, suite: Suite, seed: int,
+              sub: Submission) -> QuestionResult:
+    result = run_question(q, runtime, question_rng(suite.assignment, q.id, seed))
+    if result.status == MANUAL:
+        manual = [m for m in suite.questions if m.manual]
+        index = manual.index(q)
+        result.answer = sub.answers[index] if index < len(sub.answers) else ""
+    return result

@@ -1,0 +1,124 @@
+"""Reading a submitted notebook: validate it, or refuse it with one clear line.
+
+Nothing here executes student code. A refused notebook is still recorded (with its
+reason and zero points) so no submission silently disappears from the gradebook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+MAX_BYTES = 20 * 2**20
+MAX_CELLS = 2000
+MAX_CODE_CHARS = 2 * 2**20
+
+# Otter's own cells (init, checks, export) need otter itself; grading skips them.
+_OTTER_ONLY = re.compile(
+    r"^\s*(#.*|grader\s*\.\s*(check|check_all|export|run_plugin)\s*\(.*\)\s*;?|)\s*$")
+
+
+class LoadError(Exception):
+    """The file cannot be graded; the message is one line a student understands."""
+
+
+@dataclass
+class Submission:
+    student: str
+    path: Path
+    sha256: str
+    cells: list[str]                  # code cells to execute, in order
+    answers: list[str] = field(default_factory=list)  # Otter answer cells in Markdown
+
+
+def student_id(path: Path, assignment: str | None = None) -> str:
+    """``submissions/alice/hw1.ipynb`` -> ``alice``; ``submissions/bob.ipynb`` -> ``bob``."""
+    stem = path.stem
+    if assignment and stem == assignment and path.parent.name:
+        return path.parent.name
+    return stem
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_submission(path: Path, student: str | None = None, assignment: str | None = None,
+                    max_bytes: int = MAX_BYTES) -> Submission:
+    """Read and validate ``path``; raises :class:`LoadError` with the reason."""
+    path = Path(path)
+    if path.is_symlink():
+        raise LoadError("the file is a symbolic link; submit the notebook file itself")
+    if not path.is_file():
+        raise LoadError("no such file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise LoadError(f"the notebook is {size / 2**20:.1f} MB, over the "
+                        f"{max_bytes / 2**20:.0f} MB limit (clear large outputs and resubmit)")
+    raw = path.read_bytes()
+    nb = _parse(raw)
+    cells = [c for c in nb.cells]
+    if len(cells) > MAX_CELLS:
+        raise LoadError(f"the notebook has {len(cells)} cells; the limit is {MAX_CELLS}")
+    _check_language(nb)
+    code = [_source(c) for c in cells if c.get("cell_type") == "code"]
+    code = [s for s in code if s.strip() and not _otter_only(s)]
+    if sum(map(len, code)) > MAX_CODE_CHARS:
+        raise LoadError("the notebook's code is over 2 MB")
+    answers = [_source(c) for c in cells if c.get("cell_type") == "markdown"
+               and "otter_answer_cell" in (c.get("metadata", {}).get("tags") or [])]
+    return Submission(student or student_id(path, assignment), path,
+                      hashlib.sha256(raw).hexdigest(), code, answers)
+
+
+def _parse(raw: bytes) -> nbformat.NotebookNode:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LoadError("the file is not text (binary or not UTF-8); is it a notebook?") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LoadError(f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}); "
+                        "it may be truncated or corrupted") from None
+    except RecursionError:
+        raise LoadError("the file is not a notebook (JSON nested too deeply)") from None
+    if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
+        raise LoadError("the file is JSON but not a Jupyter notebook (no cells)")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # nbformat raises several types for bad documents
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise LoadError(f"the file is not a valid Jupyter notebook ({first})") from None
+    return nb
+
+
+def _check_language(nb: nbformat.NotebookNode) -> None:
+    meta = nb.get("metadata", {})
+    names = [str(meta.get("kernelspec", {}).get("language", "")),
+             str(meta.get("language_info", {}).get("name", "")),
+             str(meta.get("kernelspec", {}).get("name", ""))]
+    for name in names[:2]:
+        if name and name.lower() not in ("python", "python3"):
+            raise LoadError(f"the notebook uses the {name} kernel; this course needs Python 3")
+    if names[2] and re.match(r"^(ir|julia|xeus-cling|javascript|bash)", names[2].lower()):
+        raise LoadError(f"the notebook uses the {names[2]} kernel; this course needs Python 3")
+
+
+def _source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def _otter_only(source: str) -> bool:
+    return all(_OTTER_ONLY.match(line) for line in source.splitlines())

@@ -1,0 +1,143 @@
+"""A submission's live state: its worker, the cells it ran, and recovery.
+
+:class:`NotebookRuntime` executes the notebook's code cells in order, continuing
+past failing cells. When a cell or a call kills the worker (``os._exit``, a memory or
+time limit), it starts a fresh worker and replays the cells that had run before,
+skipping the ones that killed it, so one fatal cell or one runaway function costs
+only what it touches.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from autograder import protocol
+from autograder.execute import Session, WorkerDied, WorkerFactory, WorkerTimeout
+from autograder.expect import StudentError
+from autograder.sandbox import Limits
+from autograder.score import ERROR, MISSING, TIMEOUT, CellLog
+
+MAX_RESTARTS = 4
+
+
+class NotebookRuntime:
+    def __init__(self, factory: WorkerFactory, limits: Limits, cells: list[str]) -> None:
+        self.factory = factory
+        self.limits = limits
+        self.cells = cells
+        self.replayable: list[int] = []  # cells that ran without killing the worker
+        self.log: list[CellLog] = []
+        self.restarts = 0
+        self.generation = 0
+        self.session: Session | None = None
+        self.isolation = ""
+
+    # -- notebook ------------------------------------------------------------
+
+    def run_notebook(self) -> list[CellLog]:
+        """Run every code cell once, within the per-cell and per-notebook limits."""
+        budget_end = time.monotonic() + self.limits.notebook_seconds
+        for index, source in enumerate(self.cells):
+            remaining = budget_end - time.monotonic()
+            if remaining <= 0:
+                self.log.append(CellLog(index, False, 0.0,
+                                        "not run: the notebook's time limit "
+                                        f"({self.limits.notebook_seconds:g} s) was used up"))
+                continue
+            self.log.append(self._run_cell(index, source, min(self.limits.cell_seconds,
+                                                              remaining)))
+        return self.log
+
+    def _run_cell(self, index: int, source: str, timeout: float) -> CellLog:
+        start = time.monotonic()
+        try:
+            session = self._live_session()
+            reply = session.request({"op": "run", "source": source}, timeout=timeout)
+        except WorkerTimeout:
+            return CellLog(index, False, time.monotonic() - start,
+                           f"stopped after {timeout:g} s (time limit for one cell)")
+        except WorkerDied as exc:
+            return CellLog(index, False, time.monotonic() - start, str(exc))
+        elapsed = time.monotonic() - start
+        error = reply.header.get("error") or {}
+        if isinstance(error, dict) and error.get("kind") == "timeout":
+            return CellLog(index, False, elapsed,
+                           f"interrupted after {timeout:g} s (time limit for one cell)")
+        self.replayable.append(index)
+        if reply.header.get("ok") is True:
+            return CellLog(index, True, elapsed)
+        return CellLog(index, False, elapsed, _error_line(error))
+
+    # -- worker lifecycle ----------------------------------------------------
+
+    def _live_session(self) -> Session:
+        if self.session is not None and self.session.alive:
+            return self.session
+        if self.session is not None:
+            if self.restarts >= MAX_RESTARTS:
+                raise WorkerDied(f"{self.session.dead_reason}; not restarted again "
+                                 f"(already restarted {MAX_RESTARTS} times)")
+            self.restarts += 1
+        self.session = self.factory.spawn(self.limits)
+        self.isolation = self.session.isolation.summary()
+        self.generation += 1
+        self._replay()
+        return self.session
+
+    def _replay(self) -> None:
+        """Re-run, in a fresh worker, the cells that ran before it died."""
+        for index in self.replayable:
+            try:
+                self.session.request({"op": "run", "source": self.cells[index]},
+                                     timeout=self.limits.cell_seconds)
+            except (WorkerDied, WorkerTimeout):
+                self.session.kill("the notebook could not be restored after a crash")
+                raise WorkerDied("the notebook's process could not be restarted: "
+                                 f"cell {index + 1} failed when run again") from None
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+
+    # -- calls from the hidden suite -----------------------------------------
+
+    def request(self, header: dict, blobs: list[bytes], timeout: float,
+                generation: int | None = None) -> Any:
+        """Send one request; decode its value or raise :class:`StudentError`."""
+        if generation is not None and generation != self.generation:
+            raise StudentError(ERROR, "this object was lost when the notebook's process "
+                                      "had to be restarted")
+        try:
+            reply = self._live_session().request(header, blobs, timeout=timeout)
+        except WorkerTimeout:
+            raise StudentError(TIMEOUT, f"no answer within {timeout:g} s; stopped") from None
+        except WorkerDied as exc:
+            raise StudentError(ERROR, str(exc)) from None
+        if reply.header.get("ok") is not True:
+            error = reply.header.get("error")
+            error = error if isinstance(error, dict) else {}
+            kind = {"missing": MISSING, "timeout": TIMEOUT}.get(error.get("kind"), ERROR)
+            if kind == TIMEOUT:
+                raise StudentError(TIMEOUT, f"no answer within {timeout:g} s; interrupted")
+            raise StudentError(kind, _error_line(error, with_traceback=True))
+        return reply
+
+    def decode(self, reply, from_handle) -> Any:
+        try:
+            return protocol.unpack(reply.header.get("value"), reply.blobs,
+                                   self.session.budget, from_handle=from_handle)
+        except protocol.ProtocolError as exc:
+            raise StudentError(ERROR, f"the returned value could not be read ({exc})") from None
+
+
+def _error_line(error: dict, with_traceback: bool = False) -> str:
+    """``TypeError: message`` (plus the student's own frames when asked)."""
+    error = error if isinstance(error, dict) else {}
+    kind = error.get("type") if isinstance(error.get("type"), str) else "Error"
+    message = error.get("message") if isinstance(error.get("message"), str) else ""
+    line = f"{kind}: {message}" if message else kind
+    tb = error.get("traceback") if isinstance(error.get("traceback"), str) else ""
+    if with_traceback and tb:
+        return f"{line}\n{tb.strip()[-1500:]}"
+    return line[:500]

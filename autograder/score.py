@@ -1,0 +1,126 @@
+"""Results of grading: per check, per question, per submission.
+
+A question's score is its points times the weighted fraction of its checks that
+passed. Its status summarises why: ``passed``, ``partial``, ``failed`` (answers
+wrong), ``error`` (the student's code raised), ``timeout``, ``missing`` (a function
+the question needs is not defined), or ``manual`` (waiting for a human grade).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+PASSED, PARTIAL, FAILED, ERROR = "passed", "partial", "failed", "error"
+TIMEOUT, MISSING, MANUAL = "timeout", "missing", "manual"
+STATUSES = (PASSED, PARTIAL, FAILED, ERROR, TIMEOUT, MISSING, MANUAL)
+
+
+@dataclass
+class CheckResult:
+    """One unit of partial credit."""
+
+    label: str
+    passed: bool
+    weight: float = 1.0
+    message: str = ""
+    kind: str = ""  # for failures: mismatch, error, timeout, missing
+
+
+@dataclass
+class QuestionResult:
+    question: str
+    max_points: float
+    score: float | None
+    status: str
+    feedback: str = ""
+    checks: list[CheckResult] = field(default_factory=list)
+    seconds: float = 0.0
+    answer: str = ""  # the student's text, for manually graded questions
+
+    @classmethod
+    def from_checks(cls, question: str, max_points: float, checks: list[CheckResult],
+                    abort: CheckResult | None = None, seconds: float = 0.0) -> QuestionResult:
+        """Score by weighted fraction of passed checks; an abort outside any check
+        (the question could not finish) scores zero."""
+        if abort is not None:
+            checks = checks + [abort]
+            score = 0.0
+        else:
+            total = sum(c.weight for c in checks)
+            passed = sum(c.weight for c in checks if c.passed)
+            score = max_points * passed / total if total else 0.0
+        status = _status(checks, score, max_points)
+        feedback = _feedback(checks)
+        return cls(question, max_points, round(score, 6), status, feedback, checks,
+                   round(seconds, 3))
+
+
+def _status(checks: list[CheckResult], score: float, max_points: float) -> str:
+    if checks and score >= max_points:
+        return PASSED
+    if score > 0:
+        return PARTIAL
+    kinds = {c.kind for c in checks if not c.passed}
+    if TIMEOUT in kinds:
+        return TIMEOUT
+    if kinds == {MISSING}:
+        return MISSING
+    if ERROR in kinds or MISSING in kinds:
+        return ERROR
+    return FAILED
+
+
+def _feedback(checks: list[CheckResult]) -> str:
+    """The first failure in full, then a count: one clear message beats twenty."""
+    failed = [c for c in checks if not c.passed]
+    if not checks:
+        return "No check ran."
+    if not failed:
+        return f"All {len(checks)} checks passed."
+    first = failed[0]
+    text = f"{first.label}: {first.message}" if first.label else first.message
+    passed = len(checks) - len(failed)
+    return f"{text}\n({passed} of {len(checks)} checks passed)"
+
+
+@dataclass
+class CellLog:
+    """What happened to one code cell of the notebook."""
+
+    index: int
+    ok: bool
+    seconds: float
+    error: str = ""
+
+
+@dataclass
+class SubmissionResult:
+    student: str
+    assignment: str
+    path: str
+    sha256: str
+    seed: int
+    questions: list[QuestionResult] = field(default_factory=list)
+    cells: list[CellLog] = field(default_factory=list)
+    isolation: str = ""
+    seconds: float = 0.0
+    error: str = ""  # why the submission could not be graded at all, if so
+
+    @property
+    def score(self) -> float:
+        return round(sum(q.score or 0.0 for q in self.questions), 6)
+
+    @property
+    def max_score(self) -> float:
+        return sum(q.max_points for q in self.questions)
+
+    @property
+    def graded(self) -> bool:
+        """False when the notebook could not be read or run at all."""
+        return not self.error
+
+    def question(self, qid: str) -> QuestionResult:
+        return next(q for q in self.questions if q.question == qid)
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"score": self.score, "max_score": self.max_score}

@@ -1,0 +1,171 @@
+"""Hidden suite of Homework 1: activation functions and the forward pass.
+
+Every expected value comes from ``reference`` on fresh inputs drawn from ``rng``.
+
+Tolerances: a correct answer written another way (``np.tanh``-based sigmoid,
+``expm1`` vs ``exp - 1``) differs from the reference by a few ulps in relative terms,
+or by ~1e-16 in absolute terms where it cancels; rtol=1e-9 and atol=1e-12 accept every
+correct formula and reject every wrong one by many orders of magnitude.
+"""
+
+import numpy as np
+
+from autograder.suite import check, expect, question
+from reference import activations as act
+from reference import losses
+
+RTOL, ATOL = 1e-9, 1e-12
+SHAPES = [(1,), (6,), (4, 5), (1, 3)]
+LARGE = np.array([-1e3, -700.0, -50.0, -1e-3, 0.0, 1e-3, 50.0, 700.0, 1e3])
+
+
+def _inputs(rng, scale=3.0):
+    """Random inputs of several shapes (one row, vectors, matrices), then large ones."""
+    cases = [(f"z of shape {s}", rng.normal(scale=scale, size=s)) for s in SHAPES]
+    return cases + [("large |z| up to 1e3", LARGE.copy())]
+
+
+def _check_elementwise(student, rng, name, ref, mutants=None, **kwargs):
+    for label, z in _inputs(rng):
+        with check(f"{name}({label}{''.join(f', {k}={v}' for k, v in kwargs.items())})"):
+            got = student.call(name, z, **kwargs)
+            wrong = {m: f(z) for m, f in (mutants or {}).items()}
+            expect(got).close_to(ref(z, **kwargs), RTOL, ATOL, mutants=wrong)
+
+
+def _unstable_sigmoid(z):
+    with np.errstate(all="ignore"):
+        return np.exp(z) / (1.0 + np.exp(z))
+
+
+@question("q1", points=2)
+def sigmoid_and_derivative(student, rng):
+    _check_elementwise(student, rng, "sigmoid", act.sigmoid, {
+        "exp(z) / (1 + exp(z)) overflows to nan for large z; use a stable form":
+            _unstable_sigmoid})
+    _check_elementwise(student, rng, "sigmoid_prime", act.sigmoid_prime, {
+        "the derivative was computed from z as if it were a = sigmoid(z): z (1 - z)":
+            lambda z: z * (1 - z),
+        "returned sigmoid(z) instead of its derivative sigmoid(z) (1 - sigmoid(z))":
+            act.sigmoid})
+
+
+@question("q2", points=2)
+def relu_family(student, rng):
+    _check_elementwise(student, rng, "relu", act.relu)
+    _check_elementwise(student, rng, "relu_prime", act.relu_prime, {
+        "relu'(0) should be 0 by the course's convention": lambda z: (z >= 0).astype(float)})
+    alpha = float(rng.uniform(0.05, 0.3))
+    _check_elementwise(student, rng, "leaky_relu", act.leaky_relu, {
+        "the slope alpha is applied on the positive side instead of the negative side":
+            lambda z, alpha=alpha: np.where(z > 0, alpha * z, z)}, alpha=alpha)
+    _check_elementwise(student, rng, "leaky_relu_prime", act.leaky_relu_prime, {
+        "the slope alpha is applied on the positive side instead of the negative side":
+            lambda z, alpha=alpha: np.where(z > 0, alpha, 1.0)}, alpha=alpha)
+
+
+@question("q3", points=3)
+def tanh_elu_selu(student, rng):
+    _check_elementwise(student, rng, "tanh_prime", act.tanh_prime, {
+        "the derivative was computed from z as if it were a = tanh(z): 1 - z**2":
+            lambda z: 1 - z**2})
+    alpha = float(rng.uniform(0.5, 2.0))
+    _check_elementwise(student, rng, "elu", act.elu, alpha=alpha)
+    _check_elementwise(student, rng, "elu_prime", act.elu_prime, alpha=alpha)
+    _check_elementwise(student, rng, "selu", act.selu, {
+        "SELU's scale is 1.0507..., not 1.00507":
+            lambda z: 1.00507 / act.SELU_SCALE * act.selu(z)})
+
+
+def _naive_softmax(Z):
+    with np.errstate(all="ignore"):
+        E = np.exp(Z)
+        return E / E.sum(axis=-1, keepdims=True)
+
+
+def _column_softmax(Z):
+    return act.softmax(Z, axis=0)
+
+
+@question("q4", points=3)
+def stable_softmax(student, rng):
+    cases = [rng.normal(scale=2.0, size=s) for s in [(1, 4), (5, 3), (8, 10)]]
+    cases += [rng.normal(scale=2.0, size=7), rng.choice([-1e3, 1e3], size=(4, 3))
+              + rng.normal(size=(4, 3)), np.full((2, 5), 800.0)]
+    for Z in cases:
+        label = f"softmax(Z) for Z of shape {Z.shape}"
+        if np.abs(Z).max() > 100:
+            label += f" with logits up to {np.abs(Z).max():.0f}"
+        with check(label):
+            expect(student.call("softmax", Z)).close_to(act.softmax(Z), RTOL, ATOL, mutants={
+                "softmax without subtracting the maximum overflows (nan) for large logits":
+                    _naive_softmax(Z),
+                "normalised over columns (axis=0) instead of over each row (axis=-1)":
+                    _column_softmax(Z),
+                "normalised over the whole array instead of each row":
+                    np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum()})
+
+
+@question("q5", points=1)
+def one_hot(student, rng):
+    for n, k in [(1, 3), (7, 4), (20, 10)]:
+        labels = rng.integers(0, k, size=n)
+        with check(f"one_hot(labels of shape ({n},), n_classes={k})"):
+            expect(student.call("one_hot", labels, k)).close_to(
+                losses.one_hot(labels, k), 0, 0,
+                mutants={"the result is transposed: expected shape (n, n_classes)":
+                         losses.one_hot(labels, k).T})
+
+
+def _network(rng, n, d, h, k):
+    return (rng.normal(size=(n, d)), rng.normal(size=(d, h)) / np.sqrt(d), rng.normal(size=h),
+            rng.normal(size=(h, k)) / np.sqrt(h), rng.normal(size=k))
+
+
+@question("q6", points=4)
+def forward_pass(student, rng):
+    for n, d, h in [(1, 3, 2), (6, 4, 5)]:
+        X, W, b, _, _ = _network(rng, n, d, h, 2)
+        with check(f"dense_forward(X {X.shape}, W {W.shape}, b {b.shape})"):
+            expect(student.call("dense_forward", X, W, b)).close_to(
+                X @ W + b, RTOL, ATOL, mutants={"the bias b was not added": X @ W})
+    for n, d, h, k in [(1, 4, 3, 2), (5, 3, 6, 4), (12, 8, 10, 3)]:
+        X, W1, b1, W2, b2 = _network(rng, n, d, h, k)
+        Z1 = X @ W1 + b1
+        A1 = act.sigmoid(Z1)
+        Z2 = A1 @ W2 + b2
+        expected = (Z1, A1, Z2, act.softmax(Z2))
+        with check(f"mlp_forward(X {X.shape}, W1 {W1.shape}, b1 {b1.shape}, "
+                   f"W2 {W2.shape}, b2 {b2.shape})"):
+            got = student.call("mlp_forward", X, W1, b1, W2, b2)
+            expect(got).satisfies(lambda g: isinstance(g, tuple | list) and len(g) == 4,
+                                  "expected a tuple (Z1, A1, Z2, P) of four arrays")
+            if isinstance(got, tuple | list) and len(got) == 4:
+                no_sigmoid = Z1 @ W2 + b2
+                for name, g, e in zip(("Z1", "A1", "Z2", "P"), got, expected, strict=True):
+                    mutants = {"Z2": {"the hidden activation sigmoid was not applied: "
+                                      "Z2 = Z1 @ W2 + b2": no_sigmoid},
+                               "P": {"softmax over columns instead of rows": _column_softmax(Z2),
+                                     "the hidden activation sigmoid was not applied":
+                                         act.softmax(no_sigmoid)}}.get(name)
+                    expect(g, name).close_to(e, RTOL, ATOL, mutants=mutants)
+
+
+@question("q7", points=2)
+def predictions_and_accuracy(student, rng):
+    for n, k in [(1, 3), (9, 4), (30, 10)]:
+        P = act.softmax(rng.normal(scale=3.0, size=(n, k)))
+        with check(f"predict(P of shape {P.shape})"):
+            expect(student.call("predict", P)).equals(
+                np.argmax(P, axis=1),
+                mutants={"argmax over columns (axis=0) instead of each row":
+                         np.argmax(P, axis=0)} if n > 1 else None)
+    for n in (1, 10, 57):
+        y_true, y_pred = rng.integers(0, 5, size=n), rng.integers(0, 5, size=n)
+        y_pred[: n // 2] = y_true[: n // 2]
+        acc = float(np.mean(y_true == y_pred))
+        with check(f"accuracy(y_true, y_pred) for {n} samples"):
+            expect(student.call("accuracy", y_true, y_pred)).close_to(acc, RTOL, ATOL, mutants={
+                "returned the number of correct predictions, not the fraction":
+                    float(np.sum(y_true == y_pred)),
+                "returned a percentage, not a fraction in [0, 1]": 100 * acc})
