@@ -54,6 +54,7 @@ class WorkerFactory:
         self.isolate = isolate
         self.preload = tuple(dict.fromkeys(PRELOAD + tuple(preload)))
         self._lock = threading.Lock()
+        self._sessions: set[Session] = set()
         self._start()
 
     def _start(self) -> None:
@@ -89,7 +90,21 @@ class WorkerFactory:
                                    "isolate": self.isolate}, [theirs.fileno()])
         finally:
             theirs.close()
-        return Session(self, ours, reply["pid"], limits)
+        session = Session(self, ours, reply["pid"], limits)
+        with self._lock:
+            self._sessions.add(session)
+        return session
+
+    def forget(self, session: Session) -> None:
+        with self._lock:
+            self._sessions.discard(session)
+
+    def kill_all(self) -> None:
+        """Kill every live worker (on Ctrl-C: nothing may outlive the grader)."""
+        with self._lock:
+            sessions = list(self._sessions)
+        for session in sessions:
+            session.kill("the grader was interrupted")
 
     def exit_status(self, pid: int, wait: float = 1.0) -> int | None:
         """Exit code of a worker's intermediate process (128+N: killed by signal N)."""
@@ -213,6 +228,7 @@ class Session:
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
+        self.factory.forget(self)
 
     def close(self) -> None:
         """Say goodbye, then make sure nothing the worker started survives."""

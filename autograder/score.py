@@ -105,6 +105,7 @@ class SubmissionResult:
     isolation: str = ""
     seconds: float = 0.0
     error: str = ""  # why the submission could not be graded at all, if so
+    attempt: int = 0  # set by the gradebook
 
     @property
     def score(self) -> float:

@@ -1,0 +1,63 @@
+"""Terminal output: the per-question summary table and one submission's feedback."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from autograder.export import question_ids
+from autograder.score import SubmissionResult
+
+STYLE = {"passed": "green", "partial": "yellow", "failed": "red", "error": "red",
+         "timeout": "magenta", "missing": "red", "manual": "cyan"}
+MARK = {"passed": "", "partial": "~", "failed": "x", "error": "!", "timeout": "T",
+        "missing": "?", "manual": "M"}
+
+
+def summary_table(results: list[SubmissionResult], title: str) -> Table:
+    """One row per submission, one column per question: points and a status mark."""
+    qids = question_ids(results)
+    table = Table(title=title, title_justify="left")
+    table.add_column("student", overflow="fold")
+    maxima = {q.question: q.max_points for r in results for q in r.questions}
+    for qid in qids:
+        table.add_column(f"{qid}\n/{maxima[qid]:g}", justify="right")
+    table.add_column("total", justify="right")
+    table.add_column("note", overflow="fold", max_width=60)
+    for r in results:
+        by_id = {q.question: q for q in r.questions}
+        cells = []
+        for qid in qids:
+            q = by_id.get(qid)
+            if q is None:
+                cells.append("")
+                continue
+            points = "–" if q.score is None else f"{q.score:g}"
+            cells.append(f"[{STYLE[q.status]}]{points}{MARK[q.status]}[/]")
+        note = r.error or _first_cell_error(r)
+        table.add_row(r.student, *cells, f"{r.score:g}/{r.max_score:g}", note)
+    table.caption = ("~ partial  x wrong  ! error  T timeout  ? missing  M manual (pending)")
+    return table
+
+
+def _first_cell_error(r: SubmissionResult) -> str:
+    bad = [c for c in r.cells if not c.ok]
+    if not bad:
+        return ""
+    more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
+    return f"cell {bad[0].index + 1}: {bad[0].error.splitlines()[0][:80]}{more}"
+
+
+def print_feedback(console: Console, r: SubmissionResult) -> None:
+    console.print(f"[bold]{r.student}[/] {r.assignment}: {r.score:g} / {r.max_score:g}")
+    if r.error:
+        console.print(f"[red]Not graded:[/] {r.error}")
+    for c in r.cells:
+        if not c.ok:
+            console.print(f"  code cell {c.index + 1} failed: {c.error.splitlines()[0][:200]}")
+    for q in r.questions:
+        points = "pending" if q.score is None else f"{q.score:g}"
+        console.print(f"  [{STYLE[q.status]}]{q.question} {points}/{q.max_points:g} "
+                      f"{q.status}[/]: {q.feedback.strip()}", highlight=False)
+    if r.isolation:
+        console.print(f"  isolation: {r.isolation}", style="dim")
