@@ -31,7 +31,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from autograder.score import MANUAL, CellLog, QuestionResult, SubmissionResult
@@ -103,12 +103,15 @@ class Gradebook:
         self._retry(lambda: Base.metadata.create_all(self.engine))
 
     def _retry(self, action):
-        """Run ``action``, retrying while another writer holds the database."""
+        """Run ``action``, retrying while another writer holds the database or won a race
+        for the same row (the retry then sees that row)."""
         for attempt in range(RETRIES):
             try:
                 return action()
-            except OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc) or attempt == RETRIES - 1:
+            except (OperationalError, IntegrityError) as exc:
+                transient = isinstance(exc, IntegrityError) or any(
+                    word in str(exc) for word in ("locked", "busy", "could not serialize"))
+                if not transient or attempt == RETRIES - 1:
                     raise
                 time.sleep(0.05 * (attempt + 1))
 
@@ -138,13 +141,14 @@ class Gradebook:
                     Attempt.assignment == result.assignment)) or 0
                 row = Attempt(student=result.student, assignment=result.assignment,
                               attempt=last + 1, sha256=result.sha256)
-                s.add(row)
-            row.scores.clear()
-            s.flush()
+            else:
+                row.scores.clear()
+                s.flush()
             row.path, row.seed, row.seconds = result.path, result.seed, result.seconds
             row.isolation, row.error = result.isolation, result.error
             row.cells = [vars(c) for c in result.cells]
             row.graded_at = datetime.now(UTC)
+            s.add(row)
             for position, q in enumerate(result.questions):
                 row.scores.append(Score(
                     student=result.student, assignment=result.assignment, question=q.question,

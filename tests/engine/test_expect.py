@@ -1,0 +1,129 @@
+"""Comparisons, partial credit and statuses, without a worker."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.expect import (
+    StudentError,
+    check,
+    diagnose,
+    expect,
+    numeric_mismatch,
+    recording,
+)
+from autograder.score import QuestionResult
+
+
+def test_numeric_mismatch_names_the_first_bad_index_and_counts():
+    exp = np.arange(6.0).reshape(2, 3)
+    got = exp.copy()
+    got[1, 0] += 1
+    got[1, 2] += 1
+    msg = numeric_mismatch(got, exp, 1e-9, 1e-12)
+    assert "index (1, 0)" in msg and "got 4, expected 3" in msg and "2 of 6 entries" in msg
+
+
+@pytest.mark.parametrize("got, fragment", [
+    (None, "None (did the function return a value?)"),
+    (np.ones((3, 2)), "expected shape (2, 3), got shape (3, 2)"),
+    ([[1, 2], [3]], "not a rectangular array"),
+    ("text", "expected numbers"),
+    ({"a": 1}, "expected numbers, got a dict"),
+    (np.array(["a", "b"]), "expected numbers"),
+])
+def test_wrong_kinds_of_values_are_described(got, fragment):
+    assert fragment in numeric_mismatch(got, np.zeros((2, 3)), 1e-9, 1e-12)
+
+
+def test_nan_only_matches_where_nan_is_expected():
+    assert numeric_mismatch(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]), 0, 0) is None
+    assert "got nan" in numeric_mismatch(np.array([np.nan, 1.0]), np.array([0.0, 1.0]), 0, 0)
+
+
+def test_scalars_accept_one_element_arrays_and_lists_are_arrays():
+    assert numeric_mismatch(np.array([2.0]), 2.0, 0, 0) is None
+    assert numeric_mismatch([[1, 2]], np.array([[1.0, 2.0]]), 0, 0) is None
+
+
+def test_tolerance_is_relative_to_expected_plus_absolute():
+    assert numeric_mismatch(1.0 + 1e-10, 1.0, 1e-9, 0) is None
+    assert numeric_mismatch(1.0 + 1e-8, 1.0, 1e-9, 0) is not None
+    assert numeric_mismatch(1e-13, 0.0, 1e-9, 1e-12) is None
+
+
+def test_mutants_name_the_matching_mistake_only():
+    z = np.array([1.0, 2.0])
+    mutants = {"forgot the square": z, "doubled": 2 * z}
+    assert "doubled" in diagnose(2 * z, mutants, 1e-9, 1e-12)
+    assert diagnose(3 * z, mutants, 1e-9, 1e-12) == ""
+
+
+def score(func, points=4.0):
+    with recording() as rec:
+        abort = None
+        try:
+            func()
+        except StudentError as exc:
+            from autograder.score import CheckResult
+            abort = CheckResult("", False, 1.0, exc.message, exc.kind)
+    return QuestionResult.from_checks("q", points, rec.checks, abort)
+
+
+def test_each_check_block_is_an_equal_share_of_the_points():
+    def question():
+        for i in range(4):
+            with check(f"case {i}"):
+                expect(i, "value").close_to(0 if i == 3 else i)
+    result = score(question)
+    assert result.score == 3.0 and result.status == "partial"
+    assert result.feedback.startswith("case 3: value: ")
+
+
+def test_a_student_error_inside_a_check_fails_only_that_check():
+    def question():
+        with check("first"):
+            raise StudentError("error", "ZeroDivisionError: division by zero")
+        with check("second"):
+            expect(1.0).close_to(1.0)
+    result = score(question, points=2)
+    assert result.score == 1.0 and "ZeroDivisionError" in result.feedback
+
+
+def test_an_error_outside_checks_scores_zero_with_its_kind():
+    def question():
+        with check("ok"):
+            expect(1.0).close_to(1.0)
+        raise StudentError("timeout", "no answer within 10 s")
+    result = score(question)
+    assert result.score == 0.0 and result.status == "timeout"
+
+
+@pytest.mark.parametrize("kinds, status", [
+    (["missing", "missing"], "missing"), (["missing", "error"], "error"),
+    (["mismatch"], "failed"), (["timeout", "mismatch"], "timeout"),
+])
+def test_status_of_a_zero_score_says_why(kinds, status):
+    def question():
+        for kind in kinds:
+            with check(kind):
+                if kind == "mismatch":
+                    expect(0.0).close_to(1.0)
+                else:
+                    raise StudentError(kind, kind)
+    assert score(question).status == status
+
+
+def test_a_check_without_expectations_does_not_pass():
+    def question():
+        with check("empty"):
+            pass
+    assert score(question).score == 0.0
+
+
+def test_satisfies_catches_errors_in_the_predicate():
+    def question():
+        expect(None, "tuple").satisfies(lambda g: len(g) == 4, "expected four arrays")
+    result = score(question)
+    assert result.score == 0 and "expected four arrays" in result.feedback

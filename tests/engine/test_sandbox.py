@@ -1,0 +1,153 @@
+"""The worker's isolation and limits, observed from inside a real sandboxed worker."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+import time
+
+import pytest
+
+from autograder.execute import WorkerDied, WorkerTimeout
+from autograder.sandbox import Limits
+
+ROOT = os.geteuid() == 0
+needs_root = pytest.mark.skipif(not ROOT, reason="full isolation is tested as root (CI runs "
+                                "as root); rlimits-only mode is covered by other tests")
+
+
+def run(session, source, timeout=10.0):
+    reply = session.request({"op": "run", "source": source}, timeout=timeout)
+    return reply.header
+
+
+@pytest.fixture
+def worker(factory):
+    session = factory.spawn(Limits(memory_mb=1024, cpu_seconds=30))
+    yield session
+    session.close()
+
+
+@needs_root
+def test_namespaces_private_root_and_unprivileged_uid_are_in_force(worker):
+    iso = worker.isolation
+    assert {"mount", "pid", "network", "ipc", "uts"} <= set(iso.namespaces)
+    assert iso.filesystem == "private-root" and iso.uid and iso.uid > 0 and iso.rlimits
+    out = run(worker, "import os; print(os.getuid(), os.getcwd(), sorted(os.listdir('/')))")
+    uid, cwd, *_ = out["stdout"].split()
+    assert int(uid) == iso.uid and cwd == "/work"
+
+
+@needs_root
+def test_course_files_and_the_reference_package_are_invisible(worker, course):
+    for path in (course / "solutions", course / "reference", course / "tests",
+                 course / "examples", course / "autograder"):
+        out = run(worker, f"import os; print(os.path.exists({str(path)!r}))")
+        assert out["stdout"].strip() == "False", path
+    out = run(worker, f"import os; print(os.path.exists({str(course)!r}) and "
+                      f"os.listdir({str(course)!r}))")
+    inside = sys.prefix.startswith(str(course) + os.sep)
+    # at most the interpreter's own environment, when it lives in the checkout
+    assert out["stdout"].strip() == (f"[{os.path.relpath(sys.prefix, course)!r}]"
+                                     if inside else "False")
+    out = run(worker, "import reference")
+    assert out["error"]["type"] == "ModuleNotFoundError"
+
+
+@needs_root
+def test_no_network_even_to_a_loopback_listener(worker):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
+    out = run(worker, "import socket\n"
+                      f"socket.create_connection(('127.0.0.1', {port}), timeout=2)")
+    server.close()
+    assert out["ok"] is False and out["error"]["type"] in ("OSError", "ConnectionRefusedError")
+    assert accepted == []
+
+
+@needs_root
+def test_only_the_workers_own_processes_are_visible(worker):
+    out = run(worker, "import os; print(sorted(int(p) for p in os.listdir('/proc') "
+                      "if p.isdigit()))")
+    assert out["stdout"].strip() == "[1, 2]"
+    out = run(worker, "print(open('/proc/1/environ').read())")
+    assert "NNGRADE" not in out["stdout"] and "PATH" not in out.get("stdout", "")
+
+
+def test_environment_is_scrubbed(worker):
+    os.environ["NNGRADE_SECRET_FOR_TEST"] = "s3cret"
+    out = run(worker, "import os; print(sorted(os.environ))")
+    assert "NNGRADE_SECRET_FOR_TEST" not in out["stdout"]
+    assert "OPENBLAS_NUM_THREADS" in out["stdout"]
+
+
+def test_memory_limit_raises_memory_error(worker):
+    out = run(worker, "import numpy as np; a = np.ones(50 * 10**9 // 8)")
+    assert out["error"]["type"] == "MemoryError"
+    assert run(worker, "x = 1")["ok"] is True
+
+
+def test_process_limit_stops_a_fork_bomb(factory):
+    session = factory.spawn(Limits(processes=8))
+    try:
+        out = run(session, "import os\npids = []\nfor _ in range(50):\n    pids.append(os.fork())"
+                           "\n    if pids[-1] == 0:\n        import time; time.sleep(60)")
+        assert out["error"]["type"] == "BlockingIOError"
+    finally:
+        session.close()
+
+
+def test_file_size_and_disk_are_limited(worker):
+    out = run(worker, "with open('big', 'wb') as f:\n    f.write(b'x' * (64 * 2**20))")
+    assert out["ok"] is False and out["error"]["type"] == "OSError"
+
+
+def test_a_runaway_cell_is_interrupted_and_the_worker_survives(worker):
+    start = time.monotonic()
+    out = run(worker, "while True:\n    pass", timeout=1.0)
+    assert out["error"]["kind"] == "timeout" and time.monotonic() - start < 2.5
+    assert run(worker, "y = 2")["ok"] is True
+
+
+def test_a_cell_that_ignores_interrupts_gets_the_worker_killed(worker):
+    with pytest.raises(WorkerTimeout) as info:
+        run(worker, "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                    "while True:\n    pass", timeout=0.5)
+    assert info.value.killed and not worker.alive
+
+
+def test_os_exit_is_reported_with_its_exit_code(worker):
+    with pytest.raises(WorkerDied, match="exited by itself with code 3"):
+        run(worker, "import os; os._exit(3)")
+
+
+def test_cpu_limit_kills_the_worker(factory):
+    session = factory.spawn(Limits(cpu_seconds=1))
+    with pytest.raises(WorkerDied, match="CPU time limit"):
+        run(session, "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                     "while True:\n    pass", timeout=30)
+
+
+def test_nothing_outlives_the_worker(factory):
+    session = factory.spawn(Limits())
+    run(session, "import subprocess\np = subprocess.Popen(['sleep', '300'], "
+                 "start_new_session=True)\nprint(p.pid)")
+    session.close()
+    time.sleep(0.3)
+    leftovers = [p for p in os.listdir("/proc") if p.isdigit()
+                 and _cmdline(p).startswith("sleep\x00300")]
+    assert leftovers == []
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline") as f:
+            return f.read()
+    except OSError:
+        return ""
