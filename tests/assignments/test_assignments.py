@@ -1,0 +1,75 @@
+"""Every assignment, end to end on real notebooks: the master notebook scores full
+marks, the blank student notebook scores zero, the generated notebook is up to date,
+and points agree between the master notebook and the hidden suite."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from autograder.assign import assignments, master_notebook, stale, student_notebook
+from autograder.grade import grade_path
+from autograder.score import MANUAL
+
+COURSE = Path(__file__).resolve().parents[2]
+
+ASSIGNMENTS = assignments(COURSE)
+SEED = 12345
+
+
+def test_every_assignment_has_a_hidden_suite_and_a_student_notebook():
+    assert ASSIGNMENTS, "no assignments found"
+    for hw in ASSIGNMENTS:
+        assert (COURSE / "solutions" / hw / "hidden.py").is_file()
+        assert student_notebook(COURSE, hw).is_file()
+
+
+def master_questions(hw: str) -> dict[str, tuple[float, bool]]:
+    """Question name -> (points, manual) from the master notebook's Otter config cells."""
+    nb = nbformat.read(master_notebook(COURSE, hw), as_version=4)
+    found = {}
+    for cell in nb.cells:
+        if cell.cell_type == "raw" and re.match(r"#\s*BEGIN QUESTION", cell.source):
+            config = yaml.safe_load(cell.source.split("\n", 1)[1])
+            found[config["name"]] = (float(config.get("points", 0)),
+                                     bool(config.get("manual", False)))
+    return found
+
+
+@pytest.mark.parametrize("hw", ASSIGNMENTS)
+def test_points_and_manual_flags_match_the_master_notebook(hw, suites):
+    suite = suites(hw)
+    assert {q.id: (q.points, q.manual) for q in suite.questions} == master_questions(hw)
+
+
+@pytest.mark.parametrize("hw", ASSIGNMENTS)
+def test_the_solution_scores_full_marks(hw, suites, factory):
+    suite = suites(hw)
+    result = grade_path(master_notebook(COURSE, hw), suite, factory, SEED)
+    assert not result.error
+    assert [c for c in result.cells if not c.ok] == []
+    for q in result.questions:
+        if q.status == MANUAL:
+            assert q.score is None
+        else:
+            assert (q.question, q.score, q.status) == (q.question, q.max_points, "passed"), \
+                q.feedback
+
+
+@pytest.mark.parametrize("hw", ASSIGNMENTS)
+def test_the_blank_student_notebook_scores_zero(hw, suites, factory):
+    suite = suites(hw)
+    result = grade_path(student_notebook(COURSE, hw), suite, factory, SEED)
+    assert not result.error
+    assert result.score == 0.0
+    automatic = [q for q in result.questions if q.status != MANUAL]
+    assert automatic and all(q.status in ("failed", "error", "missing") for q in automatic)
+
+
+@pytest.mark.parametrize("hw", ASSIGNMENTS)
+def test_the_student_notebook_is_up_to_date(hw):
+    assert stale(COURSE, hw) == [], f"run `nngrade assign {hw}` and commit the result"
