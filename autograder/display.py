@@ -54,7 +54,7 @@ def print_feedback(console: Console, r: SubmissionResult) -> None:
         console.print(f"[red]Not graded:[/] {r.error}")
     for c in r.cells:
         if not c.ok:
-            console.print(f"  code cell {c.index + 1} failed: {c.error.splitlines()[0][:200]}")
+            console.print(f"  cell {c.index + 1} failed: {c.error.splitlines()[0][:200]}")
     for q in r.questions:
         points = "pending" if q.score is None else f"{q.score:g}"
         console.print(f"  [{STYLE[q.status]}]{q.question} {points}/{q.max_points:g} "

@@ -43,6 +43,8 @@ def grade_submission(sub: Submission, suite: Suite, factory: WorkerFactory,
     runtime = NotebookRuntime(factory, suite.limits, sub.cells)
     try:
         result.cells = runtime.run_notebook()
+        for log in result.cells:  # report positions in the notebook, not among code cells
+            log.index = sub.positions[log.index] if sub.positions else log.index
         result.isolation = runtime.isolation
         result.questions = [_question(q, runtime, suite, seed, sub) for q in suite.questions]
     except WorkerDied as exc:  # the worker could not even start

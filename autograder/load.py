@@ -34,6 +34,7 @@ class Submission:
     sha256: str
     cells: list[str]                  # code cells to execute, in order
     answers: list[str] = field(default_factory=list)  # Otter answer cells in Markdown
+    positions: list[int] = field(default_factory=list)  # each code cell's index in the notebook
 
 
 def student_id(path: Path, assignment: str | None = None) -> str:
@@ -70,14 +71,15 @@ def load_submission(path: Path, student: str | None = None, assignment: str | No
     if len(cells) > MAX_CELLS:
         raise LoadError(f"the notebook has {len(cells)} cells; the limit is {MAX_CELLS}")
     _check_language(nb)
-    code = [_source(c) for c in cells if c.get("cell_type") == "code"]
-    code = [s for s in code if s.strip() and not _otter_only(s)]
-    if sum(map(len, code)) > MAX_CODE_CHARS:
+    code = [(i, _source(c)) for i, c in enumerate(cells) if c.get("cell_type") == "code"]
+    code = [(i, s) for i, s in code if s.strip() and not _otter_only(s)]
+    if sum(len(s) for _, s in code) > MAX_CODE_CHARS:
         raise LoadError("the notebook's code is over 2 MB")
     answers = [_source(c) for c in cells if c.get("cell_type") == "markdown"
                and "otter_answer_cell" in (c.get("metadata", {}).get("tags") or [])]
     return Submission(student or student_id(path, assignment), path,
-                      hashlib.sha256(raw).hexdigest(), code, answers)
+                      hashlib.sha256(raw).hexdigest(), [s for _, s in code], answers,
+                      [i for i, _ in code])
 
 
 def _parse(raw: bytes) -> nbformat.NotebookNode:

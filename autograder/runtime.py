@@ -93,8 +93,8 @@ class NotebookRuntime:
                                      timeout=self.limits.cell_seconds)
             except (WorkerDied, WorkerTimeout):
                 self.session.kill("the notebook could not be restored after a crash")
-                raise WorkerDied("the notebook's process could not be restarted: "
-                                 f"cell {index + 1} failed when run again") from None
+                raise WorkerDied("the notebook's process could not be restarted: a cell "
+                                 "that had run before failed when run again") from None
 
     def close(self) -> None:
         if self.session is not None:

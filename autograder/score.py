@@ -87,7 +87,7 @@ def _feedback(checks: list[CheckResult]) -> str:
 class CellLog:
     """What happened to one code cell of the notebook."""
 
-    index: int
+    index: int  # position of the cell in the notebook, from 0
     ok: bool
     seconds: float
     error: str = ""

@@ -33,6 +33,7 @@ def test_code_cells_are_kept_in_order_and_otter_cells_skipped(tmp_path):
                    nbformat.v4.new_code_cell("y = x + 1")])
     sub = load_submission(write(tmp_path, "ada.ipynb", nb))
     assert sub.cells == ["import otter\ngrader = otter.Notebook('x')", "x = 1", "y = x + 1"]
+    assert sub.positions == [0, 2, 5]
     assert sub.student == "ada" and len(sub.sha256) == 64
 
 
