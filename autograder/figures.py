@@ -1,0 +1,116 @@
+"""Inspecting a student's matplotlib figures from the trusted side.
+
+The worker describes its open figures as plain data (titles, axis labels, line data,
+image and mesh shapes, colorbars); never a pickled figure. This module turns that
+description into typed objects, dropping anything malformed, so a hidden suite can
+ask for "a figure with one line per optimizer and labelled axes" safely::
+
+    axes = all_axes(student.figures())
+    expect(axes, "cost plot").satisfies(lambda a: any(len(ax.lines) >= 7 and ax.labelled
+                                                      for ax in a), "no axes with 7 lines")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Line:
+    label: str
+    x: np.ndarray
+    y: np.ndarray
+
+
+@dataclass
+class Axes:
+    title: str = ""
+    xlabel: str = ""
+    ylabel: str = ""
+    xscale: str = "linear"
+    yscale: str = "linear"
+    lines: list[Line] = field(default_factory=list)
+    images: list[tuple[int, ...]] = field(default_factory=list)  # shapes of imshow arrays
+    meshes: list[tuple[int, ...]] = field(default_factory=list)  # shapes of pcolormesh arrays
+    legend: list[str] = field(default_factory=list)
+    is_colorbar: bool = False
+
+    @property
+    def labelled(self) -> bool:
+        """Both axes carry a label."""
+        return bool(self.xlabel.strip() and self.ylabel.strip())
+
+    def grids(self) -> list[tuple[int, ...]]:
+        """Shapes of every image or mesh drawn on these axes."""
+        return self.images + self.meshes
+
+
+@dataclass
+class Figure:
+    number: int
+    axes: list[Axes]
+    suptitle: str = ""
+
+    @property
+    def has_colorbar(self) -> bool:
+        return any(ax.is_colorbar for ax in self.axes)
+
+
+def parse_figures(raw: Any) -> list[Figure]:
+    """Typed figures from the worker's description; malformed parts are dropped."""
+    if not isinstance(raw, list):
+        return []
+    figures = []
+    for item in raw[:100]:
+        if isinstance(item, dict) and isinstance(item.get("axes"), list):
+            figures.append(Figure(_int(item.get("number")),
+                                  [_axes(a) for a in item["axes"][:100] if isinstance(a, dict)],
+                                  _str(item.get("suptitle"))))
+    return figures
+
+
+def all_axes(raw: Any, include_colorbars: bool = False) -> list[Axes]:
+    """Every plotting area of every figure (colorbars left out unless asked)."""
+    return [ax for fig in parse_figures(raw) for ax in fig.axes
+            if include_colorbars or not ax.is_colorbar]
+
+
+def _axes(d: dict) -> Axes:
+    return Axes(title=_str(d.get("title")), xlabel=_str(d.get("xlabel")),
+                ylabel=_str(d.get("ylabel")), xscale=_str(d.get("xscale")) or "linear",
+                yscale=_str(d.get("yscale")) or "linear",
+                lines=[ln for ln in map(_line, _list(d.get("lines"))) if ln is not None],
+                images=[_shape(s) for s in _list(d.get("images"))],
+                meshes=[_shape(s) for s in _list(d.get("meshes"))],
+                legend=[_str(t) for t in _list(d.get("legend"))],
+                is_colorbar=d.get("is_colorbar") is True)
+
+
+def _line(d: Any) -> Line | None:
+    if not isinstance(d, dict):
+        return None
+    x, y = d.get("x"), d.get("y")
+    if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
+        return None
+    if x.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
+        return None
+    return Line(_str(d.get("label")), x.astype(float).ravel(), y.astype(float).ravel())
+
+
+def _shape(s: Any) -> tuple[int, ...]:
+    return tuple(int(v) for v in s if isinstance(v, int)) if isinstance(s, list | tuple) else ()
+
+
+def _list(v: Any) -> list:
+    return v[:1000] if isinstance(v, list) else []
+
+
+def _str(v: Any) -> str:
+    return v[:500] if isinstance(v, str) else ""
+
+
+def _int(v: Any) -> int:
+    return v if isinstance(v, int) and not isinstance(v, bool) else 0
