@@ -292,3 +292,7 @@ def demo(ctx, workers: int, keep: str | None) -> None:
     # Samples include deliberately broken files; their refusal is the expected outcome.
     console.print("Demo finished: every sample was graded or refused with its reason.")
     sys.exit(0 if code in (0, 1) else code)
+
+
+if __name__ == "__main__":
+    main()

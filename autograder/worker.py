@@ -113,6 +113,7 @@ class Worker:
         self.handles: dict[int, Any] = {}
         self.next_handle = 1
         self.in_student_code = False
+        self.interrupted = False  # set when the trusted side's SIGINT stopped student code
 
     # -- plumbing ------------------------------------------------------------
 
@@ -137,6 +138,7 @@ class Worker:
 
     def _on_sigint(self, signum, frame) -> None:
         if self.in_student_code:
+            self.interrupted = True
             raise KeyboardInterrupt
 
     def _bad(self, op):
@@ -153,6 +155,7 @@ class Worker:
         saved = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = out, err
         self.in_student_code = True
+        self.interrupted = False
         try:
             return fn(*args, **kwargs), out, err
         finally:
@@ -160,7 +163,7 @@ class Worker:
             sys.stdout, sys.stderr = saved
 
     def _exception(self, exc: BaseException) -> dict:
-        kind = "timeout" if isinstance(exc, KeyboardInterrupt) else "exception"
+        kind = "timeout" if isinstance(exc, KeyboardInterrupt) and self.interrupted else "exception"
         return self._error(kind, type(exc).__name__, _safe_str(exc), _student_traceback(exc))
 
     # -- operations ----------------------------------------------------------
