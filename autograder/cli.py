@@ -13,21 +13,20 @@ import tempfile
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from autograder import assign as assign_mod
 from autograder import export as export_mod
 from autograder.batch import discover, grade_batch
 from autograder.course import CourseError, assignment_of, course_dir, hidden_suite, sample_dirs
-from autograder.display import print_feedback, summary_table
+from autograder.display import make_console, print_feedback, summary_table
 from autograder.execute import WorkerFactory
 from autograder.grade import grade_path
 from autograder.gradebook import Gradebook
 from autograder.manual import ManualScoresError, merge_manual_scores
 from autograder.report import write_report
 
-console = Console()
+console = make_console()
 DEFAULT_SEED = 20261127
 
 
@@ -173,7 +172,8 @@ def grade(ctx, paths, assignment, seed, no_sandbox, workers, db, out, regrade,
     sys.exit(code)
 
 
-def _grade_and_show(files, suite, book, seed, workers, regrade, isolate, out: Path) -> int:
+def _grade_and_show(files, suite, book, seed, workers, regrade, isolate, out: Path,
+                    announce: bool = True) -> int:
     factory = WorkerFactory(suite.preload, isolate=isolate)
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn()]
@@ -198,7 +198,9 @@ def _grade_and_show(files, suite, book, seed, workers, regrade, isolate, out: Pa
     export_mod.write_feedback(results, out / suite.assignment / "feedback")
     export_mod.write_gradescope(results, out / suite.assignment / "gradescope")
     export_mod.gradebook_csv(results, out / suite.assignment / "gradebook.csv")
-    console.print(f"Feedback, Gradescope results and gradebook.csv in {out / suite.assignment}")
+    if announce:
+        console.print(f"Feedback, Gradescope results and gradebook.csv in "
+                      f"{out / suite.assignment}")
     for r in outcome.failures:
         console.print(f"[red]not graded[/] {r.student}: {r.error}")
     return 1 if outcome.failures else 0
@@ -285,7 +287,8 @@ def demo(ctx, workers: int, keep: str | None) -> None:
         for assignment, folder in samples.items():
             suite = _suite(course, assignment)
             files = discover([folder])
-            code |= _grade_and_show(files, suite, book, DEFAULT_SEED, workers, False, True, out)
+            code |= _grade_and_show(files, suite, book, DEFAULT_SEED, workers, False, True, out,
+                                    announce=bool(keep))
     finally:
         if not keep:
             shutil.rmtree(out, ignore_errors=True)

@@ -18,12 +18,12 @@ def summary_table(results: list[SubmissionResult], title: str) -> Table:
     """One row per submission, one column per question: points and a status mark."""
     qids = question_ids(results)
     table = Table(title=title, title_justify="left")
-    table.add_column("student", overflow="fold")
+    table.add_column("student", no_wrap=True)
     maxima = {q.question: q.max_points for r in results for q in r.questions}
     for qid in qids:
         table.add_column(f"{qid}\n/{maxima[qid]:g}", justify="right")
-    table.add_column("total", justify="right")
-    table.add_column("note", overflow="fold", max_width=60)
+    table.add_column("total", justify="right", no_wrap=True)
+    table.add_column("note", no_wrap=True, overflow="ellipsis", max_width=70)
     for r in results:
         by_id = {q.question: q for q in r.questions}
         cells = []
@@ -32,12 +32,17 @@ def summary_table(results: list[SubmissionResult], title: str) -> Table:
             if q is None:
                 cells.append("")
                 continue
-            points = "–" if q.score is None else f"{q.score:g}"
+            points = "–" if q.score is None else _short(q.score)
             cells.append(f"[{STYLE[q.status]}]{points}{MARK[q.status]}[/]")
         note = r.error or _first_cell_error(r)
-        table.add_row(r.student, *cells, f"{r.score:g}/{r.max_score:g}", note)
+        table.add_row(r.student, *cells, f"{_short(r.score)}/{r.max_score:g}", note)
     table.caption = ("~ partial  x wrong  ! error  T timeout  ? missing  M manual (pending)")
     return table
+
+
+def _short(x: float) -> str:
+    """Points for the table: at most two decimals (exports keep six)."""
+    return f"{round(x, 2):g}"
 
 
 def _first_cell_error(r: SubmissionResult) -> str:
@@ -46,6 +51,14 @@ def _first_cell_error(r: SubmissionResult) -> str:
         return ""
     more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
     return f"cell {bad[0].index + 1}: {bad[0].error.splitlines()[0][:80]}{more}"
+
+
+def make_console() -> Console:
+    """A console that does not squeeze tables to 80 columns when output is a file."""
+    console = Console()
+    if not console.is_terminal:
+        console.width = 160
+    return console
 
 
 def print_feedback(console: Console, r: SubmissionResult) -> None:

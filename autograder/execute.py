@@ -117,6 +117,7 @@ class WorkerFactory:
 
     def close(self) -> None:
         try:
+            self._lines.close()  # the file object holds the socket open too
             self._control.close()
             self._proc.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):

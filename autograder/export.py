@@ -34,13 +34,18 @@ def gradebook_csv(results: list[SubmissionResult], path: Path) -> Path:
         for r in results:
             by_id = {q.question: q for q in r.questions}
             cells = [_points(by_id[q].score, by_id[q].status) if q in by_id else "" for q in qids]
-            w.writerow([r.student, *cells, f"{r.score:g}", f"{r.max_score:g}", r.attempt,
+            w.writerow([r.student, *cells, num(r.score), num(r.max_score), r.attempt,
                         r.sha256, r.error])
     return path
 
 
 def _points(score: float | None, status: str) -> str:
-    return "pending" if status == MANUAL or score is None else f"{score:g}"
+    return "pending" if status == MANUAL or score is None else num(score)
+
+
+def num(x: float) -> str:
+    """A score as text: exact to the gradebook's 6 decimals, no trailing zeros."""
+    return f"{round(x, 6):.10g}"
 
 
 def gradescope_results(result: SubmissionResult) -> dict:
@@ -74,7 +79,7 @@ def canvas_csv(results: list[SubmissionResult], assignment: str, path: Path) -> 
         w.writerow(["    Points Possible", "", "", "", "",
                     f"{results[0].max_score:g}" if results else ""])
         for r in results:
-            w.writerow([r.student, "", "", r.student, "", f"{r.score:g}"])
+            w.writerow([r.student, "", "", r.student, "", num(r.score)])
     return path
 
 

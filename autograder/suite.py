@@ -132,10 +132,15 @@ class Student:
         self._runtime = runtime
         self._budget = budget
 
-    def call(self, name: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+    def call(self, name: str, *args: Any, timeout: float | None = None,
+             strict_floats: bool = False, **kwargs: Any) -> Any:
         """Call the notebook's global ``name`` with inputs; returns plain values
-        (arrays, numbers, lists, dicts) or a :class:`Handle` for other objects."""
-        return self._send({"op": "call", "name": name}, args, kwargs, timeout, None)
+        (arrays, numbers, lists, dicts) or a :class:`Handle` for other objects.
+
+        ``strict_floats`` makes floating-point overflow, invalid operations and division
+        by zero raise inside the call, to check that a computation is stable."""
+        header = {"op": "call", "name": name, "errstate": "raise" if strict_floats else None}
+        return self._send(header, args, kwargs, timeout, None)
 
     def get(self, name: str) -> Any:
         """The value of the notebook's global ``name``."""

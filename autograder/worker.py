@@ -33,6 +33,9 @@ from traitlets.config import Config  # noqa: E402
 from autograder import protocol  # noqa: E402
 
 MAX_TRACEBACK = 4000
+# Floating-point overflow, invalid operations and division by zero raise instead of
+# warning, for checks that a computation is numerically stable.
+_STRICT = {"over": "raise", "invalid": "raise", "divide": "raise", "under": "ignore"}
 
 
 class CappedStream(io.TextIOBase):
@@ -191,8 +194,10 @@ class Worker:
             return self._error("type", "TypeError",
                                f"{_describe(header)} is a {type(target).__name__}, "
                                "not a function"), []
+        errstate = {"raise": _STRICT}.get(header.get("errstate"), {})
         try:
-            value, _, _ = self._student(target, *args, **kwargs)
+            with np.errstate(**errstate):
+                value, _, _ = self._student(target, *args, **kwargs)
         except BaseException as exc:  # the student's exception, whatever it is
             return self._exception(exc), []
         return self._reply_value(value)

@@ -1,0 +1,102 @@
+"""The nngrade command, run as a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+COURSE = Path(__file__).resolve().parents[2]
+SAMPLES = COURSE / "examples" / "submissions" / "hw1_forward"
+
+
+def nngrade(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "autograder.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd or COURSE, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cli")
+    subs = tmp / "subs"
+    subs.mkdir()
+    for name in ("ada_lovelace", "grace_hopper", "edsger_dijkstra", "barbara_liskov"):
+        shutil.copy(SAMPLES / f"{name}.ipynb", subs)
+    (subs / "carl friedrich's ∑ notebook.ipynb").write_bytes(
+        (SAMPLES / "ada_lovelace.ipynb").read_bytes())
+    start = time.monotonic()
+    proc = nngrade("grade", subs, "-a", "hw1_forward", "--db", tmp / "g.db", "--out", tmp / "out")
+    return tmp, proc, time.monotonic() - start
+
+
+def test_grade_records_every_submission_and_exits_1_for_the_corrupt_one(batch):
+    tmp, proc, _ = batch
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "not graded" in proc.stdout and "edsger_dijkstra" in proc.stdout
+    rows = {r["student"]: r for r in csv.DictReader((tmp / "out/hw1_forward/gradebook.csv").open())}
+    assert set(rows) == {"ada_lovelace", "grace_hopper", "edsger_dijkstra", "barbara_liskov",
+                         "carl friedrich's ∑ notebook"}
+    assert rows["ada_lovelace"]["total"] == "17"
+    assert rows["carl friedrich's ∑ notebook"]["total"] == "17"
+    corrupt = rows["edsger_dijkstra"]
+    assert corrupt["total"] == "0" and "not valid JSON" in corrupt["error"]
+
+
+def test_an_infinite_loop_is_stopped_at_the_cell_limit(batch):
+    tmp, proc, elapsed = batch
+    feedback = (tmp / "out/hw1_forward/feedback/barbara_liskov.md").read_text()
+    assert "time limit for one cell" in feedback
+    assert elapsed < 10 + 30  # hw1's cell limit is 10 s; everything else takes seconds
+
+
+def test_gradescope_results_are_written_per_student(batch):
+    tmp, _, _ = batch
+    data = json.loads((tmp / "out/hw1_forward/gradescope/grace_hopper/results.json").read_text())
+    assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
+    assert [t["name"] for t in data["tests"]] == [f"q{i}" for i in range(1, 8)]
+
+
+def test_rerunning_the_batch_grades_nothing_again(batch):
+    tmp, _, _ = batch
+    proc = nngrade("grade", tmp / "subs", "-a", "hw1_forward", "--db", tmp / "g.db",
+                   "--out", tmp / "out")
+    assert proc.returncode == 0
+    assert "0 graded, 5 already recorded" in proc.stdout
+
+
+@pytest.mark.parametrize("fmt, name", [("csv", "gradebook.csv"), ("canvas", "canvas.csv"),
+                                       ("feedback", "feedback"), ("manual", "manual.md")])
+def test_export_formats(batch, fmt, name):
+    tmp, _, _ = batch
+    proc = nngrade("export", "-a", "hw1_forward", "--format", fmt, "--db", tmp / "g.db",
+                   "--out", tmp / "export")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp / "export" / "hw1_forward" / name).exists()
+
+
+def test_report_writes_html_and_plots(batch):
+    tmp, _, _ = batch
+    proc = nngrade("report", "-a", "hw1_forward", "--db", tmp / "g.db", "--out", tmp / "rep")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp / "rep/hw1_forward/report/report.html").read_text()
+    assert "edsger_dijkstra" in html and "private read-only root" in html
+    assert (tmp / "rep/hw1_forward/report/scores.png").stat().st_size > 1000
+
+
+def test_check_prints_feedback_and_reads_the_assignment_from_the_notebook():
+    proc = nngrade("check", SAMPLES / "grace_hopper.ipynb")
+    assert proc.returncode == 0
+    assert "15 / 17" in proc.stdout and "without subtracting the maximum" in proc.stdout
+
+
+@pytest.mark.parametrize("args", [("grade", "x.ipynb"), ("grade", "-a", "nope", "x.ipynb"),
+                                  ("export", "-a", "hw1_forward", "--format", "pdf")])
+def test_usage_errors_exit_2(args, tmp_path):
+    proc = nngrade(*args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
