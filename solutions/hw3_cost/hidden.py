@@ -36,7 +36,7 @@ FD_RTOL, FD_ATOL = 1e-7, 1e-9
 LN2 = np.log(2.0)
 
 SWAPPED_LOG = "the second logarithm is of 1 - y instead of 1 - a: the term is (1 - y) ln(1 - a)"
-NO_MINUS = "the minus sign is missing: the cost -[y ln a + (1 - y) ln(1 - a)] is never negative"
+NO_MINUS = "the minus sign is missing: the cost -(y ln a + (1 - y) ln(1 - a)) is never negative"
 SUM_NOT_MEAN = "summed over the batch instead of averaged: divide by the number of samples n"
 MEAN_ALL = ("averaged over every entry instead of summing over the outputs of a sample and "
             "averaging over the n samples")
@@ -171,6 +171,13 @@ def _check_gradients(got, expected, n, other, sigma_instead, other_name):
                if sigma_instead is not None else {})})
 
 
+def _slowdown(z, y):
+    """|dC/dw| quadratic over cross-entropy for one input x = 1 and pre-activation z."""
+    one, w, target = np.ones((1, 1)), np.array([z]), np.array([y])
+    quadratic = _gradients(one, w, 0.0, target, "quadratic")[0][0]
+    return abs(quadratic) / abs(_gradients(one, w, 0.0, target, "cross_entropy")[0][0])
+
+
 @question("q3", points=3)
 def neuron_gradients(student, rng):
     for n, d in [(1, 3), (6, 2), (9, 4)]:
@@ -194,10 +201,7 @@ def neuron_gradients(student, rng):
 
     for y, zs in [(0.0, np.sort(rng.uniform(-10, 10, size=11))),
                   (1.0, np.linspace(rng.uniform(-12, -8), rng.uniform(1, 4), 7))]:
-        one = np.ones((1, 1))
-        ratio = np.array([abs(_gradients(one, np.array([z]), 0.0, np.array([y]), "quadratic")[0][0])
-                          / abs(_gradients(one, np.array([z]), 0.0, np.array([y]),
-                                           "cross_entropy")[0][0]) for z in zs])
+        ratio = np.array([_slowdown(z, y) for z in zs])
         with check(f"slowdown_ratio(zs of shape {zs.shape}, y={y:g})"):
             expect(student.call("slowdown_ratio", zs, y)).close_to(ratio, RTOL, ATOL, {
                 "the ratio is inverted: quadratic over cross-entropy is sigma'(z) <= 1/4":
@@ -338,12 +342,12 @@ def _batch(rng, n, k, scale=2.0):
 
 
 def _huge_logits(rng):
-    """One logit per row raised by 1000, the target another class: exp(z) overflows and
-    the target's probability underflows to 0."""
+    """In each row two logits raised by 1000 and the target the third class: exp(z)
+    overflows, and the target's probability underflows to 0 (its log to -inf)."""
     Z = rng.normal(scale=5.0, size=(4, 3))
-    top = rng.integers(0, 3, size=4)
-    Z[np.arange(4), top] += 1000.0
-    return Z, losses.one_hot((top + rng.integers(1, 3, size=4)) % 3, 3)
+    target = rng.integers(0, 3, size=4)
+    Y = losses.one_hot(target, 3)
+    return Z + 1000.0 * (1.0 - Y), Y
 
 
 @question("q5", points=3)
