@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from autograder.export import question_ids
@@ -34,8 +35,8 @@ def summary_table(results: list[SubmissionResult], title: str) -> Table:
                 continue
             points = "–" if q.score is None else _short(q.score)
             cells.append(f"[{STYLE[q.status]}]{points}{MARK[q.status]}[/]")
-        note = r.error or _first_cell_error(r)
-        table.add_row(r.student, *cells, f"{_short(r.score)}/{r.max_score:g}", note)
+        note = escape(r.error or _first_cell_error(r))
+        table.add_row(escape(r.student), *cells, f"{_short(r.score)}/{r.max_score:g}", note)
     table.caption = ("~ partial  x wrong  ! error  T timeout  ? missing  M manual (pending)")
     return table
 
@@ -62,15 +63,17 @@ def make_console() -> Console:
 
 
 def print_feedback(console: Console, r: SubmissionResult) -> None:
-    console.print(f"[bold]{r.student}[/] {r.assignment}: {r.score:g} / {r.max_score:g}")
+    console.print(f"[bold]{escape(r.student)}[/] {r.assignment}: {r.score:g} / "
+                  f"{r.max_score:g}")
     if r.error:
-        console.print(f"[red]Not graded:[/] {r.error}")
+        console.print(f"[red]Not graded:[/] {escape(r.error)}")
     for c in r.cells:
         if not c.ok:
-            console.print(f"  cell {c.index + 1} failed: {c.error.splitlines()[0][:200]}")
+            console.print(f"  cell {c.index + 1} failed: "
+                          f"{escape(c.error.splitlines()[0][:200])}", highlight=False)
     for q in r.questions:
         points = "pending" if q.score is None else f"{q.score:g}"
         console.print(f"  [{STYLE[q.status]}]{q.question} {points}/{q.max_points:g} "
-                      f"{q.status}[/]: {q.feedback.strip()}", highlight=False)
+                      f"{q.status}[/]: {escape(q.feedback.strip())}", highlight=False)
     if r.isolation:
         console.print(f"  isolation: {r.isolation}", style="dim")

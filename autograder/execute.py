@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import select
 import shutil
 import signal
@@ -26,6 +27,7 @@ from autograder import protocol
 from autograder.sandbox import Isolation, Limits
 
 GRACE_SECONDS = 2.0
+UID_FIRST, UID_BLOCKS, UID_SLOTS = 200_000, 20_000, 64
 PRELOAD = ("numpy", "matplotlib.pyplot", "IPython")
 
 
@@ -53,19 +55,27 @@ class WorkerFactory:
     def __init__(self, preload: tuple[str, ...] = (), isolate: bool = True) -> None:
         self.isolate = isolate
         self.preload = tuple(dict.fromkeys(PRELOAD + tuple(preload)))
+        # Each worker runs as its own uid from this block, so that RLIMIT_NPROC counts only
+        # its processes; a random block keeps concurrent graders apart.
+        self.uid_base = UID_FIRST + random.randrange(UID_BLOCKS) * UID_SLOTS
         self._lock = threading.Lock()
         self._sessions: set[Session] = set()
         self._start()
 
     def _start(self) -> None:
         ours, theirs = socket.socketpair()
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
-                   MKL_NUM_THREADS="1", MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
+        # A minimal environment: a worker can read the zygote's original environment
+        # (/proc/self/environ survives os.environ.clear()), so nothing else goes in.
         cache = os.path.join(os.path.expanduser("~"), ".cache", "nngrade")
-        env.setdefault("MPLCONFIGDIR", os.path.join(cache, "matplotlib"))
-        env.setdefault("IPYTHONDIR", os.path.join(cache, "ipython"))
+        env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "HOME")
+               if k in os.environ}
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                   MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
+                   MPLCONFIGDIR=os.path.join(cache, "matplotlib"),
+                   IPYTHONDIR=os.path.join(cache, "ipython"))
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.zygote", str(theirs.fileno()), *self.preload],
+            [sys.executable, "-m", "autograder.zygote", str(theirs.fileno()),
+             str(self.uid_base), *self.preload],
             pass_fds=[theirs.fileno()], env=env, start_new_session=True,
             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         theirs.close()
@@ -81,6 +91,11 @@ class WorkerFactory:
         if not line:
             raise RuntimeError("the worker factory (zygote) stopped unexpectedly")
         return json.loads(line)
+
+    @property
+    def uids(self) -> range:
+        """The uids this factory's workers run as (when running as root)."""
+        return range(self.uid_base, self.uid_base + UID_SLOTS)
 
     def spawn(self, limits: Limits) -> Session:
         """A new sandboxed worker, ready to run cells."""

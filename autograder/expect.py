@@ -31,12 +31,16 @@ MISMATCH = "mismatch"
 
 
 class StudentError(Exception):
-    """The student's code could not answer: it raised, timed out, or is missing."""
+    """The student's code could not answer: it raised, timed out, or is missing.
 
-    def __init__(self, kind: str, message: str) -> None:
+    ``fatal`` means the worker had to be stopped (or died) during the call.
+    """
+
+    def __init__(self, kind: str, message: str, fatal: bool = False) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
+        self.fatal = fatal
 
 
 class Recorder:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,9 +68,7 @@ def load_submission(path: Path, student: str | None = None, assignment: str | No
                         f"{max_bytes / 2**20:.0f} MB limit (clear large outputs and resubmit)")
     raw = path.read_bytes()
     nb = _parse(raw)
-    cells = [c for c in nb.cells]
-    if len(cells) > MAX_CELLS:
-        raise LoadError(f"the notebook has {len(cells)} cells; the limit is {MAX_CELLS}")
+    cells = list(nb.cells)
     _check_language(nb)
     code = [(i, _source(c)) for i, c in enumerate(cells) if c.get("cell_type") == "code"]
     code = [(i, s) for i, s in code if s.strip() and not _otter_only(s)]
@@ -96,9 +95,14 @@ def _parse(raw: bytes) -> nbformat.NotebookNode:
         raise LoadError("the file is not a notebook (JSON nested too deeply)") from None
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
         raise LoadError("the file is JSON but not a Jupyter notebook (no cells)")
+    count = len(data["cells"]) if isinstance(data.get("cells"), list) else 0
+    if count > MAX_CELLS:
+        raise LoadError(f"the notebook has {count} cells; the limit is {MAX_CELLS}")
     try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
+        with warnings.catch_warnings():  # nbformat warns about fixable ids; not our concern
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(text, as_version=4)
+            nbformat.validate(nb)
     except Exception as exc:  # nbformat raises several types for bad documents
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise LoadError(f"the file is not a valid Jupyter notebook ({first})") from None

@@ -18,7 +18,7 @@ from autograder.expect import StudentError
 from autograder.sandbox import Limits
 from autograder.score import ERROR, MISSING, TIMEOUT, CellLog
 
-MAX_RESTARTS = 4
+MAX_RESTARTS = 12
 
 
 class NotebookRuntime:
@@ -111,9 +111,10 @@ class NotebookRuntime:
         try:
             reply = self._live_session().request(header, blobs, timeout=timeout)
         except WorkerTimeout:
-            raise StudentError(TIMEOUT, f"no answer within {timeout:g} s; stopped") from None
+            raise StudentError(TIMEOUT, f"no answer within {timeout:g} s; stopped",
+                               fatal=True) from None
         except WorkerDied as exc:
-            raise StudentError(ERROR, str(exc)) from None
+            raise StudentError(ERROR, str(exc), fatal=True) from None
         if reply.header.get("ok") is not True:
             error = reply.header.get("error")
             error = error if isinstance(error, dict) else {}

@@ -43,6 +43,7 @@ __all__ = ["Limits", "check", "expect", "manual", "question", "Student", "Handle
            "load_suite", "run_question", "question_rng"]
 
 _order = itertools.count()
+_collected: list[Question] | None = None  # questions declared while a suite loads
 
 
 @dataclass
@@ -60,13 +61,19 @@ def question(qid: str, points: float, timeout: float | None = None):
     """Declare an automatically graded question; ``timeout`` overrides the wall-clock
     budget of the whole question (default: the assignment's ``question_seconds``)."""
     def register(func: Callable[..., None]) -> Question:
-        return Question(qid, float(points), func, timeout)
+        return _declare(Question(qid, float(points), func, timeout))
     return register
 
 
 def manual(qid: str, points: float, prompt: str = "") -> Question:
     """Declare a question a person grades; the engine records the student's answer."""
-    return Question(qid, float(points), None, manual=True, prompt=prompt)
+    return _declare(Question(qid, float(points), None, manual=True, prompt=prompt))
+
+
+def _declare(q: Question) -> Question:
+    if _collected is not None:
+        _collected.append(q)
+    return q
 
 
 @dataclass
@@ -87,13 +94,17 @@ class Suite:
 
 def load_suite(path: Path, assignment: str) -> Suite:
     """Import a hidden suite module from ``path`` and collect its questions."""
+    global _collected
     name = f"nngrade_hidden_{assignment}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
-    questions = sorted((v for v in vars(module).values() if isinstance(v, Question)),
-                       key=lambda q: q.order)
+    _collected = []
+    try:
+        spec.loader.exec_module(module)
+        questions = sorted(_collected, key=lambda q: q.order)
+    finally:
+        _collected = None
     ids = [q.id for q in questions]
     if len(set(ids)) != len(ids):
         raise ValueError(f"{path}: duplicate question ids in {ids}")
@@ -131,6 +142,7 @@ class Student:
     def __init__(self, runtime: NotebookRuntime, budget: _Budget) -> None:
         self._runtime = runtime
         self._budget = budget
+        self._stopped: StudentError | None = None  # the worker was stopped in this question
 
     def call(self, name: str, *args: Any, timeout: float | None = None,
              strict_floats: bool = False, **kwargs: Any) -> Any:
@@ -170,8 +182,16 @@ class Student:
             enc = protocol.Encoder()
             header = dict(header, args=enc.encode(list(args)), kwargs=enc.encode(dict(kwargs)))
             blobs = enc.blobs
+        if self._stopped is not None:  # one stopped worker per question is enough
+            raise StudentError(self._stopped.kind, "not run: an earlier call of this question "
+                               f"was stopped ({self._stopped.message.splitlines()[0]})")
         seconds = self._budget.take(timeout or self._runtime.limits.call_seconds)
-        reply = self._runtime.request(header, blobs, seconds, generation)
+        try:
+            reply = self._runtime.request(header, blobs, seconds, generation)
+        except StudentError as exc:
+            if exc.fatal:
+                self._stopped = exc
+            raise
         generation = self._runtime.generation
         return self._runtime.decode(reply, lambda ref: Handle(self, ref, generation))
 

@@ -103,7 +103,23 @@ def make_shell() -> InteractiveShell:
     shell.register_magics(_GradingMagics)
     sys.modules["otter"] = _otter_stub()
     warnings.filterwarnings("ignore", message=".*non-interactive.*")
+    _warm_up(shell)
     return shell
+
+
+def _warm_up(shell: InteractiveShell) -> None:
+    """Run a cell, a failing cell and a call once, so IPython's lazy imports happen
+    before the fork: workers then start faster and need nothing more from disk."""
+    out = CappedStream(1000)
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = out
+    try:
+        shell.run_cell("_warm = 1 + 1", store_history=False)
+        shell.run_cell("1 / 0", store_history=False)
+        _student_traceback(ZeroDivisionError())
+    finally:
+        sys.stdout, sys.stderr = saved
+        shell.user_ns.pop("_warm", None)
 
 
 class Worker:

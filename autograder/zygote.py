@@ -27,6 +27,7 @@ import os
 import select
 import signal
 import socket
+import stat
 import sys
 import tempfile
 from dataclasses import asdict
@@ -37,7 +38,7 @@ HOSTNAME = b"sandbox"
 
 
 class Zygote:
-    def __init__(self, control: socket.socket) -> None:
+    def __init__(self, control: socket.socket, uid_base: int) -> None:
         self.control = control
         self.shell = worker.make_shell()
         self.as_root = os.geteuid() == 0
@@ -45,7 +46,7 @@ class Zygote:
         self.statuses: dict[int, int] = {}
         self.children: set[int] = set()
         self.hidden = _installed_secret_paths()
-        self.uid_base = 200_000 + (os.getpid() % 5000) * 64
+        self.uid_base = uid_base
         self.next_slot = 0
 
     def serve(self) -> None:
@@ -156,9 +157,11 @@ def _sandboxed(z: Zygote, chan: socket.socket, limits: sandbox.Limits, uid: int,
         workdir = tempfile.mkdtemp(prefix="nngrade-work-")
         if z.as_root:
             os.chown(workdir, uid, uid)
-    if z.as_root:
+    if z.as_root and (iso.filesystem == "private-root" or _readable_by_others(sys.base_prefix)):
         sandbox.drop_privileges(uid)
         iso.uid = uid
+    elif z.as_root:
+        iso.notes.append("ran as root: the Python installation is not readable by other users")
     elif iso.namespaces:
         sandbox.drop_namespace_capabilities()
     sandbox.set_parent_death_signal()
@@ -205,6 +208,18 @@ def _worker_main(z: Zygote, chan: socket.socket, limits: sandbox.Limits,
     os._exit(0)
 
 
+def _readable_by_others(path: str) -> bool:
+    """Whether an unprivileged uid can reach ``path`` (every ancestor searchable)."""
+    path = os.path.realpath(path)
+    while True:
+        if not os.stat(path).st_mode & stat.S_IXOTH:
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
+
+
 def _clean_environment(home: str) -> None:
     keep = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL") if k in os.environ}
     os.environ.clear()
@@ -235,10 +250,10 @@ def _installed_secret_paths() -> list[str]:
 
 
 def main() -> None:
-    fd = int(sys.argv[1])
-    for name in sys.argv[2:]:
+    fd, uid_base = int(sys.argv[1]), int(sys.argv[2])
+    for name in sys.argv[3:]:
         __import__(name)
-    Zygote(socket.socket(fileno=fd)).serve()
+    Zygote(socket.socket(fileno=fd), uid_base).serve()
 
 
 if __name__ == "__main__":
