@@ -154,14 +154,19 @@ def _is_pair(value, lengths=None):
                                   for v, n in zip(value, lengths, strict=True))
 
 
-def _expect_layers(got, expected, mutants, rtol=RTOL, atol=ATOL, order=None):
-    """Compare (dWs, dbs) layer by layer (from the output layer down by default)."""
+def _list_label(k, i):
+    return f"{('dWs', 'dbs')[k]}[{i}] (dC/d{'Wb'[k]}^{i + 1})"
+
+
+def _expect_layers(got, expected, mutants, rtol=RTOL, atol=ATOL, order=None,
+                   label=_list_label):
+    """Compare (dWs, dbs) layer by layer (from the output layer down by default);
+    ``label(k, i)`` names the array (k = 0 for weights, 1 for biases; i from 0)."""
     L = len(expected[0])
     for i in order or range(L - 1, -1, -1):
-        for k, name in ((0, "dWs"), (1, "dbs")):
+        for k in (0, 1):
             wrong = {m: g[k][i] for m, g in mutants.items()}
-            expect(got[k][i], f"{name}[{i}] (dC/d{'W' if k == 0 else 'b'}^{i + 1})").close_to(
-                expected[k][i], rtol, atol, mutants=wrong)
+            expect(got[k][i], label(k, i)).close_to(expected[k][i], rtol, atol, mutants=wrong)
 
 
 def _shape_label(arrays):
@@ -328,7 +333,8 @@ def tanh_regression(student, rng):
                 expect(got[0], "C").close_to(C, RTOL, ATOL, mutants={
                     "the cost lacks the factor 1/2 of the quadratic cost": 2 * C,
                     "the cost was summed over the batch instead of averaged": n * C})
-                _expect_layers(([got[1], got[3]], [got[2], got[4]]), expected, mutants)
+                _expect_layers(([got[1], got[3]], [got[2], got[4]]), expected, mutants,
+                               label=lambda k, i: f"{'dW' if k == 0 else 'db'}{i + 1}")
 
 
 def _relative_error_mutants(a, b):
@@ -485,7 +491,8 @@ def catching_a_bug(student, rng):
     with check("BUGGY_LAYER, the layer of the wrong line in buggy_backprop"):
         expect(student.get("BUGGY_LAYER"), "BUGGY_LAYER").equals(2, mutants={
             "layer 1 is wrong only because the error of layer 2 travels down through BP2; "
-            "the bug is in the highest wrong layer": 1})
+            "the bug is in the highest wrong layer": 1,
+            "layer 3 passes the gradient check: the bug is in the highest layer that fails": 3})
 
 
 def _input_jacobian(weights, biases, x, activation, logits=False, at_a=False):
