@@ -616,7 +616,6 @@ def zero_initialisation(student, rng):
                             mutants={m: v[k][i] for m, v in mutants.items()})
 
 
-# manual() only declares the question; the suite loader collects module-level names
-reading_nndl = manual("q11", points=3, prompt=(
+manual("q11", points=3, prompt=(
     "Comment the three lines of NNDL's backward pass (BP1, BP3, BP4 for one column-vector "
     "sample): the shapes, why the transpose, and the same lines for a batch of rows."))
