@@ -33,8 +33,9 @@ import numpy as np
 
 from autograder.suite import Limits, check, expect, manual, question
 from reference import activations as act
+from reference import layers
 from reference.gradcheck import jacobian, numerical_gradient, relative_error
-from reference.losses import one_hot
+from reference.losses import one_hot, quadratic_grad, softmax_cross_entropy_grad
 from reference.network import MLP
 
 # Every call takes milliseconds (the largest, a Hessian, runs ~40 small backprops).
@@ -184,7 +185,7 @@ def output_delta_quadratic(student, rng):
         Y = rng.uniform(size=shape)
         n = shape[0]
         A, sp = act.sigmoid(Z), act.sigmoid_prime(Z)
-        expected = (A - Y) / n * sp
+        expected = quadratic_grad(A, Y) * sp  # BP1
         with check(f"output_delta_quadratic(ZL {shape}, Y {shape})"):
             expect(student.call("output_delta_quadratic", Z, Y)).close_to(
                 expected, RTOL, ATOL, mutants={
@@ -205,7 +206,7 @@ def output_delta_softmax(student, rng):
         P = act.softmax(Z)
         with check(f"output_delta_softmax(ZL {Z.shape}, Y {Y.shape})"):
             expect(student.call("output_delta_softmax", Z, Y)).close_to(
-                (P - Y) / n, RTOL, ATOL, mutants={
+                softmax_cross_entropy_grad(Z, Y), RTOL, ATOL, mutants={
                     MISTAKES["sum_not_mean"]: P - Y,
                     "sign flipped: delta^L = (p - y) / n, not (y - p) / n": (Y - P) / n,
                     "multiplied by p (1 - p): with softmax and cross-entropy the derivative "
@@ -228,6 +229,7 @@ def layer_gradients(student, rng):
     # the first case is square (n == n_prev), so a forgotten transpose runs and is named
     for n, n_prev, n_l in [(4, 4, 3), (1, 3, 2), (7, 5, 3), (10, 2, 6)]:
         A, delta = rng.normal(size=(n, n_prev)), rng.normal(size=(n, n_l)) / n
+        _, dW, db = layers.dense_backward(delta, (A, np.zeros((n_prev, n_l))))  # BP4, BP3
         with check(f"layer_gradients(A_prev {A.shape}, delta {delta.shape})"):
             got = student.call("layer_gradients", A, delta)
             expect(got).satisfies(_is_pair, "expected a tuple (dW, db) of two arrays")
@@ -237,8 +239,8 @@ def layer_gradients(student, rng):
                               "already inside delta^l": A.T @ delta / n}
                 if n == n_prev:
                     dW_mutants[MISTAKES["dW_no_transpose"]] = A @ delta
-                expect(got[0], "dW").close_to(A.T @ delta, RTOL, ATOL, mutants=dW_mutants)
-                expect(got[1], "db").close_to(delta.sum(axis=0), RTOL, ATOL, mutants={
+                expect(got[0], "dW").close_to(dW, RTOL, ATOL, mutants=dW_mutants)
+                expect(got[1], "db").close_to(db, RTOL, ATOL, mutants={
                     MISTAKES["db_not_summed"]: delta,
                     MISTAKES["db_averaged"]: delta.mean(axis=0),
                     "db summed over the units (axis=1) instead of over the batch (axis=0)":
@@ -259,10 +261,12 @@ def hidden_delta(student, rng):
                    "the Hadamard product with f'(z^l) is missing": d_next @ W.T}
         if n_l == n_next:
             mutants[MISTAKES["W_no_transpose"]] = (d_next @ W) * fp(Z)
+        da_prev, _, _ = layers.dense_backward(d_next, (np.zeros((n, n_l)), W))  # BP2
+        expected = layers.activation_backward(da_prev, layers.activation_forward(Z, name)[1])
         with check(f"hidden_delta(delta_next {d_next.shape}, W_next {W.shape}, "
                    f"Z {Z.shape}, {name!r})"):
             expect(student.call("hidden_delta", d_next, W, Z, name)).close_to(
-                (d_next @ W.T) * fp(Z), RTOL, ATOL, mutants=mutants)
+                expected, RTOL, ATOL, mutants=mutants)
 
 
 BACKPROP_MISTAKES = ["dW_no_transpose", "dW_transposed", "W_no_transpose", "f_not_prime",
