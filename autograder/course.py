@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from autograder.suite import Suite, load_suite
@@ -33,12 +34,21 @@ def hidden_suite(course: Path, assignment: str) -> Suite:
 
 
 def assignment_of(notebook: Path) -> str | None:
-    """The assignment a student notebook belongs to (Otter's metadata), if readable."""
+    """The assignment a notebook belongs to: Otter's metadata in a student notebook, the
+    ``# ASSIGNMENT CONFIG`` cell's name in a master notebook; None if unreadable."""
     try:
-        meta = json.loads(Path(notebook).read_text())["metadata"]
-        return meta["otter"]["assignment_name"]
-    except (OSError, ValueError, KeyError, TypeError):
+        nb = json.loads(Path(notebook).read_text())
+        name = nb.get("metadata", {}).get("otter", {}).get("assignment_name")
+        if name:
+            return name
+        for cell in nb.get("cells", []):
+            source = "".join(cell.get("source", ""))
+            if cell.get("cell_type") == "raw" and source.startswith("# ASSIGNMENT CONFIG"):
+                match = re.search(r"^name:\s*(\S+)", source, re.M)
+                return match.group(1) if match else None
+    except (OSError, ValueError, AttributeError, TypeError):
         return None
+    return None
 
 
 def sample_dirs(course: Path) -> dict[str, Path]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from autograder.course import assignment_of
 from autograder.suite import load_suite, question_rng
 
 
@@ -29,3 +32,11 @@ def test_question_inputs_are_reproducible_and_distinct():
     for other in (question_rng("hw1", "q2", 7), question_rng("hw2", "q1", 7),
                   question_rng("hw1", "q1", 8)):
         assert not np.allclose(a, other.normal(size=5))
+
+
+def test_the_assignment_is_read_from_student_and_master_notebooks(tmp_path):
+    course = Path(__file__).resolve().parents[2]
+    assert assignment_of(course / "assignments/hw1_forward/hw1_forward.ipynb") == "hw1_forward"
+    assert assignment_of(course / "solutions/hw1_forward/hw1_forward.ipynb") == "hw1_forward"
+    (tmp_path / "junk.ipynb").write_bytes(b"\x00\x01")
+    assert assignment_of(tmp_path / "junk.ipynb") is None
