@@ -144,10 +144,21 @@ def _rate(rng):
     return float(rng.choice([rng.uniform(0.15, 0.45), rng.uniform(0.55, 0.7)]))
 
 
+def _dropout_seed(rng, shape, rate):
+    """A seed whose mask keeps some units and drops others, so that a scaling mistake
+    cannot hide behind an all-zero mask."""
+    while True:
+        seed = _seed(rng)
+        keep = np.random.default_rng(seed).random(shape) >= rate
+        if keep.any() and not keep.all():
+            return seed
+
+
 @question("q2", points=2)
 def dropout(student, rng):
     for shape in [(1, 6), (5, 4), (8, 3)]:
-        x, rate, seed = rng.normal(size=shape), _rate(rng), _seed(rng)
+        x, rate = rng.normal(size=shape), _rate(rng)
+        seed = _dropout_seed(rng, shape, rate)
         out, mask = reg.dropout_forward(x, rate, np.random.default_rng(seed))
         u = np.random.default_rng(seed).random(shape)
         mutants = {
@@ -173,7 +184,8 @@ def dropout(student, rng):
             expect(got[1], "mask").close_to(np.ones_like(x), RTOL, ATOL)
     for shape in [(1, 3), (6, 4)]:
         dout, rate = rng.normal(size=shape), _rate(rng)
-        mask = reg.dropout_forward(np.ones(shape), rate, rng)[1]
+        seed = _dropout_seed(rng, shape, rate)
+        mask = reg.dropout_forward(np.ones(shape), rate, np.random.default_rng(seed))[1]
         with check(f"dropout_backward(dout of shape {shape}, mask with rate={rate:.3f})"):
             expect(student.call("dropout_backward", dout, mask)).close_to(
                 reg.dropout_backward(dout, mask), RTOL, ATOL, mutants={
@@ -371,7 +383,8 @@ def _reference_early(losses, patience, min_delta=0.0):
 
 
 def _falling(rng, k, start=1.0):
-    return start - np.cumsum(rng.uniform(0.02, 0.1, size=k))
+    """k losses, each lower than the last by more than the largest min_delta used."""
+    return start - np.cumsum(rng.uniform(0.05, 0.1, size=k))
 
 
 def _curves(rng):
@@ -451,7 +464,7 @@ def _bn_dx(dout, x, gamma, var, eps):
 
 @question("q7", points=4)
 def batch_norm(student, rng):
-    for n, d, eps, small in [(4, 3, 1e-5, False), (10, 5, 1e-3, True), (2, 4, 1e-5, False)]:
+    for n, d, eps, small in [(10, 5, 1e-3, True), (4, 3, 1e-5, False), (2, 4, 1e-5, False)]:
         x, gamma, beta, rm, rv = _bn_inputs(rng, n, d, small)
         m = float(rng.uniform(0.05, 0.3))
         new_rm, new_rv = rm.copy(), rv.copy()
@@ -659,6 +672,8 @@ def vanishing_gradients(student, rng):
                     "the norms are listed last layer first; expected the first layer first":
                         norms[::-1],
                     "returned the squared norms": norms**2,
+                    "the gradients are n times too large: delta^L = (a^L - Y) / n, the cost "
+                    "is a mean over the batch": n * norms,
                     "the norms of the weight gradients dC/dW were expected, not of dC/db":
                         np.array([np.linalg.norm(g) for g in dbs])})
     for sizes, n in [([5] + [24] * 9 + [4], 20), ([8] + [32] * 9 + [3], 3)]:
@@ -675,6 +690,8 @@ def vanishing_gradients(student, rng):
                 expect(got[0], "norms_normal").close_to(normal, NORM_RTOL, ATOL, mutants={
                     "returned (norms_glorot, norms_normal): the N(0, 1) norms come first":
                         glorot,
+                    "the gradients are n times too large: delta^L = (a^L - Y) / n, the cost "
+                    "is a mean over the batch": n * normal,
                     "drew the Glorot weights before the N(0, 1) weights":
                         _norms(X, Y, n_second)})
                 expect(got[1], "norms_glorot").close_to(glorot, NORM_RTOL, ATOL, mutants={
