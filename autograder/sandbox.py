@@ -217,6 +217,71 @@ def _bind_file(source: str, target: str) -> None:
 
 
 # ---------------------------------------------------------------------------
+# control groups: limits on the whole worker, not per process
+
+
+def _cgroup_bases() -> dict[str, str]:
+    """Writable cgroup v1 hierarchies (memory, pids) below this process's own groups."""
+    bases = {}
+    try:
+        lines = open("/proc/self/cgroup").read().splitlines()
+    except OSError:
+        return bases
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        for controller in ("memory", "pids"):
+            base = f"/sys/fs/cgroup/{controller}{path}"
+            if controller in controllers.split(",") and os.access(base, os.W_OK):
+                bases[controller] = base
+    return bases
+
+
+def confine(name: str, limits: Limits) -> list[str]:
+    """Put the calling process (and so everything it starts) into new memory and pids
+    control groups named ``name``: the worker's processes share one memory budget, so
+    a fork bomb of memory hogs cannot exhaust the machine. Returns the controllers used."""
+    used = []
+    for controller, base in sorted(_cgroup_bases().items()):
+        path = f"{base}/{name}"
+        try:
+            os.makedirs(path, exist_ok=True)
+            if controller == "memory":
+                _write(f"{path}/memory.limit_in_bytes", str(limits.memory_mb * 2**20))
+            else:
+                _write(f"{path}/pids.max", str(limits.processes + 4))  # + init and helpers
+            _write(f"{path}/cgroup.procs", str(os.getpid()))
+            used.append(controller)
+        except OSError:
+            continue
+    return used
+
+
+def release_stale() -> None:
+    """Remove empty worker control groups left by a grader that was killed."""
+    for base in _cgroup_bases().values():
+        for entry in os.listdir(base):
+            if entry.startswith("nngrade-"):
+                try:
+                    os.rmdir(f"{base}/{entry}")
+                except OSError:
+                    pass  # still in use
+
+
+def release(name: str) -> bool:
+    """Remove the control groups of a finished worker; False while some still hold
+    processes (a killed namespace takes a moment to empty)."""
+    done = True
+    for base in _cgroup_bases().values():
+        try:
+            os.rmdir(f"{base}/{name}")
+        except FileNotFoundError:
+            pass
+        except OSError:
+            done = False
+    return done
+
+
+# ---------------------------------------------------------------------------
 # credentials and limits
 
 

@@ -30,6 +30,7 @@ import socket
 import stat
 import sys
 import tempfile
+import time
 from dataclasses import asdict
 
 from autograder import protocol, sandbox, worker
@@ -45,11 +46,19 @@ class Zygote:
         self.mountpoint = tempfile.mkdtemp(prefix="nngrade-root-")
         self.statuses: dict[int, int] = {}
         self.children: set[int] = set()
+        self.cgroups: set[str] = set()  # control groups of finished workers, to remove
         self.hidden = _installed_secret_paths()
         self.uid_base = uid_base
         self.next_slot = 0
 
     def serve(self) -> None:
+        sandbox.release_stale()
+        try:
+            self._loop()
+        finally:
+            self._drain()
+
+    def _loop(self) -> None:
         while True:
             ready, _, _ = select.select([self.control], [], [], 0.2)
             self._reap()
@@ -64,6 +73,13 @@ class Zygote:
             request = json.loads(msg)
             reply = self._handle(request, fds)
             self.control.sendall(json.dumps(reply).encode() + b"\n")
+
+    def _drain(self, seconds: float = 3.0) -> None:
+        """On shutdown: reap the last workers and remove their control groups."""
+        deadline = time.monotonic() + seconds
+        while (self.children or self.cgroups) and time.monotonic() < deadline:
+            self._reap()
+            time.sleep(0.05)
 
     def _handle(self, request: dict, fds: list[int]) -> dict:
         op = request.get("op")
@@ -83,11 +99,13 @@ class Zygote:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
-                return
+                break
             if pid == 0:
-                return
+                break
             self.children.discard(pid)
             self.statuses[pid] = os.waitstatus_to_exitcode(status)
+            self.cgroups.add(_cgroup_name(pid))
+        self.cgroups = {name for name in self.cgroups if not sandbox.release(name)}
 
     def _spawn(self, request: dict, fd: int) -> int:
         limits = sandbox.Limits(**request["limits"])
@@ -111,6 +129,10 @@ def _intermediate(z: Zygote, fd: int, limits: sandbox.Limits, uid: int, isolate:
     chan = socket.socket(fileno=fd)
     iso = sandbox.Isolation()
     if isolate:
+        groups = sandbox.confine(_cgroup_name(os.getpid()), limits)
+        if groups:
+            iso.notes.append(f"cgroups ({', '.join(groups)}): {limits.memory_mb} MB and "
+                             f"{limits.processes} processes for the whole worker")
         try:
             iso.namespaces = sandbox.enter_namespaces(z.as_root)
         except OSError as exc:
@@ -134,6 +156,10 @@ def _intermediate(z: Zygote, fd: int, limits: sandbox.Limits, uid: int, isolate:
     chan.close()
     _, status = os.waitpid(child, 0)
     os._exit(_exit_code(status))
+
+
+def _cgroup_name(pid: int) -> str:
+    return f"nngrade-{pid}"
 
 
 def _exit_code(status: int) -> int:

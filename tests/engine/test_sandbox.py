@@ -41,6 +41,17 @@ def test_namespaces_private_root_and_unprivileged_uid_are_in_force(worker):
 
 
 @needs_root
+def test_the_whole_worker_shares_one_memory_and_process_budget(factory):
+    session = factory.spawn(Limits(memory_mb=512, processes=8))
+    try:
+        assert "cgroups (memory, pids): 512 MB and 8 processes" in session.isolation.summary()
+        out = run(session, "import os; print(open('/proc/self/cgroup').read())")
+        assert "nngrade-" in out["stdout"]
+    finally:
+        session.close()
+
+
+@needs_root
 def test_course_files_and_the_reference_package_are_invisible(worker, course):
     for path in (course / "solutions", course / "reference", course / "tests",
                  course / "examples", course / "autograder"):

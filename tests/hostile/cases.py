@@ -24,7 +24,6 @@ _spec.loader.exec_module(_samples)
 CORRECT = _samples.answers(_samples.A)
 BLANK = None
 QIDS = ["q1", "q2", "q3", "q4", "q5", "q6", "q7"]
-PORT = 47315  # the loopback listener the network case probes (started by the test)
 
 
 def with_answer(qid: str, source: str) -> list[str]:
@@ -237,17 +236,20 @@ get_ipython().ast_transformers.append(Forgive())
 get_ipython().input_transformers_post.append(lambda lines: lines + ["\\nscore = 17\\n"])
 '''
 
-NETWORK = LOOT + f'''
-import socket
-for host, port in [("127.0.0.1", {PORT}), ("127.0.0.1", 5432), ("localhost", {PORT}),
-                   ("::1", {PORT})]:
-    try:
-        with socket.create_connection((host, port), timeout=2) as s:
-            s.sendall(b"GET /solutions HTTP/1.0\\r\\n\\r\\n")
-            exec(s.recv(100000).decode())
-            print("connected to", host, port)
-    except OSError as exc:
-        print(host, port, "->", exc)
+NETWORK = '''
+import errno, socket
+# every port of the loopback address: the grader's own, and the test's listener
+errors = {}
+for host, family in [("127.0.0.1", socket.AF_INET), ("::1", socket.AF_INET6)]:
+    for port in range(1, 65536):
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.settimeout(0.5)
+            code = s.connect_ex((host, port))
+            errors[code] = errors.get(code, 0) + 1
+            if code == 0:
+                s.sendall(b"GET /solutions HTTP/1.0\\r\\n\\r\\n")
+                exec(s.recv(100000).decode())
+print({errno.errorcode.get(k, k): v for k, v in errors.items()})
 '''
 
 ORPHANS = '''
@@ -264,6 +266,16 @@ while True:
     if os.fork() == 0:
         time.sleep(3600)
         os._exit(0)
+'''
+
+FORK_MEMORY_BOMB = '''
+import os, time, numpy as np
+for _ in range(16):
+    if os.fork() == 0:
+        hog = np.ones(2**26)          # 512 MB each, 8 GB in all: more than the worker's share
+        time.sleep(3600)
+        os._exit(0)
+time.sleep(3)
 '''
 
 SPINNING_THREAD = '''
@@ -316,6 +328,8 @@ CASES: dict[str, dict] = {
                       "score": 17, "reason": "time limit for one cell"},
     "fork_bomb": {"answers": CORRECT, "insert": {6: [FORK_BOMB]}, "score": 17,
                   "reason": "BlockingIOError"},
+    "fork_memory_bomb": {"answers": CORRECT, "insert": {6: [FORK_MEMORY_BOMB]}, "score": 17,
+                         "reason": ""},
     "memory_bomb": {"answers": CORRECT, "insert": {6: ["hog = bytearray(50 * 2**30)"]},
                     "score": 17, "reason": "MemoryError"},
     "disk_bomb": {"answers": CORRECT, "insert": {6: [
