@@ -202,7 +202,8 @@ def numeric_mismatch(got: Any, expected: Any, rtol: float, atol: float) -> str |
     index = tuple(int(i) for i in bad[0])
     where = f" at index {index}" if exp.ndim else ""
     count = f"; {len(bad)} of {exp.size} entries differ" if exp.size > 1 else ""
-    return (f"first mismatch{where}: got {_fmt(arr[index])}, expected {_fmt(exp[index])} "
+    got_text, exp_text = _pair(arr[index], exp[index])
+    return (f"first mismatch{where}: got {got_text}, expected {exp_text} "
             f"(shape {exp.shape}{count}; tolerance rtol={rtol:g}, atol={atol:g})")
 
 
@@ -228,7 +229,8 @@ def exact_mismatch(got: Any, expected: Any) -> str | None:
         return None
     index = tuple(int(i) for i in bad[0])
     where = f" at index {index}" if exp.ndim else ""
-    return f"first mismatch{where}: got {_fmt(arr[index])}, expected {_fmt(exp[index])}"
+    got_text, exp_text = _pair(arr[index], exp[index])
+    return f"first mismatch{where}: got {got_text}, expected {exp_text}"
 
 
 def diagnose(got: Any, mutants: Mapping[str, Any], rtol: float, atol: float) -> str:
@@ -246,8 +248,13 @@ def diagnose(got: Any, mutants: Mapping[str, Any], rtol: float, atol: float) -> 
     return ""
 
 
-def _fmt(x: float) -> str:
-    return f"{float(x):.6g}"
+def _pair(got: float, expected: float) -> tuple[str, str]:
+    """Both numbers with enough digits to show that they differ."""
+    for digits in (6, 10, 17):
+        a, b = f"{float(got):.{digits}g}", f"{float(expected):.{digits}g}"
+        if a != b:
+            return a, b
+    return a, b
 
 
 def missing(name: str) -> StudentError:

@@ -144,6 +144,9 @@ def test_an_interrupted_batch_resumes_without_regrading(tmp_path):
     names = ["ada_lovelace", "grace_hopper", "claude_shannon", "barbara_liskov", "john_nash"]
     for name in names:
         shutil.copy(SAMPLES / f"{name}.ipynb", subs)
+    # graded last: its endless loop keeps the batch busy while the test interrupts it
+    shutil.copy(SAMPLES / "barbara_liskov.ipynb", subs / "zelda_loop.ipynb")
+    names.append("zelda_loop")
     args = ["grade", subs, "-a", "hw1_forward", "--db", tmp_path / "g.db", "--out",
             tmp_path / "out", "--workers", "1"]
     proc = subprocess.Popen([sys.executable, "-m", "autograder.cli", *map(str, args)],
@@ -151,7 +154,7 @@ def test_an_interrupted_batch_resumes_without_regrading(tmp_path):
                             text=True)
     book = tmp_path / "g.db"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # barbara_liskov's endless loop holds the batch
+    while time.monotonic() < deadline:
         if book.exists() and _recorded(book) >= 3:
             break
         time.sleep(0.2)

@@ -37,6 +37,11 @@ def test_wrong_kinds_of_values_are_described(got, fragment):
     assert fragment in numeric_mismatch(got, np.zeros((2, 3)), 1e-9, 1e-12)
 
 
+def test_close_numbers_are_shown_with_enough_digits_to_differ():
+    msg = numeric_mismatch(-2.1836712, -2.1836719, 1e-9, 0)
+    assert "got -2.1836712, expected -2.1836719" in msg
+
+
 def test_nan_only_matches_where_nan_is_expected():
     assert numeric_mismatch(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]), 0, 0) is None
     assert "got nan" in numeric_mismatch(np.array([np.nan, 1.0]), np.array([0.0, 1.0]), 0, 0)
