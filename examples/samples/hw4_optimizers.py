@@ -1,0 +1,347 @@
+"""Sample submissions of Homework 4 (optimizers, schedules, gradient clipping).
+
+Answer cells, in order: q1 gradient descent/momentum/Nesterov, q2 AdaGrad/RMSProp,
+q3 Adam/Nadam, q4 the narrow valley, q5 learning-rate schedules, q6 gradient
+clipping, q7 the plot. The first three cells keep the notebook's ``*_init`` functions.
+Every student starts from one correct set of answers (``A``, written differently from
+the solution: Géron's velocity form of momentum, PyTorch's folded bias correction, a
+loop for the piecewise schedule, pyplot's state machine for the plot); the partly wrong
+ones swap in a classic mistake for one to three cells. Expected scores:
+``tests/fixtures/hw4_optimizers_samples.json``.
+"""
+
+from __future__ import annotations
+
+
+def swap(source: str, *pairs: tuple[str, str]) -> str:
+    """``source`` with each ``(old, new)`` replaced; ``old`` must occur in it."""
+    for old, new in pairs:
+        if old not in source:
+            raise ValueError(f"{old!r} not found")
+        source = source.replace(old, new)
+    return source
+
+
+A = {
+    "q1": '''
+def gd_init(theta):
+    """State of gradient descent: the step counter only."""
+    return {"t": 0}
+
+
+def gd_step(theta, grad, state, lr):
+    new_state = dict(state)
+    new_state["t"] += 1
+    return theta - lr * grad, new_state
+
+
+def momentum_init(theta):
+    """State of momentum: the counter and the buffer b (zeros, shape of theta)."""
+    return {"t": 0, "b": np.zeros_like(theta, dtype=float)}
+
+
+def momentum_step(theta, grad, state, lr, momentum):
+    # Geron's velocity m = momentum * m - lr * g, stored as b = -m / lr
+    m = momentum * (-lr * state["b"]) - lr * grad
+    return theta + m, {"t": state["t"] + 1, "b": -m / lr}
+
+
+def nag_init(theta):
+    """State of Nesterov accelerated gradient: the same as momentum's."""
+    return {"t": 0, "b": np.zeros_like(theta, dtype=float)}
+
+
+def nag_step(theta, grad, state, lr, momentum):
+    b = state["b"] * momentum + grad
+    look_ahead = grad + momentum * b
+    return theta - lr * look_ahead, {"t": state["t"] + 1, "b": b}
+''',
+    "q2": '''
+def adagrad_init(theta):
+    """State of AdaGrad: the counter and the sum s of squared gradients."""
+    return {"t": 0, "s": np.zeros_like(theta, dtype=float)}
+
+
+def adagrad_step(theta, grad, state, lr, eps=1e-10):
+    s = state["s"] + np.square(grad)
+    step = lr * grad / (np.sqrt(s) + eps)
+    return theta - step, {"t": state["t"] + 1, "s": s}
+
+
+def rmsprop_init(theta):
+    """State of RMSProp: the counter and the running average s of squared gradients."""
+    return {"t": 0, "s": np.zeros_like(theta, dtype=float)}
+
+
+def rmsprop_step(theta, grad, state, lr, beta=0.99, eps=1e-8):
+    s = state["s"] + (1 - beta) * (grad**2 - state["s"])  # moves s towards g**2
+    return theta - lr * grad / (np.sqrt(s) + eps), {"t": state["t"] + 1, "s": s}
+
+
+theta, g = np.array([1.0, -2.0]), np.array([3.0, 0.1])
+print(adagrad_step(theta, g, adagrad_init(theta), lr=0.1))
+''',
+    "q3": '''
+def adam_init(theta):
+    """State of Adam: the counter and the running averages m and v (zeros)."""
+    return {"t": 0, "m": np.zeros_like(theta, dtype=float),
+            "v": np.zeros_like(theta, dtype=float)}
+
+
+def adam_step(theta, grad, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = state["t"] + 1
+    m = beta1 * state["m"] + (1 - beta1) * grad
+    v = beta2 * state["v"] + (1 - beta2) * grad**2
+    step_size = lr / (1 - beta1**t)
+    denom = np.sqrt(v) / np.sqrt(1 - beta2**t) + eps
+    return theta - step_size * m / denom, {"t": t, "m": m, "v": v}
+
+
+def nadam_init(theta):
+    """State of Nadam: Adam's, plus the product of the momentum coefficients mu_t."""
+    return {"t": 0, "m": np.zeros_like(theta, dtype=float),
+            "v": np.zeros_like(theta, dtype=float), "mu_product": 1.0}
+
+
+def mu_schedule(t, beta1, momentum_decay):
+    return beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
+
+
+def nadam_step(theta, grad, state, lr, beta1=0.9, beta2=0.999, eps=1e-8,
+               momentum_decay=4e-3):
+    t = state["t"] + 1
+    mu_t = mu_schedule(t, beta1, momentum_decay)
+    mu_t1 = mu_schedule(t + 1, beta1, momentum_decay)
+    prod = state["mu_product"] * mu_t
+    m = beta1 * state["m"] + (1 - beta1) * grad
+    v = beta2 * state["v"] + (1 - beta2) * grad**2
+    denom = np.sqrt(v / (1 - beta2**t)) + eps
+    new_theta = theta - lr * ((1 - mu_t) / (1 - prod) * grad
+                              + mu_t1 / (1 - prod * mu_t1) * m) / denom
+    return new_theta, {"t": t, "m": m, "v": v, "mu_product": prod}
+''',
+    "q4": '''
+OPTIMIZERS = {
+    "gd": (gd_init, gd_step),
+    "momentum": (momentum_init, momentum_step),
+    "nag": (nag_init, nag_step),
+    "adagrad": (adagrad_init, adagrad_step),
+    "rmsprop": (rmsprop_init, rmsprop_step),
+    "adam": (adam_init, adam_step),
+    "nadam": (nadam_init, nadam_step),
+}
+
+
+def valley_cost(theta, a, b):
+    return a * theta[0] ** 2 + b * theta[1] ** 2
+
+
+def valley_grad(theta, a, b):
+    return 2 * np.array([a, b]) * theta
+
+
+def run_valley(optimizer, theta0, a, b, n_steps, **hyper):
+    init, step = OPTIMIZERS[optimizer]
+    theta = np.asarray(theta0, dtype=float).copy()
+    state = init(theta)
+    costs = np.empty(n_steps + 1)
+    costs[0] = valley_cost(theta, a, b)
+    for k in range(1, n_steps + 1):
+        theta, state = step(theta, valley_grad(theta, a, b), state, **hyper)
+        costs[k] = valley_cost(theta, a, b)
+    return costs
+''',
+    "q5": '''
+def power_schedule(lr0, t, s, c=1.0):
+    return lr0 * np.power(1.0 + np.divide(t, s), -c)
+
+
+def exponential_schedule(lr0, t, s):
+    return lr0 * np.power(0.1, np.divide(t, s))
+
+
+def piecewise_constant(t, boundaries, values):
+    t = np.asarray(t)
+    index = np.zeros(t.shape, dtype=int)
+    for boundary in boundaries:
+        index += t >= boundary  # one more boundary passed
+    return np.asarray(values)[index]
+
+
+class PerformanceScheduler:
+    def __init__(self, lr0, patience, factor, min_lr=0.0):
+        self.lr, self.patience, self.factor, self.min_lr = lr0, patience, factor, min_lr
+        self.best_loss = np.inf
+        self.bad_epochs = 0
+
+    def update(self, val_loss):
+        if val_loss < self.best_loss:
+            self.best_loss, self.bad_epochs = val_loss, 0
+            return self.lr
+        self.bad_epochs += 1
+        if self.bad_epochs == self.patience:
+            self.lr = max(self.factor * self.lr, self.min_lr)
+            self.bad_epochs = 0
+        return self.lr
+
+
+print(piecewise_constant(np.arange(12), [5, 10], [0.1, 0.01, 0.001]))
+''',
+    "q6": '''
+def clip_by_value(grads, c):
+    return [np.minimum(np.maximum(g, -c), c) for g in grads]
+
+
+def clip_by_norm(grads, max_norm):
+    total = np.linalg.norm(np.concatenate([g.ravel() for g in grads]))
+    scale = max_norm / (total + 1e-6)
+    if scale >= 1.0:
+        return [g.copy() for g in grads]
+    return [scale * g for g in grads]
+
+
+def angle_degrees(u, v):
+    cos = np.dot(u / np.linalg.norm(u), v / np.linalg.norm(v))
+    return np.arccos(min(1.0, max(-1.0, cos))) * 180 / np.pi
+''',
+    "q7": '''
+plt.figure(figsize=(8, 4))
+for name in histories:
+    plt.plot(histories[name], label=name)
+plt.yscale("log")
+plt.xlabel("iteration")
+plt.ylabel("f(theta)")
+plt.legend(ncol=2)
+ax = plt.gca()
+plt.show()
+''',
+}
+
+# ---------------------------------------------------------------------------
+# classic mistakes (each replaces a whole answer cell)
+
+ADAGRAD_NO_SUM = swap(A["q2"], ('s = state["s"] + np.square(grad)', "s = np.square(grad)"))
+
+RMSPROP_EPS_INSIDE = swap(A["q2"], ("return theta - lr * grad / (np.sqrt(s) + eps)",
+                                    "return theta - lr * grad / np.sqrt(s + eps)"))
+
+ADAM_NO_BIAS_CORRECTION = swap(A["q3"], (
+    "    step_size = lr / (1 - beta1**t)\n    denom = np.sqrt(v) / np.sqrt(1 - beta2**t) + eps\n"
+    "    return theta - step_size * m / denom",
+    "    return theta - lr * m / (np.sqrt(v) + eps)"))
+
+ADAM_EPS_INSIDE = '''
+def adam_init(theta):
+    """State of Adam: the counter and the running averages m and v (zeros)."""
+    return {"t": 0, "m": np.zeros_like(theta, dtype=float),
+            "v": np.zeros_like(theta, dtype=float)}
+
+
+def adam_step(theta, grad, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = state["t"] + 1
+    m = beta1 * state["m"] + (1 - beta1) * grad
+    v = beta2 * state["v"] + (1 - beta2) * grad * grad
+    m_hat = m / (1 - beta1 ** t)
+    v_hat = v / (1 - beta2 ** t)
+    theta = theta - lr * m_hat / np.sqrt(v_hat + eps)  # as in the book
+    return theta, {"t": t, "m": m, "v": v}
+''' + A["q3"][A["q3"].index("\n\ndef nadam_init"):]
+
+# the lecture notebook's update: m averages +g, and the step is added
+ADAM_UPHILL = swap(A["q3"], ("return theta - step_size * m / denom",
+                             "return theta + step_size * m / denom"))
+
+NADAM_CONSTANT_MU = swap(A["q3"], (
+    "    mu_t = mu_schedule(t, beta1, momentum_decay)\n"
+    "    mu_t1 = mu_schedule(t + 1, beta1, momentum_decay)",
+    "    mu_t = mu_t1 = beta1  # Dozat's momentum"))
+
+NAG_AS_MOMENTUM = swap(A["q1"], ("    look_ahead = grad + momentum * b\n"
+                                 "    return theta - lr * look_ahead,",
+                                 "    return theta - lr * b,"))
+
+MOMENTUM_WRONG_SIGN = swap(A["q1"], ("    return theta + m, {", "    return theta - m, {"))
+
+VALLEY_GRAD_NO_TWO = swap(A["q4"], ("return 2 * np.array([a, b]) * theta",
+                                    "return np.array([a, b]) * theta"))
+
+PIECEWISE_OLD_VALUE_AT_BOUNDARY = swap(A["q5"], ("index += t >= boundary", "index += t > boundary"))
+
+PLATEAU_TIE_IMPROVES = swap(A["q5"], ("if val_loss < self.best_loss:",
+                                      "if val_loss <= self.best_loss:"))
+
+PLATEAU_TORCH_COUNT = swap(A["q5"], ("if self.bad_epochs == self.patience:",
+                                     "if self.bad_epochs > self.patience:"))
+
+# definitions after a quick test of one of them: the cell stops with a NameError
+SCHEDULES_NAME_ERROR = '''
+def power_schedule(lr0, t, s, c=1.0):
+    return lr0 / (1 + t / s) ** c
+
+
+def exponential_schedule(lr0, t, s):
+    return lr0 * 0.1 ** (t / s)
+
+
+t = np.arange(0, 50, 10)
+print(power_schedule(0.1, t, 10), exponential_schedule(0.1, t, 10))
+print(piecewise_constant(t, [20, 40], [0.1, 0.01, 0.001]))
+
+
+def piecewise_constant(t, boundaries, values):
+    return np.asarray(values)[np.searchsorted(boundaries, t, side="right")]
+
+
+class PerformanceScheduler:
+    def __init__(self, lr0, patience, factor, min_lr=0.0):
+        self.lr, self.patience, self.factor, self.min_lr = lr0, patience, factor, min_lr
+        self.best, self.wait = None, 0
+
+    def update(self, val_loss):
+        if self.best is None or val_loss < self.best:
+            self.best, self.wait = val_loss, 0
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                self.lr, self.wait = max(self.lr * self.factor, self.min_lr), 0
+        return self.lr
+'''
+
+CLIP_PER_ARRAY_NORM = swap(A["q6"], (
+    '''    total = np.linalg.norm(np.concatenate([g.ravel() for g in grads]))
+    scale = max_norm / (total + 1e-6)
+    if scale >= 1.0:
+        return [g.copy() for g in grads]
+    return [scale * g for g in grads]''',
+    '''    return [g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-6)) for g in grads]'''))
+
+ANGLE_RADIANS = swap(A["q6"], ("return np.arccos(min(1.0, max(-1.0, cos))) * 180 / np.pi",
+                               "return np.arccos(min(1.0, max(-1.0, cos)))"))
+
+PLOT_WITHOUT_AXIS_LABELS = swap(A["q7"], ('plt.xlabel("iteration")\nplt.ylabel("f(theta)")\n',
+                                          'plt.title("cost of each optimizer")\n'))
+
+
+def answers(**changes: str) -> list[str]:
+    """The seven answer cells of ``A``, with some questions replaced."""
+    return [changes.get(q, A[q]) for q in ("q1", "q2", "q3", "q4", "q5", "q6", "q7")]
+
+
+SAMPLES: dict[str, dict] = {
+    # fully correct, written differently from the solution
+    "hedy_lamarr": {"answers": answers()},
+    # the student notebook submitted unchanged
+    "norbert_wiener": {},
+    # the planted mistakes, one to three per student
+    "rosalind_franklin": {"answers": answers(q2=ADAGRAD_NO_SUM, q3=ADAM_NO_BIAS_CORRECTION)},
+    "carl_gauss": {"answers": answers(q2=RMSPROP_EPS_INSIDE, q3=ADAM_EPS_INSIDE)},
+    "henri_poincare": {"answers": answers(q1=NAG_AS_MOMENTUM,
+                                          q5=PIECEWISE_OLD_VALUE_AT_BOUNDARY)},
+    "lise_meitner": {"answers": answers(q1=MOMENTUM_WRONG_SIGN, q6=CLIP_PER_ARRAY_NORM)},
+    "pierre_laplace": {"answers": answers(q3=ADAM_UPHILL, q5=PLATEAU_TIE_IMPROVES,
+                                          q7=PLOT_WITHOUT_AXIS_LABELS)},
+    "sophie_germain": {"answers": answers(q3=NADAM_CONSTANT_MU, q5=PLATEAU_TORCH_COUNT)},
+    "emil_artin": {"answers": answers(q4=VALLEY_GRAD_NO_TWO, q6=ANGLE_RADIANS)},
+    # a cell that raises
+    "marie_curie": {"answers": answers(q5=SCHEDULES_NAME_ERROR)},
+}
