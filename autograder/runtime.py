@@ -103,13 +103,21 @@ class NotebookRuntime:
     # -- calls from the hidden suite -----------------------------------------
 
     def request(self, header: dict, blobs: list[bytes], timeout: float,
-                generation: int | None = None) -> Any:
-        """Send one request; decode its value or raise :class:`StudentError`."""
-        if generation is not None and generation != self.generation:
+                generations: set[int] = frozenset()) -> Any:
+        """Send one request; decode its value or raise :class:`StudentError`.
+
+        ``generations`` are those of the worker objects the request refers to: objects
+        from a worker that has since been restarted are gone.
+        """
+        try:
+            session = self._live_session()
+        except WorkerDied as exc:
+            raise StudentError(ERROR, str(exc), fatal=True) from None
+        if any(g != self.generation for g in generations):
             raise StudentError(ERROR, "this object was lost when the notebook's process "
                                       "had to be restarted")
         try:
-            reply = self._live_session().request(header, blobs, timeout=timeout)
+            reply = session.request(header, blobs, timeout=timeout)
         except WorkerTimeout:
             raise StudentError(TIMEOUT, f"no answer within {timeout:g} s; stopped",
                                fatal=True) from None

@@ -177,9 +177,17 @@ class Student:
 
     def _send(self, header: dict, args, kwargs, timeout: float | None,
               generation: int | None) -> Any:
+        generations = {generation} if generation is not None else set()
         blobs: list[bytes] = []
         if args is not None:
-            enc = protocol.Encoder()
+            def by_reference(obj: Any) -> protocol.HandleRef:
+                if not isinstance(obj, Handle):
+                    raise protocol.ProtocolError(
+                        f"cannot send a value of type {type(obj).__name__}")
+                generations.add(obj.generation)
+                return obj.ref
+
+            enc = protocol.Encoder(to_handle=by_reference)
             header = dict(header, args=enc.encode(list(args)), kwargs=enc.encode(dict(kwargs)))
             blobs = enc.blobs
         if self._stopped is not None:  # one stopped worker per question is enough
@@ -187,13 +195,13 @@ class Student:
                                f"was stopped ({self._stopped.message.splitlines()[0]})")
         seconds = self._budget.take(timeout or self._runtime.limits.call_seconds)
         try:
-            reply = self._runtime.request(header, blobs, seconds, generation)
+            reply = self._runtime.request(header, blobs, seconds, generations)
         except StudentError as exc:
             if exc.fatal:
                 self._stopped = exc
             raise
-        generation = self._runtime.generation
-        return self._runtime.decode(reply, lambda ref: Handle(self, ref, generation))
+        current = self._runtime.generation
+        return self._runtime.decode(reply, lambda ref: Handle(self, ref, current))
 
 
 class Handle:

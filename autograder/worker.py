@@ -152,6 +152,8 @@ class Worker:
             except KeyboardInterrupt:
                 reply, out_blobs = self._error("timeout", "KeyboardInterrupt",
                                                "interrupted: time limit exceeded"), []
+            except Exception as exc:  # a request this worker cannot serve, e.g. a lost handle
+                reply, out_blobs = self._error("protocol", type(exc).__name__, str(exc)), []
             reply["seq"] = header.get("seq")
             protocol.send_frame(self.sock, reply, out_blobs)
 

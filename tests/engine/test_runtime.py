@@ -1,0 +1,54 @@
+"""A notebook's live worker: object handles, restarts and replay."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.expect import StudentError
+from autograder.runtime import NotebookRuntime
+from autograder.sandbox import Limits
+from autograder.suite import Student, _Budget
+
+CELLS = ["class Box:\n    def __init__(self, v):\n        self.v = v\n"
+         "    def add(self, other):\n        return self.v + other.v\n",
+         "import os\nstarted = os.getpid()",
+         "import os\nos._exit(1)",
+         "after = 'defined after the crash'"]
+
+
+@pytest.fixture
+def runtime(factory):
+    rt = NotebookRuntime(factory, Limits(), CELLS)
+    yield rt
+    rt.close()
+
+
+def test_a_cell_that_kills_the_worker_is_skipped_and_the_rest_still_runs(runtime):
+    log = runtime.run_notebook()
+    assert [c.ok for c in log] == [True, True, False, True]
+    assert "exited by itself with code 1" in log[2].error
+    student = Student(runtime, _Budget(30))
+    assert student.get("after") == "defined after the crash"
+    assert runtime.restarts == 1
+
+
+def test_objects_travel_by_reference_and_are_lost_with_their_worker(runtime):
+    runtime.run_notebook()
+    student = Student(runtime, _Budget(30))
+    a, b = student.call("Box", 2), student.call("Box", 5)
+    assert a.type_name == "Box" and a.call("add", b) == 7 and b.get("v") == 5
+    runtime.session.kill("for the test")
+    with pytest.raises(StudentError, match="lost when the notebook's process"):
+        a.call("add", b)
+    c = student.call("Box", 1)
+    with pytest.raises(StudentError, match="lost"):
+        c.call("add", a)  # an old handle must not alias a new object
+    assert c.call("add", c) == 2
+
+
+def test_only_student_objects_can_be_sent_back(runtime):
+    runtime.run_notebook()
+    student = Student(runtime, _Budget(30))
+    from autograder.protocol import ProtocolError
+    with pytest.raises(ProtocolError, match="cannot send a value of type set"):
+        student.call("Box", {1, 2})
