@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from autograder import protocol
-from autograder.sandbox import Isolation, Limits
+from autograder.sandbox import HARNESS_FAILED, Isolation, Limits
 
 GRACE_SECONDS = 2.0
 UID_FIRST, UID_BLOCKS, UID_SLOTS = 200_000, 20_000, 64
@@ -268,6 +268,9 @@ def describe_exit(status: int | None) -> str:
                    signal.SIGXFSZ: "exceeded the file size limit"}
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else sig
         return f"the notebook's process {reasons.get(sig, 'was killed')} (signal {name})"
+    if status == HARNESS_FAILED:
+        return ("the grader's code inside the notebook's process failed: did the notebook "
+                "replace builtins or modules the grader uses?")
     return f"the notebook's process exited by itself with code {status} (sys.exit or os._exit?)"
 
 

@@ -49,6 +49,10 @@ PR_SET_NO_NEW_PRIVS = 38
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(platform.machine())
 _libc = ctypes.CDLL(None, use_errno=True)
 
+# Exit code of a worker whose own serving code failed, which only student code that
+# replaces builtins or the worker's modules can cause.
+HARNESS_FAILED = 70
+
 NAMESPACES = {"user": CLONE_NEWUSER, "mount": CLONE_NEWNS, "pid": CLONE_NEWPID,
               "network": CLONE_NEWNET, "ipc": CLONE_NEWIPC, "uts": CLONE_NEWUTS}
 

@@ -117,7 +117,7 @@ class Zygote:
                 self.control.close()
                 _intermediate(self, fd, limits, uid, request.get("isolate", True))
             finally:
-                os._exit(70)
+                os._exit(sandbox.HARNESS_FAILED)
         self.children.add(pid)
         return pid
 

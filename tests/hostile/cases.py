@@ -374,7 +374,7 @@ CASES: dict[str, dict] = {
     "monkeypatch_numpy": {"answers": BLANK, "insert": {-1: [TAMPER_NUMPY]}, "score": 0,
                           "reason": "expected numbers, got None"},
     "monkeypatch_builtins": {"answers": BLANK, "insert": {6: [TAMPER_BUILTINS]}, "score": 0,
-                             "reason": ""},
+                             "reason": "did the notebook replace builtins"},
     "patch_worker_protocol": {"answers": BLANK, "insert": {6: [TAMPER_WORKER]}, "score": 0,
                               "reason": ""},
     "forge_protocol_frames": {"answers": BLANK, "insert": {6: [FORGE_FRAMES]}, "score": 0,
