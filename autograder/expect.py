@@ -188,23 +188,9 @@ def _has_complex(value: Any) -> bool:
 def numeric_mismatch(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
     """None when ``got`` matches; otherwise the first mismatch, its index and shape."""
     exp = np.asarray(expected, dtype=np.float64)
-    arr, problem = as_float_array(got)
-    if problem:
-        return problem
-    if exp.ndim == 0 and arr.size == 1:
-        arr = arr.reshape(())
-    if arr.shape != exp.shape:
-        return f"expected shape {exp.shape}, got shape {arr.shape}"
-    ok = np.isclose(arr, exp, rtol=rtol, atol=atol, equal_nan=True)
-    if ok.all():
-        return None
-    bad = np.argwhere(~ok)
-    index = tuple(int(i) for i in bad[0])
-    where = f" at index {index}" if exp.ndim else ""
-    count = f"; {len(bad)} of {exp.size} entries differ" if exp.size > 1 else ""
-    got_text, exp_text = _pair(arr[index], exp[index])
-    return (f"first mismatch{where}: got {got_text}, expected {exp_text} "
-            f"(shape {exp.shape}{count}; tolerance rtol={rtol:g}, atol={atol:g})")
+    return _first_mismatch(got, exp, lambda a: np.isclose(a, exp, rtol=rtol, atol=atol,
+                                                          equal_nan=True),
+                           f"tolerance rtol={rtol:g}, atol={atol:g}")
 
 
 def exact_mismatch(got: Any, expected: Any) -> str | None:
@@ -217,6 +203,12 @@ def exact_mismatch(got: Any, expected: Any) -> str | None:
         return None if ok and bool(np.asarray(got)) == expected else (
             f"expected {expected}, got {describe_value(got)}")
     exp = np.asarray(expected)
+    return _first_mismatch(got, exp, lambda a: a == exp, "exact")
+
+
+def _first_mismatch(got: Any, exp: np.ndarray, agree, rule: str) -> str | None:
+    """Compare ``got`` (as float64) with ``exp`` entrywise by ``agree``; describe the
+    first disagreement with its index, the shape and how many entries differ."""
     arr, problem = as_float_array(got)
     if problem:
         return problem
@@ -224,13 +216,15 @@ def exact_mismatch(got: Any, expected: Any) -> str | None:
         arr = arr.reshape(())
     if arr.shape != exp.shape:
         return f"expected shape {exp.shape}, got shape {arr.shape}"
-    bad = np.argwhere(arr != exp)
+    bad = np.argwhere(~np.asarray(agree(arr)))
     if len(bad) == 0:
         return None
     index = tuple(int(i) for i in bad[0])
     where = f" at index {index}" if exp.ndim else ""
+    count = f"; {len(bad)} of {exp.size} entries differ" if exp.size > 1 else ""
     got_text, exp_text = _pair(arr[index], exp[index])
-    return f"first mismatch{where}: got {got_text}, expected {exp_text}"
+    return (f"first mismatch{where}: got {got_text}, expected {exp_text} "
+            f"(shape {exp.shape}{count}; {rule})")
 
 
 def diagnose(got: Any, mutants: Mapping[str, Any], rtol: float, atol: float) -> str:

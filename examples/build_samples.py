@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -39,8 +40,20 @@ OUT = ROOT / "examples" / "submissions"
 KEYS = {"answers", "replace", "append", "truncate"}
 
 
+def swap(source: str, *pairs: tuple[str, str]) -> str:
+    """``source`` with each ``(old, new)`` replaced; ``old`` must occur in it (specs use
+    it to plant a mistake in a correct answer)."""
+    for old, new in pairs:
+        if old not in source:
+            raise ValueError(f"{old!r} not found")
+        source = source.replace(old, new)
+    return source
+
+
 def load_spec(assignment: str) -> ModuleType:
-    """Import ``examples/samples/<assignment>.py``."""
+    """Import ``examples/samples/<assignment>.py`` (which may import this module)."""
+    if str(ROOT / "examples") not in sys.path:
+        sys.path.insert(0, str(ROOT / "examples"))
     path = SPECS / f"{assignment}.py"
     spec = importlib.util.spec_from_file_location(f"samples_{assignment}", path)
     if spec is None or not path.is_file():

@@ -8,15 +8,7 @@ mistake for one or two cells. Expected scores: ``tests/fixtures/hw1_forward_samp
 
 from __future__ import annotations
 
-
-def swap(source: str, *pairs: tuple[str, str]) -> str:
-    """``source`` with each ``(old, new)`` replaced; ``old`` must occur in it."""
-    for old, new in pairs:
-        if old not in source:
-            raise ValueError(f"{old!r} not found")
-        source = source.replace(old, new)
-    return source
-
+from build_samples import swap
 
 SELU_CONSTANTS = """\
 SELU_LAMBDA = 1.0507009873554804934193349852946

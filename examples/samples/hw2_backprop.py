@@ -11,16 +11,9 @@ samples swap in classic mistakes. Expected scores: ``tests/fixtures/hw2_backprop
 
 from __future__ import annotations
 
+from build_samples import swap
+
 QUESTIONS = ("q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11")
-
-
-def swap(source: str, *pairs: tuple[str, str]) -> str:
-    """``source`` with each ``(old, new)`` replaced; ``old`` must occur in it."""
-    for old, new in pairs:
-        if old not in source:
-            raise ValueError(f"{old!r} not found")
-        source = source.replace(old, new)
-    return source
 
 
 A = {

@@ -10,15 +10,7 @@ partly wrong ones swap in a classic mistake for one or two cells. Expected score
 
 from __future__ import annotations
 
-
-def swap(source: str, *pairs: tuple[str, str]) -> str:
-    """``source`` with each ``(old, new)`` replaced; ``old`` must occur in it."""
-    for old, new in pairs:
-        if old not in source:
-            raise ValueError(f"{old!r} not found")
-        source = source.replace(old, new)
-    return source
-
+from build_samples import swap
 
 QUESTIONS = ("q1", "q2", "q3", "q4", "q4_plot", "q5", "q6")
 

@@ -12,15 +12,7 @@ ones swap in a classic mistake for one to three cells. Expected scores:
 
 from __future__ import annotations
 
-
-def swap(source: str, *pairs: tuple[str, str]) -> str:
-    """``source`` with each ``(old, new)`` replaced; ``old`` must occur in it."""
-    for old, new in pairs:
-        if old not in source:
-            raise ValueError(f"{old!r} not found")
-        source = source.replace(old, new)
-    return source
-
+from build_samples import swap
 
 A = {
     "q1": '''

@@ -10,16 +10,9 @@ wrong ones swap in a classic mistake for one or two cells. Expected scores:
 
 from __future__ import annotations
 
+from build_samples import swap
+
 QUESTIONS = ("q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11")
-
-
-def swap(source: str, *pairs: tuple[str, str]) -> str:
-    """``source`` with each ``(old, new)`` replaced; ``old`` must occur in it."""
-    for old, new in pairs:
-        if old not in source:
-            raise ValueError(f"{old!r} not found")
-        source = source.replace(old, new)
-    return source
 
 
 # ---------------------------------------------------------------------------

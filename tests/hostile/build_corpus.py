@@ -73,7 +73,9 @@ def main() -> None:
             write(name, nbformat.writes(correct).encode() + b"\n")
     write("corrupt_json", nbformat.writes(correct).encode()[:500])
     write("json_not_a_notebook", json.dumps({"student": "x", "answers": [1, 2]}).encode())
-    r_nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x <- c(1, 2)")])
+    r_cell = nbformat.v4.new_code_cell("x <- c(1, 2)")
+    r_cell.id = BUILDER.cell_id(0, r_cell.source)
+    r_nb = nbformat.v4.new_notebook(cells=[r_cell])
     r_nb.metadata["kernelspec"] = {"name": "ir", "language": "R", "display_name": "R"}
     write("r_kernel", nbformat.writes(r_nb).encode())
     write("binary_junk", random.Random(1).randbytes(4096))

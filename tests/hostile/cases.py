@@ -16,10 +16,11 @@ import importlib.util
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("hw1_samples",
-                                              ROOT / "examples/samples/hw1_forward.py")
-_samples = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_samples)
+_builder_spec = importlib.util.spec_from_file_location("build_samples",
+                                                      ROOT / "examples/build_samples.py")
+_builder = importlib.util.module_from_spec(_builder_spec)
+_builder_spec.loader.exec_module(_builder)
+_samples = _builder.load_spec("hw1_forward")
 
 CORRECT = _samples.answers(_samples.A)
 BLANK = None
