@@ -216,9 +216,11 @@ class Handle:
     def type_name(self) -> str:
         return self.ref.type_name
 
-    def call(self, method: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-        """Call a method of the object."""
-        header = {"op": "call", "handle": self.ref.id, "attr": method}
+    def call(self, method: str, *args: Any, timeout: float | None = None,
+             strict_floats: bool = False, **kwargs: Any) -> Any:
+        """Call a method of the object (``strict_floats`` as in :meth:`Student.call`)."""
+        header = {"op": "call", "handle": self.ref.id, "attr": method,
+                  "errstate": "raise" if strict_floats else None}
         return self._student._send(header, args, kwargs, timeout, self.generation)
 
     def get(self, attr: str) -> Any:

@@ -37,6 +37,10 @@ def test_objects_travel_by_reference_and_are_lost_with_their_worker(runtime):
     student = Student(runtime, _Budget(30))
     a, b = student.call("Box", 2), student.call("Box", 5)
     assert a.type_name == "Box" and a.call("add", b) == 7 and b.get("v") == 5
+    big = student.call("Box", __import__("numpy").array([1e308]))
+    assert big.call("add", big)[0] == float("inf")
+    with pytest.raises(StudentError, match="FloatingPointError: overflow"):
+        big.call("add", big, strict_floats=True)
     runtime.session.kill("for the test")
     with pytest.raises(StudentError, match="lost when the notebook's process"):
         a.call("add", b)
