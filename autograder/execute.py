@@ -260,8 +260,8 @@ def describe_exit(status: int | None) -> str:
     """A student-readable reason for a worker's exit code (128+N: signal N)."""
     if status is None:
         return "the notebook's process ended unexpectedly"
-    if status > 128:
-        sig = status - 128
+    if status < 0 or status > 128:  # killed by signal -status, or reported as 128 + signal
+        sig = -status if status < 0 else status - 128
         reasons = {signal.SIGKILL: "was killed (memory, time or process limit, or os.kill)",
                    signal.SIGXCPU: "exceeded its CPU time limit",
                    signal.SIGSEGV: "crashed (segmentation fault)",

@@ -174,11 +174,12 @@ def visible_paths() -> list[str]:
                    if os.path.lexists(p)})
 
 
-def build_private_root(root: str, uid: int, disk_mb: int, hidden: list[str]) -> None:
+def build_private_root(root: str, owner: int | None, disk_mb: int, hidden: list[str]) -> None:
     """Mount a tmpfs at ``root`` with read-only views of :func:`visible_paths`, then
     ``pivot_root`` into it. ``hidden`` paths inside visible ones are covered by empty
     read-only tmpfs mounts. The new root holds ``/work`` (the worker's home and working
-    directory) and ``/tmp``, both owned by ``uid``.
+    directory) and ``/tmp``, owned by ``owner`` (None: by the namespace's own root, in a
+    user namespace).
     """
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, f"size={disk_mb}m,mode=0755")
@@ -193,7 +194,8 @@ def build_private_root(root: str, uid: int, disk_mb: int, hidden: list[str]) -> 
     mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     for d in ("/work", "/tmp"):
         os.makedirs(root + d, mode=0o700, exist_ok=True)
-        os.chown(root + d, uid, uid)
+        if owner is not None:
+            os.chown(root + d, owner, owner)
     os.makedirs(root + "/.old", exist_ok=True)
     pivot_root(root, root + "/.old")
     os.chdir("/")

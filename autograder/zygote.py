@@ -174,7 +174,8 @@ def _sandboxed(z: Zygote, chan: socket.socket, limits: sandbox.Limits, uid: int,
     workdir = None
     if iso.namespaces:
         try:
-            sandbox.build_private_root(z.mountpoint, uid, limits.disk_mb, z.hidden)
+            sandbox.build_private_root(z.mountpoint, uid if z.as_root else None,
+                                       limits.disk_mb, z.hidden)
             iso.filesystem = "private-root"
             sandbox.set_hostname(HOSTNAME)
         except OSError as exc:
