@@ -1,4 +1,5 @@
-"""Write the hostile corpus notebooks (``tests/hostile/corpus/``) from ``cases.py``.
+"""Write the hostile corpus notebooks (``tests/hostile/corpus/`` for Homework 1 and
+``tests/hostile/corpus_hw6_digits/`` for the capstone) from ``cases.py``.
 
     python tests/hostile/build_corpus.py
 
@@ -19,9 +20,10 @@ import nbformat
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CORPUS = HERE / "corpus"
+CAPSTONE = HERE / "corpus_hw6_digits"
 sys.path.insert(0, str(HERE))
 
-from cases import ACCEPTED, CASES, CORRECT  # noqa: E402
+from cases import ACCEPTED, CAPSTONE_CASES, CASES, CORRECT  # noqa: E402
 
 
 def _load_builder():
@@ -35,13 +37,14 @@ def _load_builder():
 BUILDER = _load_builder()
 
 
-def student_notebook() -> nbformat.NotebookNode:
-    return nbformat.read(ROOT / "assignments/hw1_forward/hw1_forward.ipynb", as_version=4)
+def student_notebook(assignment: str) -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / f"assignments/{assignment}/{assignment}.ipynb", as_version=4)
 
 
-def notebook(answers: list[str] | None, insert: dict[int, list[str]]) -> nbformat.NotebookNode:
+def notebook(answers: list[str] | None, insert: dict[int, list[str]],
+             assignment: str = "hw1_forward") -> nbformat.NotebookNode:
     """The student notebook with ``answers``, plus code cells inserted after answer cells."""
-    nb = BUILDER.fill(student_notebook(), {"answers": answers} if answers else {})
+    nb = BUILDER.fill(student_notebook(assignment), {"answers": answers} if answers else {})
     slots = [i for i, c in enumerate(nb.cells)
              if "otter_answer_cell" in c.metadata.get("tags", [])]
     for after in sorted(insert, reverse=True):
@@ -54,8 +57,8 @@ def notebook(answers: list[str] | None, insert: dict[int, list[str]]) -> nbforma
     return nb
 
 
-def write(name: str, data: bytes) -> None:
-    (CORPUS / f"{name}.ipynb").write_bytes(data)
+def write(name: str, data: bytes, folder: Path = CORPUS) -> None:
+    (folder / f"{name}.ipynb").write_bytes(data)
 
 
 def main() -> None:
@@ -79,7 +82,14 @@ def main() -> None:
     r_nb.metadata["kernelspec"] = {"name": "ir", "language": "R", "display_name": "R"}
     write("r_kernel", nbformat.writes(r_nb).encode())
     write("binary_junk", random.Random(1).randbytes(4096))
-    print(f"wrote {len(list(CORPUS.glob('*.ipynb')))} files to {CORPUS.relative_to(ROOT)}")
+    CAPSTONE.mkdir(exist_ok=True)
+    for old in CAPSTONE.glob("*.ipynb"):
+        old.unlink()
+    for name, case in CAPSTONE_CASES.items():
+        nb = notebook(case["answers"], case["insert"], "hw6_digits")
+        write(name, nbformat.writes(nb).encode() + b"\n", CAPSTONE)
+    for folder in (CORPUS, CAPSTONE):
+        print(f"wrote {len(list(folder.glob('*.ipynb')))} files to {folder.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ _builder_spec.loader.exec_module(_builder)
 _samples = _builder.load_spec("hw1_forward")
 
 CORRECT = _samples.answers(_samples.A)
+_capstone = _builder.load_spec("hw6_digits")
 BLANK = None
 QIDS = ["q1", "q2", "q3", "q4", "q5", "q6", "q7"]
 
@@ -410,4 +411,58 @@ REFUSED: dict[str, str] = {
     "hundred_thousand_cells": "100000 cells",
     "two_hundred_megabytes": "over the 20 MB limit",
     "symlink": "symbolic link",
+}
+
+
+# The capstone: the hidden suite builds the student's network in the worker, trains it
+# on about 1260 digits and predicts about 540 (q4); the other questions use at most a few
+# hundred rows. Each case below changes the correct class only on that large split.
+_LARGE = "len(X) > 500"
+
+CAPSTONE_FIT_IGNORES_INTERRUPTS = f'''
+import signal
+_fit = NeuralNetwork.fit
+def fit(self, X, Y):
+    if {_LARGE}:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        while True:
+            pass
+    return _fit(self, X, Y)
+NeuralNetwork.fit = fit
+'''
+
+CAPSTONE_FIT_EXITS = f'''
+import os
+_fit = NeuralNetwork.fit
+def fit(self, X, Y):
+    if {_LARGE}:
+        os._exit(0)
+    return _fit(self, X, Y)
+NeuralNetwork.fit = fit
+'''
+
+CAPSTONE_LYING_PREDICT = f'''
+import numpy as np
+class AlwaysRight(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.shape(other), dtype=bool)
+_predict = NeuralNetwork.predict
+def predict(self, X):
+    if {_LARGE}:
+        return np.zeros(len(X), dtype=int).view(AlwaysRight)
+    return _predict(self, X)
+NeuralNetwork.predict = predict
+'''
+
+# after the last code answer cell (q6; q7 is a Markdown answer)
+CAPSTONE_CASES: dict[str, dict] = {
+    "capstone_fit_ignores_interrupts": {
+        "answers": _capstone.answers(), "insert": {5: [CAPSTONE_FIT_IGNORES_INTERRUPTS]},
+        "score": 14, "reason": "stopped"},
+    "capstone_fit_exits": {
+        "answers": _capstone.answers(), "insert": {5: [CAPSTONE_FIT_EXITS]},
+        "score": 14, "reason": "exited by itself with code 0"},
+    "capstone_lying_predict": {
+        "answers": _capstone.answers(), "insert": {5: [CAPSTONE_LYING_PREDICT]},
+        "score": 15, "reason": "test accuracy"},
 }

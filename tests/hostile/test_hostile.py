@@ -1,6 +1,7 @@
 """The hostile corpus, graded in one batch together with the ordinary Homework 1
-samples: the batch finishes, no hostile submission earns a point it did not earn, each
-gets its reason, and every ordinary sample gets exactly its score when graded alone."""
+samples (and the capstone's attacks with the capstone's samples): the batch finishes, no
+hostile submission earns a point it did not earn, each gets its reason, and every
+ordinary sample gets exactly its score when graded alone."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from autograder.course import hidden_suite
 from autograder.execute import WorkerFactory
 from autograder.gradebook import Gradebook
 
-from .cases import ACCEPTED, CASES, REFUSED
+from .cases import ACCEPTED, CAPSTONE_CASES, CASES, REFUSED
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -117,7 +118,7 @@ def everything_reported(result) -> str:
 
 
 def test_the_corpus_is_large_enough():
-    assert len(CASES) + len(REFUSED) + len(ACCEPTED) >= 30
+    assert len(CASES) + len(REFUSED) + len(ACCEPTED) + len(CAPSTONE_CASES) >= 30
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -171,3 +172,40 @@ def test_no_process_outlives_the_batch(batch):
     while worker_processes(uids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert worker_processes(uids) == []
+
+
+# ---------------------------------------------------------------------------
+# the capstone: attacks through the student's own class, graded with its samples
+
+CAPSTONE_SAMPLES = ROOT / "examples/submissions/hw6_digits"
+CAPSTONE_ALONE = json.loads((ROOT / "tests/fixtures/hw6_digits_samples.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def capstone_batch(tmp_path_factory):
+    subs = tmp_path_factory.mktemp("capstone")
+    for path in (HERE / "corpus_hw6_digits").glob("*.ipynb"):
+        shutil.copy(path, subs)
+    for sample in CAPSTONE_SAMPLES.glob("*.ipynb"):
+        shutil.copy(sample, subs / f"sample_{sample.name}")
+    suite = hidden_suite(ROOT, "hw6_digits")
+    factory = WorkerFactory(suite.preload)
+    try:
+        outcome = grade_batch(sorted(subs.iterdir()), suite, None, SEED, 2, factory)
+    finally:
+        factory.close()
+    return {r.student: r for r in outcome.results}
+
+
+@pytest.mark.parametrize("name", sorted(CAPSTONE_CASES))
+def test_capstone_attack_gets_exactly_its_score_and_reason(capstone_batch, name):
+    result = capstone_batch[name]
+    assert result.score == pytest.approx(CAPSTONE_CASES[name]["score"], abs=1e-6), \
+        everything_reported(result)
+    assert CAPSTONE_CASES[name]["reason"] in everything_reported(result)
+
+
+def test_capstone_samples_score_exactly_as_when_graded_alone(capstone_batch):
+    for student, want in CAPSTONE_ALONE.items():
+        got = {q.question: q.score for q in capstone_batch[f"sample_{student}"].questions}
+        assert got == pytest.approx(want["scores"], abs=1e-6), student
