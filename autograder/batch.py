@@ -39,6 +39,11 @@ class BatchOutcome:
     results: list[SubmissionResult] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)  # already in the gradebook
 
+    def sort(self, paths: list[Path]) -> None:
+        """Results in the order the files were given."""
+        order = {str(p): i for i, p in enumerate(paths)}
+        self.results.sort(key=lambda r: order.get(str(r.path), len(order)))
+
     @property
     def failures(self) -> list[SubmissionResult]:
         """Submissions that could not be graded at all (or hit an engine fault)."""
@@ -52,7 +57,7 @@ def grade_batch(paths: list[Path], suite: Suite, gradebook: Gradebook | None, se
     outcome = BatchOutcome()
     todo = []
     for path in paths:
-        if gradebook and not regrade and _already_recorded(gradebook, path, suite):
+        if gradebook and not regrade and already_recorded(gradebook, path, suite):
             outcome.skipped.append(path)
         else:
             todo.append(path)
@@ -64,18 +69,23 @@ def grade_batch(paths: list[Path], suite: Suite, gradebook: Gradebook | None, se
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 pending.pop(future)
-                result = future.result()
-                if gradebook is not None:
-                    result.attempt = gradebook.record(result, regrade=regrade)
-                outcome.results.append(result)
-                if progress:
-                    progress(result)
-    order = {p: i for i, p in enumerate(paths)}
-    outcome.results.sort(key=lambda r: order.get(Path(r.path), len(order)))
+                finish(future.result(), gradebook, regrade, outcome, progress)
+    outcome.sort(paths)
     return outcome
 
 
-def _already_recorded(gradebook: Gradebook, path: Path, suite: Suite) -> bool:
+def finish(result: SubmissionResult, gradebook: Gradebook | None, regrade: bool,
+           outcome: BatchOutcome, progress: Callable[[SubmissionResult], None] | None) -> None:
+    """Record a result as soon as it is ready (an interrupted batch keeps it) and report it."""
+    if gradebook is not None:
+        result.attempt = gradebook.record(result, regrade=regrade)
+    outcome.results.append(result)
+    if progress:
+        progress(result)
+
+
+def already_recorded(gradebook: Gradebook, path: Path, suite: Suite) -> bool:
+    """Whether this very file is in the gradebook already."""
     try:
         digest = file_hash(path) if path.is_file() and not path.is_symlink() else None
     except OSError:

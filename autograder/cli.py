@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from autograder import assign as assign_mod
 from autograder import export as export_mod
 from autograder.batch import discover, grade_batch
+from autograder.cluster import grade_on_cluster
 from autograder.course import CourseError, assignment_of, course_dir, hidden_suite, sample_dirs
 from autograder.display import make_console, print_feedback, summary_table
 from autograder.execute import WorkerFactory
@@ -146,9 +147,13 @@ def check(ctx, notebook: str, assignment: str | None, seed: int, no_sandbox: boo
 @click.option("--regrade", is_flag=True, help="Grade again files already in the gradebook.")
 @click.option("--manual-scores", type=click.Path(dir_okay=False, exists=True),
               help="CSV (student,question,score[,comment]) of hand-graded questions to merge.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Grade on a Dask cluster (tcp://host:8786) instead of this machine; its "
+                   "workers need this package and the course (pip install "
+                   "'nn-autograder[dask]').")
 @click.pass_context
 def grade(ctx, paths, assignment, seed, no_sandbox, workers, db, out, regrade,
-          manual_scores) -> None:
+          manual_scores, scheduler) -> None:
     """Grade submitted notebooks (files or folders of .ipynb) into the gradebook.
 
     The student id is the file name, or the folder name when the file is named after
@@ -167,21 +172,28 @@ def grade(ctx, paths, assignment, seed, no_sandbox, workers, db, out, regrade,
     if not paths:
         raise UsageError("give notebooks or folders to grade (or --manual-scores)")
     files = discover(Path(p) for p in paths)
-    code = _grade_and_show(files, suite, book, seed, workers, regrade, not no_sandbox,
-                           Path(out))
-    sys.exit(code)
+    if scheduler:
+        outcome = _with_progress(files, suite, lambda advance: grade_on_cluster(
+            files, suite, course, book, seed, scheduler, regrade, advance))
+    else:
+        outcome = _grade_here(files, suite, book, seed, workers, regrade, not no_sandbox)
+    sys.exit(_show(outcome, suite, book, Path(out)))
 
 
-def _grade_and_show(files, suite, book, seed, workers, regrade, isolate, out: Path,
-                    announce: bool = True) -> int:
-    factory = WorkerFactory(suite.preload, isolate=isolate)
+def _with_progress(files, suite, run):
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn()]
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(f"grading {suite.assignment}", total=len(files))
+        return run(lambda result: progress.advance(task))
+
+
+def _grade_here(files, suite, book, seed, workers, regrade, isolate):
+    """Grade on this machine; on Ctrl-C, kill every worker and keep what is recorded."""
+    factory = WorkerFactory(suite.preload, isolate=isolate)
     try:
-        with Progress(*columns, console=console, transient=False) as progress:
-            task = progress.add_task(f"grading {suite.assignment}", total=len(files))
-            outcome = grade_batch(files, suite, book, seed, workers, factory, regrade,
-                                  progress=lambda r: progress.advance(task))
+        return _with_progress(files, suite, lambda advance: grade_batch(
+            files, suite, book, seed, workers, factory, regrade, progress=advance))
     except KeyboardInterrupt:
         factory.kill_all()
         console.print("[yellow]Interrupted.[/] Finished submissions are recorded; run the "
@@ -189,6 +201,10 @@ def _grade_and_show(files, suite, book, seed, workers, regrade, isolate, out: Pa
         os._exit(130)
     finally:
         factory.close()
+
+
+def _show(outcome, suite, book: Gradebook, out: Path, announce: bool = True) -> int:
+    """The summary table and the export files; returns the exit code."""
     results = book.latest(suite.assignment)
     graded = {r.student for r in outcome.results}
     shown = [r for r in results if r.student in graded or not outcome.results]
@@ -287,8 +303,8 @@ def demo(ctx, workers: int, keep: str | None) -> None:
         for assignment, folder in samples.items():
             suite = _suite(course, assignment)
             files = discover([folder])
-            code |= _grade_and_show(files, suite, book, DEFAULT_SEED, workers, False, True, out,
-                                    announce=bool(keep))
+            outcome = _grade_here(files, suite, book, DEFAULT_SEED, workers, False, True)
+            code |= _show(outcome, suite, book, out, announce=bool(keep))
     finally:
         if not keep:
             shutil.rmtree(out, ignore_errors=True)
