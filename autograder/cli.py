@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -189,8 +190,10 @@ def _with_progress(files, suite, run):
 
 
 def _grade_here(files, suite, book, seed, workers, regrade, isolate):
-    """Grade on this machine; on Ctrl-C, kill every worker and keep what is recorded."""
+    """Grade on this machine; on Ctrl-C or kill (SIGTERM), kill every worker and keep
+    what is recorded."""
     factory = WorkerFactory(suite.preload, isolate=isolate)
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
         return _with_progress(files, suite, lambda advance: grade_batch(
             files, suite, book, seed, workers, factory, regrade, progress=advance))
@@ -201,6 +204,10 @@ def _grade_here(files, suite, book, seed, workers, regrade, isolate):
         os._exit(130)
     finally:
         factory.close()
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _show(outcome, suite, book: Gradebook, out: Path, announce: bool = True) -> int:

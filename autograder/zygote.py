@@ -75,7 +75,13 @@ class Zygote:
             self.control.sendall(json.dumps(reply).encode() + b"\n")
 
     def _drain(self, seconds: float = 3.0) -> None:
-        """On shutdown: reap the last workers and remove their control groups."""
+        """On shutdown (the grader is gone): kill the workers still running, reap them
+        and remove their control groups."""
+        for pid in self.children:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
         deadline = time.monotonic() + seconds
         while (self.children or self.cgroups) and time.monotonic() < deadline:
             self._reap()

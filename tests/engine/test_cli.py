@@ -138,7 +138,8 @@ def test_manual_answers_are_exported_and_scores_merged_back(tmp_path):
     assert proc.returncode == 2 and "outside 0..2" in proc.stdout + proc.stderr
 
 
-def test_an_interrupted_batch_resumes_without_regrading(tmp_path):
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_an_interrupted_batch_resumes_without_regrading(tmp_path, how):
     subs = tmp_path / "subs"
     subs.mkdir()
     names = ["ada_lovelace", "grace_hopper", "claude_shannon", "barbara_liskov", "john_nash"]
@@ -149,16 +150,17 @@ def test_an_interrupted_batch_resumes_without_regrading(tmp_path):
     names.append("zelda_loop")
     args = ["grade", subs, "-a", "hw1_forward", "--db", tmp_path / "g.db", "--out",
             tmp_path / "out", "--workers", "1"]
+    # as from a terminal: a test run in the background inherits SIGINT ignored
     proc = subprocess.Popen([sys.executable, "-m", "autograder.cli", *map(str, args)],
                             cwd=COURSE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+                            text=True, preexec_fn=_default_sigint)
     book = tmp_path / "g.db"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if book.exists() and _recorded(book) >= 3:
             break
         time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(how)
     output = proc.communicate(timeout=30)[0]
     assert proc.returncode == 130 and "Interrupted" in output
     done = _recorded(book)
@@ -167,6 +169,10 @@ def test_an_interrupted_batch_resumes_without_regrading(tmp_path):
     assert proc.returncode == 0
     assert f"{len(names) - done} graded, {done} already recorded" in proc.stdout
     assert _recorded(book) == len(names)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _recorded(db: Path) -> int:
