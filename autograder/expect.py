@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from autograder.protocol import HandleRef
-from autograder.score import ERROR, MISSING, CheckResult
+from autograder.score import ERROR, CheckResult
 
 MISMATCH = "mismatch"
 
@@ -249,7 +249,3 @@ def _pair(got: float, expected: float) -> tuple[str, str]:
         if a != b:
             return a, b
     return a, b
-
-
-def missing(name: str) -> StudentError:
-    return StudentError(MISSING, f"{name} is not defined in the notebook")
