@@ -17,7 +17,7 @@ compared with it; a match names the mistake in the feedback.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -133,6 +133,25 @@ class Expectation:
         if problem and mutants:
             problem += diagnose(self.value, mutants, 0.0, 0.0)
         return self._record(problem)
+
+    def is_tuple(self, n: int, names: str) -> bool:
+        """A tuple (or list) of ``n`` values; ``names`` describes them, e.g. ``"(dW, db)"``."""
+        return self.satisfies(lambda g: isinstance(g, tuple | list) and len(g) == n,
+                              f"expected a tuple {names}, got {describe_value(self.value)}")
+
+    def each_close_to(self, expected: Sequence[Any], rtol: float = 1e-7, atol: float = 1e-12,
+                      mutants: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        """A list or tuple of arrays, item ``i`` close to ``expected[i]`` (as
+        :meth:`close_to`); each mutant is a sequence of the same length."""
+        n = len(expected)
+        if not self.satisfies(lambda g: isinstance(g, list | tuple) and len(g) == n,
+                              f"expected a list of {n} arrays, got {describe_value(self.value)}"):
+            return False
+        ok = True
+        for i, (got, want) in enumerate(zip(self.value, expected, strict=True)):
+            wrong = {name: m[i] for name, m in (mutants or {}).items()}
+            ok &= Expectation(got, f"{self.what}[{i}]").close_to(want, rtol, atol, wrong)
+        return ok
 
     def satisfies(self, predicate: Callable[[Any], bool], message: str) -> bool:
         """A property of the value, checked by trusted code; ``message`` says what failed."""

@@ -151,8 +151,7 @@ def forward_pass(student, rng):
         with check(f"mlp_forward(X {X.shape}, W1 {W1.shape}, b1 {b1.shape}, "
                    f"W2 {W2.shape}, b2 {b2.shape})"):
             got = student.call("mlp_forward", X, W1, b1, W2, b2)
-            expect(got).satisfies(lambda g: isinstance(g, tuple | list) and len(g) == 4,
-                                  "expected a tuple (Z1, A1, Z2, P) of four arrays")
+            expect(got).is_tuple(4, "(Z1, A1, Z2, P) of four arrays")
             if isinstance(got, tuple | list) and len(got) == 4:
                 no_sigmoid = Z1 @ W2 + b2
                 mutants = {

@@ -331,8 +331,7 @@ def tanh_regression(student, rng):
         with check(f"tanh_regression(W1 {W1.shape}, b1 {b1.shape}, W2 {W2.shape}, "
                    f"b2 {b2.shape}, X {X.shape}, Y {Y.shape})"):
             got = student.call("tanh_regression", W1, b1, W2, b2, X, Y)
-            expect(got).satisfies(lambda g: isinstance(g, tuple | list) and len(g) == 5,
-                                  "expected a tuple (C, dW1, db1, dW2, db2)")
+            expect(got).is_tuple(5, "(C, dW1, db1, dW2, db2)")
             if isinstance(got, tuple | list) and len(got) == 5:
                 expect(got[0], "C").close_to(C, RTOL, ATOL, mutants={
                     "the cost lacks the factor 1/2 of the quadratic cost": 2 * C,

@@ -23,7 +23,6 @@ Tolerances:
 
 import numpy as np
 
-from autograder.expect import describe_value
 from autograder.figures import all_axes
 from autograder.suite import Limits, check, expect, manual, question
 from reference import activations as act
@@ -49,12 +48,6 @@ def _xlny(x, y):
     """x ln y as a careless student computes it: 0 ln 0 gives nan."""
     with np.errstate(all="ignore"):
         return x * np.log(y)
-
-
-def _is_tuple(got, n: int, what: str) -> bool:
-    """Expect a tuple (or list) of n values; say what came instead."""
-    return expect(got).satisfies(lambda g: isinstance(g, tuple | list) and len(g) == n,
-                                 f"expected a tuple {what}, got {describe_value(got)}")
 
 
 # ---------------------------------------------------------------------------
@@ -120,7 +113,7 @@ def cross_entropy_minimum(student, rng):
         with check(f"table_minimum(ys, grid) for ys of shape {ys.shape} {where}, grid of "
                    f"shape {grid.shape}"):
             got = student.call("table_minimum", ys, grid)
-            if _is_tuple(got, 2, "(a_best, c_best) of two arrays"):
+            if expect(got).is_tuple(2, "(a_best, c_best) of two arrays"):
                 expect(got[0], "a_best").close_to(grid[best], 0, ATOL, {
                     "took the grid value of the largest cost (argmax), not the smallest":
                         grid[worst],
@@ -160,7 +153,7 @@ def _gradients(X, w, b, y, cost):
 
 def _check_gradients(got, expected, n, other, sigma_instead, other_name):
     """Compare (dw, db) with the reference, naming the classic mistakes."""
-    if not _is_tuple(got, 2, "(dw, db)"):
+    if not expect(got).is_tuple(2, "(dw, db)"):
         return
     for i, name in enumerate(("dw", "db")):
         expect(got[i], name).close_to(expected[i], RTOL, ATOL, {
@@ -314,7 +307,7 @@ def training_comparison(student, rng):
             with check(f"train_neuron(w={w:.3g}, b={b:.3g}, x={x:.3g}, y={y:g}, "
                        f"eta={eta:.3g}, epochs={epochs}, cost={cost!r})"):
                 got = student.call("train_neuron", w, b, x, y, eta, epochs, cost)
-                if _is_tuple(got, 3, "(costs, w, b)"):
+                if expect(got).is_tuple(3, "(costs, w, b)"):
                     for i, name in enumerate(("costs", "final w", "final b")):
                         expect(got[i], name).close_to(expected[i], CURVE_RTOL, CURVE_ATOL,
                                                       mutants[i])

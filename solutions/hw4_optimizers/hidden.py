@@ -481,17 +481,6 @@ def learning_rate_schedules(student, rng):
 # q6: gradient clipping
 
 
-def _expect_arrays(got, expected: list[np.ndarray], what: str, mutants: dict) -> None:
-    if not expect(got, what).satisfies(
-            lambda g: isinstance(g, list | tuple) and len(g) == len(expected),
-            f"expected a list of {len(expected)} arrays, one per gradient"):
-        return
-    for k, (g, e) in enumerate(zip(got, expected, strict=True)):
-        if not expect(g, f"{what}[{k}]").close_to(
-                e, RTOL, ATOL, mutants={m: w[k] for m, w in mutants.items()}):
-            return
-
-
 def _shapes(grads) -> str:
     return ", ".join(str(g.shape) for g in grads)
 
@@ -538,10 +527,10 @@ def gradient_clipping(student, rng):
     several[2][0, 1] = c_random * rng.uniform(-0.9, 0.9)
     for grads, c in [([LECTURE], 1.0), (several, c_random)]:
         with check(f"clip_by_value(grads of shapes {_shapes(grads)}, c={c:.3g})"):
-            _expect_arrays(student.call("clip_by_value", grads, c), optim.clip_by_value(grads, c),
-                           "clipped gradients", {
-                               "only the upper side was clipped: components below -c must "
-                               "become -c": [np.minimum(g, c) for g in grads]})
+            expect(student.call("clip_by_value", grads, c), "clipped gradients").each_close_to(
+                optim.clip_by_value(grads, c), RTOL, ATOL, {
+                    "only the upper side was clipped: components below -c must become -c":
+                        [np.minimum(g, c) for g in grads]})
     below = [rng.normal(size=s) for s in [(2, 2), (3,)]]
     cases = [([LECTURE], 1.0),
              ([rng.normal(scale=2.0, size=s) for s in [(3, 2), (4,), (1, 3)]], None),
@@ -552,9 +541,9 @@ def gradient_clipping(student, rng):
         max_norm = max_norm or norm * float(rng.uniform(0.2, 0.8))
         with check(f"clip_by_norm(grads of shapes {_shapes(grads)}, max_norm={max_norm:.3g}), "
                    f"global norm {norm:.3g}"):
-            _expect_arrays(
-                student.call("clip_by_norm", grads, max_norm),
-                optim.clip_by_norm(grads, max_norm), "clipped gradients", {
+            expect(student.call("clip_by_norm", grads, max_norm),
+                   "clipped gradients").each_close_to(optim.clip_by_norm(grads, max_norm),
+                                                      RTOL, ATOL, {
                     "each array was rescaled by its own norm, not by the global norm of all "
                     "the arrays": _per_array_norm(grads, max_norm),
                     "rescaled although the global norm was already below max_norm":

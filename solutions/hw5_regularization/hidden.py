@@ -45,22 +45,9 @@ def _seed(rng):
     return int(rng.integers(2**31))
 
 
-def _expect_list(got, expected, what, rtol=RTOL, atol=ATOL, mutants=None):
-    """``got`` is a list or tuple of arrays equal to ``expected`` item by item; each
-    mutant is a list of the same length."""
-    n = len(expected)
-    ok = expect(got, what).satisfies(
-        lambda g: isinstance(g, list | tuple) and len(g) == n,
-        f"{what}: expected a list of {n} arrays")
-    if ok:
-        for i, (g, e) in enumerate(zip(got, expected, strict=True)):
-            expect(g, f"{what}[{i}]").close_to(
-                e, rtol, atol, mutants={name: m[i] for name, m in (mutants or {}).items()})
-
-
-def _is_tuple(got, n, names):
-    return expect(got).satisfies(lambda g: isinstance(g, list | tuple) and len(g) == n,
-                                 f"expected a tuple ({names})")
+def _expect_list(got, expected, what, rtol=RTOL, atol=ATOL, mutants=None) -> bool:
+    """Arrays item by item at this suite's tolerances (see ``each_close_to``)."""
+    return expect(got, what).each_close_to(expected, rtol, atol, mutants)
 
 
 def _pairs(sizes):
@@ -168,14 +155,14 @@ def dropout(student, rng):
                 (u < 1 - rate) / (1 - rate)}
         with check(f"dropout_forward(x of shape {shape}, rate={rate:.3f}, rng)"):
             got = student.call("dropout_forward", x, rate, student.rng(seed))
-            if _is_tuple(got, 2, "out, mask"):
+            if expect(got).is_tuple(2, "(out, mask)"):
                 expect(got[0], "out").close_to(
                     out, RTOL, ATOL, mutants={k: x * m for k, m in mutants.items()})
                 expect(got[1], "mask").close_to(mask, RTOL, ATOL, mutants=mutants)
     x, rate, seed = rng.normal(size=(4, 5)), _rate(rng), _seed(rng)
     with check(f"dropout_forward(x of shape {x.shape}, rate={rate:.3f}, rng, training=False)"):
         got = student.call("dropout_forward", x, rate, student.rng(seed), training=False)
-        if _is_tuple(got, 2, "out, mask"):
+        if expect(got).is_tuple(2, "(out, mask)"):
             expect(got[0], "out").close_to(x, RTOL, ATOL, mutants={
                 "dropout must be off at inference: out = x":
                     reg.dropout_forward(x, rate, np.random.default_rng(seed))[0],
@@ -244,7 +231,7 @@ def backpropagation(student, rng):
             ", dropout masks)" if masks else ")")
         with check(label):
             got = student.call("forward", X, ws, bs, masks)
-            if _is_tuple(got, 2, "zs, activations"):
+            if expect(got).is_tuple(2, "(zs, activations)"):
                 _expect_list(got[0], zs, "zs")
                 _expect_list(got[1], acts, "activations", mutants={} if masks is None else {
                     "the dropout mask multiplies the hidden activations a^l = sigma(z^l) * m^l":
@@ -287,7 +274,7 @@ def backpropagation(student, rng):
                  + (", dropout masks)" if masks else ")"))
         with check(label):
             got = student.call("backprop", X, Y, ws, bs, lam=lam, l1_ratio=r, masks=masks)
-            if _is_tuple(got, 2, "dWs, dbs"):
+            if expect(got).is_tuple(2, "(dWs, dbs)"):
                 _expect_list(got[0], want_w, "dWs", GRAD_RTOL, ATOL, mutants_w)
                 _expect_list(got[1], dbs, "dbs", GRAD_RTOL, ATOL, mutants_b)
 
@@ -330,7 +317,7 @@ def mc_dropout(student, rng):
         with check(f"mc_dropout_predict(X {X.shape}, weights {_shapes(ws)}, rate={rate}, "
                    f"n_passes={passes}, rng)"):
             got = student.call("mc_dropout_predict", X, ws, bs, rate, passes, student.rng(seed))
-            if _is_tuple(got, 2, "mean, std"):
+            if expect(got).is_tuple(2, "(mean, std)"):
                 expect(got[0], "mean").close_to(outs.mean(axis=0), GRAD_RTOL, ATOL, mean_mutants)
                 expect(got[1], "std").close_to(outs.std(axis=0), GRAD_RTOL, ATOL, std_mutants)
 
@@ -476,7 +463,7 @@ def batch_norm(student, rng):
                    f"training=True)"):
             got = student.call("batchnorm_forward", x, gamma, beta, rm, rv, momentum=m,
                                eps=eps, training=True)
-            if _is_tuple(got, 3, "out, new_running_mean, new_running_var"):
+            if expect(got).is_tuple(3, "(out, new_running_mean, new_running_var)"):
                 expect(got[0], "out").close_to(out, RTOL, ATOL, mutants={
                     "the batch is normalised with its biased variance (ddof=0), not the "
                     "unbiased one": _bn(x, gamma, beta, mu, x.var(axis=0, ddof=1), eps),
@@ -504,7 +491,7 @@ def batch_norm(student, rng):
         with check(f"batchnorm_forward(x {x.shape}, eps={eps:g}, training=False)"):
             got = student.call("batchnorm_forward", x, gamma, beta, rm, rv, momentum=0.1,
                                eps=eps, training=False)
-            if _is_tuple(got, 3, "out, new_running_mean, new_running_var"):
+            if expect(got).is_tuple(3, "(out, new_running_mean, new_running_var)"):
                 expect(got[0], "out").close_to(out, RTOL, ATOL, mutants=mutants)
                 expect(got[1], "new_running_mean").close_to(rm, RTOL, ATOL, mutants={
                     "the running statistics must not change in inference mode":
@@ -518,7 +505,7 @@ def batch_norm(student, rng):
         var = x.var(axis=0)
         with check(f"batchnorm_backward(dout {dout.shape}, x {x.shape}, eps={eps:g})"):
             got = student.call("batchnorm_backward", dout, x, gamma, eps=eps)
-            if _is_tuple(got, 3, "dx, dgamma, dbeta"):
+            if expect(got).is_tuple(3, "(dx, dgamma, dbeta)"):
                 expect(got[0], "dx").close_to(dx, GRAD_RTOL, 1e-10, mutants={
                     "the batch statistics depend on x: dx = gamma dout / sqrt(var + eps) "
                     "misses the paths through the mean and the variance":
@@ -551,7 +538,7 @@ def fuse_batch_norm(student, rng):
                       "unit)"] = W * s[:, None]
         with check(f"fuse_batchnorm(W {W.shape}, b {b.shape}, eps={eps:g})"):
             got = student.call("fuse_batchnorm", W, b, gamma, beta, rm, rv, eps=eps)
-            if _is_tuple(got, 2, "W_fused, b_fused"):
+            if expect(got).is_tuple(2, "(W_fused, b_fused)"):
                 expect(got[0], "W_fused").close_to(Wf, RTOL, ATOL, mutants=w_mutants)
                 expect(got[1], "b_fused").close_to(bf, RTOL, ATOL, mutants={
                     "the running mean was not subtracted: b' = (b - mean) s + beta":
@@ -569,7 +556,7 @@ def fuse_batch_norm(student, rng):
     with check("X @ W_fused + b_fused equals batch norm (inference) of X @ W + b, X of shape "
                "(6, 4)"):
         got = student.call("fuse_batchnorm", W, b, gamma, beta, rm, rv)
-        if _is_tuple(got, 2, "W_fused, b_fused"):
+        if expect(got).is_tuple(2, "(W_fused, b_fused)"):
             expect(got, "X @ W_fused + b_fused").satisfies(
                 lambda g: np.allclose(X @ np.asarray(g[0], dtype=float)
                                       + np.asarray(g[1], dtype=float), bn, rtol=1e-9,
@@ -686,7 +673,7 @@ def vanishing_gradients(student, rng):
         n_second = [r2.normal(size=s) for s in shapes]
         with check(f"init_experiment(X {X.shape}, layer_sizes={sizes}, rng)"):
             got = student.call("init_experiment", X, Y, sizes, student.rng(seed))
-            if _is_tuple(got, 2, "norms_normal, norms_glorot"):
+            if expect(got).is_tuple(2, "(norms_normal, norms_glorot)"):
                 expect(got[0], "norms_normal").close_to(normal, NORM_RTOL, ATOL, mutants={
                     "returned (norms_glorot, norms_normal): the N(0, 1) norms come first":
                         glorot,
@@ -709,7 +696,7 @@ def vanishing_gradients(student, rng):
                "gradient-norm ratio is below 1e-3 under Glorot and over 100 times larger "
                "under N(0, 1)"):
         got = student.call("init_experiment", X, Y, sizes, student.rng(_seed(rng)))
-        if _is_tuple(got, 2, "norms_normal, norms_glorot"):
+        if expect(got).is_tuple(2, "(norms_normal, norms_glorot)"):
             expect(got, "init_experiment").satisfies(
                 vanishing_contrast,
                 "expected norms_glorot[0] / norms_glorot[-1] < 1e-3 and the same ratio "
@@ -768,7 +755,7 @@ def weight_decay_scaling(student, rng):
                 _ridge_variant(X, y, lam / 2)}
         with check(f"ridge_fit(X {X.shape}, y {y.shape}, lam={lam})"):
             got = student.call("ridge_fit", X, y, lam)
-            if _is_tuple(got, 2, "w, b"):
+            if expect(got).is_tuple(2, "(w, b)"):
                 expect(got[0], "w").close_to(w, GRAD_RTOL, 1e-9,
                                              mutants={k: v[0] for k, v in mutants.items()})
                 expect(got[1], "b").close_to(b, GRAD_RTOL, 1e-9,
@@ -779,7 +766,7 @@ def weight_decay_scaling(student, rng):
         _, _, divided = _predictions(X, y, lam / c**4, c)
         with check(f"weight_decay_scaling(X {X.shape}, y, lam={lam}, c={c})"):
             got = student.call("weight_decay_scaling", X, y, lam, c)
-            if _is_tuple(got, 3, "pred_plain, pred_scaled, pred_matched"):
+            if expect(got).is_tuple(3, "(pred_plain, pred_scaled, pred_matched)"):
                 expect(got[0], "pred_plain").close_to(plain, GRAD_RTOL, 1e-9)
                 expect(got[1], "pred_scaled").close_to(scaled, GRAD_RTOL, 1e-9, mutants={
                     "fitted on c X but predicted on X": X @ _ridge(c * X, y, lam)[0]
@@ -798,7 +785,7 @@ def weight_decay_scaling(student, rng):
     with check(f"weight_decay_scaling(X {X.shape}, y, lam={lam}, c={c}): pred_matched equals "
                "pred_plain and pred_scaled does not"):
         got = student.call("weight_decay_scaling", X, y, lam, c)
-        if _is_tuple(got, 3, "pred_plain, pred_scaled, pred_matched"):
+        if expect(got).is_tuple(3, "(pred_plain, pred_scaled, pred_matched)"):
             expect(got, "weight_decay_scaling").satisfies(
                 invariance, "expected pred_matched == pred_plain and pred_scaled clearly "
                 "different from pred_plain")

@@ -135,22 +135,8 @@ def _shapes(arrays) -> str:
 
 
 def _expect_list(got, expected, what, rtol=RTOL, atol=ATOL, mutants=None) -> bool:
-    """``got`` is a list or tuple of arrays equal to ``expected`` item by item; each
-    mutant is a list of the same length."""
-    n = len(expected)
-    ok = expect(got, what).satisfies(
-        lambda g: isinstance(g, list | tuple) and len(g) == n,
-        f"expected a list of {n} arrays, got {describe_value(got)}")
-    if ok:
-        for i, (g, e) in enumerate(zip(got, expected, strict=True)):
-            ok &= expect(g, f"{what}[{i}]").close_to(
-                e, rtol, atol, mutants={name: m[i] for name, m in (mutants or {}).items()})
-    return ok
-
-
-def _is_tuple(got, n, names) -> bool:
-    return expect(got).satisfies(lambda g: isinstance(g, list | tuple) and len(g) == n,
-                                 f"expected a tuple ({names}), got {describe_value(got)}")
+    """Arrays item by item at this suite's tolerances (see ``each_close_to``)."""
+    return expect(got, what).each_close_to(expected, rtol, atol, mutants)
 
 
 # ---------------------------------------------------------------------------
@@ -257,7 +243,7 @@ def initialisation_and_forward(student, rng):
         net = _construct(student, sizes, _seed(rng))
         net.call("set_params", ws, bs)
         got = net.call("feedforward", X)
-        if _is_tuple(got, 2, "zs, activations"):
+        if expect(got).is_tuple(2, "(zs, activations)"):
             _expect_list(got[0], zs, "zs")
             _expect_list(got[1], acts, "activations", mutants={
                 "activations starts with a^0 = X: [X, a1, ..., aL]": acts[1:] + [acts[-1]]})
@@ -343,7 +329,7 @@ def cost_and_gradients(student, rng):
             net = _construct(student, sizes, _seed(rng), lam=lam)
             net.call("set_params", ws, bs)
             got = net.call("gradients", X, Y)
-            if _is_tuple(got, 2, "dWs, dbs"):
+            if expect(got).is_tuple(2, "(dWs, dbs)"):
                 _expect_list(got[0], dWs, "dWs", GRAD_RTOL, ATOL,
                              {k: v[0] for k, v in mutants.items()})
                 _expect_list(got[1], dbs, "dbs", GRAD_RTOL, ATOL,

@@ -132,3 +132,29 @@ def test_satisfies_catches_errors_in_the_predicate():
         expect(None, "tuple").satisfies(lambda g: len(g) == 4, "expected four arrays")
     result = score(question)
     assert result.score == 0 and "expected four arrays" in result.feedback
+
+
+def test_is_tuple_says_what_came_instead():
+    def question():
+        expect([1, 2], "pair").is_tuple(2, "(dW, db)")
+        expect(None, "pair").is_tuple(2, "(dW, db)")
+    result = score(question, points=2)
+    assert result.score == 1.0
+    assert "expected a tuple (dW, db), got None" in result.feedback
+
+
+def test_each_close_to_compares_item_by_item_with_per_item_mutants():
+    want = [np.zeros(2), np.ones(3)]
+    def question():
+        with check("right"):
+            assert expect([np.zeros(2), np.ones(3)], "grads").each_close_to(want)
+        with check("second item wrong"):
+            expect((np.zeros(2), 2 * np.ones(3)), "grads").each_close_to(
+                want, mutants={"doubled": [np.zeros(2), 2 * np.ones(3)]})
+        with check("too short"):
+            expect([np.zeros(2)], "grads").each_close_to(want)
+    result = score(question, points=3)
+    assert result.score == 1.0
+    second, short = result.checks[1], result.checks[2]
+    assert "grads[1]" in second.message and "doubled" in second.message
+    assert "expected a list of 2 arrays, got a list of length 1" in short.message
