@@ -177,11 +177,6 @@ class Gradebook:
                 .order_by(Attempt.attempt)).all()
             return [_to_result(r) for r in rows]
 
-    def assignments(self) -> list[str]:
-        with Session(self.engine) as s:
-            return list(s.scalars(select(Attempt.assignment).distinct()
-                                  .order_by(Attempt.assignment)))
-
     def set_manual_score(self, assignment: str, student: str, question: str,
                          points: float, comment: str = "") -> None:
         """Give a manually graded question its points on the student's latest attempt."""
