@@ -22,10 +22,10 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.assign import otter_autograder_zip
-from autograder.course import hidden_suite
-from autograder.execute import WorkerFactory
-from autograder.grade import grade_path
+from autograder.authoring.assign import otter_autograder_zip
+from autograder.engine.course import hidden_suite
+from autograder.engine.pipeline import grade_path
+from autograder.engine.session import WorkerFactory
 
 COURSE = Path(__file__).resolve().parent.parent
 HW = "hw1_forward"

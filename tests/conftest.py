@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import hidden_suite
-from autograder.execute import WorkerFactory
+from autograder.engine.course import hidden_suite
+from autograder.engine.session import WorkerFactory
 
 COURSE = Path(__file__).resolve().parent.parent
 

@@ -10,12 +10,12 @@ correct formula and reject every wrong one by many orders of magnitude.
 
 import numpy as np
 
-from autograder.suite import Limits, check, expect, question
+from autograder.authoring import Budgets, check, expect, question
 from reference import activations as act
 from reference import losses
 
 # Every hidden call takes milliseconds; generous limits still stop a runaway quickly.
-LIMITS = Limits(cell_seconds=10, notebook_seconds=60, call_seconds=3, question_seconds=20)
+BUDGETS = Budgets(cell_seconds=10, notebook_seconds=60, call_seconds=3, question_seconds=20)
 RTOL, ATOL = 1e-9, 1e-12
 SHAPES = [(1,), (6,), (4, 5), (1, 3)]
 LARGE = np.array([-1e3, -700.0, -50.0, -1e-3, 0.0, 1e-3, 50.0, 700.0, 1e3])

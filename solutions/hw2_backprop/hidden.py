@@ -31,7 +31,7 @@ is harmless there; the checks that detect it use sigmoid or tanh.
 
 import numpy as np
 
-from autograder.suite import Limits, check, expect, manual, question
+from autograder.authoring import Budgets, check, expect, manual, question
 from reference import activations as act
 from reference import layers
 from reference.gradcheck import jacobian, numerical_gradient, relative_error
@@ -39,7 +39,7 @@ from reference.losses import one_hot, quadratic_grad, softmax_cross_entropy_grad
 from reference.network import MLP
 
 # Every call takes milliseconds (the largest, a Hessian, runs ~40 small backprops).
-LIMITS = Limits(cell_seconds=10, notebook_seconds=60, call_seconds=5, question_seconds=30)
+BUDGETS = Budgets(cell_seconds=10, notebook_seconds=60, call_seconds=5, question_seconds=30)
 RTOL, ATOL = 1e-8, 1e-12
 FD_RTOL, FD_ATOL = 1e-6, 1e-9
 JAC_RTOL, JAC_ATOL = 1e-6, 1e-9

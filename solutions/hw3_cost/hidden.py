@@ -23,12 +23,11 @@ Tolerances:
 
 import numpy as np
 
-from autograder.figures import all_axes
-from autograder.suite import Limits, check, expect, manual, question
+from autograder.authoring import Budgets, all_axes, check, expect, manual, question
 from reference import activations as act
 from reference import gradcheck, losses
 
-LIMITS = Limits(cell_seconds=10, notebook_seconds=60)
+BUDGETS = Budgets(cell_seconds=10, notebook_seconds=60)
 RTOL, ATOL = 1e-9, 1e-12
 CURVE_RTOL, CURVE_ATOL = 1e-7, 1e-10
 FD_RTOL, FD_ATOL = 1e-7, 1e-9

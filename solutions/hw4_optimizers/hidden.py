@@ -23,12 +23,10 @@ from functools import partial
 
 import numpy as np
 
-from autograder.expect import describe_value
-from autograder.figures import all_axes
-from autograder.suite import Handle, Limits, check, expect, question
+from autograder.authoring import Budgets, Handle, all_axes, check, describe_value, expect, question
 from reference import optim, schedules
 
-LIMITS = Limits(cell_seconds=10, notebook_seconds=60)
+BUDGETS = Budgets(cell_seconds=10, notebook_seconds=60)
 RTOL, ATOL = 1e-9, 1e-12
 N_STEPS = 4
 SHAPES = [(1, 4), (5,), (3, 2)]  # one row, a vector, a matrix

@@ -29,14 +29,14 @@ Tolerances:
 
 import numpy as np
 
-from autograder.suite import Limits, check, expect, question
+from autograder.authoring import Budgets, check, expect, question
 from reference import init as ref_init
 from reference import regularization as reg
 from reference.activations import sigmoid_prime
 from reference.losses import one_hot
 from reference.network import MLP
 
-LIMITS = Limits(cell_seconds=10, notebook_seconds=60)
+BUDGETS = Budgets(cell_seconds=10, notebook_seconds=60)
 RTOL, ATOL = 1e-9, 1e-12
 GRAD_RTOL = 1e-7
 

@@ -46,10 +46,20 @@ import math
 
 import numpy as np
 
-from autograder.expect import StudentError, as_float_array, describe_value
-from autograder.figures import parse_figures
-from autograder.score import ERROR, TIMEOUT
-from autograder.suite import Handle, Limits, check, expect, manual, question
+from autograder.authoring import (
+    Budgets,
+    Handle,
+    Limits,
+    as_float_array,
+    check,
+    describe_value,
+    expect,
+    fail,
+    manual,
+    parse_figures,
+    question,
+    timeout_hint,
+)
 from reference.activations import sigmoid, softmax
 from reference.data import load_digits_split
 from reference.losses import one_hot
@@ -58,8 +68,8 @@ from reference.optim import SGD
 
 # The notebook's own experiments take about a second when vectorised; 20 s per cell lets
 # a slow but working class finish them, and the whole worker stays within two minutes.
-LIMITS = Limits(cell_seconds=20, notebook_seconds=60, call_seconds=10, question_seconds=30,
-                cpu_seconds=120)
+BUDGETS = Budgets(cell_seconds=20, notebook_seconds=60, call_seconds=10, question_seconds=30)
+LIMITS = Limits(cpu_seconds=120)
 PRELOAD = ("sklearn.datasets",)
 
 RTOL, ATOL = 1e-9, 1e-12
@@ -110,8 +120,8 @@ def _construct(student, sizes, seed, **hyper) -> Handle:
     """The student's NeuralNetwork(sizes, ..., rng=default_rng(seed)), in the worker."""
     net = student.call("NeuralNetwork", list(sizes), rng=student.rng(seed), **hyper)
     if not isinstance(net, Handle):
-        raise StudentError(ERROR, f"NeuralNetwork(...) gave {describe_value(net)}, "
-                                  "expected an instance of the class")
+        fail(f"NeuralNetwork(...) gave {describe_value(net)}, "
+             "expected an instance of the class")
     return net
 
 
@@ -457,16 +467,11 @@ def digits_end_to_end(student, rng):
     with check(f"NeuralNetwork({E2E_SIZES}, {settings}, rng), fit(X_train {X_train.shape}, "
                f"Y_train) within {FIT_SECONDS:g} s, then predict(X_test {X_test.shape})"):
         net = _construct(student, E2E_SIZES, seed, **E2E)
-        try:
+        with timeout_hint(f"fit must finish within {FIT_SECONDS:g} s; a vectorised "
+                          "implementation takes about 0.2 s. Python loops over the rows of a "
+                          "batch or over the units of a layer are far too slow: use one "
+                          "matrix product per layer for the whole batch"):
             net.call("fit", X_train, one_hot(y_train, 10), timeout=FIT_SECONDS)
-        except StudentError as exc:
-            if exc.kind != TIMEOUT:
-                raise
-            raise StudentError(TIMEOUT, f"{exc.message}. fit must finish within "
-                               f"{FIT_SECONDS:g} s; a vectorised implementation takes about "
-                               "0.2 s. Python loops over the rows of a batch or over the "
-                               "units of a layer are far too slow: use one matrix product "
-                               "per layer for the whole batch", exc.fatal) from None
         got = net.call("predict", X_test)
         labels, problem = as_float_array(got)
         if expect(got, "predict(X_test)").satisfies(
@@ -478,7 +483,7 @@ def digits_end_to_end(student, rng):
     with check(f"test accuracy on the {len(y_test)} held-out digits is at least "
                f"{MIN_ACCURACY}", weight=2.0):
         if pred is None:
-            raise StudentError(ERROR, "no predictions to score: fit or predict failed above")
+            fail("no predictions to score: fit or predict failed above")
         acc = float(np.mean(pred == y_test))
         hint = ("; the network barely learns: check the initialisation, the sign of the "
                 "gradient and the learning rate" if acc < 0.5 else "")
@@ -501,18 +506,18 @@ def _accuracy(pred, y) -> float:
     """Accuracy of the student's predictions; a readable failure if they are not labels."""
     labels, problem = as_float_array(pred)
     if problem or labels.shape != y.shape:
-        raise StudentError(ERROR, f"predict gave {describe_value(pred)}, expected class labels "
-                                  f"of shape {y.shape}")
+        fail(f"predict gave {describe_value(pred)}, expected class labels "
+             f"of shape {y.shape}")
     return float(np.mean(labels == y))
 
 
 def _arrays(value, what) -> list[np.ndarray]:
     """A list of float arrays from the student's worker, or a readable failure."""
     if not isinstance(value, list | tuple):
-        raise StudentError(ERROR, f"{what} is {describe_value(value)}, expected a list")
+        fail(f"{what} is {describe_value(value)}, expected a list")
     arrays = [as_float_array(v) for v in value]
     if any(problem for _, problem in arrays):
-        raise StudentError(ERROR, f"{what} should hold arrays of numbers")
+        fail(f"{what} should hold arrays of numbers")
     return [a for a, _ in arrays]
 
 
@@ -626,8 +631,7 @@ def _column(study, sweep, key):
     try:
         return list(study[sweep][key])
     except (TypeError, KeyError):
-        raise StudentError(ERROR, f"study[{sweep!r}][{key!r}] is missing (see the first "
-                                  "check)") from None
+        fail(f"study[{sweep!r}][{key!r}] is missing (see the first check)")
 
 
 @question("q6", points=3)

@@ -11,9 +11,9 @@ import nbformat
 import pytest
 import yaml
 
-from autograder.assign import assignments, master_notebook, stale, student_notebook
-from autograder.grade import grade_path
-from autograder.score import MANUAL
+from autograder.authoring.assign import assignments, master_notebook, stale, student_notebook
+from autograder.engine.pipeline import grade_path
+from autograder.engine.results import Status
 
 COURSE = Path(__file__).resolve().parents[2]
 
@@ -53,7 +53,7 @@ def test_the_solution_scores_full_marks(hw, suites, factory):
     assert not result.error
     assert [c for c in result.cells if not c.ok] == []
     for q in result.questions:
-        if q.status == MANUAL:
+        if q.status == Status.MANUAL:
             assert q.score is None
         else:
             assert (q.question, q.score, q.status) == (q.question, q.max_points, "passed"), \
@@ -66,7 +66,7 @@ def test_the_blank_student_notebook_scores_zero(hw, suites, factory):
     result = grade_path(student_notebook(COURSE, hw), suite, factory, SEED)
     assert not result.error
     assert result.score == 0.0
-    automatic = [q for q in result.questions if q.status != MANUAL]
+    automatic = [q for q in result.questions if q.status != Status.MANUAL]
     assert automatic and all(q.status in ("failed", "error", "missing") for q in automatic)
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.batch import discover, grade_batch
-from autograder.export import gradebook_csv, gradescope_results
-from autograder.gradebook import Gradebook
+from autograder.engine.batch import discover, grade_batch
+from autograder.records.export import gradebook_csv, gradescope_results
+from autograder.records.gradebook import Gradebook
 
 COURSE = Path(__file__).resolve().parents[2]
 FIXTURES = COURSE / "tests" / "fixtures"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.cluster import grade_on_cluster
-from autograder.gradebook import Gradebook
+from autograder.engine.cluster import grade_on_cluster
+from autograder.records.gradebook import Gradebook
 
 COURSE = Path(__file__).resolve().parents[2]
 SAMPLES = COURSE / "examples" / "submissions" / "hw1_forward"

@@ -5,15 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.expect import (
-    StudentError,
-    check,
-    diagnose,
-    expect,
-    numeric_mismatch,
-    recording,
-)
-from autograder.score import QuestionResult
+from autograder.authoring.expect import check, diagnose, expect, numeric_mismatch
+from autograder.engine.checks import recording
+from autograder.engine.errors import StudentError
+from autograder.engine.results import QuestionResult
 
 
 def test_numeric_mismatch_names_the_first_bad_index_and_counts():
@@ -71,7 +66,7 @@ def score(func, points=4.0):
         try:
             func()
         except StudentError as exc:
-            from autograder.score import CheckResult
+            from autograder.engine.results import CheckResult
             abort = CheckResult("", False, 1.0, exc.message, exc.kind)
     return QuestionResult.from_checks("q", points, rec.checks, abort)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder import protocol
-from autograder.execute import value_from
-from autograder.figures import all_axes, parse_figures
-from autograder.sandbox import Limits
+from autograder.authoring.figures import all_axes, parse_figures
+from autograder.engine.session import value_from
+from autograder.sandbox import protocol
+from autograder.sandbox.limits import Limits
 
 CELL = """
 %matplotlib inline

@@ -6,8 +6,8 @@ import multiprocessing
 
 import pytest
 
-from autograder.gradebook import Gradebook
-from autograder.score import QuestionResult, SubmissionResult
+from autograder.engine.results import QuestionResult, SubmissionResult
+from autograder.records.gradebook import Gradebook
 
 
 def result(student="ada", sha="a" * 64, scores=(1.0, 2.0), assignment="hw"):

@@ -8,7 +8,7 @@ import os
 import nbformat
 import pytest
 
-from autograder.load import LoadError, load_submission, student_id
+from autograder.engine.load import LoadError, load_submission, student_id
 
 
 def notebook(cells, **metadata):

@@ -11,8 +11,8 @@ import shutil
 
 import pytest
 
-from autograder.batch import grade_batch
-from autograder.gradebook import Base, Gradebook
+from autograder.engine.batch import grade_batch
+from autograder.records.gradebook import Base, Gradebook
 
 URL = os.environ.get("NNGRADE_TEST_POSTGRES")
 

@@ -11,8 +11,8 @@ import struct
 import numpy as np
 import pytest
 
-from autograder import protocol
-from autograder.protocol import Budget, HandleRef, ProtocolError
+from autograder.sandbox import protocol
+from autograder.sandbox.protocol import Budget, HandleRef, ProtocolError
 
 
 def roundtrip(value, **kwargs):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.expect import StudentError
-from autograder.runtime import NotebookRuntime
-from autograder.sandbox import Limits
-from autograder.suite import Student, _Budget
+from autograder.engine.budgets import Budgets
+from autograder.engine.errors import StudentError
+from autograder.engine.runtime import NotebookRuntime
+from autograder.engine.student import QuestionBudget, Student
+from autograder.sandbox.limits import Limits
 
 CELLS = ["class Box:\n    def __init__(self, v):\n        self.v = v\n"
          "    def add(self, other):\n        return self.v + other.v\n",
@@ -18,7 +19,7 @@ CELLS = ["class Box:\n    def __init__(self, v):\n        self.v = v\n"
 
 @pytest.fixture
 def runtime(factory):
-    rt = NotebookRuntime(factory, Limits(), CELLS)
+    rt = NotebookRuntime(factory, Limits(), Budgets(), CELLS)
     yield rt
     rt.close()
 
@@ -27,14 +28,14 @@ def test_a_cell_that_kills_the_worker_is_skipped_and_the_rest_still_runs(runtime
     log = runtime.run_notebook()
     assert [c.ok for c in log] == [True, True, False, True]
     assert "exited by itself with code 1" in log[2].error
-    student = Student(runtime, _Budget(30))
+    student = Student(runtime, QuestionBudget(30))
     assert student.get("after") == "defined after the crash"
     assert runtime.restarts == 1
 
 
 def test_objects_travel_by_reference_and_are_lost_with_their_worker(runtime):
     runtime.run_notebook()
-    student = Student(runtime, _Budget(30))
+    student = Student(runtime, QuestionBudget(30))
     a, b = student.call("Box", 2), student.call("Box", 5)
     assert a.type_name == "Box" and a.call("add", b) == 7 and b.get("v") == 5
     big = student.call("Box", __import__("numpy").array([1e308]))
@@ -52,7 +53,7 @@ def test_objects_travel_by_reference_and_are_lost_with_their_worker(runtime):
 
 def test_only_student_objects_can_be_sent_back(runtime):
     runtime.run_notebook()
-    student = Student(runtime, _Budget(30))
-    from autograder.protocol import ProtocolError
+    student = Student(runtime, QuestionBudget(30))
+    from autograder.sandbox.protocol import ProtocolError
     with pytest.raises(ProtocolError, match="cannot send a value of type set"):
         student.call("Box", {1, 2})

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from autograder.execute import WorkerDied, WorkerFactory, WorkerTimeout
-from autograder.sandbox import Limits
+from autograder.engine.session import WorkerDied, WorkerFactory, WorkerTimeout
+from autograder.sandbox.limits import Limits
 
 ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not ROOT, reason="uids and cgroups are given out only by a "

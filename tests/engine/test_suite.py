@@ -6,24 +6,24 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.course import assignment_of
-from autograder.suite import load_suite, question_rng
+from autograder.engine.course import assignment_of
+from autograder.engine.suite import load_suite, question_rng
 
 
 def test_questions_are_collected_in_declaration_order_assigned_or_not(tmp_path):
     path = tmp_path / "hidden.py"
     path.write_text(
-        "from autograder.suite import Limits, manual, question\n"
+        "from autograder.authoring import Budgets, manual, question\n"
         "@question('q2', points=3)\n"
         "def second(student, rng):\n    pass\n"
         "manual('q3', points=2)\n"
         "@question('q1', points=1, timeout=5)\n"
         "def first(student, rng):\n    pass\n"
-        "LIMITS = Limits(call_seconds=1)\n")
+        "BUDGETS = Budgets(call_seconds=1)\n")
     suite = load_suite(path, "hwx")
     assert [(q.id, q.points, q.manual) for q in suite.questions] == [
         ("q2", 3.0, False), ("q3", 2.0, True), ("q1", 1.0, False)]
-    assert suite.limits.call_seconds == 1 and suite.max_score == 6
+    assert suite.budgets.call_seconds == 1 and suite.max_score == 6
 
 
 def test_question_inputs_are_reproducible_and_distinct():

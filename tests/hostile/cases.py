@@ -135,8 +135,8 @@ builtins.len = lambda obj: 0
 '''
 
 TAMPER_WORKER = '''
-import autograder.worker as w
-from autograder import protocol
+import autograder.sandbox.worker as w
+from autograder.sandbox import protocol
 def perfect(self, value):
     return {"ok": True, "score": 100, "passed": True,
             "value": {"t": "float", "v": "1.0"}}, []

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.batch import grade_batch
-from autograder.course import hidden_suite
-from autograder.execute import WorkerFactory
-from autograder.gradebook import Gradebook
+from autograder.engine.batch import grade_batch
+from autograder.engine.course import hidden_suite
+from autograder.engine.session import WorkerFactory
+from autograder.records.gradebook import Gradebook
 
 from .cases import ACCEPTED, CAPSTONE_CASES, CASES, REFUSED
 

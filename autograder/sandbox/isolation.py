@@ -1,6 +1,6 @@
 """Operating-system isolation for the worker that runs a student's notebook.
 
-The worker is forked from the zygote (see :mod:`autograder.zygote`) and, before any
+The worker is forked from the fork server (see :mod:`autograder.sandbox.forkserver`) and, before any
 student code runs, applies the strongest isolation the machine allows:
 
 * Linux namespaces (as root, or through an unprivileged user namespace): no network
@@ -25,7 +25,9 @@ import platform
 import resource
 import signal
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+
+from autograder.sandbox.limits import Limits
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -53,29 +55,11 @@ _libc = ctypes.CDLL(None, use_errno=True)
 # replaces builtins or the worker's modules can cause.
 HARNESS_FAILED = 70
 
+# Workers of one fork server run as uids base .. base + UID_SLOTS - 1 (when root).
+UID_SLOTS = 64
+
 NAMESPACES = {"user": CLONE_NEWUSER, "mount": CLONE_NEWNS, "pid": CLONE_NEWPID,
               "network": CLONE_NEWNET, "ipc": CLONE_NEWIPC, "uts": CLONE_NEWUTS}
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits for one submission's worker (all per submission)."""
-
-    cell_seconds: float = 30.0        # wall clock for one notebook cell
-    notebook_seconds: float = 180.0   # wall clock for all cells together
-    call_seconds: float = 10.0        # wall clock for one call from the hidden suite
-    question_seconds: float = 60.0    # wall clock for one question of the hidden suite
-    cpu_seconds: int = 300            # CPU time of the whole worker (RLIMIT_CPU)
-    memory_mb: int = 2048             # address space (RLIMIT_AS)
-    processes: int = 32               # processes and threads of the worker's uid (RLIMIT_NPROC)
-    file_size_mb: int = 32            # largest file the worker may write (RLIMIT_FSIZE)
-    disk_mb: int = 128                # size of the worker's private tmpfs
-    open_files: int = 256             # RLIMIT_NOFILE
-    output_kb: int = 64               # captured stdout/stderr per cell
-    message_mb: int = 64              # largest message the trusted side accepts
-
-    def replace(self, **changes) -> Limits:
-        return Limits(**{**asdict(self), **changes})
 
 
 @dataclass

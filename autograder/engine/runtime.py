@@ -12,19 +12,22 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from autograder import protocol
-from autograder.execute import Session, WorkerDied, WorkerFactory, WorkerTimeout
-from autograder.expect import StudentError
-from autograder.sandbox import Limits
-from autograder.score import ERROR, MISSING, TIMEOUT, CellLog
+from autograder.engine.budgets import Budgets
+from autograder.engine.errors import StudentError
+from autograder.engine.results import CellLog, Failure
+from autograder.engine.session import Session, WorkerDied, WorkerFactory, WorkerTimeout
+from autograder.sandbox import protocol
+from autograder.sandbox.limits import Limits
 
 MAX_RESTARTS = 12
 
 
 class NotebookRuntime:
-    def __init__(self, factory: WorkerFactory, limits: Limits, cells: list[str]) -> None:
+    def __init__(self, factory: WorkerFactory, limits: Limits, budgets: Budgets,
+                 cells: list[str]) -> None:
         self.factory = factory
         self.limits = limits
+        self.budgets = budgets
         self.cells = cells
         self.replayable: list[int] = []  # cells that ran without killing the worker
         self.log: list[CellLog] = []
@@ -37,15 +40,15 @@ class NotebookRuntime:
 
     def run_notebook(self) -> list[CellLog]:
         """Run every code cell once, within the per-cell and per-notebook limits."""
-        budget_end = time.monotonic() + self.limits.notebook_seconds
+        budget_end = time.monotonic() + self.budgets.notebook_seconds
         for index, source in enumerate(self.cells):
             remaining = budget_end - time.monotonic()
             if remaining <= 0:
                 self.log.append(CellLog(index, False, 0.0,
                                         "not run: the notebook's time limit "
-                                        f"({self.limits.notebook_seconds:g} s) was used up"))
+                                        f"({self.budgets.notebook_seconds:g} s) was used up"))
                 continue
-            self.log.append(self._run_cell(index, source, min(self.limits.cell_seconds,
+            self.log.append(self._run_cell(index, source, min(self.budgets.cell_seconds,
                                                               remaining)))
         return self.log
 
@@ -79,7 +82,7 @@ class NotebookRuntime:
                 raise WorkerDied(f"{self.session.dead_reason}; not restarted again "
                                  f"(already restarted {MAX_RESTARTS} times)")
             self.restarts += 1
-        self.session = self.factory.spawn(self.limits)
+        self.session = self.factory.spawn(self.limits, self.budgets.message_mb)
         self.isolation = self.session.isolation.summary()
         self.generation += 1
         self._replay()
@@ -90,7 +93,7 @@ class NotebookRuntime:
         for index in self.replayable:
             try:
                 self.session.request({"op": "run", "source": self.cells[index]},
-                                     timeout=self.limits.cell_seconds)
+                                     timeout=self.budgets.cell_seconds)
             except (WorkerDied, WorkerTimeout):
                 self.session.kill("the notebook could not be restored after a crash")
                 raise WorkerDied("the notebook's process could not be restarted: a cell "
@@ -112,23 +115,24 @@ class NotebookRuntime:
         try:
             session = self._live_session()
         except WorkerDied as exc:
-            raise StudentError(ERROR, str(exc), fatal=True) from None
+            raise StudentError(Failure.ERROR, str(exc), fatal=True) from None
         if any(g != self.generation for g in generations):
-            raise StudentError(ERROR, "this object was lost when the notebook's process "
-                                      "had to be restarted")
+            raise StudentError(Failure.ERROR, "this object was lost when the notebook's "
+                                              "process had to be restarted")
         try:
             reply = session.request(header, blobs, timeout=timeout)
         except WorkerTimeout:
-            raise StudentError(TIMEOUT, f"no answer within {timeout:g} s; stopped",
+            raise StudentError(Failure.TIMEOUT, f"no answer within {timeout:g} s; stopped",
                                fatal=True) from None
         except WorkerDied as exc:
-            raise StudentError(ERROR, str(exc), fatal=True) from None
+            raise StudentError(Failure.ERROR, str(exc), fatal=True) from None
         if reply.header.get("ok") is not True:
             error = reply.header.get("error")
             error = error if isinstance(error, dict) else {}
-            kind = {"missing": MISSING, "timeout": TIMEOUT}.get(error.get("kind"), ERROR)
-            if kind == TIMEOUT:
-                raise StudentError(TIMEOUT, f"no answer within {timeout:g} s; interrupted")
+            kind = {"missing": Failure.MISSING, "timeout": Failure.TIMEOUT}.get(error.get("kind"),
+                                                                       Failure.ERROR)
+            if kind == Failure.TIMEOUT:
+                raise StudentError(Failure.TIMEOUT, f"no answer within {timeout:g} s; interrupted")
             raise StudentError(kind, _error_line(error, with_traceback=True))
         return reply
 
@@ -137,7 +141,8 @@ class NotebookRuntime:
             return protocol.unpack(reply.header.get("value"), reply.blobs,
                                    self.session.budget, from_handle=from_handle)
         except protocol.ProtocolError as exc:
-            raise StudentError(ERROR, f"the returned value could not be read ({exc})") from None
+            raise StudentError(Failure.ERROR,
+                               f"the returned value could not be read ({exc})") from None
 
 
 def _error_line(error: dict, with_traceback: bool = False) -> str:

@@ -16,17 +16,24 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from autograder import assign as assign_mod
-from autograder import export as export_mod
-from autograder.batch import discover, grade_batch
-from autograder.cluster import grade_on_cluster
-from autograder.course import CourseError, assignment_of, course_dir, hidden_suite, sample_dirs
-from autograder.display import make_console, print_feedback, summary_table
-from autograder.execute import WorkerFactory
-from autograder.grade import grade_path
-from autograder.gradebook import Gradebook
-from autograder.manual import ManualScoresError, merge_manual_scores
-from autograder.report import write_report
+from autograder.authoring import assign as assign_mod
+from autograder.cli.display import make_console, print_feedback, summary_table
+from autograder.engine.batch import discover, grade_batch
+from autograder.engine.cluster import grade_on_cluster
+from autograder.engine.course import (
+    CourseError,
+    assignment_of,
+    course_dir,
+    hidden_suite,
+    sample_dirs,
+)
+from autograder.engine.pipeline import grade_path
+from autograder.engine.session import WorkerFactory
+from autograder.engine.suite import SuiteError
+from autograder.records import export as export_mod
+from autograder.records.gradebook import Gradebook
+from autograder.records.manual import ManualScoresError, merge_manual_scores
+from autograder.records.report import write_report
 
 console = make_console()
 DEFAULT_SEED = 20261127
@@ -45,7 +52,7 @@ def _course(ctx: click.Context) -> Path:
 def _suite(course: Path, assignment: str):
     try:
         return hidden_suite(course, assignment)
-    except CourseError as exc:
+    except (CourseError, SuiteError) as exc:
         raise UsageError(str(exc)) from None
 
 
@@ -338,6 +345,3 @@ def _reference_digits() -> None:
                   f"{' '.join(f'{x:.3f}' for x in losses[::10])}; "
                   f"test accuracy {accuracy:.3f} on {len(y_test)} held-out images")
 
-
-if __name__ == "__main__":
-    main()

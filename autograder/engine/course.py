@@ -7,9 +7,9 @@ import os
 import re
 from pathlib import Path
 
-from autograder.suite import Suite, load_suite
+from autograder.engine.suite import Suite, load_suite
 
-PACKAGE_COURSE = Path(__file__).resolve().parent.parent
+PACKAGE_COURSE = Path(__file__).resolve().parents[2]
 
 
 class CourseError(Exception):

@@ -30,7 +30,7 @@ from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 from IPython.core.magic import Magics, line_magic, magics_class  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
-from autograder import protocol  # noqa: E402
+from autograder.sandbox import protocol  # noqa: E402
 
 MAX_TRACEBACK = 4000
 # Floating-point overflow, invalid operations and division by zero raise instead of

@@ -13,13 +13,21 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from autograder.execute import WorkerFactory
-from autograder.grade import grade_path, refused
-from autograder.gradebook import Gradebook
-from autograder.load import file_hash, student_id
-from autograder.score import SubmissionResult
-from autograder.suite import Suite
+from autograder.engine.load import file_hash, student_id
+from autograder.engine.pipeline import grade_path, refused
+from autograder.engine.results import SubmissionResult
+from autograder.engine.session import WorkerFactory
+from autograder.engine.suite import Suite
+
+
+class ResultStore(Protocol):
+    """Where a batch records results (the gradebook, in :mod:`autograder.records`)."""
+
+    def recorded(self, student: str, assignment: str, sha256: str) -> bool: ...
+
+    def record(self, result: SubmissionResult, regrade: bool = False) -> int: ...
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
@@ -50,7 +58,7 @@ class BatchOutcome:
         return [r for r in self.results if r.error]
 
 
-def grade_batch(paths: list[Path], suite: Suite, gradebook: Gradebook | None, seed: int,
+def grade_batch(paths: list[Path], suite: Suite, gradebook: ResultStore | None, seed: int,
                 workers: int, factory: WorkerFactory, regrade: bool = False,
                 progress: Callable[[SubmissionResult], None] | None = None) -> BatchOutcome:
     """Grade ``paths`` with ``workers`` in parallel; record and report each result."""
@@ -74,7 +82,7 @@ def grade_batch(paths: list[Path], suite: Suite, gradebook: Gradebook | None, se
     return outcome
 
 
-def finish(result: SubmissionResult, gradebook: Gradebook | None, regrade: bool,
+def finish(result: SubmissionResult, gradebook: ResultStore | None, regrade: bool,
            outcome: BatchOutcome, progress: Callable[[SubmissionResult], None] | None) -> None:
     """Record a result as soon as it is ready (an interrupted batch keeps it) and report it."""
     if gradebook is not None:
@@ -84,7 +92,7 @@ def finish(result: SubmissionResult, gradebook: Gradebook | None, regrade: bool,
         progress(result)
 
 
-def already_recorded(gradebook: Gradebook, path: Path, suite: Suite) -> bool:
+def already_recorded(gradebook: ResultStore, path: Path, suite: Suite) -> bool:
     """Whether this very file is in the gradebook already."""
     try:
         digest = file_hash(path) if path.is_file() and not path.is_symlink() else None

@@ -19,74 +19,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
-from autograder.protocol import HandleRef
-from autograder.score import ERROR, CheckResult
-
-MISMATCH = "mismatch"
-
-
-class StudentError(Exception):
-    """The student's code could not answer: it raised, timed out, or is missing.
-
-    ``fatal`` means the worker had to be stopped (or died) during the call.
-    """
-
-    def __init__(self, kind: str, message: str, fatal: bool = False) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.fatal = fatal
-
-
-class Recorder:
-    """Collects the checks of one question run."""
-
-    def __init__(self) -> None:
-        self.checks: list[CheckResult] = []
-        self.unit: CheckResult | None = None
-        self.expectations = 0
-
-    def record(self, passed: bool, label: str, message: str, kind: str = MISMATCH) -> bool:
-        if self.unit is not None:
-            self.expectations += 1
-            if not passed and self.unit.passed:
-                self.unit.passed, self.unit.message, self.unit.kind = False, message, kind
-        else:
-            self.checks.append(CheckResult(label, passed, 1.0, "" if passed else message,
-                                           "" if passed else kind))
-        return passed
-
-
-_recorder: ContextVar[Recorder] = ContextVar("nngrade_recorder")
-
-
-@contextmanager
-def recording() -> Iterator[Recorder]:
-    """Make a fresh recorder current for the duration of one question."""
-    rec = Recorder()
-    token = _recorder.set(rec)
-    try:
-        yield rec
-    finally:
-        _recorder.reset(token)
-
-
-def _current() -> Recorder:
-    try:
-        return _recorder.get()
-    except LookupError:
-        raise RuntimeError("check() and expect() only work inside a question") from None
+from autograder.engine.checks import current
+from autograder.engine.errors import StudentError
+from autograder.engine.results import CheckResult, Failure
+from autograder.engine.student import Handle
+from autograder.sandbox.protocol import HandleRef
 
 
 @contextmanager
 def check(label: str, weight: float = 1.0) -> Iterator[None]:
     """One unit of partial credit; a student error inside fails only this unit."""
-    rec = _current()
+    rec = current()
     if rec.unit is not None:
         raise RuntimeError("check blocks cannot be nested")
     rec.unit = CheckResult(label, True, weight)
@@ -99,8 +46,25 @@ def check(label: str, weight: float = 1.0) -> Iterator[None]:
     finally:
         unit, rec.unit = rec.unit, None
         if unit.passed and rec.expectations == 0:
-            unit.passed, unit.message, unit.kind = False, "no expectation was checked", ERROR
+            unit.passed, unit.message = False, "no expectation was checked"
+            unit.kind = Failure.ERROR
         rec.checks.append(unit)
+
+
+def fail(message: str, kind: Failure = Failure.MISMATCH) -> NoReturn:
+    """Fail the current check (or, outside a check, the question) with ``message``."""
+    raise StudentError(kind, message)
+
+
+@contextmanager
+def timeout_hint(hint: str) -> Iterator[None]:
+    """Add ``hint`` (why it was too slow, what to do) to a time-out inside the block."""
+    try:
+        yield
+    except StudentError as exc:
+        if exc.kind != Failure.TIMEOUT:
+            raise
+        raise StudentError(Failure.TIMEOUT, f"{exc.message}. {hint}", exc.fatal) from None
 
 
 def expect(value: Any, what: str = "") -> Expectation:
@@ -116,7 +80,7 @@ class Expectation:
     def _record(self, problem: str | None) -> bool:
         label = self.what or "value"
         message = f"{self.what}: {problem}" if self.what and problem else (problem or "")
-        return _current().record(problem is None, label, message)
+        return current().record(problem is None, label, message)
 
     def close_to(self, expected: Any, rtol: float = 1e-7, atol: float = 1e-12,
                  mutants: Mapping[str, Any] | None = None) -> bool:
@@ -170,7 +134,7 @@ def describe_value(value: Any) -> str:
     """How a student value looks, for feedback."""
     if value is None:
         return "None (did the function return a value?)"
-    if isinstance(value, HandleRef) or hasattr(value, "type_name"):
+    if isinstance(value, HandleRef | Handle):
         return f"an object of type {value.type_name}"
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} and dtype {value.dtype}"

@@ -1,6 +1,6 @@
 """Trusted side of execution: starts sandboxed workers and talks to them.
 
-:class:`WorkerFactory` owns one zygote process (see :mod:`autograder.zygote`) and hands
+:class:`WorkerFactory` owns one fork server (see :mod:`autograder.sandbox.forkserver`) and hands
 out :class:`Session` objects, one per worker. A session sends requests and reads
 replies with wall-clock limits: when a limit passes, the worker is interrupted
 (SIGINT becomes ``KeyboardInterrupt`` in the student's code) and, if it does not
@@ -23,11 +23,12 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from autograder import protocol
-from autograder.sandbox import HARNESS_FAILED, Isolation, Limits
+from autograder.sandbox import protocol
+from autograder.sandbox.isolation import HARNESS_FAILED, UID_SLOTS, Isolation
+from autograder.sandbox.limits import Limits
 
 GRACE_SECONDS = 2.0
-UID_FIRST, UID_BLOCKS, UID_SLOTS = 200_000, 20_000, 64
+UID_FIRST, UID_BLOCKS = 200_000, 20_000
 PRELOAD = ("numpy", "matplotlib.pyplot", "IPython")
 
 
@@ -50,7 +51,7 @@ class Reply:
 
 
 class WorkerFactory:
-    """Starts the zygote once and spawns sandboxed workers from it."""
+    """Starts the fork server once and spawns sandboxed workers from it."""
 
     def __init__(self, preload: tuple[str, ...] = (), isolate: bool = True) -> None:
         self.isolate = isolate
@@ -64,7 +65,7 @@ class WorkerFactory:
 
     def _start(self) -> None:
         ours, theirs = socket.socketpair()
-        # A minimal environment: a worker can read the zygote's original environment
+        # A minimal environment: a worker can read the fork server's original environment
         # (/proc/self/environ survives os.environ.clear()), so nothing else goes in.
         cache = os.path.join(os.path.expanduser("~"), ".cache", "nngrade")
         env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "HOME")
@@ -74,7 +75,7 @@ class WorkerFactory:
                    MPLCONFIGDIR=os.path.join(cache, "matplotlib"),
                    IPYTHONDIR=os.path.join(cache, "ipython"))
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.zygote", str(theirs.fileno()),
+            [sys.executable, "-m", "autograder.sandbox.forkserver", str(theirs.fileno()),
              str(self.uid_base), *self.preload],
             pass_fds=[theirs.fileno()], env=env, start_new_session=True,
             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -89,7 +90,7 @@ class WorkerFactory:
             socket.send_fds(self._control, [json.dumps(request).encode()], list(fds))
             line = self._lines.readline()
         if not line:
-            raise RuntimeError("the worker factory (zygote) stopped unexpectedly")
+            raise RuntimeError("the fork server stopped unexpectedly")
         return json.loads(line)
 
     @property
@@ -97,15 +98,16 @@ class WorkerFactory:
         """The uids this factory's workers run as (when running as root)."""
         return range(self.uid_base, self.uid_base + UID_SLOTS)
 
-    def spawn(self, limits: Limits) -> Session:
-        """A new sandboxed worker, ready to run cells."""
+    def spawn(self, limits: Limits, message_mb: int = 64) -> Session:
+        """A new sandboxed worker, ready to run cells; replies over ``message_mb`` are
+        refused."""
         ours, theirs = socket.socketpair()
         try:
             reply = self._request({"op": "spawn", "limits": asdict(limits),
                                    "isolate": self.isolate}, [theirs.fileno()])
         finally:
             theirs.close()
-        session = Session(self, ours, reply["pid"], limits)
+        session = Session(self, ours, reply["pid"], message_mb)
         with self._lock:
             self._sessions.add(session)
         return session
@@ -143,12 +145,11 @@ class Session:
     """One sandboxed worker. Not thread-safe: one grading thread drives it."""
 
     def __init__(self, factory: WorkerFactory, sock: socket.socket, pid: int,
-                 limits: Limits) -> None:
+                 message_mb: int) -> None:
         self.factory = factory
         self.sock = sock
         self.pid = pid
-        self.limits = limits
-        self.budget = protocol.Budget(max_bytes=limits.message_mb * 2**20)
+        self.budget = protocol.Budget(max_bytes=message_mb * 2**20)
         self.seq = 0
         self.dead_reason: str | None = None
         self.workdir: str | None = None

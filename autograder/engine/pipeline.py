@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from autograder.execute import WorkerDied, WorkerFactory
-from autograder.load import LoadError, Submission, file_hash, load_submission, student_id
-from autograder.runtime import NotebookRuntime
-from autograder.score import ERROR, MANUAL, QuestionResult, SubmissionResult
-from autograder.suite import Suite, question_rng, run_question
+from autograder.engine.load import LoadError, Submission, file_hash, load_submission, student_id
+from autograder.engine.results import QuestionResult, Status, SubmissionResult
+from autograder.engine.runtime import NotebookRuntime
+from autograder.engine.session import WorkerDied, WorkerFactory
+from autograder.engine.suite import Question, Suite, question_rng, run_question
 
 
 def grade_path(path: Path, suite: Suite, factory: WorkerFactory, seed: int,
@@ -31,16 +31,17 @@ def refused(path: Path, suite: Suite, seed: int, reason: str,
         digest = ""
     result = SubmissionResult(student or student_id(path, suite.assignment), suite.assignment,
                               str(path), digest, seed, error=f"{path.name}: {reason}")
-    result.questions = [QuestionResult(q.id, q.points, 0.0, ERROR,
+    result.questions = [QuestionResult(q.id, q.points, 0.0, Status.ERROR,
                                        f"Not graded: {reason}") for q in suite.questions]
     return result
 
 
 def grade_submission(sub: Submission, suite: Suite, factory: WorkerFactory,
                      seed: int) -> SubmissionResult:
+    """Run the notebook's cells in a sandboxed worker, then every question against it."""
     start = time.monotonic()
     result = SubmissionResult(sub.student, suite.assignment, str(sub.path), sub.sha256, seed)
-    runtime = NotebookRuntime(factory, suite.limits, sub.cells)
+    runtime = NotebookRuntime(factory, suite.limits, suite.budgets, sub.cells)
     try:
         result.cells = runtime.run_notebook()
         for log in result.cells:  # report positions in the notebook, not among code cells
@@ -55,10 +56,10 @@ def grade_submission(sub: Submission, suite: Suite, factory: WorkerFactory,
     return result
 
 
-def _question(q, runtime: NotebookRuntime, suite: Suite, seed: int,
+def _question(q: Question, runtime: NotebookRuntime, suite: Suite, seed: int,
               sub: Submission) -> QuestionResult:
     result = run_question(q, runtime, question_rng(suite.assignment, q.id, seed))
-    if result.status == MANUAL:
+    if result.status == Status.MANUAL:
         manual = [m for m in suite.questions if m.manual]
         index = manual.index(q)
         result.answer = sub.answers[index] if index < len(sub.answers) else ""

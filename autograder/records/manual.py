@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from autograder.gradebook import Gradebook
+from autograder.records.gradebook import Gradebook
 
 
 class ManualScoresError(Exception):

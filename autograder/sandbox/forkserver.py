@@ -1,13 +1,13 @@
 """A fork server that starts sandboxed workers in a few milliseconds.
 
-The zygote imports NumPy, matplotlib and IPython once, then forks one worker per
+The fork server imports NumPy, matplotlib and IPython once, then forks one worker per
 submission on request, so no worker pays the import cost. It never imports the
 reference package, a hidden suite or anything else secret: a worker inherits its
 memory.
 
 Process tree of one worker (PID namespace available)::
 
-    zygote ── intermediate (setsid, unshares namespaces, reports pids)
+    fork server ── intermediate (setsid, unshares namespaces, reports pids)
                  └── init  (PID 1 of the new namespace: private root, unprivileged uid)
                        └── worker (rlimits, runs the student's code)
 
@@ -33,12 +33,14 @@ import tempfile
 import time
 from dataclasses import asdict
 
-from autograder import protocol, sandbox, worker
+from autograder.sandbox import isolation as sandbox
+from autograder.sandbox import protocol, worker
+from autograder.sandbox.limits import Limits
 
 HOSTNAME = b"sandbox"
 
 
-class Zygote:
+class ForkServer:
     def __init__(self, control: socket.socket, uid_base: int) -> None:
         self.control = control
         self.shell = worker.make_shell()
@@ -114,8 +116,8 @@ class Zygote:
         self.cgroups = {name for name in self.cgroups if not sandbox.release(name)}
 
     def _spawn(self, request: dict, fd: int) -> int:
-        limits = sandbox.Limits(**request["limits"])
-        self.next_slot = (self.next_slot + 1) % 64
+        limits = Limits(**request["limits"])
+        self.next_slot = (self.next_slot + 1) % sandbox.UID_SLOTS
         uid = self.uid_base + self.next_slot
         pid = os.fork()
         if pid == 0:
@@ -128,7 +130,7 @@ class Zygote:
         return pid
 
 
-def _intermediate(z: Zygote, fd: int, limits: sandbox.Limits, uid: int, isolate: bool) -> None:
+def _intermediate(z: ForkServer, fd: int, limits: Limits, uid: int, isolate: bool) -> None:
     """Unshares namespaces, starts init (or the worker) and reports its pid."""
     os.setsid()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -173,7 +175,7 @@ def _exit_code(status: int) -> int:
     return 128 - code if code < 0 else code
 
 
-def _sandboxed(z: Zygote, chan: socket.socket, limits: sandbox.Limits, uid: int,
+def _sandboxed(z: ForkServer, chan: socket.socket, limits: Limits, uid: int,
                iso: sandbox.Isolation) -> None:
     """Runs in the worker's namespaces: builds the private root, drops privileges,
     applies rlimits, then serves the trusted side (through init when PID 1)."""
@@ -206,7 +208,7 @@ def _sandboxed(z: Zygote, chan: socket.socket, limits: sandbox.Limits, uid: int,
         _worker_main(z, chan, limits, iso, workdir)
 
 
-def _init(z: Zygote, chan: socket.socket, limits: sandbox.Limits, iso: sandbox.Isolation,
+def _init(z: ForkServer, chan: socket.socket, limits: Limits, iso: sandbox.Isolation,
           workdir: str | None):
     """PID 1: reaps orphans, forwards SIGINT to the worker, exits with the worker."""
     child = os.fork()
@@ -227,7 +229,7 @@ def _init(z: Zygote, chan: socket.socket, limits: sandbox.Limits, iso: sandbox.I
             os._exit(_exit_code(status))
 
 
-def _worker_main(z: Zygote, chan: socket.socket, limits: sandbox.Limits,
+def _worker_main(z: ForkServer, chan: socket.socket, limits: Limits,
                  iso: sandbox.Isolation, workdir: str | None) -> None:
     """Applies rlimits, says ready (the last trusted word), then runs student code.
 
@@ -272,7 +274,7 @@ def _close_fds_except(keep: int) -> None:
 def _installed_secret_paths() -> list[str]:
     """Where the reference package lives, when installed inside a visible directory.
 
-    Located without importing it: the zygote must never hold its code.
+    Located without importing it: the fork server must never hold its code.
     """
     import importlib.util
 
@@ -286,7 +288,7 @@ def main() -> None:
     fd, uid_base = int(sys.argv[1]), int(sys.argv[2])
     for name in sys.argv[3:]:
         __import__(name)
-    Zygote(socket.socket(fileno=fd), uid_base).serve()
+    ForkServer(socket.socket(fileno=fd), uid_base).serve()
 
 
 if __name__ == "__main__":

@@ -12,8 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from autograder.export import question_ids  # noqa: E402
-from autograder.score import STATUSES, SubmissionResult  # noqa: E402
+from autograder.engine.results import Status, SubmissionResult, question_ids  # noqa: E402
 
 
 def write_report(results: list[SubmissionResult], assignment: str, outdir: Path) -> Path:
@@ -42,7 +41,7 @@ def _difficulty(results, path: Path) -> Path:
     qids = question_ids(results)
     fig, ax = plt.subplots(figsize=(max(4, 0.7 * len(qids) + 2), 3.5))
     bottom = np.zeros(len(qids))
-    for status in STATUSES:
+    for status in Status:
         counts = np.array([sum(1 for r in results for q in r.questions
                                if q.question == qid and q.status == status) for qid in qids])
         if counts.any():

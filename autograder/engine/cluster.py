@@ -15,14 +15,13 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from autograder.batch import BatchOutcome, already_recorded, finish
-from autograder.course import hidden_suite
-from autograder.execute import WorkerFactory
-from autograder.grade import grade_path, refused
-from autograder.gradebook import Gradebook
-from autograder.load import LoadError, load_submission
-from autograder.score import SubmissionResult
-from autograder.suite import Suite
+from autograder.engine.batch import BatchOutcome, ResultStore, already_recorded, finish
+from autograder.engine.course import hidden_suite
+from autograder.engine.load import LoadError, load_submission
+from autograder.engine.pipeline import grade_path, refused
+from autograder.engine.results import SubmissionResult
+from autograder.engine.session import WorkerFactory
+from autograder.engine.suite import Suite
 
 _factories: dict[tuple[str, ...], WorkerFactory] = {}
 _suites: dict[tuple[str, str], Suite] = {}
@@ -47,7 +46,7 @@ def grade_remote(data: bytes, filename: str, student: str, assignment: str, seed
 
 
 def grade_on_cluster(paths: list[Path], suite: Suite, course: Path,
-                     gradebook: Gradebook | None, seed: int, scheduler: str,
+                     gradebook: ResultStore | None, seed: int, scheduler: str,
                      regrade: bool = False,
                      progress: Callable[[SubmissionResult], None] | None = None) -> BatchOutcome:
     """Grade ``paths`` on the Dask cluster at ``scheduler``; record each result here."""

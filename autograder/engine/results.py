@@ -8,11 +8,31 @@ the question needs is not defined), or ``manual`` (waiting for a human grade).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from enum import StrEnum
 
-PASSED, PARTIAL, FAILED, ERROR = "passed", "partial", "failed", "error"
-TIMEOUT, MISSING, MANUAL = "timeout", "missing", "manual"
-STATUSES = (PASSED, PARTIAL, FAILED, ERROR, TIMEOUT, MISSING, MANUAL)
+
+class Status(StrEnum):
+    """Why a question got its score (stored as its text in the gradebook)."""
+
+    PASSED = "passed"
+    PARTIAL = "partial"
+    FAILED = "failed"      # answers wrong
+    ERROR = "error"        # the student's code raised, or the notebook could not be run
+    TIMEOUT = "timeout"
+    MISSING = "missing"    # a name the question needs is not defined
+    MANUAL = "manual"      # waiting for a human grade
+
+
+class Failure(StrEnum):
+    """Why one check failed."""
+
+    MISMATCH = "mismatch"  # a wrong value
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    MISSING = "missing"
+    INTERNAL = "internal"  # a bug in the hidden suite or the engine
+
 
 
 @dataclass
@@ -23,7 +43,7 @@ class CheckResult:
     passed: bool
     weight: float = 1.0
     message: str = ""
-    kind: str = ""  # for failures: mismatch, error, timeout, missing
+    kind: Failure | str = ""  # for failures only
 
 
 @dataclass
@@ -31,7 +51,7 @@ class QuestionResult:
     question: str
     max_points: float
     score: float | None
-    status: str
+    status: Status
     feedback: str = ""
     checks: list[CheckResult] = field(default_factory=list)
     seconds: float = 0.0
@@ -55,19 +75,19 @@ class QuestionResult:
                    round(seconds, 3))
 
 
-def _status(checks: list[CheckResult], score: float, max_points: float) -> str:
+def _status(checks: list[CheckResult], score: float, max_points: float) -> Status:
     if checks and score >= max_points:
-        return PASSED
+        return Status.PASSED
     if score > 0:
-        return PARTIAL
+        return Status.PARTIAL
     kinds = {c.kind for c in checks if not c.passed}
-    if TIMEOUT in kinds:
-        return TIMEOUT
-    if kinds == {MISSING}:
-        return MISSING
-    if ERROR in kinds or MISSING in kinds:
-        return ERROR
-    return FAILED
+    if Failure.TIMEOUT in kinds:
+        return Status.TIMEOUT
+    if kinds == {Failure.MISSING}:
+        return Status.MISSING
+    if kinds & {Failure.ERROR, Failure.MISSING, Failure.INTERNAL}:
+        return Status.ERROR
+    return Status.FAILED
 
 
 def _feedback(checks: list[CheckResult]) -> str:
@@ -115,13 +135,14 @@ class SubmissionResult:
     def max_score(self) -> float:
         return sum(q.max_points for q in self.questions)
 
-    @property
-    def graded(self) -> bool:
-        """False when the notebook could not be read or run at all."""
-        return not self.error
-
     def question(self, qid: str) -> QuestionResult:
         return next(q for q in self.questions if q.question == qid)
 
-    def to_dict(self) -> dict:
-        return asdict(self) | {"score": self.score, "max_score": self.max_score}
+
+def question_ids(results: list[SubmissionResult]) -> list[str]:
+    """Every question id in ``results``, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for r in results:
+        for q in r.questions:
+            seen.setdefault(q.question, None)
+    return list(seen)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from autograder.score import MANUAL, CellLog, QuestionResult, SubmissionResult
+from autograder.engine.results import CellLog, QuestionResult, Status, SubmissionResult
 
 RETRIES = 20
 
@@ -171,6 +170,7 @@ class Gradebook:
             return [_to_result(r) for r in rows]
 
     def history(self, assignment: str, student: str) -> list[SubmissionResult]:
+        """Every attempt of one student at ``assignment``, oldest first."""
         with Session(self.engine) as s:
             rows = s.scalars(select(Attempt).where(
                 Attempt.assignment == assignment, Attempt.student == student)
@@ -193,15 +193,14 @@ class Gradebook:
                 raise ValueError(f"{student} {question}: {points} is outside "
                                  f"0..{row.max_points:g}")
             row.points, row.graded_by = float(points), "manual"
-            row.status = ("passed" if points >= row.max_points
-                          else "partial" if points > 0 else "failed")
+            row.status = (Status.PASSED if points >= row.max_points
+                          else Status.PARTIAL if points > 0 else Status.FAILED)
             row.feedback = comment or "Graded by hand."
 
-    def pending_manual(self, assignment: str) -> Iterator[tuple[str, str]]:
-        for result in self.latest(assignment):
-            for q in result.questions:
-                if q.status == MANUAL:
-                    yield result.student, q.question
+    def pending_manual(self, assignment: str) -> list[tuple[str, str]]:
+        """(student, question) of every manual question still waiting for a grade."""
+        return [(r.student, q.question) for r in self.latest(assignment)
+                for q in r.questions if q.status == Status.MANUAL]
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -218,7 +217,7 @@ def _to_result(row: Attempt) -> SubmissionResult:
                               attempt=row.attempt)
     result.cells = [CellLog(**c) for c in (row.cells if isinstance(row.cells, list)
                                            else json.loads(row.cells))]
-    result.questions = [QuestionResult(sc.question, sc.max_points, sc.points, sc.status,
+    result.questions = [QuestionResult(sc.question, sc.max_points, sc.points, Status(sc.status),
                                        sc.feedback, [], sc.seconds, sc.answer)
                         for sc in row.scores]
     return result

@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from autograder.score import MANUAL, SubmissionResult
+from autograder.engine.results import Status, SubmissionResult, question_ids
 
 FORMATS = ("csv", "gradescope", "canvas", "feedback", "manual")
 
@@ -15,14 +15,6 @@ FORMATS = ("csv", "gradescope", "canvas", "feedback", "manual")
 def safe_name(student: str) -> str:
     """A file name for a student id (ids come from file names, which may be odd)."""
     return re.sub(r"[^\w.-]+", "_", student).strip("._") or "student"
-
-
-def question_ids(results: list[SubmissionResult]) -> list[str]:
-    seen: dict[str, None] = {}
-    for r in results:
-        for q in r.questions:
-            seen.setdefault(q.question, None)
-    return list(seen)
 
 
 def gradebook_csv(results: list[SubmissionResult], path: Path) -> Path:
@@ -40,7 +32,7 @@ def gradebook_csv(results: list[SubmissionResult], path: Path) -> Path:
 
 
 def _points(score: float | None, status: str) -> str:
-    return "pending" if status == MANUAL or score is None else num(score)
+    return "pending" if status == Status.MANUAL or score is None else num(score)
 
 
 def num(x: float) -> str:
@@ -51,7 +43,7 @@ def num(x: float) -> str:
 def gradescope_results(result: SubmissionResult) -> dict:
     """Gradescope's ``results.json`` for one submission."""
     tests = [{"name": q.question, "score": q.score or 0.0, "max_score": q.max_points,
-              "status": "passed" if q.status == "passed" else "failed",
+              "status": "passed" if q.status == Status.PASSED else "failed",
               "output": f"[{q.status}] {q.feedback}", "visibility": "visible"}
              for q in result.questions]
     out = {"score": result.score, "execution_time": result.seconds, "tests": tests,
@@ -118,7 +110,7 @@ def manual_answers(results: list[SubmissionResult], assignment: str, path: Path)
     lines = [f"# {assignment}: answers to grade by hand", ""]
     rows = []
     for r in results:
-        manual = [q for q in r.questions if q.status == MANUAL or q.answer]
+        manual = [q for q in r.questions if q.status == Status.MANUAL or q.answer]
         if not manual:
             continue
         lines += [f"## {r.student}", ""]

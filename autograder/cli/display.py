@@ -6,13 +6,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from autograder.export import question_ids
-from autograder.score import SubmissionResult
+from autograder.engine.results import Status, SubmissionResult, question_ids
 
-STYLE = {"passed": "green", "partial": "yellow", "failed": "red", "error": "red",
-         "timeout": "magenta", "missing": "red", "manual": "cyan"}
-MARK = {"passed": "", "partial": "~", "failed": "x", "error": "!", "timeout": "T",
-        "missing": "?", "manual": "M"}
+STYLE = {Status.PASSED: "green", Status.PARTIAL: "yellow", Status.FAILED: "red",
+         Status.ERROR: "red", Status.TIMEOUT: "magenta", Status.MISSING: "red",
+         Status.MANUAL: "cyan"}
+MARK = {Status.PASSED: "", Status.PARTIAL: "~", Status.FAILED: "x", Status.ERROR: "!",
+        Status.TIMEOUT: "T", Status.MISSING: "?", Status.MANUAL: "M"}
 
 
 def summary_table(results: list[SubmissionResult], title: str) -> Table:

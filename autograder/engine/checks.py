@@ -1,0 +1,58 @@
+"""The checks of one question run: what the authoring SDK records and the engine scores.
+
+:func:`recording` makes a fresh :class:`Recorder` current while a question runs; the
+SDK's ``check`` blocks and ``expect`` comparisons write into it through
+:func:`current`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from autograder.engine.results import CheckResult, Failure
+
+
+class Recorder:
+    """Collects the checks of one question run."""
+
+    def __init__(self) -> None:
+        self.checks: list[CheckResult] = []
+        self.unit: CheckResult | None = None  # the open check block, if any
+        self.expectations = 0
+
+    def record(self, passed: bool, label: str, message: str,
+               kind: Failure = Failure.MISMATCH) -> bool:
+        """One expectation: inside a check block it can only fail that block; outside,
+        it is a unit of its own."""
+        if self.unit is not None:
+            self.expectations += 1
+            if not passed and self.unit.passed:
+                self.unit.passed, self.unit.message, self.unit.kind = False, message, kind
+        else:
+            self.checks.append(CheckResult(label, passed, 1.0, "" if passed else message,
+                                           "" if passed else kind))
+        return passed
+
+
+_recorder: ContextVar[Recorder] = ContextVar("nngrade_recorder")
+
+
+@contextmanager
+def recording() -> Iterator[Recorder]:
+    """Make a fresh recorder current for the duration of one question."""
+    rec = Recorder()
+    token = _recorder.set(rec)
+    try:
+        yield rec
+    finally:
+        _recorder.reset(token)
+
+
+def current() -> Recorder:
+    """The recorder of the question being run."""
+    try:
+        return _recorder.get()
+    except LookupError:
+        raise RuntimeError("check() and expect() only work inside a question") from None
