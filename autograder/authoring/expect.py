@@ -41,8 +41,7 @@ def check(label: str, weight: float = 1.0) -> Iterator[None]:
     try:
         yield
     except StudentError as exc:
-        if rec.unit.passed:
-            rec.unit.passed, rec.unit.message, rec.unit.kind = False, exc.message, exc.kind
+        rec.fail_unit(exc.message, exc.kind)
     finally:
         unit, rec.unit = rec.unit, None
         if unit.passed and rec.expectations == 0:
@@ -77,26 +76,26 @@ class Expectation:
         self.value = value
         self.what = what
 
-    def _record(self, problem: str | None) -> bool:
+    def _record(self, problem: str | None, mistake: str | None = None) -> bool:
         label = self.what or "value"
+        if problem and mistake:
+            problem += f"\nThis matches a common mistake: {mistake}."
         message = f"{self.what}: {problem}" if self.what and problem else (problem or "")
-        return current().record(problem is None, label, message)
+        return current().record(problem is None, label, message, mistake=mistake or "")
 
     def close_to(self, expected: Any, rtol: float = 1e-7, atol: float = 1e-12,
                  mutants: Mapping[str, Any] | None = None) -> bool:
         """Elementwise ``|got - expected| <= atol + rtol * |expected|`` (NumPy's isclose),
         same shape, NaN only where expected is NaN."""
         problem = numeric_mismatch(self.value, expected, rtol, atol)
-        if problem and mutants:
-            problem += diagnose(self.value, mutants, rtol, atol)
-        return self._record(problem)
+        mistake = diagnose(self.value, mutants, rtol, atol) if problem and mutants else None
+        return self._record(problem, mistake)
 
     def equals(self, expected: Any, mutants: Mapping[str, Any] | None = None) -> bool:
         """Exact equality for integers, booleans, strings and integer arrays."""
         problem = exact_mismatch(self.value, expected)
-        if problem and mutants:
-            problem += diagnose(self.value, mutants, 0.0, 0.0)
-        return self._record(problem)
+        mistake = diagnose(self.value, mutants, 0.0, 0.0) if problem and mutants else None
+        return self._record(problem, mistake)
 
     def is_tuple(self, n: int, names: str) -> bool:
         """A tuple (or list) of ``n`` values; ``names`` describes them, e.g. ``"(dW, db)"``."""
@@ -210,19 +209,19 @@ def _first_mismatch(got: Any, exp: np.ndarray, agree, rule: str) -> str | None:
             f"(shape {exp.shape}{count}; {rule})")
 
 
-def diagnose(got: Any, mutants: Mapping[str, Any], rtol: float, atol: float) -> str:
-    """Name the first classic mistake whose answer equals the student's."""
+def diagnose(got: Any, mutants: Mapping[str, Any], rtol: float, atol: float) -> str | None:
+    """The name of the first classic mistake whose answer equals the student's."""
     arr, problem = as_float_array(got)
     if problem:
-        return ""
+        return None
     for name, wrong in mutants.items():
         with np.errstate(all="ignore"):
             mutant = np.asarray(wrong, dtype=np.float64)
         candidate = arr.reshape(()) if mutant.ndim == 0 and arr.size == 1 else arr
         if candidate.shape == mutant.shape and np.allclose(
                 candidate, mutant, rtol=max(rtol, 1e-9), atol=max(atol, 1e-12), equal_nan=True):
-            return f"\nThis matches a common mistake: {name}."
-    return ""
+            return name
+    return None
 
 
 def _pair(got: float, expected: float) -> tuple[str, str]:

@@ -1,62 +1,54 @@
-"""``nngrade``: the command line of the course (students check, instructors grade).
+"""``nngrade``: the command line of the course (instructors grade, everyone checks).
 
 Exit codes: 0 done; 1 some submission could not be graded (it is still recorded,
 with its reason); 2 usage error.
+
+Each command lives in its own module and is imported only when it runs, so
+``nngrade --help`` and a single ``check`` do not pay for what they do not use.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import sys
-import tempfile
-from pathlib import Path
+import importlib
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from autograder.authoring import assign as assign_mod
-from autograder.cli.display import make_console, print_feedback, summary_table
-from autograder.engine.batch import discover, grade_batch
-from autograder.engine.cluster import grade_on_cluster
-from autograder.engine.course import (
-    CourseError,
-    assignment_of,
-    course_dir,
-    hidden_suite,
-    sample_dirs,
-)
-from autograder.engine.pipeline import grade_path
-from autograder.engine.session import WorkerFactory
-from autograder.engine.suite import SuiteError
-from autograder.records import export as export_mod
-from autograder.records.gradebook import Gradebook
-from autograder.records.manual import ManualScoresError, merge_manual_scores
-from autograder.records.report import write_report
-
-console = make_console()
-DEFAULT_SEED = 20261127
+# name -> (module, function, one-line help shown by ``nngrade --help``)
+COMMANDS = {
+    "assign": ("autograder.cli.assign", "assign",
+               "Generate assignments/<hw>/ from solutions/<hw>/ with Otter Assign."),
+    "check": ("autograder.cli.grading", "check",
+              "Grade one NOTEBOOK and print its feedback (records nothing)."),
+    "grade": ("autograder.cli.grading", "grade",
+              "Grade submitted notebooks (files or folders of .ipynb) into the gradebook."),
+    "export": ("autograder.cli.exports", "export",
+               "Export the latest grade of every student from the gradebook."),
+    "report": ("autograder.cli.exports", "report",
+               "Instructor report (HTML with plots) from the gradebook."),
+    "demo": ("autograder.cli.grading", "demo",
+             "Grade the bundled sample submissions of every assignment and print the scores."),
+}
 
 
-UsageError = click.UsageError  # exit code 2
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_) for name, (_, _, help_) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
-def _course(ctx: click.Context) -> Path:
-    try:
-        return course_dir(ctx.obj.get("course"))
-    except CourseError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def _suite(course: Path, assignment: str):
-    try:
-        return hidden_suite(course, assignment)
-    except (CourseError, SuiteError) as exc:
-        raise UsageError(str(exc)) from None
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--course", type=click.Path(file_okay=False), envvar="NNGRADE_COURSE",
               help="Course folder (with solutions/ and assignments/). Default: the current "
                    "folder if it has solutions/, else this installation's course.")
@@ -65,283 +57,13 @@ def main(ctx: click.Context, course: str | None) -> None:
     """Autograder for the neural-networks course.
 
     \b
-    Students:     nngrade check my_notebook.ipynb
     Instructors:  nngrade assign                       (regenerate student notebooks)
                   nngrade grade submissions/ -a hw1_forward
                   nngrade export -a hw1_forward --format csv
                   nngrade report -a hw1_forward
+    Instructors and TAs:
+                  nngrade check a_notebook.ipynb       (needs the course's solutions/)
     Everyone:     nngrade demo                         (grade the bundled samples)
     """
     ctx.ensure_object(dict)
     ctx.obj["course"] = course
-
-
-@main.command()
-@click.argument("assignments", nargs=-1)
-@click.option("--check", "check_only", is_flag=True,
-              help="Do not write; exit 1 if assignments/ is out of date.")
-@click.pass_context
-def assign(ctx, assignments: tuple[str, ...], check_only: bool) -> None:
-    """Generate assignments/<hw>/ from solutions/<hw>/ with Otter Assign.
-
-    Without ASSIGNMENTS, every assignment that has a master notebook.
-    """
-    course = _course(ctx)
-    names = list(assignments) or assign_mod.assignments(course)
-    stale_any = False
-    for name in names:
-        try:
-            if check_only:
-                stale = assign_mod.stale(course, name)
-                stale_any |= bool(stale)
-                state = f"out of date: {', '.join(stale)}" if stale else "up to date"
-                console.print(f"{name}: {state}")
-            else:
-                path = assign_mod.generate(course, name, course / "assignments" / name)
-                console.print(f"{name}: wrote {path.relative_to(course)}")
-        except assign_mod.AssignError as exc:
-            console.print(f"[red]{exc}[/]")
-            sys.exit(1)
-    if stale_any:
-        console.print("Run `nngrade assign` and commit the result.")
-        sys.exit(1)
-
-
-def _options(f):
-    for option in reversed([
-        click.option("-a", "--assignment", required=False,
-                     help="Assignment id, e.g. hw1_forward."),
-        click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
-                     help="Grading seed: hidden inputs derive from it (keep it per term)."),
-        click.option("--no-sandbox", is_flag=True,
-                     help="Disable namespaces (rlimits still apply). For debugging only."),
-    ]):
-        f = option(f)
-    return f
-
-
-@main.command()
-@click.argument("notebook", type=click.Path(dir_okay=False))
-@_options
-@click.pass_context
-def check(ctx, notebook: str, assignment: str | None, seed: int, no_sandbox: bool) -> None:
-    """Grade one NOTEBOOK and print its feedback (records nothing).
-
-    The assignment is read from the notebook unless given with -a.
-    """
-    course = _course(ctx)
-    assignment = assignment or assignment_of(Path(notebook))
-    if not assignment:
-        raise UsageError("cannot tell the assignment from the notebook; pass -a/--assignment")
-    suite = _suite(course, assignment)
-    factory = WorkerFactory(suite.preload, isolate=not no_sandbox)
-    try:
-        result = grade_path(Path(notebook), suite, factory, seed)
-    finally:
-        factory.close()
-    print_feedback(console, result)
-    sys.exit(1 if result.error else 0)
-
-
-@main.command()
-@click.argument("paths", nargs=-1, required=False)
-@_options
-@click.option("-j", "--workers", type=int, default=os.cpu_count() or 1, show_default=True,
-              help="Submissions graded in parallel.")
-@click.option("--db", default="out/gradebook.db", show_default=True,
-              help="Gradebook: a SQLite file or any SQLAlchemy URL (postgresql://...).")
-@click.option("--out", type=click.Path(file_okay=False), default="out", show_default=True,
-              help="Folder for feedback files and Gradescope results.")
-@click.option("--regrade", is_flag=True, help="Grade again files already in the gradebook.")
-@click.option("--manual-scores", type=click.Path(dir_okay=False, exists=True),
-              help="CSV (student,question,score[,comment]) of hand-graded questions to merge.")
-@click.option("--scheduler", metavar="ADDRESS",
-              help="Grade on a Dask cluster (tcp://host:8786) instead of this machine; its "
-                   "workers need this package and the course (pip install "
-                   "'nn-autograder[dask]').")
-@click.pass_context
-def grade(ctx, paths, assignment, seed, no_sandbox, workers, db, out, regrade,
-          manual_scores, scheduler) -> None:
-    """Grade submitted notebooks (files or folders of .ipynb) into the gradebook.
-
-    The student id is the file name, or the folder name when the file is named after
-    the assignment (submissions/alice/hw1_forward.ipynb -> alice).
-    """
-    course = _course(ctx)
-    if not assignment:
-        raise UsageError("missing option -a/--assignment")
-    suite = _suite(course, assignment)
-    _make_parent(db)
-    book = Gradebook(db)
-    if manual_scores:
-        _merge_manual(book, assignment, Path(manual_scores))
-        if not paths:
-            return
-    if not paths:
-        raise UsageError("give notebooks or folders to grade (or --manual-scores)")
-    files = discover(Path(p) for p in paths)
-    if scheduler:
-        outcome = _with_progress(files, suite, lambda advance: grade_on_cluster(
-            files, suite, course, book, seed, scheduler, regrade, advance))
-    else:
-        outcome = _grade_here(files, suite, book, seed, workers, regrade, not no_sandbox)
-    sys.exit(_show(outcome, suite, book, Path(out)))
-
-
-def _with_progress(files, suite, run):
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn()]
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task(f"grading {suite.assignment}", total=len(files))
-        return run(lambda result: progress.advance(task))
-
-
-def _grade_here(files, suite, book, seed, workers, regrade, isolate):
-    """Grade on this machine; on Ctrl-C or kill (SIGTERM), kill every worker and keep
-    what is recorded."""
-    factory = WorkerFactory(suite.preload, isolate=isolate)
-    signal.signal(signal.SIGTERM, _interrupted)
-    try:
-        return _with_progress(files, suite, lambda advance: grade_batch(
-            files, suite, book, seed, workers, factory, regrade, progress=advance))
-    except KeyboardInterrupt:
-        factory.kill_all()
-        console.print("[yellow]Interrupted.[/] Finished submissions are recorded; run the "
-                      "same command again to grade the rest.")
-        os._exit(130)
-    finally:
-        factory.close()
-
-
-def _interrupted(signum, frame):
-    raise KeyboardInterrupt
-
-
-def _show(outcome, suite, book: Gradebook, out: Path, announce: bool = True) -> int:
-    """The summary table and the export files; returns the exit code."""
-    results = book.latest(suite.assignment)
-    graded = {r.student for r in outcome.results}
-    shown = [r for r in results if r.student in graded or not outcome.results]
-    console.print(summary_table(shown, f"{suite.assignment}: {len(outcome.results)} graded, "
-                                       f"{len(outcome.skipped)} already recorded"))
-    out.mkdir(parents=True, exist_ok=True)
-    export_mod.write_feedback(results, out / suite.assignment / "feedback")
-    export_mod.write_gradescope(results, out / suite.assignment / "gradescope")
-    export_mod.gradebook_csv(results, out / suite.assignment / "gradebook.csv")
-    if announce:
-        console.print(f"Feedback, Gradescope results and gradebook.csv in "
-                      f"{out / suite.assignment}")
-    for r in outcome.failures:
-        console.print(f"[red]not graded[/] {r.student}: {r.error}")
-    return 1 if outcome.failures else 0
-
-
-def _merge_manual(book: Gradebook, assignment: str, path: Path) -> None:
-    try:
-        n = merge_manual_scores(book, assignment, path)
-    except ManualScoresError as exc:
-        raise UsageError(str(exc)) from None
-    console.print(f"Merged {n} manual scores from {path}")
-
-
-def _make_parent(db: str) -> None:
-    if "://" not in db:
-        Path(db).resolve().parent.mkdir(parents=True, exist_ok=True)
-
-
-@main.command()
-@click.option("-a", "--assignment", required=True, help="Assignment id.")
-@click.option("--format", "fmt", type=click.Choice(export_mod.FORMATS), default="csv",
-              show_default=True)
-@click.option("--db", default="out/gradebook.db", show_default=True)
-@click.option("--out", type=click.Path(file_okay=False), default="out", show_default=True)
-def export(assignment: str, fmt: str, db: str, out: str) -> None:
-    """Export the latest grade of every student from the gradebook.
-
-    \b
-    csv         gradebook.csv: one row per student, one column per question
-    gradescope  <student>/results.json in Gradescope's format
-    canvas      canvas.csv for Canvas's gradebook import (matched on SIS login id)
-    feedback    feedback/<student>.md
-    manual      manual.md (answers to grade by hand) and manual.csv (to fill in)
-    """
-    book = Gradebook(db)
-    results = book.latest(assignment)
-    if not results:
-        raise UsageError(f"no grades for {assignment} in {db}")
-    folder = Path(out) / assignment
-    folder.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        written = export_mod.gradebook_csv(results, folder / "gradebook.csv")
-    elif fmt == "gradescope":
-        export_mod.write_gradescope(results, folder / "gradescope")
-        written = folder / "gradescope"
-    elif fmt == "canvas":
-        written = export_mod.canvas_csv(results, assignment, folder / "canvas.csv")
-    elif fmt == "feedback":
-        export_mod.write_feedback(results, folder / "feedback")
-        written = folder / "feedback"
-    else:
-        written = export_mod.manual_answers(results, assignment, folder / "manual.md")
-    console.print(f"Wrote {written}")
-
-
-@main.command()
-@click.option("-a", "--assignment", required=True, help="Assignment id.")
-@click.option("--db", default="out/gradebook.db", show_default=True)
-@click.option("--out", type=click.Path(file_okay=False), default="out", show_default=True)
-def report(assignment: str, db: str, out: str) -> None:
-    """Instructor report (HTML with plots) from the gradebook."""
-    results = Gradebook(db).latest(assignment)
-    if not results:
-        raise UsageError(f"no grades for {assignment} in {db}")
-    path = write_report(results, assignment, Path(out) / assignment / "report")
-    console.print(f"Wrote {path}")
-
-
-@main.command()
-@click.option("-j", "--workers", type=int, default=os.cpu_count() or 1, show_default=True)
-@click.option("--keep", type=click.Path(file_okay=False),
-              help="Keep the demo's gradebook and exports in this folder.")
-@click.pass_context
-def demo(ctx, workers: int, keep: str | None) -> None:
-    """Grade the bundled sample submissions of every assignment and print the scores."""
-    course = _course(ctx)
-    samples = sample_dirs(course)
-    if not samples:
-        raise UsageError(f"no sample submissions under {course / 'examples' / 'submissions'}")
-    out = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="nngrade-demo-"))
-    book = Gradebook(str(out / "gradebook.db"))
-    code = 0
-    try:
-        for assignment, folder in samples.items():
-            suite = _suite(course, assignment)
-            files = discover([folder])
-            outcome = _grade_here(files, suite, book, DEFAULT_SEED, workers, False, True)
-            code |= _show(outcome, suite, book, out, announce=bool(keep))
-    finally:
-        if not keep:
-            shutil.rmtree(out, ignore_errors=True)
-    _reference_digits()
-    # Samples include deliberately broken files; their refusal is the expected outcome.
-    console.print("Demo finished: every sample was graded or refused with its reason.")
-    sys.exit(0 if code in (0, 1) else code)
-
-
-def _reference_digits() -> None:
-    """Train the reference MLP the course grades against on the digits, as a check."""
-    import numpy as np
-
-    from reference.data import load_digits_split
-    from reference.network import MLP
-    from reference.optim import SGD
-
-    X_train, X_test, y_train, y_test = load_digits_split(0.2, np.random.default_rng(0))
-    net = MLP([64, 50, 10], "sigmoid", "softmax", "cross_entropy", rng=np.random.default_rng(0))
-    losses = net.fit(X_train, y_train, epochs=60, batch_size=32, optimizer=SGD(lr=1.0))["loss"]
-    accuracy = float(np.mean(net.predict(X_test) == y_test))
-    console.print("Reference MLP 64-50-10 (sigmoid, softmax, SGD lr 1.0, batch 32) on the "
-                  f"digits, training loss every 10 epochs: "
-                  f"{' '.join(f'{x:.3f}' for x in losses[::10])}; "
-                  f"test accuracy {accuracy:.3f} on {len(y_test)} held-out images")
-

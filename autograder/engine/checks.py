@@ -23,17 +23,25 @@ class Recorder:
         self.expectations = 0
 
     def record(self, passed: bool, label: str, message: str,
-               kind: Failure = Failure.MISMATCH) -> bool:
-        """One expectation: inside a check block it can only fail that block; outside,
-        it is a unit of its own."""
+               kind: Failure = Failure.MISMATCH, mistake: str = "") -> bool:
+        """One expectation: inside a check block it can only fail that block (the first
+        failure is kept); outside, it is a unit of its own. ``mistake`` names the classic
+        mistake the wrong value matches, if any."""
         if self.unit is not None:
             self.expectations += 1
-            if not passed and self.unit.passed:
-                self.unit.passed, self.unit.message, self.unit.kind = False, message, kind
+            if not passed:
+                self.fail_unit(message, kind, mistake)
+        elif passed:
+            self.checks.append(CheckResult(label, True, 1.0))
         else:
-            self.checks.append(CheckResult(label, passed, 1.0, "" if passed else message,
-                                           "" if passed else kind))
+            self.checks.append(CheckResult(label, False, 1.0, message, kind, mistake))
         return passed
+
+    def fail_unit(self, message: str, kind: Failure, mistake: str = "") -> None:
+        """Fail the open check block, unless it already failed."""
+        if self.unit is not None and self.unit.passed:
+            self.unit.passed, self.unit.message = False, message
+            self.unit.kind, self.unit.mistake = kind, mistake
 
 
 _recorder: ContextVar[Recorder] = ContextVar("nngrade_recorder")

@@ -44,6 +44,7 @@ class CheckResult:
     weight: float = 1.0
     message: str = ""
     kind: Failure | str = ""  # for failures only
+    mistake: str = ""         # the classic mistake a wrong value matches, if named
 
 
 @dataclass
@@ -56,6 +57,7 @@ class QuestionResult:
     checks: list[CheckResult] = field(default_factory=list)
     seconds: float = 0.0
     answer: str = ""  # the student's text, for manually graded questions
+    mistakes: list[str] = field(default_factory=list)  # named in failed checks, in order
 
     @classmethod
     def from_checks(cls, question: str, max_points: float, checks: list[CheckResult],
@@ -71,8 +73,9 @@ class QuestionResult:
             score = max_points * passed / total if total else 0.0
         status = _status(checks, score, max_points)
         feedback = _feedback(checks)
+        mistakes = list(dict.fromkeys(c.mistake for c in checks if not c.passed and c.mistake))
         return cls(question, max_points, round(score, 6), status, feedback, checks,
-                   round(seconds, 3))
+                   round(seconds, 3), mistakes=mistakes)
 
 
 def _status(checks: list[CheckResult], score: float, max_points: float) -> Status:

@@ -81,6 +81,7 @@ class Score(Base):
     status: Mapped[str] = mapped_column(String(20))
     feedback: Mapped[str] = mapped_column(Text, default="")
     answer: Mapped[str] = mapped_column(Text, default="")
+    mistakes: Mapped[list] = mapped_column(JSON, default=list)
     graded_by: Mapped[str] = mapped_column(String(20), default="engine")
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     attempt_row: Mapped[Attempt] = relationship(back_populates="scores")
@@ -153,7 +154,8 @@ class Gradebook:
                     student=result.student, assignment=result.assignment, question=q.question,
                     attempt=row.attempt, sha256=result.sha256, position=position,
                     points=q.score, max_points=q.max_points, status=q.status,
-                    feedback=q.feedback, answer=q.answer, seconds=q.seconds))
+                    feedback=q.feedback, answer=q.answer, seconds=q.seconds,
+                    mistakes=list(q.mistakes)))
             return row.attempt
 
     # -- reading -------------------------------------------------------------
@@ -218,6 +220,7 @@ def _to_result(row: Attempt) -> SubmissionResult:
     result.cells = [CellLog(**c) for c in (row.cells if isinstance(row.cells, list)
                                            else json.loads(row.cells))]
     result.questions = [QuestionResult(sc.question, sc.max_points, sc.points, Status(sc.status),
-                                       sc.feedback, [], sc.seconds, sc.answer)
+                                       sc.feedback, [], sc.seconds, sc.answer,
+                                       list(sc.mistakes or []))
                         for sc in row.scores]
     return result
