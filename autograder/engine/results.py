@@ -129,6 +129,7 @@ class SubmissionResult:
     seconds: float = 0.0
     error: str = ""  # why the submission could not be graded at all, if so
     attempt: int = 0  # set by the gradebook
+    late: bool = False  # submitted after the deadline (set from the submission's metadata)
 
     @property
     def score(self) -> float:
