@@ -14,10 +14,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from autograder.cli.common import DEFAULT_SEED, UsageError, console, course_of, load_suite_or_exit
 from autograder.cli.display import print_feedback, summary_table
+from autograder.cli.isolation import isolation_option, protected, start_workers
 from autograder.engine.batch import discover, grade_batch
 from autograder.engine.course import assignment_of, sample_dirs
 from autograder.engine.pipeline import grade_path
-from autograder.engine.session import WorkerFactory
 from autograder.records import export as export_mod
 from autograder.records.gradebook import Gradebook
 from autograder.records.manual import ManualScoresError, merge_manual_scores
@@ -29,8 +29,7 @@ def _options(f):
                      help="Assignment id, e.g. hw1_forward."),
         click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
                      help="Grading seed: hidden inputs derive from it (keep it per term)."),
-        click.option("--no-sandbox", is_flag=True,
-                     help="Disable namespaces (rlimits still apply). For debugging only."),
+        isolation_option,
     ]):
         f = option(f)
     return f
@@ -40,7 +39,7 @@ def _options(f):
 @click.argument("notebook", type=click.Path(dir_okay=False))
 @_options
 @click.pass_context
-def check(ctx, notebook: str, assignment: str | None, seed: int, no_sandbox: bool) -> None:
+def check(ctx, notebook: str, assignment: str | None, seed: int, isolation: str) -> None:
     """Grade one NOTEBOOK and print its feedback (records nothing).
 
     The assignment is read from the notebook unless given with -a.
@@ -50,7 +49,7 @@ def check(ctx, notebook: str, assignment: str | None, seed: int, no_sandbox: boo
     if not assignment:
         raise UsageError("cannot tell the assignment from the notebook; pass -a/--assignment")
     suite = load_suite_or_exit(course, assignment)
-    factory = WorkerFactory(suite.preload, isolate=not no_sandbox)
+    factory = start_workers(suite.preload, isolation, protected(course))
     try:
         result = grade_path(Path(notebook), suite, factory, seed)
     finally:
@@ -76,7 +75,7 @@ def check(ctx, notebook: str, assignment: str | None, seed: int, no_sandbox: boo
                    "workers need this package and the course (pip install "
                    "'nn-autograder[dask]').")
 @click.pass_context
-def grade(ctx, paths, assignment, seed, no_sandbox, workers, db, out, regrade,
+def grade(ctx, paths, assignment, seed, isolation, workers, db, out, regrade,
           manual_scores, scheduler) -> None:
     """Grade submitted notebooks (files or folders of .ipynb) into the gradebook.
 
@@ -100,9 +99,10 @@ def grade(ctx, paths, assignment, seed, no_sandbox, workers, db, out, regrade,
         from autograder.engine.cluster import grade_on_cluster  # needs the dask extra
 
         outcome = _with_progress(files, suite, lambda advance: grade_on_cluster(
-            files, suite, course, book, seed, scheduler, regrade, advance))
+            files, suite, course, book, seed, scheduler, regrade, advance, isolation))
     else:
-        outcome = _grade_here(files, suite, book, seed, workers, regrade, not no_sandbox)
+        protect = protected(course, out, None if "://" in db else db, *paths)
+        outcome = _grade_here(files, suite, book, seed, workers, regrade, isolation, protect)
     sys.exit(_show(outcome, suite, book, Path(out)))
 
 
@@ -114,10 +114,10 @@ def _with_progress(files, suite, run):
         return run(lambda result: progress.advance(task))
 
 
-def _grade_here(files, suite, book, seed, workers, regrade, isolate):
+def _grade_here(files, suite, book, seed, workers, regrade, isolation, protect):
     """Grade on this machine; on Ctrl-C or kill (SIGTERM), kill every worker and keep
     what is recorded."""
-    factory = WorkerFactory(suite.preload, isolate=isolate)
+    factory = start_workers(suite.preload, isolation, protect)
     signal.signal(signal.SIGTERM, _interrupted)
     try:
         return _with_progress(files, suite, lambda advance: grade_batch(
@@ -171,8 +171,9 @@ def _make_parent(db: str) -> None:
 @click.option("-j", "--workers", type=int, default=os.cpu_count() or 1, show_default=True)
 @click.option("--keep", type=click.Path(file_okay=False),
               help="Keep the demo's gradebook and exports in this folder.")
+@isolation_option
 @click.pass_context
-def demo(ctx, workers: int, keep: str | None) -> None:
+def demo(ctx, workers: int, keep: str | None, isolation: str) -> None:
     """Grade the bundled sample submissions of every assignment and print the scores."""
     course = course_of(ctx)
     samples = sample_dirs(course)
@@ -185,7 +186,8 @@ def demo(ctx, workers: int, keep: str | None) -> None:
         for assignment, folder in samples.items():
             suite = load_suite_or_exit(course, assignment)
             files = discover([folder])
-            outcome = _grade_here(files, suite, book, DEFAULT_SEED, workers, False, True)
+            outcome = _grade_here(files, suite, book, DEFAULT_SEED, workers, False, isolation,
+                                  protected(course, out))
             code |= _show(outcome, suite, book, out, announce=bool(keep))
     finally:
         if not keep:

@@ -22,25 +22,28 @@ from autograder.engine.pipeline import grade_path, refused
 from autograder.engine.results import SubmissionResult
 from autograder.engine.session import WorkerFactory
 from autograder.engine.suite import Suite
+from autograder.sandbox.tiers import Policy
 
-_factories: dict[tuple[str, ...], WorkerFactory] = {}
+_factories: dict[tuple[tuple[str, ...], str], WorkerFactory] = {}
 _suites: dict[tuple[str, str], Suite] = {}
 
 
 def grade_remote(data: bytes, filename: str, student: str, assignment: str, seed: int,
-                 course: str) -> SubmissionResult:
-    """Runs on a Dask worker: grade one notebook given as bytes."""
+                 course: str, isolation: str = Policy.REDUCED_OK.value) -> SubmissionResult:
+    """Runs on a Dask worker: grade one notebook given as bytes, refusing (as a recorded
+    error) to run it below the ``isolation`` policy."""
     key = (course, assignment)
     if key not in _suites:
         _suites[key] = hidden_suite(Path(course), assignment)
     suite = _suites[key]
-    if suite.preload not in _factories:
-        _factories[suite.preload] = factory = WorkerFactory(suite.preload)
+    if (suite.preload, isolation) not in _factories:
+        factory = WorkerFactory(suite.preload, isolation=isolation, protect=(course,))
+        _factories[(suite.preload, isolation)] = factory
         atexit.register(factory.close)
     with tempfile.TemporaryDirectory(prefix="nngrade-remote-") as tmp:
         path = Path(tmp) / Path(filename).name
         path.write_bytes(data)
-        result = grade_path(path, suite, _factories[suite.preload], seed, student)
+        result = grade_path(path, suite, _factories[(suite.preload, isolation)], seed, student)
     result.path = filename
     return result
 
@@ -48,8 +51,10 @@ def grade_remote(data: bytes, filename: str, student: str, assignment: str, seed
 def grade_on_cluster(paths: list[Path], suite: Suite, course: Path,
                      gradebook: ResultStore | None, seed: int, scheduler: str,
                      regrade: bool = False,
-                     progress: Callable[[SubmissionResult], None] | None = None) -> BatchOutcome:
-    """Grade ``paths`` on the Dask cluster at ``scheduler``; record each result here."""
+                     progress: Callable[[SubmissionResult], None] | None = None,
+                     isolation: str = Policy.REDUCED_OK.value) -> BatchOutcome:
+    """Grade ``paths`` on the Dask cluster at ``scheduler``; record each result here.
+    Each Dask worker grades under the ``isolation`` policy."""
     from distributed import Client, as_completed
 
     outcome = BatchOutcome()
@@ -67,7 +72,7 @@ def grade_on_cluster(paths: list[Path], suite: Suite, course: Path,
                 continue
             futures.append(client.submit(grade_remote, path.read_bytes(), str(path),
                                          sub.student, suite.assignment, seed, str(course),
-                                         pure=False))
+                                         isolation, pure=False))
         for future in as_completed(futures):
             finish(future.result(), gradebook, regrade, outcome, progress)
     outcome.sort(paths)

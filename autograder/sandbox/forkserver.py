@@ -13,8 +13,10 @@ Process tree of one worker (PID namespace available)::
 
 Killing ``init`` (SIGKILL from the trusted side) destroys the namespace and every
 process in it. ``init`` forwards SIGINT (the trusted side's "time is up") to the
-worker. Without namespaces the worker is the intermediate's child, in its own session
-and process group, with rlimits only.
+worker. Without namespaces (the ``reduced`` tier) the worker is the intermediate's
+child, in its own session and process group, confined by Landlock, a seccomp filter and
+its own uid; when it ends, the fork server kills whatever still runs under that uid and
+removes its working directory, whose size it watches meanwhile.
 
 Control requests arrive on a UNIX socket as frames; ``spawn`` carries the worker's
 end of a fresh socket pair as an SCM_RIGHTS file descriptor.
@@ -25,19 +27,33 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import stat
 import sys
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import dataclass
 
 from autograder.sandbox import isolation as sandbox
 from autograder.sandbox import protocol, worker
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.tiers import HARNESS_FAILED, NET_NAMESPACE, UID_SLOTS, Isolation, Policy
 
 HOSTNAME = b"sandbox"
+DISK_CHECK_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one worker is started with."""
+
+    limits: Limits
+    policy: Policy
+    uid: int
+    workdir: str                # its working directory when there is no private root
+    protect: tuple[str, ...]    # course files, gradebook, output, submissions
 
 
 class ForkServer:
@@ -47,11 +63,13 @@ class ForkServer:
         self.as_root = os.geteuid() == 0
         self.mountpoint = tempfile.mkdtemp(prefix="nngrade-root-")
         self.statuses: dict[int, int] = {}
-        self.children: set[int] = set()
+        self.reasons: dict[int, str] = {}  # why the fork server itself stopped a worker
+        self.children: dict[int, Spec] = {}
         self.cgroups: set[str] = set()  # control groups of finished workers, to remove
         self.hidden = _installed_secret_paths()
         self.uid_base = uid_base
         self.next_slot = 0
+        self.disk_checked = 0.0
 
     def serve(self) -> None:
         sandbox.release_stale()
@@ -62,12 +80,13 @@ class ForkServer:
 
     def _loop(self) -> None:
         while True:
-            ready, _, _ = select.select([self.control], [], [], 0.2)
+            ready, _, _ = select.select([self.control], [], [], DISK_CHECK_SECONDS)
             self._reap()
+            self._watch_disks()
             if not ready:
                 continue
             try:
-                msg, fds, _, _ = socket.recv_fds(self.control, 1 << 16, 4)
+                msg, fds, _, _ = socket.recv_fds(self.control, 1 << 20, 4)
             except OSError:
                 return
             if not msg:
@@ -80,10 +99,7 @@ class ForkServer:
         """On shutdown (the grader is gone): kill the workers still running, reap them
         and remove their control groups."""
         for pid in self.children:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
+            _kill_group(pid)
         deadline = time.monotonic() + seconds
         while (self.children or self.cgroups) and time.monotonic() < deadline:
             self._reap()
@@ -99,7 +115,8 @@ class ForkServer:
         if op == "status":
             pid = request["pid"]
             self._reap()
-            return {"status": self.statuses.pop(pid, None), "running": pid in self.children}
+            return {"status": self.statuses.pop(pid, None), "running": pid in self.children,
+                    "reason": self.reasons.pop(pid, None)}
         return {"error": f"unknown request {op!r}"}
 
     def _reap(self) -> None:
@@ -110,43 +127,84 @@ class ForkServer:
                 break
             if pid == 0:
                 break
-            self.children.discard(pid)
+            spec = self.children.pop(pid, None)
             self.statuses[pid] = os.waitstatus_to_exitcode(status)
             self.cgroups.add(_cgroup_name(pid))
+            if spec is not None:
+                self._clean_up(spec)
         self.cgroups = {name for name in self.cgroups if not sandbox.release(name)}
 
+    def _clean_up(self, spec: Spec) -> None:
+        """After a worker: kill what it left running under its uid, remove its files."""
+        if self.as_root:
+            sandbox.sweep_uid(spec.uid)
+        shutil.rmtree(spec.workdir, ignore_errors=True)
+
+    def _watch_disks(self) -> None:
+        """Stop workers whose working directory outgrew their disk limit (on a private
+        root, a tmpfs of that size does it; on the host's disk, this watch does)."""
+        now = time.monotonic()
+        if now - self.disk_checked < DISK_CHECK_SECONDS:
+            return
+        self.disk_checked = now
+        for pid, spec in list(self.children.items()):
+            limit = spec.limits.disk_mb * 2**20
+            if pid not in self.reasons and sandbox.disk_usage(spec.workdir, limit) > limit:
+                self.reasons[pid] = (f"the notebook's process was stopped: it wrote more than "
+                                     f"its {spec.limits.disk_mb} MB of disk")
+                _kill_group(pid)
+
     def _spawn(self, request: dict, fd: int) -> int:
-        limits = Limits(**request["limits"])
-        self.next_slot = (self.next_slot + 1) % sandbox.UID_SLOTS
-        uid = self.uid_base + self.next_slot
+        spec = Spec(Limits(**request["limits"]), Policy(request.get("isolation", "reduced-ok")),
+                    self._free_uid(), "", tuple(request.get("protect", ())))
+        workdir = tempfile.mkdtemp(prefix="nngrade-work-")
+        if self.as_root:
+            os.chown(workdir, spec.uid, spec.uid)
+        spec = Spec(spec.limits, spec.policy, spec.uid, workdir, spec.protect)
         pid = os.fork()
         if pid == 0:
             try:
                 self.control.close()
-                _intermediate(self, fd, limits, uid, request.get("isolate", True))
+                _intermediate(self, fd, spec)
             finally:
-                os._exit(sandbox.HARNESS_FAILED)
-        self.children.add(pid)
+                os._exit(HARNESS_FAILED)
+        self.children[pid] = spec
         return pid
 
+    def _free_uid(self) -> int:
+        """The next uid of this server's block that no live worker runs as."""
+        busy = {spec.uid for spec in self.children.values()}
+        for _ in range(UID_SLOTS):
+            self.next_slot = (self.next_slot + 1) % UID_SLOTS
+            if self.uid_base + self.next_slot not in busy:
+                break
+        return self.uid_base + self.next_slot
 
-def _intermediate(z: ForkServer, fd: int, limits: Limits, uid: int, isolate: bool) -> None:
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _intermediate(z: ForkServer, fd: int, spec: Spec) -> None:
     """Unshares namespaces, starts init (or the worker) and reports its pid."""
     os.setsid()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     chan = socket.socket(fileno=fd)
-    iso = sandbox.Isolation()
-    if isolate:
-        groups = sandbox.confine(_cgroup_name(os.getpid()), limits)
+    iso = Isolation(requested=spec.policy.value, as_root=z.as_root)
+    if spec.policy != Policy.NONE:
+        groups = sandbox.confine(_cgroup_name(os.getpid()), spec.limits)
         if groups:
-            iso.notes.append(f"cgroups ({', '.join(groups)}): {limits.memory_mb} MB and "
-                             f"{limits.processes} processes for the whole worker")
+            iso.cgroups = (f"cgroups ({', '.join(groups)}): {spec.limits.memory_mb} MB and "
+                           f"{spec.limits.processes} processes for the whole worker")
         try:
             iso.namespaces = sandbox.enter_namespaces(z.as_root)
         except OSError as exc:
-            iso.notes.append(f"namespaces unavailable ({exc.strerror}); rlimits only")
-    else:
-        iso.notes.append("isolation disabled by configuration")
+            iso.refused = exc.strerror
+        if "network" in iso.namespaces:
+            iso.network.append(NET_NAMESPACE)
     go_r, go_w = os.pipe()
     child = os.fork()
     if child == 0:
@@ -155,7 +213,7 @@ def _intermediate(z: ForkServer, fd: int, limits: Limits, uid: int, isolate: boo
         if os.read(go_r, 1) != b"g":
             os._exit(71)
         os.close(go_r)
-        _sandboxed(z, chan, limits, uid, iso)
+        _sandboxed(z, chan, spec, iso)
         os._exit(0)
     os.close(go_r)
     protocol.send_frame(chan, {"op": "spawned", "pid": child})
@@ -175,45 +233,75 @@ def _exit_code(status: int) -> int:
     return 128 - code if code < 0 else code
 
 
-def _sandboxed(z: ForkServer, chan: socket.socket, limits: Limits, uid: int,
-               iso: sandbox.Isolation) -> None:
-    """Runs in the worker's namespaces: builds the private root, drops privileges,
-    applies rlimits, then serves the trusted side (through init when PID 1)."""
-    workdir = None
+def _sandboxed(z: ForkServer, chan: socket.socket, spec: Spec, iso: Isolation) -> None:
+    """Runs in the worker's namespaces (if any): builds the private root or the reduced
+    tier's confinement, drops privileges, checks from inside that the protected paths
+    are unreadable, then serves the trusted side (through init when PID 1)."""
+    hidden = z.hidden + list(spec.protect)
+    home = spec.workdir
     if iso.namespaces:
-        try:
-            sandbox.build_private_root(z.mountpoint, uid if z.as_root else None,
-                                       limits.disk_mb, z.hidden)
-            iso.filesystem = "private-root"
-            sandbox.set_hostname(HOSTNAME)
-        except OSError as exc:
-            iso.notes.append(f"private root unavailable ({exc})")
-    if iso.filesystem != "private-root":
-        workdir = tempfile.mkdtemp(prefix="nngrade-work-")
-        if z.as_root:
-            os.chown(workdir, uid, uid)
-    if z.as_root and (iso.filesystem == "private-root" or _readable_by_others(sys.base_prefix)):
-        sandbox.drop_privileges(uid)
-        iso.uid = uid
+        home = _private_root(z, spec, iso, hidden) or home
+    _drop_root(z, spec, iso)
+    if spec.policy != Policy.NONE and iso.filesystem != "private-root":
+        _confine_reduced(spec, iso, hidden)
+    sandbox.set_parent_death_signal()
+    os.chdir(home)
+    _clean_environment(home)
+    if spec.policy != Policy.NONE:
+        iso.exposed = sandbox.exposed(hidden, sandbox.visible_paths())
+        iso.checked = len(hidden)
+    if "pid" in iso.namespaces and os.getpid() == 1:
+        _init(z, chan, spec.limits, iso)
+    else:
+        _worker_main(z, chan, spec.limits, iso, None if home == "/work" else home)
+
+
+def _private_root(z: ForkServer, spec: Spec, iso: Isolation, hidden: list[str]) -> str | None:
+    """The full tier's filesystem: returns the worker's home, or None if it failed."""
+    try:
+        sandbox.build_private_root(z.mountpoint, spec.uid if z.as_root else None,
+                                   spec.limits.disk_mb, hidden)
+        sandbox.set_hostname(HOSTNAME)
+    except OSError as exc:
+        iso.notes.append(f"private root unavailable ({exc})")
+        return None
+    iso.filesystem = "private-root"
+    iso.disk = f"disk: {spec.limits.disk_mb} MB tmpfs"
+    return "/work"
+
+
+def _drop_root(z: ForkServer, spec: Spec, iso: Isolation) -> None:
+    """Become the worker's own unprivileged uid (as root), or give up the namespace's
+    capabilities (without root). Not for ``--isolation none``."""
+    if spec.policy == Policy.NONE:
+        return
+    if z.as_root and (iso.filesystem == "private-root" or _python_readable_by_others()):
+        sandbox.drop_privileges(spec.uid)
+        iso.uid = spec.uid
     elif z.as_root:
         iso.notes.append("ran as root: the Python installation is not readable by other users")
     elif iso.namespaces:
         sandbox.drop_namespace_capabilities()
-    sandbox.set_parent_death_signal()
-    os.chdir(workdir or "/work")
-    _clean_environment(workdir or "/work")
-    if "pid" in iso.namespaces and os.getpid() == 1:
-        _init(z, chan, limits, iso, workdir)
-    else:
-        _worker_main(z, chan, limits, iso, workdir)
 
 
-def _init(z: ForkServer, chan: socket.socket, limits: Limits, iso: sandbox.Isolation,
-          workdir: str | None):
+def _confine_reduced(spec: Spec, iso: Isolation, hidden: list[str]) -> None:
+    """The reduced tier: Landlock view, seccomp against sockets, disk watched."""
+    try:
+        applied, network = sandbox.confine_reduced(spec.workdir, hidden)
+    except OSError as exc:
+        iso.landlock_error = exc.strerror or str(exc)
+        return
+    iso.filesystem = "landlock"
+    iso.landlock_abi, iso.scoped = applied.abi, applied.scoped
+    iso.network += network
+    iso.disk = f"disk: {spec.limits.disk_mb} MB, watched by the grader"
+
+
+def _init(z: ForkServer, chan: socket.socket, limits: Limits, iso: Isolation):
     """PID 1: reaps orphans, forwards SIGINT to the worker, exits with the worker."""
     child = os.fork()
     if child == 0:
-        _worker_main(z, chan, limits, iso, workdir)
+        _worker_main(z, chan, limits, iso, None)
         os._exit(0)
     chan.close()
     signal.signal(signal.SIGINT, lambda *_: os.kill(child, signal.SIGINT))
@@ -229,8 +317,8 @@ def _init(z: ForkServer, chan: socket.socket, limits: Limits, iso: sandbox.Isola
             os._exit(_exit_code(status))
 
 
-def _worker_main(z: ForkServer, chan: socket.socket, limits: Limits,
-                 iso: sandbox.Isolation, workdir: str | None) -> None:
+def _worker_main(z: ForkServer, chan: socket.socket, limits: Limits, iso: Isolation,
+                 workdir: str | None) -> None:
     """Applies rlimits, says ready (the last trusted word), then runs student code.
 
     ``workdir`` is a host directory to remove afterwards when there is no private root.
@@ -238,9 +326,16 @@ def _worker_main(z: ForkServer, chan: socket.socket, limits: Limits,
     sandbox.apply_rlimits(limits)
     iso.rlimits = True
     _close_fds_except(chan.fileno())
-    protocol.send_frame(chan, {"op": "ready", "isolation": asdict(iso), "workdir": workdir})
+    protocol.send_frame(chan, {"op": "ready", "isolation": iso.to_dict(), "workdir": workdir})
     worker.Worker(z.shell, chan, limits.output_kb * 1024).serve()
     os._exit(0)
+
+
+def _python_readable_by_others() -> bool:
+    """Whether an unprivileged uid can use this Python (the installation and the
+    virtual environment with its packages)."""
+    return all(_readable_by_others(p) for p in {sys.base_prefix, sys.prefix}
+               | {p for p in sys.path if "site-packages" in p and os.path.isdir(p)})
 
 
 def _readable_by_others(path: str) -> bool:

@@ -1,0 +1,58 @@
+"""The ``--isolation`` option of the grading commands, and starting workers under it.
+
+Every batch starts by measuring the tier a worker gets here and printing it; below the
+policy's minimum it stops with one line that says why and how to proceed (exit 2).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+
+from autograder.cli.common import console
+from autograder.engine.session import PlatformUnsupported, WorkerFactory, refusal
+from autograder.sandbox.tiers import Policy
+
+
+def isolation_option(f):
+    """``--isolation require-full|reduced-ok|none`` (default reduced-ok)."""
+    return click.option(
+        "--isolation", type=click.Choice([p.value for p in Policy]),
+        default=Policy.REDUCED_OK.value, show_default=True,
+        help="Weakest sandbox accepted: require-full (namespaces and a private root), "
+             "reduced-ok (where namespaces are refused: Landlock, seccomp and a uid of its "
+             "own), none (no sandbox: only for notebooks you trust).")(f)
+
+
+def protected(*paths: str | Path | None) -> list[str]:
+    """Paths no worker may read: folders as given, the folders of files."""
+    found = []
+    for p in filter(None, paths):
+        path = Path(p).resolve()
+        found.append(str(path if path.is_dir() or not path.exists() else path.parent))
+    return sorted(set(found))
+
+
+def start_workers(preload: tuple[str, ...], policy: str, protect: Iterable[str]) -> WorkerFactory:
+    """A worker factory whose workers meet ``policy``; prints the tier in force, or one
+    line and exit 2 when this machine cannot meet it."""
+    try:
+        factory = WorkerFactory(preload, isolation=policy, protect=tuple(protect))
+    except PlatformUnsupported as exc:
+        refuse(str(exc))
+    isolation = factory.probe()
+    style = {"full": "dim", "reduced": "yellow"}.get(isolation.tier, "bold red")
+    console.print(f"isolation: {isolation.summary()}", style=style, highlight=False)
+    if not isolation.meets(policy):
+        factory.close()
+        refuse(refusal(isolation, Policy(policy)))
+    return factory
+
+
+def refuse(message: str) -> None:
+    """One line on stderr, exit code 2."""
+    click.echo(f"nngrade: {message}", err=True)
+    sys.exit(2)
