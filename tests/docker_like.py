@@ -66,19 +66,26 @@ def make_reachable(path: str) -> None:
     os.rmdir(stage)
 
 
+def command(args: list[str]) -> list[str]:
+    """``args`` (a command line) run as in a Docker container, with this interpreter's
+    installation reachable by the workers' uids."""
+    return [sys.executable, __file__, "--reachable", sys.base_prefix, "--", *args]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reachable", action="append", default=[])
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    argv = args.command[1:] if args.command[:1] == ["--"] else args.command
     isolation.unshare(isolation.CLONE_NEWNS)
     isolation.mount(None, "/", None, isolation.MS_REC | isolation.MS_PRIVATE)
     for path in args.reachable:
         make_reachable(path)
     docker_seccomp()
-    os.execvp(command[0], command)
+    os.execvp(argv[0], argv)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
+

@@ -6,8 +6,9 @@ cells after the given answer cell (``-1``: before the first). Snooping and tampe
 cases start from blank answers and only define correct functions if their attack
 works, so any leak shows up as points. ``score`` is the exact total the case must
 get; ``reason`` must appear in what the grader reports (refusal, cell errors or
-feedback). Files that are too large or odd to commit are made at test time (see
-``test_hostile.py``).
+feedback), unless ``reasons`` names another for a tier (the reduced tier has no tmpfs
+to fill: the grader stops a worker whose directory outgrows its disk limit). Files
+that are too large or odd to commit are made at test time (see ``test_hostile.py``).
 """
 
 from __future__ import annotations
@@ -336,7 +337,8 @@ CASES: dict[str, dict] = {
                     "score": 17, "reason": "MemoryError"},
     "disk_bomb": {"answers": CORRECT, "insert": {6: [
         "for i in range(1000):\n    with open(f'fill{i}', 'wb') as f:\n"
-        "        f.write(b'x' * 2**24)"]}, "score": 17, "reason": "No space left on device"},
+        "        f.write(b'x' * 2**24)"]}, "score": 17, "reason": "No space left on device",
+        "reasons": {"reduced": "wrote more than its 128 MB of disk"}},
     "file_size_bomb": {"answers": CORRECT, "insert": {6: [
         "with open('big', 'wb') as f:\n    while True:\n        f.write(b'x' * 2**20)"]},
         "score": 17, "reason": "File too large"},
