@@ -9,6 +9,9 @@ this way has no namespaces to give its workers: they must find the refusal by
 themselves and fall back to the ``reduced`` tier. Everything else (the course files,
 the gradebook, the network) is the host's, as in a container that mounts them.
 
+``--no-landlock`` also refuses Landlock's system calls (ENOSYS), as a kernel built
+without it, or a Docker older than 23.0, does.
+
 ``--reachable PATH`` makes PATH reachable by other users inside the namespace when an
 ancestor is not (a Python installed by pyenv under ``/root``): that ancestor is covered
 by a tmpfs that holds only the way to PATH, as a container image would install Python
@@ -27,15 +30,20 @@ import tempfile
 from autograder.sandbox import isolation, seccomp
 
 MS_MOVE = 8192
+LANDLOCK_CREATE_RULESET = 444
 NAMESPACE_FLAGS = 0x7E020000  # NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET
 
 
-def docker_seccomp() -> None:
-    """Refuse new namespaces as Docker's default profile does."""
+def docker_seccomp(landlock: bool = True) -> None:
+    """Refuse new namespaces as Docker's default profile does (and Landlock, if not
+    ``landlock``)."""
     audit_arch, nr = seccomp.arch()
     eperm = seccomp.errno_action(errno.EPERM)
     program = [(seccomp.LD_ABS_W, 0, 0, seccomp.ARCH), (seccomp.JEQ, 1, 0, audit_arch),
                (seccomp.RET, 0, 0, seccomp.ALLOW), (seccomp.LD_ABS_W, 0, 0, seccomp.NR)]
+    if not landlock:
+        program += [(seccomp.JEQ, 0, 1, LANDLOCK_CREATE_RULESET),
+                    (seccomp.RET, 0, 0, seccomp.errno_action(errno.ENOSYS))]
     for name in ("unshare", "clone"):
         program += [(seccomp.JEQ, 0, 4, nr[name]), (seccomp.LD_ABS_W, 0, 0, seccomp.ARG0_LOW),
                     (seccomp.JSET, 0, 1, NAMESPACE_FLAGS), (seccomp.RET, 0, 0, eperm),
@@ -66,15 +74,17 @@ def make_reachable(path: str) -> None:
     os.rmdir(stage)
 
 
-def command(args: list[str]) -> list[str]:
+def command(args: list[str], landlock: bool = True) -> list[str]:
     """``args`` (a command line) run as in a Docker container, with this interpreter's
     installation reachable by the workers' uids."""
-    return [sys.executable, __file__, "--reachable", sys.base_prefix, "--", *args]
+    options = [] if landlock else ["--no-landlock"]
+    return [sys.executable, __file__, "--reachable", sys.base_prefix, *options, "--", *args]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reachable", action="append", default=[])
+    parser.add_argument("--no-landlock", action="store_true")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     argv = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -82,7 +92,7 @@ def main() -> None:
     isolation.mount(None, "/", None, isolation.MS_REC | isolation.MS_PRIVATE)
     for path in args.reachable:
         make_reachable(path)
-    docker_seccomp()
+    docker_seccomp(landlock=not args.no_landlock)
     os.execvp(argv[0], argv)
 
 

@@ -94,10 +94,10 @@ class WorkerFactory:
         self.policy = Policy(isolation)
         self.protect = sorted({os.path.realpath(p) for p in protect})
         self.preload = tuple(dict.fromkeys(PRELOAD + tuple(preload)))
-        missing = missing_features()
-        if missing and self.policy != Policy.NONE:
-            raise PlatformUnsupported(unsupported_message(missing))
-        self.plain = bool(missing)
+        self.missing = missing_features()
+        if self.missing and self.policy != Policy.NONE:
+            raise PlatformUnsupported(unsupported_message(self.missing))
+        self.plain = bool(self.missing)
         # Each worker runs as its own uid from this block, so that RLIMIT_NPROC counts only
         # its processes; a random block keeps concurrent graders apart.
         self.uid_base = UID_FIRST + random.randrange(UID_BLOCKS) * UID_SLOTS
@@ -163,7 +163,8 @@ class WorkerFactory:
             server.settimeout(60)
             proc = subprocess.Popen(
                 [sys.executable, "-m", "autograder.sandbox.plain", str(server.getsockname()[1]),
-                 *self.preload], env=dict(_worker_environment(), NNGRADE_TOKEN=token),
+                 *self.preload], env=dict(_worker_environment(), NNGRADE_TOKEN=token,
+                                          NNGRADE_MISSING="; ".join(self.missing)),
                 start_new_session=True,
                 cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
             while True:

@@ -4,7 +4,8 @@ On macOS and Windows there are no namespaces, Landlock or seccomp (and on Window
 ``fork``), so a trusted notebook (an instructor's own master notebook on a laptop) is
 run by this plain subprocess instead: it connects back to the grader's loopback port,
 proves it knows the one-time token the grader put in its environment, and serves the
-same protocol as a sandboxed worker. It has no limits but the grader's wall clock.
+same protocol as a sandboxed worker. It has no limits but the grader's wall clock; its
+isolation record says what the grader found missing.
 
 Run as ``python -m autograder.sandbox.plain PORT [MODULE ...]``.
 """
@@ -17,7 +18,6 @@ import sys
 import tempfile
 
 from autograder.sandbox import protocol, worker
-from autograder.sandbox.support import missing_features
 from autograder.sandbox.tiers import Isolation, Policy
 
 OUTPUT_KB = 64
@@ -26,6 +26,7 @@ OUTPUT_KB = 64
 def main() -> None:
     port, preload = int(sys.argv[1]), sys.argv[2:]
     token = os.environ.pop("NNGRADE_TOKEN", "")
+    missing = os.environ.pop("NNGRADE_MISSING", "")
     for name in preload:
         __import__(name)
     shell = worker.make_shell()
@@ -34,7 +35,6 @@ def main() -> None:
     home = tempfile.mkdtemp(prefix="nngrade-work-")
     os.chdir(home)
     os.environ.update(HOME=home, TMPDIR=home, MPLCONFIGDIR=home)
-    missing = "; ".join(missing_features()) or "nothing"
     iso = Isolation(requested=Policy.NONE.value,
                     notes=[f"a plain process with no limits but the wall clock (missing here: "
                            f"{missing})"])
