@@ -112,10 +112,13 @@ def _readable(path: str, secret: list[str]) -> list[tuple[str, int]]:
     """Rules that make ``path`` readable except the secret paths strictly inside it.
 
     ``path`` itself stays readable even inside a secret one (a virtual environment in
-    the course checkout). A directory holding a secret is listable (names are not
-    secret) and each of its other entries is allowed on its own, recursively.
+    the course checkout, or in Gradescope's ``/autograder``). A directory holding a
+    secret is listable (names are not secret) and each of its other entries is allowed
+    on its own, recursively; an entry that links outside ``path`` is allowed only if it
+    is in no secret path at all.
     """
-    if not any(_within(s, path) and s != path for s in secret):
+    inner = [s for s in secret if _within(s, path) and s != path]
+    if not inner:
         return [(path, READ)]
     rules = [(path, READ_DIR)]
     try:
@@ -124,7 +127,9 @@ def _readable(path: str, secret: list[str]) -> list[tuple[str, int]]:
         return rules
     for entry in entries:
         target = os.path.realpath(entry.path)
-        if not any(_within(target, s) for s in secret):
+        if _within(target, path) and not any(_within(target, s) for s in inner):
+            rules += _readable(target, inner)
+        elif not _within(target, path) and not any(_within(target, s) for s in secret):
             rules += _readable(target, secret)
     return rules
 

@@ -130,7 +130,8 @@ def test_the_summary_says_precisely_what_was_in_force():
 def tree(tmp_path) -> Path:
     for name, text in [("visible/a.txt", "a"), ("visible/secret/s.txt", "s"),
                        ("visible/sub/b.txt", "b"), ("course/venv/lib.py", "v"),
-                       ("course/answers.py", "x"), ("outside.txt", "o")]:
+                       ("course/venv/reference/r.py", "r"), ("course/answers.py", "x"),
+                       ("outside.txt", "o")]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     (tmp_path / "work").mkdir()
@@ -145,13 +146,15 @@ def test_landlock_carves_hidden_paths_out_of_readable_ones(tree):
 
     def probe():
         landlock.restrict([str(tree / "visible"), str(tree / "course/venv")], [str(tree / "work")],
-                          ["/dev/null"], [str(tree / "visible/secret"), str(tree / "course")])
+                          ["/dev/null"], [str(tree / "visible/secret"), str(tree / "course"),
+                                          str(tree / "course/venv/reference")])
         return {name: attempt(fn) for name, fn in {
             "read a": lambda: (tree / "visible/a.txt").read_text(),
             "read sub/b": lambda: (tree / "visible/sub/b.txt").read_text(),
             "list secret": lambda: os.listdir(tree / "visible/secret"),
             "read secret": lambda: (tree / "visible/secret/s.txt").read_text(),
             "read venv inside the course": lambda: (tree / "course/venv/lib.py").read_text(),
+            "read a secret in that venv": lambda: (tree / "course/venv/reference/r.py").read_text(),
             "read course": lambda: (tree / "course/answers.py").read_text(),
             "read outside": lambda: (tree / "outside.txt").read_text(),
             "write work": lambda: (tree / "work/new.txt").write_text("w"),
@@ -161,7 +164,8 @@ def test_landlock_carves_hidden_paths_out_of_readable_ones(tree):
 
     assert in_child(probe) == {
         "read a": "ok", "read sub/b": "ok", "list secret": "ok", "read secret": "EACCES",
-        "read venv inside the course": "ok", "read course": "EACCES",
+        "read venv inside the course": "ok", "read a secret in that venv": "EACCES",
+        "read course": "EACCES",
         "read outside": "EACCES", "write work": "ok", "write visible": "EACCES",
         "truncate a": "EACCES"}
     assert (tree / "visible/a.txt").read_text() == "a"
