@@ -16,7 +16,9 @@ process in it. ``init`` forwards SIGINT (the trusted side's "time is up") to the
 worker. Without namespaces (the ``reduced`` tier) the worker is the intermediate's
 child, in its own session and process group, confined by Landlock, a seccomp filter and
 its own uid; when it ends, the fork server kills whatever still runs under that uid and
-removes its working directory, whose size it watches meanwhile.
+whatever it left in sessions of their own (the server and each intermediate process are
+subreapers, so such orphans become theirs), and removes its working directory, whose
+size it watches meanwhile.
 
 Control requests arrive on a UNIX socket as frames; ``spawn`` carries the worker's
 end of a fresh socket pair as an SCM_RIGHTS file descriptor.
@@ -73,6 +75,7 @@ class ForkServer:
 
     def serve(self) -> None:
         sandbox.release_stale()
+        sandbox.become_subreaper()
         try:
             self._loop()
         finally:
@@ -100,6 +103,7 @@ class ForkServer:
         and remove their control groups."""
         for pid in self.children:
             _kill_group(pid)
+        self._kill_strays()
         deadline = time.monotonic() + seconds
         while (self.children or self.cgroups) and time.monotonic() < deadline:
             self._reap()
@@ -120,7 +124,7 @@ class ForkServer:
         return {"error": f"unknown request {op!r}"}
 
     def _reap(self) -> None:
-        while self.children:
+        while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
@@ -128,11 +132,24 @@ class ForkServer:
             if pid == 0:
                 break
             spec = self.children.pop(pid, None)
+            if spec is None:
+                continue  # a stray (below), reaped
             self.statuses[pid] = os.waitstatus_to_exitcode(status)
             self.cgroups.add(_cgroup_name(pid))
-            if spec is not None:
-                self._clean_up(spec)
+            self._clean_up(spec)
+        self._kill_strays()
         self.cgroups = {name for name in self.cgroups if not sandbox.release(name)}
+
+    def _kill_strays(self) -> None:
+        """Kill processes that a finished worker left in a session of their own: as
+        this server is a subreaper, they become its children when their worker's
+        intermediate process dies (while it lives, they are its children)."""
+        for pid in sandbox.own_children():
+            if pid not in self.children:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
 
     def _clean_up(self, spec: Spec) -> None:
         """After a worker: kill what it left running under its uid, remove its files."""
@@ -191,6 +208,7 @@ def _kill_group(pid: int) -> None:
 def _intermediate(z: ForkServer, fd: int, spec: Spec) -> None:
     """Unshares namespaces, starts init (or the worker) and reports its pid."""
     os.setsid()
+    sandbox.become_subreaper()  # the worker's orphans stay below it while it lives
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     chan = socket.socket(fileno=fd)
     iso = Isolation(requested=spec.policy.value, as_root=z.as_root)
