@@ -119,8 +119,9 @@ class ForkServer:
         if op == "status":
             pid = request["pid"]
             self._reap()
-            return {"status": self.statuses.pop(pid, None), "running": pid in self.children,
-                    "reason": self.reasons.pop(pid, None)}
+            status = self.statuses.pop(pid, None)
+            reason = self.reasons.pop(pid, None) if status is not None else None
+            return {"status": status, "running": pid in self.children, "reason": reason}
         return {"error": f"unknown request {op!r}"}
 
     def _reap(self) -> None:
@@ -144,7 +145,7 @@ class ForkServer:
         """Kill processes that a finished worker left in a session of their own: as
         this server is a subreaper, they become its children when their worker's
         intermediate process dies (while it lives, they are its children)."""
-        for pid in sandbox.own_children():
+        for pid in sandbox.children(os.getpid()):
             if pid not in self.children:
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -166,7 +167,8 @@ class ForkServer:
         self.disk_checked = now
         for pid, spec in list(self.children.items()):
             limit = spec.limits.disk_mb * 2**20
-            if pid not in self.reasons and sandbox.disk_usage(spec.workdir, limit) > limit:
+            used = sandbox.disk_usage(spec.workdir, limit, sandbox.descendants(pid))
+            if pid not in self.reasons and used > limit:
                 self.reasons[pid] = (f"the notebook's process was stopped: it wrote more than "
                                      f"its {spec.limits.disk_mb} MB of disk")
                 _kill_group(pid)

@@ -105,12 +105,16 @@ def become_subreaper() -> None:
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
-def own_children() -> list[int]:
-    """The pids of this process's children (every thread's)."""
+def children(pid: int) -> list[int]:
+    """The pids of the children of process ``pid`` (every thread's)."""
     pids = []
-    for tid in os.listdir("/proc/self/task"):
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return pids
+    for tid in tids:
         try:
-            with open(f"/proc/self/task/{tid}/children") as f:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
                 pids += [int(p) for p in f.read().split()]
         except OSError:
             continue
@@ -388,9 +392,10 @@ def sweep_uid(uid: int) -> None:
     os.waitpid(pid, 0)
 
 
-def disk_usage(path: str, limit: int) -> int:
+def disk_usage(path: str, limit: int, pids: list[int] = ()) -> int:
     """Bytes of disk that the tree at ``path`` uses, counted until ``limit`` is passed
-    (each entry counts at least one block, so a flood of empty files adds up too)."""
+    (each entry counts at least one block, so a flood of empty files adds up too), plus
+    the files under it that processes ``pids`` still hold open after deleting them."""
     total, stack = 0, [path]
     while stack and total <= limit:
         try:
@@ -405,4 +410,38 @@ def disk_usage(path: str, limit: int) -> int:
             total += max(st.st_blocks * 512, 4096)
             if entry.is_dir(follow_symlinks=False):
                 stack.append(entry.path)
+    if total <= limit:
+        total += _deleted_but_open(path, pids)
     return total
+
+
+def _deleted_but_open(path: str, pids: list[int]) -> int:
+    total, seen = 0, set()
+    prefix = path.rstrip("/") + "/"
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            link = f"/proc/{pid}/fd/{fd}"
+            try:
+                target = os.readlink(link)
+                if target.startswith(prefix) and target.endswith(" (deleted)"):
+                    st = os.stat(link)
+                    if (st.st_dev, st.st_ino) not in seen:
+                        seen.add((st.st_dev, st.st_ino))
+                        total += st.st_blocks * 512
+            except OSError:
+                continue
+    return total
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (a subreaper keeps orphans below it)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children(current)
+    return found
