@@ -99,15 +99,17 @@ class ForkServer:
             self.control.sendall(json.dumps(reply).encode() + b"\n")
 
     def _drain(self, seconds: float = 3.0) -> None:
-        """On shutdown (the grader is gone): kill the workers still running, reap them
-        and remove their control groups."""
+        """On shutdown (the grader is gone): kill the workers still running and what
+        they left, reap them all and remove their control groups. Orphans reach this
+        server only once their own parents have died, so it waits for them too."""
         for pid in self.children:
             _kill_group(pid)
-        self._kill_strays()
         deadline = time.monotonic() + seconds
-        while (self.children or self.cgroups) and time.monotonic() < deadline:
+        while self.children or self.cgroups or sandbox.children(os.getpid()):
             self._reap()
-            time.sleep(0.05)
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
 
     def _handle(self, request: dict, fds: list[int]) -> dict:
         op = request.get("op")

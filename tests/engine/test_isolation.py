@@ -11,9 +11,11 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import docker_like
@@ -234,6 +236,43 @@ def test_without_namespaces_or_landlock_nothing_is_graded_unless_none_is_asked_f
     proc = nngrade_in_container("check", GRACE, "--isolation", "none", landlock=False)
     assert proc.returncode == 0 and "15 / 17" in proc.stdout
     assert proc.stdout.startswith("isolation: none: isolation not requested")
+
+
+@pytest.mark.parametrize("case, evidence", [
+    ("orphan_processes", ""), ("kill_parent", "PermissionError: [Errno 1] Operation not "
+                                              "permitted")])
+def test_a_grader_that_is_not_root_gets_the_reduced_tier_from_landlock(case, evidence):
+    """Without root there is no uid to drop to: Landlock's scoping keeps the worker from
+    signalling the grader, and the subreapers kill what it leaves running."""
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv (util-linux) to run the grader as another user")
+    argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp",
+            sys.executable, "-m", "autograder.cli", "check",
+            COURSE / f"tests/hostile/corpus/{case}.ipynb", "-a", "hw1_forward"]
+    proc = subprocess.run(docker_like.command(list(map(str, argv))), capture_output=True,
+                          text=True, cwd=COURSE, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("isolation: reduced: namespaces refused")
+    assert "17 / 17" in proc.stdout and evidence in proc.stdout
+    assert "runs as the grader's uid; Landlock scopes signals" in " ".join(proc.stdout.split())
+    time.sleep(0.5)
+    assert sleeping_as(65534) == []
+
+
+def sleeping_as(uid: int) -> list[str]:
+    """Live ``sleep`` processes of ``uid`` (what the orphan case starts)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if (fields["Uid"].split()[0] == str(uid) and cmd.startswith(b"sleep")
+                and not fields["State"].strip().startswith("Z")):
+            found.append(pid)
+    return found
 
 
 def test_the_old_no_sandbox_flag_is_gone():
