@@ -176,12 +176,12 @@ class ForkServer:
                 _kill_group(pid)
 
     def _spawn(self, request: dict, fd: int) -> int:
-        spec = Spec(Limits(**request["limits"]), Policy(request.get("isolation", "reduced-ok")),
-                    self._free_uid(), "", tuple(request.get("protect", ())))
+        uid = self._free_uid()
         workdir = tempfile.mkdtemp(prefix="nngrade-work-")
         if self.as_root:
-            os.chown(workdir, spec.uid, spec.uid)
-        spec = Spec(spec.limits, spec.policy, spec.uid, workdir, spec.protect)
+            os.chown(workdir, uid, uid)
+        spec = Spec(Limits(**request["limits"]), Policy(request.get("isolation", "reduced-ok")),
+                    uid, workdir, tuple(request.get("protect", ())))
         pid = os.fork()
         if pid == 0:
             try:

@@ -1,0 +1,1 @@
+"""Tests of the engine, its sandbox and the command line."""
