@@ -95,30 +95,41 @@ def autograder(package) -> Path:
 
 def hostile_notebook(root: Path) -> nbformat.NotebookNode:
     """The blank notebook plus a cell that goes for everything under the autograder's
-    root: reference code and the hidden suite to define its answers with, a forged
-    results.json, and a detached process that forges it again after the grader writes it."""
+    root: the hidden suite, the reference code (to define its answers with), the
+    submission and results folders, a forged results.json, and a detached process that
+    forges it again after the grader writes it. The cell ends by raising what it
+    achieved, so the results show that it ran."""
     nb = nbformat.read(BLANK, as_version=4)
     results = str(root / "results" / "results.json")
     forged = json.dumps({"score": 17, "tests": []})
+    later = f"import time; time.sleep(3); open({results!r}, 'w').write({forged!r})"
     nb.cells.append(nbformat.v4.new_code_cell(f'''
 import glob, os, subprocess, sys
-for path in glob.glob({str(root)!r} + "/**/*.py", recursive=True):
-    if path.endswith(("activations.py", "losses.py", "hidden.py")):
+read = []
+for pattern in ("/source/**/*.py", "/submission/**/*", "/results/*",
+                "/nngrade-venv/lib/python*/site-packages/reference/*.py"):
+    for path in glob.glob({str(root)!r} + pattern, recursive=True):
         try:
-            exec(open(path).read(), globals())
-        except Exception as exc:
-            print("could not use", path, exc)
+            text = open(path).read()
+        except OSError:
+            continue
+        read.append(path)
+        if path.endswith(("activations.py", "losses.py")):
+            exec(text, globals())
 try:
     from reference.activations import *  # noqa
+    read.append("reference")
 except Exception as exc:
     print("no reference:", exc)
+forged = []
 for target in ({results!r}, "results.json"):
     try:
         open(target, "w").write({forged!r})
+        forged.append(target)
     except OSError as exc:
         print("cannot forge", target, exc)
-later = "import time; time.sleep(3); open({results!r}, 'w').write({forged!r})"
-subprocess.Popen([sys.executable, "-c", later], start_new_session=True)
+subprocess.Popen([sys.executable, "-c", {later!r}], start_new_session=True)
+raise RuntimeError(f"attack ran: read {{len(read)}} files, forged {{forged}}")
 '''))
     return nb
 
@@ -213,6 +224,9 @@ def test_a_hostile_notebook_earns_nothing_and_cannot_touch_the_results(autograde
     results, log = run_autograder(autograder, tier, hostile_notebook(autograder), "x.ipynb")
     jsonschema.validate(results, SCHEMA)
     assert results["score"] == 0 and all(t.get("score", 0) == 0 for t in results["tests"])
+    # it ran, found nothing, and could forge only a file in its own working directory
+    assert "RuntimeError: attack ran: read 0 files, forged ['results.json']" in \
+        results["output"]
     time.sleep(4)  # the detached forger would have struck by now
     assert json.loads((autograder / "results/results.json").read_text()) == results
     assert leftover_processes(log) == []
