@@ -62,9 +62,13 @@ def refusal(isolation: Isolation, policy: Policy) -> str:
     if policy == Policy.REQUIRE_FULL and isolation.tier == "reduced":
         return (f"--isolation require-full, but workers here get only the reduced tier "
                 f"({isolation.shortfall()}); pass --isolation reduced-ok to accept it")
+    if isolation.as_root and isolation.uid is None and isolation.requested != Policy.NONE:
+        fix = "install Python where other users can read it (not under /root)"
+    else:
+        fix = "run on a Linux host that allows namespaces or Landlock"
     return (f"refusing to grade untrusted notebooks: workers here get no isolation "
-            f"({isolation.shortfall()}); run on a Linux host that allows namespaces or "
-            f"Landlock, or pass --isolation none for trusted notebooks only")
+            f"({isolation.shortfall()}); {fix}, or pass --isolation none for trusted "
+            f"notebooks only")
 
 
 class WorkerTimeout(Exception):

@@ -123,7 +123,7 @@ class Isolation:
                 reasons.append("could not drop root for a uid of its own")
             elif not self.scoped and not self.namespaces:
                 reasons.append("runs as the grader's uid without Landlock scoping (ABI < 6)")
-        return "; ".join(reasons + [n for n in self.notes if "unavailable" in n])
+        return "; ".join(reasons + self.notes)
 
     def summary(self) -> str:
         """``<tier>: what was in force``, e.g. ``reduced: namespaces refused (...); ...``."""
@@ -168,8 +168,3 @@ class Isolation:
         scope = "; Landlock scopes signals and abstract sockets" if self.scoped else ""
         return f"runs as {who}{scope}"
 
-
-def tier_of(summary: str) -> str:
-    """The tier named at the start of a recorded isolation summary ('' if none)."""
-    head = summary.split(":", 1)[0]
-    return head if head in TIERS else ""
