@@ -7,7 +7,7 @@ import sys
 import click
 
 from autograder.authoring import assign as assign_mod
-from autograder.cli.common import console, course_of
+from autograder.cli.common import console, course_of, load_suite_or_exit
 
 
 @click.command()
@@ -25,6 +25,10 @@ def assign(ctx, assignments: tuple[str, ...], check_only: bool) -> None:
     stale_any = False
     for name in names:
         try:
+            problems = assign_mod.disagreements(course, load_suite_or_exit(course, name))
+            if problems:
+                raise assign_mod.AssignError(
+                    f"{name}: the master notebook and hidden.py disagree: {'; '.join(problems)}")
             if check_only:
                 stale = assign_mod.stale(course, name)
                 stale_any |= bool(stale)

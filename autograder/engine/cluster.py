@@ -11,11 +11,14 @@ Files that cannot even be loaded are refused here and never shipped.
 from __future__ import annotations
 
 import atexit
+import os
+import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from autograder.engine.batch import BatchOutcome, ResultStore, already_recorded, finish
+from autograder.engine.batch import BatchOutcome, Job, ResultStore, run_batch
 from autograder.engine.course import hidden_suite
 from autograder.engine.load import LoadError, load_submission
 from autograder.engine.pipeline import grade_path, refused
@@ -25,50 +28,92 @@ from autograder.engine.suite import Suite
 
 _factories: dict[tuple[str, ...], WorkerFactory] = {}
 _suites: dict[tuple[str, str], Suite] = {}
+_cache_lock = threading.Lock()  # Dask runs several tasks at once in one worker process
+REMOTE_PREFIX = "nngrade-remote-"
 
 
 def grade_remote(data: bytes, filename: str, student: str, assignment: str, seed: int,
                  course: str) -> SubmissionResult:
     """Runs on a Dask worker: grade one notebook given as bytes."""
-    key = (course, assignment)
-    if key not in _suites:
-        _suites[key] = hidden_suite(Path(course), assignment)
-    suite = _suites[key]
-    if suite.preload not in _factories:
-        _factories[suite.preload] = factory = WorkerFactory(suite.preload)
-        atexit.register(factory.close)
-    with tempfile.TemporaryDirectory(prefix="nngrade-remote-") as tmp:
+    suite, factory = _prepared(course, assignment)
+    with tempfile.TemporaryDirectory(prefix=f"{REMOTE_PREFIX}{os.getpid()}-") as tmp:
         path = Path(tmp) / Path(filename).name
         path.write_bytes(data)
-        result = grade_path(path, suite, _factories[suite.preload], seed, student)
+        result = grade_path(path, suite, factory, seed, student)
     result.path = filename
     return result
 
 
-def grade_on_cluster(paths: list[Path], suite: Suite, course: Path,
-                     gradebook: ResultStore | None, seed: int, scheduler: str,
-                     regrade: bool = False,
-                     progress: Callable[[SubmissionResult], None] | None = None) -> BatchOutcome:
-    """Grade ``paths`` on the Dask cluster at ``scheduler``; record each result here."""
-    from distributed import Client, as_completed
+def _prepared(course: str, assignment: str) -> tuple[Suite, WorkerFactory]:
+    """This worker process's suite and fork server, made once."""
+    with _cache_lock:
+        key = (course, assignment)
+        if key not in _suites:
+            remove_stale_copies()
+            _suites[key] = hidden_suite(Path(course), assignment)
+        suite = _suites[key]
+        if suite.preload not in _factories:
+            _factories[suite.preload] = factory = WorkerFactory(suite.preload)
+            atexit.register(factory.close)
+        return suite, _factories[suite.preload]
 
-    outcome = BatchOutcome()
-    with Client(scheduler) as client:
-        futures = []
-        for path in paths:
-            if gradebook and not regrade and already_recorded(gradebook, path, suite):
-                outcome.skipped.append(path)
-                continue
+
+def remove_stale_copies() -> None:
+    """Remove the notebook copies that a killed Dask worker process left behind."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{REMOTE_PREFIX}*"):
+        pid = folder.name.removeprefix(REMOTE_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class ClusterError(Exception):
+    """The cluster cannot be used (unreachable scheduler, no workers)."""
+
+
+def grade_on_cluster(jobs: list[Job], suite: Suite, course: Path,
+                     store: ResultStore | None, seed: int, scheduler: str,
+                     regrade: bool = False,
+                     progress: Callable[[SubmissionResult], None] | None = None,
+                     stop: threading.Event | None = None) -> BatchOutcome:
+    """Grade ``jobs`` on the Dask cluster at ``scheduler``; record each result here.
+    Files that cannot even be loaded are refused here and never shipped."""
+    from distributed import Client
+
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+    with client:
+        slots = sum(client.nthreads().values())
+        if not slots:
+            raise ClusterError(f"the Dask scheduler at {scheduler} has no workers")
+        inflight: set = set()
+
+        def grade(job: Job) -> SubmissionResult:
             try:
-                sub = load_submission(path, assignment=suite.assignment)
+                load_submission(job.path, job.student, suite.assignment)
             except LoadError as exc:
-                finish(refused(path, suite, seed, str(exc)), gradebook, regrade, outcome,
-                       progress)
-                continue
-            futures.append(client.submit(grade_remote, path.read_bytes(), str(path),
-                                         sub.student, suite.assignment, seed, str(course),
-                                         pure=False))
-        for future in as_completed(futures):
-            finish(future.result(), gradebook, regrade, outcome, progress)
-    outcome.sort(paths)
-    return outcome
+                return refused(job.path, suite, seed, str(exc), job.student)
+            future = client.submit(grade_remote, job.path.read_bytes(), str(job.path),
+                                   job.student, suite.assignment, seed, str(course), pure=False)
+            inflight.add(future)
+            try:
+                return future.result()
+            finally:
+                inflight.discard(future)
+
+        def cancel() -> None:
+            client.cancel(list(inflight), force=True)
+
+        return run_batch(jobs, suite, store, seed, slots, grade, cancel, regrade, progress,
+                         stop)

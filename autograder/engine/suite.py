@@ -26,7 +26,7 @@ import numpy as np
 from autograder.engine.budgets import Budgets
 from autograder.engine.checks import recording
 from autograder.engine.errors import StudentError
-from autograder.engine.results import CheckResult, Failure, QuestionResult, Status
+from autograder.engine.results import CheckResult, Failure, QuestionResult
 from autograder.engine.runtime import NotebookRuntime
 from autograder.engine.student import QuestionBudget, Student
 from autograder.sandbox.limits import Limits
@@ -127,8 +127,8 @@ def run_question(q: Question, runtime: NotebookRuntime, rng: np.random.Generator
     A bug in the hidden suite scores the question as an error with a neutral message
     for the student; the full traceback goes to the log for the instructor.
     """
-    if q.manual or q.func is None:
-        return QuestionResult(q.id, q.points, None, Status.MANUAL, "Needs a manual grade.")
+    if q.func is None:
+        raise ValueError(f"{q.id} is graded by hand; it has nothing to run")
     start = time.monotonic()
     budget = QuestionBudget(q.timeout or runtime.budgets.question_seconds)
     abort = None

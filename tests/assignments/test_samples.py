@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.batch import discover, grade_batch
+from autograder.engine.batch import grade_batch
+from autograder.records.intake import take_in
 from autograder.records.export import gradebook_csv, gradescope_results
 from autograder.records.gradebook import Gradebook
 
@@ -32,9 +33,9 @@ def graded(suites, factory, tmp_path_factory):
     def get(hw: str):
         if hw not in cache:
             book = Gradebook(str(tmp_path_factory.mktemp(hw) / "gradebook.db"))
-            paths = discover([COURSE / "examples" / "submissions" / hw])
-            outcome = grade_batch(paths, suites(hw), book, SEED, 2, factory)
-            cache[hw] = (book, paths, outcome)
+            jobs = take_in([COURSE / "examples" / "submissions" / hw], hw, None).jobs
+            outcome = grade_batch(jobs, suites(hw), book, SEED, 2, factory)
+            cache[hw] = (book, jobs, outcome)
         return cache[hw]
 
     return get
@@ -64,10 +65,10 @@ def test_samples_get_their_recorded_scores_and_named_mistakes(hw, graded):
 
 @pytest.mark.parametrize("hw", WITH_SAMPLES)
 def test_regrading_the_samples_changes_nothing(hw, graded, suites, factory):
-    book, paths, _ = graded(hw)
+    book, jobs, _ = graded(hw)
     before = {r.student: (r.attempt, r.score) for r in book.latest(hw)}
-    again = grade_batch(paths, suites(hw), book, SEED, 2, factory)
-    assert again.results == [] and len(again.skipped) == len(paths)  # refusals are recorded too
+    again = grade_batch(jobs, suites(hw), book, SEED, 2, factory)
+    assert again.results == [] and len(again.skipped) == len(jobs)  # refusals are recorded too
     assert {r.student: (r.attempt, r.score) for r in book.latest(hw)} == before
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.engine.batch import Job
 from autograder.engine.cluster import grade_on_cluster
 from autograder.records.gradebook import Gradebook
 
@@ -31,9 +32,10 @@ def test_a_batch_graded_on_the_cluster_matches_the_fixture(scheduler, suites, tm
     for name in NAMES:
         shutil.copy(SAMPLES / f"{name}.ipynb", tmp_path)
     paths = sorted(tmp_path.glob("*.ipynb"))
+    jobs = [Job(p, p.stem) for p in paths]
     book = Gradebook(str(tmp_path / "g.db"))
     seen = []
-    outcome = grade_on_cluster(paths, suites("hw1_forward"), COURSE, book, 20261127,
+    outcome = grade_on_cluster(jobs, suites("hw1_forward"), COURSE, book, 20261127,
                                scheduler, progress=seen.append)
     assert [r.student for r in outcome.results] == sorted(NAMES) and len(seen) == len(NAMES)
     for result in outcome.results:
@@ -42,5 +44,5 @@ def test_a_batch_graded_on_the_cluster_matches_the_fixture(scheduler, suites, tm
         assert result.path == str(tmp_path / f"{result.student}.ipynb")
     assert "private read-only root" in outcome.results[0].isolation
     assert "not valid JSON" in outcome.results[1].error  # refused here, never shipped
-    again = grade_on_cluster(paths, suites("hw1_forward"), COURSE, book, 20261127, scheduler)
+    again = grade_on_cluster(jobs, suites("hw1_forward"), COURSE, book, 20261127, scheduler)
     assert again.results == [] and len(again.skipped) == len(NAMES)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.batch import grade_batch
+from autograder.engine.batch import Job, grade_batch
 from autograder.engine.course import hidden_suite
 from autograder.engine.session import WorkerFactory
 from autograder.records.gradebook import Gradebook
@@ -101,8 +101,8 @@ def batch(tmp_path_factory):
     factory = WorkerFactory(suite.preload)
     book = Gradebook(str(folder / "gradebook.db"))
     try:
-        paths = sorted(subs.iterdir())
-        outcome = grade_batch(paths, suite, book, SEED, 2, factory)
+        jobs = [Job(p, p.stem) for p in sorted(subs.iterdir())]
+        outcome = grade_batch(jobs, suite, book, SEED, 2, factory)
     finally:
         factory.close()
         listener.close()
@@ -191,7 +191,8 @@ def capstone_batch(tmp_path_factory):
     suite = hidden_suite(ROOT, "hw6_digits")
     factory = WorkerFactory(suite.preload)
     try:
-        outcome = grade_batch(sorted(subs.iterdir()), suite, None, SEED, 2, factory)
+        jobs = [Job(p, p.stem) for p in sorted(subs.iterdir())]
+        outcome = grade_batch(jobs, suite, None, SEED, 2, factory)
     finally:
         factory.close()
     return {r.student: r for r in outcome.results}
