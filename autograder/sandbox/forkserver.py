@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import stat
@@ -38,6 +39,9 @@ from autograder.sandbox import protocol, worker
 from autograder.sandbox.limits import Limits
 
 HOSTNAME = b"sandbox"
+# Temporary folders carry the pid of the process that made them, so that a later fork
+# server can remove what a killed one left behind.
+ROOT_PREFIX, WORK_PREFIX = "nngrade-root-", "nngrade-work-"
 
 
 class ForkServer:
@@ -45,7 +49,7 @@ class ForkServer:
         self.control = control
         self.shell = worker.make_shell()
         self.as_root = os.geteuid() == 0
-        self.mountpoint = tempfile.mkdtemp(prefix="nngrade-root-")
+        self.mountpoint = tempfile.mkdtemp(prefix=f"{ROOT_PREFIX}{os.getpid()}-")
         self.statuses: dict[int, int] = {}
         self.children: set[int] = set()
         self.cgroups: set[str] = set()  # control groups of finished workers, to remove
@@ -55,10 +59,12 @@ class ForkServer:
 
     def serve(self) -> None:
         sandbox.release_stale()
+        remove_stale_folders()
         try:
             self._loop()
         finally:
             self._drain()
+            _remove_folder(self.mountpoint)
 
     def _loop(self) -> None:
         while True:
@@ -131,7 +137,12 @@ class ForkServer:
 
 
 def _intermediate(z: ForkServer, fd: int, limits: Limits, uid: int, isolate: bool) -> None:
-    """Unshares namespaces, starts init (or the worker) and reports its pid."""
+    """Unshares namespaces, starts init (or the worker) and reports its pid. Dies with
+    the fork server, so a worker never outlives a grader killed with it."""
+    server = os.getppid()
+    sandbox.set_parent_death_signal()
+    if os.getppid() != server:  # the fork server died before the signal was armed
+        os._exit(sandbox.HARNESS_FAILED)
     os.setsid()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     chan = socket.socket(fileno=fd)
@@ -189,7 +200,7 @@ def _sandboxed(z: ForkServer, chan: socket.socket, limits: Limits, uid: int,
         except OSError as exc:
             iso.notes.append(f"private root unavailable ({exc})")
     if iso.filesystem != "private-root":
-        workdir = tempfile.mkdtemp(prefix="nngrade-work-")
+        workdir = tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-")
         if z.as_root:
             os.chown(workdir, uid, uid)
     if z.as_root and (iso.filesystem == "private-root" or _readable_by_others(sys.base_prefix)):
@@ -241,6 +252,30 @@ def _worker_main(z: ForkServer, chan: socket.socket, limits: Limits,
     protocol.send_frame(chan, {"op": "ready", "isolation": asdict(iso), "workdir": workdir})
     worker.Worker(z.shell, chan, limits.output_kb * 1024).serve()
     os._exit(0)
+
+
+def remove_stale_folders() -> None:
+    """Remove the temporary folders of fork servers and workers that no longer run."""
+    tmp = tempfile.gettempdir()
+    for name in os.listdir(tmp):
+        for prefix in (ROOT_PREFIX, WORK_PREFIX):
+            pid = name.removeprefix(prefix).split("-", 1)[0] if name.startswith(prefix) else ""
+            if pid.isdigit() and not _running(int(pid)):
+                _remove_folder(os.path.join(tmp, name))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_folder(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _readable_by_others(path: str) -> bool:
