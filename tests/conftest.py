@@ -1,7 +1,12 @@
-"""Shared fixtures: the course checkout, a worker factory, hidden suites."""
+"""Shared fixtures: the course checkout, a worker factory, hidden suites; and a private
+temporary folder for the whole session, which must be free of the grader's own
+folders (``nngrade-*``) when the session ends: nothing may be left behind."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +15,25 @@ from autograder.engine.course import hidden_suite
 from autograder.engine.session import WorkerFactory
 
 COURSE = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_tmp():
+    """Run the session (and every grader and fork server it starts) with TMPDIR set to a
+    fresh folder; afterwards, no folder of the grader may remain in it."""
+    folder = Path(tempfile.mkdtemp(prefix="nngrade-tests-tmp-"))
+    saved = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(folder)
+    tempfile.tempdir = None
+    yield folder
+    if saved is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = saved
+    tempfile.tempdir = None
+    left = sorted(p.name for p in folder.iterdir() if p.name.startswith("nngrade-"))
+    shutil.rmtree(folder, ignore_errors=True)
+    assert not left, f"left behind in the temporary folder: {left}"
 
 
 @pytest.fixture(scope="session")

@@ -82,6 +82,9 @@ def grade(ctx, paths, assignment, seed, no_sandbox, workers, db, out, roster, re
     listed and left ungraded. A student's several files are attempts: the latest counts.
     """
     course, config = course_of(ctx), config_of(ctx)
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
     seed = seed if seed is not None else config.seed or DEFAULT_SEED
     book = open_gradebook(db or config.db or "out/gradebook.db")
     out_dir = writable_folder(Path(out or config.out or "out"))

@@ -44,8 +44,9 @@ from sqlalchemy import (
     func,
     inspect,
     select,
+    update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from autograder.engine.results import CellLog, QuestionResult, Status, SubmissionResult
@@ -199,6 +200,8 @@ class Gradebook:
                 s.add(Meta(key="schema", value=SCHEMA))
             elif row.value != SCHEMA:
                 raise GradebookError(f"gradebook schema {row.value}, expected {SCHEMA}")
+            else:  # a write now, so that a read-only gradebook is found before grading
+                s.execute(update(Meta).where(Meta.key == "schema").values(value=SCHEMA))
 
     def _retry(self, action: Callable[[], T]) -> T:
         """Run ``action``, retrying while another writer holds the database or won a race
@@ -206,9 +209,10 @@ class Gradebook:
         for attempt in range(RETRIES):
             try:
                 return action()
-            except (OperationalError, IntegrityError) as exc:
+            except (OperationalError, IntegrityError, ProgrammingError) as exc:
                 transient = isinstance(exc, IntegrityError) or any(
-                    word in str(exc) for word in ("locked", "busy", "could not serialize"))
+                    word in str(exc) for word in ("locked", "busy", "could not serialize",
+                                                  "already exists"))
                 if not transient or attempt == RETRIES - 1:
                     raise
                 time.sleep(0.05 * (attempt + 1))
