@@ -107,6 +107,7 @@ def grade(ctx, paths, assignment, seed, no_sandbox, workers, db, out, roster, re
         book.recorded_seed(j.student, assignment, file_hash(j.path)) is None for j in jobs)
     console.print(f"{assignment}: {len(jobs)} file(s), {todo} to grade (seed {seed}), "
                   f"gradebook {book.url}", highlight=False)
+    workers = workers or config.workers
     outcome, signal_name = _run(jobs, todo, suite, book, seed, workers, regrade,
                                 not no_sandbox, scheduler, course)
     sys.exit(_report(outcome, signal_name, suite, book, out_dir, the_roster, config, unmatched))
