@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -31,9 +32,20 @@ def private_tmp():
     else:
         os.environ["TMPDIR"] = saved
     tempfile.tempdir = None
-    left = sorted(p.name for p in folder.iterdir() if p.name.startswith("nngrade-"))
+    left = _leftovers(folder)
     shutil.rmtree(folder, ignore_errors=True)
     assert not left, f"left behind in the temporary folder: {left}"
+
+
+def _leftovers(folder: Path, seconds: float = 10.0) -> list[str]:
+    """The grader's folders still in ``folder`` once the processes of the last tests
+    have had ``seconds`` to finish cleaning up."""
+    end = time.monotonic() + seconds
+    while True:
+        left = sorted(p.name for p in folder.iterdir() if p.name.startswith("nngrade-"))
+        if not left or time.monotonic() > end:
+            return left
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

@@ -216,7 +216,7 @@ class _Run:
                 result = job.stamp(self.grade(job))
             except Exception as exc:  # the grading backend itself failed (a lost cluster)
                 if not self.stop.is_set():
-                    self.failure = "".join(traceback.format_exception_only(exc)).strip()
+                    self.failure = (str(exc).strip() or type(exc).__name__).splitlines()[0]
                     self.stop.set()
                 return
             if not self.stop.is_set():  # a result cut short by the stop is not a grade

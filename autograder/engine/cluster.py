@@ -76,6 +76,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _end_gradings() -> None:
+    """Runs on each Dask worker when the batch stops: kill every sandboxed worker."""
+    with _cache_lock:
+        factories = list(_factories.values())
+    for factory in factories:
+        factory.kill_all()
+
+
 class ClusterError(Exception):
     """The cluster cannot be used (unreachable scheduler, no workers)."""
 
@@ -109,11 +117,19 @@ def grade_on_cluster(jobs: list[Job], suite: Suite, course: Path,
             inflight.add(future)
             try:
                 return future.result()
+            except Exception as exc:  # the cluster, not the submission, failed
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                raise ClusterError(f"lost the Dask cluster at {scheduler} "
+                                   f"({type(exc).__name__}: {first})") from None
             finally:
                 inflight.discard(future)
 
         def cancel() -> None:
             client.cancel(list(inflight), force=True)
+            try:  # a cancelled task keeps running in its Dask thread: end its worker
+                client.run(_end_gradings, wait=True)
+            except Exception:  # a lost cluster has nothing left to end
+                pass
 
         return run_batch(jobs, suite, store, seed, slots, grade, cancel, regrade, progress,
                          stop)

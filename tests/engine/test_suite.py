@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from autograder.engine.course import assignment_of
 from autograder.engine.suite import load_suite, question_rng
@@ -40,3 +41,29 @@ def test_the_assignment_is_read_from_student_and_master_notebooks(tmp_path):
     assert assignment_of(course / "solutions/hw1_forward/hw1_forward.ipynb") == "hw1_forward"
     (tmp_path / "junk.ipynb").write_bytes(b"\x00\x01")
     assert assignment_of(tmp_path / "junk.ipynb") is None
+
+
+def test_suites_load_from_many_threads_at_once():
+    """Dask runs several tasks in one process: suites must load safely in parallel."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    course = Path(__file__).resolve().parents[2]
+    paths = {hw: course / "solutions" / hw / "hidden.py" for hw in ("hw1_forward", "hw3_cost")}
+    expected = {hw: [q.id for q in load_suite(path, hw).questions]
+                for hw, path in paths.items()}
+    work = [hw for hw in paths for _ in range(40)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        loaded = list(pool.map(lambda hw: (hw, load_suite(paths[hw], hw)), work))
+    assert all([q.id for q in suite.questions] == expected[hw] for hw, suite in loaded)
+
+
+def test_a_broken_suite_names_its_file_and_line(tmp_path):
+    from autograder.engine.suite import SuiteError
+
+    path = tmp_path / "hidden.py"
+    path.write_text("from autograder.authoring import question\n\nx = 1\ny = undefined_name\n")
+    with pytest.raises(SuiteError, match=r"hidden.py:4: NameError"):
+        load_suite(path, "hwx")
+    path.write_text("def broken(:\n")
+    with pytest.raises(SuiteError, match=r"hidden.py:1: SyntaxError"):
+        load_suite(path, "hwx")
