@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from autograder.cli.common import DEFAULT_SEED, UsageError, console, course_of, load_suite_or_exit
-from autograder.cli.display import print_feedback, summary_table
+from autograder.cli.display import print_feedback, print_summary
 from autograder.engine.batch import discover, grade_batch
 from autograder.engine.course import assignment_of, sample_dirs
 from autograder.engine.pipeline import grade_path
@@ -135,20 +133,18 @@ def _interrupted(signum, frame):
     raise KeyboardInterrupt
 
 
-def _show(outcome, suite, book: Gradebook, out: Path, announce: bool = True) -> int:
+def _show(outcome, suite, book: Gradebook, out: Path) -> int:
     """The summary table and the export files; returns the exit code."""
     results = book.latest(suite.assignment)
     graded = {r.student for r in outcome.results}
     shown = [r for r in results if r.student in graded or not outcome.results]
-    console.print(summary_table(shown, f"{suite.assignment}: {len(outcome.results)} graded, "
-                                       f"{len(outcome.skipped)} already recorded"))
+    print_summary(console, shown, f"{suite.assignment}: {len(outcome.results)} graded, "
+                                  f"{len(outcome.skipped)} already recorded")
     out.mkdir(parents=True, exist_ok=True)
     export_mod.write_feedback(results, out / suite.assignment / "feedback")
     export_mod.write_gradescope(results, out / suite.assignment / "gradescope")
     export_mod.gradebook_csv(results, out / suite.assignment / "gradebook.csv")
-    if announce:
-        console.print(f"Feedback, Gradescope results and gradebook.csv in "
-                      f"{out / suite.assignment}")
+    console.print(f"Feedback, Gradescope results and gradebook.csv in {out / suite.assignment}")
     for r in outcome.failures:
         console.print(f"[red]not graded[/] {r.student}: {r.error}")
     return 1 if outcome.failures else 0
@@ -169,30 +165,31 @@ def _make_parent(db: str) -> None:
 
 @click.command()
 @click.option("-j", "--workers", type=int, default=os.cpu_count() or 1, show_default=True)
-@click.option("--keep", type=click.Path(file_okay=False),
-              help="Keep the demo's gradebook and exports in this folder.")
+@click.option("--out", "--keep", "out", type=click.Path(file_okay=False), default="out",
+              show_default=True,
+              help="Folder for the demo's gradebook (gradebook.db) and exports, the same "
+                   "default as grade, export and report.")
 @click.pass_context
-def demo(ctx, workers: int, keep: str | None) -> None:
+def demo(ctx, workers: int, out: str) -> None:
     """Grade the bundled sample submissions of every assignment and print the scores."""
     course = course_of(ctx)
     samples = sample_dirs(course)
     if not samples:
         raise UsageError(f"no sample submissions under {course / 'examples' / 'submissions'}")
-    out = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="nngrade-demo-"))
-    book = Gradebook(str(out / "gradebook.db"))
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    book = Gradebook(str(folder / "gradebook.db"))
     code = 0
-    try:
-        for assignment, folder in samples.items():
-            suite = load_suite_or_exit(course, assignment)
-            files = discover([folder])
-            outcome = _grade_here(files, suite, book, DEFAULT_SEED, workers, False, True)
-            code |= _show(outcome, suite, book, out, announce=bool(keep))
-    finally:
-        if not keep:
-            shutil.rmtree(out, ignore_errors=True)
+    for assignment, samples_dir in samples.items():
+        suite = load_suite_or_exit(course, assignment)
+        files = discover([samples_dir])
+        outcome = _grade_here(files, suite, book, DEFAULT_SEED, workers, False, True)
+        code |= _show(outcome, suite, book, folder)
     _reference_digits()
     # Samples include deliberately broken files; their refusal is the expected outcome.
     console.print("Demo finished: every sample was graded or refused with its reason.")
+    console.print(f"The gradebook is {folder / 'gradebook.db'}; next, for example: "
+                  f"nngrade report -a {next(iter(samples))}")
     sys.exit(0 if code in (0, 1) else code)
 
 
