@@ -17,6 +17,7 @@ from autograder.engine.course import assignment_of, sample_dirs
 from autograder.engine.pipeline import grade_path
 from autograder.engine.session import WorkerFactory
 from autograder.records import export as export_mod
+from autograder.records.feedback_pages import write_feedback_pages
 from autograder.records.gradebook import Gradebook
 from autograder.records.manual import ManualScoresError, merge_manual_scores
 
@@ -142,6 +143,7 @@ def _show(outcome, suite, book: Gradebook, out: Path) -> int:
                                   f"{len(outcome.skipped)} already recorded")
     out.mkdir(parents=True, exist_ok=True)
     export_mod.write_feedback(results, out / suite.assignment / "feedback")
+    write_feedback_pages(results, out / suite.assignment / "feedback", outcome.results)
     export_mod.write_gradescope(results, out / suite.assignment / "gradescope")
     export_mod.gradebook_csv(results, out / suite.assignment / "gradebook.csv")
     console.print(f"Feedback, Gradescope results and gradebook.csv in {out / suite.assignment}")
@@ -188,8 +190,9 @@ def demo(ctx, workers: int, out: str) -> None:
     _reference_digits()
     # Samples include deliberately broken files; their refusal is the expected outcome.
     console.print("Demo finished: every sample was graded or refused with its reason.")
-    console.print(f"The gradebook is {folder / 'gradebook.db'}; next, for example: "
-                  f"nngrade report -a {next(iter(samples))}")
+    where = "" if folder == Path("out") else f" --db {folder / 'gradebook.db'} --out {folder}"
+    console.print(f"Its gradebook and exports are kept in {folder}/; for the instructor's "
+                  f"report: nngrade report -a {next(iter(samples))}{where}")
     sys.exit(0 if code in (0, 1) else code)
 
 

@@ -9,6 +9,7 @@ the question needs is not defined), or ``manual`` (waiting for a human grade).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -130,6 +131,7 @@ class SubmissionResult:
     error: str = ""  # why the submission could not be graded at all, if so
     attempt: int = 0  # set by the gradebook
     late: bool = False  # submitted after the deadline (set from the submission's metadata)
+    graded_at: datetime | None = None  # set by the gradebook
 
     @property
     def score(self) -> float:

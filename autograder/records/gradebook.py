@@ -219,6 +219,7 @@ def _to_result(row: Attempt) -> SubmissionResult:
                               attempt=row.attempt)
     result.cells = [CellLog(**c) for c in (row.cells if isinstance(row.cells, list)
                                            else json.loads(row.cells))]
+    result.graded_at = row.graded_at
     result.questions = [QuestionResult(sc.question, sc.max_points, sc.points, Status(sc.status),
                                        sc.feedback, [], sc.seconds, sc.answer,
                                        list(sc.mistakes or []))
