@@ -110,14 +110,19 @@ def _spans(slices) -> list[tuple[int, int]]:
 
 def segments(code: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
     """``code`` cut into (text, matched) pieces, for highlighting."""
-    pieces, at = [], 0
+    pieces: list[tuple[str, bool]] = []
+    at = 0
     for start, end in sorted(spans):
         start = max(start, at)
+        if end <= start:
+            continue
         if start > at:
             pieces.append((code[at:start], False))
-        if end > start:
+        if pieces and pieces[-1][1] and start == at:  # overlapping or touching spans
+            pieces[-1] = (pieces[-1][0] + code[start:end], True)
+        else:
             pieces.append((code[start:end], True))
-        at = max(at, end)
+        at = end
     if at < len(code):
         pieces.append((code[at:], False))
     return pieces

@@ -28,7 +28,7 @@ def _result(student: str, scores: dict[str, float | None], mistakes=None, uid=20
                   else Status.PARTIAL if score else Status.FAILED)
         named = (mistakes or {}).get(qid, [])
         feedback = "All 2 checks passed." if status == Status.PASSED else (
-            f"f(X (2, 3)): expected shape (3, 2), got shape (2, 3)\n"
+            "f(X (2, 3)): expected shape (3, 2), got shape (2, 3)\n"
             + "".join(f"This matches a common mistake: {m}.\n" for m in named)
             + "(0 of 2 checks passed)")
         r.questions.append(QuestionResult(qid, top, score, status, feedback, mistakes=named))
