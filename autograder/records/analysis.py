@@ -28,8 +28,11 @@ def graded(results: list[SubmissionResult]) -> list[SubmissionResult]:
     return [r for r in results if not r.error]
 
 
-def _by_question(results: list[SubmissionResult], qid: str) -> list[tuple[SubmissionResult,
-                                                                        QuestionResult]]:
+Answer = tuple[SubmissionResult, QuestionResult]
+
+
+def _by_question(results: list[SubmissionResult], qid: str) -> list[Answer]:
+    """Each submission's answer to question ``qid``."""
     return [(r, q) for r in results for q in r.questions if q.question == qid]
 
 
@@ -60,7 +63,7 @@ def misconceptions(results: list[SubmissionResult]) -> list[Misconception]:
     for position, qid in enumerate(question_ids(results)):
         pairs = _by_question(graded(results), qid)
         answered = sum(1 for _, q in pairs if q.score is not None)
-        names: dict[str, list[tuple[SubmissionResult, QuestionResult]]] = {}
+        names: dict[str, list[Answer]] = {}
         for r, q in pairs:
             for mistake in q.mistakes:
                 names.setdefault(mistake, []).append((r, q))
@@ -71,7 +74,7 @@ def misconceptions(results: list[SubmissionResult]) -> list[Misconception]:
     return [m for _, m in found]
 
 
-def _example(mistake: str, who: list[tuple[SubmissionResult, QuestionResult]]) -> str:
+def _example(mistake: str, who: list[Answer]) -> str:
     """Feedback that names ``mistake`` if one does, else the first student's."""
     for _, q in who:
         if f"{MISTAKE_MARK}{mistake}" in q.feedback:

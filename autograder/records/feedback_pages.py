@@ -9,6 +9,7 @@ escaped and the page runs no script at all.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def page_path(folder: Path, student: str) -> Path:
 
 
 def write_feedback_pages(results: list[SubmissionResult], folder: Path,
-                         fresh: list[SubmissionResult] = (), only_missing: bool = False
+                         fresh: Sequence[SubmissionResult] = (), only_missing: bool = False
                          ) -> list[Path]:
     """Write one page per result into ``folder``. ``fresh`` results of the same files
     (just graded, so they still carry their checks, which the gradebook does not keep)

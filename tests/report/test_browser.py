@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -123,7 +122,6 @@ class Page:
 
 def test_the_report_works_in_a_browser(pages, browser):
     context, outside = browser
-    start = time.monotonic()
     view = Page(context, pages["report"])
     page = view.page
     for table in ("misconception-table", "item-table", "student-table"):
@@ -154,7 +152,7 @@ def test_the_report_works_in_a_browser(pages, browser):
     page.get_by_role("link", name=HOSTILE).click()  # the student's feedback page
     page.wait_for_load_state("load")
     assert page.url == pages["feedback"].as_uri()
-    assert outside == [] and time.monotonic() - start < 30
+    assert outside == []
 
 
 def test_a_feedback_page_renders_hostile_output_inert(pages, browser):
