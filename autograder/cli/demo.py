@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
-from autograder.cli.common import DEFAULT_SEED, UsageError, console, course_of, load_suite_or_exit
-from autograder.cli.display import summary_table
+from autograder.cli.common import (
+    DEFAULT_SEED,
+    UsageError,
+    console,
+    course_of,
+    load_suite_or_exit,
+    open_gradebook,
+    writable_folder,
+)
+from autograder.cli.display import print_summary
 from autograder.cli.grade import write_exports
 from autograder.cli.running import INTERRUPTED, stop_on_signals, with_progress
 from autograder.engine.batch import Job, grade_batch
@@ -23,28 +29,27 @@ from autograder.records.intake import take_in
 
 @click.command()
 @click.option("-j", "--workers", type=int, default=os.cpu_count() or 1, show_default=True)
-@click.option("--keep", type=click.Path(file_okay=False),
-              help="Keep the demo's gradebook and exports in this folder.")
+@click.option("--out", "--keep", "out", type=click.Path(file_okay=False), default="out",
+              show_default=True,
+              help="Folder for the demo's gradebook (gradebook.db) and exports, the same "
+                   "default as grade, export and report.")
 @click.pass_context
-def demo(ctx, workers: int, keep: str | None) -> None:
+def demo(ctx, workers: int, out: str) -> None:
     """Grade the bundled sample submissions of every assignment and print the scores."""
     course = course_of(ctx)
     samples = sample_dirs(course)
     if not samples:
         raise UsageError(f"no sample submissions under {course / 'examples' / 'submissions'}")
-    out = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="nngrade-demo-"))
-    book = Gradebook(str(out / "gradebook.db"))
-    try:
-        for assignment, folder in samples.items():
-            _grade_samples(course, assignment, folder, book, workers, out)
-    finally:
-        if not keep:
-            shutil.rmtree(out, ignore_errors=True)
-    if keep:
-        console.print(f"Gradebook, feedback and exports of the demo in {out}")
+    folder = writable_folder(Path(out))
+    book = open_gradebook(str(folder / "gradebook.db"))
+    for assignment, samples_dir in samples.items():
+        _grade_samples(course, assignment, samples_dir, book, workers, folder)
     _reference_digits()
     # Samples include deliberately broken files; their refusal is the expected outcome.
     console.print("Demo finished: every sample was graded or refused with its reason.")
+    where = "" if folder == Path("out") else f" --db {folder / 'gradebook.db'} --out {folder}"
+    console.print(f"Its gradebook and exports are kept in {folder}/; for the instructor's "
+                  f"report: nngrade report -a {next(iter(samples))}{where}")
 
 
 def _grade_samples(course: Path, assignment: str, folder: Path, book: Gradebook,
@@ -63,8 +68,9 @@ def _grade_samples(course: Path, assignment: str, folder: Path, book: Gradebook,
         console.print(f"[yellow]Interrupted by {stop.signal or 'a signal'}.[/]")
         sys.exit(INTERRUPTED)
     results = book.latest(assignment)
-    console.print(summary_table(results, f"{assignment}: {len(outcome.results)} graded"))
-    write_exports(results, assignment, out, None)
+    print_summary(console, results, f"{assignment}: {len(outcome.results)} graded, "
+                                    f"{len(outcome.skipped)} already recorded")
+    write_exports(results, assignment, out, None, outcome.results)
 
 
 def _reference_digits() -> None:

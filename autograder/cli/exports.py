@@ -18,6 +18,7 @@ from autograder.cli.common import (
     writable_folder,
 )
 from autograder.records import export as export_mod
+from autograder.records.feedback_pages import write_feedback_pages
 from autograder.records.gradebook import Gradebook
 from autograder.records.report import write_report
 from autograder.records.roster import Roster
@@ -99,9 +100,18 @@ def _write(fmt: str, results: list, assignment: str, folder: Path, roster: Roste
 @click.option("--db", default="out/gradebook.db", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), default="out", show_default=True)
 def report(assignment: str, db: str, out: str) -> None:
-    """Instructor report (HTML with plots) from the gradebook."""
+    """Instructor report (one self-contained HTML page) from the gradebook.
+
+    \b
+    Writes <out>/<assignment>/report/report.html: the misconceptions of the class,
+    an item analysis per question, the score distribution, a sortable table of the
+    students linked to their feedback pages (<out>/<assignment>/feedback/, written
+    here when missing), and the grading facts.
+    """
     results = Gradebook(db).latest(assignment)
     if not results:
         raise UsageError(f"no grades for {assignment} in {db}")
-    path = write_report(results, assignment, Path(out) / assignment / "report")
+    folder = Path(out) / assignment
+    write_feedback_pages(results, folder / "feedback", only_missing=True)
+    path = write_report(results, assignment, folder / "report", folder / "feedback")
     console.print(f"Wrote {path}")

@@ -27,7 +27,7 @@ from autograder.cli.common import (
     setup_logging,
     writable_folder,
 )
-from autograder.cli.display import summary_table
+from autograder.cli.display import print_summary
 from autograder.cli.running import INTERRUPTED, stop_on_signals, with_progress
 from autograder.engine.batch import BatchOutcome, Job, grade_batch
 from autograder.engine.course import assignment_of
@@ -36,6 +36,7 @@ from autograder.engine.session import WorkerFactory
 from autograder.engine.suite import Suite
 from autograder.records import export as export_mod
 from autograder.records.config import CourseConfig
+from autograder.records.feedback_pages import write_feedback_pages
 from autograder.records.gradebook import Gradebook
 from autograder.records.intake import IntakeError, take_in
 from autograder.records.manual import ManualScoresError, merge_manual_scores
@@ -185,13 +186,13 @@ def _report(outcome: BatchOutcome, signal_name: str, suite: Suite, book: Gradebo
     config.apply_late_policy(results)
     graded = {r.student for r in outcome.results}
     shown = [r for r in results if r.student in graded or not outcome.results]
-    console.print(summary_table(shown, f"{suite.assignment}: {len(outcome.results)} graded, "
-                                       f"{len(outcome.skipped)} already recorded"))
+    print_summary(console, shown, f"{suite.assignment}: {len(outcome.results)} graded, "
+                                  f"{len(outcome.skipped)} already recorded")
     _print_changes(outcome, results)
     _print_attention(outcome, unmatched)
     if outcome.interrupted or outcome.error:
         return _stopped(outcome, signal_name)
-    write_exports(results, suite.assignment, out, roster)
+    write_exports(results, suite.assignment, out, roster, outcome.results)
     console.print(f"Feedback, Gradescope results and gradebook.csv in {out / suite.assignment}")
     return 1 if outcome.failures or unmatched else 0
 
@@ -245,10 +246,13 @@ def _stopped(outcome: BatchOutcome, signal_name: str) -> int:
     return INTERRUPTED
 
 
-def write_exports(results: list, assignment: str, out: Path, roster: Roster | None) -> None:
-    """The working exports of an assignment: feedback, Gradescope results, gradebook.csv."""
+def write_exports(results: list, assignment: str, out: Path, roster: Roster | None,
+                  fresh: list | None = None) -> None:
+    """The working exports of an assignment: feedback (Markdown and HTML pages), Gradescope
+    results, gradebook.csv. ``fresh`` results, just graded, lend their checks to the pages."""
     folder = out / assignment
     export_mod.write_feedback(results, folder / "feedback")
+    write_feedback_pages(results, folder / "feedback", fresh or [])
     export_mod.write_gradescope(results, folder / "gradescope")
     export_mod.gradebook_csv(results, folder / "gradebook.csv", roster)
 

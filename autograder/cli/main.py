@@ -25,6 +25,8 @@ COMMANDS = {
                "Export the latest grade of every student from the gradebook."),
     "report": ("autograder.cli.exports", "report",
                "Instructor report (HTML with plots) from the gradebook."),
+    "similarity": ("autograder.cli.similarity", "similarity",
+                   "Find pairs of submissions with similar code (token fingerprints)."),
     "demo": ("autograder.cli.demo", "demo",
              "Grade the bundled sample submissions of every assignment and print the scores."),
 }
@@ -63,6 +65,7 @@ def main(ctx: click.Context, course: str | None, config: str | None) -> None:
                   nngrade grade submissions/ -a hw1_forward
                   nngrade export -a hw1_forward --format csv
                   nngrade report -a hw1_forward
+                  nngrade similarity -a hw1_forward
     Instructors and TAs:
                   nngrade check a_notebook.ipynb       (needs the course's solutions/)
     Everyone:     nngrade demo                         (grade the bundled samples)

@@ -145,6 +145,7 @@ class SubmissionResult:
     source: str = ""  # where the file came from: canvas, moodle, gradescope, file
     days_late: int = 0  # whole days after the deadline's grace period, set by the late policy
     penalty: float = 0.0  # points the late policy takes off the total
+    graded_at: datetime | None = None  # set by the gradebook
 
     @property
     def score(self) -> float:

@@ -436,6 +436,7 @@ def _to_result(row: Attempt, grading: Grading) -> SubmissionResult:
                               submitted_at=_aware(row.submitted_at) if row.submitted_at
                               else None, late=row.late, source=row.source)
     result.cells = [CellLog(**c) for c in grading.cells or []]
+    result.graded_at = _aware(grading.graded_at)
     result.questions = [QuestionResult(sc.question, sc.max_points, sc.points, Status(sc.status),
                                        sc.feedback, [], sc.seconds, sc.answer,
                                        list(sc.mistakes or []), manual=sc.manual)

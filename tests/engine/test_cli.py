@@ -100,7 +100,9 @@ def test_report_writes_html_and_plots(batch):
     assert proc.returncode == 0, proc.stderr
     html = (tmp / "rep/hw1_forward/report/report.html").read_text()
     assert "edsger_dijkstra" in html and "private read-only root" in html
-    assert (tmp / "rep/hw1_forward/report/scores.png").stat().st_size > 1000
+    assert 'id="student-table"' in html and html.count("data:image/svg+xml") == 3
+    assert (tmp / "rep/hw1_forward/feedback/grace_hopper.html").exists()
+    assert (tmp / "out/hw1_forward/feedback/grace_hopper.html").exists()
 
 
 def test_check_prints_feedback_and_reads_the_assignment_from_the_notebook():
