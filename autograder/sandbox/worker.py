@@ -8,7 +8,7 @@ Expected values never come here; only inputs do.
 Requests are frames ``{"op": ..., "seq": n, ...}``; each gets exactly one reply with
 the same ``seq``. Operations: ``run`` (execute a cell), ``call`` (call a global or a
 method of a handle), ``get`` (read a global or an attribute), ``has`` (which globals
-exist), ``figures`` (describe open matplotlib figures), ``release`` (drop handles).
+exist), ``figures`` (describe open matplotlib figures).
 """
 
 from __future__ import annotations
@@ -229,11 +229,6 @@ class Worker:
     def op_has(self, header: dict, blobs):
         names = [n for n in header["names"] if n in self.shell.user_ns]
         return {"ok": True, "names": names}, []
-
-    def op_release(self, header: dict, blobs):
-        for i in header["ids"]:
-            self.handles.pop(i, None)
-        return {"ok": True}, []
 
     def op_figures(self, header: dict, blobs):
         enc = protocol.Encoder()

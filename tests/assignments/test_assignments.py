@@ -21,6 +21,8 @@ from autograder.authoring.assign import (
 from autograder.engine.pipeline import grade_path
 from autograder.engine.results import Status
 
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
 COURSE = Path(__file__).resolve().parents[2]
 
 ASSIGNMENTS = assignments(COURSE)

@@ -16,6 +16,8 @@ from autograder.records.intake import take_in
 from autograder.records.export import gradebook_csv, gradescope_results
 from autograder.records.gradebook import Gradebook
 
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
 COURSE = Path(__file__).resolve().parents[2]
 FIXTURES = COURSE / "tests" / "fixtures"
 SEED = 20261127  # the default grading seed of `nngrade grade`

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
 COURSE = Path(__file__).resolve().parents[2]
 HW = "hw1_forward"
 

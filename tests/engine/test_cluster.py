@@ -16,6 +16,8 @@ from autograder.engine.batch import Job
 from autograder.engine.cluster import REMOTE_PREFIX, grade_on_cluster, remove_stale_copies
 from autograder.records.gradebook import Gradebook
 
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
 COURSE = Path(__file__).resolve().parents[2]
 SAMPLES = COURSE / "examples" / "submissions" / "hw1_forward"
 EXPECTED = json.loads((COURSE / "tests/fixtures/hw1_forward_samples.json").read_text())

@@ -16,6 +16,8 @@ import pytest
 
 from autograder.records.gradebook import Gradebook
 
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
 COURSE = Path(__file__).resolve().parents[2]
 SAMPLES = COURSE / "examples" / "submissions" / "hw1_forward"
 GOOD = ["ada_lovelace", "grace_hopper", "claude_shannon", "john_nash"]

@@ -14,6 +14,8 @@ import pytest
 from autograder.engine.batch import Job, grade_batch
 from autograder.records.gradebook import Base, Gradebook
 
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
 URL = os.environ.get("NNGRADE_TEST_POSTGRES")
 
 

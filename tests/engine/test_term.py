@@ -21,6 +21,8 @@ import pytest
 
 from autograder.records.gradebook import Base, Gradebook
 
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
 COURSE = Path(__file__).resolve().parents[2]
 HW = "hw3_cost"
 SAMPLES = sorted((COURSE / "examples" / "submissions" / HW).glob("*.ipynb"))

@@ -23,6 +23,8 @@ from autograder.records.gradebook import Gradebook
 
 from .cases import ACCEPTED, CAPSTONE_CASES, CASES, REFUSED
 
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SAMPLES = ROOT / "examples/submissions/hw1_forward"

@@ -18,6 +18,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
 COURSE = Path(__file__).resolve().parents[2]
 SAMPLES = COURSE / "examples" / "submissions" / "hw1_forward"
 CHROMIUM = "/usr/bin/chromium"

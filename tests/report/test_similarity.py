@@ -11,6 +11,8 @@ import pytest
 
 from autograder.records.similarity import load_sources, segments, similar_pairs
 
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
 COURSE = Path(__file__).resolve().parents[2]
 GIVEN = COURSE / "assignments" / "hw1_forward" / "hw1_forward.ipynb"
 
