@@ -7,12 +7,17 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from autograder.cli.display import make_console
 from autograder.engine.course import CourseError, course_dir, hidden_suite
 from autograder.engine.suite import Suite, SuiteError
+
+if TYPE_CHECKING:
+    from autograder.records.config import CourseConfig
+    from autograder.records.roster import Roster
 
 console = make_console()
 DEFAULT_SEED = 20261127
@@ -45,9 +50,9 @@ def config_of(ctx: click.Context):
     return config
 
 
-def roster_of(path: str | None, config) -> object | None:
+def roster_of(path: str | None, config: CourseConfig) -> Roster | None:
     """The roster given by ``--roster`` or course.toml (None without one)."""
-    from autograder.records.roster import Roster, RosterError
+    from autograder.records.roster import Roster, RosterError  # noqa: F811
 
     chosen = Path(path) if path else config.roster
     try:

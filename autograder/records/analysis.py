@@ -111,11 +111,11 @@ def item_analysis(results: list[SubmissionResult]) -> list[Item]:
         pairs = _by_question(runs, qid)
         scored = [(r, q) for r, q in pairs if q.score is not None]
         top = max((q.max_points for _, q in pairs), default=0.0)
-        scores = [q.score for _, q in scored]
-        rests = [_points(r) - q.score for r, q in scored]
+        scores = [q.score or 0.0 for _, q in scored]
+        rests = [_points(r) - (q.score or 0.0) for r, q in scored]
         item = Item(qid, top, len(scored), len(pairs) - len(scored),
                     mean(scores) if scores else None,
-                    mean(q.score >= q.max_points - 1e-9 for _, q in scored) if scored else None,
+                    mean((q.score or 0.0) >= q.max_points - 1e-9 for _, q in scored) if scored else None,
                     _correlation(scores, rests), Counter(q.status for _, q in pairs))
         item.flags = _flags(item, scores, rests)
         items.append(item)

@@ -63,7 +63,7 @@ def take_in(paths: list[Path], assignment: str, roster: Roster | None) -> Intake
     if missing:
         raise IntakeError(f"no such file or folder: {', '.join(missing)}")
     found = [f for p in paths for f in _found(p, assignment)]
-    intake, by_student = Intake(), {}
+    intake, by_student = Intake(), dict[str, list[Found]]()
     for f in found:
         student = _student(f, roster)
         if student is None:

@@ -29,7 +29,7 @@ def score_histogram(values: list[float], top: float, xlabel: str) -> str:
     fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
     width = max(1, math.ceil(top / 30))
     edges = np.arange(0, math.ceil(top) + width + 1e-9, width)
-    ax.hist(values, bins=edges, color="#1f5f8b", edgecolor="white")
+    ax.hist(values, bins=list(edges), color="#1f5f8b", edgecolor="white")
     ax.set_xlim(0, edges[-1])
     _integer_axes(ax)
     ax.set_xlabel(xlabel)

@@ -70,7 +70,8 @@ class Roster:
 
 
 def _students(path: Path, rows: list[dict[str, str]]) -> list[Student]:
-    students, seen = [], {}
+    students: list[Student] = []
+    seen: dict[str, int] = {}
     for line, row in enumerate(rows, start=2):
         if not row.get("id"):
             raise RosterError(f"{path}:{line}: empty id")
