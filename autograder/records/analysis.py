@@ -115,7 +115,8 @@ def item_analysis(results: list[SubmissionResult]) -> list[Item]:
         rests = [_points(r) - (q.score or 0.0) for r, q in scored]
         item = Item(qid, top, len(scored), len(pairs) - len(scored),
                     mean(scores) if scores else None,
-                    mean((q.score or 0.0) >= q.max_points - 1e-9 for _, q in scored) if scored else None,
+                    mean(s >= q.max_points - 1e-9 for s, (_, q) in zip(scores, scored, strict=True))
+                    if scored else None,
                     _correlation(scores, rests), Counter(q.status for _, q in pairs))
         item.flags = _flags(item, scores, rests)
         items.append(item)
