@@ -228,6 +228,9 @@ def describe_value(value: Any) -> str:
 
 def as_float_array(value: Any) -> tuple[np.ndarray | None, str | None]:
     """Student value as a plain float64 array, or the reason it is not numbers."""
+    if isinstance(value, list | tuple) and _holds_none(value):
+        return None, (f"got {describe_value(value)} holding None, not a number (does every "
+                      "call return a value?)")
     if isinstance(value, bool | int | float | np.ndarray | list | tuple) and not (
         isinstance(value, np.ndarray) and value.dtype.kind not in "biufc"
     ):
@@ -241,6 +244,12 @@ def as_float_array(value: Any) -> tuple[np.ndarray | None, str | None]:
             arr = arr.real.astype(np.float64)
         return arr, None
     return None, f"expected numbers, got {describe_value(value)}"
+
+
+def _holds_none(value: list | tuple, depth: int = 0) -> bool:
+    """None anywhere in nested lists and tuples (NumPy would turn it into nan)."""
+    return depth < 32 and any(v is None or (isinstance(v, list | tuple)
+                                            and _holds_none(v, depth + 1)) for v in value)
 
 
 def _has_complex(value: Any) -> bool:
