@@ -22,6 +22,7 @@ shows neither the expected value nor any relation to it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
@@ -34,6 +35,8 @@ from autograder.engine.errors import StudentError
 from autograder.engine.results import CheckResult, Failure
 from autograder.engine.student import Handle
 from autograder.sandbox.protocol import HandleRef
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -180,8 +183,12 @@ def _explain(got: Any, expected: Any, mutants: Mapping[str, Any] | None, rtol: f
     arr, problem = as_float_array(got)
     if problem:
         return None
-    return diagnose_value(arr, _expected_array(expected), rtol, atol,
-                          {**current().context, **(context or {})}, probes)
+    try:
+        return diagnose_value(arr, _expected_array(expected), rtol, atol,
+                              {**current().context, **(context or {})}, probes)
+    except Exception:  # a diagnosis only adds to the feedback: it must never cost a point
+        log.exception("a generic diagnosis failed")
+        return None
 
 
 def _expected_array(expected: Any) -> np.ndarray:

@@ -165,8 +165,9 @@ def backprop(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.
     equations (BP1 delta^L = (a^L - Y) / n, times g'(z^L) for a sigmoid output with the
     quadratic cost; BP2 delta^l = (delta^{l+1} W^{l+1 T}) * f'(z^l) (* m^l);
     BP3 dC/db^l = sum_rows delta^l; BP4 dC/dW^l = a^{l-1 T} delta^l + l2 W^l), with one
-    mistake of :data:`BACKPROP` switched on (None: none). ``loss`` defaults to the
-    output's canonical cost. None when the mistake does not apply (a mask mistake
+    mistake of :data:`BACKPROP` switched on (None: none). X is (n, n_0) and Y (n, n_L)
+    (one-hot rows for a softmax output). ``loss`` defaults to the output's canonical
+    cost. None when the mistake does not apply (a mask mistake
     without masks, a penalty mistake with ``l2 = 0``, a formula in ``a`` for an
     activation that has none) or makes the computation fail (shapes that do not fit)."""
     _known(mistake, BACKPROP)

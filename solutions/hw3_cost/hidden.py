@@ -23,7 +23,7 @@ Tolerances:
 
 import numpy as np
 
-from autograder.authoring import Budgets, all_axes, check, expect, manual, question
+from autograder.authoring import Budgets, all_axes, check, expect, manual, question, verify
 from reference import activations as act
 from reference import gradcheck, losses
 
@@ -313,7 +313,7 @@ def training_comparison(student, rng):
 
     with check("figure: two loss curves on one axes, both axes labelled, with a legend"):
         problem = _plot_problem(all_axes(student.figures()))
-        expect(problem, "loss-curve figure").satisfies(lambda p: p is None, problem or "")
+        verify(problem is None, problem or "", "loss-curve figure")
     curves = [_train(*EXAMPLE, cost)[0] for cost in ("quadratic", "cross_entropy")]
     with check("figure: the curves are the example's (w = b = 2, x = 1, y = 0, eta = 0.15, "
                "300 epochs)"):

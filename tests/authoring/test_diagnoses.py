@@ -4,6 +4,8 @@ degenerate expected values where the relation means nothing (false positives).""
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -276,3 +278,21 @@ def test_a_secret_answer_is_neither_shown_nor_related_to():
         "layers: got an array of shape (2,) and dtype int64, which is not the answer"]
     assert [r.mistake for r in results] == ["", "", "", "constant factor 1/2"]
     assert "expected 2" in results[3].message
+
+
+def test_a_diagnosis_that_fails_costs_nothing(A, monkeypatch):
+    expect_module = importlib.import_module("autograder.authoring.expect")
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug in a diagnosis")
+
+    monkeypatch.setattr(expect_module, "diagnose_value", broken)
+
+    def question():
+        with check("right"):
+            expect(A).close_to(A, RTOL, ATOL)
+        with check("wrong"):
+            expect(2 * A).close_to(A, RTOL, ATOL)
+    right, wrong = run(question)
+    assert right.passed and not wrong.passed and "first mismatch" in wrong.message
+    assert wrong.mistake == "" and wrong.kind == "mismatch"

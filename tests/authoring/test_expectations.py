@@ -69,3 +69,10 @@ def test_a_tolerance_must_state_its_reason():
         Tolerance(1e-9, 1e-12, " ")
     with pytest.raises(ValueError, match=">= 0"):
         Tolerance(-1.0, 0.0, "negative")
+
+
+def test_a_list_holding_none_is_refused_not_read_as_nan():
+    from autograder.authoring.expect import numeric_mismatch
+    problem = numeric_mismatch([1.0, None], np.array([1.0, np.nan]), 1e-9, 0.0)
+    assert problem and "holding None" in problem
+    assert "holding None" in numeric_mismatch([[0.5], [None]], np.ones((2, 1)), 1e-9, 0.0)
