@@ -296,3 +296,17 @@ def test_a_diagnosis_that_fails_costs_nothing(A, monkeypatch):
     right, wrong = run(question)
     assert right.passed and not wrong.passed and "first mismatch" in wrong.message
     assert wrong.mistake == "" and wrong.kind == "mismatch"
+
+
+@pytest.mark.parametrize("got", [np.ones((3, 4)), np.ones((4, 3)), np.ones(12),
+                                 np.arange(12.0).reshape(3, 4), np.full((3, 4), np.nan)])
+def test_no_rule_but_overflow_speaks_for_an_all_zero_expected_value(got):
+    expected = np.zeros((3, 4))
+    found = name(got, expected, {"n": 3, "K": 4, "p": 0.5})
+    assert found is None or (found.startswith("nan") and np.isnan(got).any())
+
+
+def test_a_sequence_shifted_and_also_wrong_is_not_called_shifted(costs, rng):
+    noisy = np.append(costs[1:], 0.1) + rng.normal(scale=1e-3, size=len(costs))
+    assert name(noisy, costs) is None
+    assert name(np.append(costs[2:], [0.1, 0.2]), costs) is None  # shifted by two
