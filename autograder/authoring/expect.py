@@ -93,6 +93,9 @@ def expect(value: Any, what: str = "") -> Expectation:
 
 
 class Expectation:
+    """Comparisons of one student value (``what`` names it in the feedback); each records
+    one expectation in the current check and returns whether it held."""
+
     def __init__(self, value: Any, what: str) -> None:
         self.value = value
         self.what = what
@@ -116,7 +119,7 @@ class Expectation:
         rtol, atol = _tolerance(rtol, atol)
         problem = numeric_mismatch(self.value, expected, rtol, atol, secret)
         found = _explain(self.value, expected, mutants, rtol, atol, context, probes,
-                         secret) if problem else None
+                         generic=not secret) if problem else None
         return self._record(problem, found)
 
     def equals(self, expected: Any, mutants: Mapping[str, Any] | None = None, *,
@@ -126,7 +129,7 @@ class Expectation:
         problem = exact_mismatch(self.value, expected, secret)
         numeric = not isinstance(expected, str | bool)
         found = _explain(self.value, expected, mutants, 0.0, 0.0, context, probes,
-                         secret or not numeric) if problem else None
+                         generic=numeric and not secret) if problem else None
         return self._record(problem, found)
 
     def is_tuple(self, n: int, names: str) -> bool:
@@ -173,12 +176,13 @@ def _tolerance(rtol: float | None, atol: float | None) -> tuple[float, float]:
 
 def _explain(got: Any, expected: Any, mutants: Mapping[str, Any] | None, rtol: float,
              atol: float, context: Mapping[str, float] | None, probes: Iterable[Probe],
-             secret: bool) -> Diagnosis | None:
-    """The suite's mutant the wrong value matches; failing that, a generic diagnosis."""
+             generic: bool) -> Diagnosis | None:
+    """The suite's mutant the wrong value matches; failing that, if ``generic``, a
+    generic diagnosis."""
     name = diagnose(got, mutants, rtol, atol) if mutants else None
     if name is not None:
         return Diagnosis(name, f"This matches a common mistake: {name}.")
-    if secret:
+    if not generic:
         return None
     arr, problem = as_float_array(got)
     if problem:

@@ -44,7 +44,7 @@ class Student:
         self._stopped: StudentError | None = None  # the worker was stopped in this question
 
     def call(self, name: str, *args: Any, timeout: float | None = None,
-             strict_floats: bool = False, may_change: bool | Collection[int | str] = (),
+             strict_floats: bool = False, may_change: bool | int | str | Collection[int | str] = (),
              **kwargs: Any) -> Any:
         """Call the notebook's global ``name`` with inputs; returns plain values
         (arrays, numbers, lists, dicts) or a :class:`Handle` for other objects.
@@ -85,8 +85,10 @@ class Student:
         header = dict(header, watch_args=watch)
         reply = self._send(header, args, kwargs, timeout, generation, raw=True)
         if watch:
+            allowed = (set() if may_change is False else {may_change}
+                       if isinstance(may_change, int | str) else set(may_change))
             sent = set(range(len(args))) | set(kwargs)
-            _report_changes(what, reply.header.get("changed"), sent - set(may_change))
+            _report_changes(what, reply.header.get("changed"), sent - allowed)
         current_generation = self._runtime.generation
         return self._runtime.decode(reply, lambda ref: Handle(self, ref, current_generation))
 
@@ -158,7 +160,7 @@ class Handle:
         return self.ref.type_name
 
     def call(self, method: str, *args: Any, timeout: float | None = None,
-             strict_floats: bool = False, may_change: bool | Collection[int | str] = (),
+             strict_floats: bool = False, may_change: bool | int | str | Collection[int | str] = (),
              **kwargs: Any) -> Any:
         """Call a method of the object (``strict_floats`` and ``may_change`` as in
         :meth:`Student.call`)."""

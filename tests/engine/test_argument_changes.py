@@ -144,10 +144,16 @@ def test_a_question_may_allow_changes_to_all_or_to_named_arguments(student):
         with check("out allowed by keyword"):
             student.call("by_keyword", np.ones(2), out=np.zeros(2), may_change={"out"})
             expect(1.0).close_to(1.0)
+        with check("one name alone"):
+            student.call("by_keyword", np.ones(2), out=np.zeros(2), may_change="out")
+            expect(1.0).close_to(1.0)
+        with check("nothing allowed"):
+            student.call("scale", np.ones(2), 2.0, may_change=False)
+            expect(1.0).close_to(1.0)
         with check("another argument allowed"):
             student.call("scale", np.ones(2), 2.0, may_change=(1,))
             expect(1.0).close_to(1.0)
-    assert [r.passed for r in graded(question)] == [True, True, True, False]
+    assert [r.passed for r in graded(question)] == [True, True, True, True, False, False]
     assert np.array_equal(params[0], np.ones(2))  # the trusted side's arrays never change
 
 
