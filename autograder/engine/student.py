@@ -21,6 +21,9 @@ from autograder.engine.results import Failure
 from autograder.engine.runtime import NotebookRuntime
 from autograder.sandbox import protocol
 
+# which array arguments a call may modify in place: True for all, positions or keywords
+MayChange = bool | int | str | Collection[int | str]
+
 
 class QuestionBudget:
     """The wall-clock budget left to one question."""
@@ -44,7 +47,7 @@ class Student:
         self._stopped: StudentError | None = None  # the worker was stopped in this question
 
     def call(self, name: str, *args: Any, timeout: float | None = None,
-             strict_floats: bool = False, may_change: bool | int | str | Collection[int | str] = (),
+             strict_floats: bool = False, may_change: MayChange = (),
              **kwargs: Any) -> Any:
         """Call the notebook's global ``name`` with inputs; returns plain values
         (arrays, numbers, lists, dicts) or a :class:`Handle` for other objects.
@@ -79,7 +82,7 @@ class Student:
         return protocol.RngSeed(seed)
 
     def _call(self, header: dict, what: str, args, kwargs, timeout: float | None,
-              generation: int | None, may_change: bool | Collection[int | str]) -> Any:
+              generation: int | None, may_change: MayChange) -> Any:
         """A call that watches its array arguments unless ``may_change`` is True."""
         watch = may_change is not True
         header = dict(header, watch_args=watch)
@@ -160,7 +163,7 @@ class Handle:
         return self.ref.type_name
 
     def call(self, method: str, *args: Any, timeout: float | None = None,
-             strict_floats: bool = False, may_change: bool | int | str | Collection[int | str] = (),
+             strict_floats: bool = False, may_change: MayChange = (),
              **kwargs: Any) -> Any:
         """Call a method of the object (``strict_floats`` and ``may_change`` as in
         :meth:`Student.call`)."""
