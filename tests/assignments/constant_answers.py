@@ -19,6 +19,7 @@ import nbformat
 
 from autograder.authoring.assign import master_notebook
 from autograder.engine.pipeline import grade_path
+from autograder.engine.results import Failure
 from autograder.engine.session import WorkerFactory
 from autograder.engine.suite import Suite
 
@@ -103,7 +104,9 @@ def constant_notebook(course: Path, assignment: str, mode: str) -> nbformat.Note
 def checks_passing_for_constants(course: Path, assignment: str, suite: Suite,
                                  factory: WorkerFactory, seed: int) -> dict[str, list[str]]:
     """``{"q3: <check label>": [modes for which it passes]}`` for every check of the
-    suite that gives credit to constant answers."""
+    suite that gives credit to constant answers; a question that the suite itself could
+    not finish (an internal error, which hides the checks after it) is listed as
+    ``"q6: internal error in the hidden suite"``."""
     found: dict[str, list[str]] = {}
     with tempfile.TemporaryDirectory(prefix="nngrade-constant-") as tmp:
         for mode in MODES:
@@ -113,6 +116,7 @@ def checks_passing_for_constants(course: Path, assignment: str, suite: Suite,
             assert not result.error, result.error
             for q in result.questions:
                 for c in q.checks:
-                    if c.passed:
-                        found.setdefault(f"{q.question}: {c.label}", []).append(mode)
+                    if c.passed or c.kind == Failure.INTERNAL:
+                        label = c.message if c.kind == Failure.INTERNAL else c.label
+                        found.setdefault(f"{q.question}: {label}", []).append(mode)
     return found
