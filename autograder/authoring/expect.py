@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NoReturn
 
 import numpy as np
@@ -117,6 +118,7 @@ class Expectation:
         suite's ``TOLERANCE``; ``context`` and ``probes`` (other input/output pairs,
         see :func:`~autograder.authoring.diagnoses.probe`) help name a mistake."""
         rtol, atol = _tolerance(rtol, atol)
+        _audit(self.what, expected, mutants, rtol, atol)
         problem = numeric_mismatch(self.value, expected, rtol, atol, secret)
         found = _explain(self.value, expected, mutants, rtol, atol, context, probes,
                          generic=not secret) if problem else None
@@ -126,6 +128,7 @@ class Expectation:
                context: Mapping[str, float] | None = None, probes: Iterable[Probe] = (),
                secret: bool = False) -> bool:
         """Exact equality for integers, booleans, strings and integer arrays."""
+        _audit(self.what, expected, mutants, 0.0, 0.0)
         problem = exact_mismatch(self.value, expected, secret)
         numeric = not isinstance(expected, str | bool)
         found = _explain(self.value, expected, mutants, 0.0, 0.0, context, probes,
@@ -172,6 +175,51 @@ def _tolerance(rtol: float | None, atol: float | None) -> tuple[float, float]:
     """The given tolerances, each defaulting to the suite's."""
     default = current().tolerance
     return (default.rtol if rtol is None else rtol, default.atol if atol is None else atol)
+
+
+class MutantAudit:
+    """Which mutants the suite's own inputs reveal: a mutant offered to a question's
+    checks must differ from the correct answer, by more than the check's tolerance, on
+    at least one of that question's inputs; one that never does can never name a mistake
+    (and on those inputs, a right answer and the mistake are the same)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[int, str], list] = {}  # (question run, mutant) -> [label, revealed]
+
+    def note(self, label: str, name: str, revealed: bool) -> None:
+        entry = self._seen.setdefault((id(current()), name), [label, False])
+        entry[1] = entry[1] or revealed
+
+    def never_revealed(self) -> list[tuple[str, str]]:
+        """(first check, mutant) for every mutant that no input of its question revealed."""
+        return [(label, name) for (_, name), (label, revealed) in self._seen.items()
+                if not revealed]
+
+
+_audited: ContextVar[MutantAudit | None] = ContextVar("nngrade_audit", default=None)
+
+
+@contextmanager
+def audit_mutants() -> Iterator[MutantAudit]:
+    """Audit, while questions run in this thread, the mutants their checks offer."""
+    audit = MutantAudit()
+    token = _audited.set(audit)
+    try:
+        yield audit
+    finally:
+        _audited.reset(token)
+
+
+def _audit(what: str, expected: Any, mutants: Mapping[str, Any] | None, rtol: float,
+           atol: float) -> None:
+    audit = _audited.get()
+    if audit is None or not mutants:
+        return
+    unit = current().unit
+    label = (unit.label if unit is not None else "") or what or "value"
+    for name, wrong in mutants.items():
+        if wrong is not None:
+            audit.note(label, name, diagnose(expected, {name: wrong}, rtol, atol) != name)
 
 
 def _explain(got: Any, expected: Any, mutants: Mapping[str, Any] | None, rtol: float,
