@@ -602,6 +602,14 @@ def _choice_table(rng, Ms, R, avoid=None):
             return table
 
 
+def _tied_table(rng, Ms, R):
+    """Two rows share the smallest entry exactly: the first of them in the order of Ms wins."""
+    table = 10.0 ** rng.uniform(-2, -1, size=(len(Ms), R))
+    first, second = sorted(rng.choice(len(Ms), size=2, replace=False))
+    table[first, rng.integers(R)] = table[second, rng.integers(R)] = 10.0 ** rng.uniform(-4, -3)
+    return table, Ms[second]
+
+
 def _choice_mutants(Ms, table):
     i = int(np.argmin(table.min(axis=1)))
     return {"choose the M whose best start (the minimum of its row) is smallest, not the "
@@ -671,10 +679,14 @@ def choosing_m(student, rng):
         first = _choice_table(rng, Ms, R)
         tables = [first, _choice_table(rng, Ms, R, avoid=np.argmin(first.min(axis=1)))]
         with check(f"best_hidden_units(Ms={Ms}, table of shape {first.shape}) for two tables "
-                   "whose best starts lie in different rows"):
+                   "whose best starts lie in different rows, and one with a tie"):
             for table in tables:
                 expect(student.call("best_hidden_units", Ms, table), "best_hidden_units").equals(
                     best_hidden_units(Ms, table), _choice_mutants(Ms, table))
+            table, last = _tied_table(rng, Ms, R)
+            expect(student.call("best_hidden_units", Ms, table),
+                   "best_hidden_units (two rows tied)").equals(best_hidden_units(Ms, table), {
+                       "on a tie, the first such M in the order of Ms": last})
 
     f = _target(rng)
     data = []
@@ -708,15 +720,15 @@ def choosing_m(student, rng):
 
     Ms, R = [1, 2, 4, 8, 16], 3
     table = 10.0 ** rng.uniform(-3, -1, size=(len(Ms), R))
-    axes = []
+    axes, fig = [], None
     with check(f"plot_selection(Ms={Ms}, table of shape {table.shape}): the best error of "
                "each M as a line and every start's error as a marker"):
-        student.call("plot_selection", Ms, table)
+        fig = student.call("plot_selection", Ms, table)
         axes = all_axes(student.figures())
         problem = _selection_plot_problem(axes, Ms, table)
         expect(problem, "plot_selection").satisfies(lambda p: p is None, problem or "")
-    with check(f"plot_selection(Ms={Ms}, ...): a logarithmic scale for the errors and both "
-               "axes labelled"):
+    with check(f"plot_selection(Ms={Ms}, ...): a logarithmic scale for the errors, both axes "
+               "labelled, and the figure returned"):
         found = [ax for ax in axes if _shows_line(ax, np.asarray(Ms, float), table.min(axis=1))
                  or _shows_line(ax, np.asarray(Ms, float), table.mean(axis=1))]
         if not found:
@@ -728,6 +740,9 @@ def choosing_m(student, rng):
         expect(found, "plot_selection").satisfies(
             lambda a: any(ax.labelled for ax in a),
             "label both axes (the number of hidden units M and the validation error)")
+        expect(fig, "plot_selection(...)").satisfies(
+            lambda f: isinstance(f, Handle) and f.type_name == "Figure",
+            f"return the figure (fig), got {describe_value(fig)}")
 
 
 # ---------------------------------------------------------------------------
