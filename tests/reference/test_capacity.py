@@ -150,3 +150,20 @@ def test_sklearn_alpha_gives_the_courses_cost(rng):
     # alpha = lambda (without the factor n) is another cost: its minimum is not ours
     dWs, _ = net.gradients(X, y[:, None], l2=lam / n)
     assert max(np.abs(g).max() for g in dWs) > 1e-3
+
+
+@pytest.mark.parametrize("module", ["reference.perceptron", "reference.capacity"])
+def test_public_functions_state_their_equation_and_types(module):
+    import importlib
+    import inspect
+
+    mod = importlib.import_module(module)
+    public = [f for name, f in inspect.getmembers(mod, inspect.isfunction)
+              if not name.startswith("_") and f.__module__ == module]
+    assert len(public) >= 4
+    for f in public:
+        assert len(inspect.getdoc(f) or "") > 40, f"{f.__name__} needs its equation"
+        sig = inspect.signature(f)
+        assert sig.return_annotation is not inspect.Signature.empty, f.__name__
+        assert all(p.annotation is not inspect.Parameter.empty
+                   for p in sig.parameters.values()), f.__name__
