@@ -225,9 +225,9 @@ ALPHA_IS_LAMBDA = swap(A["q6"], (
     "    alpha = lam * n_samples  # scikit-learn divides its penalty by the number of samples",
     "    alpha = lam  # the L2 strength"))
 
-# a progress bar from a package the grader does not have: the cell stops at its first line
-TQDM = "from tqdm import tqdm\n\n" + swap(A["q5"], (
-    "    for i, M in enumerate(Ms):", "    for i, M in enumerate(tqdm(Ms)):"))
+# a plotting package the grader does not have: the cell stops at its first line
+SEABORN = "import seaborn as sns\n\n" + swap(A["q5"], (
+    "    fig, ax = plt.subplots()", "    sns.set_style(\"whitegrid\")\n    fig, ax = plt.subplots()"))
 
 
 def answers(**changes: str) -> list[str]:
@@ -252,6 +252,6 @@ SAMPLES: dict[str, dict] = {
     "halbert_white": {"answers": answers(q5=SAME_SEEDS)},
     # scikit-learn's alpha set to lambda
     "paul_werbos": {"answers": answers(q6=ALPHA_IS_LAMBDA)},
-    # a cell that raises: tqdm is not installed, so q5's functions are never defined
-    "teuvo_kohonen": {"answers": answers(q5=TQDM)},
+    # a cell that raises: seaborn is not installed, so q5's functions are never defined
+    "teuvo_kohonen": {"answers": answers(q5=SEABORN)},
 }
