@@ -167,17 +167,17 @@ def sklearn_regressor(M, lam, n_samples, seed):
                         alpha=alpha, max_iter=MAX_ITER, random_state=seed)
 ''',
     "q7": '''
-The validation picked M = 4 (best start 0.026), with M = 8 close behind (0.031) and M = 1
-far worse (0.147). On the training split the error keeps going down with M, below the
-noise level, so the training error would always pick a big network: it rewards fitting
-the noise. The starts spread by a factor 2 or more for M >= 4, so with 3 starts the
-choice between 4 and 8 is partly luck; 30 starts would make it much more reliable.
+The validation picked M = 2 (best start 0.080), then M = 4 (0.123), and M = 8 and 16 are
+worse still (about 0.19); M = 1 is 0.157. On the training split the error keeps going
+down with M, below the noise level, so the training error would always pick a big
+network: it rewards fitting the noise. The starts of M = 4 spread from 0.12 to 0.20, so
+with one start the comparison is partly luck; 30 starts would make it much more reliable.
 
-The NumPy network had test error 0.018 and MLPRegressor 0.052, both in about 0.1 s.
-L-BFGS runs to a real minimum of the cost and the penalty is weak (alpha = 15 * 1e-4), so
-it overfits the sparse noisy points; our 500 Adam steps stop earlier. alpha has to be
-n * lambda because scikit-learn divides the penalty by n. The weights are different
-anyway: other initialisation, other optimiser, many equivalent minima.
+The NumPy network had test error 0.044 and MLPRegressor 0.058, both in about 0.1 s, and
+the curves are close except on the far left where there is only one training point.
+L-BFGS runs to a real minimum of the cost, Adam takes 300 steps. alpha has to be
+n * lambda (12 * 1e-4 here) because scikit-learn divides the penalty by n. The weights
+are different anyway: other initialisation, other optimiser, many equivalent minima.
 ''',
 }
 
