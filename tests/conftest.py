@@ -1,7 +1,13 @@
-"""Shared fixtures: the course checkout, a worker factory, hidden suites."""
+"""Shared fixtures: the course checkout, a worker factory, hidden suites; and a private
+temporary folder for the whole session, which must be free of the grader's own
+folders (``nngrade-*``) when the session ends: nothing may be left behind."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +16,36 @@ from autograder.engine.course import hidden_suite
 from autograder.engine.session import WorkerFactory
 
 COURSE = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_tmp():
+    """Run the session (and every grader and fork server it starts) with TMPDIR set to a
+    fresh folder; afterwards, no folder of the grader may remain in it."""
+    folder = Path(tempfile.mkdtemp(prefix="nngrade-tests-tmp-"))
+    saved = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(folder)
+    tempfile.tempdir = None
+    yield folder
+    if saved is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = saved
+    tempfile.tempdir = None
+    left = _leftovers(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+    assert not left, f"left behind in the temporary folder: {left}"
+
+
+def _leftovers(folder: Path, seconds: float = 10.0) -> list[str]:
+    """The grader's folders still in ``folder`` once the processes of the last tests
+    have had ``seconds`` to finish cleaning up."""
+    end = time.monotonic() + seconds
+    while True:
+        left = sorted(p.name for p in folder.iterdir() if p.name.startswith("nngrade-"))
+        if not left or time.monotonic() > end:
+            return left
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

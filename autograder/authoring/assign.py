@@ -10,6 +10,7 @@ deterministic so the committed notebooks only change when their content does.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,9 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+import yaml
+
+from autograder.engine.suite import Suite
 
 
 class AssignError(Exception):
@@ -57,7 +61,8 @@ def generate(course: Path, assignment: str, outdir: Path) -> Path:
             else:
                 shutil.copy2(item, target)
     notebook = outdir / f"{assignment}.ipynb"
-    _stable_ids(notebook)
+    _finish(notebook, [q for q, (_, manual) in master_questions(course, assignment).items()
+                       if manual])
     return notebook
 
 
@@ -72,11 +77,61 @@ def otter_autograder_zip(course: Path, assignment: str, dest: Path) -> Path:
     return dest
 
 
-def _stable_ids(path: Path) -> None:
+def _finish(path: Path, manual: list[str]) -> None:
+    """Name each manual question's cells after it (Otter Assign only encloses them in
+    ``<!-- BEGIN QUESTION -->`` ... ``<!-- END QUESTION -->``), so answers are matched by
+    name when graded; and make cell ids deterministic."""
     nb = nbformat.read(path, as_version=4)
+    block, inside = -1, False
     for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            if "<!-- END QUESTION -->" in cell.source:
+                inside = False
+            if "<!-- BEGIN QUESTION -->" in cell.source:
+                block, inside = block + 1, True
+                if block >= len(manual):
+                    raise AssignError(f"{path.name}: more hand-graded question blocks than "
+                                      f"manual questions ({', '.join(manual) or 'none'})")
+            if inside:
+                cell.metadata["nngrade"] = {"question": manual[block]}
         cell["id"] = hashlib.sha1(f"{i}\0{cell.source}".encode()).hexdigest()[:8]
+    if block + 1 != len(manual):
+        raise AssignError(f"{path.name}: {block + 1} hand-graded question blocks for "
+                          f"{len(manual)} manual questions")
     nbformat.write(nb, path)
+
+
+def master_questions(course: Path, assignment: str) -> dict[str, tuple[float, bool]]:
+    """Question name -> (points, manual) from the master notebook's Otter config cells,
+    in the notebook's order."""
+    nb = nbformat.read(master_notebook(course, assignment), as_version=4)
+    found = {}
+    for cell in nb.cells:
+        if cell.cell_type == "raw" and re.match(r"#\s*BEGIN QUESTION", cell.source):
+            config = yaml.safe_load(cell.source.split("\n", 1)[1]) or {}
+            found[str(config.get("name"))] = (float(config.get("points", 0)),
+                                              bool(config.get("manual", False)))
+    return found
+
+
+def disagreements(course: Path, suite: Suite) -> list[str]:
+    """Where the master notebook and the hidden suite disagree on the questions (names,
+    order, points, graded by hand or not); empty when they agree."""
+    master = master_questions(course, suite.assignment)
+    declared = {q.id: (q.points, q.manual) for q in suite.questions}
+    problems = [f"{q} is in the master notebook but not in hidden.py" for q in master
+                if q not in declared]
+    problems += [f"{q} is in hidden.py but not in the master notebook" for q in declared
+                 if q not in master]
+    for q in master.keys() & declared.keys():
+        (mp, mm), (sp, sm) = master[q], declared[q]
+        if mp != sp:
+            problems.append(f"{q}: {mp:g} points in the master notebook, {sp:g} in hidden.py")
+        if mm != sm:
+            problems.append(f"{q}: manual is {mm} in the master notebook, {sm} in hidden.py")
+    if not problems and list(master) != list(declared):
+        problems.append("the questions are in a different order in hidden.py")
+    return problems
 
 
 def assignments(course: Path) -> list[str]:

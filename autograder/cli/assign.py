@@ -7,7 +7,7 @@ import sys
 import click
 
 from autograder.authoring import assign as assign_mod
-from autograder.cli.common import console, course_of
+from autograder.cli.common import console, course_of, load_suite_or_exit
 
 
 @click.command()
@@ -25,6 +25,10 @@ def assign(ctx, assignments: tuple[str, ...], check_only: bool) -> None:
     stale_any = False
     for name in names:
         try:
+            problems = assign_mod.disagreements(course, load_suite_or_exit(course, name))
+            if problems:
+                raise assign_mod.AssignError(
+                    f"{name}: the master notebook and hidden.py disagree: {'; '.join(problems)}")
             if check_only:
                 stale = assign_mod.stale(course, name)
                 stale_any |= bool(stale)
@@ -34,7 +38,7 @@ def assign(ctx, assignments: tuple[str, ...], check_only: bool) -> None:
                 path = assign_mod.generate(course, name, course / "assignments" / name)
                 console.print(f"{name}: wrote {path.relative_to(course)}")
         except assign_mod.AssignError as exc:
-            console.print(f"[red]{exc}[/]")
+            console.print(f"[red]{exc}[/]", soft_wrap=True, highlight=False)
             sys.exit(1)
     if stale_any:
         console.print("Run `nngrade assign` and commit the result.")

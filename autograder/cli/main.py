@@ -17,17 +17,19 @@ import click
 COMMANDS = {
     "assign": ("autograder.cli.assign", "assign",
                "Generate assignments/<hw>/ from solutions/<hw>/ with Otter Assign."),
-    "check": ("autograder.cli.grading", "check",
+    "check": ("autograder.cli.check", "check",
               "Grade one NOTEBOOK and print its feedback (records nothing)."),
-    "grade": ("autograder.cli.grading", "grade",
+    "grade": ("autograder.cli.grade", "grade",
               "Grade submitted notebooks (files or folders of .ipynb) into the gradebook."),
     "export": ("autograder.cli.exports", "export",
                "Export the latest grade of every student from the gradebook."),
     "report": ("autograder.cli.exports", "report",
                "Instructor report (HTML with plots) from the gradebook."),
+    "similarity": ("autograder.cli.similarity", "similarity",
+                   "Find pairs of submissions with similar code (token fingerprints)."),
     "gradescope": ("autograder.cli.gradescope", "gradescope",
                    "Build autograder.zip, Gradescope's autograder package for an assignment."),
-    "demo": ("autograder.cli.grading", "demo",
+    "demo": ("autograder.cli.demo", "demo",
              "Grade the bundled sample submissions of every assignment and print the scores."),
 }
 
@@ -54,8 +56,10 @@ class LazyGroup(click.Group):
 @click.option("--course", type=click.Path(file_okay=False), envvar="NNGRADE_COURSE",
               help="Course folder (with solutions/ and assignments/). Default: the current "
                    "folder if it has solutions/, else this installation's course.")
+@click.option("--config", type=click.Path(dir_okay=False), envvar="NNGRADE_CONFIG",
+              help="Course configuration file. Default: course.toml in the course folder.")
 @click.pass_context
-def main(ctx: click.Context, course: str | None) -> None:
+def main(ctx: click.Context, course: str | None, config: str | None) -> None:
     """Autograder for the neural-networks course.
 
     \b
@@ -63,6 +67,7 @@ def main(ctx: click.Context, course: str | None) -> None:
                   nngrade grade submissions/ -a hw1_forward
                   nngrade export -a hw1_forward --format csv
                   nngrade report -a hw1_forward
+                  nngrade similarity -a hw1_forward
                   nngrade gradescope -a hw1_forward    (autograder.zip for Gradescope)
     Instructors and TAs:
                   nngrade check a_notebook.ipynb       (needs the course's solutions/)
@@ -70,3 +75,4 @@ def main(ctx: click.Context, course: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["course"] = course
+    ctx.obj["config"] = config

@@ -1,56 +1,72 @@
 """Grading many submissions in parallel, recording each as it finishes.
 
 Each submission is graded in its own sandboxed worker; the trusted side runs one
-grading thread per worker slot. A result is written to the gradebook as soon as it
-is ready, so an interrupted batch resumes where it stopped: files already recorded
-are skipped (unless ``regrade``). Nothing one submission does reaches another.
+grading thread per worker slot, and only the calling thread writes to the store.
+Results are recorded as soon as they are ready (a student's several files together, in
+submission order, so which one counts never depends on timing), so an interrupted batch
+resumes where it stopped: files already recorded are skipped unless ``regrade``.
+
+Stopping: setting ``stop`` (the CLI does on SIGINT/SIGTERM) ends the batch within
+moments: no new submission starts, running workers are killed and their half-done
+results discarded, what finished is recorded. A write that fails for good stops the
+batch the same way. Nothing one submission does reaches another.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
+import time
 import traceback
-from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from autograder.engine.load import file_hash, student_id
+from autograder.engine.load import file_hash
 from autograder.engine.pipeline import grade_path, refused
 from autograder.engine.results import SubmissionResult
 from autograder.engine.session import WorkerFactory
 from autograder.engine.suite import Suite
 
+FLUSH_SECONDS = 0.5  # results wait at most this long to be written together
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file to grade, with the student it belongs to and what the LMS said of it."""
+
+    path: Path
+    student: str
+    submitted_at: datetime | None = None
+    late: bool = False
+    source: str = "file"
+
+    def stamp(self, result: SubmissionResult) -> SubmissionResult:
+        result.student, result.submitted_at = self.student, self.submitted_at
+        result.late, result.source = self.late, self.source
+        return result
+
 
 class ResultStore(Protocol):
     """Where a batch records results (the gradebook, in :mod:`autograder.records`)."""
 
-    def recorded(self, student: str, assignment: str, sha256: str) -> bool: ...
+    def recorded_seed(self, student: str, assignment: str, sha256: str) -> int | None: ...
 
-    def record(self, result: SubmissionResult, regrade: bool = False) -> int: ...
-
-
-def discover(paths: Iterable[Path]) -> list[Path]:
-    """Notebook files named by ``paths``: files as given, folders searched recursively."""
-    found: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found += sorted(q for q in p.rglob("*.ipynb")
-                            if ".ipynb_checkpoints" not in q.parts)
-        else:
-            found.append(p)
-    return list(dict.fromkeys(found))
+    def record_many(self, results: list[SubmissionResult], regrade: bool = False) -> list: ...
 
 
 @dataclass
 class BatchOutcome:
-    results: list[SubmissionResult] = field(default_factory=list)
-    skipped: list[Path] = field(default_factory=list)  # already in the gradebook
-
-    def sort(self, paths: list[Path]) -> None:
-        """Results in the order the files were given."""
-        order = {str(p): i for i, p in enumerate(paths)}
-        self.results.sort(key=lambda r: order.get(str(r.path), len(order)))
+    results: list[SubmissionResult] = field(default_factory=list)  # graded (and recorded)
+    records: list = field(default_factory=list)  # what the store said of each result
+    skipped: list[Job] = field(default_factory=list)  # already recorded with this seed
+    other_seed: list[tuple[Job, int]] = field(default_factory=list)  # recorded, other seed
+    not_started: list[Job] = field(default_factory=list)  # left when the batch stopped
+    interrupted: bool = False
+    error: str = ""  # why the batch stopped by itself (a failed write, a lost cluster)
 
     @property
     def failures(self) -> list[SubmissionResult]:
@@ -58,55 +74,183 @@ class BatchOutcome:
         return [r for r in self.results if r.error]
 
 
-def grade_batch(paths: list[Path], suite: Suite, gradebook: ResultStore | None, seed: int,
+def grade_batch(jobs: list[Job], suite: Suite, store: ResultStore | None, seed: int,
                 workers: int, factory: WorkerFactory, regrade: bool = False,
-                progress: Callable[[SubmissionResult], None] | None = None) -> BatchOutcome:
-    """Grade ``paths`` with ``workers`` in parallel; record and report each result."""
+                progress: Callable[[SubmissionResult], None] | None = None,
+                stop: threading.Event | None = None) -> BatchOutcome:
+    """Grade ``jobs`` on this machine with ``workers`` in parallel; record and report
+    each result."""
+    def grade(job: Job) -> SubmissionResult:
+        return _grade_safely(job, suite, factory, seed)
+    return run_batch(jobs, suite, store, seed, workers, grade, factory.kill_all, regrade,
+                     progress, stop)
+
+
+def run_batch(jobs: list[Job], suite: Suite, store: ResultStore | None, seed: int,
+              workers: int, grade: Callable[[Job], SubmissionResult],
+              cancel: Callable[[], None], regrade: bool = False,
+              progress: Callable[[SubmissionResult], None] | None = None,
+              stop: threading.Event | None = None) -> BatchOutcome:
+    """Grade ``jobs`` with ``grade`` (``workers`` at a time) and record the results;
+    ``cancel`` ends the gradings under way when the batch stops."""
     outcome = BatchOutcome()
-    todo = []
-    for path in paths:
-        if gradebook and not regrade and already_recorded(gradebook, path, suite):
-            outcome.skipped.append(path)
-        else:
-            todo.append(path)
-    with ThreadPoolExecutor(max_workers=max(1, workers),
-                            thread_name_prefix="grade") as pool:
-        pending: dict[Future, Path] = {
-            pool.submit(_grade_safely, p, suite, factory, seed): p for p in todo}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                pending.pop(future)
-                finish(future.result(), gradebook, regrade, outcome, progress)
-    outcome.sort(paths)
+    todo = _select(jobs, suite, store, seed, regrade, outcome)
+    run = _Run(todo, grade, cancel, stop or threading.Event())
+    run.start(max(1, min(workers, len(todo))))
+    try:
+        _collect(run, store, regrade, outcome, progress)
+    finally:
+        run.halt()
+    outcome.error = outcome.error or run.failure
+    outcome.interrupted = run.stop.is_set() and not outcome.error
+    outcome.not_started = run.unstarted()
+    order = {j.path: i for i, j in enumerate(jobs)}
+    pairs = sorted(zip(outcome.results, outcome.records or [None] * len(outcome.results),
+                       strict=True), key=lambda p: order.get(Path(p[0].path), len(order)))
+    outcome.results = [r for r, _ in pairs]
+    outcome.records = [rec for _, rec in pairs if rec is not None]
     return outcome
 
 
-def finish(result: SubmissionResult, gradebook: ResultStore | None, regrade: bool,
-           outcome: BatchOutcome, progress: Callable[[SubmissionResult], None] | None) -> None:
-    """Record a result as soon as it is ready (an interrupted batch keeps it) and report it."""
-    if gradebook is not None:
-        result.attempt = gradebook.record(result, regrade=regrade)
-    outcome.results.append(result)
-    if progress:
-        progress(result)
+def _select(jobs: list[Job], suite: Suite, store: ResultStore | None, seed: int,
+            regrade: bool, outcome: BatchOutcome) -> list[Job]:
+    """The jobs to grade: not those recorded already (with this seed) unless regrading."""
+    if store is None or regrade:
+        return list(jobs)
+    todo = []
+    for job in jobs:
+        recorded = store.recorded_seed(job.student, suite.assignment, _digest(job.path))
+        if recorded is None:
+            todo.append(job)
+        elif recorded == seed:
+            outcome.skipped.append(job)
+        else:
+            outcome.other_seed.append((job, recorded))
+    return todo
 
 
-def already_recorded(gradebook: ResultStore, path: Path, suite: Suite) -> bool:
-    """Whether this very file is in the gradebook already."""
+def _digest(path: Path) -> str:
     try:
-        digest = file_hash(path) if path.is_file() and not path.is_symlink() else None
+        return file_hash(path) if path.is_file() and not path.is_symlink() else ""
     except OSError:
-        return False
-    return digest is not None and gradebook.recorded(student_id(path, suite.assignment),
-                                                     suite.assignment, digest)
+        return ""
 
 
-def _grade_safely(path: Path, suite: Suite, factory: WorkerFactory,
+def _collect(run: _Run, store: ResultStore | None, regrade: bool, outcome: BatchOutcome,
+             progress: Callable[[SubmissionResult], None] | None) -> None:
+    """Receive results until every job is done or the batch stops; record them in
+    groups at least every ``FLUSH_SECONDS``, each student's files together and in order."""
+    waiting: dict[str, list[SubmissionResult]] = defaultdict(list)
+    remaining: dict[str, int] = defaultdict(int)
+    for job in run.jobs:
+        remaining[job.student] += 1
+    ready: list[SubmissionResult] = []
+    received, last_flush = 0, time.monotonic()
+    while received < len(run.jobs) and not run.stop.is_set():
+        result = run.next_result(timeout=FLUSH_SECONDS)
+        if result is not None:
+            received += 1
+            waiting[result.student].append(result)
+            remaining[result.student] -= 1
+            if remaining[result.student] == 0:
+                ready += sorted(waiting.pop(result.student), key=run.position)
+        if ready and (time.monotonic() - last_flush >= FLUSH_SECONDS
+                      or received == len(run.jobs)):
+            if not _flush(ready, store, regrade, outcome, progress, run):
+                return
+            ready, last_flush = [], time.monotonic()
+    _flush(ready, store, regrade, outcome, progress, run)
+
+
+def _flush(ready: list[SubmissionResult], store: ResultStore | None, regrade: bool,
+           outcome: BatchOutcome, progress: Callable[[SubmissionResult], None] | None,
+           run: _Run) -> bool:
+    """Write ``ready`` in one transaction; False (and the batch stops) if writing fails."""
+    if not ready:
+        return True
+    if store is not None:
+        try:
+            outcome.records += store.record_many(ready, regrade)
+        except Exception as exc:  # the store failed for good after its own retries
+            detail = "".join(traceback.format_exception_only(exc)).strip()
+            outcome.error = f"the gradebook could not be written ({detail})"
+            run.stop.set()
+            return False
+    outcome.results += ready
+    for result in ready:
+        if progress:
+            progress(result)
+    return True
+
+
+class _Run:
+    """The grading threads of one batch and the queues between them and the caller."""
+
+    def __init__(self, jobs: list[Job], grade: Callable[[Job], SubmissionResult],
+                 cancel: Callable[[], None], stop: threading.Event) -> None:
+        self.jobs = jobs
+        self.grade, self.cancel, self.stop = grade, cancel, stop
+        self.failure = ""  # why a grading thread stopped the batch
+        self.todo: queue.Queue[Job] = queue.Queue()
+        for job in jobs:
+            self.todo.put(job)
+        self.done: queue.Queue[SubmissionResult] = queue.Queue()
+        self.started: set[Path] = set()
+        self.threads: list[threading.Thread] = []
+        self._positions = {j.path: i for i, j in enumerate(jobs)}
+
+    def start(self, n: int) -> None:
+        for i in range(n):
+            thread = threading.Thread(target=self._work, name=f"grade-{i}", daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def _work(self) -> None:
+        while not self.stop.is_set():
+            try:
+                job = self.todo.get_nowait()
+            except queue.Empty:
+                return
+            self.started.add(job.path)
+            try:
+                result = job.stamp(self.grade(job))
+            except Exception as exc:  # the grading backend itself failed (a lost cluster)
+                if not self.stop.is_set():
+                    self.failure = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+                    self.stop.set()
+                return
+            if not self.stop.is_set():  # a result cut short by the stop is not a grade
+                self.done.put(result)
+
+    def next_result(self, timeout: float) -> SubmissionResult | None:
+        """The next finished result; None after ``timeout`` or once the batch is stopped."""
+        end = time.monotonic() + timeout
+        while not self.stop.is_set() and time.monotonic() < end:
+            try:
+                return self.done.get(timeout=0.05)
+            except queue.Empty:
+                continue
+        return None
+
+    def position(self, result: SubmissionResult) -> int:
+        return self._positions.get(Path(result.path), len(self._positions))
+
+    def halt(self) -> None:
+        """Stop starting submissions, end the running workers, let the threads go."""
+        if self.stop.is_set():
+            self.cancel()
+        for thread in self.threads:
+            thread.join(timeout=5)
+
+    def unstarted(self) -> list[Job]:
+        return [j for j in self.jobs if j.path not in self.started]
+
+
+def _grade_safely(job: Job, suite: Suite, factory: WorkerFactory,
                   seed: int) -> SubmissionResult:
     """Grade one file; an engine fault becomes that submission's recorded error."""
     try:
-        return grade_path(path, suite, factory, seed)
+        return grade_path(job.path, suite, factory, seed, job.student)
     except Exception as exc:  # never let one submission stop the batch
         detail = traceback.format_exception_only(exc)[-1].strip()
-        return refused(path, suite, seed, f"internal grading error ({detail})")
+        return refused(job.path, suite, seed, f"internal grading error ({detail})", job.student)

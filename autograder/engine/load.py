@@ -24,8 +24,21 @@ _OTTER_ONLY = re.compile(
     r"^\s*(#.*|grader\s*\.\s*(check|check_all|export|run_plugin)\s*\(.*\)\s*;?|)\s*$")
 
 
+# What Otter Assign writes into an answer cell for the student to replace.
+PLACEHOLDER = "_Type your answer here, replacing this text._"
+
+
 class LoadError(Exception):
     """The file cannot be graded; the message is one line a student understands."""
+
+
+@dataclass
+class Answer:
+    """A Markdown answer cell of a manually graded question."""
+
+    question: str | None  # the question it answers, from the cell's metadata
+    block: int            # which manual-question block it sits in (0, 1, ...), -1 outside
+    text: str             # the student's text ("" when still the placeholder)
 
 
 @dataclass
@@ -34,8 +47,17 @@ class Submission:
     path: Path
     sha256: str
     cells: list[str]                  # code cells to execute, in order
-    answers: list[str] = field(default_factory=list)  # Otter answer cells in Markdown
+    answers: list[Answer] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)  # each code cell's index in the notebook
+
+    def answer_to(self, qid: str, block: int) -> str:
+        """The student's answer to manual question ``qid`` (the ``block``-th manual
+        question of the notebook): the cells named for it, or when the notebook names
+        none, the answer cells inside its question block. Never by position alone."""
+        named = any(a.question for a in self.answers)
+        texts = [a.text for a in self.answers
+                 if (a.question == qid if named else a.block == block)]
+        return "\n\n".join(t for t in texts if t)
 
 
 def student_id(path: Path, assignment: str | None = None) -> str:
@@ -74,8 +96,7 @@ def load_submission(path: Path, student: str | None = None, assignment: str | No
     code = [(i, s) for i, s in code if s.strip() and not _otter_only(s)]
     if sum(len(s) for _, s in code) > MAX_CODE_CHARS:
         raise LoadError("the notebook's code is over 2 MB")
-    answers = [_source(c) for c in cells if c.get("cell_type") == "markdown"
-               and "otter_answer_cell" in (c.get("metadata", {}).get("tags") or [])]
+    answers = _answers(cells)
     return Submission(student or student_id(path, assignment), path,
                       hashlib.sha256(raw).hexdigest(), [s for _, s in code], answers,
                       [i for i, _ in code])
@@ -119,6 +140,52 @@ def _check_language(nb: nbformat.NotebookNode) -> None:
             raise LoadError(f"the notebook uses the {name} kernel; this course needs Python 3")
     if names[2] and re.match(r"^(ir|julia|xeus-cling|javascript|bash)", names[2].lower()):
         raise LoadError(f"the notebook uses the {names[2]} kernel; this course needs Python 3")
+
+
+def _answers(cells: list) -> list[Answer]:
+    """Markdown answer cells, with the question each one answers. Otter Assign encloses
+    each manual question of a student notebook in ``<!-- BEGIN QUESTION -->`` ...
+    ``<!-- END QUESTION -->`` and ``nngrade assign`` names the question in the answer
+    cell's metadata; in a master notebook, the answer is the Markdown solution of a
+    ``manual: true`` question."""
+    found, block, inside = [], -1, False
+    master_question, in_solution = None, False
+    for cell in cells:
+        source, kind = _source(cell), cell.get("cell_type")
+        meta = cell.get("metadata", {}) or {}
+        if kind == "raw":
+            master_question, in_solution = _master_marker(source, master_question, in_solution)
+        elif kind == "markdown":
+            if "<!-- END QUESTION -->" in source:
+                inside = False
+            if "<!-- BEGIN QUESTION -->" in source:
+                block, inside = block + 1, True
+            if "otter_answer_cell" in (meta.get("tags") or []):
+                named = (meta.get("nngrade") or {}).get("question")
+                text = "" if source.strip() == PLACEHOLDER else source.strip()
+                found.append(Answer(named if isinstance(named, str) else None,
+                                    block if inside else -1, text))
+            elif in_solution and master_question:
+                found.append(Answer(master_question, -1, source.strip()))
+    return found
+
+
+def _master_marker(source: str, question: str | None,
+                   in_solution: bool) -> tuple[str | None, bool]:
+    """Follow an Otter Assign master notebook's raw marker cells: the manual question
+    being read, and whether a solution is open."""
+    head = source.strip()
+    if head.startswith("# BEGIN QUESTION"):
+        name = re.search(r"^name:\s*(\S+)", source, re.M)
+        manual = re.search(r"^manual:\s*true\b", source, re.M | re.I)
+        return (name.group(1) if name and manual else None), False
+    if head.startswith("# END QUESTION"):
+        return None, False
+    if head.startswith("# BEGIN SOLUTION"):
+        return question, True
+    if head.startswith("# END SOLUTION"):
+        return question, False
+    return question, in_solution
 
 
 def _source(cell) -> str:

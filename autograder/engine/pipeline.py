@@ -58,9 +58,18 @@ def grade_submission(sub: Submission, suite: Suite, factory: WorkerFactory,
 
 def _question(q: Question, runtime: NotebookRuntime, suite: Suite, seed: int,
               sub: Submission) -> QuestionResult:
-    result = run_question(q, runtime, question_rng(suite.assignment, q.id, seed))
-    if result.status == Status.MANUAL:
-        manual = [m for m in suite.questions if m.manual]
-        index = manual.index(q)
-        result.answer = sub.answers[index] if index < len(sub.answers) else ""
-    return result
+    if q.manual:
+        return _manual_answer(q, suite, sub)
+    return run_question(q, runtime, question_rng(suite.assignment, q.id, seed))
+
+
+def _manual_answer(q: Question, suite: Suite, sub: Submission) -> QuestionResult:
+    """A manual question waits for a person, unless there is no answer to grade."""
+    block = [m.id for m in suite.questions if m.manual].index(q.id)
+    answer = sub.answer_to(q.id, block)
+    if not answer:
+        return QuestionResult(q.id, q.points, 0.0, Status.MISSING,
+                              "No answer: the answer cell still holds the placeholder text "
+                              "or was removed.", manual=True)
+    return QuestionResult(q.id, q.points, None, Status.MANUAL, "Needs a manual grade.",
+                          answer=answer, manual=True)

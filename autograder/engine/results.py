@@ -9,6 +9,7 @@ the question needs is not defined), or ``manual`` (waiting for a human grade).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -58,6 +59,15 @@ class QuestionResult:
     seconds: float = 0.0
     answer: str = ""  # the student's text, for manually graded questions
     mistakes: list[str] = field(default_factory=list)  # named in failed checks, in order
+    graded_by: str = ""       # a person's name when the score was given by hand
+    comment: str = ""         # that person's comment
+    auto_score: float | None = None  # the automatic score a person overrode, if any
+    manual: bool = False      # the suite declares it graded by hand
+
+    @property
+    def pending(self) -> bool:
+        """A manual question nobody has graded yet."""
+        return self.status == Status.MANUAL and self.score is None
 
     @classmethod
     def from_checks(cls, question: str, max_points: float, checks: list[CheckResult],
@@ -129,7 +139,13 @@ class SubmissionResult:
     seconds: float = 0.0
     error: str = ""  # why the submission could not be graded at all, if so
     attempt: int = 0  # set by the gradebook
-    late: bool = False  # submitted after the deadline (set from the submission's metadata)
+    version: int = 0  # which grading of this attempt (a regrade adds one), set by the gradebook
+    submitted_at: datetime | None = None  # when the student submitted, if known
+    late: bool = False  # submitted after the deadline (from the LMS or the submission time)
+    source: str = ""  # where the file came from: canvas, moodle, gradescope, file
+    days_late: int = 0  # whole days after the deadline's grace period, set by the late policy
+    penalty: float = 0.0  # points the late policy takes off the total
+    graded_at: datetime | None = None  # set by the gradebook
 
     @property
     def score(self) -> float:
@@ -138,6 +154,16 @@ class SubmissionResult:
     @property
     def max_score(self) -> float:
         return sum(q.max_points for q in self.questions)
+
+    @property
+    def final_score(self) -> float:
+        """The total after the late penalty, never below zero."""
+        return round(max(0.0, self.score - self.penalty), 6)
+
+    @property
+    def pending(self) -> list[str]:
+        """Manual questions nobody has graded yet."""
+        return [q.question for q in self.questions if q.pending]
 
     def question(self, qid: str) -> QuestionResult:
         return next(q for q in self.questions if q.question == qid)

@@ -250,7 +250,7 @@ def _worker_environment() -> dict[str, str]:
     original environment (/proc/self/environ survives os.environ.clear()), so nothing
     else goes in."""
     cache = os.path.join(os.path.expanduser("~"), ".cache", "nngrade")
-    env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "HOME", "SYSTEMROOT")
+    env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "SYSTEMROOT")
            if k in os.environ}
     env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",

@@ -45,6 +45,9 @@ from autograder.sandbox.tiers import HARNESS_FAILED, NET_NAMESPACE, UID_SLOTS, I
 
 HOSTNAME = b"sandbox"
 DISK_CHECK_SECONDS = 0.2
+# Temporary folders carry the pid of the fork server that made them, so that a later fork
+# server can remove what a killed one left behind.
+ROOT_PREFIX, WORK_PREFIX = "nngrade-root-", "nngrade-work-"
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class ForkServer:
         self.control = control
         self.shell = worker.make_shell()
         self.as_root = os.geteuid() == 0
-        self.mountpoint = tempfile.mkdtemp(prefix="nngrade-root-")
+        self.mountpoint = tempfile.mkdtemp(prefix=f"{ROOT_PREFIX}{os.getpid()}-")
         self.statuses: dict[int, int] = {}
         self.reasons: dict[int, str] = {}  # why the fork server itself stopped a worker
         self.children: dict[int, Spec] = {}
@@ -72,14 +75,17 @@ class ForkServer:
         self.uid_base = uid_base
         self.next_slot = 0
         self.disk_checked = 0.0
+        self.work_parent = work_parent(self.as_root)
 
     def serve(self) -> None:
         sandbox.release_stale()
+        remove_stale_folders(tempfile.gettempdir(), self.work_parent)
         sandbox.become_subreaper()
         try:
             self._loop()
         finally:
             self._drain()
+            _remove_folder(self.mountpoint)
 
     def _loop(self) -> None:
         while True:
@@ -158,7 +164,7 @@ class ForkServer:
         """After a worker: kill what it left running under its uid, remove its files."""
         if self.as_root:
             sandbox.sweep_uid(spec.uid)
-        shutil.rmtree(spec.workdir, ignore_errors=True)
+        _remove_folder(spec.workdir)
 
     def _watch_disks(self) -> None:
         """Stop workers whose working directory outgrew their disk limit (on a private
@@ -177,7 +183,7 @@ class ForkServer:
 
     def _spawn(self, request: dict, fd: int) -> int:
         uid = self._free_uid()
-        workdir = tempfile.mkdtemp(prefix="nngrade-work-")
+        workdir = tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=self.work_parent)
         if self.as_root:
             os.chown(workdir, uid, uid)
         spec = Spec(Limits(**request["limits"]), Policy(request.get("isolation", "reduced-ok")),
@@ -210,7 +216,12 @@ def _kill_group(pid: int) -> None:
 
 
 def _intermediate(z: ForkServer, fd: int, spec: Spec) -> None:
-    """Unshares namespaces, starts init (or the worker) and reports its pid."""
+    """Unshares namespaces, starts init (or the worker) and reports its pid. Dies with
+    the fork server, so a worker never outlives a grader killed with it."""
+    server = os.getppid()
+    sandbox.set_parent_death_signal()
+    if os.getppid() != server:  # the fork server died before the signal was armed
+        os._exit(HARNESS_FAILED)
     os.setsid()
     sandbox.become_subreaper()  # the worker's orphans stay below it while it lives
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -358,6 +369,40 @@ def _python_readable_by_others() -> bool:
     virtual environment with its packages)."""
     return all(_readable_by_others(p) for p in {sys.base_prefix, sys.prefix}
                | {p for p in sys.path if "site-packages" in p and os.path.isdir(p)})
+
+
+def work_parent(as_root: bool) -> str:
+    """Where workers' own directories go (without a private root): the temporary folder,
+    unless it is private (a TMPDIR other users cannot reach) while workers run as uids of
+    their own, then ``/tmp``, where each gets a directory only its uid can enter."""
+    tmp = tempfile.gettempdir()
+    if not as_root or _readable_by_others(tmp) or not _readable_by_others("/tmp"):
+        return tmp
+    return "/tmp"
+
+
+def remove_stale_folders(*folders: str) -> None:
+    """Remove the temporary folders of fork servers and workers that no longer run."""
+    for tmp in dict.fromkeys(folders):
+        for name in os.listdir(tmp):
+            for prefix in (ROOT_PREFIX, WORK_PREFIX):
+                pid = name.removeprefix(prefix).split("-", 1)[0] if name.startswith(prefix) else ""
+                if pid.isdigit() and not _running(int(pid)):
+                    _remove_folder(os.path.join(tmp, name))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_folder(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _readable_by_others(path: str) -> bool:

@@ -32,7 +32,7 @@ def main() -> None:
     shell = worker.make_shell()
     chan = socket.create_connection(("127.0.0.1", port))
     chan.sendall(token.encode())
-    home = tempfile.mkdtemp(prefix="nngrade-work-")
+    home = tempfile.mkdtemp(prefix=f"nngrade-work-{os.getpid()}-")
     os.chdir(home)
     os.environ.update(HOME=home, TMPDIR=home, MPLCONFIGDIR=home)
     iso = Isolation(requested=Policy.NONE.value,

@@ -11,9 +11,18 @@ import nbformat
 import pytest
 import yaml
 
-from autograder.authoring.assign import assignments, master_notebook, stale, student_notebook
+from autograder.authoring.assign import (
+    assignments,
+    disagreements,
+    master_notebook,
+    stale,
+    student_notebook,
+)
+from autograder.authoring.expect import audit_mutants
 from autograder.engine.pipeline import grade_path
 from autograder.engine.results import Status
+
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
 
 COURSE = Path(__file__).resolve().parents[2]
 
@@ -28,28 +37,21 @@ def test_every_assignment_has_a_hidden_suite_and_a_student_notebook():
         assert student_notebook(COURSE, hw).is_file()
 
 
-def master_questions(hw: str) -> dict[str, tuple[float, bool]]:
-    """Question name -> (points, manual) from the master notebook's Otter config cells."""
-    nb = nbformat.read(master_notebook(COURSE, hw), as_version=4)
-    found = {}
-    for cell in nb.cells:
-        if cell.cell_type == "raw" and re.match(r"#\s*BEGIN QUESTION", cell.source):
-            config = yaml.safe_load(cell.source.split("\n", 1)[1])
-            found[config["name"]] = (float(config.get("points", 0)),
-                                     bool(config.get("manual", False)))
-    return found
-
-
 @pytest.mark.parametrize("hw", ASSIGNMENTS)
 def test_points_and_manual_flags_match_the_master_notebook(hw, suites):
     suite = suites(hw)
-    assert {q.id: (q.points, q.manual) for q in suite.questions} == master_questions(hw)
+    assert disagreements(COURSE, suite) == []
 
 
 @pytest.mark.parametrize("hw", ASSIGNMENTS)
 def test_the_solution_scores_full_marks(hw, suites, factory):
+    """Full marks, and on the suite's own inputs every mutant differs from the correct
+    answer by more than its check's tolerance (else a right answer could be called a
+    mistake, or a mistake pass)."""
     suite = suites(hw)
-    result = grade_path(master_notebook(COURSE, hw), suite, factory, SEED)
+    with audit_mutants() as audit:
+        result = grade_path(master_notebook(COURSE, hw), suite, factory, SEED)
+    assert audit.never_revealed() == [], "mutants the question's inputs never tell apart"
     assert not result.error
     assert [c for c in result.cells if not c.ok] == []
     for q in result.questions:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
 COURSE = Path(__file__).resolve().parents[2]
 SAMPLES = COURSE / "examples" / "submissions" / "hw1_forward"
 
@@ -68,11 +70,10 @@ def test_rerunning_the_batch_grades_nothing_again(batch):
     proc = nngrade("grade", tmp / "subs", "-a", "hw1_forward", "--db", tmp / "g.db",
                    "--out", tmp / "out")
     assert proc.returncode == 0
-    assert "0 graded, 5 already recorded" in proc.stdout
+    assert "5 file(s), 0 to grade" in proc.stdout and "0 graded, 5 already recorded" in proc.stdout
 
 
-@pytest.mark.parametrize("fmt, name", [("csv", "gradebook.csv"), ("canvas", "canvas.csv"),
-                                       ("feedback", "feedback"), ("manual", "manual.md")])
+@pytest.mark.parametrize("fmt, name", [("feedback", "feedback"), ("manual", "manual.md")])
 def test_export_formats(batch, fmt, name):
     tmp, _, _ = batch
     proc = nngrade("export", "-a", "hw1_forward", "--format", fmt, "--db", tmp / "g.db",
@@ -81,13 +82,29 @@ def test_export_formats(batch, fmt, name):
     assert (tmp / "export" / "hw1_forward" / name).exists()
 
 
+@pytest.mark.parametrize("fmt, name", [("csv", "gradebook.csv"), ("canvas", "canvas.csv"),
+                                       ("gradescope", "gradescope")])
+def test_grade_exports_refuse_while_a_file_is_refused_unless_allowed(batch, fmt, name):
+    tmp, _, _ = batch
+    args = ["export", "-a", "hw1_forward", "--format", fmt, "--db", tmp / "g.db",
+            "--out", tmp / fmt]
+    proc = nngrade(*args)
+    assert proc.returncode == 1 and "edsger_dijkstra: refused" in proc.stdout
+    assert not (tmp / fmt / "hw1_forward" / name).exists()
+    proc = nngrade(*args, "--allow-pending")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp / fmt / "hw1_forward" / name).exists() and "not final" in proc.stdout
+
+
 def test_report_writes_html_and_plots(batch):
     tmp, _, _ = batch
     proc = nngrade("report", "-a", "hw1_forward", "--db", tmp / "g.db", "--out", tmp / "rep")
     assert proc.returncode == 0, proc.stderr
     html = (tmp / "rep/hw1_forward/report/report.html").read_text()
     assert "edsger_dijkstra" in html and "private read-only root" in html
-    assert (tmp / "rep/hw1_forward/report/scores.png").stat().st_size > 1000
+    assert 'id="student-table"' in html and html.count("data:image/svg+xml") == 3
+    assert (tmp / "rep/hw1_forward/feedback/grace_hopper.html").exists()
+    assert (tmp / "out/hw1_forward/feedback/grace_hopper.html").exists()
 
 
 def test_check_prints_feedback_and_reads_the_assignment_from_the_notebook():
@@ -112,9 +129,13 @@ def test_manual_answers_are_exported_and_scores_merged_back(tmp_path):
                    "--out", tmp_path / "out")
     assert proc.returncode == 0
     text = (tmp_path / "out/hw3_cost/manual.md").read_text()
-    assert "## rosalind_franklin" in text and "### q6 (2 points)" in text
+    assert "## rosalind_franklin" in text and "### q6 (2 points; now pending)" in text
+    assert "**q6 asks:** Why can no choice of cost function" in text
     rows = list(csv.DictReader((tmp_path / "out/hw3_cost/manual.csv").open()))
     assert {r["question"] for r in rows} == {"q6"} and all(r["score"] == "" for r in rows)
+    assert {r["note"] for r in rows if r["student"] == "lise_meitner"} == {
+        "no answer (0 unless graded)"}
+    rows = [r for r in rows if r["note"] == "pending"]
     rows[0]["score"], rows[0]["comment"] = "1.5", "right idea, no formula"
     with open(tmp_path / "scores.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -122,8 +143,11 @@ def test_manual_answers_are_exported_and_scores_merged_back(tmp_path):
         w.writerows(rows)
     proc = nngrade("grade", "-a", "hw3_cost", "--db", tmp_path / "g.db",
                    "--manual-scores", tmp_path / "scores.csv")
-    assert proc.returncode == 0 and "Merged 1 manual scores" in proc.stdout
+    assert proc.returncode == 0 and "1 hand grade(s) changed" in proc.stdout
     proc = nngrade("export", "-a", "hw3_cost", "--db", tmp_path / "g.db", "--out", tmp_path / "o")
+    assert proc.returncode == 1 and "pending manual grade: q6" in proc.stdout
+    proc = nngrade("export", "-a", "hw3_cost", "--db", tmp_path / "g.db", "--out", tmp_path / "o",
+                   "--allow-pending")
     exported = (tmp_path / "o/hw3_cost/gradebook.csv").open()
     graded = {r["student"]: r for r in csv.DictReader(exported)}
     assert graded[rows[0]["student"]]["q6"] == "1.5"

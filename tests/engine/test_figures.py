@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from autograder.authoring.figures import all_axes, parse_figures
 from autograder.engine.session import value_from
 from autograder.sandbox import protocol
 from autograder.sandbox.limits import Limits
 
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
 CELL = """
 %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
+
 fig, (ax1, ax2) = plt.subplots(1, 2)
 for name in ["sgd", "adam"]:
     ax1.plot(np.arange(5), np.arange(5) ** 2, label=name)

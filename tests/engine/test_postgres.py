@@ -11,8 +11,10 @@ import shutil
 
 import pytest
 
-from autograder.engine.batch import grade_batch
+from autograder.engine.batch import Job, grade_batch
 from autograder.records.gradebook import Base, Gradebook
+
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
 
 URL = os.environ.get("NNGRADE_TEST_POSTGRES")
 
@@ -38,9 +40,10 @@ def test_a_batch_is_recorded_in_postgresql_and_a_rerun_changes_nothing(
     shutil.copy(course / "solutions/hw1_forward/hw1_forward.ipynb", tmp_path / "ada.ipynb")
     shutil.copy(course / "assignments/hw1_forward/hw1_forward.ipynb", tmp_path / "bob.ipynb")
     paths = sorted(tmp_path.glob("*.ipynb"))
-    first = grade_batch(paths, suite, postgres_book, 7, 2, factory)
+    jobs = [Job(p, p.stem) for p in paths]
+    first = grade_batch(jobs, suite, postgres_book, 7, 2, factory)
     assert [r.student for r in first.results] == ["ada", "bob"]
-    again = grade_batch(paths, suite, postgres_book, 7, 2, factory)
+    again = grade_batch(jobs, suite, postgres_book, 7, 2, factory)
     assert again.results == [] and len(again.skipped) == 2
     latest = {r.student: r for r in postgres_book.latest("hw1_forward")}
     assert latest["ada"].score == suite.max_score and latest["bob"].score == 0

@@ -10,6 +10,8 @@ from autograder.engine.runtime import NotebookRuntime
 from autograder.engine.student import QuestionBudget, Student
 from autograder.sandbox.limits import Limits
 
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
 CELLS = ["class Box:\n    def __init__(self, v):\n        self.v = v\n"
          "    def add(self, other):\n        return self.v + other.v\n",
          "import os\nstarted = os.getpid()",

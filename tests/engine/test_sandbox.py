@@ -13,6 +13,8 @@ import pytest
 from autograder.engine.session import WorkerDied, WorkerFactory, WorkerTimeout
 from autograder.sandbox.limits import Limits
 
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
 ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not ROOT, reason="uids and cgroups are given out only by a "
                                 "grader running as root (CI runs as root)")

@@ -75,8 +75,10 @@ def autograder(package) -> Path:
     to it, setup.sh run once as root."""
     if os.geteuid() != 0:
         pytest.skip("Gradescope runs setup.sh and run_autograder as root; CI runs as root")
-    base = Path(tempfile.mkdtemp(prefix="nngrade-gradescope-"))
-    base.chmod(0o755)  # like /, where Gradescope's /autograder lives
+    # Gradescope's /autograder sits at the top of the filesystem, where every user can
+    # reach it (the session's own temporary folder is private)
+    base = Path(tempfile.mkdtemp(prefix="nngrade-gradescope-", dir="/tmp"))
+    base.chmod(0o755)
     root = base / "autograder"
     (root / "source").mkdir(parents=True)
     root.chmod(0o755)

@@ -27,7 +27,7 @@ from pathlib import Path
 import docker_like
 import pytest
 
-from autograder.engine.batch import grade_batch
+from autograder.engine.batch import Job, grade_batch
 from autograder.engine.course import hidden_suite
 from autograder.engine.results import SubmissionResult
 from autograder.engine.session import UID_FIRST, WorkerFactory
@@ -35,6 +35,8 @@ from autograder.records.gradebook import Gradebook
 from autograder.sandbox.tiers import UID_SLOTS
 
 from .cases import ACCEPTED, CAPSTONE_CASES, CASES, REFUSED
+
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -138,7 +140,8 @@ def grade_here(subs: Path, assignment: str, folder: Path) -> tuple[dict, range, 
     factory = WorkerFactory(suite.preload, protect=(ROOT, folder))
     book = Gradebook(str(folder / "gradebook.db"))
     try:
-        outcome = grade_batch(sorted(subs.iterdir()), suite, book, SEED, 2, factory)
+        jobs = [Job(p, p.stem) for p in sorted(subs.iterdir())]
+        outcome = grade_batch(jobs, suite, book, SEED, 2, factory)
     finally:
         factory.close()
     return {r.student: r for r in outcome.results}, factory.uids, ""

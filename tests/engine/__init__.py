@@ -1,1 +1,0 @@
-"""Tests of the engine, its sandbox and the command line."""
