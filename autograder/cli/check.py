@@ -21,7 +21,12 @@ from autograder.cli.common import (
     setup_logging,
 )
 from autograder.cli.display import print_feedback
-from autograder.cli.isolation import isolation_option, protected, start_workers
+from autograder.cli.isolation import (
+    isolation_option,
+    protected,
+    require_platform,
+    start_workers,
+)
 from autograder.engine.course import assignment_of
 from autograder.engine.pipeline import grade_path
 
@@ -39,6 +44,7 @@ def check(ctx, notebook: str, assignment: str | None, seed: int | None,
 
     The assignment is read from the notebook unless given with -a.
     """
+    require_platform(isolation)
     course = course_of(ctx)
     seed = seed if seed is not None else config_of(ctx).seed or DEFAULT_SEED
     assignment = assignment or assignment_of(Path(notebook))

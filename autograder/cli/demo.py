@@ -19,7 +19,12 @@ from autograder.cli.common import (
 )
 from autograder.cli.display import print_summary
 from autograder.cli.grade import write_exports
-from autograder.cli.isolation import isolation_option, protected, start_workers
+from autograder.cli.isolation import (
+    isolation_option,
+    protected,
+    require_platform,
+    start_workers,
+)
 from autograder.cli.running import INTERRUPTED, stop_on_signals, with_progress
 from autograder.engine.batch import Job, grade_batch
 from autograder.engine.course import sample_dirs
@@ -37,6 +42,7 @@ from autograder.records.intake import take_in
 @click.pass_context
 def demo(ctx, workers: int, out: str, isolation: str) -> None:
     """Grade the bundled sample submissions of every assignment and print the scores."""
+    require_platform(isolation)
     course = course_of(ctx)
     samples = sample_dirs(course)
     if not samples:

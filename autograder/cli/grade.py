@@ -28,7 +28,12 @@ from autograder.cli.common import (
     writable_folder,
 )
 from autograder.cli.display import print_summary
-from autograder.cli.isolation import isolation_option, protected, start_workers
+from autograder.cli.isolation import (
+    isolation_option,
+    protected,
+    require_platform,
+    start_workers,
+)
 from autograder.cli.running import INTERRUPTED, stop_on_signals, with_progress
 from autograder.engine.batch import BatchOutcome, Job, grade_batch
 from autograder.engine.course import assignment_of
@@ -81,6 +86,7 @@ def grade(ctx, paths, assignment, seed, isolation, workers, db, out, roster, reg
     roster, each file is matched to a student exactly, and files that match nobody are
     listed and left ungraded. A student's several files are attempts: the latest counts.
     """
+    require_platform(isolation)
     course, config = course_of(ctx), config_of(ctx)
     missing = [p for p in paths if not Path(p).exists()]
     if missing:

@@ -1,7 +1,8 @@
 """The ``--isolation`` option of the grading commands, and starting workers under it.
 
-Every batch starts by measuring the tier a worker gets here and printing it; below the
-policy's minimum it stops with one line that says why and how to proceed (exit 2).
+A grading command first checks that the platform can sandbox at all (unless ``none``),
+then every batch starts by measuring the tier a worker gets here and printing it; below
+the policy's minimum it stops with one line that says why and how to proceed (exit 2).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import click
 
 from autograder.cli.common import console
 from autograder.engine.session import PlatformUnsupported, WorkerFactory, refusal
+from autograder.sandbox import support
 from autograder.sandbox.tiers import Policy
 
 
@@ -34,6 +36,14 @@ def protected(*paths: str | Path | None) -> list[str]:
         path = Path(p).resolve()
         found.append(str(path if path.is_dir() or not path.exists() else path.parent))
     return sorted(set(found))
+
+
+def require_platform(policy: str) -> None:
+    """Before anything else: on a platform without the sandbox's Linux features, only
+    ``--isolation none`` can run; otherwise one line says what is missing (exit 2)."""
+    missing = support.missing_features()
+    if missing and Policy(policy) != Policy.NONE:
+        refuse(support.unsupported_message(missing))
 
 
 def start_workers(preload: tuple[str, ...], policy: str, protect: Iterable[str]) -> WorkerFactory:

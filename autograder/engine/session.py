@@ -30,9 +30,8 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from autograder.sandbox import protocol
+from autograder.sandbox import protocol, support
 from autograder.sandbox.limits import Limits
-from autograder.sandbox.support import missing_features, unsupported_message
 from autograder.sandbox.tiers import HARNESS_FAILED, UID_SLOTS, Isolation, Policy
 
 GRACE_SECONDS = 2.0
@@ -98,9 +97,9 @@ class WorkerFactory:
         self.policy = Policy(isolation)
         self.protect = sorted({os.path.realpath(p) for p in protect})
         self.preload = tuple(dict.fromkeys(PRELOAD + tuple(preload)))
-        self.missing = missing_features()
+        self.missing = support.missing_features()
         if self.missing and self.policy != Policy.NONE:
-            raise PlatformUnsupported(unsupported_message(self.missing))
+            raise PlatformUnsupported(support.unsupported_message(self.missing))
         self.plain = bool(self.missing)
         # Each worker runs as its own uid from this block, so that RLIMIT_NPROC counts only
         # its processes; a random block keeps concurrent graders apart.

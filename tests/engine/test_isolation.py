@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from autograder.cli.main import main
 from autograder.engine import session
-from autograder.sandbox import isolation, landlock, seccomp
+from autograder.sandbox import isolation, landlock, seccomp, support
 from autograder.sandbox.tiers import NET_NAMESPACE, NET_SECCOMP, Isolation, Policy
 
 COURSE = Path(__file__).resolve().parents[2]
@@ -293,7 +293,7 @@ def test_the_old_no_sandbox_flag_is_gone():
 @pytest.fixture
 def not_linux(monkeypatch):
     missing = ["a Linux kernel (namespaces, Landlock, seccomp; this is Darwin)"]
-    monkeypatch.setattr(session, "missing_features", lambda: missing)
+    monkeypatch.setattr(support, "missing_features", lambda: missing)
 
 
 @pytest.mark.parametrize("command", [["check", str(GRACE)],
