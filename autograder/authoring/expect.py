@@ -112,14 +112,24 @@ class Expectation:
     def close_to(self, expected: Any, rtol: float | None = None, atol: float | None = None,
                  mutants: Mapping[str, Any] | None = None, *,
                  context: Mapping[str, float] | None = None, probes: Iterable[Probe] = (),
-                 secret: bool = False) -> bool:
+                 secret: bool = False, accept: Mapping[str, Any] | None = None) -> bool:
         """Elementwise ``|got - expected| <= atol + rtol * |expected|`` (NumPy's isclose),
         same shape, NaN only where expected is NaN. ``rtol`` and ``atol`` default to the
         suite's ``TOLERANCE``; ``context`` and ``probes`` (other input/output pairs,
-        see :func:`~autograder.authoring.diagnoses.probe`) help name a mistake."""
+        see :func:`~autograder.authoring.diagnoses.probe`) help name a mistake.
+
+        ``accept`` maps a description to another value that counts as right, typically
+        what the student's own earlier function leads to, so that one mistake is not
+        penalised twice. A value may be a function of no arguments, called only when
+        ``got`` is not close to ``expected``; None, or a call of the student's code that
+        fails, means that alternative is unavailable."""
         rtol, atol = _tolerance(rtol, atol)
         _audit(self.what, expected, mutants, rtol, atol)
         problem = numeric_mismatch(self.value, expected, rtol, atol, secret)
+        if problem and accept:
+            if _accepted(self.value, accept, rtol, atol):
+                return self._record(None)
+            problem += f"\n(Also accepted, and not matched either: {'; '.join(accept)}.)"
         found = _explain(self.value, expected, mutants, rtol, atol, context, probes,
                          generic=not secret) if problem else None
         return self._record(problem, found)
@@ -169,6 +179,21 @@ class Expectation:
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             ok, message = False, f"{message} ({describe_value(self.value)}: {exc})"
         return self._record(None if ok else message)
+
+
+def _accepted(got: Any, accept: Mapping[str, Any], rtol: float, atol: float) -> bool:
+    """Whether ``got`` is close to one of the accepted alternatives (see ``close_to``)."""
+    for value in accept.values():
+        if callable(value):
+            try:
+                value = value()
+            except StudentError as exc:
+                if exc.fatal:
+                    raise
+                continue
+        if value is not None and numeric_mismatch(got, value, rtol, atol) is None:
+            return True
+    return False
 
 
 def _tolerance(rtol: float | None, atol: float | None) -> tuple[float, float]:
