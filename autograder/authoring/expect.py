@@ -101,10 +101,13 @@ class Expectation:
         self.value = value
         self.what = what
 
-    def _record(self, problem: str | None, found: Diagnosis | None = None) -> bool:
+    def _record(self, problem: str | None, found: Diagnosis | None = None,
+                note: str = "") -> bool:
         label = self.what or "value"
         if problem and found:
             problem += f"\n{found.message}"
+        if problem and note:
+            problem += f"\n{note}"
         message = f"{self.what}: {problem}" if self.what and problem else (problem or "")
         return current().record(problem is None, label, message,
                                 mistake=found.name if problem and found else "")
@@ -126,13 +129,13 @@ class Expectation:
         rtol, atol = _tolerance(rtol, atol)
         _audit(self.what, expected, mutants, rtol, atol)
         problem = numeric_mismatch(self.value, expected, rtol, atol, secret)
-        if problem and accept:
-            if _accepted(self.value, accept, rtol, atol):
-                return self._record(None)
-            problem += f"\n(Also accepted, and not matched either: {'; '.join(accept)}.)"
+        if problem and accept and _accepted(self.value, accept, rtol, atol):
+            return self._record(None)
         found = _explain(self.value, expected, mutants, rtol, atol, context, probes,
                          generic=not secret) if problem else None
-        return self._record(problem, found)
+        note = f"(Also accepted, and not matched either: {'; '.join(accept)}.)" \
+            if problem and accept else ""
+        return self._record(problem, found, note)
 
     def equals(self, expected: Any, mutants: Mapping[str, Any] | None = None, *,
                context: Mapping[str, float] | None = None, probes: Iterable[Probe] = (),

@@ -465,7 +465,8 @@ def _bn_dx(dout, x, gamma, var, eps, outside=False):
     return gamma / (n * std) * (n * dout - dout.sum(axis=0) - x_hat * (dout * x_hat).sum(0))
 
 
-BIASED = "the batch is normalised with its biased variance (ddof=0), not the unbiased one"
+BIASED = ("normalised the batch with its unbiased variance (ddof=1); batch norm divides by the "
+          "batch's own, biased variance (ddof=0)")
 NO_EPS = "eps is missing: divide by sqrt(var + eps)"
 OUTSIDE = "eps belongs inside the square root, sqrt(var + eps), not sqrt(var) + eps"
 FEATURES = "summed over the features (axis=1) instead of over the batch (axis=0)"
