@@ -161,9 +161,11 @@ class Expectation:
     def each_close_to(self, expected: Sequence[Any], rtol: float | None = None,
                       atol: float | None = None,
                       mutants: Mapping[str, Sequence[Any]] | None = None, *,
-                      context: Mapping[str, float] | None = None) -> bool:
+                      context: Mapping[str, float] | None = None,
+                      accept: Mapping[str, Any] | None = None) -> bool:
         """A list or tuple of arrays, item ``i`` close to ``expected[i]`` (as
-        :meth:`close_to`); each mutant is a sequence of the same length."""
+        :meth:`close_to`); each mutant is a sequence of the same length, and so is each
+        accepted alternative (or a function of no arguments that returns one, or None)."""
         n = len(expected)
         if not self.satisfies(lambda g: isinstance(g, list | tuple) and len(g) == n,
                               f"expected a list of {n} arrays, got {describe_value(self.value)}"):
@@ -171,8 +173,9 @@ class Expectation:
         ok = True
         for i, (got, want) in enumerate(zip(self.value, expected, strict=True)):
             wrong = {name: m[i] for name, m in (mutants or {}).items()}
-            ok &= Expectation(got, f"{self.what}[{i}]").close_to(want, rtol, atol, wrong,
-                                                                 context=context)
+            alternatives = {name: _item_of(alt, i) for name, alt in (accept or {}).items()}
+            ok &= Expectation(got, f"{self.what}[{i}]").close_to(
+                want, rtol, atol, wrong, context=context, accept=alternatives or None)
         return ok
 
     def satisfies(self, predicate: Callable[[Any], bool], message: str) -> bool:
@@ -182,6 +185,14 @@ class Expectation:
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             ok, message = False, f"{message} ({describe_value(self.value)}: {exc})"
         return self._record(None if ok else message)
+
+
+def _item_of(alternative: Any, i: int) -> Callable[[], Any]:
+    """Item ``i`` of an accepted sequence (or of what a function returns), lazily."""
+    def item() -> Any:
+        value = alternative() if callable(alternative) else alternative
+        return None if value is None else value[i]
+    return item
 
 
 def _accepted(got: Any, accept: Mapping[str, Any], rtol: float, atol: float) -> bool:

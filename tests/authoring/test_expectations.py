@@ -120,3 +120,18 @@ def test_an_alternative_whose_student_call_fails_is_unavailable():
     broken_check, fatal_check = checks(question)
     assert not broken_check.passed and "got 2, expected 1" in broken_check.message
     assert not fatal_check.passed and fatal_check.message == "the call took too long"
+
+
+def test_each_close_to_accepts_alternatives_item_by_item():
+    own = [np.array([2.0]), np.array([4.0])]
+
+    def question():
+        with check("own"):
+            expect([np.array([2.0]), np.array([3.0])], "dWs").each_close_to(
+                [np.array([1.0]), np.array([3.0])], accept={"your own": lambda: own})
+        with check("unavailable"):
+            expect([np.array([2.0])], "dWs").each_close_to([np.array([1.0])],
+                                                           accept={"your own": None})
+    own_check, unavailable = checks(question)
+    assert own_check.passed
+    assert not unavailable.passed and "not matched either: your own" in unavailable.message
