@@ -66,19 +66,6 @@ def _arrays(value, like):
     return None if any(a is None for a in arrays) else arrays
 
 
-def _each(got, want, what, tol=(None, None), wrong=None, accept=None):
-    """A list of arrays, item by item, with the mutants' and alternatives' items."""
-    if not expect(got, what).satisfies(lambda g: isinstance(g, list | tuple)
-                                       and len(g) == len(want), f"expected a list of "
-                                       f"{len(want)} arrays"):
-        return
-    for i, w in enumerate(want):
-        expect(got[i], f"{what}[{i}]").close_to(
-            w, *tol, {k: m[i] for k, m in (wrong or {}).items()},
-            accept={k: (lambda f=f, i=i: None if f() is None else f()[i])
-                    for k, f in (accept or {}).items()})
-
-
 # ---------------------------------------------------------------------------
 # q1 penalties
 
@@ -127,7 +114,7 @@ def penalties(student, rng):
             with check(f"{name}({label}" + (f", l1_ratio={r:.3f})" if extra else ")")):
                 got = student.call(name, ws, lam, *extra)
                 if isinstance(want, list):
-                    _each(got, want, name, wrong=wrong)
+                    expect(got, name).each_close_to(want, mutants=wrong)
                 else:
                     expect(got).close_to(want, mutants=wrong)
 
@@ -221,8 +208,9 @@ def _backprop_mutants(X, Y, ws, bs, lam, r, masks):
              if k != mutants.BACKPROP["l2_on_biases"]}
     dWs, dbs = MLP.from_params(ws, bs).gradients(X, Y, masks=masks)
     pen = reg.elastic_net_grad(ws, lam, r)
-    if lam > 0:
+    if lam > 0 and r > 0:  # (with r = 0, the shared l2_missing)
         found["the penalty's gradient was not added to dC/dW"] = (dWs, dbs)
+    if lam > 0:
         found[mutants.BACKPROP["l2_on_biases"]] = (
             [g + p for g, p in zip(dWs, pen, strict=True)],
             [g + p for g, p in zip(dbs, reg.elastic_net_grad(bs, lam, r), strict=True)])
@@ -245,8 +233,9 @@ def backpropagation(student, rng):
                    + (", dropout masks)" if masks else ")")):
             got = student.call("forward", X, ws, bs, masks)
             if expect(got).is_tuple(2, "(zs, activations)"):
-                _each(got[0], zs, "zs", wrong={k: v[0] for k, v in wrong.items()})
-                _each(got[1], acts, "activations", wrong={k: v[1] for k, v in wrong.items()})
+                expect(got[0], "zs").each_close_to(zs, mutants={k: v[0] for k, v in wrong.items()})
+                expect(got[1], "activations").each_close_to(
+                    acts, mutants={k: v[1] for k, v in wrong.items()})
     # n > 1 throughout: with one row a missing 1/n goes unnoticed
     for sizes, n, lam, r, rate in [([3, 4, 2], 3, 0.0, 0.0, None), ([4, 5, 3], 6, 0.3, 0.0, None),
                                    ([5, 4, 4, 3], 7, 0.2, 0.4, 0.3), ([3, 6, 2], 4, 0.1, 1.0, 0.5)]:
@@ -267,9 +256,10 @@ def backpropagation(student, rng):
                    context={"n": n}):
             got = student.call("backprop", X, Y, ws, bs, lam=lam, l1_ratio=r, masks=masks)
             if expect(got).is_tuple(2, "(dWs, dbs)"):
-                _each(got[0], want, "dWs", GRAD, {k: v[0] for k, v in wrong.items()},
-                      {"the penalty gradient of your own elastic_net_grad": own})
-                _each(got[1], dbs, "dbs", GRAD, {k: v[1] for k, v in wrong.items()})
+                expect(got[0], "dWs").each_close_to(
+                    want, *GRAD, {k: v[0] for k, v in wrong.items()},
+                    accept={"the penalty gradient of your own elastic_net_grad": own})
+                expect(got[1], "dbs").each_close_to(dbs, *GRAD, {k: v[1] for k, v in wrong.items()})
 
 
 # ---------------------------------------------------------------------------
@@ -650,39 +640,35 @@ def _deep(rng, sizes, n):
     return builders.batch(rng, n, sizes[0], sizes[-1])
 
 
-def _own_glorot(student, rng, shapes):
-    """Glorot weights drawn from ``rng`` with the standard deviation the student's own
-    glorot_normal uses for each shape (found by one call with a fresh seed), or None if it
-    does not draw a scaled standard normal."""
-    stds = []
-    for shape in shapes:
-        seed = builders.seed(np.random.default_rng(shape))
-        got = _numbers(student.call("glorot_normal", *shape, student.rng(seed)), shape)
-        z = np.random.default_rng(seed).standard_normal(shape)
-        std = None if got is None else float(np.vdot(got, z) / np.vdot(z, z))
-        if std is None or not np.allclose(got, std * z, 1e-9, 1e-12):
+def _own_glorot(student, glorot):
+    """The weights the student's own glorot_normal draws in place of the reference's
+    ``glorot``: its draws for a shape, on a fresh seed, are the reference's times a constant
+    if it draws one scaled normal (None if not)."""
+    out = []
+    for W in glorot:
+        ref = ref_init.glorot_normal(*W.shape, np.random.default_rng(0))
+        got = _numbers(student.call("glorot_normal", *W.shape, student.rng(0)), W.shape)
+        k = None if got is None else float(np.vdot(got, ref) / np.vdot(ref, ref))
+        if k is None or not np.allclose(got, k * ref, 1e-9, 1e-12):
             return None
-        stds.append(std)
-    return [s * rng.standard_normal(shape) for s, shape in zip(stds, shapes, strict=True)]
+        out.append(k * W)
+    return out
 
 
 def _own_experiment(student, X, Y, sizes, seed):
     """(norms_normal, norms_glorot) by the student's own gradient_norms, on the weights of
-    the text and on Glorot weights of the student's own glorot_normal: two answers right
-    given those functions (None where one is not available)."""
+    the text and on those of the student's own glorot_normal (None where unavailable)."""
     def norms(ws):
+        if ws is None:
+            return None
         got = student.call("gradient_norms", X, Y, ws, [np.zeros(W.shape[1]) for W in ws])
         return _numbers(got, (len(ws),))
     shapes, g = builders.fan_pairs(sizes), np.random.default_rng(seed)
-    normal = [g.normal(size=s) for s in shapes]
-    g_own = np.random.default_rng()
-    g_own.bit_generator.state = g.bit_generator.state  # the state after the N(0, 1) draws
+    normal = norms([g.normal(size=s) for s in shapes])
     glorot = [ref_init.glorot_normal(m, k, g) for m, k in shapes]
-    own = _own_glorot(student, g_own, shapes)
-    first = norms(normal)
-    return {"your own gradient_norms": (first, norms(glorot)),
+    return {"your own gradient_norms": (normal, norms(glorot)),
             "your own glorot_normal and gradient_norms": (
-                first, None if own is None else norms(own))}
+                normal, norms(_own_glorot(student, glorot)))}
 
 
 @question("q10", points=3)
