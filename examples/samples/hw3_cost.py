@@ -334,9 +334,10 @@ QUADRATIC_SIGMA_NOT_PRIME = swap(B["q3"], ("delta = (a - y) * a * (1 - a)",
                                            "delta = (a - y) * a"))
 
 # the error y - a in both gradients; train_neuron uses them, so it climbs consistently
-GRADIENTS_SIGN_FLIPPED = swap(A["q3"], (
-    "    delta = (sigmoid(z) - y) * sigmoid_prime(z)", "    delta = (y - sigmoid(z)) * sigmoid_prime(z)"), (
-    "    delta = sigmoid(z) - y  # sigma'(z) cancels", "    delta = y - sigmoid(z)  # sigma'(z) cancels"))
+GRADIENTS_SIGN_FLIPPED = swap(A["q3"], ("delta = (sigmoid(z) - y) * sigmoid_prime(z)",
+                                        "delta = (y - sigmoid(z)) * sigmoid_prime(z)"),
+                              ("delta = sigmoid(z) - y  # sigma'(z) cancels",
+                               "delta = y - sigmoid(z)  # sigma'(z) cancels"))
 
 # perturbs the caller's Z and "restores" it by arithmetic: Z changes in its last digits
 NUMERICAL_GRADIENT_IN_PLACE = swap(A["q5"], (
@@ -371,6 +372,21 @@ SOFTMAX_SUMMED_AND_SCALE_MAX_PLUS_MAX = swap(A["q5"], (
     "den = (np.abs(a) + np.abs(b)).max()", "den = np.abs(a).max() + np.abs(b).max()"))
 
 
+# stated rules broken: a 0-d array where a Python float is asked for, and 0 ln 0 left as nan
+BCE_ARRAY_RESULT = """
+def binary_cross_entropy(a, y):
+    \"\"\"Mean over the batch (axis 0) of -sum_j [y ln a + (1 - y) ln(1 - a)].\"\"\"
+    per_entry = -(y * np.log(a) + (1 - y) * np.log(1 - a))
+    return np.array(per_entry.sum() / a.shape[0])
+"""
+
+ENTROPY_NAN_AT_0 = swap(A["q2"], (
+    "    y_safe = np.where(y > 0, y, 1.0)  # ln 1 = 0, so 0 ln 0 counts as 0\n"
+    "    q_safe = np.where(y < 1, 1 - y, 1.0)\n"
+    "    return -(y * np.log(y_safe) + (1 - y) * np.log(q_safe))",
+    "    return -(y * np.log(y) + (1 - y) * np.log(1 - y))"))
+
+
 def answers(style: dict[str, str], **changes: str) -> list[str]:
     """The seven answer cells in ``style``, with some replaced."""
     return [changes.get(q, style[q]) for q in QUESTIONS]
@@ -399,6 +415,7 @@ SAMPLES: dict[str, dict] = {
     "max_born": {"answers": answers(A, q3=GRADIENTS_SIGN_FLIPPED)},
     "ernest_rutherford": {"answers": answers(A, q1=BCE_ARGUMENTS_SWAPPED,
                                              q5=SOFTMAX_SUMMED_AND_SCALE_MAX_PLUS_MAX)},
+    "alexander_fleming": {"answers": answers(A, q1=BCE_ARRAY_RESULT, q2=ENTROPY_NAN_AT_0)},
     "otto_hahn": {"answers": answers(B, q3=QUADRATIC_SIGMA_NOT_PRIME,
                                           q5=NUMERICAL_GRADIENT_ALL_AT_ONCE)},
 }

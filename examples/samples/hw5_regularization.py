@@ -379,17 +379,21 @@ L1_SIGN_AT_ZERO = swap(A["q1"], (
     "def l1_grad(weights, lam):\n    return [lam * np.sign(W) for W in weights]",
     "def l1_grad(weights, lam):\n    return [lam * np.where(W >= 0, 1.0, -1.0) for W in weights]"))
 
-PENALTY_ON_BIASES = swap(A["q3"], ("    dbs = [d.sum(axis=0) for d in deltas]",
-                                   "    dbs = [d.sum(axis=0) + p for d, p in\n"
-                                   "           zip(deltas, elastic_net_grad(biases, lam, l1_ratio))]"))
+PENALTY_ON_BIASES = swap(A["q3"], (
+    "    dbs = [d.sum(axis=0) for d in deltas]",
+    "    dbs = [d.sum(axis=0) + p for d, p in\n"
+    "           zip(deltas, elastic_net_grad(biases, lam, l1_ratio))]"))
 
-INFERENCE_SCALED = swap(A["q2"], ("        mask = np.ones(x.shape)", "        mask = np.ones(x.shape) / (1 - rate)"))
+INFERENCE_SCALED = swap(A["q2"], ("        mask = np.ones(x.shape)",
+                                  "        mask = np.ones(x.shape) / (1 - rate)"))
 
-MC_LAST_LAYER_FIRST = swap(B["q4"], ("        for W in weights[:-1]:\n            masks.append(",
-                                     "        for W in weights[-2::-1]:\n            masks.insert(0, "))
+MC_LAST_LAYER_FIRST = swap(B["q4"], (
+    "        for W in weights[:-1]:\n            masks.append(",
+    "        for W in weights[-2::-1]:\n            masks.insert(0, "))
 
-EARLY_STOP_KEEPS_LAST = swap(A["q6"], ("        if wait == patience:\n            return best_epoch, epoch",
-                                       "        if wait == patience:\n            return epoch, epoch"))
+EARLY_STOP_KEEPS_LAST = swap(A["q6"], (
+    "        if wait == patience:\n            return best_epoch, epoch",
+    "        if wait == patience:\n            return epoch, epoch"))
 
 BATCHNORM_EPS_OUTSIDE = swap(A["q7"], ("x_hat = (x - mean) / np.sqrt(var + eps)",
                                        "x_hat = (x - mean) / (np.sqrt(var) + eps)"))
@@ -413,6 +417,17 @@ RIDGE_PENALISES_BIAS = swap(A["q11"], (
     return w, b""", """    A = np.hstack([X, np.ones((n, 1))])
     sol = np.linalg.solve(A.T @ A / n + lam * np.eye(d + 1), A.T @ y / n)
     return sol[:d], sol[d]"""))
+
+
+# the draw compared the other way round, and Keras' momentum convention
+DROPOUT_KEEP_BELOW = swap(A["q2"], ("keep = rng.random(x.shape) >= rate",
+                                    "keep = rng.random(x.shape) < 1 - rate"))
+
+MOMENTUM_OF_THE_OLD_VALUE = swap(A["q7"], (
+    "new_mean = momentum * mean + (1 - momentum) * running_mean",
+    "new_mean = (1 - momentum) * mean + momentum * running_mean"), (
+    "new_var = momentum * var * n / (n - 1) + (1 - momentum) * running_var",
+    "new_var = (1 - momentum) * var * n / (n - 1) + momentum * running_var"))
 
 
 def answers(style: dict[str, str], **changes: str) -> list[str]:
@@ -446,6 +461,8 @@ SAMPLES: dict[str, dict] = {
                                           q11=WEIGHT_DECAY_SLIDES_EXPONENT)},
     "pierre_laplace": {"answers": answers(A, q7=BATCHNORM_DBETA_FEATURES,
                                           q9=UNIFORM_LIMIT_SQRT_VARIANCE)},
+    "maryam_mirzakhani": {"answers": answers(A, q2=DROPOUT_KEEP_BELOW,
+                                             q7=MOMENTUM_OF_THE_OLD_VALUE)},
     # a mistake that a later question builds on costs points once
     "john_von_neumann": {"answers": answers(A, q7=BATCHNORM_EPS_OUTSIDE,
                                             q11=RIDGE_PENALISES_BIAS)},

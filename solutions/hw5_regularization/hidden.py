@@ -123,6 +123,30 @@ def penalties(student, rng):
 # q2 dropout
 
 
+MASK_MISTAKES = {  # the masks classic mistakes make of the draws u, given the rate
+    NO_RESCALE + " (inverted dropout)": lambda u, rate: (u >= rate) * 1.0,
+    "the kept units are divided by 1 - rate, not by rate": lambda u, rate: (u >= rate) / rate,
+    "the text keeps the units where the draw is >= rate, not < 1 - rate":
+        lambda u, rate: (u < 1 - rate) / (1 - rate),
+    "kept the units where the draw is < rate: those are the dropped ones":
+        lambda u, rate: (u < rate) / (1 - rate)}
+
+
+def _keep(u, rate):
+    """The inverted-dropout mask of the draws u: [u >= rate] / (1 - rate)."""
+    return (u >= rate) / (1 - rate)
+
+
+def _own_mask_rule(student, rate):
+    """The mask rule of the student's own dropout_forward, if it is the text's or a classic
+    mistake's (found with one call on fresh draws), or None."""
+    u = np.random.default_rng(0).random((8, 8))
+    got = student.call("dropout_forward", np.ones((8, 8)), rate, student.rng(0))
+    got = _numbers(got[1], u.shape) if isinstance(got, tuple | list) and len(got) == 2 else None
+    return next((rule for rule in (_keep, *MASK_MISTAKES.values()) if got is not None
+                 and np.allclose(got, rule(u, rate), 1e-9, 1e-12)), None)
+
+
 def _rate(rng):
     return float(rng.choice([rng.uniform(0.15, 0.45), rng.uniform(0.55, 0.7)]))
 
@@ -144,12 +168,7 @@ def dropout(student, rng):
         seed = _mask_seed(rng, shape, rate)
         out, mask = reg.dropout_forward(x, rate, np.random.default_rng(seed))
         u = np.random.default_rng(seed).random(shape)
-        wrong = {NO_RESCALE + " (inverted dropout)": u >= rate,
-                 "the kept units are divided by 1 - rate, not by rate": (u >= rate) / rate,
-                 "the text keeps the units where the draw is >= rate, not < 1 - rate":
-                     (u < 1 - rate) / (1 - rate),
-                 "kept the units where the draw is < rate: those are the dropped ones":
-                     (u < rate) / (1 - rate)}
+        wrong = {k: rule(u, rate) for k, rule in MASK_MISTAKES.items()}
         with check(f"dropout_forward(x of shape {shape}, rate={rate:.3f}, rng)",
                    context={"p": rate}):
             got = student.call("dropout_forward", x, rate, student.rng(seed))
@@ -266,11 +285,11 @@ def backpropagation(student, rng):
 # q4 Monte Carlo dropout
 
 
-def _passes(X, ws, bs, rate, passes, rng, order="text", scale=True, forward=None):
+def _passes(X, ws, bs, rate, passes, rng, order="text", rule=_keep, forward=None):
     """The softmax outputs of every pass, shape (passes, n, K), with masks drawn in the
     ``order`` of the text (pass by pass, first hidden layer first), last layer first
-    (``"reversed"``) or layer by layer over all passes (``"layers"``); ``forward`` replaces
-    the reference forward pass (the student's own)."""
+    (``"reversed"``) or layer by layer over all passes (``"layers"``), made from the draws
+    by ``rule``; ``forward`` replaces the reference forward pass (the student's own)."""
     n, hidden = len(X), [W.shape[1] for W in ws[:-1]]
     draws = [[None] * len(hidden) for _ in range(passes)]
     slots = [(t, l) for t in range(passes) for l in range(len(hidden))]
@@ -279,9 +298,13 @@ def _passes(X, ws, bs, rate, passes, rng, order="text", scale=True, forward=None
     elif order == "layers":
         slots = [(t, l) for l in range(len(hidden)) for t in range(passes)]
     for t, l in slots:
-        draws[t][l] = (rng.random((n, hidden[l])) >= rate) / ((1 - rate) if scale else 1.0)
+        draws[t][l] = rule(rng.random((n, hidden[l])), rate)
     forward = forward or (lambda m: mutants.forward_pass(ws, bs, X, masks=m)[1][-1])
     return np.array([forward(masks) for masks in draws])
+
+
+OWN_PASSES = {False: "passes through your own forward",
+              True: "passes through your own forward with masks of your own dropout_forward"}
 
 
 @question("q4", points=2)
@@ -301,32 +324,34 @@ def mc_dropout(student, rng):
             return got
 
         @cache
-        def own(run=run, forward=forward):
-            """The passes through the student's own forward, or None."""
+        def own(mine, run=run, forward=forward, rate=rate):
+            """The passes through the student's own forward, with the text's masks or (with
+            ``mine``) those of their own dropout_forward, or None."""
+            rule = _own_mask_rule(student, rate) if mine else _keep
             try:
-                return run(forward=forward)
+                return None if rule is None else run(forward=forward, rule=rule)
             except (ValueError, TypeError, IndexError, KeyError):
                 return None
 
         outs = run()
         wrong = {"dropout must stay on for Monte Carlo dropout: got the deterministic "
                  "prediction": MLP.from_params(ws, bs).forward(X)[None],
-                 NO_RESCALE: run(scale=False),
+                 NO_RESCALE: run(rule=lambda u, rate: (u >= rate) * 1.0),
                  "the masks were drawn last hidden layer first; the text draws the first "
                  "hidden layer first": run(order="reversed"),
                  "the masks were drawn layer by layer over all passes; the text finishes one "
                  "pass before the next": run(order="layers")}
         with check(f"mc_dropout_predict(X {X.shape}, weights {builders.shapes_of(ws)}, "
-                   f"rate={rate}, n_passes={passes}, rng) (passes through your own forward "
-                   "also count)"):
+                   f"rate={rate}, n_passes={passes}, rng) (passes through your own forward, "
+                   "with masks of your own dropout_forward, also count)"):
             got = student.call("mc_dropout_predict", X, ws, bs, rate, passes, student.rng(seed))
             if expect(got).is_tuple(2, "(mean, std)"):
-                alt = {"passes through your own forward":
-                       lambda own=own: None if own() is None else own().mean(axis=0)}
+                alt = {OWN_PASSES[mine]: lambda mine=mine, own=own: None if own(mine) is None
+                       else own(mine).mean(axis=0) for mine in (False, True)}
                 expect(got[0], "mean").close_to(outs.mean(axis=0), *GRAD, {
                     k: v.mean(axis=0) for k, v in wrong.items()}, accept=alt)
-                alt = {"passes through your own forward":
-                       lambda own=own: None if own() is None else own().std(axis=0)}
+                alt = {OWN_PASSES[mine]: lambda mine=mine, own=own: None if own(mine) is None
+                       else own(mine).std(axis=0) for mine in (False, True)}
                 expect(got[1], "std").close_to(outs.std(axis=0), *GRAD, {
                     "the text asks for the population standard deviation (ddof=0)":
                         outs.std(axis=0, ddof=1),
