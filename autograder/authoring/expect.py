@@ -70,11 +70,13 @@ def fail(message: str, kind: Failure = Failure.MISMATCH) -> NoReturn:
     raise StudentError(kind, message)
 
 
-def verify(condition: bool, message: str, what: str = "") -> bool:
+def verify(condition: bool, message: str, what: str = "", mistake: str = "") -> bool:
     """One expectation that holds when ``condition`` is true; ``message`` says what is
-    wrong when it is not (computed by trusted code from plain values)."""
+    wrong when it is not (computed by trusted code from plain values). ``mistake`` names
+    the broken rule or the classic mistake for the gradebook and the report."""
     text = f"{what}: {message}" if what else message
-    return current().record(bool(condition), what or "condition", "" if condition else text)
+    return current().record(bool(condition), what or "condition", "" if condition else text,
+                            mistake="" if condition else mistake)
 
 
 @contextmanager

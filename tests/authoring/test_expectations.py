@@ -135,3 +135,13 @@ def test_each_close_to_accepts_alternatives_item_by_item():
     own_check, unavailable = checks(question)
     assert own_check.passed
     assert not unavailable.passed and "not matched either: your own" in unavailable.message
+
+
+def test_verify_may_name_the_broken_rule():
+    def question():
+        with check("type"):
+            verify(False, "return a Python float", "result", mistake="not a Python float")
+        with check("plain"):
+            verify(False, "no legend")
+    named, plain = checks(question)
+    assert named.mistake == "not a Python float" and plain.mistake == ""
