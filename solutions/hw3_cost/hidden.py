@@ -114,7 +114,8 @@ def binary_cross_entropy(student, rng):
             if expect(got).close_to(expected, mutants={
                     **{k: float(v.sum()) / n for k, v in wrong.items()},
                     SUM_NOT_MEAN: n * expected, MEAN_ALL: n * expected / a.size}):
-                verify(isinstance(got, float), FLOAT, "type of the result")
+                verify(isinstance(got, float), FLOAT, "type of the result",
+                       mistake="returned an array where the text asks for a Python float")
 
 
 # ---------------------------------------------------------------------------
@@ -464,7 +465,8 @@ def training_comparison(student, rng):
 
     with check("figure: two loss curves on one axes, both axes labelled, with a legend"):
         problem = _plot_problem(all_axes(student.figures()))
-        verify(problem is None, problem or "", "loss-curve figure")
+        verify(problem is None, problem or "", "loss-curve figure",
+               mistake="the figure breaks a rule of the text (one axes, labels, legend)")
     curves = [_train(*EXAMPLE, cost)[0] for cost in ("quadratic", "cross_entropy")]
     with check("figure: the curves are the example's (w = b = 2, x = 1, y = 0, eta = 0.15, "
                "300 epochs), as the question's train_neuron or your own computes them"):
