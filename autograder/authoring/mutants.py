@@ -18,7 +18,17 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from autograder.authoring.optimizer_mutants import (
+    OPTIMIZER,
+    init_state,
+    optimizer_runs,
+    optimizer_step,
+)
 from reference.activations import ACTIVATIONS, sigmoid, sigmoid_prime, softmax
+
+__all__ = ["BACKPROP", "FORWARD", "OPTIMIZER", "backprop", "backprop_mutants", "column_softmax",
+           "forward_pass", "init_state", "naive_softmax", "one_sided_gradient",
+           "optimizer_runs", "optimizer_step", "relative_error_mistakes"]
 
 Grads = tuple[list[np.ndarray], list[np.ndarray]]
 
