@@ -24,11 +24,12 @@ from autograder.authoring.optimizer_mutants import (
     optimizer_runs,
     optimizer_step,
 )
+from autograder.authoring.training_mutants import TRAINING, minibatch_sgd
 from reference.activations import ACTIVATIONS, sigmoid, sigmoid_prime, softmax
 
-__all__ = ["BACKPROP", "FORWARD", "OPTIMIZER", "backprop", "backprop_mutants", "column_softmax",
-           "forward_pass", "init_state", "naive_softmax", "one_sided_gradient",
-           "optimizer_runs", "optimizer_step", "relative_error_mistakes"]
+__all__ = ["BACKPROP", "FORWARD", "OPTIMIZER", "TRAINING", "backprop", "backprop_mutants",
+           "column_softmax", "forward_pass", "init_state", "minibatch_sgd", "naive_softmax",
+           "one_sided_gradient", "optimizer_runs", "optimizer_step", "relative_error_mistakes"]
 
 Grads = tuple[list[np.ndarray], list[np.ndarray]]
 
