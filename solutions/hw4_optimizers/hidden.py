@@ -19,6 +19,7 @@ from autograder.authoring import (
     Tolerance,
     all_axes,
     as_float_array,
+    builders,
     check,
     describe_value,
     expect,
@@ -483,10 +484,6 @@ def _parallel_pair(rng) -> tuple[np.ndarray, np.ndarray]:
 LECTURE = np.array([0.9, 100.0])
 
 
-def _shapes(grads) -> str:
-    return ", ".join(str(g.shape) for g in grads)
-
-
 def _by_norm(student, grads, max_norm) -> None:
     expect(student.call("clip_by_norm", grads, max_norm), "clipped gradients").each_close_to(
         optim.clip_by_norm(grads, max_norm), mutants=_clipped_wrong(grads, max_norm))
@@ -500,7 +497,7 @@ def gradient_clipping(student, rng):
     several[0][1, 0], several[1][2] = -c0 - rng.uniform(0.5, 2.0), c0 + rng.uniform(0.5, 2.0)
     several[2][0, 1] = c0 * rng.uniform(-0.9, 0.9)
     for grads, c in [([LECTURE], 1.0), (several, c0)]:
-        with check(f"clip_by_value(grads of shapes {_shapes(grads)}, c={c:.3g})"):
+        with check(f"clip_by_value(grads of shapes {builders.shapes_of(grads)}, c={c:.3g})"):
             expect(student.call("clip_by_value", grads, c), "clipped gradients").each_close_to(
                 optim.clip_by_value(grads, c), mutants={
                     "only the upper side was clipped: components below -c must become -c":
@@ -509,14 +506,15 @@ def gradient_clipping(student, rng):
                   [rng.normal(scale=2.0, size=(1, 5))]):
         norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
         max_norm = norm * float(rng.uniform(0.2, 0.8)) if len(grads) > 1 else 1.0
-        with check(f"clip_by_norm(grads of shapes {_shapes(grads)}, max_norm={max_norm:.3g}), "
-                   f"global norm {norm:.3g}"):
+        with check(f"clip_by_norm(grads of shapes {builders.shapes_of(grads)}, "
+                   f"max_norm={max_norm:.3g}), global norm {norm:.3g}"):
             _by_norm(student, grads, max_norm)
     below = [rng.normal(size=s) for s in [(2, 2), (3,)]]
     norm = float(np.sqrt(sum(np.sum(g * g) for g in below)))
     high, low = norm * float(rng.uniform(1.5, 3)), norm * float(rng.uniform(0.2, 0.8))
-    with check(f"clip_by_norm(grads of shapes {_shapes(below)}, global norm {norm:.3g}) with "
-               f"max_norm={high:.3g} (below it: unchanged) and max_norm={low:.3g} (rescaled)"):
+    with check(f"clip_by_norm(grads of shapes {builders.shapes_of(below)}, global norm "
+               f"{norm:.3g}) with max_norm={high:.3g} (below it: unchanged) and "
+               f"max_norm={low:.3g} (rescaled)"):
         _by_norm(student, below, high)
         _by_norm(student, below, low)
     for u, v in [(LECTURE, optim.clip_by_value(LECTURE, 1.0)),
