@@ -75,7 +75,7 @@ def course_init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarr
     return rng.normal(0.0, 1.0 / np.sqrt(fan_in), size=(fan_in, fan_out))
 
 
-def _reference(sizes, seed) -> MLP:
+def _course_network(sizes, seed) -> MLP:
     """The reference network built from default_rng(seed) as the notebook prescribes."""
     return MLP(sizes, rng=np.random.default_rng(seed), init=course_init)
 
@@ -147,7 +147,7 @@ def _init_mutants(sizes, seed):
 def initialisation_and_forward(student, rng):
     for sizes in ([6, 5, 3], [7, 6, 5, 4]):
         seed, settings = builders.seed(rng), ", ".join(f"{k}={v}" for k, v in HYPER.items())
-        ref = _reference(sizes, seed)
+        ref = _course_network(sizes, seed)
         with check(f"NeuralNetwork({sizes}, {settings}, rng=default_rng(seed)): the "
                    "attributes, the initial weights and biases"):
             net = _construct(student, sizes, seed, **HYPER)
@@ -290,21 +290,21 @@ def _sgd_case(student, rng, sizes, n, lr, lam) -> None:
 
 def _fit_mutants(setting, sizes, seed) -> dict[str, tuple]:
     return {SHUFFLES: mutants.minibatch_sgd(*setting, np.random.default_rng(seed)), **{
-        mutants.TRAINING[k]: mutants.minibatch_sgd(*setting, _reference(sizes, seed).rng, k)
+        mutants.TRAINING[k]: mutants.minibatch_sgd(*setting, _course_network(sizes, seed).rng, k)
         for k in mutants.TRAINING}}
 
 
 def _draws_nothing(student, sizes, seed) -> bool:
     """The student's constructor leaves rng untouched: none of its weights are drawn."""
     got = _arrays(_construct(student, sizes, seed).get("weights"), "weights")
-    return not any(_same([W], [w], GRAD) for W, w in zip(got, _reference(sizes, seed).weights,
+    return not any(_same([W], [w], GRAD) for W, w in zip(got, _course_network(sizes, seed).weights,
                                                         strict=False))
 
 
 def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam) -> None:
     X, Y, ws, bs = _problem(rng, sizes, n)
     seed, setting = builders.seed(rng), (ws, bs, X, Y, lr, lam, epochs, batch)
-    ref = MLP.from_params(ws, bs, rng=_reference(sizes, seed).rng)
+    ref = MLP.from_params(ws, bs, rng=_course_network(sizes, seed).rng)
     want = (ref.fit(X, Y, epochs, batch, SGD(lr), l2=lam)["loss"], ref.weights, ref.biases)
     wrong = _fit_mutants(setting, sizes, seed)
     with check(f"fit({_label(ws, X)}, Y) with batch_size={batch}, epochs={epochs}, lr={lr}, "
@@ -314,7 +314,7 @@ def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam) -> None:
         got = (net.call("fit", X, Y), net.get("weights"), net.get("biases"))
         if not all(_same(g, w) for g, w in zip(got, want, strict=True)):
             grads, loss = _own(student, rng, ws, bs, lam, X)
-            own = mutants.minibatch_sgd(*setting, _reference(sizes, seed).rng, gradients=grads,
+            own = mutants.minibatch_sgd(*setting, _course_network(sizes, seed).rng, gradients=grads,
                                         loss=lambda W, b: loss(W, b, Y))
             if all(_same(g, w) for g, w in zip(got, own, strict=True)):
                 note("your gradients or loss are off (Question 2); fit was judged with them "
