@@ -79,6 +79,16 @@ def verify(condition: bool, message: str, what: str = "", mistake: str = "") -> 
                             mistake="" if condition else mistake)
 
 
+def note(text: str) -> None:
+    """Tell the student how the current check was judged, whether it passes or not
+    ("judged with your own adam_step, which Question 3 finds wrong; run_valley itself is
+    right"): the note follows the question's feedback. Only inside a check block."""
+    unit = current().unit
+    if unit is None:
+        raise RuntimeError("note() only works inside a check block")
+    unit.note = f"{unit.note} {text}".strip()
+
+
 @contextmanager
 def timeout_hint(hint: str) -> Iterator[None]:
     """Add ``hint`` (why it was too slow, what to do) to a time-out inside the block."""

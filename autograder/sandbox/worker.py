@@ -213,7 +213,7 @@ class Worker:
 
     def op_call(self, header: dict, blobs):
         target = self._resolve(header)
-        if isinstance(target, dict):
+        if isinstance(target, _Failed):
             return target, []
         built: list[np.random.Generator] = []  # the generators made from seeds
 
@@ -250,7 +250,7 @@ class Worker:
 
     def op_get(self, header: dict, blobs):
         target = self._resolve(header)
-        if isinstance(target, dict):
+        if isinstance(target, _Failed):
             return target, []
         return self._reply_value(target)
 
@@ -270,15 +270,17 @@ class Worker:
     # -- helpers -------------------------------------------------------------
 
     def _resolve(self, header: dict):
-        """The object a request names: a global, or an attribute of a handle."""
+        """The object a request names: a global, or an attribute of a handle; a
+        :class:`_Failed` reply when there is none (a global may itself be a dict)."""
         if "handle" in header:
             obj = self.handles.get(header["handle"])
             if obj is None:
-                return self._error("missing", "LookupError", "unknown object handle")
+                return _Failed(self._error("missing", "LookupError", "unknown object handle"))
         else:
             name = header["name"]
             if name not in self.shell.user_ns:
-                return self._error("missing", "NameError", f"name {name!r} is not defined")
+                return _Failed(self._error("missing", "NameError",
+                                           f"name {name!r} is not defined"))
             obj = self.shell.user_ns[name]
         attr = header.get("attr")
         if attr is None:
@@ -287,7 +289,7 @@ class Worker:
             value, _, _ = self._student(getattr, obj, attr)
             return value
         except BaseException as exc:
-            reply = self._exception(exc)
+            reply = _Failed(self._exception(exc))
             if isinstance(exc, AttributeError):
                 reply["error"]["kind"] = "missing"
             return reply
@@ -409,6 +411,10 @@ def _describe(header: dict) -> str:
     if "handle" in header:
         return f"attribute {header.get('attr')!r}"
     return repr(header.get("name"))
+
+
+class _Failed(dict):
+    """The error reply of a request whose target could not be resolved."""
 
 
 def _describe_figures() -> list[dict]:

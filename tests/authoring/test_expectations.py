@@ -145,3 +145,27 @@ def test_verify_may_name_the_broken_rule():
             verify(False, "no legend")
     named, plain = checks(question)
     assert named.mistake == "not a Python float" and plain.mistake == ""
+
+
+def test_a_note_follows_the_feedback_whether_the_check_passes_or_not():
+    from autograder.authoring import note
+    from autograder.engine.results import QuestionResult
+
+    def question():
+        with check("run_valley('adam', ...)"):
+            note("judged with your own adam_step; run_valley itself is right")
+            verify(True, "unused")
+        with check("run_valley('gd', ...)"):
+            note("judged with your own gd_step")
+            verify(False, "the costs differ")
+    good, bad = checks(question)
+    assert good.passed and good.note.startswith("judged with your own adam_step")
+    assert not bad.passed and bad.message == "the costs differ"
+    feedback = QuestionResult.from_checks("q4", 3, [good]).feedback
+    assert feedback == ("All 1 checks passed.\nNote: judged with your own adam_step; "
+                        "run_valley itself is right")
+    feedback = QuestionResult.from_checks("q4", 3, [good, bad]).feedback
+    assert feedback.startswith("run_valley('gd', ...): the costs differ\n(1 of 2 checks")
+    assert feedback.endswith("Note: judged with your own gd_step")
+    with pytest.raises(RuntimeError, match="inside a check"), recording():
+        note("outside")
