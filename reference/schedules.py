@@ -45,21 +45,21 @@ def piecewise_constant(
     boundaries[i] on, so at t == boundaries[i] the new value already applies, and the
     last value applies from the last boundary on.
     """
-    boundaries = np.asarray(boundaries, dtype=np.float64)
-    values = np.asarray(values, dtype=np.float64)
-    if boundaries.ndim != 1 or values.shape != boundaries.shape:
+    starts = np.asarray(boundaries, dtype=np.float64)
+    rates = np.asarray(values, dtype=np.float64)
+    if starts.ndim != 1 or rates.shape != starts.shape:
         raise ValueError(
-            f"need one value per boundary, got {values.size} values and {boundaries.size} "
+            f"need one value per boundary, got {rates.size} values and {starts.size} "
             "boundaries"
         )
-    if boundaries.size == 0 or boundaries[0] != 0:
+    if starts.size == 0 or starts[0] != 0:
         raise ValueError("the boundaries must start at 0")
-    if np.any(np.diff(boundaries) <= 0):
+    if np.any(np.diff(starts) <= 0):
         raise ValueError("boundaries must be strictly increasing")
     t = np.asarray(step, dtype=np.float64)
     if np.any(t < 0):
         raise ValueError("steps are counted from 0")
-    return values[np.searchsorted(boundaries, t, side="right") - 1]
+    return rates[np.searchsorted(starts, t, side="right") - 1]
 
 
 class PerformanceScheduler:
