@@ -284,7 +284,7 @@ def _explain(got: Any, expected: Any, mutants: Mapping[str, Any] | None, rtol: f
     if not generic:
         return None
     arr, problem = as_float_array(got)
-    if problem:
+    if arr is None:
         return None
     try:
         return diagnose_value(arr, _expected_array(expected), rtol, atol,
@@ -400,7 +400,7 @@ def _first_mismatch(got: Any, exp: np.ndarray, agree, rule: str,
     first disagreement with its index, the shape and how many entries differ (with
     ``secret``, say only that ``got`` is not the answer)."""
     arr, problem = as_float_array(got)
-    if problem:
+    if arr is None:
         return problem
     if exp.ndim == 0 and arr.size == 1:
         arr = arr.reshape(())
@@ -430,7 +430,7 @@ def _short(arr: np.ndarray) -> str:
 def diagnose(got: Any, mutants: Mapping[str, Any], rtol: float, atol: float) -> str | None:
     """The name of the first classic mistake whose answer equals the student's."""
     arr, problem = as_float_array(got)
-    if problem:
+    if arr is None:
         return None
     for name, wrong in mutants.items():
         with np.errstate(all="ignore"):

@@ -18,6 +18,7 @@ With ``mistake=None`` a step is the update rule of the same-named ``torch.optim`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 
 import numpy as np
 
@@ -197,6 +198,6 @@ def _nadam(theta, g, st, h, mistake):
 
 _RULES: dict[str, Callable] = {
     "gd": _gd, "momentum": _momentum, "adam": _adam, "nadam": _nadam,
-    "nag": lambda *a: _momentum(*a, nesterov=True),
-    "adagrad": lambda *a: _adaptive(*a, name="adagrad"),
-    "rmsprop": lambda *a: _adaptive(*a, name="rmsprop")}
+    "nag": partial(_momentum, nesterov=True),
+    "adagrad": partial(_adaptive, name="adagrad"),
+    "rmsprop": partial(_adaptive, name="rmsprop")}

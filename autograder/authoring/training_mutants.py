@@ -49,7 +49,7 @@ def minibatch_sgd(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X
     loss = loss or (lambda W, b: MLP.from_params(W, b).loss(X, Y, l2=penalty))
     ws, bs = [np.array(W, dtype=float) for W in weights], [np.array(b, float) for b in biases]
     n, history = len(X), []
-    order = rng.permutation(n) if mistake == "shuffle_once" else None
+    order = rng.permutation(n) if mistake == "shuffle_once" else np.arange(n)
     stop = n - n % batch_size if mistake == "drop_last" else n
     for _ in range(epochs):
         if mistake == "cost_before":
