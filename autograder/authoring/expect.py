@@ -17,7 +17,9 @@ compared with it; a match names the mistake in the feedback. Failing that, the g
 diagnoses of :mod:`autograder.authoring.diagnoses` are tried (a constant factor, a
 flipped sign, a transpose, ...), with the block's and the comparison's ``context``.
 ``secret=True`` marks an answer that is the same for every student: its feedback then
-shows neither the expected value nor any relation to it.
+shows neither the expected value nor any relation to it. ``accept`` lists other values
+that are right for this student (what their own earlier function leads to, say): a
+value close to one of them passes, and the check's label says which.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def check(label: str, weight: float = 1.0,
     try:
         yield
     except StudentError as exc:
-        rec.fail_unit(exc.message, exc.kind)
+        rec.fail_unit(exc.message, exc.kind, getattr(exc, "mistake", ""))
     finally:
         unit, rec.unit, rec.context = rec.unit, None, {}
         if unit.passed and rec.expectations == 0:
@@ -70,11 +72,13 @@ def fail(message: str, kind: Failure = Failure.MISMATCH) -> NoReturn:
     raise StudentError(kind, message)
 
 
-def verify(condition: bool, message: str, what: str = "") -> bool:
+def verify(condition: bool, message: str, what: str = "", *, mistake: str = "") -> bool:
     """One expectation that holds when ``condition`` is true; ``message`` says what is
-    wrong when it is not (computed by trusted code from plain values)."""
+    wrong when it is not (computed by trusted code from plain values). ``mistake`` names
+    what a failure means (a rule of the question broken, say) for the report."""
     text = f"{what}: {message}" if what else message
-    return current().record(bool(condition), what or "condition", "" if condition else text)
+    return current().record(bool(condition), what or "condition", "" if condition else text,
+                            mistake="" if condition else mistake)
 
 
 @contextmanager
@@ -86,6 +90,28 @@ def timeout_hint(hint: str) -> Iterator[None]:
         if exc.kind != Failure.TIMEOUT:
             raise
         raise StudentError(Failure.TIMEOUT, f"{exc.message}. {hint}", exc.fatal) from None
+
+
+class _NamedError(StudentError):
+    """A student error that a suite has explained: it names the mistake behind it."""
+
+    def __init__(self, exc: StudentError, hint: str, mistake: str) -> None:
+        super().__init__(exc.kind, f"{exc.message}\n{hint}", exc.fatal)
+        self.mistake = mistake
+
+
+@contextmanager
+def error_hint(hint: str, mistake: str = "") -> Iterator[None]:
+    """Add ``hint`` (the rule the error breaks, what to do) to an exception the student's
+    code raises inside the block, and name ``mistake`` for it: ``with error_hint("use a
+    stable form", "exp overflows"): student.call("sigmoid", z, strict_floats=True)``.
+    Time-outs and missing names pass through unchanged."""
+    try:
+        yield
+    except StudentError as exc:
+        if exc.kind != Failure.ERROR:
+            raise
+        raise _NamedError(exc, hint, mistake) from None
 
 
 def expect(value: Any, what: str = "") -> Expectation:
@@ -101,8 +127,11 @@ class Expectation:
         self.value = value
         self.what = what
 
-    def _record(self, problem: str | None, found: Diagnosis | None = None) -> bool:
+    def _record(self, problem: str | None, found: Diagnosis | None = None,
+                accepted: str = "") -> bool:
         label = self.what or "value"
+        if accepted:
+            label = _note_accepted(label, accepted)
         if problem and found:
             problem += f"\n{found.message}"
         message = f"{self.what}: {problem}" if self.what and problem else (problem or "")
@@ -112,24 +141,39 @@ class Expectation:
     def close_to(self, expected: Any, rtol: float | None = None, atol: float | None = None,
                  mutants: Mapping[str, Any] | None = None, *,
                  context: Mapping[str, float] | None = None, probes: Iterable[Probe] = (),
-                 secret: bool = False) -> bool:
+                 secret: bool = False, accept: Mapping[str, Any] | None = None) -> bool:
         """Elementwise ``|got - expected| <= atol + rtol * |expected|`` (NumPy's isclose),
         same shape, NaN only where expected is NaN. ``rtol`` and ``atol`` default to the
         suite's ``TOLERANCE``; ``context`` and ``probes`` (other input/output pairs,
-        see :func:`~autograder.authoring.diagnoses.probe`) help name a mistake."""
+        see :func:`~autograder.authoring.diagnoses.probe`) help name a mistake.
+        ``accept`` maps a description (``"what your own sigmoid of Question 1 gives"``) to
+        another value that is right for this student; None values are ignored."""
         rtol, atol = _tolerance(rtol, atol)
         _audit(self.what, expected, mutants, rtol, atol)
-        problem = numeric_mismatch(self.value, expected, rtol, atol, secret)
+
+        def compare(got: Any, want: Any, hide: bool = False) -> str | None:
+            return numeric_mismatch(got, want, rtol, atol, hide)
+
+        problem = compare(self.value, expected, secret)
+        if problem and (accepted := _accepted(compare, self.value, expected, accept)):
+            return self._record(None, accepted=accepted)
+        if problem:
+            problem = _also_not(problem, compare, expected, accept)
         found = _explain(self.value, expected, mutants, rtol, atol, context, probes,
                          generic=not secret) if problem else None
         return self._record(problem, found)
 
     def equals(self, expected: Any, mutants: Mapping[str, Any] | None = None, *,
                context: Mapping[str, float] | None = None, probes: Iterable[Probe] = (),
-               secret: bool = False) -> bool:
-        """Exact equality for integers, booleans, strings and integer arrays."""
+               secret: bool = False, accept: Mapping[str, Any] | None = None) -> bool:
+        """Exact equality for integers, booleans, strings and integer arrays; ``accept``
+        as for :meth:`close_to`."""
         _audit(self.what, expected, mutants, 0.0, 0.0)
         problem = exact_mismatch(self.value, expected, secret)
+        if problem and (accepted := _accepted(exact_mismatch, self.value, expected, accept)):
+            return self._record(None, accepted=accepted)
+        if problem:
+            problem = _also_not(problem, exact_mismatch, expected, accept)
         numeric = not isinstance(expected, str | bool)
         found = _explain(self.value, expected, mutants, 0.0, 0.0, context, probes,
                          generic=numeric and not secret) if problem else None
@@ -169,6 +213,41 @@ class Expectation:
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             ok, message = False, f"{message} ({describe_value(self.value)}: {exc})"
         return self._record(None if ok else message)
+
+
+Compare = Callable[..., str | None]  # (got, expected, secret=False) -> the mismatch, if any
+
+
+def _accepted(compare: Compare, got: Any, expected: Any,
+              accept: Mapping[str, Any] | None) -> str:
+    """The description of the first accepted value that ``got`` matches ("" if none)."""
+    return next((what for what, value in _alternatives(compare, expected, accept)
+                 if compare(got, value) is None), "")
+
+
+def _also_not(problem: str, compare: Compare, expected: Any,
+              accept: Mapping[str, Any] | None) -> str:
+    """``problem``, saying that the value matches no accepted value either."""
+    others = [what for what, _ in _alternatives(compare, expected, accept)]
+    return problem + "".join(f"\nIt does not match {what} either." for what in others)
+
+
+def _alternatives(compare: Compare, expected: Any,
+                  accept: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
+    """The accepted values that differ from the expected one (the others change nothing)."""
+    return [(what, value) for what, value in (accept or {}).items()
+            if value is not None and compare(value, expected) is not None]
+
+
+def _note_accepted(label: str, accepted: str) -> str:
+    """Say in the open check's label (or else in ``label``) which value was accepted."""
+    note = f" (accepted: {accepted})"
+    unit = current().unit
+    if unit is not None:
+        if note not in unit.label:
+            unit.label += note
+        return label
+    return label + note
 
 
 def _tolerance(rtol: float | None, atol: float | None) -> tuple[float, float]:

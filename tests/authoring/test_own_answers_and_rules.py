@@ -1,0 +1,105 @@
+"""Accepted answers (a later question graded with the student's own earlier function),
+errors explained by the rule they break, and rules named by ``verify``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.authoring import check, error_hint, expect, own_result, verify
+from autograder.engine.budgets import Budgets
+from autograder.engine.checks import recording
+from autograder.engine.errors import StudentError
+from autograder.engine.results import QuestionResult
+from autograder.engine.runtime import NotebookRuntime
+from autograder.engine.student import QuestionBudget, Student
+from autograder.sandbox.limits import Limits
+
+
+def graded(func, points=2.0):
+    with recording() as rec:
+        func()
+    return QuestionResult.from_checks("q", points, rec.checks)
+
+
+def test_an_accepted_value_passes_and_the_label_says_which():
+    own = np.array([0.5, 0.25])
+    def question():
+        with check("forward pass"):
+            expect(own.copy(), "A1").close_to(np.array([0.5, 0.3]), accept={
+                "what your own sigmoid gives": own})
+        with check("layers"):
+            expect([1, 3], "layers").equals([1, 2], accept={"your own verdict": [1, 3]})
+    result = graded(question)
+    assert result.score == 2.0
+    assert [c.label for c in result.checks] == [
+        "forward pass (accepted: what your own sigmoid gives)",
+        "layers (accepted: your own verdict)"]
+
+
+def test_an_accepted_value_equal_to_the_expected_one_changes_nothing():
+    def question():
+        with check("right"):
+            expect(np.ones(2)).close_to(np.ones(2), accept={"your own": np.ones(2)})
+        with check("wrong"):
+            expect(np.zeros(2)).close_to(np.ones(2), accept={"your own": np.ones(2),
+                                                            "missing": None})
+    result = graded(question)
+    assert [c.label for c in result.checks] == ["right", "wrong"]
+    assert "either" not in result.checks[1].message
+
+
+def test_a_value_that_matches_nothing_says_so_and_is_still_diagnosed():
+    def question():
+        with check("case"):
+            expect(np.array([2.0, 4.0]), "P").close_to(
+                np.array([1.0, 2.0]), mutants={"doubled": np.array([2.0, 4.0])},
+                accept={"what your own softmax gives": np.array([1.0, 3.0])})
+    [c] = graded(question, 1).checks
+    assert not c.passed and c.mistake == "doubled" and c.label == "case"
+    assert "It does not match what your own softmax gives either." in c.message
+
+
+def test_verify_names_a_broken_rule_only_when_it_fails():
+    def question():
+        with check("kept"):
+            verify(True, "unused", mistake="never")
+        with check("broken"):
+            verify(False, "return float arrays", "dtype", mistake="booleans returned")
+    kept, broken = graded(question).checks
+    assert kept.passed and kept.mistake == ""
+    assert broken.mistake == "booleans returned" and broken.message == (
+        "dtype: return float arrays")
+
+
+def test_error_hint_explains_an_error_and_names_its_mistake():
+    def question():
+        with check("stable"), error_hint("use a stable form", "exp overflows"):
+            raise StudentError("error", "FloatingPointError: overflow encountered in exp")
+        with check("time-outs pass through"), error_hint("unused", "unused"):
+            raise StudentError("timeout", "no answer within 3 s")
+    stable, slow = graded(question).checks
+    assert stable.message == ("FloatingPointError: overflow encountered in exp\n"
+                              "use a stable form")
+    assert stable.mistake == "exp overflows" and stable.kind == "error"
+    assert slow.message == "no answer within 3 s" and slow.mistake == ""
+    assert graded(question).mistakes == ["exp overflows"]
+
+
+@pytest.mark.integration  # runs a notebook in the sandbox
+def test_own_result_is_none_when_the_function_fails_and_records_nothing(factory):
+    cells = ["import numpy as np\n"
+             "def doubled(x):\n    x *= 2\n    return x\n"
+             "def broken(x):\n    return 1 / 0\n"]
+    runtime = NotebookRuntime(factory, Limits(), Budgets(), cells)
+    try:
+        runtime.run_notebook()
+        student = Student(runtime, QuestionBudget(30))
+        with recording() as rec:
+            x = np.arange(3.0)
+            assert np.array_equal(own_result(student, "doubled", x), 2 * x)
+            assert own_result(student, "broken", x) is None
+            assert own_result(student, "undefined", x) is None
+        assert rec.checks == [] and np.array_equal(x, np.arange(3.0))
+    finally:
+        runtime.close()
