@@ -147,7 +147,8 @@ class Expectation:
         suite's ``TOLERANCE``; ``context`` and ``probes`` (other input/output pairs,
         see :func:`~autograder.authoring.diagnoses.probe`) help name a mistake.
         ``accept`` maps a description (``"what your own sigmoid of Question 1 gives"``) to
-        another value that is right for this student; None values are ignored."""
+        another value that is right for this student, or to a function that computes it
+        (called only for a wrong value); None values are ignored."""
         rtol, atol = _tolerance(rtol, atol)
         _audit(self.what, expected, mutants, rtol, atol)
 
@@ -155,10 +156,10 @@ class Expectation:
             return numeric_mismatch(got, want, rtol, atol, hide)
 
         problem = compare(self.value, expected, secret)
-        if problem and (accepted := _accepted(compare, self.value, expected, accept)):
-            return self._record(None, accepted=accepted)
-        if problem:
-            problem = _also_not(problem, compare, expected, accept)
+        if problem and accept:
+            problem, accepted = _judge_accepted(problem, compare, self.value, expected, accept)
+            if accepted:
+                return self._record(None, accepted=accepted)
         found = _explain(self.value, expected, mutants, rtol, atol, context, probes,
                          generic=not secret) if problem else None
         return self._record(problem, found)
@@ -170,10 +171,11 @@ class Expectation:
         as for :meth:`close_to`."""
         _audit(self.what, expected, mutants, 0.0, 0.0)
         problem = exact_mismatch(self.value, expected, secret)
-        if problem and (accepted := _accepted(exact_mismatch, self.value, expected, accept)):
-            return self._record(None, accepted=accepted)
-        if problem:
-            problem = _also_not(problem, exact_mismatch, expected, accept)
+        if problem and accept:
+            problem, accepted = _judge_accepted(problem, exact_mismatch, self.value, expected,
+                                                accept)
+            if accepted:
+                return self._record(None, accepted=accepted)
         numeric = not isinstance(expected, str | bool)
         found = _explain(self.value, expected, mutants, 0.0, 0.0, context, probes,
                          generic=numeric and not secret) if problem else None
@@ -218,25 +220,22 @@ class Expectation:
 Compare = Callable[..., str | None]  # (got, expected, secret=False) -> the mismatch, if any
 
 
-def _accepted(compare: Compare, got: Any, expected: Any,
-              accept: Mapping[str, Any] | None) -> str:
-    """The description of the first accepted value that ``got`` matches ("" if none)."""
-    return next((what for what, value in _alternatives(compare, expected, accept)
-                 if compare(got, value) is None), "")
-
-
-def _also_not(problem: str, compare: Compare, expected: Any,
-              accept: Mapping[str, Any] | None) -> str:
-    """``problem``, saying that the value matches no accepted value either."""
-    others = [what for what, _ in _alternatives(compare, expected, accept)]
-    return problem + "".join(f"\nIt does not match {what} either." for what in others)
-
-
-def _alternatives(compare: Compare, expected: Any,
-                  accept: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
-    """The accepted values that differ from the expected one (the others change nothing)."""
-    return [(what, value) for what, value in (accept or {}).items()
-            if value is not None and compare(value, expected) is not None]
+def _judge_accepted(problem: str, compare: Compare, got: Any, expected: Any,
+                    accept: Mapping[str, Any] | None) -> tuple[str | None, str]:
+    """``(problem, accepted)`` once the accepted values are taken into account: the
+    description of the first one ``got`` matches (and no problem), or the problem saying
+    that it matches none of them either. A callable accepted value is called here, only
+    for a value that differs from the expected one; None values and values equal to the
+    expected one are left out."""
+    others = []
+    for what, value in (accept or {}).items():
+        value = value() if callable(value) else value
+        if value is None or compare(value, expected) is None:
+            continue
+        if compare(got, value) is None:
+            return None, what
+        others.append(what)
+    return problem + "".join(f"\nIt does not match {what} either." for what in others), ""
 
 
 def _note_accepted(label: str, accepted: str) -> str:

@@ -49,6 +49,20 @@ def test_an_accepted_value_equal_to_the_expected_one_changes_nothing():
     assert "either" not in result.checks[1].message
 
 
+def test_an_accepted_value_may_be_computed_only_for_a_wrong_answer():
+    calls = []
+    def own():
+        calls.append(1)
+        return np.array([2.0])
+    def question():
+        with check("right"):
+            expect(np.array([1.0])).close_to(np.array([1.0]), accept={"your own": own})
+        with check("wrong, but what your own function gives"):
+            expect(np.array([2.0])).close_to(np.array([1.0]), accept={"your own": own})
+    result = graded(question)
+    assert result.score == 2.0 and len(calls) == 1
+
+
 def test_a_value_that_matches_nothing_says_so_and_is_still_diagnosed():
     def question():
         with check("case"):
