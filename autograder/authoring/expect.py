@@ -101,15 +101,18 @@ class _NamedError(StudentError):
 
 
 @contextmanager
-def error_hint(hint: str, mistake: str = "") -> Iterator[None]:
+def error_hint(hint: str, mistake: str = "",
+               exceptions: Sequence[str] = ()) -> Iterator[None]:
     """Add ``hint`` (the rule the error breaks, what to do) to an exception the student's
     code raises inside the block, and name ``mistake`` for it: ``with error_hint("use a
-    stable form", "exp overflows"): student.call("sigmoid", z, strict_floats=True)``.
-    Time-outs and missing names pass through unchanged."""
+    stable form", "exp overflows", ["FloatingPointError"]): student.call("sigmoid", z,
+    strict_floats=True)``. With ``exceptions``, only exceptions of those type names;
+    time-outs and missing names always pass through unchanged."""
     try:
         yield
     except StudentError as exc:
-        if exc.kind != Failure.ERROR:
+        name = exc.message.split(":", 1)[0].split("\n", 1)[0]
+        if exc.kind != Failure.ERROR or (exceptions and name not in exceptions):
             raise
         raise _NamedError(exc, hint, mistake) from None
 

@@ -88,11 +88,16 @@ def test_verify_names_a_broken_rule_only_when_it_fails():
 
 def test_error_hint_explains_an_error_and_names_its_mistake():
     def question():
-        with check("stable"), error_hint("use a stable form", "exp overflows"):
+        with check("stable"), error_hint("use a stable form", "exp overflows",
+                                         ["FloatingPointError"]):
             raise StudentError("error", "FloatingPointError: overflow encountered in exp")
         with check("time-outs pass through"), error_hint("unused", "unused"):
             raise StudentError("timeout", "no answer within 3 s")
-    stable, slow = graded(question).checks
+        with check("other exceptions"), error_hint("unused", "unused", ["FloatingPointError"]):
+            raise StudentError("error", "ValueError: operands could not be broadcast")
+    stable, slow, other = graded(question, 3).checks
+    assert other.message == "ValueError: operands could not be broadcast"
+    assert other.mistake == ""
     assert stable.message == ("FloatingPointError: overflow encountered in exp\n"
                               "use a stable form")
     assert stable.mistake == "exp overflows" and stable.kind == "error"
