@@ -101,18 +101,21 @@ class _NamedError(StudentError):
 
 
 @contextmanager
-def error_hint(hint: str, mistake: str = "",
-               exceptions: Sequence[str] = ()) -> Iterator[None]:
+def error_hint(hint: str, mistake: str = "", exceptions: Sequence[str] = (),
+               when: Callable[[], bool] | None = None) -> Iterator[None]:
     """Add ``hint`` (the rule the error breaks, what to do) to an exception the student's
     code raises inside the block, and name ``mistake`` for it: ``with error_hint("use a
     stable form", "exp overflows", ["FloatingPointError"]): student.call("sigmoid", z,
-    strict_floats=True)``. With ``exceptions``, only exceptions of those type names;
-    time-outs and missing names always pass through unchanged."""
+    strict_floats=True)``. With ``exceptions``, only exceptions of those type names; with
+    ``when``, only if it returns true, called only then (whether an earlier function the
+    call relies on fails too, say). Time-outs and missing functions pass through
+    unchanged."""
     try:
         yield
     except StudentError as exc:
         name = exc.message.split(":", 1)[0].split("\n", 1)[0]
-        if exc.kind != Failure.ERROR or (exceptions and name not in exceptions):
+        if exc.kind != Failure.ERROR or (exceptions and name not in exceptions) or (
+                when is not None and not when()):
             raise
         raise _NamedError(exc, hint, mistake) from None
 

@@ -106,6 +106,25 @@ def test_error_hint_explains_an_error_and_names_its_mistake():
 
 
 @pytest.mark.integration  # runs a notebook in the sandbox
+def test_error_hint_may_depend_on_a_condition_checked_only_for_an_error():
+    asked = []
+    def fails_too():
+        asked.append(1)
+        return len(asked) == 1
+    def question():
+        with check("uses a failing function"), error_hint("see Question 5", "Question 5",
+                                                          when=fails_too):
+            raise StudentError("error", "ValueError: shapes (4,3) (4,2)")
+        with check("fails by itself"), error_hint("see Question 5", "Question 5",
+                                                  when=fails_too):
+            raise StudentError("error", "ValueError: shapes (4,3) (4,2)")
+        with check("no error"), error_hint("unused", "unused", when=fails_too):
+            expect(1.0).close_to(1.0)
+    first, second, third = graded(question, 3).checks
+    assert first.mistake == "Question 5" and first.message.endswith("see Question 5")
+    assert second.mistake == "" and third.passed and len(asked) == 2
+
+
 def test_own_result_is_none_when_the_function_fails_and_records_nothing(factory):
     cells = ["import numpy as np\n"
              "def doubled(x):\n    x *= 2\n    return x\n"
