@@ -277,6 +277,62 @@ ACCURACY_COUNT = swap(A["q7"], ("return np.mean(y_true == y_pred)",
 
 PREDICT_COLUMNS = swap(B["q7"], ("P.argmax(axis=-1)", "P.argmax(axis=0)"))
 
+# broken rules: an overflowing sigmoid (right values, with warnings), an overflowing ELU,
+# booleans from a derivative and from one_hot
+SIGMOID_OVERFLOWS = swap(A["q1"], (
+    "    # sigma(z) = (1 + tanh(z / 2)) / 2 and tanh never overflows\n"
+    "    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))",
+    "    return 1.0 / (1.0 + np.exp(-z))  # exp(1000) = inf, and 1 / inf = 0"))
+
+ELU_OVERFLOWS = swap(A["q3"], ("alpha * (np.exp(np.minimum(z, 0)) - 1)",
+                               "alpha * (np.exp(z) - 1)"))
+
+RELU_PRIME_BOOLEANS = swap(A["q2"], ("return (z > 0).astype(float)", "return z > 0"))
+
+ONE_HOT_BOOLEANS = '''
+def one_hot(labels, n_classes):
+    return np.asarray(labels)[:, None] == np.arange(n_classes)
+'''
+
+# more classic mistakes
+SIGMOID_SIGN = swap(B["q1"], ("out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))",
+                              "out[pos] = 1.0 / (1.0 + np.exp(z[pos]))"),
+                    ("out[~pos] = ez / (1.0 + ez)", "out[~pos] = 1.0 / (1.0 + ez)"))
+
+RELU_NP_MAX = swap(A["q2"], ("return np.maximum(z, 0.0)", "return np.max(z, 0)"))
+
+LEAKY_ALPHA_IGNORED = swap(A["q2"], ("np.where(z > 0, z, alpha * z)",
+                                     "np.where(z > 0, z, 0.01 * z)"))
+
+TANH_PRIME_NO_SQUARE = swap(B["q3"], ("return 1 - t * t", "return 1 - t"))
+
+SELU_SWAPPED = swap(B["q3"], (
+    "SELU_LAMBDA * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0.0)))",
+    "SELU_ALPHA * np.where(z > 0, z, SELU_LAMBDA * np.expm1(np.minimum(z, 0.0)))"))
+
+ELU_PRIME_IS_ELU = swap(A["q3"], (
+    "    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0)))",
+    "    return np.where(z > 0, 1.0, elu(z, alpha))"))
+
+SOFTMAX_NO_KEEPDIMS = swap(B["q4"], (
+    "shifted = Z - np.max(Z, axis=-1, keepdims=True)", "shifted = Z - np.max(Z, axis=-1)"),
+    ("exps / np.sum(exps, axis=-1, keepdims=True)", "exps / np.sum(exps, axis=-1)"))
+
+ONE_HOT_CLASSES_FROM_LABELS = '''
+def one_hot(labels, n_classes):
+    return np.eye(labels.max() + 1)[labels]  # one column per class seen
+'''
+
+OUTPUT_SIGMOID = swap(B["q6"], ("return Z1, A1, Z2, softmax(Z2)",
+                                "return Z1, A1, Z2, sigmoid(Z2)"))
+
+W_TRANSPOSED = swap(B["q6"], ("    return X @ W + b", "    return X @ W.T + b"))
+
+PREDICT_MAX_PROB = swap(A["q7"], ("return np.argmax(P, axis=1)", "return np.max(P, axis=1)"))
+
+ACCURACY_ERROR_RATE = swap(B["q7"], ("n_correct = np.sum(y_pred == y_true)",
+                                     "n_correct = np.sum(y_pred != y_true)"))
+
 # a typo before the definitions: the cell stops with a NameError, so neither is defined
 NAME_ERROR_Q1 = '''
 EPS = np.finfo(flaot).eps  # keep sigmoid strictly inside (0, 1)
@@ -342,6 +398,17 @@ SAMPLES: dict[str, dict] = {
     "sofia_kovalevskaya": {"answers": answers(A, q5=ONE_HOT_TRANSPOSED, q6=Z2_FROM_Z1)},
     "john_nash": {"answers": answers(B, q2=RELU_PRIME_AT_ZERO, q6=NO_BIAS)},
     "katherine_johnson": {"answers": answers(A, q1=SIGMOID_UNSTABLE, q7=PREDICT_COLUMNS)},
+    # rules of the text broken: a stable form, float arrays
+    "donald_knuth": {"answers": answers(A, q1=SIGMOID_OVERFLOWS, q5=ONE_HOT_BOOLEANS)},
+    "frances_allen": {"answers": answers(A, q2=RELU_PRIME_BOOLEANS, q3=ELU_OVERFLOWS)},
+    # more classic mistakes; a wrong sigmoid or softmax is not counted again in q6
+    "margaret_hamilton": {"answers": answers(B, q1=SIGMOID_SIGN, q7=PREDICT_MAX_PROB)},
+    "dennis_ritchie": {"answers": answers(A, q2=RELU_NP_MAX, q3=TANH_PRIME_NO_SQUARE)},
+    "tony_hoare": {"answers": answers(B, q3=SELU_SWAPPED, q7=ACCURACY_ERROR_RATE)},
+    "radia_perlman": {"answers": answers(A, q2=LEAKY_ALPHA_IGNORED,
+                                         q5=ONE_HOT_CLASSES_FROM_LABELS)},
+    "leslie_lamport": {"answers": answers(A, q3=ELU_PRIME_IS_ELU, q6=OUTPUT_SIGMOID)},
+    "ken_thompson": {"answers": answers(B, q4=SOFTMAX_NO_KEEPDIMS, q6=W_TRANSPOSED)},
     # a cell that raises, and a cell that never ends
     "srinivasa_ramanujan": {"answers": answers(B, q1=NAME_ERROR_Q1)},
     "barbara_liskov": {"answers": answers(B, q2=ENDLESS_LOOP_Q2)},
