@@ -286,6 +286,64 @@ ASCENT_Q10 = swap(A["q10"], ("W -= lr * dW", "W += lr * dW"), ("b -= lr * db", "
 # a typo at the top of the cell: it stops with an AttributeError, nothing is defined
 RAISES_Q7 = "TOL = np.finfo(float).epsilon ** 0.5  # square root of machine epsilon\n\n" + A["q7"]
 
+# broken rules: the chain rule simplified away; finite differences that change the
+# caller's arrays (restored inexactly, or not at all) or ignore the step h; a gradient
+# check against backprop; an unsymmetrised Hessian
+CHAIN_SHORTCUT_Q2 = swap(A["q2"], (
+    "    dC_dP = -Y / (n * P)\n    return np.einsum(\"ikj,ik->ij\", J, dC_dP)",
+    "    # the Jacobian product simplifies to (P - Y) / n, so skip it\n"
+    "    return (P - Y) / n"))
+
+NUMERICAL_IN_PLACE = '''
+def numerical_gradient_of_cost(weights, biases, X, Y, activation, h=1e-5):
+    grads = []
+    for p in list(weights) + list(biases):  # perturb the parameters themselves
+        g = np.zeros_like(p)
+        for i in np.ndindex(p.shape):
+            p[i] += h
+            c_plus = cost(weights, biases, X, Y, activation)
+            p[i] -= 2 * h
+            c_minus = cost(weights, biases, X, Y, activation)
+            p[i] += h  # back where it was
+            g[i] = (c_plus - c_minus) / (2 * h)
+        grads.append(g)
+    return grads[:len(weights)], grads[len(weights):]
+'''
+PERTURB_INEXACT_Q7 = swap(A["q7"], (A["q7"][A["q7"].index("def numerical_gradient_of_cost"):],
+                                    NUMERICAL_IN_PLACE.lstrip()))
+NOT_RESTORED_Q7 = swap(PERTURB_INEXACT_Q7, ("            p[i] += h  # back where it was\n", ""))
+H_IGNORED_Q7 = swap(A["q7"], ("            plus[k].reshape(-1)[j] += h\n"
+                              "            minus[k].reshape(-1)[j] -= h\n",
+                              "            plus[k].reshape(-1)[j] += 1e-5  # small enough\n"
+                              "            minus[k].reshape(-1)[j] -= 1e-5\n"),
+                    ("                    - cost(minus[:L], minus[L:], X, Y, activation)) "
+                     "/ (2 * h)",
+                     "                    - cost(minus[:L], minus[L:], X, Y, activation)) "
+                     "/ 2e-5"))
+BYPASS_Q8 = swap(A["q8"], ("    num_W, num_b = numerical_gradient_of_cost(weights, biases, X, "
+                           "Y, activation)",
+                           "    # backprop is exact and much faster than finite differences\n"
+                           "    num_W, num_b = backprop(weights, biases, X, Y, activation)"))
+UNSYMMETRISED_Q9 = swap(A["q9"], ("    return (H + H.T) / 2", "    return H"))
+
+# more classic mistakes
+SIGN_Q1 = swap(A["q1"], ("dC_dA = (A - Y) / len(ZL)", "dC_dA = (Y - A) / len(ZL)"))
+DB_UNITS_Q3 = swap(A["q3"], ("db = np.sum(delta, axis=0)", "db = np.sum(delta, axis=1)"))
+NO_SLOPE_Q4 = swap(A["q4"], ("return back * f_prime(Z)", "return back"))
+DB_MEAN_Q5 = swap(A["q5"], ("nabla_b[-1] = delta.sum(axis=0)", "nabla_b[-1] = delta.mean(axis=0)"),
+                  ("nabla_b[-l] = delta.sum(axis=0)", "nabla_b[-l] = delta.mean(axis=0)"))
+NO_HALF_Q6 = swap(A["q6"], ("C = np.sum(E * E) / (2 * n)", "C = np.sum(E * E) / n"))
+NORMS_Q7 = swap(A["q7"], (
+    "    denom = np.max(np.abs(a) + np.abs(b))\n    if denom == 0:\n        return 0.0\n"
+    "    return np.max(np.abs(a - b)) / denom",
+    "    denom = np.linalg.norm(a) + np.linalg.norm(b)\n    if denom == 0:\n"
+    "        return 0.0\n    return np.linalg.norm(a - b) / denom"))
+REVERSED_Q8 = swap(A["q8"], ("    return wrong\n", "    return sorted(wrong, reverse=True)\n"))
+LOGITS_Q9 = swap(A["q9"], ("        return forward_pass(weights, biases, v[None, :], activation)[1][-1][0]",
+                           "        return forward_pass(weights, biases, v[None, :], activation)[0][-1][0]"))
+BIAS_C_Q10 = swap(A["q10"], ("biases = [np.zeros(n_out) for n_out in layer_sizes[1:]]",
+                             "biases = [c * np.ones(n_out) for n_out in layer_sizes[1:]]"))
+
 SHORT_Q11 = '''
 The first line is delta = (a - y) * sigma'(z) for the output layer. The second says
 the bias gradient is delta. The third is the weight gradient delta times a transposed;
@@ -316,4 +374,14 @@ SAMPLES: dict[str, dict] = {
     "george_boole": {"answers": answers(A, q6=Z_FOR_H_Q6, q10=ASCENT_Q10)},
     # a cell that raises
     "mary_somerville": {"answers": answers(A, q7=RAISES_Q7)},
+    # rules of the text broken
+    "niels_abel": {"answers": answers(A, q1=SIGN_Q1, q2=CHAIN_SHORTCUT_Q2)},
+    "evariste_galois": {"answers": answers(A, q7=PERTURB_INEXACT_Q7)},
+    "carl_jacobi": {"answers": answers(A, q7=NOT_RESTORED_Q7, q9=LOGITS_Q9)},
+    "blaise_pascal": {"answers": answers(A, q3=DB_UNITS_Q3, q7=H_IGNORED_Q7)},
+    "gottfried_leibniz": {"answers": answers(A, q6=NO_HALF_Q6, q8=BYPASS_Q8)},
+    "isaac_newton": {"answers": answers(A, q9=UNSYMMETRISED_Q9, q10=BIAS_C_Q10)},
+    # more classic mistakes
+    "pierre_fermat": {"answers": answers(A, q4=NO_SLOPE_Q4, q5=DB_MEAN_Q5)},
+    "karl_weierstrass": {"answers": answers(A, q7=NORMS_Q7, q8=REVERSED_Q8)},
 }
