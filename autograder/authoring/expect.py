@@ -24,6 +24,7 @@ value close to one of them passes, and the check's label says which.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -199,19 +200,23 @@ class Expectation:
 
     def each_close_to(self, expected: Sequence[Any], rtol: float | None = None,
                       atol: float | None = None,
-                      mutants: Mapping[str, Sequence[Any]] | None = None, *,
-                      context: Mapping[str, float] | None = None) -> bool:
+                      mutants: Mapping[str, Sequence[Any] | None] | None = None, *,
+                      context: Mapping[str, float] | None = None,
+                      accept: Mapping[str, Any] | None = None) -> bool:
         """A list or tuple of arrays, item ``i`` close to ``expected[i]`` (as
-        :meth:`close_to`); each mutant is a sequence of the same length."""
+        :meth:`close_to`); each mutant (None: none) and each accepted value (or the
+        function computing it) is a sequence of the same length."""
         n = len(expected)
         if not self.satisfies(lambda g: isinstance(g, list | tuple) and len(g) == n,
                               f"expected a list of {n} arrays, got {describe_value(self.value)}"):
             return False
         ok = True
         for i, (got, want) in enumerate(zip(self.value, expected, strict=True)):
-            wrong = {name: m[i] for name, m in (mutants or {}).items()}
-            ok &= Expectation(got, f"{self.what}[{i}]").close_to(want, rtol, atol, wrong,
-                                                                 context=context)
+            wrong = {name: m[i] for name, m in (mutants or {}).items() if m is not None}
+            ok &= Expectation(got, f"{self.what}[{i}]").close_to(
+                want, rtol, atol, wrong, context=context,
+                accept={what: functools.partial(_item, value, i)
+                        for what, value in (accept or {}).items()})
         return ok
 
     def satisfies(self, predicate: Callable[[Any], bool], message: str) -> bool:
@@ -253,6 +258,12 @@ def _note_accepted(label: str, accepted: str) -> str:
             unit.label += note
         return label
     return label + note
+
+
+def _item(values: Any, i: int) -> Any:
+    """Item ``i`` of a sequence (or of what a function returns), None if there is none."""
+    values = values() if callable(values) else values
+    return None if values is None else values[i]
 
 
 def _tolerance(rtol: float | None, atol: float | None) -> tuple[float, float]:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from autograder.authoring import check, error_hint, expect, own_result, verify
+from autograder.authoring.earlier import shaped_like
 from autograder.engine.budgets import Budgets
 from autograder.engine.checks import recording
 from autograder.engine.errors import StudentError
@@ -61,6 +62,35 @@ def test_an_accepted_value_may_be_computed_only_for_a_wrong_answer():
             expect(np.array([2.0])).close_to(np.array([1.0]), accept={"your own": own})
     result = graded(question)
     assert result.score == 2.0 and len(calls) == 1
+
+
+def test_lists_of_arrays_accept_item_by_item():
+    want, own = [np.zeros(2), np.ones(3)], [np.zeros(2), 2 * np.ones(3)]
+    def question():
+        with check("gradients"):
+            expect([np.zeros(2), 2 * np.ones(3)], "dWs").each_close_to(
+                want, mutants={"none here": None}, accept={"your own": lambda: own})
+        with check("no own value"):
+            expect([np.zeros(2), 2 * np.ones(3)], "dWs").each_close_to(
+                want, accept={"your own": lambda: None})
+    right, wrong = graded(question).checks
+    assert right.passed and right.label == "gradients (accepted: your own)"
+    assert not wrong.passed and "dWs[1]" in wrong.message
+
+
+@pytest.mark.parametrize("value, template, shaped", [
+    ((np.ones((2, 3)), [1.0, 2.0]), [np.zeros((2, 3)), np.zeros(2)], True),
+    ([np.ones((3, 2)), [1.0, 2.0]], [np.zeros((2, 3)), np.zeros(2)], False),
+    ([np.ones((2, 3))], [np.zeros((2, 3)), np.zeros(2)], False),
+    (np.float64(0.5), 0.0, True), (np.array([0.5]), 0.0, False), (None, 0.0, False),
+    ("text", np.zeros(2), False),
+])
+def test_values_shaped_like_a_template(value, template, shaped):
+    got = shaped_like(value, template)
+    assert (got is not None) == shaped
+    if shaped:
+        assert np.shape(got if not isinstance(got, list) else got[0]) == np.shape(
+            template if not isinstance(template, list) else template[0])
 
 
 def test_a_value_that_matches_nothing_says_so_and_is_still_diagnosed():
@@ -136,6 +166,8 @@ def test_own_result_is_none_when_the_function_fails_and_records_nothing(factory)
         with recording() as rec:
             x = np.arange(3.0)
             assert np.array_equal(own_result(student, "doubled", x), 2 * x)
+            assert own_result(student, "doubled", x, like=np.zeros(3)).dtype == np.float64
+            assert own_result(student, "doubled", x, like=np.zeros(4)) is None
             assert own_result(student, "broken", x) is None
             assert own_result(student, "undefined", x) is None
         assert rec.checks == [] and np.array_equal(x, np.arange(3.0))
