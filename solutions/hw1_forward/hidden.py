@@ -1,30 +1,21 @@
 """Hidden suite of Homework 1: activation functions and the forward pass.
 
-Expected values come from ``reference`` on fresh inputs drawn from ``rng``. Every random
-input holds entries of both signs, and the elementwise functions also meet their kinks
-(z = 0) and |z| up to 1e3, so no constant answer (zeros, ones, the argument itself) and no
-one-sided formula passes. The rules the text states are checked and named when broken: a
-stable form (sigmoid, elu, selu, softmax compute |z| up to 1e3 with overflow raising) and
-float arrays (the ReLU derivatives, one_hot). Question 6 also accepts what the student's
-own sigmoid and softmax give, so a mistake there is not counted twice.
+Expected values come from ``reference`` on fresh inputs from ``rng``. Every random input
+holds entries of both signs, and the elementwise functions also meet their kinks (z = 0)
+and |z| up to 1e3, so no constant answer (zeros, ones, the argument) and no one-sided
+formula passes. The rules the text states are checked and named: a stable form (sigmoid,
+elu, selu and softmax on |z| up to 1e3 with overflow raising) and float arrays (the ReLU
+derivatives, one_hot). Question 6 also accepts what the student's own sigmoid and softmax
+give, so a mistake there is not counted twice.
 """
 
 import functools
 
 import numpy as np
 
-from autograder.authoring import (
-    Budgets,
-    Tolerance,
-    builders,
-    check,
-    error_hint,
-    expect,
-    mutants,
-    own_result,
-    question,
-    verify,
-)
+from autograder.authoring import Budgets, Tolerance, builders, mutants, question
+from autograder.authoring.earlier import own_result
+from autograder.authoring.expect import check, error_hint, expect, verify
 from reference import activations as act
 from reference import losses
 
@@ -34,86 +25,70 @@ TOLERANCE = Tolerance(1e-9, 1e-12, (
     "from the reference by a few ulps in relative terms, or by ~1e-16 in absolute terms "
     "where it cancels; every mistake below changes entries by 1e-3 or more"))
 LARGE = np.array([-1e3, -700.0, -50.0, -1e-3, 0.0, 1e-3, 50.0, 700.0, 1e3])
+OVERFLOW = ["FloatingPointError"]  # what a stable form never raises, with overflow raising
 STABLE = ("The question asks for a form that is stable for every z: exp must never see a "
-          "large positive argument (np.where evaluates both of its branches).")
+          "large positive argument (np.where evaluates both of its branches).",
+          "sigmoid overflows for large |z|: not a stable form")
 EXP_OF_MIN = ("The question asks to avoid overflow for large positive z: exponentiate only "
-              "non-positive values, np.exp(np.minimum(z, 0)).")
-FLOATS = "the question asks for float arrays: booleans break arithmetic such as -x"
-NOT_FLOATS = "booleans or integers returned where the question asks for float arrays"
-OVERFLOW = ["FloatingPointError"]  # what a stable form never raises with overflow raising
+              "non-positive values, np.exp(np.minimum(z, 0)).",
+              "exp(z) overflows for large positive z: exponentiate np.minimum(z, 0)")
 
 
 def _signed(rng, shape, scale=3.0):
     """Normal entries with at least one positive and one negative entry."""
     z = rng.normal(scale=scale, size=shape)
-    flat = z.reshape(-1)
-    i, j = rng.choice(flat.size, 2, replace=False)
-    flat[i], flat[j] = abs(flat[i]) + 0.1, -abs(flat[j]) - 0.1
+    i, j = rng.choice(z.size, 2, replace=False)
+    z.flat[i], z.flat[j] = abs(z.flat[i]) + 0.1, -abs(z.flat[j]) - 0.1
     return z
 
 
-def _activation(student, rng, name, ref, wrong=None, *, numbers=True, stable=None,
-                floats=False, **kw):
-    """All the checks of one elementwise function against ``ref``: a row, a vector and a
-    matrix of both signs, the kink and large |z|; with ``numbers``, two Python floats of
-    opposite signs; with ``stable`` = (rule, mistake), |z| up to 1e3 with overflow
-    raising; with ``floats``, a float array. ``wrong`` maps a mistake to the function (of
-    z and ``kw``) that makes it."""
+def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, floats=False,
+                **kw):
+    """The checks of one elementwise function: a row, a vector and a matrix of both signs,
+    the kink and large |z|; with ``numbers``, two Python floats of opposite signs; with
+    ``stable`` = (rule, mistake), |z| up to 1e3 with overflow raising; with ``floats``, a
+    float array. ``wrong`` maps a mistake to the function (of z and ``kw``) making it."""
+    def call(z, label, **options):
+        with np.errstate(all="ignore"):
+            bad = {m: f(z, **kw) for m, f in wrong.items()}
+        got = student.call(name, z, **options, **kw)
+        expect(got, label).close_to(ref(z, **kw), mutants=bad)
+        return got
+
     args = "".join(f", {k}={v:.3g}" for k, v in kw.items())
-    cases = [(f"z of shape {s}", _signed(rng, s)) for s in builders.varied_shapes(rng)]
-    for label, z in cases + [("z at the kink 0 and with |z| up to 1e3", LARGE.copy())]:
-        with check(f"{name}({label}{args})"):
-            expect(student.call(name, z, **kw)).close_to(ref(z, **kw), mutants=_wrong(wrong, z, kw))
+    for z in [_signed(rng, s) for s in builders.varied_shapes(rng)] + [LARGE]:
+        with check(f"{name}(z of shape {z.shape}{args})" if z is not LARGE else
+                   f"{name}(z at the kink 0 and with |z| up to 1e3{args})"):
+            call(z, "")
     pair = (abs(rng.normal()) + 0.1, -abs(rng.normal()) - 0.1)
     if numbers:
         with check(f"{name} of the Python floats {pair[0]:.3g} and {pair[1]:.3g}{args}"):
             for x in pair:
-                expect(student.call(name, x, **kw), f"{name}({x:.3g})").close_to(
-                    ref(x, **kw), mutants=_wrong(wrong, np.float64(x), kw))
+                call(x, f"{name}({x:.3g})")
     if stable:
         with check(f"{name}(z{args}) for |z| up to 1e3 computes without overflow"), \
                 error_hint(*stable, OVERFLOW):
-            expect(student.call(name, LARGE.copy(), strict_floats=True, **kw)).close_to(
-                ref(LARGE, **kw), mutants=_wrong(wrong, LARGE, kw))
+            call(LARGE, "", strict_floats=True)
     if floats:
-        z = _signed(rng, (3, 4))
         with check(f"{name}(z of shape (3, 4){args}) returns a float array"):
-            got = student.call(name, z, **kw)
-            expect(got).close_to(ref(z, **kw), mutants=_wrong(wrong, z, kw))
-            _verify_floats(got, name)
-
-
-def _wrong(wrong, z, kw):
-    """What each mistake gives for ``z``."""
-    with np.errstate(all="ignore"):
-        return {m: f(z, **kw) for m, f in (wrong or {}).items()}
+            _verify_floats(call(_signed(rng, (3, 4)), ""), name)
 
 
 def _verify_floats(got, name):
     """The stated rule: a float array."""
     verify(isinstance(got, np.ndarray) and np.issubdtype(got.dtype, np.floating),
-           f"got dtype {getattr(got, 'dtype', type(got).__name__)}; {FLOATS}", name,
-           mistake=NOT_FLOATS)
-
-
-def _unstable_sigmoid(z):
-    with np.errstate(all="ignore"):
-        return np.exp(z) / (1.0 + np.exp(z))
-
-
-def _unstable_sigmoid_prime(z):
-    with np.errstate(all="ignore"):
-        return np.exp(-z) / (1.0 + np.exp(-z)) ** 2
+           f"got dtype {getattr(got, 'dtype', type(got).__name__)}; the question asks for "
+           "float arrays: booleans break arithmetic such as -x", name,
+           mistake="booleans or integers returned where the question asks for float arrays")
 
 
 @question("q1", points=2)
 def sigmoid_and_derivative(student, rng):
     _activation(student, rng, "sigmoid", act.sigmoid, {
         "exp(z) / (1 + exp(z)) overflows to nan for large z; use a stable form":
-            _unstable_sigmoid,
+            lambda z: np.exp(z) / (1.0 + np.exp(z)),
         "the exponent's sign is flipped: 1 / (1 + exp(z)) is sigma(-z) = 1 - sigma(z)":
-            lambda z: act.sigmoid(-z)},
-        stable=(STABLE, "sigmoid overflows for large |z|: not a stable form"))
+            lambda z: act.sigmoid(-z)}, stable=STABLE)
     _activation(student, rng, "sigmoid_prime", act.sigmoid_prime, {
         "the derivative was computed from z as if it were a = sigmoid(z): z (1 - z)":
             lambda z: z * (1 - z),
@@ -122,7 +97,7 @@ def sigmoid_and_derivative(student, rng):
         "1 - sigmoid(z)**2 is the form of tanh's derivative; sigma' = sigma (1 - sigma)":
             lambda z: 1 - act.sigmoid(z) ** 2,
         "exp(-z) / (1 + exp(-z))**2 overflows to nan for large |z|; use sigma (1 - sigma)":
-            _unstable_sigmoid_prime})
+            lambda z: np.exp(-z) / (1.0 + np.exp(-z)) ** 2})
 
 
 @question("q2", points=2)
@@ -147,11 +122,6 @@ def relu_family(student, rng):
         numbers=False, floats=True, alpha=alpha)
 
 
-def _elu_everywhere(z, alpha):
-    with np.errstate(all="ignore"):
-        return alpha * np.expm1(z)
-
-
 @question("q3", points=3)
 def tanh_elu_selu(student, rng):
     _activation(student, rng, "tanh_prime", act.tanh_prime, {
@@ -162,14 +132,12 @@ def tanh_elu_selu(student, rng):
             lambda z: 1 - act.tanh(z)})
     alpha = float(rng.uniform(0.5, 2.0))
     ignored = "the argument alpha was ignored: the default 1.0 was used"
-    overflow = (EXP_OF_MIN, "exp(z) overflows for large positive z: exponentiate "
-                            "np.minimum(z, 0)")
     _activation(student, rng, "elu", act.elu, {
         ignored: lambda z, alpha: act.elu(z),
         "the -1 is missing: elu(z) = alpha (exp(z) - 1) for z <= 0":
             lambda z, alpha: np.where(z > 0, z, alpha * np.exp(np.minimum(z, 0))),
-        "alpha (exp(z) - 1) was applied to every z, also z > 0": _elu_everywhere},
-        stable=overflow, alpha=alpha)
+        "alpha (exp(z) - 1) was applied to every z, also z > 0":
+            lambda z, alpha: alpha * np.expm1(z)}, stable=EXP_OF_MIN, alpha=alpha)
     _activation(student, rng, "elu_prime", act.elu_prime, {
         ignored: lambda z, alpha: act.elu_prime(z),
         "returned elu(z) = alpha (exp(z) - 1) for z <= 0 instead of its derivative "
@@ -181,22 +149,13 @@ def tanh_elu_selu(student, rng):
         "the two constants are swapped: the scale is 1.0507... and alpha 1.6733...":
             lambda z: alpha01 * act.elu(z, scale),
         "the scale lambda = 1.0507... is missing": lambda z: act.elu(z, alpha01)},
-        stable=overflow)
+        stable=EXP_OF_MIN)
 
 
 KEEPDIMS = ("The shapes do not fit: keep the axis of each row's max and sum "
             "(keepdims=True) so that they broadcast along the rows.",
             "max and sum without keepdims=True: they broadcast along the wrong axis (and fail "
             "unless the batch is square)", ["ValueError"])
-
-
-def _no_keepdims(Z):
-    """The softmax with max and sum taken without keepdims: it runs only for a square
-    batch, where it subtracts and divides along the wrong axis."""
-    if Z.ndim != 2 or Z.shape[0] != Z.shape[1]:
-        return None
-    E = np.exp(Z - Z.max(axis=-1))
-    return E / E.sum(axis=-1)
 
 
 @question("q4", points=3)
@@ -208,16 +167,16 @@ def stable_softmax(student, rng):
               800 + rng.normal(size=(2, 5))]
     for Z in cases:
         big = f" with logits up to {np.abs(Z).max():.0f}" if np.abs(Z).max() > 100 else ""
-        wrong = {mutants.FORWARD["naive_softmax"]: mutants.naive_softmax(Z),
-                 "normalised over columns (axis=0) instead of over each row (axis=-1)":
-                     mutants.column_softmax(Z),
-                 "normalised over the whole array instead of each row":
-                     np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(),
-                 KEEPDIMS[1]: _no_keepdims(Z)}
+        E = np.exp(Z - Z.max(axis=-1)) if Z.ndim == 2 and Z.shape[0] == Z.shape[1] else None
         with check(f"softmax(Z) for Z of shape {Z.shape}{big}", context={"K": Z.shape[-1]}), \
                 error_hint(*KEEPDIMS):
             expect(student.call("softmax", Z)).close_to(act.softmax(Z), mutants={
-                m: v for m, v in wrong.items() if v is not None})
+                mutants.FORWARD["naive_softmax"]: mutants.naive_softmax(Z),
+                "normalised over columns (axis=0) instead of over each row (axis=-1)":
+                    mutants.column_softmax(Z),
+                "normalised over the whole array instead of each row":
+                    np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(),
+                KEEPDIMS[1]: None if E is None else E / E.sum(axis=-1)})
     with check("softmax(Z) for logits of +-1e3 computes without overflow"), \
             error_hint("The question asks to subtract each row's maximum first, so that "
                        "nothing overflows.", mutants.FORWARD["naive_softmax"], OVERFLOW):
@@ -242,22 +201,12 @@ def one_hot(student, rng):
                 _verify_floats(got, "one_hot")
 
 
-OWN = "what your own sigmoid and softmax (Questions 1 and 4) give"
-
-
 def _own_forward(student, X, weights, biases):
-    """{"A1", "Z2", "P"}: functions that compute, once and only when asked, these values
-    with the student's own sigmoid and softmax (None where those fail)."""
-    @functools.cache
-    def own():
-        A1 = own_result(student, "sigmoid", X @ weights[0] + biases[0])
-        try:
-            Z2 = None if A1 is None else np.asarray(A1, dtype=float) @ weights[1] + biases[1]
-        except (TypeError, ValueError):
-            Z2 = None
-        P = None if Z2 is None else own_result(student, "softmax", Z2)
-        return {"A1": A1, "Z2": Z2, "P": P}
-    return {name: functools.partial(lambda n: own()[n], name) for name in ("A1", "Z2", "P")}
+    """(Z1, A1, Z2, P) with the student's own sigmoid and softmax (None where they fail)."""
+    Z1 = X @ weights[0] + biases[0]
+    A1 = own_result(student, "sigmoid", Z1, like=Z1)
+    Z2 = None if A1 is None else A1 @ weights[1] + biases[1]
+    return Z1, A1, Z2, None if Z2 is None else own_result(student, "softmax", Z2, like=Z2)
 
 
 def _parts(zs, acts):
@@ -278,23 +227,20 @@ def forward_pass(student, rng):
         weights, biases = builders.network(rng, [d, h, k], weight_scale=2.0)
         X = rng.normal(size=(n, d))
         right = _parts(*mutants.forward_pass(weights, biases, X))
+        # z_from_z before no_hidden_activation: both give the same Z2, and A1 (checked
+        # first) already tells the latter
         wrong = {mutants.FORWARD[m]: _parts(*mutants.forward_pass(weights, biases, X, m))
-                 # z_from_z first: without the hidden activation Z2 is the same, but A1
-                 # (checked before Z2) already tells that mistake
                  for m in ("no_bias", "z_from_z", "no_hidden_activation", "output_as_hidden",
                            "column_softmax")}
-        own = _own_forward(student, X, weights, biases)
+        own = functools.cache(functools.partial(_own_forward, student, X, weights, biases))
         with check(f"mlp_forward(X {X.shape}, W1 {weights[0].shape}, b1 {biases[0].shape}, "
                    f"W2 {weights[1].shape}, b2 {biases[1].shape})"), error_hint(
                 "This uses your sigmoid or softmax (Questions 1 and 4), which fails on these "
                 "inputs too: see those questions first.", "relies on sigmoid or softmax "
-                "(Questions 1 and 4), which fails here", when=lambda own=own: own["P"]() is None):
+                "(Questions 1 and 4), which fails here", when=lambda own=own: own()[3] is None):
             got = student.call("mlp_forward", X, weights[0], biases[0], weights[1], biases[1])
-            if expect(got).is_tuple(4, "(Z1, A1, Z2, P) of four arrays"):
-                for i, name in enumerate(("Z1", "A1", "Z2", "P")):
-                    expect(got[i], name).close_to(
-                        right[i], mutants={m: w[i] for m, w in wrong.items()},
-                        accept={OWN: own.get(name)})
+            expect(got, "(Z1, A1, Z2, P)").each_close_to(right, mutants=wrong, accept={
+                "what your own sigmoid and softmax (Questions 1 and 4) give": own})
 
 
 @question("q7", points=2)
@@ -307,8 +253,8 @@ def predictions_and_accuracy(student, rng):
                 "returned the largest probability instead of its class index":
                     P.max(axis=1)})
     for n in (4, 10, 57):
-        # a fraction strictly between 0 and 1 and not 1/2, so no count, percentage or
-        # error rate passes
+        # a fraction strictly between 0 and 1 and not 1/2: no count, percentage or error
+        # rate passes
         y_true = rng.integers(0, 5, size=n)
         y_pred = (y_true + rng.integers(1, 5, size=n)) % 5
         right = rng.permutation(n)[: rng.choice([m for m in range(1, n) if 2 * m != n])]

@@ -1,50 +1,35 @@
 """Hidden suite of Homework 2: the four backpropagation equations.
 
 Expected values come from ``reference`` (``MLP.from_params``, whose cost is the mean over
-the batch as the notebook states; ``reference.gradcheck``; ``reference.activations``), the
-answers of classic mistakes from ``autograder.authoring.mutants``. The rules the text
-states are checked and named when broken: the chain rule written out (Question 2, also
-graded with targets whose rows do not sum to 1, where the shortcut (P - Y)/n is wrong);
-central differences with the given step, on copies (Question 7); finite differences, not
-backprop (Question 8, also graded with such targets, where backprop's delta^L = (P - Y)/n
-is not the gradient of the cost, so that only finite differences find the planted error);
-(H + H^T)/2 (Question 9). Questions 5 and 7 to 10 also accept what the student's own
-earlier functions give, so a mistake there is not counted twice.
+the batch as the notebook states), the answers of classic mistakes from the SDK's
+``mutants``. The rules the text states are checked and named: the chain rule written out
+(Question 2, also with targets whose rows do not sum to 1, where the shortcut (P - Y)/n is
+wrong); central differences with the given step, on copies (Question 7); finite
+differences, never backprop (Question 8, also with such targets, where backprop's
+delta^L = (P - Y)/n is not the gradient of the cost); (H + H^T)/2 (Question 9). Questions
+5 and 7 to 10 also accept what the student's own earlier functions give.
 
-Tolerances (the default, ``TOLERANCE``, is for analytic quantities):
+Tolerances besides ``TOLERANCE`` (analytic quantities):
 
-* ``FD``: central differences with a given large step (h >= 1e-2) differ between two
-  correct implementations only through the rounding of the cost, ~eps C / h ~ 1e-13; the
-  exact gradient differs from them by h^2 C''' / 6 ~ 1e-5 and one-sided differences by
-  h C'' / 2 ~ 1e-3, so neither passes.
-* ``JAC``: the input Jacobian by finite differences (error ~1e-10 at h = 1e-5) is as
-  acceptable as the analytic chain.
-* ``HESS``: the Hessian by central differences of the gradient (h ~ 1e-4): rounding gives
-  eps |g| / h ~ 1e-13 and an unsymmetrised answer differs by half its O(h^2) asymmetry,
-  ~1e-9 (that rule is checked apart); one-sided differences are off by h C''' / 2 ~ 1e-5.
-* ``GRAD_TOL`` (Question 8's threshold): a correct layer checked at h = 1e-5 gives at
-  most ~1e-7 (a layer with a tiny gradient), every planted error at least ~1e-2.
+* ``FD``: central differences with a large given step (h >= 1e-2) differ between correct
+  implementations only through the rounding of the cost, ~eps C / h ~ 1e-13; the exact
+  gradient differs from them by h^2 C''' / 6 ~ 1e-5, one-sided ones by h C'' / 2 ~ 1e-3.
+* ``JAC``: an input Jacobian by finite differences (error ~1e-10 at h = 1e-5) is as good
+  as the analytic chain.
+* ``HESS``: central differences of the gradient at h ~ 1e-4: rounding gives eps |g| / h ~
+  1e-13, an unsymmetrised answer half its O(h^2) asymmetry, ~1e-9 (that rule is checked
+  apart); one-sided differences are off by h C''' / 2 ~ 1e-5.
+* ``GRAD_TOL``, Question 8's threshold: a correct layer checked at h = 1e-5 gives at most
+  ~1e-7, every planted mistake at least ~1e-2.
 """
 
 import functools
 
 import numpy as np
 
-from autograder.authoring import (
-    Budgets,
-    Tolerance,
-    as_float_array,
-    builders,
-    check,
-    describe_value,
-    error_hint,
-    expect,
-    manual,
-    mutants,
-    own_result,
-    question,
-    verify,
-)
+from autograder.authoring import Budgets, Tolerance, builders, manual, mutants, question
+from autograder.authoring.earlier import own_result, shaped_like
+from autograder.authoring.expect import check, describe_value, error_hint, expect, verify
 from reference import activations as act
 from reference.gradcheck import jacobian, numerical_gradient, relative_error
 from reference.network import MLP
@@ -57,15 +42,15 @@ JAC = Tolerance(1e-6, 1e-9, "finite differences are as good as the chain: see th
 HESS = Tolerance(1e-6, 1e-7, "central differences of the gradient: see the docstring")
 GRAD_TOL = 1e-5
 BP = mutants.BACKPROP
-SHAPES = ("The shapes of a matrix product do not fit: is a transpose missing, or a layer "
-          "index off by one? Each gradient has the shape of its parameter, and BP2 multiplies "
-          "by (W^{l+1})^T.", "shapes that do not fit: a missing transpose or an off-by-one "
-                             "layer index", ["ValueError"])
 PRIME_OF_A = {"sigmoid": lambda a: a * (1 - a), "tanh": lambda a: 1 - a**2}
+SHAPES = ("The shapes of a matrix product do not fit: is a transpose missing, or a layer "
+          "index off by one? A gradient has the shape of its parameter, and BP2 multiplies "
+          "by (W^{l+1})^T.", "shapes that do not fit: a missing transpose or an off-by-one "
+          "layer index", ["ValueError"])
 
 
-def _net(weights, biases, activation, output="softmax", loss="cross_entropy"):
-    return MLP.from_params(weights, biases, activation, output, loss)
+def _net(ws, bs, activation, output="softmax", loss="cross_entropy"):
+    return MLP.from_params(ws, bs, activation, output, loss)
 
 
 def _case(rng, sizes, n):
@@ -73,57 +58,37 @@ def _case(rng, sizes, n):
     return (*builders.network(rng, sizes), *builders.batch(rng, n, sizes[0], sizes[-1]))
 
 
-def _pair(value, lengths=None):
-    """A tuple or list of two items; with ``lengths``, each a sequence of that length."""
-    return isinstance(value, tuple | list) and len(value) == 2 and (lengths is None or all(
-        isinstance(v, tuple | list) and len(v) == k for v, k in zip(value, lengths,
-                                                                    strict=True)))
-
-
-def _like(value, template):
-    """A student's value as float64 arrays shaped like ``template`` (nested in lists the
-    same way), or None: ready for trusted arithmetic."""
-    if isinstance(template, tuple | list):
-        if not isinstance(value, tuple | list) or len(value) != len(template):
-            return None
-        items = [_like(v, t) for v, t in zip(value, template, strict=True)]
-        return None if any(i is None for i in items) else items
-    arr, problem = as_float_array(value)
-    return arr if problem is None and arr.shape == np.shape(template) else None
-
-
-def _expect_grads(got, want, wrong=None, accept=None, tol=TOLERANCE, names=("dWs", "dbs")):
-    """(dWs, dbs) against ``want`` from the output layer down; ``wrong`` maps mistakes to
-    gradients, ``accept`` a description to the function computing accepted gradients."""
-    L = len(want[0])
-    if not expect(got).satisfies(lambda g: _pair(g, (L, L)),
-                                 f"expected ({', '.join(names)}): two lists of {L} arrays"):
-        return
-    for i in range(L - 1, -1, -1):
+def _grads(got, want, wrong=None, accept=None, tol=TOLERANCE, names=("dWs", "dbs")):
+    """Two lists of arrays against ``want``; ``wrong`` maps mistakes to such pairs,
+    ``accept`` descriptions to functions computing them (None if they cannot)."""
+    if expect(got).is_tuple(2, f"({', '.join(names)}) of two lists"):
         for k in (0, 1):
-            expect(got[k][i], f"{names[k]}[{i}] (dC/d{'Wb'[k]}^{i + 1})").close_to(
-                want[k][i], tol.rtol, tol.atol, mutants={m: g[k][i] for m, g in
-                                                         (wrong or {}).items()},
-                accept={d: functools.partial(_part, f, k, i) for d, f in (accept or {}).items()})
+            expect(got[k], names[k]).each_close_to(
+                want[k], tol.rtol, tol.atol, {m: g[k] for m, g in (wrong or {}).items()},
+                accept={d: functools.partial(lambda f, k: (f() or (None, None))[k], f, k)
+                        for d, f in (accept or {}).items()})
 
 
-def _relies_on(function, question_name, own):
-    """error_hint's arguments for a call that relies on the student's earlier ``function``:
-    they apply when ``own()``, what that function gives here, is None (it fails too)."""
-    return (f"This uses your {function} ({question_name}), which fails on these inputs too: "
-            "see that question first.", f"relies on {function} ({question_name}), which "
-            "fails here", (), lambda: own() is None)
+def _reference(activation, X, Y, what="loss", scale=1.0):
+    """The reference's cost (``what="loss"``) or gradients (times ``scale``) as a function
+    of the parameters."""
+    def of(ws, bs):
+        value = getattr(_net(ws, bs, activation), what)(X, Y)
+        return value if what == "loss" else tuple([scale * g for g in gs] for gs in value)
+    return of
 
 
 def _once(function, *args):
-    """function(*args), computed at the first call only (for accept= and error_hint)."""
+    """function(*args), computed at the first call only."""
     return functools.cache(functools.partial(function, *args))
 
 
-def _part(own, k, i):
-    """Item i of list k of what ``own()`` computes (None if it could not)."""
-    value = own()
-    return None if value is None else value[k][i]
+def _relies_on(function, where, own):
+    """error_hint's arguments for a call that relies on the student's earlier ``function``:
+    they apply when ``own()``, what that function leads to here, is None (it fails too)."""
+    return (f"This uses your {function} ({where}), which fails on these inputs too: see "
+            "that question first.", f"relies on {function} ({where}), which fails here", (),
+            lambda: own() is None)
 
 
 # ---------------------------------------------------------------------------
@@ -135,22 +100,19 @@ def output_delta_quadratic(student, rng):
     for n, k in [(1, 3), (6, 2), (9, 4), (5, 1)]:
         Z, Y = rng.normal(scale=2.0, size=(n, k)), rng.uniform(size=(n, k))
         A, slope = act.sigmoid(Z), act.sigmoid_prime(Z)
-        want = (A - Y) / n * slope  # BP1
-        with check(f"output_delta_quadratic(ZL {Z.shape}, Y {Y.shape})",
-                   context={"n": n, "K": k}):
-            expect(student.call("output_delta_quadratic", Z, Y)).close_to(want, mutants={
-                BP["f_not_prime"]: (A - Y) / n * A,
-                BP["a_for_z"]: (A - Y) / n * act.sigmoid_prime(A),
-                BP["prime_formula_at_z"]: (A - Y) / n * Z * (1 - Z),
-                BP["sum_not_mean"]: (A - Y) * slope,
-                BP["sign_flipped"]: -want,
-                "the factor sigma'(z^L) is missing: (a - y) / n is the output error of the "
-                "cross-entropy cost, not of the quadratic cost": (A - Y) / n})
+        with check(f"output_delta_quadratic(ZL {Z.shape}, Y {Y.shape})", context={"n": n}):
+            expect(student.call("output_delta_quadratic", Z, Y)).close_to(
+                (A - Y) / n * slope, mutants={  # BP1
+                    BP["f_not_prime"]: (A - Y) / n * A,
+                    BP["a_for_z"]: (A - Y) / n * act.sigmoid_prime(A),
+                    BP["prime_formula_at_z"]: (A - Y) / n * Z * (1 - Z),
+                    BP["sum_not_mean"]: (A - Y) * slope, BP["sign_flipped"]: (Y - A) / n * slope,
+                    "the factor sigma'(z^L) is missing: (a - y) / n is the output error of the "
+                    "cross-entropy cost, not of the quadratic cost": (A - Y) / n})
 
 
 CHAIN_RULE = ("the question asks for the chain rule written out, J_i^T dC/dp_i for each row: "
-              "the simplified (P - Y) / n is right only when every row of Y sums to 1, and "
-              "these targets' rows do not")
+              "the simplified (P - Y) / n is right only when every row of Y sums to 1")
 
 
 @question("q2", points=2)
@@ -164,16 +126,15 @@ def output_delta_softmax(student, rng):
                 BP["output_prime"]: (P - Y) / n * P * (1 - P)})
     for n, k, soft in [(1, 3, False), (6, 4, False), (10, 5, True), (5, 3, True)]:
         Z = rng.normal(scale=2.0, size=(n, k))
-        Y = rng.uniform(0.0, 1.0, size=(n, k)) if soft else builders.batch(rng, n, 1, k)[1]
+        Y = rng.uniform(size=(n, k)) if soft else builders.batch(rng, n, 1, k)[1]
         P, dC_dP = act.softmax(Z), -Y / (n * act.softmax(Z))
         want = np.stack([act.softmax_jacobian(z).T @ g for z, g in zip(Z, dC_dP, strict=True)])
-        targets = "targets with rows that do not sum to 1" if soft else "one-hot Y"
+        targets = "targets whose rows do not sum to 1" if soft else "one-hot Y"
         with check(f"output_delta_softmax_chain(ZL {Z.shape}, {targets} {Y.shape})",
                    context={"n": n}):
             expect(student.call("output_delta_softmax_chain", Z, Y)).close_to(want, mutants={
                 "the softmax was treated as elementwise: only the diagonal p (1 - p) of its "
-                "Jacobian was used": dC_dP * P * (1 - P),
-                BP["sum_not_mean"]: n * want,
+                "Jacobian was used": dC_dP * P * (1 - P), BP["sum_not_mean"]: n * want,
                 CHAIN_RULE: (P - Y) / n if soft else None})
 
 
@@ -199,17 +160,15 @@ def layer_gradients(student, rng):
 
 @question("q4", points=2)
 def hidden_delta(student, rng):
-    # the first case is square (n_l == n_next), so a forgotten transpose runs and is named;
-    # the ReLU case meets its kink, relu'(0) = 0
+    # the first case is square (n_l == n_next), so a forgotten transpose runs and is
+    # named; the ReLU cases meet the kink, relu'(0) = 0
     for n, n_l, n_next, name in [(5, 4, 4, "sigmoid"), (6, 5, 3, "tanh"), (1, 4, 2, "relu"),
                                  (8, 6, 2, "sigmoid"), (4, 3, 2, "relu")]:
         d_next, W = rng.normal(size=(n, n_next)) / n, rng.normal(size=(n_l, n_next))
         Z = rng.normal(scale=1.5, size=(n, n_l))
         if name == "relu":
             Z.flat[rng.choice(Z.size, 1 + Z.size // 4, replace=False)] = 0.0
-        f, fp = act.ACTIVATIONS[name]
-        back = d_next @ W.T
-        formula = PRIME_OF_A.get(name)
+        (f, fp), back, formula = act.ACTIVATIONS[name], d_next @ W.T, PRIME_OF_A.get(name)
         with check(f"hidden_delta(delta_next {d_next.shape}, W_next {W.shape}, Z {Z.shape}, "
                    f"{name!r})", context={"n": n}), error_hint(*SHAPES):
             expect(student.call("hidden_delta", d_next, W, Z, name)).close_to(
@@ -225,25 +184,21 @@ def hidden_delta(student, rng):
 
 
 def _own_backprop(student, weights, biases, X, Y, activation):
-    """A function computing, once, the gradients that the student's own output_delta_softmax,
-    layer_gradients and hidden_delta (Questions 2 to 4) give (None if one fails)."""
-    @functools.cache
-    def own():
-        zs, acts = mutants.forward_pass(weights, biases, X, activation=activation)
-        delta = _like(own_result(student, "output_delta_softmax", zs[-1], Y), zs[-1])
-        grads = ([], [])
-        for i in range(len(weights) - 1, -1, -1):
-            got = None if delta is None else _like(
-                own_result(student, "layer_gradients", acts[i], delta), (weights[i], biases[i]))
-            if got is None:
-                return None
-            grads[0].insert(0, got[0])
-            grads[1].insert(0, got[1])
-            if i:
-                delta = _like(own_result(student, "hidden_delta", delta, weights[i], zs[i - 1],
-                                         activation), zs[i - 1])
-        return grads
-    return own
+    """The gradients that the student's own output_delta_softmax, layer_gradients and
+    hidden_delta (Questions 2 to 4) give, or None if one fails."""
+    zs, acts = mutants.forward_pass(weights, biases, X, activation=activation)
+    delta = own_result(student, "output_delta_softmax", zs[-1], Y, like=zs[-1])
+    dWs, dbs = [None] * len(weights), [None] * len(weights)
+    for i in reversed(range(len(weights))):
+        got = delta is not None and own_result(student, "layer_gradients", acts[i], delta,
+                                               like=(weights[i], biases[i]))
+        if not got:
+            return None
+        dWs[i], dbs[i] = got
+        if i:
+            delta = own_result(student, "hidden_delta", delta, weights[i], zs[i - 1],
+                               activation, like=zs[i - 1])
+    return dWs, dbs
 
 
 @question("q5", points=5)
@@ -267,32 +222,31 @@ def backprop(student, rng):
         weights, biases, X, Y = _case(rng, sizes, n)
         with check(f"backprop for layer sizes {sizes}, {name}, X {X.shape}, Y {Y.shape}",
                    context={"n": n}), error_hint(*SHAPES):
-            _expect_grads(student.call("backprop", weights, biases, X, Y, name),
-                          _net(weights, biases, name).gradients(X, Y),
-                          mutants.backprop_mutants(weights, biases, X, Y, activation=name),
-                          {"what your own functions of Questions 2 to 4 give":
-                           _own_backprop(student, weights, biases, X, Y, name)})
+            _grads(student.call("backprop", weights, biases, X, Y, name),
+                   _net(weights, biases, name).gradients(X, Y),
+                   mutants.backprop_mutants(weights, biases, X, Y, activation=name),
+                   {"what your own functions of Questions 2 to 4 give":
+                    _once(_own_backprop, student, weights, biases, X, Y, name)})
 
 
 @question("q6", points=3)
 def tanh_regression(student, rng):
     # the first case is square (n = d = m = K), so transposition mistakes run and are named
     for n, d, m, k in [(3, 3, 3, 3), (1, 2, 3, 1), (8, 3, 5, 1), (6, 4, 3, 2)]:
-        weights, biases = builders.network(rng, [d, m, k])
+        (W1, W2), (b1, b2) = weights, biases = builders.network(rng, [d, m, k])
         X, Y = rng.normal(size=(n, d)), rng.normal(size=(n, k))
         net = _net(weights, biases, "tanh", "linear", "quadratic")
         C = net.loss(X, Y)
-        (W1, W2), (b1, b2) = weights, biases
         with check(f"tanh_regression(W1 {W1.shape}, b1 {b1.shape}, W2 {W2.shape}, "
-                   f"b2 {b2.shape}, X {X.shape}, Y {Y.shape})", context={"n": n, "K": k}):
+                   f"b2 {b2.shape}, X {X.shape}, Y {Y.shape})", context={"n": n}):
             got = student.call("tanh_regression", W1, b1, W2, b2, X, Y)
             if expect(got).is_tuple(5, "(C, dW1, db1, dW2, db2)"):
                 expect(got[0], "C").close_to(C, mutants={
                     "the cost lacks the factor 1/2 of the quadratic cost": 2 * C,
                     "the cost was summed over the batch instead of averaged": n * C})
-                _expect_grads(([got[1], got[3]], [got[2], got[4]]), net.gradients(X, Y),
-                              mutants.backprop_mutants(weights, biases, X, Y, activation="tanh",
-                                                       output="linear"))
+                _grads(([got[1], got[3]], [got[2], got[4]]), net.gradients(X, Y),
+                       mutants.backprop_mutants(weights, biases, X, Y, activation="tanh",
+                                                output="linear"), names=("dW", "db"))
 
 
 # ---------------------------------------------------------------------------
@@ -300,34 +254,24 @@ def tanh_regression(student, rng):
 
 
 def _differences(cost, weights, biases, h, method=numerical_gradient):
-    """(dWs, dbs) of cost(weights, biases) by ``method`` (central differences by default,
-    or ``mutants.one_sided_gradient``), on copies of the parameters; None where the cost is
-    nan (a student's cost that failed)."""
-    params, L = [np.array(p, dtype=float) for p in [*weights, *biases]], len(weights)
-
-    def varying(j):
-        def f(x):
-            ps = params[:j] + [x] + params[j + 1:]
-            return cost(ps[:L], ps[L:])
-        return f
-
-    grads = [method(varying(j), p, h) for j, p in enumerate(params)]
-    return None if any(np.isnan(g).any() for g in grads) else (grads[:L], grads[L:])
+    """(dWs, dbs) of cost(weights, biases) by ``method`` (central differences, or
+    ``mutants.one_sided_gradient``) on copies; None where the cost is nan (it failed)."""
+    ps, L = [np.array(p, dtype=float) for p in [*weights, *biases]], len(weights)
+    gs = [method(lambda _: cost(ps[:L], ps[L:]), p, h) for p in ps]
+    return None if any(np.isnan(g).any() for g in gs) else (gs[:L], gs[L:])
 
 
 def _own_cost(student, X, Y, activation):
-    """The student's own cost (Question 7) as a function of the parameters (nan where it
-    fails)."""
+    """The student's own cost (Question 7) of the parameters, nan where it fails."""
     def cost(ws, bs):
-        value = _like(own_result(student, "cost", ws, bs, X, Y, activation), 0.0)
+        value = own_result(student, "cost", ws, bs, X, Y, activation, like=0.0)
         return np.nan if value is None else float(value)
     return cost
 
 
 @question("q7", points=4)
 def gradient_checking(student, rng):
-    a = rng.normal(size=(3, 4))
-    c = rng.normal(size=10) * 10.0 ** rng.uniform(-3, 1, size=10)
+    a, c = rng.normal(size=(3, 4)), rng.normal(size=10) * 10.0 ** rng.uniform(-3, 1, size=10)
     d = c * (1 + 1e-2 * rng.normal(size=10))
     d[int(rng.integers(10))] *= -1
     e = rng.normal(size=(1, 5))
@@ -340,43 +284,41 @@ def gradient_checking(student, rng):
         with check(f"relative_error for {what}"):
             expect(student.call("relative_error", x, y)).close_to(
                 relative_error(x, y), mutants=mutants.relative_error_mistakes(x, y))
-    for sizes, n, name, soft in [([3, 4, 3], 5, "sigmoid", False), ([4, 3, 3, 2], 7, "tanh",
-                                                                     False),
-                                 ([3, 2, 4], 6, "tanh", True)]:
+    for sizes, n, name, weighted in [([3, 4, 3], 5, "sigmoid", False),
+                                     ([4, 3, 3, 2], 7, "tanh", False),
+                                     ([3, 2, 4], 6, "tanh", True)]:
         weights, biases, X, Y = _case(rng, sizes, n)
-        Y = Y * rng.uniform(0.3, 2.0, size=(n, 1)) if soft else Y
+        Y = Y * rng.uniform(0.3, 2.0, size=(n, 1)) if weighted else Y
         C = _net(weights, biases, name).loss(X, Y)
         with check(f"cost for layer sizes {sizes}, {name}, X {X.shape}"
-                   + (", targets weighted per sample" if soft else ""), context={"n": n}):
+                   + (", targets weighted per sample" if weighted else ""), context={"n": n}):
             expect(student.call("cost", weights, biases, X, Y, name)).close_to(C, mutants={
                 "the cost was summed over the batch instead of averaged": n * C,
                 "the sign is flipped: the cross-entropy is -sum y ln p": -C})
     for sizes, n, name, h in [([3, 4, 2], 4, "sigmoid", 1e-2), ([2, 3, 3, 2], 3, "tanh", 2e-2)]:
         weights, biases, X, Y = _case(rng, sizes, n)
-        net = _net(weights, biases, name)
-        def cost(ws, bs, name=name, X=X, Y=Y):
-            return _net(ws, bs, name).loss(X, Y)
+        cost = _reference(name, X, Y)
         want = _differences(cost, weights, biases, h)
-        wrong = {
-            "one-sided differences (C(w + h) - C(w)) / h; the question asks for central "
-            "differences": _differences(cost, weights, biases, h, mutants.one_sided_gradient),
-            "divided by h instead of 2h": tuple([2 * g for g in gs] for gs in want),
-            "the step h given was not used: this is the exact gradient, or differences with "
-            "a tiny step, where the question asks for central differences with the step h it "
-            "gives": net.gradients(X, Y)}
         own = _once(_differences, _own_cost(student, X, Y, name), weights, biases, h)
         with check(f"numerical_gradient_of_cost for layer sizes {sizes}, {name}, X {X.shape}, "
                    f"h={h}", context={"n": n}), error_hint(*_relies_on("cost", "Question 7",
                                                                        own)):
-            _expect_grads(student.call("numerical_gradient_of_cost", weights, biases, X, Y,
-                                       name, h=h), want, wrong, tol=FD,
-                          accept={"central differences of your own cost": own})
+            _grads(student.call("numerical_gradient_of_cost", weights, biases, X, Y, name, h=h),
+                   want, {"one-sided differences (C(w + h) - C(w)) / h; the question asks for "
+                          "central differences": _differences(cost, weights, biases, h,
+                                                              mutants.one_sided_gradient),
+                          "divided by h instead of 2h": tuple([2 * g for g in gs] for gs in want),
+                          "the step h given was not used: this is the exact gradient, or "
+                          "differences with a tiny step, where the question asks for central "
+                          "differences with the step h it gives":
+                              _net(weights, biases, name).gradients(X, Y)},
+                   {"central differences of your own cost": own}, FD)
 
 
 def _planted(weights, biases, X, Y, activation, mistake, layer):
-    """Gradients with the classic ``mistake`` planted at ``layer`` (course numbering): a
-    mistake in BP2 (f_not_prime, a_for_z) corrupts the layers up to ``layer``, one in BP3
-    (db_averaged) that layer only, summing (sum_not_mean) every layer."""
+    """Gradients with a classic ``mistake`` planted at ``layer`` (course numbering): in BP2
+    (f_not_prime, a_for_z) it corrupts the layers up to ``layer``, in BP3 (db_averaged) that
+    layer only, summing (sum_not_mean) every layer."""
     right = mutants.backprop(weights, biases, X, Y, activation=activation)
     if mistake is None:
         return right
@@ -388,27 +330,21 @@ def _planted(weights, biases, X, Y, activation, mistake, layer):
 
 
 def _verdict(dWs, dbs, numerical, rel=relative_error):
-    """The layers (from 1) whose dW or db differs from the finite differences ``numerical``
-    by a relative error above GRAD_TOL."""
+    """The layers (from 1) whose dW or db is farther than GRAD_TOL from ``numerical``."""
     return [l + 1 for l, (dW, db, nW, nb) in enumerate(zip(dWs, dbs, *numerical, strict=True))
             if max(rel(dW, nW), rel(db, nb)) > GRAD_TOL]
 
 
 def _own_verdict(student, weights, biases, X, Y, activation, dWs, dbs):
-    """A function computing, once, the verdict of the student's own
-    numerical_gradient_of_cost and relative_error (Question 7); None if one fails."""
-    @functools.cache
-    def own():
-        num = _like(own_result(student, "numerical_gradient_of_cost", weights, biases, X, Y,
-                               activation), (weights, biases))
-        if num is None:
-            return None
+    """The verdict of the student's own numerical_gradient_of_cost and relative_error
+    (Question 7), or None if the former fails."""
+    num = own_result(student, "numerical_gradient_of_cost", weights, biases, X, Y, activation,
+                     like=(weights, biases))
 
-        def rel(a, b):
-            value = _like(own_result(student, "relative_error", a, b), 0.0)
-            return np.nan if value is None else float(value)
-        return _verdict(dWs, dbs, num, rel)
-    return own
+    def rel(a, b):
+        value = own_result(student, "relative_error", a, b, like=0.0)
+        return np.nan if value is None else float(value)
+    return None if num is None else _verdict(dWs, dbs, num, rel)
 
 
 BYPASS = ("no layer was flagged, as a comparison with backprop finds: these targets' rows do "
@@ -423,34 +359,31 @@ def catching_a_bug(student, rng):
                              ("sum_not_mean", "tanh", 2), ("weighted", "sigmoid", 3)]:
         sizes = builders.layer_sizes(rng, L)
         weights, biases, X, Y = _case(rng, sizes, 5)
-        if mistake == "weighted":  # the targets of 5 samples of weights 0.3 to 2
+        if mistake == "weighted":  # samples of weights 0.3 to 2; backprop is right for none
             Y = Y * rng.choice([0.3, 0.5, 1.5, 2.0], size=(5, 1))
         layer = int(rng.integers(1, L + 1 if mistake == "db_averaged" else L))
-        dWs, dbs = _planted(weights, biases, X, Y, name, mistake if mistake != "weighted"
-                            else None, layer)
-        num = _differences(lambda ws, bs, name=name, X=X, Y=Y: _net(ws, bs, name).loss(X, Y),
-                           weights, biases, 1e-5)
-        want = _verdict(dWs, dbs, num)
-        no_b = [np.zeros_like(b) for b in dbs]
+        dWs, dbs = _planted(weights, biases, X, Y, name, None if mistake == "weighted"
+                            else mistake, layer)
+        num = _differences(_reference(name, X, Y), weights, biases, 1e-5)
+        want, no_b = _verdict(dWs, dbs, num), [np.zeros_like(b) for b in dbs]
+        own = _once(_own_verdict, student, weights, biases, X, Y, name, dWs, dbs)
         what = {None: "no mistake", "sum_not_mean": "gradients n times too large",
                 "weighted": "targets weighted per sample"}.get(mistake, f"a mistake in layer "
                                                                         f"{layer}")
-        own = _own_verdict(student, weights, biases, X, Y, name, dWs, dbs)
-        # weights and biases (arguments 0 and 1) may change, as the text says: that rule
-        # belongs to numerical_gradient_of_cost and is checked in Question 7
+        # weights and biases (arguments 0 and 1) may change, as the text says: that rule is
+        # numerical_gradient_of_cost's, checked in Question 7
         with check(f"wrong_layers for layer sizes {sizes}, {name}, X {X.shape}, given "
                    f"gradients with {what}"), error_hint(*_relies_on(
                        "numerical_gradient_of_cost", "Question 7", own)):
             expect(student.call("wrong_layers", weights, biases, X, Y, name, dWs, dbs,
-                                may_change=(0, 1))).equals(
-                want, mutants={
-                    "layer numbers start at 1 (course numbering), not 0": [l - 1 for l in want],
-                    "the bias gradients were not checked": _verdict(dWs, no_b, (num[0], no_b)),
-                    "every layer was flagged: is numerical_gradient_of_cost the gradient of the "
-                    "mean cost?": list(range(1, L + 1)) if len(want) < L else None,
-                    BYPASS: [] if mistake == "weighted" else None},
-                accept={"what your own numerical_gradient_of_cost and relative_error "
-                        "(Question 7) give": own})
+                                may_change=(0, 1))).equals(want, mutants={
+                "layer numbers start at 1 (course numbering), not 0": [l - 1 for l in want],
+                "the bias gradients were not checked": _verdict(dWs, no_b, (num[0], no_b)),
+                "every layer was flagged: is numerical_gradient_of_cost the gradient of the "
+                "mean cost?": list(range(1, L + 1)) if len(want) < L else None,
+                BYPASS: [] if mistake == "weighted" else None}, accept={
+                "what your own numerical_gradient_of_cost and relative_error (Question 7) "
+                "give": own})
     with check("BUGGY_LAYER, the layer of the wrong line in buggy_backprop, found with "
                "wrong_layers"):
         expect(student.get("BUGGY_LAYER"), "BUGGY_LAYER").equals(2, secret=True, mutants={
@@ -486,44 +419,42 @@ def _input_jacobian(weights, biases, x, activation, mistake=None):
 
 def _own_jacobian(student, weights, biases, x, activation, h=1e-5):
     """The Jacobian of the student's own forward_pass (Question 5) by central differences,
-    computed when asked (None if it fails)."""
+    or None if it fails."""
     def probabilities(v):
-        template = mutants.forward_pass(weights, biases, v[None, :], activation=activation)
-        got = _like(own_result(student, "forward_pass", weights, biases, v[None, :],
-                               activation), template)
+        like = mutants.forward_pass(weights, biases, v[None, :], activation=activation)
+        got = own_result(student, "forward_pass", weights, biases, v[None, :], activation,
+                         like=like)
         return np.full(len(biases[-1]), np.nan) if got is None else got[1][-1][0]
-    def own():
-        J = jacobian(probabilities, x.copy(), h)
-        return None if np.isnan(J).any() else J
-    return functools.cache(own)
+    J = jacobian(probabilities, x.copy(), h)
+    return None if np.isnan(J).any() else J
+
+
+def _flat(ws, bs):
+    """theta in the order of the notebook's flatten_params: W^1, b^1, W^2, b^2, ..."""
+    return np.concatenate([np.ravel(p) for W, b in zip(ws, bs, strict=True) for p in (W, b)])
+
+
+def _hessian(grad, weights, biases, h, central=True):
+    """(H + H^T) / 2 by differences of grad(ws, bs) -> (dWs, dbs) (None: it failed), in
+    the order of flatten_params; None if grad fails."""
+    params = [p for W, b in zip(weights, biases, strict=True) for p in (W, b)]
+    ends = np.cumsum([np.size(p) for p in params])[:-1]
+
+    def g(theta):
+        ps = [t.reshape(np.shape(p)) for t, p in zip(np.split(theta, ends), params, strict=True)]
+        got = grad(ps[0::2], ps[1::2])
+        return np.full(theta.size, np.nan) if got is None else _flat(*got)
+
+    theta = _flat(weights, biases)
+    H = jacobian(g, theta, h) if central else np.stack(
+        [(g(theta + h * e) - g(theta)) / h for e in np.eye(theta.size)], axis=1)
+    return None if np.isnan(H).any() else (H + H.T) / 2
 
 
 def _own_backprop_of(student, X, Y, activation):
     """The student's own backprop (Question 5) as a function of the parameters."""
-    return lambda ws, bs: own_result(student, "backprop", ws, bs, X, Y, activation)
-
-
-def _hessian(grad, weights, biases, h, central=True):
-    """(H + H^T) / 2 by differences of grad(weights, biases) -> (dWs, dbs), in the order of
-    flatten_params; None if grad fails."""
-    shapes = [np.shape(p) for W, b in zip(weights, biases, strict=True) for p in (W, b)]
-    ends = np.cumsum([int(np.prod(s)) for s in shapes])[:-1]
-
-    def flat(theta):
-        ps = [p.reshape(s) for p, s in zip(np.split(theta, ends), shapes, strict=True)]
-        grads = _like(grad(ps[0::2], ps[1::2]), (ps[0::2], ps[1::2]))
-        if grads is None:
-            return np.full(theta.size, np.nan)
-        return np.concatenate([p.ravel() for W, b in zip(*grads, strict=True) for p in (W, b)])
-
-    theta = np.concatenate([np.ravel(p) for W, b in zip(weights, biases, strict=True)
-                            for p in (W, b)])
-    if central:
-        H = jacobian(flat, theta, h)
-    else:
-        g0 = flat(theta)
-        H = np.stack([(flat(theta + h * e) - g0) / h for e in np.eye(theta.size)], axis=1)
-    return None if np.isnan(H).any() else 0.5 * (H + H.T)
+    return lambda ws, bs: own_result(student, "backprop", ws, bs, X, Y, activation,
+                                     like=(ws, bs))
 
 
 @question("q9", points=3)
@@ -533,7 +464,7 @@ def sensitivity_and_curvature(student, rng):
         weights, biases = builders.network(rng, sizes)
         x = rng.normal(size=sizes[0])
         J = _input_jacobian(weights, biases, x, name)
-        own = _own_jacobian(student, weights, biases, x, name)
+        own = _once(_own_jacobian, student, weights, biases, x, name)
         with check(f"input_jacobian for layer sizes {sizes}, {name}, x {x.shape}"), \
                 error_hint(*_relies_on("forward_pass", "Question 5", own)):
             expect(student.call("input_jacobian", weights, biases, x, name)).close_to(
@@ -547,8 +478,7 @@ def sensitivity_and_curvature(student, rng):
                 accept={"the Jacobian of your own forward_pass (Question 5)": own})
     for sizes, n, name, h in [([2, 3, 2], 4, "sigmoid", 1e-4), ([3, 2, 2], 3, "tanh", 2e-4)]:
         weights, biases, X, Y = _case(rng, sizes, n)
-        def grad(ws, bs, name=name, X=X, Y=Y):
-            return _net(ws, bs, name).gradients(X, Y)
+        grad = _reference(name, X, Y, "gradients")
         H = _hessian(grad, weights, biases, h)
         own = _once(_hessian, _own_backprop_of(student, X, Y, name), weights, biases, h)
         with check(f"cost_hessian for layer sizes {sizes}, {name}, X {X.shape}, h={h}",
@@ -559,7 +489,7 @@ def sensitivity_and_curvature(student, rng):
                 "for central differences": _hessian(grad, weights, biases, h, central=False),
                 "divided by h instead of 2h": 2 * H},
                 accept={"central differences of your own backprop (Question 5)": own})
-            H_got = _like(got, H)
+            H_got = shaped_like(got, H)
             verify(H_got is None or np.max(np.abs(H_got - H_got.T))
                    <= 1e-12 * np.max(np.abs(H_got)), "H is not symmetric: the question asks "
                    "to return (H + H^T) / 2", "H", mistake="the Hessian was not symmetrised")
@@ -571,8 +501,7 @@ def _train(grad, X, Y, sizes, c, lr, steps, sign=-1.0, bias_c=0.0):
     ws = [np.full(shape, float(c)) for shape in builders.fan_pairs(sizes)]
     bs = [np.full(k, float(bias_c)) for k in sizes[1:]]
     for _ in range(steps):
-        grads = _like(grad(ws, bs), (ws, bs))
-        if grads is None:
+        if (grads := grad(ws, bs)) is None:
             return None
         ws = [W + sign * lr * g for W, g in zip(ws, grads[0], strict=True)]
         bs = [b + sign * lr * g for b, g in zip(bs, grads[1], strict=True)]
@@ -585,8 +514,7 @@ def zero_initialisation(student, rng):
     same_units = [np.repeat(rng.normal(size=(3, 1)), 4, axis=1), rng.normal(size=(4, 3)),
                   rng.normal(size=(3, 2))]
     for ws, what in [(weights, "random weights, layer sizes [4, 5, 3, 2]"),
-                     (same_units, "layer sizes [3, 4, 3, 2] whose first layer has identical "
-                                  "units"),
+                     (same_units, "layer sizes [3, 4, 3, 2], identical units in layer 1"),
                      (weights[-1:], "a single layer (L = 1), which has no hidden layer")]:
         with check(f"hidden_unit_spread for {what}"):
             expect(student.call("hidden_unit_spread", ws)).close_to(
@@ -599,23 +527,22 @@ def zero_initialisation(student, rng):
                                          ([3, 4, 2], 5, "tanh", 0.0, 0.5, 3),
                                          ([4, 3, 3, 2], 7, "sigmoid", 0.2, 1.0, 4)]:
         X, Y = builders.batch(rng, n, sizes[0], sizes[-1])
-        def grad(ws, bs, name=name, X=X, Y=Y, scale=1.0):
-            return tuple([scale * g for g in gs] for gs in _net(ws, bs, name).gradients(X, Y))
+        grad = _reference(name, X, Y, "gradients")
         args = (X, Y, sizes, c, lr, steps)
         own = _once(_train, _own_backprop_of(student, X, Y, name), *args)
         with check(f"train_constant_init(X {X.shape}, Y {Y.shape}, {sizes}, {name!r}, c={c}, "
                    f"lr={lr}, steps={steps})", context={"n": n}), \
                 error_hint(*_relies_on("backprop", "Question 5", own)):
-            _expect_grads(
-                student.call("train_constant_init", *args[:3], name, *args[3:]),
-                _train(grad, *args), {
-                    "moved along the gradient (W + lr dW) instead of against it":
-                        _train(grad, *args, sign=1.0),
-                    "the biases start at c like the weights, instead of 0":
-                        _train(grad, *args, bias_c=c),
-                    BP["sum_not_mean"]: _train(functools.partial(grad, scale=n), *args)},
-                {"gradient descent with your own backprop (Question 5)": own},
-                names=("weights", "biases"))
+            _grads(student.call("train_constant_init", X, Y, sizes, name, c, lr, steps),
+                   _train(grad, *args), {
+                       "moved along the gradient (W + lr dW) instead of against it":
+                           _train(grad, *args, sign=1.0),
+                       "the biases start at c like the weights, instead of 0":
+                           _train(grad, *args, bias_c=c),
+                       BP["sum_not_mean"]: _train(_reference(name, X, Y, "gradients", n),
+                                                  *args)},
+                   {"gradient descent with your own backprop (Question 5)": own},
+                   names=("weights", "biases"))
 
 
 manual("q11", points=3, prompt=(
