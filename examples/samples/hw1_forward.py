@@ -294,6 +294,12 @@ def one_hot(labels, n_classes):
     return np.asarray(labels)[:, None] == np.arange(n_classes)
 '''
 
+# fails on a plain Python number (a float has no .copy())
+ELU_ARRAYS_ONLY = swap(A["q3"], (
+    "def elu(z, alpha=1.0):\n    return np.where(z > 0, z, alpha * (np.exp(np.minimum(z, 0)) - 1))",
+    "def elu(z, alpha=1.0):\n    out = z.copy()\n    neg = z <= 0\n"
+    "    out[neg] = alpha * np.expm1(z[neg])\n    return out"))
+
 # more classic mistakes
 SIGMOID_SIGN = swap(B["q1"], ("out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))",
                               "out[pos] = 1.0 / (1.0 + np.exp(z[pos]))"),
@@ -401,6 +407,7 @@ SAMPLES: dict[str, dict] = {
     # rules of the text broken: a stable form, float arrays
     "donald_knuth": {"answers": answers(A, q1=SIGMOID_OVERFLOWS, q5=ONE_HOT_BOOLEANS)},
     "frances_allen": {"answers": answers(A, q2=RELU_PRIME_BOOLEANS, q3=ELU_OVERFLOWS)},
+    "alonzo_church": {"answers": answers(A, q3=ELU_ARRAYS_ONLY)},
     # more classic mistakes; a wrong sigmoid or softmax is not counted again in q6
     "margaret_hamilton": {"answers": answers(B, q1=SIGMOID_SIGN, q7=PREDICT_MAX_PROB)},
     "dennis_ritchie": {"answers": answers(A, q2=RELU_NP_MAX, q3=TANH_PRIME_NO_SQUARE)},

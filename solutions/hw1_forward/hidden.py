@@ -33,6 +33,11 @@ EXP_OF_MIN = ("The question asks to avoid overflow for large positive z: exponen
               "non-positive values, np.exp(np.minimum(z, 0)).",
               "exp(z) overflows for large positive z: exponentiate np.minimum(z, 0)")
 
+NUMBERS = ("The question asks for a function that also takes plain Python numbers: "
+           "np.asarray(z, dtype=float) turns one into an array.", "fails on a plain Python "
+           "number, which the question asks it to take", ["AttributeError", "TypeError",
+                                                          "IndexError"])
+
 
 def _signed(rng, shape, scale=3.0):
     """Normal entries with at least one positive and one negative entry."""
@@ -62,7 +67,8 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
             call(z, "")
     pair = (abs(rng.normal()) + 0.1, -abs(rng.normal()) - 0.1)
     if numbers:
-        with check(f"{name} of the Python floats {pair[0]:.3g} and {pair[1]:.3g}{args}"):
+        with check(f"{name} of the Python floats {pair[0]:.3g} and {pair[1]:.3g}{args}"), \
+                error_hint(*NUMBERS):
             for x in pair:
                 call(x, f"{name}({x:.3g})")
     if stable:

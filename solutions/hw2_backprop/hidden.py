@@ -261,6 +261,9 @@ def _differences(cost, weights, biases, h, method=numerical_gradient):
     return None if any(np.isnan(g).any() for g in gs) else (gs[:L], gs[L:])
 
 
+ANY_TARGETS = "-(1/n) sum_i sum_k y_ik ln p_ik, for any targets"
+
+
 def _own_cost(student, X, Y, activation):
     """The student's own cost (Question 7) of the parameters, nan where it fails."""
     def cost(ws, bs):
@@ -294,7 +297,13 @@ def gradient_checking(student, rng):
                    + (", targets weighted per sample" if weighted else ""), context={"n": n}):
             expect(student.call("cost", weights, biases, X, Y, name)).close_to(C, mutants={
                 "the cost was summed over the batch instead of averaged": n * C,
-                "the sign is flipped: the cross-entropy is -sum y ln p": -C})
+                "the sign is flipped: the cross-entropy is -sum y ln p": -C,
+                "the weights of the targets were dropped, as if they were one-hot: the "
+                f"question asks for {ANY_TARGETS}":
+                    _net(weights, biases, name).loss(X, Y > 0) if weighted else None,
+                "the cost picks the entries where y = 1, which weighted targets do not have "
+                f"(the mean of nothing is nan): the question asks for {ANY_TARGETS}":
+                    np.nan if weighted else None})
     for sizes, n, name, h in [([3, 4, 2], 4, "sigmoid", 1e-2), ([2, 3, 3, 2], 3, "tanh", 2e-2)]:
         weights, biases, X, Y = _case(rng, sizes, n)
         cost = _reference(name, X, Y)
@@ -347,29 +356,31 @@ def _own_verdict(student, weights, biases, X, Y, activation, dWs, dbs):
     return None if num is None else _verdict(dWs, dbs, num, rel)
 
 
-BYPASS = ("no layer was flagged, as a comparison with backprop finds: these targets' rows do "
-          "not sum to 1, so backprop's delta^L = (P - Y) / n is not the gradient of this cost; "
-          "the question asks to compare with finite differences (numerical_gradient_of_cost)")
+BYPASS = ("this is what a comparison with backprop finds: these targets' rows do not sum to "
+          "1, so backprop's delta^L = (P - Y) / n is not the gradient of this cost; the "
+          "question asks to compare with finite differences (numerical_gradient_of_cost)")
 
 
 @question("q8", points=3)
 def catching_a_bug(student, rng):
-    for mistake, name, L in [("f_not_prime", "tanh", 4), ("db_averaged", "sigmoid", 3),
-                             (None, "tanh", 3), ("a_for_z", "sigmoid", 4),
-                             ("sum_not_mean", "tanh", 2), ("weighted", "sigmoid", 3)]:
+    # with targets weighted per sample (0.3 to 2), backprop's gradients are wrong in every
+    # layer: only finite differences tell, also when a mistake is planted in one layer
+    for mistake, name, L, weighted in [
+            ("f_not_prime", "tanh", 4, False), ("db_averaged", "sigmoid", 3, False),
+            (None, "tanh", 3, False), ("a_for_z", "sigmoid", 4, False),
+            ("sum_not_mean", "tanh", 2, False), (None, "sigmoid", 3, True),
+            ("db_averaged", "tanh", 3, True)]:
         sizes = builders.layer_sizes(rng, L)
         weights, biases, X, Y = _case(rng, sizes, 5)
-        if mistake == "weighted":  # samples of weights 0.3 to 2; backprop is right for none
-            Y = Y * rng.choice([0.3, 0.5, 1.5, 2.0], size=(5, 1))
+        Y = Y * rng.choice([0.3, 0.5, 1.5, 2.0], size=(5, 1)) if weighted else Y
         layer = int(rng.integers(1, L + 1 if mistake == "db_averaged" else L))
-        dWs, dbs = _planted(weights, biases, X, Y, name, None if mistake == "weighted"
-                            else mistake, layer)
+        dWs, dbs = _planted(weights, biases, X, Y, name, mistake, layer)
         num = _differences(_reference(name, X, Y), weights, biases, 1e-5)
         want, no_b = _verdict(dWs, dbs, num), [np.zeros_like(b) for b in dbs]
         own = _once(_own_verdict, student, weights, biases, X, Y, name, dWs, dbs)
-        what = {None: "no mistake", "sum_not_mean": "gradients n times too large",
-                "weighted": "targets weighted per sample"}.get(mistake, f"a mistake in layer "
-                                                                        f"{layer}")
+        what = {None: "no mistake", "sum_not_mean": "gradients n times too large"}.get(
+            mistake, f"a mistake in layer {layer}") + (", targets weighted per sample"
+                                                       if weighted else "")
         # weights and biases (arguments 0 and 1) may change, as the text says: that rule is
         # numerical_gradient_of_cost's, checked in Question 7
         with check(f"wrong_layers for layer sizes {sizes}, {name}, X {X.shape}, given "
@@ -381,7 +392,9 @@ def catching_a_bug(student, rng):
                 "the bias gradients were not checked": _verdict(dWs, no_b, (num[0], no_b)),
                 "every layer was flagged: is numerical_gradient_of_cost the gradient of the "
                 "mean cost?": list(range(1, L + 1)) if len(want) < L else None,
-                BYPASS: [] if mistake == "weighted" else None}, accept={
+                BYPASS: _verdict(dWs, dbs, mutants.backprop(weights, biases, X, Y,
+                                                            activation=name))
+                if weighted else None}, accept={
                 "what your own numerical_gradient_of_cost and relative_error (Question 7) "
                 "give": own})
     with check("BUGGY_LAYER, the layer of the wrong line in buggy_backprop, found with "
