@@ -210,6 +210,88 @@ def accuracy(y_true, y_pred):
 ''',
 }
 
+# a third correct style: scipy's expit and softmax, np.clip, einsum, booleans made floats
+C = {
+    "q1": '''
+from scipy.special import expit
+
+
+def sigmoid(z):
+    return expit(z)  # stable: scipy evaluates it without overflow
+
+
+def sigmoid_prime(z):
+    e = np.exp(-np.abs(z))  # sigma'(z) = e^{-|z|} / (1 + e^{-|z|})^2, symmetric in z
+    return e / (1.0 + e) ** 2
+''',
+    "q2": '''
+def relu(z):
+    return np.clip(z, 0.0, None)
+
+
+def relu_prime(z):
+    return np.greater(z, 0).astype(np.float64)
+
+
+def leaky_relu(z, alpha=0.01):
+    z = np.asarray(z, dtype=float)
+    return z * np.where(z > 0, 1.0, alpha)
+
+
+def leaky_relu_prime(z, alpha=0.01):
+    return 1.0 - (1.0 - alpha) * (np.asarray(z) <= 0)
+''',
+    "q3": SELU_CONSTANTS + '''
+
+def tanh_prime(z):
+    return (1.0 - np.tanh(z)) * (1.0 + np.tanh(z))
+
+
+def elu(z, alpha=1.0):
+    z = np.asarray(z, dtype=float)
+    return np.maximum(z, 0.0) + alpha * np.expm1(np.minimum(z, 0.0))
+
+
+def elu_prime(z, alpha=1.0):
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0)))
+
+
+def selu(z):
+    return SELU_LAMBDA * elu(z, SELU_ALPHA)
+''',
+    "q4": '''
+import scipy.special
+
+
+def softmax(Z):
+    return scipy.special.softmax(Z, axis=-1)
+''',
+    "q5": '''
+def one_hot(labels, n_classes):
+    return (np.asarray(labels)[:, None] == np.arange(n_classes)).astype(float)
+''',
+    "q6": '''
+def dense_forward(X, W, b):
+    return np.einsum("ni,ij->nj", X, W) + b
+
+
+def mlp_forward(X, W1, b1, W2, b2):
+    Z1 = dense_forward(X, W1, b1)
+    A1 = sigmoid(Z1)
+    Z2 = dense_forward(A1, W2, b2)
+    return [Z1, A1, Z2, softmax(Z2)]
+''',
+    "q7": '''
+def predict(P):
+    return np.asarray(P).argmax(axis=1)
+
+
+def accuracy(y_true, y_pred):
+    return np.count_nonzero(np.asarray(y_true) == np.asarray(y_pred)) / np.size(y_true)
+''',
+}
+
 # ---------------------------------------------------------------------------
 # classic mistakes (each replaces a whole answer cell)
 
@@ -394,6 +476,7 @@ def answers(style: dict[str, str], **changes: str) -> list[str]:
 SAMPLES: dict[str, dict] = {
     # fully correct, written differently from the solution
     "ada_lovelace": {"answers": answers(A)},
+    "mary_jackson": {"answers": answers(C)},
     # the student notebook submitted unchanged
     "alan_turing": {},
     # one or two classic mistakes each
