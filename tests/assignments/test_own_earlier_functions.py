@@ -22,14 +22,14 @@ SEED = 20261127
     # sigma(-z) (q1); mlp_forward uses it
     ("hw1_forward", "margaret_hamilton", "q1", "q6", "what your own sigmoid and softmax"),
     # a summed cost (q7): its finite differences and its verdict in q8
-    ("hw2_backprop", "joseph_fourier", "q7", "q8", "your own numerical_gradient_of_cost"),
+    ("hw2_backprop", "joseph_fourier", "q7", "q8", "what your own numerical_gradient_of_cost"),
     ("hw2_backprop", "joseph_fourier", "q7", "q7", "central differences of your own cost"),
     # a summed output error (q2) and so a summed backprop: the Hessian and training of
     # q9 and q10 use that backprop
     ("hw2_backprop", "joseph_fourier", "q2", "q9", "central differences of your own backprop"),
     ("hw2_backprop", "joseph_fourier", "q2", "q10", "gradient descent with your own backprop"),
     # the relative error entry by entry and one-sided differences (q7), used by q8
-    ("hw2_backprop", "emilie_du_chatelet", "q7", "q8", "your own numerical_gradient_of_cost"),
+    ("hw2_backprop", "emilie_du_chatelet", "q7", "q8", "what your own numerical_gradient_of_cost"),
 ])
 def test_a_later_question_accepts_the_students_own_earlier_function(
         hw, student, earlier, later, accepted, suites, factory):
