@@ -382,6 +382,10 @@ ELU_ARRAYS_ONLY = swap(A["q3"], (
     "def elu(z, alpha=1.0):\n    out = z.copy()\n    neg = z <= 0\n"
     "    out[neg] = alpha * np.expm1(z[neg])\n    return out"))
 
+# fails on a single sample of shape (K,)
+SOFTMAX_AXIS_1 = swap(B["q4"], ("np.max(Z, axis=-1, keepdims=True)", "np.max(Z, axis=1, keepdims=True)"),
+                      ("np.sum(exps, axis=-1, keepdims=True)", "np.sum(exps, axis=1, keepdims=True)"))
+
 # more classic mistakes
 SIGMOID_SIGN = swap(B["q1"], ("out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))",
                               "out[pos] = 1.0 / (1.0 + np.exp(z[pos]))"),
@@ -490,7 +494,7 @@ SAMPLES: dict[str, dict] = {
     # rules of the text broken: a stable form, float arrays
     "donald_knuth": {"answers": answers(A, q1=SIGMOID_OVERFLOWS, q5=ONE_HOT_BOOLEANS)},
     "frances_allen": {"answers": answers(A, q2=RELU_PRIME_BOOLEANS, q3=ELU_OVERFLOWS)},
-    "alonzo_church": {"answers": answers(A, q3=ELU_ARRAYS_ONLY)},
+    "alonzo_church": {"answers": answers(A, q3=ELU_ARRAYS_ONLY, q4=SOFTMAX_AXIS_1)},
     # more classic mistakes; a wrong sigmoid or softmax is not counted again in q6
     "margaret_hamilton": {"answers": answers(B, q1=SIGMOID_SIGN, q7=PREDICT_MAX_PROB)},
     "dennis_ritchie": {"answers": answers(A, q2=RELU_NP_MAX, q3=TANH_PRIME_NO_SQUARE)},

@@ -465,6 +465,8 @@ BYPASS_Q8 = swap(A["q8"], ("    num_W, num_b = numerical_gradient_of_cost(weight
                            "    num_W, num_b = backprop(weights, biases, X, Y, activation)"))
 ONE_HOT_COST_Q7 = swap(A["q7"], ("    return -np.mean(np.sum(Y * log_p, axis=1))",
                                  "    return -np.mean(log_p[Y == 1])  # the true classes"))
+WEIGHTS_ONLY_Q8 = swap(A["q8"], ("        if max(relative_error(dW, nW), relative_error(db, nb)) > 1e-5:",
+                                 "        if relative_error(dW, nW) > 1e-5:  # the weights are what we learn"))
 UNSYMMETRISED_Q9 = swap(A["q9"], ("    return (H + H.T) / 2", "    return H"))
 
 # more classic mistakes
@@ -523,7 +525,7 @@ SAMPLES: dict[str, dict] = {
     "blaise_pascal": {"answers": answers(A, q3=DB_UNITS_Q3, q7=H_IGNORED_Q7)},
     "gottfried_leibniz": {"answers": answers(A, q6=NO_HALF_Q6, q8=BYPASS_Q8)},
     "isaac_newton": {"answers": answers(A, q9=UNSYMMETRISED_Q9, q10=BIAS_C_Q10)},
-    "johann_bernoulli": {"answers": answers(A, q7=ONE_HOT_COST_Q7)},
+    "johann_bernoulli": {"answers": answers(A, q7=ONE_HOT_COST_Q7, q8=WEIGHTS_ONLY_Q8)},
     # more classic mistakes
     "pierre_fermat": {"answers": answers(A, q4=NO_SLOPE_Q4, q5=DB_MEAN_Q5)},
     "karl_weierstrass": {"answers": answers(A, q7=NORMS_Q7, q8=REVERSED_Q8)},

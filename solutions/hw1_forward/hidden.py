@@ -163,6 +163,11 @@ KEEPDIMS = ("The shapes do not fit: keep the axis of each row's max and sum "
             "max and sum without keepdims=True: they broadcast along the wrong axis (and fail "
             "unless the batch is square)", ["ValueError"])
 
+ONE_SAMPLE = ("The question asks softmax to take a single sample of shape (K,) too: "
+              "normalise along axis=-1, the last axis, which is the row's for a batch.",
+              "fails on a single sample of shape (K,): normalise along axis=-1",
+              ["AxisError"])
+
 
 @question("q4", points=3)
 def stable_softmax(student, rng):
@@ -175,7 +180,7 @@ def stable_softmax(student, rng):
         big = f" with logits up to {np.abs(Z).max():.0f}" if np.abs(Z).max() > 100 else ""
         E = np.exp(Z - Z.max(axis=-1)) if Z.ndim == 2 and Z.shape[0] == Z.shape[1] else None
         with check(f"softmax(Z) for Z of shape {Z.shape}{big}", context={"K": Z.shape[-1]}), \
-                error_hint(*KEEPDIMS):
+                error_hint(*KEEPDIMS), error_hint(*ONE_SAMPLE):
             expect(student.call("softmax", Z)).close_to(act.softmax(Z), mutants={
                 mutants.FORWARD["naive_softmax"]: mutants.naive_softmax(Z),
                 "normalised over columns (axis=0) instead of over each row (axis=-1)":
