@@ -24,7 +24,6 @@ value close to one of them passes, and the check's label says which.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -73,10 +72,10 @@ def fail(message: str, kind: Failure = Failure.MISMATCH) -> NoReturn:
     raise StudentError(kind, message)
 
 
-def verify(condition: bool, message: str, what: str = "", *, mistake: str = "") -> bool:
+def verify(condition: bool, message: str, what: str = "", mistake: str = "") -> bool:
     """One expectation that holds when ``condition`` is true; ``message`` says what is
     wrong when it is not (computed by trusted code from plain values). ``mistake`` names
-    what a failure means (a rule of the question broken, say) for the report."""
+    the broken rule or the classic mistake for the gradebook and the report."""
     text = f"{what}: {message}" if what else message
     return current().record(bool(condition), what or "condition", "" if condition else text,
                             mistake="" if condition else mistake)
@@ -135,12 +134,14 @@ class Expectation:
         self.what = what
 
     def _record(self, problem: str | None, found: Diagnosis | None = None,
-                accepted: str = "") -> bool:
+                note: str = "", accepted: str = "") -> bool:
         label = self.what or "value"
         if accepted:
             label = _note_accepted(label, accepted)
         if problem and found:
             problem += f"\n{found.message}"
+        if problem and note:
+            problem += f"\n{note}"
         message = f"{self.what}: {problem}" if self.what and problem else (problem or "")
         return current().record(problem is None, label, message,
                                 mistake=found.name if problem and found else "")
@@ -153,23 +154,22 @@ class Expectation:
         same shape, NaN only where expected is NaN. ``rtol`` and ``atol`` default to the
         suite's ``TOLERANCE``; ``context`` and ``probes`` (other input/output pairs,
         see :func:`~autograder.authoring.diagnoses.probe`) help name a mistake.
-        ``accept`` maps a description (``"what your own sigmoid of Question 1 gives"``) to
-        another value that is right for this student, or to a function that computes it
-        (called only for a wrong value); None values are ignored."""
+
+        ``accept`` maps a description to another value that counts as right, typically
+        what the student's own earlier function leads to, so that one mistake is not
+        penalised twice. A value may be a function of no arguments, called only when
+        ``got`` is not close to ``expected``; None, or a call of the student's code that
+        fails, means that alternative is unavailable. The check's label says which
+        alternative was accepted."""
         rtol, atol = _tolerance(rtol, atol)
         _audit(self.what, expected, mutants, rtol, atol)
-
-        def compare(got: Any, want: Any, hide: bool = False) -> str | None:
-            return numeric_mismatch(got, want, rtol, atol, hide)
-
-        problem = compare(self.value, expected, secret)
-        if problem and accept:
-            problem, accepted = _judge_accepted(problem, compare, self.value, expected, accept)
-            if accepted:
-                return self._record(None, accepted=accepted)
+        problem = numeric_mismatch(self.value, expected, rtol, atol, secret)
+        if problem and accept and (accepted := _accepted(
+                self.value, accept, lambda got, v: numeric_mismatch(got, v, rtol, atol))):
+            return self._record(None, accepted=accepted)
         found = _explain(self.value, expected, mutants, rtol, atol, context, probes,
                          generic=not secret) if problem else None
-        return self._record(problem, found)
+        return self._record(problem, found, _not_matched(problem, accept))
 
     def equals(self, expected: Any, mutants: Mapping[str, Any] | None = None, *,
                context: Mapping[str, float] | None = None, probes: Iterable[Probe] = (),
@@ -178,15 +178,12 @@ class Expectation:
         as for :meth:`close_to`."""
         _audit(self.what, expected, mutants, 0.0, 0.0)
         problem = exact_mismatch(self.value, expected, secret)
-        if problem and accept:
-            problem, accepted = _judge_accepted(problem, exact_mismatch, self.value, expected,
-                                                accept)
-            if accepted:
-                return self._record(None, accepted=accepted)
+        if problem and accept and (accepted := _accepted(self.value, accept, exact_mismatch)):
+            return self._record(None, accepted=accepted)
         numeric = not isinstance(expected, str | bool)
         found = _explain(self.value, expected, mutants, 0.0, 0.0, context, probes,
                          generic=numeric and not secret) if problem else None
-        return self._record(problem, found)
+        return self._record(problem, found, _not_matched(problem, accept))
 
     def is_tuple(self, n: int, names: str) -> bool:
         """A tuple (or list) of ``n`` values; ``names`` describes them, e.g. ``"(dW, db)"``."""
@@ -204,8 +201,9 @@ class Expectation:
                       context: Mapping[str, float] | None = None,
                       accept: Mapping[str, Any] | None = None) -> bool:
         """A list or tuple of arrays, item ``i`` close to ``expected[i]`` (as
-        :meth:`close_to`); each mutant (None: none) and each accepted value (or the
-        function computing it) is a sequence of the same length."""
+        :meth:`close_to`); each mutant (None: none) is a sequence of the same length, and
+        so is each accepted alternative (or a function of no arguments that returns one,
+        or None)."""
         n = len(expected)
         if not self.satisfies(lambda g: isinstance(g, list | tuple) and len(g) == n,
                               f"expected a list of {n} arrays, got {describe_value(self.value)}"):
@@ -213,10 +211,9 @@ class Expectation:
         ok = True
         for i, (got, want) in enumerate(zip(self.value, expected, strict=True)):
             wrong = {name: m[i] for name, m in (mutants or {}).items() if m is not None}
+            alternatives = {name: _item_of(alt, i) for name, alt in (accept or {}).items()}
             ok &= Expectation(got, f"{self.what}[{i}]").close_to(
-                want, rtol, atol, wrong, context=context,
-                accept={what: functools.partial(_item, value, i)
-                        for what, value in (accept or {}).items()})
+                want, rtol, atol, wrong, context=context, accept=alternatives or None)
         return ok
 
     def satisfies(self, predicate: Callable[[Any], bool], message: str) -> bool:
@@ -228,25 +225,35 @@ class Expectation:
         return self._record(None if ok else message)
 
 
-Compare = Callable[..., str | None]  # (got, expected, secret=False) -> the mismatch, if any
+def _item_of(alternative: Any, i: int) -> Callable[[], Any]:
+    """Item ``i`` of an accepted sequence (or of what a function returns), lazily."""
+    def item() -> Any:
+        value = alternative() if callable(alternative) else alternative
+        return None if value is None else value[i]
+    return item
 
 
-def _judge_accepted(problem: str, compare: Compare, got: Any, expected: Any,
-                    accept: Mapping[str, Any] | None) -> tuple[str | None, str]:
-    """``(problem, accepted)`` once the accepted values are taken into account: the
-    description of the first one ``got`` matches (and no problem), or the problem saying
-    that it matches none of them either. A callable accepted value is called here, only
-    for a value that differs from the expected one; None values and values equal to the
-    expected one are left out."""
-    others = []
-    for what, value in (accept or {}).items():
-        value = value() if callable(value) else value
-        if value is None or compare(value, expected) is None:
-            continue
-        if compare(got, value) is None:
-            return None, what
-        others.append(what)
-    return problem + "".join(f"\nIt does not match {what} either." for what in others), ""
+def _accepted(got: Any, accept: Mapping[str, Any],
+              compare: Callable[[Any, Any], str | None]) -> str:
+    """The description of the first accepted alternative that ``got`` matches by
+    ``compare`` (see ``close_to``), or ""."""
+    for what, value in accept.items():
+        if callable(value):
+            try:
+                value = value()
+            except StudentError as exc:
+                if exc.fatal:
+                    raise
+                continue
+        if value is not None and compare(got, value) is None:
+            return what
+    return ""
+
+
+def _not_matched(problem: str | None, accept: Mapping[str, Any] | None) -> str:
+    """The note of a wrong value that no accepted alternative matches either."""
+    return f"(Also accepted, and not matched either: {'; '.join(accept)}.)" \
+        if problem and accept else ""
 
 
 def _note_accepted(label: str, accepted: str) -> str:
@@ -258,12 +265,6 @@ def _note_accepted(label: str, accepted: str) -> str:
             unit.label += note
         return label
     return label + note
-
-
-def _item(values: Any, i: int) -> Any:
-    """Item ``i`` of a sequence (or of what a function returns), None if there is none."""
-    values = values() if callable(values) else values
-    return None if values is None else values[i]
 
 
 def _tolerance(rtol: float | None, atol: float | None) -> tuple[float, float]:

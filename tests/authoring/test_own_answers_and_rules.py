@@ -38,16 +38,16 @@ def test_an_accepted_value_passes_and_the_label_says_which():
         "layers (accepted: your own verdict)"]
 
 
-def test_an_accepted_value_equal_to_the_expected_one_changes_nothing():
+def test_the_label_names_an_accepted_value_only_when_one_was_used():
     def question():
         with check("right"):
             expect(np.ones(2)).close_to(np.ones(2), accept={"your own": np.ones(2)})
         with check("wrong"):
             expect(np.zeros(2)).close_to(np.ones(2), accept={"your own": np.ones(2),
                                                             "missing": None})
-    result = graded(question)
-    assert [c.label for c in result.checks] == ["right", "wrong"]
-    assert "either" not in result.checks[1].message
+    right, wrong = graded(question).checks
+    assert [right.label, wrong.label] == ["right", "wrong"]
+    assert "(Also accepted, and not matched either: your own; missing.)" in wrong.message
 
 
 def test_an_accepted_value_may_be_computed_only_for_a_wrong_answer():
@@ -101,7 +101,8 @@ def test_a_value_that_matches_nothing_says_so_and_is_still_diagnosed():
                 accept={"what your own softmax gives": np.array([1.0, 3.0])})
     [c] = graded(question, 1).checks
     assert not c.passed and c.mistake == "doubled" and c.label == "case"
-    assert "It does not match what your own softmax gives either." in c.message
+    assert "(Also accepted, and not matched either: what your own softmax gives.)" \
+        in c.message
 
 
 def test_verify_names_a_broken_rule_only_when_it_fails():
