@@ -110,8 +110,10 @@ def column_softmax(z: np.ndarray) -> np.ndarray:
 def one_sided_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
                        h: float) -> np.ndarray:
     """Forward differences grad[i] = (f(x + h e_i) - f(x)) / h, where the central
-    (f(x + h e_i) - f(x - h e_i)) / 2h is expected; x is left unmodified."""
-    x = np.array(x, dtype=np.float64)
+    (f(x + h e_i) - f(x - h e_i)) / 2h is expected. As in
+    ``reference.gradcheck.numerical_gradient``, a float64 x is perturbed in place and
+    each entry restored exactly, so f may read x through a closure."""
+    x = np.asarray(x, dtype=np.float64)
     base = f(x)
     grad = np.empty_like(x)
     for i in np.ndindex(x.shape):
