@@ -74,9 +74,9 @@ def make_separable(
     if n < 2 or not 0.0 <= margin < 0.5:
         raise ValueError(f"need n >= 2 and 0 <= margin < 0.5, got n={n}, margin={margin}")
     w = rng.normal(size=n_features)
-    b = rng.uniform(-0.3, 0.3) * np.linalg.norm(w)
-    scale = np.sqrt(w @ w + b * b)
-    w, b = w / scale, float(b / scale)
+    b0 = float(rng.uniform(-0.3, 0.3) * np.linalg.norm(w))
+    scale = float(np.sqrt(w @ w + b0 * b0))
+    w, b = w / scale, b0 / scale
     while True:
         kept = np.empty((0, n_features))
         while len(kept) < n:

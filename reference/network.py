@@ -76,13 +76,12 @@ class MLP:
     ) -> None:
         if not isinstance(rng, np.random.Generator):
             raise TypeError("MLP needs an explicit rng=np.random.default_rng(seed)")
-        if isinstance(init, str):
-            if init not in INITIALIZERS:
-                raise ValueError(f"unknown init {init!r}; known: {', '.join(INITIALIZERS)}")
-            init = INITIALIZERS[init]
+        if isinstance(init, str) and init not in INITIALIZERS:
+            raise ValueError(f"unknown init {init!r}; known: {', '.join(INITIALIZERS)}")
+        draw = INITIALIZERS[init] if isinstance(init, str) else init
         self._configure(layer_sizes, hidden_activation, output, loss, rng)
         self.weights = [
-            init(m, k, rng)
+            draw(m, k, rng)
             for m, k in zip(self.layer_sizes[:-1], self.layer_sizes[1:], strict=True)
         ]
         self.biases = [np.zeros(k) for k in self.layer_sizes[1:]]
@@ -203,7 +202,8 @@ class MLP:
         if (self.output, self.loss_name) == ("sigmoid", "quadratic"):
             delta *= sigmoid_prime(zs[-1])
         L = len(self.weights)
-        dWs, dbs = [None] * L, [None] * L
+        dWs: list[np.ndarray] = [np.empty(0)] * L
+        dbs: list[np.ndarray] = [np.empty(0)] * L
         for l in range(L - 1, -1, -1):
             dWs[l] = activations[l].T @ delta + l2 * self.weights[l]
             dbs[l] = delta.sum(axis=0)
@@ -272,7 +272,7 @@ class MLP:
                 dWs, dbs = self.gradients(X[rows], Y[rows], l2, masks)
                 optimizer.step(params, dWs + dbs)
             history["loss"].append(self.loss(X, Y, l2))
-            if X_val is not None:
+            if X_val is not None and Y_val is not None:
                 history["val_loss"].append(self.loss(X_val, Y_val))
             if verbose:
                 val = f", val_loss {history['val_loss'][-1]:.6f}" if history["val_loss"] else ""

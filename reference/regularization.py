@@ -74,6 +74,8 @@ def dropout_forward(
     if not 0.0 <= rate < 1.0:
         raise ValueError(f"rate must be in [0, 1), got {rate}")
     if training:
+        if rng is None:
+            raise ValueError("dropout in training needs a generator rng")
         mask = (rng.random(x.shape) >= rate) / (1.0 - rate)
     else:
         mask = np.ones_like(x, dtype=np.float64)

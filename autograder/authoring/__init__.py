@@ -24,13 +24,16 @@ classic mistakes, and ``diagnoses`` names the mistakes no mutant covers.
 
 from autograder.authoring import builders, mutants
 from autograder.authoring.diagnoses import Diagnosis, Probe, probe
+from autograder.authoring.earlier import own_result
 from autograder.authoring.expect import (
     Expectation,
     as_float_array,
     check,
     describe_value,
+    error_hint,
     expect,
     fail,
+    note,
     timeout_hint,
     verify,
 )
@@ -44,5 +47,6 @@ from autograder.sandbox.limits import Limits
 
 __all__ = ["Axes", "Budgets", "Diagnosis", "Expectation", "Failure", "Figure", "Handle",
            "Limits", "Line", "Probe", "Student", "Tolerance", "all_axes", "as_float_array",
-           "builders", "check", "describe_value", "expect", "fail", "manual", "mutants",
-           "parse_figures", "probe", "question", "timeout_hint", "verify"]
+           "builders", "check", "describe_value", "error_hint", "expect", "fail", "manual",
+           "mutants", "note", "own_result", "parse_figures", "probe", "question",
+           "timeout_hint", "verify"]

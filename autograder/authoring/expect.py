@@ -17,7 +17,9 @@ compared with it; a match names the mistake in the feedback. Failing that, the g
 diagnoses of :mod:`autograder.authoring.diagnoses` are tried (a constant factor, a
 flipped sign, a transpose, ...), with the block's and the comparison's ``context``.
 ``secret=True`` marks an answer that is the same for every student: its feedback then
-shows neither the expected value nor any relation to it.
+shows neither the expected value nor any relation to it. ``accept`` lists other values
+that are right for this student (what their own earlier function leads to, say): a
+value close to one of them passes, and the check's label says which.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def check(label: str, weight: float = 1.0,
     try:
         yield
     except StudentError as exc:
-        rec.fail_unit(exc.message, exc.kind)
+        rec.fail_unit(exc.message, exc.kind, getattr(exc, "mistake", ""))
     finally:
         unit, rec.unit, rec.context = rec.unit, None, {}
         if unit.passed and rec.expectations == 0:
@@ -70,11 +72,23 @@ def fail(message: str, kind: Failure = Failure.MISMATCH) -> NoReturn:
     raise StudentError(kind, message)
 
 
-def verify(condition: bool, message: str, what: str = "") -> bool:
+def verify(condition: bool, message: str, what: str = "", mistake: str = "") -> bool:
     """One expectation that holds when ``condition`` is true; ``message`` says what is
-    wrong when it is not (computed by trusted code from plain values)."""
+    wrong when it is not (computed by trusted code from plain values). ``mistake`` names
+    the broken rule or the classic mistake for the gradebook and the report."""
     text = f"{what}: {message}" if what else message
-    return current().record(bool(condition), what or "condition", "" if condition else text)
+    return current().record(bool(condition), what or "condition", "" if condition else text,
+                            mistake="" if condition else mistake)
+
+
+def note(text: str) -> None:
+    """Tell the student how the current check was judged, whether it passes or not
+    ("judged with your own adam_step, which Question 3 finds wrong; run_valley itself is
+    right"): the note follows the question's feedback. Only inside a check block."""
+    unit = current().unit
+    if unit is None:
+        raise RuntimeError("note() only works inside a check block")
+    unit.note = f"{unit.note} {text}".strip()
 
 
 @contextmanager
@@ -86,6 +100,34 @@ def timeout_hint(hint: str) -> Iterator[None]:
         if exc.kind != Failure.TIMEOUT:
             raise
         raise StudentError(Failure.TIMEOUT, f"{exc.message}. {hint}", exc.fatal) from None
+
+
+class _NamedError(StudentError):
+    """A student error that a suite has explained: it names the mistake behind it."""
+
+    def __init__(self, exc: StudentError, hint: str, mistake: str) -> None:
+        super().__init__(exc.kind, f"{exc.message}\n{hint}", exc.fatal)
+        self.mistake = mistake
+
+
+@contextmanager
+def error_hint(hint: str, mistake: str = "", exceptions: Sequence[str] = (),
+               when: Callable[[], bool] | None = None) -> Iterator[None]:
+    """Add ``hint`` (the rule the error breaks, what to do) to an exception the student's
+    code raises inside the block, and name ``mistake`` for it: ``with error_hint("use a
+    stable form", "exp overflows", ["FloatingPointError"]): student.call("sigmoid", z,
+    strict_floats=True)``. With ``exceptions``, only exceptions of those type names; with
+    ``when``, only if it returns true, called only then (whether an earlier function the
+    call relies on fails too, say). Time-outs and missing functions pass through
+    unchanged."""
+    try:
+        yield
+    except StudentError as exc:
+        name = exc.message.split(":", 1)[0].split("\n", 1)[0]
+        if exc.kind != Failure.ERROR or (exceptions and name not in exceptions) or (
+                when is not None and not when()):
+            raise
+        raise _NamedError(exc, hint, mistake) from None
 
 
 def expect(value: Any, what: str = "") -> Expectation:
@@ -101,10 +143,15 @@ class Expectation:
         self.value = value
         self.what = what
 
-    def _record(self, problem: str | None, found: Diagnosis | None = None) -> bool:
+    def _record(self, problem: str | None, found: Diagnosis | None = None,
+                note: str = "", accepted: str = "") -> bool:
         label = self.what or "value"
+        if accepted:
+            label = _note_accepted(label, accepted)
         if problem and found:
             problem += f"\n{found.message}"
+        if problem and note:
+            problem += f"\n{note}"
         message = f"{self.what}: {problem}" if self.what and problem else (problem or "")
         return current().record(problem is None, label, message,
                                 mistake=found.name if problem and found else "")
@@ -112,28 +159,41 @@ class Expectation:
     def close_to(self, expected: Any, rtol: float | None = None, atol: float | None = None,
                  mutants: Mapping[str, Any] | None = None, *,
                  context: Mapping[str, float] | None = None, probes: Iterable[Probe] = (),
-                 secret: bool = False) -> bool:
+                 secret: bool = False, accept: Mapping[str, Any] | None = None) -> bool:
         """Elementwise ``|got - expected| <= atol + rtol * |expected|`` (NumPy's isclose),
         same shape, NaN only where expected is NaN. ``rtol`` and ``atol`` default to the
         suite's ``TOLERANCE``; ``context`` and ``probes`` (other input/output pairs,
-        see :func:`~autograder.authoring.diagnoses.probe`) help name a mistake."""
+        see :func:`~autograder.authoring.diagnoses.probe`) help name a mistake.
+
+        ``accept`` maps a description to another value that counts as right, typically
+        what the student's own earlier function leads to, so that one mistake is not
+        penalised twice. A value may be a function of no arguments, called only when
+        ``got`` is not close to ``expected``; None, or a call of the student's code that
+        fails, means that alternative is unavailable. The check's label says which
+        alternative was accepted."""
         rtol, atol = _tolerance(rtol, atol)
         _audit(self.what, expected, mutants, rtol, atol)
         problem = numeric_mismatch(self.value, expected, rtol, atol, secret)
+        if problem and accept and (accepted := _accepted(
+                self.value, accept, lambda got, v: numeric_mismatch(got, v, rtol, atol))):
+            return self._record(None, accepted=accepted)
         found = _explain(self.value, expected, mutants, rtol, atol, context, probes,
                          generic=not secret) if problem else None
-        return self._record(problem, found)
+        return self._record(problem, found, _not_matched(problem, accept))
 
     def equals(self, expected: Any, mutants: Mapping[str, Any] | None = None, *,
                context: Mapping[str, float] | None = None, probes: Iterable[Probe] = (),
-               secret: bool = False) -> bool:
-        """Exact equality for integers, booleans, strings and integer arrays."""
+               secret: bool = False, accept: Mapping[str, Any] | None = None) -> bool:
+        """Exact equality for integers, booleans, strings and integer arrays; ``accept``
+        as for :meth:`close_to`."""
         _audit(self.what, expected, mutants, 0.0, 0.0)
         problem = exact_mismatch(self.value, expected, secret)
+        if problem and accept and (accepted := _accepted(self.value, accept, exact_mismatch)):
+            return self._record(None, accepted=accepted)
         numeric = not isinstance(expected, str | bool)
         found = _explain(self.value, expected, mutants, 0.0, 0.0, context, probes,
                          generic=numeric and not secret) if problem else None
-        return self._record(problem, found)
+        return self._record(problem, found, _not_matched(problem, accept))
 
     def is_tuple(self, n: int, names: str) -> bool:
         """A tuple (or list) of ``n`` values; ``names`` describes them, e.g. ``"(dW, db)"``."""
@@ -147,19 +207,23 @@ class Expectation:
 
     def each_close_to(self, expected: Sequence[Any], rtol: float | None = None,
                       atol: float | None = None,
-                      mutants: Mapping[str, Sequence[Any]] | None = None, *,
-                      context: Mapping[str, float] | None = None) -> bool:
+                      mutants: Mapping[str, Sequence[Any] | None] | None = None, *,
+                      context: Mapping[str, float] | None = None,
+                      accept: Mapping[str, Any] | None = None) -> bool:
         """A list or tuple of arrays, item ``i`` close to ``expected[i]`` (as
-        :meth:`close_to`); each mutant is a sequence of the same length."""
+        :meth:`close_to`); each mutant (None: none) is a sequence of the same length, and
+        so is each accepted alternative (or a function of no arguments that returns one,
+        or None)."""
         n = len(expected)
         if not self.satisfies(lambda g: isinstance(g, list | tuple) and len(g) == n,
                               f"expected a list of {n} arrays, got {describe_value(self.value)}"):
             return False
         ok = True
         for i, (got, want) in enumerate(zip(self.value, expected, strict=True)):
-            wrong = {name: m[i] for name, m in (mutants or {}).items()}
-            ok &= Expectation(got, f"{self.what}[{i}]").close_to(want, rtol, atol, wrong,
-                                                                 context=context)
+            wrong = {name: m[i] for name, m in (mutants or {}).items() if m is not None}
+            alternatives = {name: _item_of(alt, i) for name, alt in (accept or {}).items()}
+            ok &= Expectation(got, f"{self.what}[{i}]").close_to(
+                want, rtol, atol, wrong, context=context, accept=alternatives or None)
         return ok
 
     def satisfies(self, predicate: Callable[[Any], bool], message: str) -> bool:
@@ -169,6 +233,48 @@ class Expectation:
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             ok, message = False, f"{message} ({describe_value(self.value)}: {exc})"
         return self._record(None if ok else message)
+
+
+def _item_of(alternative: Any, i: int) -> Callable[[], Any]:
+    """Item ``i`` of an accepted sequence (or of what a function returns), lazily."""
+    def item() -> Any:
+        value = alternative() if callable(alternative) else alternative
+        return None if value is None else value[i]
+    return item
+
+
+def _accepted(got: Any, accept: Mapping[str, Any],
+              compare: Callable[[Any, Any], str | None]) -> str:
+    """The description of the first accepted alternative that ``got`` matches by
+    ``compare`` (see ``close_to``), or ""."""
+    for what, value in accept.items():
+        if callable(value):
+            try:
+                value = value()
+            except StudentError as exc:
+                if exc.fatal:
+                    raise
+                continue
+        if value is not None and compare(got, value) is None:
+            return what
+    return ""
+
+
+def _not_matched(problem: str | None, accept: Mapping[str, Any] | None) -> str:
+    """The note of a wrong value that no accepted alternative matches either."""
+    return f"(Also accepted, and not matched either: {'; '.join(accept)}.)" \
+        if problem and accept else ""
+
+
+def _note_accepted(label: str, accepted: str) -> str:
+    """Say in the open check's label (or else in ``label``) which value was accepted."""
+    note = f" (accepted: {accepted})"
+    unit = current().unit
+    if unit is not None:
+        if note not in unit.label:
+            unit.label += note
+        return label
+    return label + note
 
 
 def _tolerance(rtol: float | None, atol: float | None) -> tuple[float, float]:
@@ -233,7 +339,7 @@ def _explain(got: Any, expected: Any, mutants: Mapping[str, Any] | None, rtol: f
     if not generic:
         return None
     arr, problem = as_float_array(got)
-    if problem:
+    if arr is None:
         return None
     try:
         return diagnose_value(arr, _expected_array(expected), rtol, atol,
@@ -349,7 +455,7 @@ def _first_mismatch(got: Any, exp: np.ndarray, agree, rule: str,
     first disagreement with its index, the shape and how many entries differ (with
     ``secret``, say only that ``got`` is not the answer)."""
     arr, problem = as_float_array(got)
-    if problem:
+    if arr is None:
         return problem
     if exp.ndim == 0 and arr.size == 1:
         arr = arr.reshape(())
@@ -379,7 +485,7 @@ def _short(arr: np.ndarray) -> str:
 def diagnose(got: Any, mutants: Mapping[str, Any], rtol: float, atol: float) -> str | None:
     """The name of the first classic mistake whose answer equals the student's."""
     arr, problem = as_float_array(got)
-    if problem:
+    if arr is None:
         return None
     for name, wrong in mutants.items():
         with np.errstate(all="ignore"):

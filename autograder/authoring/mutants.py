@@ -18,7 +18,18 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from autograder.authoring.optimizer_mutants import (
+    OPTIMIZER,
+    init_state,
+    optimizer_runs,
+    optimizer_step,
+)
+from autograder.authoring.training_mutants import TRAINING, minibatch_sgd
 from reference.activations import ACTIVATIONS, sigmoid, sigmoid_prime, softmax
+
+__all__ = ["BACKPROP", "FORWARD", "OPTIMIZER", "TRAINING", "backprop", "backprop_mutants",
+           "column_softmax", "forward_pass", "init_state", "minibatch_sgd", "naive_softmax",
+           "one_sided_gradient", "optimizer_runs", "optimizer_step", "relative_error_mistakes"]
 
 Grads = tuple[list[np.ndarray], list[np.ndarray]]
 
@@ -99,8 +110,10 @@ def column_softmax(z: np.ndarray) -> np.ndarray:
 def one_sided_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
                        h: float) -> np.ndarray:
     """Forward differences grad[i] = (f(x + h e_i) - f(x)) / h, where the central
-    (f(x + h e_i) - f(x - h e_i)) / 2h is expected; x is left unmodified."""
-    x = np.array(x, dtype=np.float64)
+    (f(x + h e_i) - f(x - h e_i)) / 2h is expected. As in
+    ``reference.gradcheck.numerical_gradient``, a float64 x is perturbed in place and
+    each entry restored exactly, so f may read x through a closure."""
+    x = np.asarray(x, dtype=np.float64)
     base = f(x)
     grad = np.empty_like(x)
     for i in np.ndindex(x.shape):
@@ -143,7 +156,7 @@ def forward_pass(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X:
     _known(mistake, FORWARD)
     f = ACTIVATIONS[activation][0]
     out = {"column_softmax": column_softmax, "naive_softmax": naive_softmax,
-           "output_as_hidden": f}.get(mistake, _OUTPUTS[output])
+           "output_as_hidden": f}.get(mistake or "", _OUTPUTS[output])
     zs: list[np.ndarray] = []
     acts = [np.asarray(X, dtype=np.float64)]
     for i, (W, b) in enumerate(zip(weights, biases, strict=True)):
@@ -185,7 +198,7 @@ def backprop(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.
         "prime_formula_at_z": lambda j: _PRIME_OF_A[activation](zs[j]),
         "prime_from_masked_a": lambda j: _PRIME_OF_A[activation](acts[j + 1]),
         "off_by_one_fprime": lambda j: fp(zs[j + 1]),
-    }.get(mistake, lambda j: fp(zs[j]))
+    }.get(mistake or "", lambda j: fp(zs[j]))
     L = len(weights)
     dWs: list[np.ndarray] = [np.empty(0)] * L
     dbs: list[np.ndarray] = [np.empty(0)] * L
@@ -272,7 +285,7 @@ def _bias_gradient(delta: np.ndarray, mistake: str | None) -> np.ndarray:
 def _penalty(W: np.ndarray, l2: float, mistake: str | None, n: int) -> np.ndarray | float:
     """The gradient of l2 / 2 * ||W||^2, lam W, or what a mistake makes of it."""
     factor = {"l2_missing": 0.0, "l2_over_n": 1 / n, "l2_half": 0.5,
-              "l2_double": 2.0}.get(mistake, 1.0)
+              "l2_double": 2.0}.get(mistake or "", 1.0)
     return factor * l2 * W if l2 else 0.0
 
 

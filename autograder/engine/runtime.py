@@ -10,12 +10,13 @@ only what it touches.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from autograder.engine.budgets import Budgets
 from autograder.engine.errors import StudentError
 from autograder.engine.results import CellLog, Failure
-from autograder.engine.session import Session, WorkerDied, WorkerFactory, WorkerTimeout
+from autograder.engine.session import Reply, Session, WorkerDied, WorkerFactory, WorkerTimeout
 from autograder.sandbox import protocol
 from autograder.sandbox.limits import Limits
 
@@ -85,17 +86,17 @@ class NotebookRuntime:
         self.session = self.factory.spawn(self.limits, self.budgets.message_mb)
         self.isolation = self.session.isolation.summary()
         self.generation += 1
-        self._replay()
+        self._replay(self.session)
         return self.session
 
-    def _replay(self) -> None:
+    def _replay(self, session: Session) -> None:
         """Re-run, in a fresh worker, the cells that ran before it died."""
         for index in self.replayable:
             try:
-                self.session.request({"op": "run", "source": self.cells[index]},
-                                     timeout=self.budgets.cell_seconds)
+                session.request({"op": "run", "source": self.cells[index]},
+                                timeout=self.budgets.cell_seconds)
             except (WorkerDied, WorkerTimeout):
-                self.session.kill("the notebook could not be restored after a crash")
+                session.kill("the notebook could not be restored after a crash")
                 raise WorkerDied("the notebook's process could not be restarted: a cell "
                                  "that had run before failed when run again") from None
 
@@ -106,7 +107,7 @@ class NotebookRuntime:
     # -- calls from the hidden suite -----------------------------------------
 
     def request(self, header: dict, blobs: list[bytes], timeout: float,
-                generations: set[int] = frozenset()) -> Any:
+                generations: frozenset[int] | set[int] = frozenset()) -> Any:
         """Send one request; decode its value or raise :class:`StudentError`.
 
         ``generations`` are those of the worker objects the request refers to: objects
@@ -127,16 +128,17 @@ class NotebookRuntime:
         except WorkerDied as exc:
             raise StudentError(Failure.ERROR, str(exc), fatal=True) from None
         if reply.header.get("ok") is not True:
-            error = reply.header.get("error")
-            error = error if isinstance(error, dict) else {}
-            kind = {"missing": Failure.MISSING, "timeout": Failure.TIMEOUT}.get(error.get("kind"),
-                                                                       Failure.ERROR)
+            raw = reply.header.get("error")
+            error: dict = raw if isinstance(raw, dict) else {}
+            kind = {"missing": Failure.MISSING, "timeout": Failure.TIMEOUT}.get(
+                str(error.get("kind")), Failure.ERROR)
             if kind == Failure.TIMEOUT:
                 raise StudentError(Failure.TIMEOUT, f"no answer within {timeout:g} s; interrupted")
             raise StudentError(kind, _error_line(error, with_traceback=True))
         return reply
 
-    def decode(self, reply, from_handle) -> Any:
+    def decode(self, reply: Reply, from_handle: Callable[[protocol.HandleRef], Any]) -> Any:
+        assert self.session is not None, "a reply comes from a live session"
         try:
             return protocol.unpack(reply.header.get("value"), reply.blobs,
                                    self.session.budget, from_handle=from_handle)
@@ -148,10 +150,15 @@ class NotebookRuntime:
 def _error_line(error: dict, with_traceback: bool = False) -> str:
     """``TypeError: message`` (plus the student's own frames when asked)."""
     error = error if isinstance(error, dict) else {}
-    kind = error.get("type") if isinstance(error.get("type"), str) else "Error"
-    message = error.get("message") if isinstance(error.get("message"), str) else ""
+    kind = _text(error.get("type")) or "Error"
+    message = _text(error.get("message"))
     line = f"{kind}: {message}" if message else kind
-    tb = error.get("traceback") if isinstance(error.get("traceback"), str) else ""
+    tb = _text(error.get("traceback"))
     if with_traceback and tb:
         return f"{line}\n{tb.strip()[-1500:]}"
     return line[:500]
+
+
+def _text(value: object) -> str:
+    """A string the worker sent, or "" for anything else."""
+    return value if isinstance(value, str) else ""

@@ -20,6 +20,7 @@ import io
 import json
 import socket
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,7 +66,7 @@ class RngSeed:
 # framing
 
 
-def send_frame(sock: socket.socket, header: dict, blobs: list[bytes] = ()) -> None:
+def send_frame(sock: socket.socket, header: dict, blobs: Sequence[bytes] = ()) -> None:
     """Write one frame (header and blobs) to a stream socket."""
     head = json.dumps(header, allow_nan=False).encode()
     parts = [_HEAD.pack(len(head), len(blobs)), head]

@@ -210,6 +210,88 @@ def accuracy(y_true, y_pred):
 ''',
 }
 
+# a third correct style: scipy's expit and softmax, np.clip, einsum, booleans made floats
+C = {
+    "q1": '''
+from scipy.special import expit
+
+
+def sigmoid(z):
+    return expit(z)  # stable: scipy evaluates it without overflow
+
+
+def sigmoid_prime(z):
+    e = np.exp(-np.abs(z))  # sigma'(z) = e^{-|z|} / (1 + e^{-|z|})^2, symmetric in z
+    return e / (1.0 + e) ** 2
+''',
+    "q2": '''
+def relu(z):
+    return np.clip(z, 0.0, None)
+
+
+def relu_prime(z):
+    return np.greater(z, 0).astype(np.float64)
+
+
+def leaky_relu(z, alpha=0.01):
+    z = np.asarray(z, dtype=float)
+    return z * np.where(z > 0, 1.0, alpha)
+
+
+def leaky_relu_prime(z, alpha=0.01):
+    return 1.0 - (1.0 - alpha) * (np.asarray(z) <= 0)
+''',
+    "q3": SELU_CONSTANTS + '''
+
+def tanh_prime(z):
+    return (1.0 - np.tanh(z)) * (1.0 + np.tanh(z))
+
+
+def elu(z, alpha=1.0):
+    z = np.asarray(z, dtype=float)
+    return np.maximum(z, 0.0) + alpha * np.expm1(np.minimum(z, 0.0))
+
+
+def elu_prime(z, alpha=1.0):
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0)))
+
+
+def selu(z):
+    return SELU_LAMBDA * elu(z, SELU_ALPHA)
+''',
+    "q4": '''
+import scipy.special
+
+
+def softmax(Z):
+    return scipy.special.softmax(Z, axis=-1)
+''',
+    "q5": '''
+def one_hot(labels, n_classes):
+    return (np.asarray(labels)[:, None] == np.arange(n_classes)).astype(float)
+''',
+    "q6": '''
+def dense_forward(X, W, b):
+    return np.einsum("ni,ij->nj", X, W) + b
+
+
+def mlp_forward(X, W1, b1, W2, b2):
+    Z1 = dense_forward(X, W1, b1)
+    A1 = sigmoid(Z1)
+    Z2 = dense_forward(A1, W2, b2)
+    return [Z1, A1, Z2, softmax(Z2)]
+''',
+    "q7": '''
+def predict(P):
+    return np.asarray(P).argmax(axis=1)
+
+
+def accuracy(y_true, y_pred):
+    return np.count_nonzero(np.asarray(y_true) == np.asarray(y_pred)) / np.size(y_true)
+''',
+}
+
 # ---------------------------------------------------------------------------
 # classic mistakes (each replaces a whole answer cell)
 
@@ -277,6 +359,72 @@ ACCURACY_COUNT = swap(A["q7"], ("return np.mean(y_true == y_pred)",
 
 PREDICT_COLUMNS = swap(B["q7"], ("P.argmax(axis=-1)", "P.argmax(axis=0)"))
 
+# broken rules: an overflowing sigmoid (right values, with warnings), an overflowing ELU,
+# booleans from a derivative and from one_hot
+SIGMOID_OVERFLOWS = swap(A["q1"], (
+    "    # sigma(z) = (1 + tanh(z / 2)) / 2 and tanh never overflows\n"
+    "    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))",
+    "    return 1.0 / (1.0 + np.exp(-z))  # exp(1000) = inf, and 1 / inf = 0"))
+
+ELU_OVERFLOWS = swap(A["q3"], ("alpha * (np.exp(np.minimum(z, 0)) - 1)",
+                               "alpha * (np.exp(z) - 1)"))
+
+RELU_PRIME_BOOLEANS = swap(A["q2"], ("return (z > 0).astype(float)", "return z > 0"))
+
+ONE_HOT_BOOLEANS = '''
+def one_hot(labels, n_classes):
+    return np.asarray(labels)[:, None] == np.arange(n_classes)
+'''
+
+# fails on a plain Python number (a float has no .copy())
+ELU_ARRAYS_ONLY = swap(A["q3"], (
+    "def elu(z, alpha=1.0):\n    return np.where(z > 0, z, alpha * (np.exp(np.minimum(z, 0)) - 1))",
+    "def elu(z, alpha=1.0):\n    out = z.copy()\n    neg = z <= 0\n"
+    "    out[neg] = alpha * np.expm1(z[neg])\n    return out"))
+
+# fails on a single sample of shape (K,)
+SOFTMAX_AXIS_1 = swap(B["q4"], ("np.max(Z, axis=-1, keepdims=True)", "np.max(Z, axis=1, keepdims=True)"),
+                      ("np.sum(exps, axis=-1, keepdims=True)", "np.sum(exps, axis=1, keepdims=True)"))
+
+# more classic mistakes
+SIGMOID_SIGN = swap(B["q1"], ("out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))",
+                              "out[pos] = 1.0 / (1.0 + np.exp(z[pos]))"),
+                    ("out[~pos] = ez / (1.0 + ez)", "out[~pos] = 1.0 / (1.0 + ez)"))
+
+RELU_NP_MAX = swap(A["q2"], ("return np.maximum(z, 0.0)", "return np.max(z, 0)"))
+
+LEAKY_ALPHA_IGNORED = swap(A["q2"], ("np.where(z > 0, z, alpha * z)",
+                                     "np.where(z > 0, z, 0.01 * z)"))
+
+TANH_PRIME_NO_SQUARE = swap(B["q3"], ("return 1 - t * t", "return 1 - t"))
+
+SELU_SWAPPED = swap(B["q3"], (
+    "SELU_LAMBDA * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0.0)))",
+    "SELU_ALPHA * np.where(z > 0, z, SELU_LAMBDA * np.expm1(np.minimum(z, 0.0)))"))
+
+ELU_PRIME_IS_ELU = swap(A["q3"], (
+    "    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0)))",
+    "    return np.where(z > 0, 1.0, elu(z, alpha))"))
+
+SOFTMAX_NO_KEEPDIMS = swap(B["q4"], (
+    "shifted = Z - np.max(Z, axis=-1, keepdims=True)", "shifted = Z - np.max(Z, axis=-1)"),
+    ("exps / np.sum(exps, axis=-1, keepdims=True)", "exps / np.sum(exps, axis=-1)"))
+
+ONE_HOT_CLASSES_FROM_LABELS = '''
+def one_hot(labels, n_classes):
+    return np.eye(labels.max() + 1)[labels]  # one column per class seen
+'''
+
+OUTPUT_SIGMOID = swap(B["q6"], ("return Z1, A1, Z2, softmax(Z2)",
+                                "return Z1, A1, Z2, sigmoid(Z2)"))
+
+W_TRANSPOSED = swap(B["q6"], ("    return X @ W + b", "    return X @ W.T + b"))
+
+PREDICT_MAX_PROB = swap(A["q7"], ("return np.argmax(P, axis=1)", "return np.max(P, axis=1)"))
+
+ACCURACY_ERROR_RATE = swap(B["q7"], ("n_correct = np.sum(y_pred == y_true)",
+                                     "n_correct = np.sum(y_pred != y_true)"))
+
 # a typo before the definitions: the cell stops with a NameError, so neither is defined
 NAME_ERROR_Q1 = '''
 EPS = np.finfo(flaot).eps  # keep sigmoid strictly inside (0, 1)
@@ -332,6 +480,7 @@ def answers(style: dict[str, str], **changes: str) -> list[str]:
 SAMPLES: dict[str, dict] = {
     # fully correct, written differently from the solution
     "ada_lovelace": {"answers": answers(A)},
+    "mary_jackson": {"answers": answers(C)},
     # the student notebook submitted unchanged
     "alan_turing": {},
     # one or two classic mistakes each
@@ -342,6 +491,18 @@ SAMPLES: dict[str, dict] = {
     "sofia_kovalevskaya": {"answers": answers(A, q5=ONE_HOT_TRANSPOSED, q6=Z2_FROM_Z1)},
     "john_nash": {"answers": answers(B, q2=RELU_PRIME_AT_ZERO, q6=NO_BIAS)},
     "katherine_johnson": {"answers": answers(A, q1=SIGMOID_UNSTABLE, q7=PREDICT_COLUMNS)},
+    # rules of the text broken: a stable form, float arrays
+    "donald_knuth": {"answers": answers(A, q1=SIGMOID_OVERFLOWS, q5=ONE_HOT_BOOLEANS)},
+    "frances_allen": {"answers": answers(A, q2=RELU_PRIME_BOOLEANS, q3=ELU_OVERFLOWS)},
+    "alonzo_church": {"answers": answers(A, q3=ELU_ARRAYS_ONLY, q4=SOFTMAX_AXIS_1)},
+    # more classic mistakes; a wrong sigmoid or softmax is not counted again in q6
+    "margaret_hamilton": {"answers": answers(B, q1=SIGMOID_SIGN, q7=PREDICT_MAX_PROB)},
+    "dennis_ritchie": {"answers": answers(A, q2=RELU_NP_MAX, q3=TANH_PRIME_NO_SQUARE)},
+    "tony_hoare": {"answers": answers(B, q3=SELU_SWAPPED, q7=ACCURACY_ERROR_RATE)},
+    "radia_perlman": {"answers": answers(A, q2=LEAKY_ALPHA_IGNORED,
+                                         q5=ONE_HOT_CLASSES_FROM_LABELS)},
+    "leslie_lamport": {"answers": answers(A, q3=ELU_PRIME_IS_ELU, q6=OUTPUT_SIGMOID)},
+    "ken_thompson": {"answers": answers(B, q4=SOFTMAX_NO_KEEPDIMS, q6=W_TRANSPOSED)},
     # a cell that raises, and a cell that never ends
     "srinivasa_ramanujan": {"answers": answers(B, q1=NAME_ERROR_Q1)},
     "barbara_liskov": {"answers": answers(B, q2=ENDLESS_LOOP_Q2)},

@@ -215,6 +215,145 @@ mini-batch size in its update step instead.
 ''',
 }
 
+# a third correct style: the solution's loops, backprop built from Questions 2 to 4,
+# finite differences that perturb copies in place and restore each entry exactly
+C = {
+    "q1": '''
+def output_delta_quadratic(ZL, Y):
+    return (sigmoid(ZL) - Y) * sigmoid_prime(ZL) / ZL.shape[0]
+''',
+    "q2": '''
+def output_delta_softmax(ZL, Y):
+    return (softmax(ZL) - Y) / len(Y)
+
+
+def output_delta_softmax_chain(ZL, Y):
+    n = len(ZL)
+    P = softmax(ZL)
+    rows = []
+    for p, y in zip(P, Y):
+        J = np.diag(p) - np.outer(p, p)
+        rows.append(J.T @ (-y / (n * p)))
+    return np.array(rows)
+''',
+    "q3": '''
+def layer_gradients(A_prev, delta):
+    return np.dot(A_prev.T, delta), np.add.reduce(delta, axis=0)
+''',
+    "q4": '''
+def hidden_delta(delta_next, W_next, Z, activation):
+    return np.multiply(np.dot(delta_next, W_next.T), ACTIVATIONS[activation][1](Z))
+''',
+    "q5": '''
+def forward_pass(weights, biases, X, activation):
+    f = ACTIVATIONS[activation][0]
+    zs, activations = [], [X]
+    for l, (W, b) in enumerate(zip(weights, biases), start=1):
+        zs.append(activations[-1] @ W + b)
+        activations.append(softmax(zs[-1]) if l == len(weights) else f(zs[-1]))
+    return zs, activations
+
+
+def backprop(weights, biases, X, Y, activation="sigmoid"):
+    zs, activations = forward_pass(weights, biases, X, activation)
+    dWs, dbs = [], []
+    delta = output_delta_softmax(zs[-1], Y)
+    for l in range(len(weights), 0, -1):
+        dW, db = layer_gradients(activations[l - 1], delta)
+        dWs.insert(0, dW)
+        dbs.insert(0, db)
+        if l > 1:
+            delta = hidden_delta(delta, weights[l - 1], zs[l - 2], activation)
+    return dWs, dbs
+''',
+    "q6": '''
+def tanh_regression(W1, b1, W2, b2, X, Y):
+    n = X.shape[0]
+    H = np.tanh(X @ W1 + b1)
+    R = H @ W2 + b2 - Y
+    d2 = R / n
+    d1 = (d2 @ W2.T) * (1 - np.tanh(X @ W1 + b1) ** 2)
+    return 0.5 * np.mean(np.sum(R ** 2, axis=1)), X.T @ d1, d1.sum(axis=0), H.T @ d2, d2.sum(axis=0)
+''',
+    "q7": '''
+def relative_error(a, b):
+    scale = np.max(np.abs(a) + np.abs(b)) if np.size(a) else 0.0
+    return float(np.max(np.abs(np.subtract(a, b))) / scale) if scale > 0 else 0.0
+
+
+def cost(weights, biases, X, Y, activation):
+    P = forward_pass(weights, biases, X, activation)[1][-1]
+    return -np.sum(Y * np.log(P)) / len(X)
+
+
+def numerical_gradient_of_cost(weights, biases, X, Y, activation, h=1e-5):
+    weights = [W.copy() for W in weights]
+    biases = [b.copy() for b in biases]
+    grads = []
+    for p in weights + biases:
+        g = np.zeros_like(p)
+        for i in np.ndindex(p.shape):
+            saved = p[i]
+            p[i] = saved + h
+            up = cost(weights, biases, X, Y, activation)
+            p[i] = saved - h
+            down = cost(weights, biases, X, Y, activation)
+            p[i] = saved
+            g[i] = (up - down) / (2 * h)
+        grads.append(g)
+    return grads[:len(weights)], grads[len(weights):]
+''',
+    "q8": '''
+def wrong_layers(weights, biases, X, Y, activation, dWs, dbs):
+    num_W, num_b = numerical_gradient_of_cost(weights, biases, X, Y, activation)
+    return [l + 1 for l in range(len(weights))
+            if max(relative_error(dWs[l], num_W[l]), relative_error(dbs[l], num_b[l])) > 1e-5]
+
+
+print(wrong_layers(bug_weights, bug_biases, bug_X, bug_Y, "sigmoid",
+                   *buggy_backprop(bug_weights, bug_biases, bug_X, bug_Y)))
+BUGGY_LAYER = 2  # the highest layer that fails
+''',
+    "q9": '''
+def input_jacobian(weights, biases, x, activation):
+    zs, activations = forward_pass(weights, biases, x[None, :], activation)
+    p = activations[-1][0]
+    J = np.diag(p) - np.outer(p, p)
+    for l in range(len(weights), 0, -1):
+        J = J @ weights[l - 1].T
+        if l > 1:
+            J = J * ACTIVATIONS[activation][1](zs[l - 2][0])
+    return J
+
+
+def cost_hessian(weights, biases, X, Y, activation, h=1e-4):
+    theta = flatten_params(weights, biases)
+    H = np.zeros((theta.size, theta.size))
+    for j in range(theta.size):
+        e = np.zeros(theta.size)
+        e[j] = h
+        up = flatten_params(*backprop(*unflatten_params(theta + e, weights, biases), X, Y, activation))
+        down = flatten_params(*backprop(*unflatten_params(theta - e, weights, biases), X, Y, activation))
+        H[:, j] = (up - down) / (2 * h)
+    return 0.5 * (H + H.T)
+''',
+    "q10": '''
+def hidden_unit_spread(weights):
+    return [float(np.abs(W - W[:, :1]).max()) for W in weights[:-1]]
+
+
+def train_constant_init(X, Y, layer_sizes, activation, c, lr, steps):
+    weights = [np.full((m, k), c, dtype=float) for m, k in zip(layer_sizes, layer_sizes[1:])]
+    biases = [np.zeros(k) for k in layer_sizes[1:]]
+    for _ in range(steps):
+        dWs, dbs = backprop(weights, biases, X, Y, activation)
+        weights = [W - lr * dW for W, dW in zip(weights, dWs)]
+        biases = [b - lr * db for b, db in zip(biases, dbs)]
+    return weights, biases
+''',
+    "q11": A["q11"],
+}
+
 # ---------------------------------------------------------------------------
 # classic mistakes
 
@@ -286,6 +425,68 @@ ASCENT_Q10 = swap(A["q10"], ("W -= lr * dW", "W += lr * dW"), ("b -= lr * db", "
 # a typo at the top of the cell: it stops with an AttributeError, nothing is defined
 RAISES_Q7 = "TOL = np.finfo(float).epsilon ** 0.5  # square root of machine epsilon\n\n" + A["q7"]
 
+# broken rules: the chain rule simplified away; finite differences that change the
+# caller's arrays (restored inexactly, or not at all) or ignore the step h; a gradient
+# check against backprop; an unsymmetrised Hessian
+CHAIN_SHORTCUT_Q2 = swap(A["q2"], (
+    "    dC_dP = -Y / (n * P)\n    return np.einsum(\"ikj,ik->ij\", J, dC_dP)",
+    "    # the Jacobian product simplifies to (P - Y) / n, so skip it\n"
+    "    return (P - Y) / n"))
+
+NUMERICAL_IN_PLACE = '''
+def numerical_gradient_of_cost(weights, biases, X, Y, activation, h=1e-5):
+    grads = []
+    for p in list(weights) + list(biases):  # perturb the parameters themselves
+        g = np.zeros_like(p)
+        for i in np.ndindex(p.shape):
+            p[i] += h
+            c_plus = cost(weights, biases, X, Y, activation)
+            p[i] -= 2 * h
+            c_minus = cost(weights, biases, X, Y, activation)
+            p[i] += h  # back where it was
+            g[i] = (c_plus - c_minus) / (2 * h)
+        grads.append(g)
+    return grads[:len(weights)], grads[len(weights):]
+'''
+PERTURB_INEXACT_Q7 = swap(A["q7"], (A["q7"][A["q7"].index("def numerical_gradient_of_cost"):],
+                                    NUMERICAL_IN_PLACE.lstrip()))
+NOT_RESTORED_Q7 = swap(PERTURB_INEXACT_Q7, ("            p[i] += h  # back where it was\n", ""))
+H_IGNORED_Q7 = swap(A["q7"], ("            plus[k].reshape(-1)[j] += h\n"
+                              "            minus[k].reshape(-1)[j] -= h\n",
+                              "            plus[k].reshape(-1)[j] += 1e-5  # small enough\n"
+                              "            minus[k].reshape(-1)[j] -= 1e-5\n"),
+                    ("                    - cost(minus[:L], minus[L:], X, Y, activation)) "
+                     "/ (2 * h)",
+                     "                    - cost(minus[:L], minus[L:], X, Y, activation)) "
+                     "/ 2e-5"))
+BYPASS_Q8 = swap(A["q8"], ("    num_W, num_b = numerical_gradient_of_cost(weights, biases, X, "
+                           "Y, activation)",
+                           "    # backprop is exact and much faster than finite differences\n"
+                           "    num_W, num_b = backprop(weights, biases, X, Y, activation)"))
+ONE_HOT_COST_Q7 = swap(A["q7"], ("    return -np.mean(np.sum(Y * log_p, axis=1))",
+                                 "    return -np.mean(log_p[Y == 1])  # the true classes"))
+WEIGHTS_ONLY_Q8 = swap(A["q8"], ("        if max(relative_error(dW, nW), relative_error(db, nb)) > 1e-5:",
+                                 "        if relative_error(dW, nW) > 1e-5:  # the weights are what we learn"))
+UNSYMMETRISED_Q9 = swap(A["q9"], ("    return (H + H.T) / 2", "    return H"))
+
+# more classic mistakes
+SIGN_Q1 = swap(A["q1"], ("dC_dA = (A - Y) / len(ZL)", "dC_dA = (Y - A) / len(ZL)"))
+DB_UNITS_Q3 = swap(A["q3"], ("db = np.sum(delta, axis=0)", "db = np.sum(delta, axis=1)"))
+NO_SLOPE_Q4 = swap(A["q4"], ("return back * f_prime(Z)", "return back"))
+DB_MEAN_Q5 = swap(A["q5"], ("nabla_b[-1] = delta.sum(axis=0)", "nabla_b[-1] = delta.mean(axis=0)"),
+                  ("nabla_b[-l] = delta.sum(axis=0)", "nabla_b[-l] = delta.mean(axis=0)"))
+NO_HALF_Q6 = swap(A["q6"], ("C = np.sum(E * E) / (2 * n)", "C = np.sum(E * E) / n"))
+NORMS_Q7 = swap(A["q7"], (
+    "    denom = np.max(np.abs(a) + np.abs(b))\n    if denom == 0:\n        return 0.0\n"
+    "    return np.max(np.abs(a - b)) / denom",
+    "    denom = np.linalg.norm(a) + np.linalg.norm(b)\n    if denom == 0:\n"
+    "        return 0.0\n    return np.linalg.norm(a - b) / denom"))
+REVERSED_Q8 = swap(A["q8"], ("    return wrong\n", "    return sorted(wrong, reverse=True)\n"))
+LOGITS_Q9 = swap(A["q9"], ("        return forward_pass(weights, biases, v[None, :], activation)[1][-1][0]",
+                           "        return forward_pass(weights, biases, v[None, :], activation)[0][-1][0]"))
+BIAS_C_Q10 = swap(A["q10"], ("biases = [np.zeros(n_out) for n_out in layer_sizes[1:]]",
+                             "biases = [c * np.ones(n_out) for n_out in layer_sizes[1:]]"))
+
 SHORT_Q11 = '''
 The first line is delta = (a - y) * sigma'(z) for the output layer. The second says
 the bias gradient is delta. The third is the weight gradient delta times a transposed;
@@ -301,6 +502,7 @@ def answers(style: dict[str, str], **changes: str) -> list[str]:
 SAMPLES: dict[str, dict] = {
     # fully correct, written differently from the solution
     "carl_gauss": {"answers": answers(A)},
+    "henri_lebesgue": {"answers": answers(C)},
     # the student notebook submitted unchanged
     "henri_poincare": {},
     # the planted mistakes of the issue
@@ -316,4 +518,15 @@ SAMPLES: dict[str, dict] = {
     "george_boole": {"answers": answers(A, q6=Z_FOR_H_Q6, q10=ASCENT_Q10)},
     # a cell that raises
     "mary_somerville": {"answers": answers(A, q7=RAISES_Q7)},
+    # rules of the text broken
+    "niels_abel": {"answers": answers(A, q1=SIGN_Q1, q2=CHAIN_SHORTCUT_Q2)},
+    "evariste_galois": {"answers": answers(A, q7=PERTURB_INEXACT_Q7)},
+    "carl_jacobi": {"answers": answers(A, q7=NOT_RESTORED_Q7, q9=LOGITS_Q9)},
+    "blaise_pascal": {"answers": answers(A, q3=DB_UNITS_Q3, q7=H_IGNORED_Q7)},
+    "gottfried_leibniz": {"answers": answers(A, q6=NO_HALF_Q6, q8=BYPASS_Q8)},
+    "isaac_newton": {"answers": answers(A, q9=UNSYMMETRISED_Q9, q10=BIAS_C_Q10)},
+    "johann_bernoulli": {"answers": answers(A, q7=ONE_HOT_COST_Q7, q8=WEIGHTS_ONLY_Q8)},
+    # more classic mistakes
+    "pierre_fermat": {"answers": answers(A, q4=NO_SLOPE_Q4, q5=DB_MEAN_Q5)},
+    "karl_weierstrass": {"answers": answers(A, q7=NORMS_Q7, q8=REVERSED_Q8)},
 }

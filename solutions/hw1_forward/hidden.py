@@ -1,163 +1,257 @@
 """Hidden suite of Homework 1: activation functions and the forward pass.
 
-Every expected value comes from ``reference`` on fresh inputs drawn from ``rng``; the
-comparisons use the suite's ``TOLERANCE`` (its reason is stated there), except the exact
-one-hot encoding.
+Expected values come from ``reference`` on fresh inputs from ``rng``. Every random input
+holds entries of both signs, and the elementwise functions also meet their kinks (z = 0)
+and |z| up to 1e3, so no constant answer (zeros, ones, the argument) and no one-sided
+formula passes. The rules the text states are checked and named: a stable form (sigmoid,
+elu, selu and softmax on |z| up to 1e3 with overflow raising) and float arrays (the ReLU
+derivatives, one_hot). Question 6 also accepts what the student's own sigmoid and softmax
+give, so a mistake there is not counted twice.
 """
+
+import functools
 
 import numpy as np
 
-from autograder.authoring import Budgets, Tolerance, check, expect, question
-from autograder.authoring.mutants import naive_softmax
+from autograder.authoring import Budgets, Tolerance, builders, mutants, question
+from autograder.authoring.earlier import own_result
+from autograder.authoring.expect import check, error_hint, expect, verify
 from reference import activations as act
 from reference import losses
 
-# Every hidden call takes milliseconds; generous limits still stop a runaway quickly.
 BUDGETS = Budgets(cell_seconds=10, notebook_seconds=60, call_seconds=3, question_seconds=20)
 TOLERANCE = Tolerance(1e-9, 1e-12, (
     "a correct answer written another way (np.tanh-based sigmoid, expm1 vs exp - 1) differs "
     "from the reference by a few ulps in relative terms, or by ~1e-16 in absolute terms "
-    "where it cancels; rtol=1e-9 and atol=1e-12 accept every correct formula and reject "
-    "every wrong one by many orders of magnitude"))
-SHAPES = [(1,), (6,), (4, 5), (1, 3)]
+    "where it cancels; every mistake below changes entries by 1e-3 or more"))
 LARGE = np.array([-1e3, -700.0, -50.0, -1e-3, 0.0, 1e-3, 50.0, 700.0, 1e3])
+OVERFLOW = ["FloatingPointError"]  # what a stable form never raises, with overflow raising
+STABLE = ("The question asks for a form that is stable for every z: exp must never see a "
+          "large positive argument (np.where evaluates both of its branches).",
+          "sigmoid overflows for large |z|: not a stable form")
+EXP_OF_MIN = ("The question asks to avoid overflow for large positive z: exponentiate only "
+              "non-positive values, np.exp(np.minimum(z, 0)).",
+              "exp(z) overflows for large positive z: exponentiate np.minimum(z, 0)")
+
+NUMBERS = ("The question asks for a function that also takes plain Python numbers: "
+           "np.asarray(z, dtype=float) turns one into an array.", "fails on a plain Python "
+           "number, which the question asks it to take", ["AttributeError", "TypeError",
+                                                          "IndexError"])
 
 
-def _inputs(rng, scale=3.0):
-    """Random inputs of several shapes (one row, vectors, matrices), then large ones."""
-    cases = [(f"z of shape {s}", rng.normal(scale=scale, size=s)) for s in SHAPES]
-    return cases + [("large |z| up to 1e3", LARGE.copy())]
+def _signed(rng, shape, scale=3.0):
+    """Normal entries with at least one positive and one negative entry."""
+    z = rng.normal(scale=scale, size=shape)
+    i, j = rng.choice(z.size, 2, replace=False)
+    z.flat[i], z.flat[j] = abs(z.flat[i]) + 0.1, -abs(z.flat[j]) - 0.1
+    return z
 
 
-def _check_elementwise(student, rng, name, ref, mutants=None, **kwargs):
-    for label, z in _inputs(rng):
-        with check(f"{name}({label}{''.join(f', {k}={v}' for k, v in kwargs.items())})"):
-            got = student.call(name, z, **kwargs)
-            wrong = {m: f(z) for m, f in (mutants or {}).items()}
-            expect(got).close_to(ref(z, **kwargs), mutants=wrong)
+def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, floats=False,
+                **kw):
+    """The checks of one elementwise function: a row, a vector and a matrix of both signs,
+    the kink and large |z|; with ``numbers``, two Python floats of opposite signs; with
+    ``stable`` = (rule, mistake), |z| up to 1e3 with overflow raising; with ``floats``, a
+    float array. ``wrong`` maps a mistake to the function (of z and ``kw``) making it."""
+    def call(z, label, **options):
+        with np.errstate(all="ignore"):
+            bad = {m: f(z, **kw) for m, f in wrong.items()}
+        got = student.call(name, z, **options, **kw)
+        expect(got, label).close_to(ref(z, **kw), mutants=bad)
+        return got
+
+    args = "".join(f", {k}={v:.3g}" for k, v in kw.items())
+    for z in [_signed(rng, s) for s in builders.varied_shapes(rng)] + [LARGE]:
+        with check(f"{name}(z of shape {z.shape}{args})" if z is not LARGE else
+                   f"{name}(z at the kink 0 and with |z| up to 1e3{args})"):
+            call(z, "")
+    pair = (abs(rng.normal()) + 0.1, -abs(rng.normal()) - 0.1)
+    if numbers:
+        with check(f"{name} of the Python floats {pair[0]:.3g} and {pair[1]:.3g}{args}"), \
+                error_hint(*NUMBERS):
+            for x in pair:
+                call(x, f"{name}({x:.3g})")
+    if stable:
+        with check(f"{name}(z{args}) for |z| up to 1e3 computes without overflow"), \
+                error_hint(*stable, OVERFLOW):
+            call(LARGE, "", strict_floats=True)
+    if floats:
+        with check(f"{name}(z of shape (3, 4){args}) returns a float array"):
+            _verify_floats(call(_signed(rng, (3, 4)), ""), name)
 
 
-def _check_stable(student, name, ref, **kwargs):
-    """The question text asks for a form that never overflows: on huge inputs, the
-    call runs with floating-point overflow raising instead of warning."""
-    z = LARGE.copy()
-    with check(f"{name}(z) for |z| up to 1e3 computes without overflow"):
-        got = student.call(name, z, strict_floats=True, **kwargs)
-        expect(got).close_to(ref(z, **kwargs))
-
-
-def _unstable_sigmoid(z):
-    with np.errstate(all="ignore"):
-        return np.exp(z) / (1.0 + np.exp(z))
+def _verify_floats(got, name):
+    """The stated rule: a float array."""
+    verify(isinstance(got, np.ndarray) and np.issubdtype(got.dtype, np.floating),
+           f"got dtype {getattr(got, 'dtype', type(got).__name__)}; the question asks for "
+           "float arrays: booleans break arithmetic such as -x", name,
+           mistake="booleans or integers returned where the question asks for float arrays")
 
 
 @question("q1", points=2)
 def sigmoid_and_derivative(student, rng):
-    _check_elementwise(student, rng, "sigmoid", act.sigmoid, {
+    _activation(student, rng, "sigmoid", act.sigmoid, {
         "exp(z) / (1 + exp(z)) overflows to nan for large z; use a stable form":
-            _unstable_sigmoid})
-    _check_stable(student, "sigmoid", act.sigmoid)
-    _check_elementwise(student, rng, "sigmoid_prime", act.sigmoid_prime, {
+            lambda z: np.exp(z) / (1.0 + np.exp(z)),
+        "the exponent's sign is flipped: 1 / (1 + exp(z)) is sigma(-z) = 1 - sigma(z)":
+            lambda z: act.sigmoid(-z)}, stable=STABLE)
+    _activation(student, rng, "sigmoid_prime", act.sigmoid_prime, {
         "the derivative was computed from z as if it were a = sigmoid(z): z (1 - z)":
             lambda z: z * (1 - z),
         "returned sigmoid(z) instead of its derivative sigmoid(z) (1 - sigmoid(z))":
-            act.sigmoid})
+            act.sigmoid,
+        "1 - sigmoid(z)**2 is the form of tanh's derivative; sigma' = sigma (1 - sigma)":
+            lambda z: 1 - act.sigmoid(z) ** 2,
+        "exp(-z) / (1 + exp(-z))**2 overflows to nan for large |z|; use sigma (1 - sigma)":
+            lambda z: np.exp(-z) / (1.0 + np.exp(-z)) ** 2})
 
 
 @question("q2", points=2)
 def relu_family(student, rng):
-    _check_elementwise(student, rng, "relu", act.relu)
-    _check_elementwise(student, rng, "relu_prime", act.relu_prime, {
-        "relu'(0) should be 0 by the course's convention": lambda z: (z >= 0).astype(float)})
+    _activation(student, rng, "relu", act.relu, {
+        "np.max(z, 0) is the maximum along axis 0; the elementwise one is np.maximum(z, 0)":
+            lambda z: np.max(z, axis=0)}, numbers=False)
+    _activation(student, rng, "relu_prime", act.relu_prime, {
+        "relu'(0) should be 0 by the course's convention": lambda z: (z >= 0).astype(float),
+        "returned relu(z) instead of its derivative": act.relu}, numbers=False, floats=True)
     alpha = float(rng.uniform(0.05, 0.3))
-    _check_elementwise(student, rng, "leaky_relu", act.leaky_relu, {
-        "the slope alpha is applied on the positive side instead of the negative side":
-            lambda z, alpha=alpha: np.where(z > 0, alpha * z, z)}, alpha=alpha)
-    _check_elementwise(student, rng, "leaky_relu_prime", act.leaky_relu_prime, {
-        "the slope alpha is applied on the positive side instead of the negative side":
-            lambda z, alpha=alpha: np.where(z > 0, alpha, 1.0)}, alpha=alpha)
+    side = "the slope alpha is applied on the positive side instead of the negative side"
+    ignored = "the argument alpha was ignored: the default 0.01 was used"
+    _activation(student, rng, "leaky_relu", act.leaky_relu, {
+        side: lambda z, alpha: np.where(z > 0, alpha * z, z),
+        ignored: lambda z, alpha: act.leaky_relu(z)}, numbers=False, alpha=alpha)
+    _activation(student, rng, "leaky_relu_prime", act.leaky_relu_prime, {
+        side: lambda z, alpha: np.where(z > 0, alpha, 1.0),
+        ignored: lambda z, alpha: act.leaky_relu_prime(z),
+        "leaky_relu'(0) should be alpha by the course's convention":
+            lambda z, alpha: np.where(z >= 0, 1.0, alpha)},
+        numbers=False, floats=True, alpha=alpha)
 
 
 @question("q3", points=3)
 def tanh_elu_selu(student, rng):
-    _check_elementwise(student, rng, "tanh_prime", act.tanh_prime, {
+    _activation(student, rng, "tanh_prime", act.tanh_prime, {
         "the derivative was computed from z as if it were a = tanh(z): 1 - z**2":
-            lambda z: 1 - z**2})
+            lambda z: 1 - z**2,
+        "returned tanh(z) instead of its derivative 1 - tanh(z)**2": act.tanh,
+        "the square is missing: tanh'(z) = 1 - tanh(z)**2, not 1 - tanh(z)":
+            lambda z: 1 - act.tanh(z)})
     alpha = float(rng.uniform(0.5, 2.0))
-    _check_elementwise(student, rng, "elu", act.elu, alpha=alpha)
-    _check_stable(student, "elu", act.elu, alpha=alpha)
-    _check_elementwise(student, rng, "elu_prime", act.elu_prime, alpha=alpha)
-    _check_elementwise(student, rng, "selu", act.selu, {
-        "SELU's scale is 1.0507..., not 1.00507":
-            lambda z: 1.00507 / act.SELU_SCALE * act.selu(z)})
+    ignored = "the argument alpha was ignored: the default 1.0 was used"
+    _activation(student, rng, "elu", act.elu, {
+        ignored: lambda z, alpha: act.elu(z),
+        "the -1 is missing: elu(z) = alpha (exp(z) - 1) for z <= 0":
+            lambda z, alpha: np.where(z > 0, z, alpha * np.exp(np.minimum(z, 0))),
+        "alpha (exp(z) - 1) was applied to every z, also z > 0":
+            lambda z, alpha: alpha * np.expm1(z)}, stable=EXP_OF_MIN, alpha=alpha)
+    _activation(student, rng, "elu_prime", act.elu_prime, {
+        ignored: lambda z, alpha: act.elu_prime(z),
+        "returned elu(z) = alpha (exp(z) - 1) for z <= 0 instead of its derivative "
+        "alpha exp(z)": lambda z, alpha: np.where(z > 0, 1.0, act.elu(z, alpha))},
+        alpha=alpha)
+    scale, alpha01 = act.SELU_SCALE, act.SELU_ALPHA
+    _activation(student, rng, "selu", act.selu, {
+        "SELU's scale is 1.0507..., not 1.00507": lambda z: 1.00507 / scale * act.selu(z),
+        "the two constants are swapped: the scale is 1.0507... and alpha 1.6733...":
+            lambda z: alpha01 * act.elu(z, scale),
+        "the scale lambda = 1.0507... is missing": lambda z: act.elu(z, alpha01)},
+        stable=EXP_OF_MIN)
 
 
-def _column_softmax(Z):
-    return act.softmax(Z, axis=0)
+KEEPDIMS = ("The shapes do not fit: keep the axis of each row's max and sum "
+            "(keepdims=True) so that they broadcast along the rows.",
+            "max and sum without keepdims=True: they broadcast along the wrong axis (and fail "
+            "unless the batch is square)", ["ValueError"])
+
+ONE_SAMPLE = ("The question asks softmax to take a single sample of shape (K,) too: "
+              "normalise along axis=-1, the last axis, which is the row's for a batch.",
+              "fails on a single sample of shape (K,): normalise along axis=-1",
+              ["AxisError"])
 
 
 @question("q4", points=3)
 def stable_softmax(student, rng):
-    cases = [rng.normal(scale=2.0, size=s) for s in [(1, 4), (5, 3), (8, 10)]]
-    cases += [rng.normal(scale=2.0, size=7), rng.choice([-1e3, 1e3], size=(4, 3))
-              + rng.normal(size=(4, 3)), np.full((2, 5), 800.0)]
+    k = int(rng.integers(3, 6))
+    # the square batch first: it is where a forgotten keepdims runs and is named
+    cases = [2 * rng.normal(size=s) for s in [(k, k), (1, 4), (5, 3), (8, 10), (7,)]]
+    cases += [rng.choice([-1e3, 1e3], size=(4, 3)) + rng.normal(size=(4, 3)),
+              800 + rng.normal(size=(2, 5))]
     for Z in cases:
-        label = f"softmax(Z) for Z of shape {Z.shape}"
-        if np.abs(Z).max() > 100:
-            label += f" with logits up to {np.abs(Z).max():.0f}"
-        with check(label):
+        big = f" with logits up to {np.abs(Z).max():.0f}" if np.abs(Z).max() > 100 else ""
+        E = np.exp(Z - Z.max(axis=-1)) if Z.ndim == 2 and Z.shape[0] == Z.shape[1] else None
+        with check(f"softmax(Z) for Z of shape {Z.shape}{big}", context={"K": Z.shape[-1]}), \
+                error_hint(*KEEPDIMS), error_hint(*ONE_SAMPLE):
             expect(student.call("softmax", Z)).close_to(act.softmax(Z), mutants={
-                "softmax without subtracting the maximum overflows (nan) for large logits":
-                    naive_softmax(Z),
+                mutants.FORWARD["naive_softmax"]: mutants.naive_softmax(Z),
                 "normalised over columns (axis=0) instead of over each row (axis=-1)":
-                    _column_softmax(Z),
+                    mutants.column_softmax(Z),
                 "normalised over the whole array instead of each row":
-                    np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum()})
+                    np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(),
+                KEEPDIMS[1]: None if E is None else E / E.sum(axis=-1)})
+    with check("softmax(Z) for logits of +-1e3 computes without overflow"), \
+            error_hint("The question asks to subtract each row's maximum first, so that "
+                       "nothing overflows.", mutants.FORWARD["naive_softmax"], OVERFLOW):
+        expect(student.call("softmax", cases[-2], strict_floats=True)).close_to(
+            act.softmax(cases[-2]))
 
 
 @question("q5", points=1)
 def one_hot(student, rng):
-    for n, k in [(1, 3), (7, 4), (20, 10)]:
-        labels = rng.integers(0, k, size=n)
-        with check(f"one_hot(labels of shape ({n},), n_classes={k})"):
-            expect(student.call("one_hot", labels, k)).close_to(
-                losses.one_hot(labels, k), 0, 0,
-                mutants={"the result is transposed: expected shape (n, n_classes)":
-                         losses.one_hot(labels, k).T})
+    for n, k, dtype in [(1, 3, False), (7, 4, False), (20, 10, False), (6, 4, True)]:
+        labels = builders.labels(rng, n, k - 1 if n > k else k, every_class=True)
+        want = losses.one_hot(labels, k)
+        absent = " (the last class absent)" if labels.max() < k - 1 else ""
+        with check(f"one_hot(labels of shape ({n},), n_classes={k}){absent}"
+                   + (", a float array" if dtype else "")):
+            got = student.call("one_hot", labels, k)
+            expect(got).equals(want, mutants={
+                "the result is transposed: expected shape (n, n_classes)": want.T,
+                "the number of classes was taken from the labels (labels.max() + 1) "
+                "instead of the argument n_classes": want[:, :labels.max() + 1]})
+            if dtype:
+                _verify_floats(got, "one_hot")
 
 
-def _network(rng, n, d, h, k):
-    return (rng.normal(size=(n, d)), rng.normal(size=(d, h)) / np.sqrt(d), rng.normal(size=h),
-            rng.normal(size=(h, k)) / np.sqrt(h), rng.normal(size=k))
+def _own_forward(student, X, weights, biases):
+    """(Z1, A1, Z2, P) with the student's own sigmoid and softmax (None where they fail)."""
+    Z1 = X @ weights[0] + biases[0]
+    A1 = own_result(student, "sigmoid", Z1, like=Z1)
+    Z2 = None if A1 is None else A1 @ weights[1] + biases[1]
+    return Z1, A1, Z2, None if Z2 is None else own_result(student, "softmax", Z2, like=Z2)
+
+
+def _parts(zs, acts):
+    """(Z1, A1, Z2, P) of a network with one hidden layer."""
+    return zs[0], acts[1], zs[1], acts[2]
 
 
 @question("q6", points=4)
 def forward_pass(student, rng):
-    for n, d, h in [(1, 3, 2), (6, 4, 5)]:
-        X, W, b, _, _ = _network(rng, n, d, h, 2)
+    for n, d, h in [(4, 4, 4), (1, 3, 2), (6, 4, 5)]:  # square first: a transpose runs
+        X, (W,), (b,) = rng.normal(size=(n, d)), *builders.network(rng, [d, h])
         with check(f"dense_forward(X {X.shape}, W {W.shape}, b {b.shape})"):
-            expect(student.call("dense_forward", X, W, b)).close_to(
-                X @ W + b, mutants={"the bias b was not added": X @ W})
+            expect(student.call("dense_forward", X, W, b)).close_to(X @ W + b, mutants={
+                mutants.FORWARD["no_bias"]: X @ W,
+                "W was transposed, X @ W.T (weights of shape (n_out, n_in)); ours are "
+                "(n_in, n_out)": X @ W.T + b if d == h else None})
     for n, d, h, k in [(1, 4, 3, 2), (5, 3, 6, 4), (12, 8, 10, 3)]:
-        X, W1, b1, W2, b2 = _network(rng, n, d, h, k)
-        Z1 = X @ W1 + b1
-        A1 = act.sigmoid(Z1)
-        Z2 = A1 @ W2 + b2
-        expected = (Z1, A1, Z2, act.softmax(Z2))
-        with check(f"mlp_forward(X {X.shape}, W1 {W1.shape}, b1 {b1.shape}, "
-                   f"W2 {W2.shape}, b2 {b2.shape})"):
-            got = student.call("mlp_forward", X, W1, b1, W2, b2)
-            expect(got).is_tuple(4, "(Z1, A1, Z2, P) of four arrays")
-            if isinstance(got, tuple | list) and len(got) == 4:
-                no_sigmoid = Z1 @ W2 + b2
-                mutants = {
-                    "Z1": {"the bias b1 was not added": X @ W1},
-                    "A1": {"the hidden activation sigmoid was not applied: A1 = Z1": Z1},
-                    "Z2": {"Z2 was computed from Z1 instead of A1 = sigmoid(Z1)": no_sigmoid,
-                           "the bias b2 was not added": A1 @ W2},
-                    "P": {"softmax over columns instead of rows": _column_softmax(Z2)}}
-                for name, g, e in zip(("Z1", "A1", "Z2", "P"), got, expected, strict=True):
-                    expect(g, name).close_to(e, mutants=mutants[name])
+        weights, biases = builders.network(rng, [d, h, k], weight_scale=2.0)
+        X = rng.normal(size=(n, d))
+        right = _parts(*mutants.forward_pass(weights, biases, X))
+        # z_from_z before no_hidden_activation: both give the same Z2, and A1 (checked
+        # first) already tells the latter
+        wrong = {mutants.FORWARD[m]: _parts(*mutants.forward_pass(weights, biases, X, m))
+                 for m in ("no_bias", "z_from_z", "no_hidden_activation", "output_as_hidden",
+                           "column_softmax")}
+        own = functools.cache(functools.partial(_own_forward, student, X, weights, biases))
+        with check(f"mlp_forward(X {X.shape}, W1 {weights[0].shape}, b1 {biases[0].shape}, "
+                   f"W2 {weights[1].shape}, b2 {biases[1].shape})"), error_hint(
+                "This uses your sigmoid or softmax (Questions 1 and 4), which fails on these "
+                "inputs too: see those questions first.", "relies on sigmoid or softmax "
+                "(Questions 1 and 4), which fails here", when=lambda own=own: own()[3] is None):
+            got = student.call("mlp_forward", X, weights[0], biases[0], weights[1], biases[1])
+            expect(got, "(Z1, A1, Z2, P)").each_close_to(right, mutants=wrong, accept={
+                "what your own sigmoid and softmax (Questions 1 and 4) give": own})
 
 
 @question("q7", points=2)
@@ -165,19 +259,21 @@ def predictions_and_accuracy(student, rng):
     for n, k in [(1, 3), (9, 4), (30, 10)]:
         P = act.softmax(rng.normal(scale=3.0, size=(n, k)))
         with check(f"predict(P of shape {P.shape})"):
-            expect(student.call("predict", P)).equals(
-                np.argmax(P, axis=1),
-                mutants={"argmax over columns (axis=0) instead of each row":
-                         np.argmax(P, axis=0)})
+            expect(student.call("predict", P)).equals(np.argmax(P, axis=1), mutants={
+                "argmax over columns (axis=0) instead of each row": np.argmax(P, axis=0),
+                "returned the largest probability instead of its class index":
+                    P.max(axis=1)})
     for n in (4, 10, 57):
-        # a fraction strictly between 0 and 1, so a count or a percentage never passes
+        # a fraction strictly between 0 and 1 and not 1/2: no count, percentage or error
+        # rate passes
         y_true = rng.integers(0, 5, size=n)
         y_pred = (y_true + rng.integers(1, 5, size=n)) % 5
-        right = rng.permutation(n)[: rng.integers(1, n)]
+        right = rng.permutation(n)[: rng.choice([m for m in range(1, n) if 2 * m != n])]
         y_pred[right] = y_true[right]
         acc = float(np.mean(y_true == y_pred))
         with check(f"accuracy(y_true, y_pred) for {n} samples"):
             expect(student.call("accuracy", y_true, y_pred)).close_to(acc, mutants={
                 "returned the number of correct predictions, not the fraction":
                     float(np.sum(y_true == y_pred)),
-                "returned a percentage, not a fraction in [0, 1]": 100 * acc})
+                "returned a percentage, not a fraction in [0, 1]": 100 * acc,
+                "returned the error rate, the fraction of wrong predictions": 1 - acc})

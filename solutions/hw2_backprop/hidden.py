@@ -1,221 +1,141 @@
 """Hidden suite of Homework 2: the four backpropagation equations.
 
-Every expected value comes from ``reference`` on fresh inputs drawn from ``rng``: costs
-and gradients from ``reference.network.MLP`` (whose cost is the mean over the batch, the
-convention the notebook states), finite differences from ``reference.gradcheck``,
-activations and the softmax Jacobian from ``reference.activations``. Mutants (the answers
-of the classic mistakes) of the whole backward pass come from
-``autograder.authoring.mutants.backprop`` (q5) and from ``_backprop`` below (q6), the
-reference's backward pass with one mistake switched on.
+Expected values come from ``reference`` (``MLP.from_params``, whose cost is the mean over
+the batch as the notebook states), the answers of classic mistakes from the SDK's
+``mutants``. The rules the text states are checked and named: the chain rule written out
+(Question 2, also with targets whose rows do not sum to 1, where the shortcut (P - Y)/n is
+wrong); central differences with the given step, on copies (Question 7); finite
+differences, never backprop (Question 8, also with such targets, where backprop's
+delta^L = (P - Y)/n is not the gradient of the cost); (H + H^T)/2 (Question 9). Questions
+5 and 7 to 10 also accept what the student's own earlier functions give.
 
-Tolerances:
+Tolerances besides ``TOLERANCE`` (analytic quantities):
 
-* Analytic quantities (deltas, gradients, costs, trained weights): a correct answer
-  computed in another order differs from the reference by a few ulps, ~1e-16 relative;
-  RTOL=1e-8, ATOL=1e-12 accept it, and every mistake changes entries by 1e-3 or more.
-* Central differences with a given step h (``numerical_gradient_of_cost``, h >= 1e-2):
-  two correct implementations differ only through the rounding of the cost, about
-  eps * C / h ~ 1e-13; FD_RTOL=1e-6, FD_ATOL=1e-9. At these steps the exact gradient
-  differs by h^2 C''' / 6 ~ 1e-5 and one-sided differences by h C'' / 2 ~ 1e-3, so
-  neither passes.
-* The input Jacobian: a finite-difference answer (error ~1e-10 with h = 1e-5) is as
-  acceptable as the analytic chain; JAC_RTOL=1e-6, JAC_ATOL=1e-9.
-* The Hessian by central differences of the backprop gradient (h ~ 1e-4): rounding of
-  the gradients contributes eps * |g| / h ~ 1e-13, and an unsymmetrised answer differs
-  by half its O(h^2) asymmetry, ~1e-9; H_RTOL=1e-6, H_ATOL=1e-7 accept both and reject
-  one-sided differences, which are off by h * C''' / 2 ~ 1e-5.
-* ``relative_error`` is one division: RTOL/ATOL as above.
-
-With ReLU hidden units f'(a) equals f'(z) (both are [z > 0]), so the mistake "f' at a"
-is harmless there; the checks that detect it use sigmoid or tanh.
+* ``FD``: central differences with a large given step (h >= 1e-2) differ between correct
+  implementations only through the rounding of the cost, ~eps C / h ~ 1e-13; the exact
+  gradient differs from them by h^2 C''' / 6 ~ 1e-5, one-sided ones by h C'' / 2 ~ 1e-3.
+* ``JAC``: an input Jacobian by finite differences (error ~1e-10 at h = 1e-5) is as good
+  as the analytic chain.
+* ``HESS``: central differences of the gradient at h ~ 1e-4: rounding gives eps |g| / h ~
+  1e-13, an unsymmetrised answer half its O(h^2) asymmetry, ~1e-9 (that rule is checked
+  apart); one-sided differences are off by h C''' / 2 ~ 1e-5.
+* ``GRAD_TOL``, Question 8's threshold: a correct layer checked at h = 1e-5 gives at most
+  ~1e-7, every planted mistake at least ~1e-2.
 """
+
+import functools
 
 import numpy as np
 
-from autograder.authoring import Budgets, builders, check, expect, manual, question
-from autograder.authoring.mutants import backprop_mutants
+from autograder.authoring import Budgets, Tolerance, builders, manual, mutants, question
+from autograder.authoring.earlier import own_result, shaped_like
+from autograder.authoring.expect import check, describe_value, error_hint, expect, verify
 from reference import activations as act
-from reference import layers
 from reference.gradcheck import jacobian, numerical_gradient, relative_error
-from reference.losses import one_hot, quadratic_grad, softmax_cross_entropy_grad
 from reference.network import MLP
 
-# Every call takes milliseconds (the largest, a Hessian, runs ~40 small backprops).
-BUDGETS = Budgets(cell_seconds=10, notebook_seconds=60, call_seconds=5, question_seconds=30)
-RTOL, ATOL = 1e-8, 1e-12
-FD_RTOL, FD_ATOL = 1e-6, 1e-9
-JAC_RTOL, JAC_ATOL = 1e-6, 1e-9
-H_RTOL, H_ATOL = 1e-6, 1e-7
-# The threshold of Question 8: a correct layer checked at h = 1e-5 gives at most ~1e-7
-# (a layer with a tiny gradient), a planted bug at least ~1e-1.
+BUDGETS = Budgets(cell_seconds=10, notebook_seconds=60, call_seconds=5, question_seconds=40)
+TOLERANCE = Tolerance(1e-8, 1e-12, "deltas, gradients, costs and trained weights computed in "
+                      "another order differ by a few ulps; every mistake by 1e-3 or more")
+FD = Tolerance(1e-6, 1e-9, "central differences with a given step: see the docstring")
+JAC = Tolerance(1e-6, 1e-9, "finite differences are as good as the chain: see the docstring")
+HESS = Tolerance(1e-6, 1e-7, "central differences of the gradient: see the docstring")
 GRAD_TOL = 1e-5
-
-MISTAKES = {
-    "dW_no_transpose": "missing transpose: a^{l-1} @ delta^l instead of a^{l-1}.T @ delta^l",
-    "dW_transposed": "dC/dW^l transposed: delta^l.T @ a^{l-1} (NNDL's column convention) has "
-                     "shape (n_l, n_{l-1}), but W^l has shape (n_{l-1}, n_l)",
-    "W_no_transpose": "missing transpose in BP2: delta^{l+1} @ W^{l+1} instead of "
-                      "delta^{l+1} @ W^{l+1}.T",
-    "f_not_prime": "sigma instead of sigma': the activation f(z) was used instead of its "
-                   "derivative f'(z)",
-    "a_for_z": "using a where z is needed: f' was evaluated at the activation a = f(z) "
-               "instead of the pre-activation z",
-    "db_not_summed": "db was not summed over the batch: dC/db^l is the column sums of "
-                     "delta^l, shape (n_l,)",
-    "db_averaged": "db was averaged over the batch: the 1/n of the mean cost is already "
-                   "inside delta^l, so sum its rows",
-    "sum_not_mean": "summing instead of averaging: the gradients are n times too large; the "
-                    "cost is the mean over the batch, so delta^L carries a factor 1/n",
-    "off_by_one_fprime": "off-by-one layer index: BP2 for layer l used f'(z^{l+1}) instead "
-                         "of f'(z^l)",
-    "off_by_one_a": "off-by-one layer index: dC/dW^l used a^l instead of a^{l-1}",
-    "one_minus_z2": "using z where h is needed: tanh' was computed as 1 - z**2; it is "
-                    "1 - h**2 with h = tanh(z)",
-}
+BP = mutants.BACKPROP
+PRIME_OF_A = {"sigmoid": lambda a: a * (1 - a), "tanh": lambda a: 1 - a**2}
+SHAPES = ("The shapes of a matrix product do not fit: is a transpose missing, or a layer "
+          "index off by one? A gradient has the shape of its parameter, and BP2 multiplies "
+          "by (W^{l+1})^T.", "shapes that do not fit: a missing transpose or an off-by-one "
+          "layer index", ["ValueError"])
 
 
-# ---------------------------------------------------------------------------
-# inputs and trusted computations
+def _net(ws, bs, activation, output="softmax", loss="cross_entropy"):
+    return MLP.from_params(ws, bs, activation, output, loss)
 
 
-def _network(rng, sizes):
-    """Weights N(0, 1/fan_in) and biases N(0, 0.25), like the notebook's random_network."""
-    weights = [rng.normal(size=(m, k)) / np.sqrt(m)
-               for m, k in zip(sizes[:-1], sizes[1:], strict=True)]
-    biases = [rng.normal(scale=0.5, size=k) for k in sizes[1:]]
-    return weights, biases
+def _case(rng, sizes, n):
+    """A network of these layer sizes and a batch of n samples with one-hot targets."""
+    return (*builders.network(rng, sizes), *builders.batch(rng, n, sizes[0], sizes[-1]))
 
 
-def _batch(rng, n, d, k):
-    return rng.normal(size=(n, d)), one_hot(rng.integers(0, k, size=n), k)
-
-
-def _net(weights, biases, activation, output="softmax", loss="cross_entropy"):
-    """The reference MLP with the given parameters (its arrays are copies)."""
-    return MLP.from_params(weights, biases, activation, output, loss)
-
-
-def _backprop(weights, biases, X, Y, activation, mistake=None, output="softmax"):
-    """The gradients of the mean cost with one classic mistake (None: no mistake);
-    None when the mistake makes the computation fail (shapes that do not fit)."""
-    f, fp = act.ACTIVATIONS[activation]
-    derivative = {
-        "f_not_prime": lambda i: f(zs[i]),
-        "a_for_z": lambda i: fp(acts[i + 1]),
-        "off_by_one_fprime": lambda i: fp(zs[i + 1]),
-        "one_minus_z2": lambda i: 1.0 - zs[i] ** 2,
-    }.get(mistake, lambda i: fp(zs[i]))
-    L = len(weights)
-    zs, acts = [], [X]
-    for i in range(L):
-        zs.append(acts[-1] @ weights[i] + biases[i])
-        last = i == L - 1
-        acts.append((act.softmax(zs[-1]) if output == "softmax" else zs[-1]) if last
-                    else f(zs[-1]))
-    delta = (acts[-1] - Y) / (1 if mistake == "sum_not_mean" else len(X))
-    dWs, dbs = [None] * L, [None] * L
-    try:
-        for i in range(L - 1, -1, -1):
-            a_prev = acts[i + 1] if mistake == "off_by_one_a" else acts[i]
-            dWs[i] = (a_prev @ delta if mistake == "dW_no_transpose"
-                      else delta.T @ a_prev if mistake == "dW_transposed"
-                      else a_prev.T @ delta)
-            dbs[i] = (delta if mistake == "db_not_summed"
-                      else delta.mean(axis=0) if mistake == "db_averaged"
-                      else delta.sum(axis=0))
-            if i > 0:
-                W = weights[i] if mistake == "W_no_transpose" else weights[i].T
-                delta = (delta @ W) * derivative(i - 1)
-    except (ValueError, IndexError):
-        return None
-    return dWs, dbs
-
-
-def _mutant_grads(weights, biases, X, Y, activation, mistakes, output="softmax"):
-    """{mistake message: (dWs, dbs)} for the mistakes whose computation runs."""
-    out = {}
-    for m in mistakes:
-        got = _backprop(weights, biases, X, Y, activation, m, output)
-        if got is not None:
-            out[MISTAKES[m]] = got
-    return out
-
-
-def _is_pair(value, lengths=None):
-    """A tuple or list of two items; with ``lengths``, each item a sequence of that length."""
-    if not isinstance(value, tuple | list) or len(value) != 2:
-        return False
-    return lengths is None or all(isinstance(v, tuple | list) and len(v) == n
-                                  for v, n in zip(value, lengths, strict=True))
-
-
-def _list_label(k, i):
-    return f"{('dWs', 'dbs')[k]}[{i}] (dC/d{'Wb'[k]}^{i + 1})"
-
-
-def _expect_layers(got, expected, mutants, rtol=RTOL, atol=ATOL, order=None,
-                   label=_list_label):
-    """Compare (dWs, dbs) layer by layer (from the output layer down by default);
-    ``label(k, i)`` names the array (k = 0 for weights, 1 for biases; i from 0)."""
-    L = len(expected[0])
-    for i in order or range(L - 1, -1, -1):
+def _grads(got, want, wrong=None, accept=None, tol=TOLERANCE, names=("dWs", "dbs")):
+    """Two lists of arrays against ``want``; ``wrong`` maps mistakes to such pairs,
+    ``accept`` descriptions to functions computing them (None if they cannot)."""
+    if expect(got).is_tuple(2, f"({', '.join(names)}) of two lists"):
         for k in (0, 1):
-            wrong = {m: g[k][i] for m, g in mutants.items()}
-            expect(got[k][i], label(k, i)).close_to(expected[k][i], rtol, atol, mutants=wrong)
+            expect(got[k], names[k]).each_close_to(
+                want[k], tol.rtol, tol.atol, {m: g[k] for m, g in (wrong or {}).items()},
+                accept={d: functools.partial(lambda f, k: (f() or (None, None))[k], f, k)
+                        for d, f in (accept or {}).items()})
 
 
-def _shape_label(arrays):
-    return ", ".join(f"{name} {np.shape(a)}" for name, a in arrays)
+def _reference(activation, X, Y, what="loss", scale=1.0):
+    """The reference's cost (``what="loss"``) or gradients (times ``scale``) as a function
+    of the parameters."""
+    def of(ws, bs):
+        value = getattr(_net(ws, bs, activation), what)(X, Y)
+        return value if what == "loss" else tuple([scale * g for g in gs] for gs in value)
+    return of
+
+
+def _once(function, *args):
+    """function(*args), computed at the first call only."""
+    return functools.cache(functools.partial(function, *args))
+
+
+def _relies_on(function, where, own):
+    """error_hint's arguments for a call that relies on the student's earlier ``function``:
+    they apply when ``own()``, what that function leads to here, is None (it fails too)."""
+    return (f"This uses your {function} ({where}), which fails on these inputs too: see "
+            "that question first.", f"relies on {function} ({where}), which fails here", (),
+            lambda: own() is None)
 
 
 # ---------------------------------------------------------------------------
-# questions
+# Questions 1 to 4: the equations one by one
 
 
 @question("q1", points=2)
 def output_delta_quadratic(student, rng):
-    for shape in [(1, 3), (6, 2), (9, 4), (5, 1)]:
-        Z = rng.normal(scale=2.0, size=shape)
-        Y = rng.uniform(size=shape)
-        n = shape[0]
-        A, sp = act.sigmoid(Z), act.sigmoid_prime(Z)
-        expected = quadratic_grad(A, Y) * sp  # BP1
-        with check(f"output_delta_quadratic(ZL {shape}, Y {shape})"):
+    for n, k in [(1, 3), (6, 2), (9, 4), (5, 1)]:
+        Z, Y = rng.normal(scale=2.0, size=(n, k)), rng.uniform(size=(n, k))
+        A, slope = act.sigmoid(Z), act.sigmoid_prime(Z)
+        with check(f"output_delta_quadratic(ZL {Z.shape}, Y {Y.shape})", context={"n": n}):
             expect(student.call("output_delta_quadratic", Z, Y)).close_to(
-                expected, RTOL, ATOL, mutants={
-                    MISTAKES["f_not_prime"]: (A - Y) / n * A,
-                    MISTAKES["a_for_z"]: (A - Y) / n * act.sigmoid_prime(A),
-                    "using z where a is needed: sigma'(z) was computed as z (1 - z), a "
-                    "formula that takes a = sigma(z)": (A - Y) / n * Z * (1 - Z),
-                    MISTAKES["sum_not_mean"]: (A - Y) * sp,
-                    "the factor sigma'(z^L) is missing: (a - y) / n is the output error of "
-                    "the cross-entropy cost, not of the quadratic cost": (A - Y) / n,
-                    "sign flipped: dC/da^L = (a - y) / n, not (y - a) / n": -expected})
+                (A - Y) / n * slope, mutants={  # BP1
+                    BP["f_not_prime"]: (A - Y) / n * A,
+                    BP["a_for_z"]: (A - Y) / n * act.sigmoid_prime(A),
+                    BP["prime_formula_at_z"]: (A - Y) / n * Z * (1 - Z),
+                    BP["sum_not_mean"]: (A - Y) * slope, BP["sign_flipped"]: (Y - A) / n * slope,
+                    "the factor sigma'(z^L) is missing: (a - y) / n is the output error of the "
+                    "cross-entropy cost, not of the quadratic cost": (A - Y) / n})
+
+
+CHAIN_RULE = ("the question asks for the chain rule written out, J_i^T dC/dp_i for each row: "
+              "the simplified (P - Y) / n is right only when every row of Y sums to 1")
 
 
 @question("q2", points=2)
 def output_delta_softmax(student, rng):
     for n, k in [(1, 4), (7, 3), (12, 5)]:
-        Z, Y = rng.normal(scale=2.0, size=(n, k)), one_hot(rng.integers(0, k, size=n), k)
+        Z, Y = rng.normal(scale=2.0, size=(n, k)), builders.batch(rng, n, 1, k)[1]
         P = act.softmax(Z)
-        with check(f"output_delta_softmax(ZL {Z.shape}, Y {Y.shape})"):
-            expect(student.call("output_delta_softmax", Z, Y)).close_to(
-                softmax_cross_entropy_grad(Z, Y), RTOL, ATOL, mutants={
-                    MISTAKES["sum_not_mean"]: P - Y,
-                    "sign flipped: delta^L = (p - y) / n, not (y - p) / n": (Y - P) / n,
-                    "multiplied by p (1 - p): with softmax and cross-entropy the derivative "
-                    "of the output function cancels": (P - Y) / n * P * (1 - P)})
-    for n, k in [(1, 3), (6, 4), (10, 5)]:
-        Z, Y = rng.normal(scale=2.0, size=(n, k)), one_hot(rng.integers(0, k, size=n), k)
-        P = act.softmax(Z)
-        expected = np.stack([act.softmax_jacobian(z).T @ (-y / (n * p))
-                             for z, y, p in zip(Z, Y, P, strict=True)])
-        with check(f"output_delta_softmax_chain(ZL {Z.shape}, Y {Y.shape})"):
-            expect(student.call("output_delta_softmax_chain", Z, Y)).close_to(
-                expected, RTOL, ATOL, mutants={
-                    "the softmax was treated as elementwise: only the diagonal p (1 - p) of "
-                    "its Jacobian was used": -Y / (n * P) * P * (1 - P),
-                    MISTAKES["sum_not_mean"]: n * expected})
+        with check(f"output_delta_softmax(ZL {Z.shape}, Y {Y.shape})", context={"n": n}):
+            expect(student.call("output_delta_softmax", Z, Y)).close_to((P - Y) / n, mutants={
+                BP["sum_not_mean"]: P - Y, BP["sign_flipped"]: (Y - P) / n,
+                BP["output_prime"]: (P - Y) / n * P * (1 - P)})
+    for n, k, soft in [(1, 3, False), (6, 4, False), (10, 5, True), (5, 3, True)]:
+        Z = rng.normal(scale=2.0, size=(n, k))
+        Y = rng.uniform(size=(n, k)) if soft else builders.batch(rng, n, 1, k)[1]
+        P, dC_dP = act.softmax(Z), -Y / (n * act.softmax(Z))
+        want = np.stack([act.softmax_jacobian(z).T @ g for z, g in zip(Z, dC_dP, strict=True)])
+        targets = "targets whose rows do not sum to 1" if soft else "one-hot Y"
+        with check(f"output_delta_softmax_chain(ZL {Z.shape}, {targets} {Y.shape})",
+                   context={"n": n}):
+            expect(student.call("output_delta_softmax_chain", Z, Y)).close_to(want, mutants={
+                "the softmax was treated as elementwise: only the diagonal p (1 - p) of its "
+                "Jacobian was used": dC_dP * P * (1 - P), BP["sum_not_mean"]: n * want,
+                CHAIN_RULE: (P - Y) / n if soft else None})
 
 
 @question("q3", points=2)
@@ -223,396 +143,419 @@ def layer_gradients(student, rng):
     # the first case is square (n == n_prev), so a forgotten transpose runs and is named
     for n, n_prev, n_l in [(4, 4, 3), (1, 3, 2), (7, 5, 3), (10, 2, 6)]:
         A, delta = rng.normal(size=(n, n_prev)), rng.normal(size=(n, n_l)) / n
-        _, dW, db = layers.dense_backward(delta, (A, np.zeros((n_prev, n_l))))  # BP4, BP3
-        with check(f"layer_gradients(A_prev {A.shape}, delta {delta.shape})"):
+        with check(f"layer_gradients(A_prev {A.shape}, delta {delta.shape})",
+                   context={"n": n}), error_hint(*SHAPES):
             got = student.call("layer_gradients", A, delta)
-            expect(got).satisfies(_is_pair, "expected a tuple (dW, db) of two arrays")
-            if _is_pair(got):
-                dW_mutants = {MISTAKES["dW_transposed"]: delta.T @ A,
-                              "dW was divided by n again: the 1/n of the mean cost is "
-                              "already inside delta^l": A.T @ delta / n}
-                if n == n_prev:
-                    dW_mutants[MISTAKES["dW_no_transpose"]] = A @ delta
-                expect(got[0], "dW").close_to(dW, RTOL, ATOL, mutants=dW_mutants)
-                expect(got[1], "db").close_to(db, RTOL, ATOL, mutants={
-                    MISTAKES["db_not_summed"]: delta,
-                    MISTAKES["db_averaged"]: delta.mean(axis=0),
+            if expect(got).is_tuple(2, "(dW, db) of two arrays"):
+                expect(got[0], "dW").close_to(A.T @ delta, mutants={  # BP4
+                    BP["dW_transposed"]: delta.T @ A,
+                    BP["dW_no_transpose"]: A @ delta if n == n_prev else None,
+                    "dW was divided by n again: the 1/n of the mean cost is already inside "
+                    "delta^l": A.T @ delta / n})
+                expect(got[1], "db").close_to(delta.sum(axis=0), mutants={  # BP3
+                    BP["db_not_summed"]: delta, BP["db_averaged"]: delta.mean(axis=0),
                     "db summed over the units (axis=1) instead of over the batch (axis=0)":
                         delta.sum(axis=1)})
 
 
 @question("q4", points=2)
 def hidden_delta(student, rng):
-    # the first case is square (n_l == n_next), so a forgotten transpose runs and is named
+    # the first case is square (n_l == n_next), so a forgotten transpose runs and is
+    # named; the ReLU cases meet the kink, relu'(0) = 0
     for n, n_l, n_next, name in [(5, 4, 4, "sigmoid"), (6, 5, 3, "tanh"), (1, 4, 2, "relu"),
-                                 (8, 6, 2, "sigmoid")]:
-        d_next = rng.normal(size=(n, n_next)) / n
-        W = rng.normal(size=(n_l, n_next))
+                                 (8, 6, 2, "sigmoid"), (4, 3, 2, "relu")]:
+        d_next, W = rng.normal(size=(n, n_next)) / n, rng.normal(size=(n_l, n_next))
         Z = rng.normal(scale=1.5, size=(n, n_l))
-        f, fp = act.ACTIVATIONS[name]
-        mutants = {MISTAKES["f_not_prime"]: (d_next @ W.T) * f(Z),
-                   MISTAKES["a_for_z"]: (d_next @ W.T) * fp(f(Z)),
-                   "the Hadamard product with f'(z^l) is missing": d_next @ W.T}
-        if n_l == n_next:
-            mutants[MISTAKES["W_no_transpose"]] = (d_next @ W) * fp(Z)
-        da_prev, _, _ = layers.dense_backward(d_next, (np.zeros((n, n_l)), W))  # BP2
-        expected = layers.activation_backward(da_prev, layers.activation_forward(Z, name)[1])
-        with check(f"hidden_delta(delta_next {d_next.shape}, W_next {W.shape}, "
-                   f"Z {Z.shape}, {name!r})"):
+        if name == "relu":
+            Z.flat[rng.choice(Z.size, 1 + Z.size // 4, replace=False)] = 0.0
+        (f, fp), back, formula = act.ACTIVATIONS[name], d_next @ W.T, PRIME_OF_A.get(name)
+        with check(f"hidden_delta(delta_next {d_next.shape}, W_next {W.shape}, Z {Z.shape}, "
+                   f"{name!r})", context={"n": n}), error_hint(*SHAPES):
             expect(student.call("hidden_delta", d_next, W, Z, name)).close_to(
-                expected, RTOL, ATOL, mutants=mutants)
+                back * fp(Z), mutants={  # BP2
+                    BP["f_not_prime"]: back * f(Z), BP["a_for_z"]: back * fp(f(Z)),
+                    BP["prime_formula_at_z"]: back * formula(Z) if formula else None,
+                    BP["W_no_transpose"]: d_next @ W * fp(Z) if n_l == n_next else None,
+                    "the Hadamard product with f'(z^l) is missing": back})
 
 
-BACKPROP_MISTAKES = ["dW_no_transpose", "dW_transposed", "W_no_transpose", "f_not_prime",
-                     "a_for_z", "db_not_summed", "db_averaged", "sum_not_mean",
-                     "off_by_one_fprime", "off_by_one_a"]
+# ---------------------------------------------------------------------------
+# Questions 5 and 6: the whole backward pass
+
+
+def _own_backprop(student, weights, biases, X, Y, activation):
+    """The gradients that the student's own output_delta_softmax, layer_gradients and
+    hidden_delta (Questions 2 to 4) give, or None if one fails."""
+    zs, acts = mutants.forward_pass(weights, biases, X, activation=activation)
+    delta = own_result(student, "output_delta_softmax", zs[-1], Y, like=zs[-1])
+    dWs, dbs = [None] * len(weights), [None] * len(weights)
+    for i in reversed(range(len(weights))):
+        got = delta is not None and own_result(student, "layer_gradients", acts[i], delta,
+                                               like=(weights[i], biases[i]))
+        if not got:
+            return None
+        dWs[i], dbs[i] = got
+        if i:
+            delta = own_result(student, "hidden_delta", delta, weights[i], zs[i - 1],
+                               activation, like=zs[i - 1])
+    return dWs, dbs
 
 
 @question("q5", points=5)
 def backprop(student, rng):
-    sizes, n = [4, 5, 3, 3], 6
-    weights, biases = _network(rng, sizes)
-    X, _ = _batch(rng, n, sizes[0], sizes[-1])
-    zs, acts = _net(weights, biases, "tanh").forward_pass(X)
-    with check(f"forward_pass for layer sizes {sizes}, tanh, X {X.shape}"):
+    weights, biases, X, _ = _case(rng, [4, 5, 3, 3], 6)
+    zs, acts = mutants.forward_pass(weights, biases, X, activation="tanh")
+    wrong = {mutants.FORWARD[m]: mutants.forward_pass(weights, biases, X, m, activation="tanh")
+             for m in ("no_bias", "z_from_z", "no_hidden_activation", "output_as_hidden")}
+    with check(f"forward_pass for layer sizes [4, 5, 3, 3], tanh, X {X.shape}"):
         got = student.call("forward_pass", weights, biases, X, "tanh")
-        expect(got).satisfies(lambda g: _is_pair(g, (3, 4)),
-                              "expected (zs, activations): lists of L and L + 1 arrays, "
-                              "activations starting with a^0 = X")
-        if _is_pair(got, (3, 4)):
-            for i in range(3):
-                expect(got[0][i], f"zs[{i}] (z^{i + 1})").close_to(zs[i], RTOL, ATOL, mutants={
-                    "z^l was computed from z^{l-1} instead of a^{l-1}":
-                        (zs[i - 1] if i else X) @ weights[i] + biases[i]})
-            for i in range(4):
-                wrong = {"the output layer must be a softmax, not the hidden activation":
-                         np.tanh(zs[-1])} if i == 3 else None
-                expect(got[1][i], f"activations[{i}] (a^{i})").close_to(
-                    acts[i], RTOL, ATOL, mutants=wrong)
+        if expect(got).is_tuple(2, "(zs, activations), activations starting with a^0 = X"):
+            expect(got[0], "zs").each_close_to(zs, mutants={m: w[0] for m, w in wrong.items()})
+            expect(got[1], "activations").each_close_to(
+                acts, mutants={m: w[1] for m, w in wrong.items()})
     # the first network is square (every width equals n), so the transposition and
     # off-by-one mistakes run and are named; then L = 1, a single row, and random shapes
-    cases = [([3, 3, 3, 3], 3, "sigmoid"), ([5, 3], 4, "relu"),
-             (builders.layer_sizes(rng, 3), 1, "tanh"),
-             (builders.layer_sizes(rng, 4), 8, "relu"),
-             (builders.layer_sizes(rng, 2), 5, "sigmoid")]
-    for sizes, n, name in cases:
-        weights, biases = _network(rng, sizes)
-        X, Y = _batch(rng, n, sizes[0], sizes[-1])
-        expected = _net(weights, biases, name).gradients(X, Y)
-        L = len(weights)
-        with check(f"backprop for layer sizes {sizes}, {name}, X {X.shape}, Y {Y.shape}"):
-            got = student.call("backprop", weights, biases, X, Y, name)
-            expect(got).satisfies(lambda g, L=L: _is_pair(g, (L, L)),
-                                  f"expected (dWs, dbs): two lists of {L} arrays")
-            if _is_pair(got, (L, L)):
-                _expect_layers(got, expected, backprop_mutants(weights, biases, X, Y,
-                                                               BACKPROP_MISTAKES,
-                                                               activation=name))
+    for sizes, n, name in [([3, 3, 3, 3], 3, "sigmoid"), ([5, 3], 4, "relu"),
+                           (builders.layer_sizes(rng, 3), 1, "tanh"),
+                           (builders.layer_sizes(rng, 4), 8, "relu"),
+                           (builders.layer_sizes(rng, 2), 5, "sigmoid")]:
+        weights, biases, X, Y = _case(rng, sizes, n)
+        with check(f"backprop for layer sizes {sizes}, {name}, X {X.shape}, Y {Y.shape}",
+                   context={"n": n}), error_hint(*SHAPES):
+            _grads(student.call("backprop", weights, biases, X, Y, name),
+                   _net(weights, biases, name).gradients(X, Y),
+                   mutants.backprop_mutants(weights, biases, X, Y, activation=name),
+                   {"what your own functions of Questions 2 to 4 give":
+                    _once(_own_backprop, student, weights, biases, X, Y, name)})
 
 
 @question("q6", points=3)
 def tanh_regression(student, rng):
     # the first case is square (n = d = m = K), so transposition mistakes run and are named
     for n, d, m, k in [(3, 3, 3, 3), (1, 2, 3, 1), (8, 3, 5, 1), (6, 4, 3, 2)]:
-        weights, biases = _network(rng, [d, m, k])
+        (W1, W2), (b1, b2) = weights, biases = builders.network(rng, [d, m, k])
         X, Y = rng.normal(size=(n, d)), rng.normal(size=(n, k))
         net = _net(weights, biases, "tanh", "linear", "quadratic")
         C = net.loss(X, Y)
-        expected = net.gradients(X, Y)
-        mutants = _mutant_grads(weights, biases, X, Y, "tanh",
-                                ["one_minus_z2", "f_not_prime", "a_for_z", "sum_not_mean",
-                                 "db_not_summed", "db_averaged", "dW_transposed",
-                                 "dW_no_transpose", "W_no_transpose"], output="linear")
-        (W1, W2), (b1, b2) = weights, biases
         with check(f"tanh_regression(W1 {W1.shape}, b1 {b1.shape}, W2 {W2.shape}, "
-                   f"b2 {b2.shape}, X {X.shape}, Y {Y.shape})"):
+                   f"b2 {b2.shape}, X {X.shape}, Y {Y.shape})", context={"n": n}):
             got = student.call("tanh_regression", W1, b1, W2, b2, X, Y)
-            expect(got).is_tuple(5, "(C, dW1, db1, dW2, db2)")
-            if isinstance(got, tuple | list) and len(got) == 5:
-                expect(got[0], "C").close_to(C, RTOL, ATOL, mutants={
+            if expect(got).is_tuple(5, "(C, dW1, db1, dW2, db2)"):
+                expect(got[0], "C").close_to(C, mutants={
                     "the cost lacks the factor 1/2 of the quadratic cost": 2 * C,
                     "the cost was summed over the batch instead of averaged": n * C})
-                _expect_layers(([got[1], got[3]], [got[2], got[4]]), expected, mutants,
-                               label=lambda k, i: f"{'dW' if k == 0 else 'db'}{i + 1}")
+                _grads(([got[1], got[3]], [got[2], got[4]]), net.gradients(X, Y),
+                       mutants.backprop_mutants(weights, biases, X, Y, activation="tanh",
+                                                output="linear"), names=("dW", "db"))
 
 
-def _relative_error_mutants(a, b):
-    with np.errstate(all="ignore"):
-        d, s = np.abs(a - b), np.abs(a) + np.abs(b)
-        return {
-            "the relative error was taken entry by entry, max |a_i - b_i| / (|a_i| + |b_i|); "
-            "divide the largest difference by the largest |a_i| + |b_i|":
-                np.max(d / np.maximum(s, 1e-8)),
-            "norms were used, ||a - b|| / (||a|| + ||b||); use the maximum entries":
-                np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)),
-            "the scale was max|a| + max|b| instead of max(|a_i| + |b_i|)":
-                np.max(d) / (np.max(np.abs(a)) + np.max(np.abs(b))),
-            "two zero arrays give 0/0 = nan; return 0 when both are zero":
-                np.max(d) / np.max(s) if np.max(s) > 0 else np.nan}
+# ---------------------------------------------------------------------------
+# Questions 7 and 8: gradient checking
 
 
-def _numerical(weights, biases, X, Y, activation, h, central=True):
-    """(dWs, dbs) of the reference cost by central (or one-sided) differences."""
-    net = _net(weights, biases, activation)
+def _differences(cost, weights, biases, h, method=numerical_gradient):
+    """(dWs, dbs) of cost(weights, biases) by ``method`` (central differences, or
+    ``mutants.one_sided_gradient``) on copies; None where the cost is nan (it failed)."""
+    ps, L = [np.array(p, dtype=float) for p in [*weights, *biases]], len(weights)
+    gs = [method(lambda _: cost(ps[:L], ps[L:]), p, h) for p in ps]
+    return None if any(np.isnan(g).any() for g in gs) else (gs[:L], gs[L:])
 
-    def cost(_):
-        return net.loss(X, Y)
 
-    if central:
-        return ([numerical_gradient(cost, W, h) for W in net.weights],
-                [numerical_gradient(cost, b, h) for b in net.biases])
-    base = cost(None)
-    grads = []
-    for p in net.weights + net.biases:
-        g = np.empty_like(p)
-        for i in np.ndindex(p.shape):
-            old = p[i]
-            p[i] = old + h
-            g[i] = (cost(None) - base) / h
-            p[i] = old
-        grads.append(g)
-    return grads[:len(weights)], grads[len(weights):]
+ANY_TARGETS = "-(1/n) sum_i sum_k y_ik ln p_ik, for any targets"
+
+
+def _own_cost(student, X, Y, activation):
+    """The student's own cost (Question 7) of the parameters, nan where it fails."""
+    def cost(ws, bs):
+        value = own_result(student, "cost", ws, bs, X, Y, activation, like=0.0)
+        return np.nan if value is None else float(value)
+    return cost
 
 
 @question("q7", points=4)
 def gradient_checking(student, rng):
-    a = rng.normal(size=(3, 4))
-    b = a + 1e-3 * rng.normal(size=(3, 4))
-    c = rng.normal(size=10) * 10.0 ** rng.uniform(-3, 1, size=10)
+    a, c = rng.normal(size=(3, 4)), rng.normal(size=10) * 10.0 ** rng.uniform(-3, 1, size=10)
     d = c * (1 + 1e-2 * rng.normal(size=10))
     d[int(rng.integers(10))] *= -1
     e = rng.normal(size=(1, 5))
     f = e.copy()
     e[0, 2], f[0, 2] = 0.0, 1e-9  # an entry that is zero up to rounding
-    for x, y, what in [(a, b, "close arrays of shape (3, 4)"),
+    for x, y, what in [(a, a + 1e-3 * rng.normal(size=(3, 4)), "close arrays of shape (3, 4)"),
                        (c, d, "vectors of shape (10,) with entries from 1e-3 to 10"),
                        (np.zeros((2, 3)), np.zeros((2, 3)), "two zero arrays (2, 3)"),
                        (e, f, "arrays (1, 5) that differ only in an entry close to zero")]:
         with check(f"relative_error for {what}"):
             expect(student.call("relative_error", x, y)).close_to(
-                relative_error(x, y), RTOL, ATOL, mutants=_relative_error_mutants(x, y))
-    for sizes, n, name in [([3, 4, 3], 5, "sigmoid"), ([4, 3, 3, 2], 7, "tanh")]:
-        weights, biases = _network(rng, sizes)
-        X, Y = _batch(rng, n, sizes[0], sizes[-1])
+                relative_error(x, y), mutants=mutants.relative_error_mistakes(x, y))
+    for sizes, n, name, weighted in [([3, 4, 3], 5, "sigmoid", False),
+                                     ([4, 3, 3, 2], 7, "tanh", False),
+                                     ([3, 2, 4], 6, "tanh", True)]:
+        weights, biases, X, Y = _case(rng, sizes, n)
+        Y = Y * rng.uniform(0.3, 2.0, size=(n, 1)) if weighted else Y
         C = _net(weights, biases, name).loss(X, Y)
-        with check(f"cost for layer sizes {sizes}, {name}, X {X.shape}"):
-            expect(student.call("cost", weights, biases, X, Y, name)).close_to(
-                C, RTOL, ATOL, mutants={
-                    "the cost was summed over the batch instead of averaged": n * C,
-                    "sign flipped: the cross-entropy is -sum y ln p": -C})
+        with check(f"cost for layer sizes {sizes}, {name}, X {X.shape}"
+                   + (", targets weighted per sample" if weighted else ""), context={"n": n}):
+            expect(student.call("cost", weights, biases, X, Y, name)).close_to(C, mutants={
+                "the cost was summed over the batch instead of averaged": n * C,
+                "the sign is flipped: the cross-entropy is -sum y ln p": -C,
+                "the weights of the targets were dropped, as if they were one-hot: the "
+                f"question asks for {ANY_TARGETS}":
+                    _net(weights, biases, name).loss(X, Y > 0) if weighted else None,
+                "the cost picks the entries where y = 1, which weighted targets do not have "
+                f"(the mean of nothing is nan): the question asks for {ANY_TARGETS}":
+                    np.nan if weighted else None})
     for sizes, n, name, h in [([3, 4, 2], 4, "sigmoid", 1e-2), ([2, 3, 3, 2], 3, "tanh", 2e-2)]:
-        weights, biases = _network(rng, sizes)
-        X, Y = _batch(rng, n, sizes[0], sizes[-1])
-        expected = _numerical(weights, biases, X, Y, name, h)
-        exact = _net(weights, biases, name).gradients(X, Y)
-        one_sided = _numerical(weights, biases, X, Y, name, h, central=False)
-        mutants = {
-            "one-sided differences (C(w + h) - C(w)) / h; use central differences":
-                one_sided,
-            "divided by h instead of 2h": ([2 * g for g in expected[0]],
-                                           [2 * g for g in expected[1]]),
-            f"returned the exact gradient, not central differences with the given step h={h}":
-                exact,
-            "the numerical gradient is n times too large: the cost is the mean over the batch":
-                ([n * g for g in expected[0]], [n * g for g in expected[1]])}
-        L = len(weights)
-        with check(f"numerical_gradient_of_cost for layer sizes {sizes}, {name}, "
-                   f"X {X.shape}, h={h}"):
-            got = student.call("numerical_gradient_of_cost", weights, biases, X, Y, name, h=h)
-            expect(got).satisfies(lambda g, L=L: _is_pair(g, (L, L)),
-                                  f"expected (dWs, dbs): two lists of {L} arrays")
-            if _is_pair(got, (L, L)):
-                _expect_layers(got, expected, mutants, FD_RTOL, FD_ATOL, order=range(L))
+        weights, biases, X, Y = _case(rng, sizes, n)
+        cost = _reference(name, X, Y)
+        want = _differences(cost, weights, biases, h)
+        own = _once(_differences, _own_cost(student, X, Y, name), weights, biases, h)
+        with check(f"numerical_gradient_of_cost for layer sizes {sizes}, {name}, X {X.shape}, "
+                   f"h={h}", context={"n": n}), error_hint(*_relies_on("cost", "Question 7",
+                                                                       own)):
+            _grads(student.call("numerical_gradient_of_cost", weights, biases, X, Y, name, h=h),
+                   want, {"one-sided differences (C(w + h) - C(w)) / h; the question asks for "
+                          "central differences": _differences(cost, weights, biases, h,
+                                                              mutants.one_sided_gradient),
+                          "divided by h instead of 2h": tuple([2 * g for g in gs] for gs in want),
+                          "the step h given was not used: this is the exact gradient, or "
+                          "differences with a tiny step, where the question asks for central "
+                          "differences with the step h it gives":
+                              _net(weights, biases, name).gradients(X, Y)},
+                   {"central differences of your own cost": own}, FD)
 
 
-def _planted(weights, biases, X, Y, activation, bug, layer):
-    """Gradients with one bug planted in layer ``layer`` (course numbering):
-    "f": BP2 uses f(z^layer) instead of f'(z^layer) (corrupts layers 1..layer);
-    "db": db^layer averaged instead of summed; "z": dW^layer uses z^{layer-1} instead of
-    a^{layer-1} (both corrupt that layer only); "sum": every gradient n times too large;
-    None: the exact gradients."""
-    net = _net(weights, biases, activation)
-    dWs, dbs = net.gradients(X, Y)
-    if bug == "sum":
-        return [len(X) * g for g in dWs], [len(X) * g for g in dbs]
-    zs, acts = net.forward_pass(X)
-    i = layer - 1
-    if bug == "db":
-        dbs[i] = dbs[i] / len(X)
-    elif bug == "z":
-        dWs[i] = zs[i - 1].T @ _delta(weights, zs, acts, Y, activation)[i]
-    elif bug == "f":
-        deltas = _delta(weights, zs, acts, Y, activation, wrong_at=i)
-        for j in range(i + 1):
-            dWs[j], dbs[j] = acts[j].T @ deltas[j], deltas[j].sum(axis=0)
-    return dWs, dbs
+def _planted(weights, biases, X, Y, activation, mistake, layer):
+    """Gradients with a classic ``mistake`` planted at ``layer`` (course numbering): in BP2
+    (f_not_prime, a_for_z) it corrupts the layers up to ``layer``, in BP3 (db_averaged) that
+    layer only, summing (sum_not_mean) every layer."""
+    right = mutants.backprop(weights, biases, X, Y, activation=activation)
+    if mistake is None:
+        return right
+    wrong = mutants.backprop(weights, biases, X, Y, mistake, activation=activation)
+    hit = {"db_averaged": lambda i: i == layer - 1, "sum_not_mean": lambda i: True}.get(
+        mistake, lambda i: i < layer)
+    return tuple([w if hit(i) else r for i, (w, r) in enumerate(zip(ws, rs, strict=True))]
+                 for ws, rs in zip(wrong, right, strict=True))
 
 
-def _delta(weights, zs, acts, Y, activation, wrong_at=None):
-    """[delta^1, ..., delta^L] of the mean cross-entropy; with ``wrong_at`` = i, BP2 uses
-    f(z) instead of f'(z) at zs[i]."""
-    f, fp = act.ACTIVATIONS[activation]
-    deltas = [(acts[-1] - Y) / len(Y)]
-    for i in range(len(weights) - 2, -1, -1):
-        slope = f(zs[i]) if i == wrong_at else fp(zs[i])
-        deltas.insert(0, (deltas[0] @ weights[i + 1].T) * slope)
-    return deltas
+def _verdict(dWs, dbs, numerical, rel=relative_error):
+    """The layers (from 1) whose dW or db is farther than GRAD_TOL from ``numerical``."""
+    return [l + 1 for l, (dW, db, nW, nb) in enumerate(zip(dWs, dbs, *numerical, strict=True))
+            if max(rel(dW, nW), rel(db, nb)) > GRAD_TOL]
+
+
+def _own_verdict(student, weights, biases, X, Y, activation, dWs, dbs):
+    """The verdict of the student's own numerical_gradient_of_cost and relative_error
+    (Question 7), or None if the former fails."""
+    num = own_result(student, "numerical_gradient_of_cost", weights, biases, X, Y, activation,
+                     like=(weights, biases))
+
+    def rel(a, b):
+        value = own_result(student, "relative_error", a, b, like=0.0)
+        return np.nan if value is None else float(value)
+    return None if num is None else _verdict(dWs, dbs, num, rel)
+
+
+BYPASS = ("this is what a comparison with backprop finds: these targets' rows do not sum to "
+          "1, so backprop's delta^L = (P - Y) / n is not the gradient of this cost; the "
+          "question asks to compare with finite differences (numerical_gradient_of_cost)")
 
 
 @question("q8", points=3)
 def catching_a_bug(student, rng):
-    cases = [("f", "tanh", 4), ("db", "sigmoid", 3), (None, "tanh", 3), ("z", "sigmoid", 4),
-             ("sum", "tanh", 2)]
-    for bug, name, L in cases:
+    # with targets weighted per sample (0.3 to 2), backprop's gradients are wrong in every
+    # layer: only finite differences tell, also when a mistake is planted in one layer
+    for mistake, name, L, weighted in [
+            ("f_not_prime", "tanh", 4, False), ("db_averaged", "sigmoid", 3, False),
+            (None, "tanh", 3, False), ("a_for_z", "sigmoid", 4, False),
+            ("sum_not_mean", "tanh", 2, False), (None, "sigmoid", 3, True),
+            ("db_averaged", "tanh", 3, True)]:
         sizes = builders.layer_sizes(rng, L)
-        weights, biases = _network(rng, sizes)
-        X, Y = _batch(rng, 5, sizes[0], sizes[-1])
-        layer = {"f": int(rng.integers(1, L)), "db": int(rng.integers(1, L + 1)),
-                 "z": int(rng.integers(2, L + 1))}.get(bug, 0)
-        dWs, dbs = _planted(weights, biases, X, Y, name, bug, layer)
-        exact = _net(weights, biases, name).gradients(X, Y)
-        err_W = [relative_error(g, e) for g, e in zip(dWs, exact[0], strict=True)]
-        err_b = [relative_error(g, e) for g, e in zip(dbs, exact[1], strict=True)]
-        expected = [l + 1 for l in range(L) if max(err_W[l], err_b[l]) > GRAD_TOL]
-        only_W = [l + 1 for l in range(L) if err_W[l] > GRAD_TOL]
-        mutants = {"layer numbers start at 1 (course numbering), not 0":
-                   [l - 1 for l in expected],
-                   "the bias gradients were not checked": only_W}
-        if len(expected) < L:
-            mutants["every layer was flagged: is numerical_gradient_of_cost the gradient of "
-                    "the mean cost?"] = list(range(1, L + 1))
-        what = "no bug" if bug is None else f"a bug in layer {layer}" if bug != "sum" else \
-            "gradients n times too large"
+        weights, biases, X, Y = _case(rng, sizes, 5)
+        Y = Y * rng.choice([0.3, 0.5, 1.5, 2.0], size=(5, 1)) if weighted else Y
+        layer = int(rng.integers(1, L + 1 if mistake == "db_averaged" else L))
+        dWs, dbs = _planted(weights, biases, X, Y, name, mistake, layer)
+        num = _differences(_reference(name, X, Y), weights, biases, 1e-5)
+        want, no_b = _verdict(dWs, dbs, num), [np.zeros_like(b) for b in dbs]
+        own = _once(_own_verdict, student, weights, biases, X, Y, name, dWs, dbs)
+        what = {None: "no mistake", "sum_not_mean": "gradients n times too large"}.get(
+            mistake, f"a mistake in layer {layer}") + (", targets weighted per sample"
+                                                       if weighted else "")
+        # weights and biases (arguments 0 and 1) may change, as the text says: that rule is
+        # numerical_gradient_of_cost's, checked in Question 7
         with check(f"wrong_layers for layer sizes {sizes}, {name}, X {X.shape}, given "
-                   f"gradients with {what}"):
-            expect(student.call("wrong_layers", weights, biases, X, Y, name, dWs, dbs)).equals(
-                expected, mutants=mutants)
-    with check("BUGGY_LAYER, the layer of the wrong line in buggy_backprop"):
+                   f"gradients with {what}"), error_hint(*_relies_on(
+                       "numerical_gradient_of_cost", "Question 7", own)):
+            expect(student.call("wrong_layers", weights, biases, X, Y, name, dWs, dbs,
+                                may_change=(0, 1))).equals(want, mutants={
+                "layer numbers start at 1 (course numbering), not 0": [l - 1 for l in want],
+                "the bias gradients were not checked": _verdict(dWs, no_b, (num[0], no_b)),
+                "every layer was flagged: is numerical_gradient_of_cost the gradient of the "
+                "mean cost?": list(range(1, L + 1)) if len(want) < L else None,
+                BYPASS: _verdict(dWs, dbs, mutants.backprop(weights, biases, X, Y,
+                                                            activation=name))
+                if weighted else None}, accept={
+                "what your own numerical_gradient_of_cost and relative_error (Question 7) "
+                "give": own})
+    with check("BUGGY_LAYER, the layer of the wrong line in buggy_backprop, found with "
+               "wrong_layers"):
         expect(student.get("BUGGY_LAYER"), "BUGGY_LAYER").equals(2, secret=True, mutants={
-            "layer 1 is wrong only because the error of layer 2 travels down through BP2; "
-            "the bug is in the highest wrong layer": 1,
-            "layer 3 passes the gradient check: the bug is in the highest layer that fails": 3})
+            "the layers below the wrong line fail the check too, because a wrong delta "
+            "travels down through BP2: the wrong line acts in the highest layer that fails": 1,
+            "this layer passes the gradient check: the wrong line acts in a layer that "
+            "fails it": 3})
+        bug = [student.get(n) for n in ("bug_weights", "bug_biases", "bug_X", "bug_Y")]
+        found = student.call("wrong_layers", *bug, "sigmoid",
+                             *student.call("buggy_backprop", *bug), may_change=(0, 1))
+        verify(isinstance(found, list | tuple | np.ndarray) and all(
+            isinstance(l, int | np.integer) for l in found), "the question asks to find "
+            "BUGGY_LAYER by applying wrong_layers to buggy_backprop on bug_weights, bug_biases, "
+            "bug_X, bug_Y; it returned " + describe_value(found), "wrong_layers")
 
 
-def _input_jacobian(weights, biases, x, activation, logits=False, at_a=False):
-    """d softmax(z^L) / dx (K, n_0) by the chain rule through reference.activations;
-    ``logits``: d z^L / dx; ``at_a``: f' evaluated at a^l instead of z^l."""
-    _, fp = act.ACTIVATIONS[activation]
-    zs, acts = _net(weights, biases, activation).forward_pass(x[None, :])
-    J = np.eye(len(zs[-1][0])) if logits else act.softmax_jacobian(zs[-1][0])
+# ---------------------------------------------------------------------------
+# Questions 9 and 10: sensitivity, curvature, initialisation
+
+
+def _input_jacobian(weights, biases, x, activation, mistake=None):
+    """d softmax(z^L) / dx (K, n_0) by the chain rule; ``mistake`` "logits": d z^L / dx,
+    "a_for_z": f' evaluated at a^l instead of z^l."""
+    fp = act.ACTIVATIONS[activation][1]
+    zs, acts = mutants.forward_pass(weights, biases, x[None, :], activation=activation)
+    J = np.eye(len(zs[-1][0])) if mistake == "logits" else act.softmax_jacobian(zs[-1][0])
     for i in range(len(weights) - 1, -1, -1):
         J = J @ weights[i].T
         if i > 0:
-            J = J * fp(acts[i][0] if at_a else zs[i - 1][0])
+            J = J * fp(acts[i][0] if mistake == "a_for_z" else zs[i - 1][0])
     return J
 
 
-def _flat(weights, biases):
-    return np.concatenate([p.ravel() for W, b in zip(weights, biases, strict=True)
-                           for p in (W, b)])
+def _own_jacobian(student, weights, biases, x, activation, h=1e-5):
+    """The Jacobian of the student's own forward_pass (Question 5) by central differences,
+    or None if it fails."""
+    def probabilities(v):
+        like = mutants.forward_pass(weights, biases, v[None, :], activation=activation)
+        got = own_result(student, "forward_pass", weights, biases, v[None, :], activation,
+                         like=like)
+        return np.full(len(biases[-1]), np.nan) if got is None else got[1][-1][0]
+    J = jacobian(probabilities, x.copy(), h)
+    return None if np.isnan(J).any() else J
 
 
-def _hessian(weights, biases, X, Y, activation, h, central=True):
-    """Symmetrised difference quotients of the reference gradient, flatten_params order."""
-    net = _net(weights, biases, activation)
-    shapes = [p.shape for W, b in zip(weights, biases, strict=True) for p in (W, b)]
-    ends = np.cumsum([int(np.prod(s)) for s in shapes])[:-1]
+def _flat(ws, bs):
+    """theta in the order of the notebook's flatten_params: W^1, b^1, W^2, b^2, ..."""
+    return np.concatenate([np.ravel(p) for W, b in zip(ws, bs, strict=True) for p in (W, b)])
 
-    def grad(theta):
-        parts = [p.reshape(s) for p, s in zip(np.split(theta, ends), shapes, strict=True)]
-        net.weights, net.biases = parts[0::2], parts[1::2]
-        return _flat(*net.gradients(X, Y))
+
+def _hessian(grad, weights, biases, h, central=True):
+    """(H + H^T) / 2 by differences of grad(ws, bs) -> (dWs, dbs) (None: it failed), in
+    the order of flatten_params; None if grad fails."""
+    params = [p for W, b in zip(weights, biases, strict=True) for p in (W, b)]
+    ends = np.cumsum([np.size(p) for p in params])[:-1]
+
+    def g(theta):
+        ps = [t.reshape(np.shape(p)) for t, p in zip(np.split(theta, ends), params, strict=True)]
+        got = grad(ps[0::2], ps[1::2])
+        return np.full(theta.size, np.nan) if got is None else _flat(*got)
 
     theta = _flat(weights, biases)
-    if central:
-        H = jacobian(grad, theta, h)
-    else:
-        g0 = grad(theta)
-        H = np.stack([(grad(theta + h * e) - g0) / h for e in np.eye(theta.size)], axis=1)
-    return 0.5 * (H + H.T)
+    H = jacobian(g, theta, h) if central else np.stack(
+        [(g(theta + h * e) - g(theta)) / h for e in np.eye(theta.size)], axis=1)
+    return None if np.isnan(H).any() else (H + H.T) / 2
+
+
+def _own_backprop_of(student, X, Y, activation):
+    """The student's own backprop (Question 5) as a function of the parameters."""
+    return lambda ws, bs: own_result(student, "backprop", ws, bs, X, Y, activation,
+                                     like=(ws, bs))
 
 
 @question("q9", points=3)
 def sensitivity_and_curvature(student, rng):
     for sizes, name in [([3, 4, 2], "tanh"), ([5, 4, 3, 4], "sigmoid"), ([2, 3], "relu"),
                         ([4, 6, 3], "relu")]:
-        weights, biases = _network(rng, sizes)
+        weights, biases = builders.network(rng, sizes)
         x = rng.normal(size=sizes[0])
         J = _input_jacobian(weights, biases, x, name)
-        with check(f"input_jacobian for layer sizes {sizes}, {name}, x {x.shape}"):
+        own = _once(_own_jacobian, student, weights, biases, x, name)
+        with check(f"input_jacobian for layer sizes {sizes}, {name}, x {x.shape}"), \
+                error_hint(*_relies_on("forward_pass", "Question 5", own)):
             expect(student.call("input_jacobian", weights, biases, x, name)).close_to(
-                J, JAC_RTOL, JAC_ATOL, mutants={
+                J, JAC.rtol, JAC.atol, mutants={
                     "the Jacobian is transposed: expected shape (K, n_0), row k the gradient "
                     "of p_k": J.T,
                     "this is the Jacobian of the logits z^L: the softmax Jacobian "
-                    "diag(p) - p p^T is missing":
-                        _input_jacobian(weights, biases, x, name, logits=True),
-                    MISTAKES["a_for_z"]: _input_jacobian(weights, biases, x, name, at_a=True)})
+                    "diag(p) - p p^T is missing": _input_jacobian(weights, biases, x, name,
+                                                                  "logits"),
+                    BP["a_for_z"]: _input_jacobian(weights, biases, x, name, "a_for_z")},
+                accept={"the Jacobian of your own forward_pass (Question 5)": own})
     for sizes, n, name, h in [([2, 3, 2], 4, "sigmoid", 1e-4), ([3, 2, 2], 3, "tanh", 2e-4)]:
-        weights, biases = _network(rng, sizes)
-        X, Y = _batch(rng, n, sizes[0], sizes[-1])
-        H = _hessian(weights, biases, X, Y, name, h)
-        with check(f"cost_hessian for layer sizes {sizes}, {name}, X {X.shape}, h={h}"):
-            expect(student.call("cost_hessian", weights, biases, X, Y, name, h=h)).close_to(
-                H, H_RTOL, H_ATOL, mutants={
-                    "one-sided differences (g(theta + h e_j) - g(theta)) / h; use central "
-                    "differences": _hessian(weights, biases, X, Y, name, h, central=False),
-                    "divided by h instead of 2h": 2 * H,
-                    "the Hessian is n times too large: the cost is the mean over the batch":
-                        n * H})
+        weights, biases, X, Y = _case(rng, sizes, n)
+        grad = _reference(name, X, Y, "gradients")
+        H = _hessian(grad, weights, biases, h)
+        own = _once(_hessian, _own_backprop_of(student, X, Y, name), weights, biases, h)
+        with check(f"cost_hessian for layer sizes {sizes}, {name}, X {X.shape}, h={h}",
+                   context={"n": n}), error_hint(*_relies_on("backprop", "Question 5", own)):
+            got = student.call("cost_hessian", weights, biases, X, Y, name, h=h)
+            expect(got, "H").close_to(H, HESS.rtol, HESS.atol, mutants={
+                "one-sided differences (g(theta + h e_j) - g(theta)) / h; the question asks "
+                "for central differences": _hessian(grad, weights, biases, h, central=False),
+                "divided by h instead of 2h": 2 * H},
+                accept={"central differences of your own backprop (Question 5)": own})
+            H_got = shaped_like(got, H)
+            verify(H_got is None or np.max(np.abs(H_got - H_got.T))
+                   <= 1e-12 * np.max(np.abs(H_got)), "H is not symmetric: the question asks "
+                   "to return (H + H^T) / 2", "H", mistake="the Hessian was not symmetrised")
 
 
-def _train(X, Y, sizes, activation, c, lr, steps, sign=-1.0, bias_c=0.0, scale=1.0):
-    """Full-batch gradient descent of the reference MLP from W = c, b = bias_c."""
-    net = MLP(sizes, activation, rng=np.random.default_rng(0))
-    net.weights = [np.full(W.shape, float(c)) for W in net.weights]
-    net.biases = [np.full(b.shape, float(bias_c)) for b in net.biases]
+def _train(grad, X, Y, sizes, c, lr, steps, sign=-1.0, bias_c=0.0):
+    """Full-batch gradient descent from W = c, b = bias_c with grad(ws, bs) -> (dWs, dbs);
+    None if grad fails."""
+    ws = [np.full(shape, float(c)) for shape in builders.fan_pairs(sizes)]
+    bs = [np.full(k, float(bias_c)) for k in sizes[1:]]
     for _ in range(steps):
-        dWs, dbs = net.gradients(X, Y)
-        net.weights = [W + sign * lr * scale * g for W, g in zip(net.weights, dWs, strict=True)]
-        net.biases = [b + sign * lr * scale * g for b, g in zip(net.biases, dbs, strict=True)]
-    return net.weights, net.biases
+        if (grads := grad(ws, bs)) is None:
+            return None
+        ws = [W + sign * lr * g for W, g in zip(ws, grads[0], strict=True)]
+        bs = [b + sign * lr * g for b, g in zip(bs, grads[1], strict=True)]
+    return ws, bs
 
 
 @question("q10", points=3)
 def zero_initialisation(student, rng):
-    weights, _ = _network(rng, [4, 5, 3, 2])
-    column = rng.normal(size=(3, 1))
-    same_units = [np.repeat(column, 4, axis=1), rng.normal(size=(4, 3)), rng.normal(size=(3, 2))]
+    weights, _ = builders.network(rng, [4, 5, 3, 2])
+    same_units = [np.repeat(rng.normal(size=(3, 1)), 4, axis=1), rng.normal(size=(4, 3)),
+                  rng.normal(size=(3, 2))]
     for ws, what in [(weights, "random weights, layer sizes [4, 5, 3, 2]"),
-                     (same_units, "layer sizes [3, 4, 3, 2] whose first layer has identical "
-                                  "units")]:
-        expected = [float(np.max(np.abs(W - W[:, :1]))) for W in ws[:-1]]
+                     (same_units, "layer sizes [3, 4, 3, 2], identical units in layer 1"),
+                     (weights[-1:], "a single layer (L = 1), which has no hidden layer")]:
         with check(f"hidden_unit_spread for {what}"):
             expect(student.call("hidden_unit_spread", ws)).close_to(
-                expected, RTOL, ATOL, mutants={
+                [np.max(np.abs(W - W[:, :1])) for W in ws[:-1]], mutants={
                     "compared rows instead of columns: the incoming weights of unit j are "
-                    "column j of W^l": [float(np.max(np.abs(W - W[:1, :]))) for W in ws[:-1]],
+                    "column j of W^l": [np.max(np.abs(W - W[:1, :])) for W in ws[:-1]],
                     "the output layer is not a hidden layer: return L - 1 values":
-                        [float(np.max(np.abs(W - W[:, :1]))) for W in ws]})
+                        [np.max(np.abs(W - W[:, :1])) for W in ws]})
     for sizes, n, name, c, lr, steps in [([3, 4, 3], 6, "sigmoid", 0.0, 0.5, 5),
                                          ([3, 4, 2], 5, "tanh", 0.0, 0.5, 3),
                                          ([4, 3, 3, 2], 7, "sigmoid", 0.2, 1.0, 4)]:
-        X, Y = _batch(rng, n, sizes[0], sizes[-1])
-        expected = _train(X, Y, sizes, name, c, lr, steps)
-        mutants = {
-            "moved along the gradient (W + lr dW) instead of against it":
-                _train(X, Y, sizes, name, c, lr, steps, sign=1.0),
-            "the biases start at 0, only the weights at c":
-                _train(X, Y, sizes, name, c, lr, steps, bias_c=c),
-            MISTAKES["sum_not_mean"]: _train(X, Y, sizes, name, c, lr, steps, scale=n)}
-        L = len(sizes) - 1
+        X, Y = builders.batch(rng, n, sizes[0], sizes[-1])
+        grad = _reference(name, X, Y, "gradients")
+        args = (X, Y, sizes, c, lr, steps)
+        own = _once(_train, _own_backprop_of(student, X, Y, name), *args)
         with check(f"train_constant_init(X {X.shape}, Y {Y.shape}, {sizes}, {name!r}, c={c}, "
-                   f"lr={lr}, steps={steps})"):
-            got = student.call("train_constant_init", X, Y, sizes, name, c, lr, steps)
-            expect(got).satisfies(lambda g, L=L: _is_pair(g, (L, L)),
-                                  f"expected (weights, biases): two lists of {L} arrays")
-            if _is_pair(got, (L, L)):
-                for i in range(L):
-                    for k, what in ((0, "weights"), (1, "biases")):
-                        expect(got[k][i], f"{what}[{i}]").close_to(
-                            expected[k][i], RTOL, ATOL,
-                            mutants={m: v[k][i] for m, v in mutants.items()})
+                   f"lr={lr}, steps={steps})", context={"n": n}), \
+                error_hint(*_relies_on("backprop", "Question 5", own)):
+            _grads(student.call("train_constant_init", X, Y, sizes, name, c, lr, steps),
+                   _train(grad, *args), {
+                       "moved along the gradient (W + lr dW) instead of against it":
+                           _train(grad, *args, sign=1.0),
+                       "the biases start at c like the weights, instead of 0":
+                           _train(grad, *args, bias_c=c),
+                       BP["sum_not_mean"]: _train(_reference(name, X, Y, "gradients", n),
+                                                  *args)},
+                   {"gradient descent with your own backprop (Question 5)": own},
+                   names=("weights", "biases"))
 
 
 manual("q11", points=3, prompt=(

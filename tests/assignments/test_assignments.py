@@ -4,12 +4,9 @@ and points agree between the master notebook and the hidden suite."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import nbformat
 import pytest
-import yaml
 
 from autograder.authoring.assign import (
     assignments,

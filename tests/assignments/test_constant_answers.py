@@ -22,7 +22,9 @@ pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
 
 COURSE = Path(__file__).resolve().parents[2]
 SEED = 12345
-HOLDS = ["hw3_cost", "hw5_regularization"]
+# every assignment: no check of any suite credits a constant answer
+HOLDS = ["hw1_forward", "hw2_backprop", "hw3_cost", "hw4_optimizers", "hw5_regularization",
+         "hw6_digits", "hw7_capacity"]
 
 
 @pytest.mark.parametrize("hw", HOLDS)

@@ -134,6 +134,15 @@ def test_one_sided_differences_are_off_by_order_h():
     assert np.allclose(forward, exact, atol=5e-3)  # the right quantity, to O(h)
 
 
+def test_one_sided_differences_may_read_x_through_a_closure():
+    params = [np.array([1.0, 2.0]), np.array([3.0])]
+    before = [p.copy() for p in params]
+    grads = [mutants.one_sided_gradient(lambda _: float(sum((p**2).sum() for p in params)),
+                                        p, 1e-3) for p in params]
+    assert np.allclose(grads[0], [2.001, 4.001]) and np.allclose(grads[1], [6.001])
+    assert all(np.array_equal(p, b) for p, b in zip(params, before, strict=True))
+
+
 def test_relative_error_mistakes_differ_from_the_reference():
     rng = np.random.default_rng(6)
     a = rng.normal(size=10) * 10.0 ** rng.uniform(-3, 1, size=10)

@@ -110,7 +110,8 @@ def test_report_writes_html_and_plots(batch):
 def test_check_prints_feedback_and_reads_the_assignment_from_the_notebook():
     proc = nngrade("check", SAMPLES / "grace_hopper.ipynb")
     assert proc.returncode == 0
-    assert "15 / 17" in proc.stdout and "without subtracting the maximum" in proc.stdout
+    words = " ".join(proc.stdout.split())  # the console wraps long lines
+    assert "14.875 / 17" in words and "subtract each row's maximum" in words
 
 
 @pytest.mark.parametrize("args", [("grade", "x.ipynb"), ("grade", "-a", "nope", "x.ipynb"),

@@ -40,8 +40,8 @@ def test_a_syntax_error_in_the_suite_is_one_line_with_file_and_line(tmp_path):
 
 def test_a_bug_in_a_question_is_an_internal_error_for_the_student_and_logged(tmp_path):
     course = course_with(tmp_path, lambda s: s.replace(
-        "    _check_elementwise(student, rng, \"relu\", act.relu)",
-        "    {}['no such key']\n    _check_elementwise(student, rng, \"relu\", act.relu)"))
+        "    _activation(student, rng, \"relu\", act.relu, {",
+        "    {}['no such key']\n    _activation(student, rng, \"relu\", act.relu, {"))
     shutil.copy(COURSE / "examples/submissions" / HW / "ada_lovelace.ipynb", tmp_path / "ada.ipynb")
     proc = nngrade(course, "grade", tmp_path / "ada.ipynb", "-a", HW, "--db", tmp_path / "g.db",
                    "--out", tmp_path / "out")

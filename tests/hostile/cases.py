@@ -329,8 +329,8 @@ def one_hot(labels, n_classes):
     raise KeyboardInterrupt
 '''
 
-# Points lost when softmax never answers (q4) and so mlp_forward fails (3 of q6's 5 checks).
-WITHOUT_SOFTMAX = 17 - 3 - 4 * 3 / 5
+# Points lost when softmax never answers (q4) and so mlp_forward fails (3 of q6's 6 checks).
+WITHOUT_SOFTMAX = 17 - 3 - 4 * 3 / 6
 
 CASES: dict[str, dict] = {
     # resource abuse
@@ -376,7 +376,7 @@ CASES: dict[str, dict] = {
         3: ["import os, signal\nos.killpg(0, signal.SIGKILL)"]}, "score": 17,
         "reason": "was killed"},
     "system_exit_in_function": {"answers": with_answer("q1", EXITING_SIGMOID),
-                                "score": 17 - 2 - 4 * 3 / 5, "reason": "SystemExit: leaving"},
+                                "score": 17 - 2 - 4 * 3 / 6, "reason": "SystemExit: leaving"},
     "keyboard_interrupt_in_function": {"answers": with_answer("q5", INTERRUPTING_ONE_HOT),
                                        "score": 16, "reason": "KeyboardInterrupt"},
     # snooping: each would define correct answers from what it finds
@@ -400,7 +400,7 @@ CASES: dict[str, dict] = {
     "forge_protocol_frames": {"answers": BLANK, "insert": {6: [FORGE_FRAMES]}, "score": 0,
                               "reason": ""},
     "lying_objects": {"answers": BLANK, "insert": {6: [LYING_OBJECTS]}, "score": 0,
-                      "reason": "sigmoid(z of shape (1,)): first mismatch"},
+                      "reason": "sigmoid(z of shape (1, "},
     "odd_values": {"answers": BLANK, "insert": {6: [ODD_VALUES]}, "score": 0,
                    "reason": "got nan"},
     "huge_return_value": {"answers": with_answer("q4", HUGE_RETURN), "score": WITHOUT_SOFTMAX,

@@ -1,0 +1,52 @@
+"""Grading a question with the student's own earlier functions.
+
+A question that builds on an earlier one (a forward pass that uses the student's
+``sigmoid``, a Hessian that differentiates the student's ``backprop``) should not cost the
+earlier mistake a second time. :func:`own_result` computes, outside any check, what the
+student's own earlier function returns; build from it the value the later function
+would give with it, and offer that to the comparison as an accepted answer::
+
+    A1_own = own_result(student, "sigmoid", Z1)     # None if it raised or is missing
+    expect(got[1], "A1").close_to(sigmoid(Z1), accept={
+        "what your own sigmoid of Question 1 gives": A1_own})
+
+A value that matches an accepted answer passes, and the check's label says which.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograder.authoring.expect import as_float_array
+from autograder.engine.errors import StudentError
+from autograder.engine.student import Student
+
+
+def own_result(student: Student, name: str, *args: Any, like: Any = None,
+               **kwargs: Any) -> Any:
+    """What the notebook's function ``name`` returns for these inputs, or None when it
+    raised, timed out or is not defined. With ``like`` (an array, a number or lists and
+    tuples of them), the value as float64 arrays of those shapes, nested the same way,
+    or None if it is not (ready for arithmetic on the trusted side). Nothing is
+    recorded: this is no check of its own. Its arguments are not watched either, since
+    the function's own question checks that it leaves them unchanged, and the worker only
+    ever changes its copies."""
+    try:
+        value = student.call(name, *args, may_change=True, **kwargs)
+    except StudentError:
+        return None
+    return value if like is None else shaped_like(value, like)
+
+
+def shaped_like(value: Any, template: Any) -> Any:
+    """``value`` as float64 arrays shaped like ``template`` (nested in lists and tuples the
+    same way), or None when it is not."""
+    if isinstance(template, tuple | list):
+        if not isinstance(value, tuple | list) or len(value) != len(template):
+            return None
+        items = [shaped_like(v, t) for v, t in zip(value, template, strict=True)]
+        return None if any(i is None for i in items) else items
+    arr, problem = as_float_array(value)
+    return arr if problem is None and arr.shape == np.shape(template) else None

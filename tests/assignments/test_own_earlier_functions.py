@@ -1,0 +1,40 @@
+"""A question that builds on an earlier function is judged with the student's own earlier
+function: a mistake there costs its points once, and the passed check says what it
+accepted. Graded on samples whose earlier function is wrong (see their specs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.engine.pipeline import grade_path
+
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
+COURSE = Path(__file__).resolve().parents[2]
+SEED = 20261127
+
+
+@pytest.mark.parametrize("hw, student, earlier, later, accepted", [
+    # softmax over columns (q4); mlp_forward uses it
+    ("hw1_forward", "kurt_goedel", "q4", "q6", "what your own sigmoid and softmax"),
+    # sigma(-z) (q1); mlp_forward uses it
+    ("hw1_forward", "margaret_hamilton", "q1", "q6", "what your own sigmoid and softmax"),
+    # a summed cost (q7): its finite differences and its verdict in q8
+    ("hw2_backprop", "joseph_fourier", "q7", "q8", "what your own numerical_gradient_of_cost"),
+    ("hw2_backprop", "joseph_fourier", "q7", "q7", "central differences of your own cost"),
+    # a summed output error (q2) and so a summed backprop: the Hessian and training of
+    # q9 and q10 use that backprop
+    ("hw2_backprop", "joseph_fourier", "q2", "q9", "central differences of your own backprop"),
+    ("hw2_backprop", "joseph_fourier", "q2", "q10", "gradient descent with your own backprop"),
+    # the relative error entry by entry and one-sided differences (q7), used by q8
+    ("hw2_backprop", "emilie_du_chatelet", "q7", "q8", "what your own numerical_gradient_of_cost"),
+])
+def test_a_later_question_accepts_the_students_own_earlier_function(
+        hw, student, earlier, later, accepted, suites, factory):
+    result = grade_path(COURSE / "examples" / "submissions" / hw / f"{student}.ipynb",
+                        suites(hw), factory, SEED, student=student)
+    assert result.question(earlier).score < result.question(earlier).max_points
+    labels = [c.label for c in result.question(later).checks if c.passed]
+    assert any(f"(accepted: {accepted}" in label for label in labels), labels
