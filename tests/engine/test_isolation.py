@@ -220,6 +220,7 @@ def nngrade_in_container(*args, landlock: bool = True) -> subprocess.CompletedPr
                           text=True, cwd=COURSE, timeout=600)
 
 
+@pytest.mark.integration
 def test_where_namespaces_are_refused_check_grades_in_the_reduced_tier():
     proc = nngrade_in_container("check", GRACE)
     assert proc.returncode == 0, proc.stderr
@@ -227,6 +228,7 @@ def test_where_namespaces_are_refused_check_grades_in_the_reduced_tier():
     assert GRADED in proc.stdout
 
 
+@pytest.mark.integration
 def test_require_full_refuses_the_reduced_tier_in_one_line():
     proc = nngrade_in_container("check", GRACE, "--isolation", "require-full")
     assert proc.returncode == 2 and GRADED not in proc.stdout
@@ -234,6 +236,7 @@ def test_require_full_refuses_the_reduced_tier_in_one_line():
                                                                    "require-full, but")
 
 
+@pytest.mark.integration
 def test_without_namespaces_or_landlock_nothing_is_graded_unless_none_is_asked_for():
     proc = nngrade_in_container("check", GRACE, landlock=False)
     assert proc.returncode == 2 and GRADED not in proc.stdout
@@ -246,6 +249,7 @@ def test_without_namespaces_or_landlock_nothing_is_graded_unless_none_is_asked_f
     assert proc.stdout.startswith("isolation: none: isolation not requested")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("case, evidence", [
     ("orphan_processes", ""), ("kill_parent", "PermissionError: [Errno 1] Operation not "
                                               "permitted")])
@@ -311,6 +315,7 @@ def test_without_linux_check_and_grade_say_what_is_missing_in_one_line(not_linux
     assert "--isolation none" in result.output
 
 
+@pytest.mark.integration
 def test_without_linux_none_runs_a_trusted_notebook_in_a_plain_process(not_linux):
     result = CliRunner().invoke(main, ["check", str(GRACE), "--isolation", "none"])
     assert result.exit_code == 0, result.output
@@ -318,6 +323,7 @@ def test_without_linux_none_runs_a_trusted_notebook_in_a_plain_process(not_linux
     assert "a plain process" in result.output and GRADED in result.output
 
 
+@pytest.mark.integration
 def test_without_the_resource_module_nngrade_still_starts_and_runs_none():
     code = ("import sys; sys.modules['resource'] = None\n"
             "from autograder.cli.main import main\n"

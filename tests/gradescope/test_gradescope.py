@@ -38,6 +38,8 @@ from autograder.engine.results import CheckResult, QuestionResult, Status, Submi
 from autograder.engine.session import UID_FIRST
 from autograder.sandbox.tiers import UID_SLOTS
 
+pytestmark = pytest.mark.integration  # runs notebooks and the nngrade command
+
 HERE = Path(__file__).resolve().parent
 COURSE = HERE.parents[1]
 SCHEMA = json.loads((HERE / "results.schema.json").read_text())
