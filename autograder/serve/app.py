@@ -308,7 +308,7 @@ async def refused(request: Request, exc: Exception) -> Response:
     message = getattr(exc, "message", None) or getattr(exc, "detail", "") or "error"
     if request.url.path.endswith("/status") or request.url.path == "/healthz":
         return JSONResponse({"error": message}, status)
-    return page(request, "error.html.j2", status, message=message, status=status)
+    return page(request, "error.html.j2", status, message=message, code=status)
 
 
 def create_app(service: Service, graders: Graders | None = None) -> Starlette:
