@@ -27,6 +27,7 @@ class QuestionView:
     feedback: str = ""
     mistakes: tuple[str, ...] = ()
     answer: str = ""
+    by_hand: bool = False  # a person gave the score (their comment is in the feedback)
 
 
 @dataclass(frozen=True)
@@ -76,4 +77,4 @@ def _question(q, level: Feedback) -> QuestionView:
     text = describe(q).strip()
     return QuestionView(q.question, q.max_points, q.score, str(q.status), q.pending,
                         text if level >= Feedback.FULL else redact_expected(text),
-                        tuple(q.mistakes), q.answer)
+                        tuple(q.mistakes), q.answer, bool(q.graded_by))

@@ -11,7 +11,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import nbformat
 import pytest
 from starlette.routing import Route
 
@@ -238,7 +237,7 @@ def test_after_the_deadline_late_work_is_marked_penalised_and_fully_explained(si
     total = sum(v for v in expected_scores(HW3, "paul_dirac").values() if v)
     result = site["service"].counted(HW3, "paul_dirac")
     assert result.days_late == 3 and result.penalty == pytest.approx(0.3 * result.max_score)
-    assert f"Submitted late (3 day(s))" in page and result.score == pytest.approx(total)
+    assert "Submitted late (3 day(s))" in page and result.score == pytest.approx(total)
     assert EXPECTED_NUMBER.search(page) and WITHHELD not in page  # full after the deadline
     closed = site["as"]("carl_gauss").upload(HW2, sample(HW2, "carl_gauss"))
     assert closed.status_code == 403 and "not accepted" in closed.text
