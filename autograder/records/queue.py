@@ -166,6 +166,13 @@ class SubmissionQueue:
             state=FAILED if error else DONE, attempt=attempt, error=error,
             finished_at=datetime.now(UTC))))
 
+    def release(self, entry_id: int) -> None:
+        """Put one claimed submission back in the queue (its grading failed for a
+        reason other than the file)."""
+        self._run(lambda s: s.execute(update(QueuedSubmission).where(
+            QueuedSubmission.id == entry_id, QueuedSubmission.state == RUNNING).values(
+            state=QUEUED, claimed_by="")))
+
     def requeue_running(self, grader: str | None = None) -> int:
         """Put back every ``running`` submission (of ``grader``, or all: a server that
         starts owns the queue); returns how many."""

@@ -30,6 +30,8 @@ from autograder.records.queue import Entry, SubmissionQueue
 
 log = logging.getLogger("autograder.serve.grading")
 IDLE_SECONDS = 0.2  # how often an idle grader looks for work
+MAX_RUNS = 3  # a submission whose grading fails this often for other reasons is given up
+RETRY_SECONDS = 2.0  # a grader's pause after its backend or the database failed
 
 
 class Backend(Protocol):
@@ -181,12 +183,13 @@ class Graders:
             if self.stop.is_set():
                 return  # cut short by the shutdown: requeued, graded again at the next start
             recorded = self.book.record_many([result], regrade=entry.regrade)[0]
-        except Exception as exc:
+        except Exception as exc:  # the suite, the cluster or the database failed, not the file
             if self.stop.is_set():
                 return
             detail = (str(exc).strip() or type(exc).__name__).splitlines()[0]
-            log.exception("submission not recorded", extra={"submission": entry.public_id})
-            self.queue.finish(entry.id, None, detail[:500])
+            log.exception("submission not recorded", extra={"submission": entry.public_id,
+                                                            "runs": entry.runs})
+            self._retry_or_give_up(entry, detail[:500])
             return
         self.queue.finish(entry.id, recorded.attempt)
         log.info("graded", extra={"submission": entry.public_id, "student": entry.student,
@@ -195,3 +198,16 @@ class Graders:
                                   "seconds": round(time.monotonic() - start, 3)})
         if self.on_recorded is not None:
             self.on_recorded(entry, result)
+
+    def _retry_or_give_up(self, entry: Entry, detail: str) -> None:
+        """Put a submission back for another try, or after ``MAX_RUNS`` mark it failed
+        with ``detail`` (staff see it on the assignment's page)."""
+        try:
+            if entry.runs >= MAX_RUNS:
+                self.queue.finish(entry.id, None, detail)
+            else:
+                self.queue.release(entry.id)
+        except Exception:  # the database is away: the next start requeues it
+            log.exception("could not put a submission back", extra={
+                "submission": entry.public_id})
+        self.stop.wait(RETRY_SECONDS)

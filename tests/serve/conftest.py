@@ -32,11 +32,12 @@ def course_config(**changes) -> CourseConfig:
     return replace(config, staff=dict(STAFF), **changes)
 
 
-def make_service(tmp_path: Path, config: CourseConfig | None = None, db: str | None = None):
+def make_service(tmp_path: Path, config: CourseConfig | None = None, db: str | None = None,
+                 roster: Roster | None = None):
     from autograder.serve.service import Service
 
     book = Gradebook(db or str(tmp_path / "gradebook.db"))
-    return Service(COURSE, config or course_config(), Roster.load(ROSTER), book,
+    return Service(COURSE, config or course_config(), roster or Roster.load(ROSTER), book,
                    tmp_path / "data", tmp_path / "no-course.toml")
 
 
