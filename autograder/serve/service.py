@@ -9,6 +9,7 @@ load checks as ``nngrade grade``.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import threading
@@ -30,6 +31,8 @@ from autograder.records.config import (
 from autograder.records.gradebook import Gradebook
 from autograder.records.queue import Entry, SubmissionQueue, day_window
 from autograder.records.roster import Roster
+
+log = logging.getLogger("autograder.serve")
 
 
 class Refusal(Exception):
@@ -83,7 +86,7 @@ class Service:
     @property
     def config(self) -> CourseConfig:
         """The course configuration, read again when ``course.toml`` changed; a broken
-        edit keeps the last good one (the error is logged by the caller's next read)."""
+        edit keeps the last good one and is logged."""
         stamp = self._stamp()
         if stamp != self._config_stamp:
             with self._lock:
@@ -91,8 +94,8 @@ class Service:
                     self._config_stamp = stamp
                     try:
                         self._config = load_config(self.course, self._config_path)
-                    except ConfigError:
-                        pass
+                    except ConfigError as exc:
+                        log.error("course.toml not reloaded", extra={"reason": str(exc)})
         return self._config
 
     def assignments(self) -> list[str]:

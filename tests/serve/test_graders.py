@@ -72,3 +72,25 @@ def test_a_result_is_recorded_once_even_when_graded_again(tmp_path):
     assert queue.get(again.public_id).attempt == 1
     (result,) = book.history("hw1_forward", "ada")
     assert result.version == 1 and result.score == 2.0
+
+
+def test_course_toml_is_read_again_when_it_changes(tmp_path, caplog):
+    import os
+
+    from autograder.records.config import load_config
+    from autograder.records.roster import Roster
+    from autograder.serve.service import Service
+
+    path = tmp_path / "course.toml"
+    path.write_text("[assignments.hw1_forward]\npublished = false\n")
+    service = Service(COURSE, load_config(COURSE, path), Roster.load(
+        COURSE / "examples" / "roster.csv"), Gradebook(str(tmp_path / "g.db")),
+        tmp_path / "data", path)
+    assert not service.policy("hw1_forward").published
+    path.write_text("[assignments.hw1_forward]\npublished = true\n")
+    os.utime(path, (1, 1))
+    assert service.policy("hw1_forward").published
+    path.write_text("[assignments.hw1_forward]\npublishd = true\n")  # a typo: kept the last
+    os.utime(path, (2, 2))
+    assert service.policy("hw1_forward").published
+    assert "course.toml not reloaded" in caplog.text

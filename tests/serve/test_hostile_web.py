@@ -9,12 +9,12 @@ import json
 from pathlib import Path
 
 import pytest
+from hostile.cases import ACCEPTED, CASES, REFUSED
 
 from autograder.records.roster import Roster, Student
 from autograder.serve.app import create_app
 from autograder.serve.grading import Graders, LocalBackend
 
-from ..hostile.cases import ACCEPTED, CASES, REFUSED
 from .conftest import SAMPLES, SEED, Browser, TestClient, course_config, make_service
 
 pytestmark = pytest.mark.integration  # grades notebooks in the sandbox

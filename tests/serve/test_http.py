@@ -75,6 +75,7 @@ def site(tmp_path_factory):
         yield {"service": service, "app": app, "tokens": tokens, "as": signed_in,
                "log": tmp / "data" / "serve.log"}
     logging.getLogger("autograder").handlers.clear()
+    logging.getLogger("autograder").propagate = True
 
 
 def submit_and_wait(browser: Browser, hw: str, content: bytes) -> str:
