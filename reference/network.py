@@ -56,6 +56,7 @@ class MLP:
     output, loss: one of the supported pairs (module docstring); others raise ValueError.
     rng: np.random.Generator, required; it draws the initial weights and is the default
     source of randomness (shuffling, dropout) in `fit`.
+    `MLP.from_params(weights, biases, ...)` builds a network with given parameters instead.
     init: the weight initializer, a name in INITIALIZERS or a function
     (fan_in, fan_out, rng) -> (fan_in, fan_out) array; default "glorot_normal",
     W ~ N(0, 2 / (fan_in + fan_out)). Biases start at 0.
@@ -75,6 +76,54 @@ class MLP:
     ) -> None:
         if not isinstance(rng, np.random.Generator):
             raise TypeError("MLP needs an explicit rng=np.random.default_rng(seed)")
+        if isinstance(init, str):
+            if init not in INITIALIZERS:
+                raise ValueError(f"unknown init {init!r}; known: {', '.join(INITIALIZERS)}")
+            init = INITIALIZERS[init]
+        self._configure(layer_sizes, hidden_activation, output, loss, rng)
+        self.weights = [
+            init(m, k, rng)
+            for m, k in zip(self.layer_sizes[:-1], self.layer_sizes[1:], strict=True)
+        ]
+        self.biases = [np.zeros(k) for k in self.layer_sizes[1:]]
+
+    @classmethod
+    def from_params(
+        cls,
+        weights: Sequence[np.ndarray],
+        biases: Sequence[np.ndarray],
+        hidden_activation: str = "sigmoid",
+        output: str = "softmax",
+        loss: str = "cross_entropy",
+        rng: np.random.Generator | None = None,
+    ) -> "MLP":
+        """The network with the given parameters: W^l = weights[l - 1] of shape
+        (n_{l-1}, n_l), b^l = biases[l - 1] of shape (n_l,), copied as float64 (the
+        caller's arrays are never changed). The layer sizes follow from the shapes.
+
+        rng is optional here, since nothing is drawn; without it `fit` and dropout need
+        their own rng argument.
+        """
+        weights = [np.array(W, dtype=np.float64) for W in weights]
+        biases = [np.array(b, dtype=np.float64) for b in biases]
+        if not weights or len(weights) != len(biases):
+            raise ValueError(f"{len(weights)} weight matrices and {len(biases)} bias vectors; "
+                             "give one of each per layer")
+        sizes = [weights[0].shape[0]] + [W.shape[-1] for W in weights]
+        for l, (W, b) in enumerate(zip(weights, biases, strict=True), start=1):
+            if W.shape != (sizes[l - 1], sizes[l]) or b.shape != (sizes[l],):
+                raise ValueError(f"layer {l}: W of shape {W.shape} and b of shape {b.shape} "
+                                 f"do not fit layer sizes {sizes}")
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise TypeError("rng must be a np.random.Generator or None")
+        net = cls.__new__(cls)
+        net._configure(sizes, hidden_activation, output, loss, rng)
+        net.weights, net.biases = weights, biases
+        return net
+
+    def _configure(self, layer_sizes: Sequence[int], hidden_activation: str, output: str,
+                   loss: str, rng: np.random.Generator | None) -> None:
+        """Check and store everything but the parameters."""
         if (output, loss) not in COMBOS:
             supported = ", ".join(f"output={o!r} with loss={c!r}" for o, c in sorted(COMBOS))
             raise ValueError(f"unsupported output={output!r} with loss={loss!r}; use {supported}")
@@ -84,20 +133,11 @@ class MLP:
             )
         if len(layer_sizes) < 2:
             raise ValueError("layer_sizes needs at least an input and an output size")
-        if isinstance(init, str):
-            if init not in INITIALIZERS:
-                raise ValueError(f"unknown init {init!r}; known: {', '.join(INITIALIZERS)}")
-            init = INITIALIZERS[init]
         self.layer_sizes = list(layer_sizes)
         self.hidden_activation = hidden_activation
         self.output = output
         self.loss_name = loss
         self.rng = rng
-        self.weights = [
-            init(m, k, rng)
-            for m, k in zip(self.layer_sizes[:-1], self.layer_sizes[1:], strict=True)
-        ]
-        self.biases = [np.zeros(k) for k in self.layer_sizes[1:]]
         self._f, self._f_prime = ACTIVATIONS[hidden_activation]
 
     def forward_pass(
@@ -216,6 +256,8 @@ class MLP:
         if early_stopping is not None and X_val is None:
             raise ValueError("early_stopping needs X_val and Y_val")
         rng = self.rng if rng is None else rng
+        if rng is None:
+            raise TypeError("fit needs rng=np.random.default_rng(seed): this network has none")
         optimizer = SGD(lr=0.1) if optimizer is None else optimizer
         X = np.asarray(X, dtype=np.float64)
         Y = self._targets(Y, len(X))

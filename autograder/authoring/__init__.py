@@ -2,21 +2,28 @@
 
 ::
 
-    from autograder.authoring import Budgets, check, expect, manual, question
+    from autograder.authoring import Budgets, Tolerance, builders, check, expect, question
+
+    TOLERANCE = Tolerance(1e-9, 1e-12, "a correct formula written another way differs by "
+                          "a few ulps; every mistake by orders of magnitude more")
 
     @question("q3", points=4)
     def output_delta(student, rng):
-        X = rng.normal(size=(5, 3))                # fresh inputs from the seeded rng
-        with check(f"output_delta for X of shape {X.shape}"):
-            got = student.call("output_delta", X)  # runs inside the sandboxed worker
-            expect(got).close_to(reference_delta(X), rtol=1e-9, atol=1e-12)
+        X, Y = builders.batch(rng, 5, 3, 4)            # fresh inputs from the seeded rng
+        with check(f"output_delta for X of shape {X.shape}", context={"n": 5}):
+            got = student.call("output_delta", X, Y)   # runs inside the sandboxed worker
+            expect(got).close_to(reference_delta(X, Y))
 
-    manual("q9", points=3)                         # graded by a person
-    BUDGETS = Budgets(call_seconds=30)             # optional, per assignment
+    manual("q9", points=3)                             # graded by a person
+    BUDGETS = Budgets(call_seconds=30)                 # optional, per assignment
 
-Only inputs travel to the worker; expected values are computed here.
+Only inputs travel to the worker; expected values are computed here. ``builders``
+draws inputs in the reference's conventions, ``mutants`` computes the answers of
+classic mistakes, and ``diagnoses`` names the mistakes no mutant covers.
 """
 
+from autograder.authoring import builders, mutants
+from autograder.authoring.diagnoses import Diagnosis, Probe, probe
 from autograder.authoring.expect import (
     Expectation,
     as_float_array,
@@ -25,14 +32,17 @@ from autograder.authoring.expect import (
     expect,
     fail,
     timeout_hint,
+    verify,
 )
 from autograder.authoring.figures import Axes, Figure, Line, all_axes, parse_figures
 from autograder.authoring.questions import manual, question
 from autograder.engine.budgets import Budgets
+from autograder.engine.checks import Tolerance
 from autograder.engine.results import Failure
 from autograder.engine.student import Handle, Student
 from autograder.sandbox.limits import Limits
 
-__all__ = ["Axes", "Budgets", "Expectation", "Failure", "Figure", "Handle", "Limits", "Line",
-           "Student", "all_axes", "as_float_array", "check", "describe_value", "expect",
-           "fail", "manual", "parse_figures", "question", "timeout_hint"]
+__all__ = ["Axes", "Budgets", "Diagnosis", "Expectation", "Failure", "Figure", "Handle",
+           "Limits", "Line", "Probe", "Student", "Tolerance", "all_axes", "as_float_array",
+           "builders", "check", "describe_value", "expect", "fail", "manual", "mutants",
+           "parse_figures", "probe", "question", "timeout_hint", "verify"]

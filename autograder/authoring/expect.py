@@ -2,48 +2,63 @@
 
 Inside a question::
 
-    with check(f"softmax(z), z of shape {z.shape}"):
-        expect(student.call("softmax", z)).close_to(ref.softmax(z), rtol=1e-9, atol=1e-12,
+    with check(f"softmax(z), z of shape {z.shape}", context={"K": z.shape[-1]}):
+        expect(student.call("softmax", z)).close_to(ref.softmax(z),
                                                     mutants={"softmax over columns": ...})
 
 A ``check`` block is one unit of partial credit: it passes when every expectation in
 it holds and the student's code raised nothing. An ``expect`` outside any block is a
 unit of its own. Student values are converted to plain float64 arrays before any
-comparison, so no student-defined method runs here.
+comparison, so no student-defined method runs here. Without ``rtol`` and ``atol``, a
+comparison uses the suite's ``TOLERANCE``.
 
 When a value is wrong, each mutant (the answer a classic mistake would give) is
-compared with it; a match names the mistake in the feedback.
+compared with it; a match names the mistake in the feedback. Failing that, the generic
+diagnoses of :mod:`autograder.authoring.diagnoses` are tried (a constant factor, a
+flipped sign, a transpose, ...), with the block's and the comparison's ``context``.
+``secret=True`` marks an answer that is the same for every student: its feedback then
+shows neither the expected value nor any relation to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NoReturn
 
 import numpy as np
 
+from autograder.authoring.diagnoses import Diagnosis, Probe, diagnose_value
 from autograder.engine.checks import current
 from autograder.engine.errors import StudentError
 from autograder.engine.results import CheckResult, Failure
 from autograder.engine.student import Handle
 from autograder.sandbox.protocol import HandleRef
 
+log = logging.getLogger(__name__)
+
 
 @contextmanager
-def check(label: str, weight: float = 1.0) -> Iterator[None]:
-    """One unit of partial credit; a student error inside fails only this unit."""
+def check(label: str, weight: float = 1.0,
+          context: Mapping[str, float] | None = None) -> Iterator[None]:
+    """One unit of partial credit; a student error inside fails only this unit.
+
+    ``context`` names the sizes of the inputs (``{"n": 6, "K": 3, "p": 0.4}``), so that
+    a value off by one of those factors is named with its likely cause."""
     rec = current()
     if rec.unit is not None:
         raise RuntimeError("check blocks cannot be nested")
     rec.unit = CheckResult(label, True, weight)
     rec.expectations = 0
+    rec.context = dict(context or {})
     try:
         yield
     except StudentError as exc:
         rec.fail_unit(exc.message, exc.kind)
     finally:
-        unit, rec.unit = rec.unit, None
+        unit, rec.unit, rec.context = rec.unit, None, {}
         if unit.passed and rec.expectations == 0:
             unit.passed, unit.message = False, "no expectation was checked"
             unit.kind = Failure.ERROR
@@ -53,6 +68,13 @@ def check(label: str, weight: float = 1.0) -> Iterator[None]:
 def fail(message: str, kind: Failure = Failure.MISMATCH) -> NoReturn:
     """Fail the current check (or, outside a check, the question) with ``message``."""
     raise StudentError(kind, message)
+
+
+def verify(condition: bool, message: str, what: str = "") -> bool:
+    """One expectation that holds when ``condition`` is true; ``message`` says what is
+    wrong when it is not (computed by trusted code from plain values)."""
+    text = f"{what}: {message}" if what else message
+    return current().record(bool(condition), what or "condition", "" if condition else text)
 
 
 @contextmanager
@@ -72,38 +94,61 @@ def expect(value: Any, what: str = "") -> Expectation:
 
 
 class Expectation:
+    """Comparisons of one student value (``what`` names it in the feedback); each records
+    one expectation in the current check and returns whether it held."""
+
     def __init__(self, value: Any, what: str) -> None:
         self.value = value
         self.what = what
 
-    def _record(self, problem: str | None, mistake: str | None = None) -> bool:
+    def _record(self, problem: str | None, found: Diagnosis | None = None) -> bool:
         label = self.what or "value"
-        if problem and mistake:
-            problem += f"\nThis matches a common mistake: {mistake}."
+        if problem and found:
+            problem += f"\n{found.message}"
         message = f"{self.what}: {problem}" if self.what and problem else (problem or "")
-        return current().record(problem is None, label, message, mistake=mistake or "")
+        return current().record(problem is None, label, message,
+                                mistake=found.name if problem and found else "")
 
-    def close_to(self, expected: Any, rtol: float = 1e-7, atol: float = 1e-12,
-                 mutants: Mapping[str, Any] | None = None) -> bool:
+    def close_to(self, expected: Any, rtol: float | None = None, atol: float | None = None,
+                 mutants: Mapping[str, Any] | None = None, *,
+                 context: Mapping[str, float] | None = None, probes: Iterable[Probe] = (),
+                 secret: bool = False) -> bool:
         """Elementwise ``|got - expected| <= atol + rtol * |expected|`` (NumPy's isclose),
-        same shape, NaN only where expected is NaN."""
-        problem = numeric_mismatch(self.value, expected, rtol, atol)
-        mistake = diagnose(self.value, mutants, rtol, atol) if problem and mutants else None
-        return self._record(problem, mistake)
+        same shape, NaN only where expected is NaN. ``rtol`` and ``atol`` default to the
+        suite's ``TOLERANCE``; ``context`` and ``probes`` (other input/output pairs,
+        see :func:`~autograder.authoring.diagnoses.probe`) help name a mistake."""
+        rtol, atol = _tolerance(rtol, atol)
+        _audit(self.what, expected, mutants, rtol, atol)
+        problem = numeric_mismatch(self.value, expected, rtol, atol, secret)
+        found = _explain(self.value, expected, mutants, rtol, atol, context, probes,
+                         generic=not secret) if problem else None
+        return self._record(problem, found)
 
-    def equals(self, expected: Any, mutants: Mapping[str, Any] | None = None) -> bool:
+    def equals(self, expected: Any, mutants: Mapping[str, Any] | None = None, *,
+               context: Mapping[str, float] | None = None, probes: Iterable[Probe] = (),
+               secret: bool = False) -> bool:
         """Exact equality for integers, booleans, strings and integer arrays."""
-        problem = exact_mismatch(self.value, expected)
-        mistake = diagnose(self.value, mutants, 0.0, 0.0) if problem and mutants else None
-        return self._record(problem, mistake)
+        _audit(self.what, expected, mutants, 0.0, 0.0)
+        problem = exact_mismatch(self.value, expected, secret)
+        numeric = not isinstance(expected, str | bool)
+        found = _explain(self.value, expected, mutants, 0.0, 0.0, context, probes,
+                         generic=numeric and not secret) if problem else None
+        return self._record(problem, found)
 
     def is_tuple(self, n: int, names: str) -> bool:
         """A tuple (or list) of ``n`` values; ``names`` describes them, e.g. ``"(dW, db)"``."""
         return self.satisfies(lambda g: isinstance(g, tuple | list) and len(g) == n,
                               f"expected a tuple {names}, got {describe_value(self.value)}")
 
-    def each_close_to(self, expected: Sequence[Any], rtol: float = 1e-7, atol: float = 1e-12,
-                      mutants: Mapping[str, Sequence[Any]] | None = None) -> bool:
+    def is_array(self, shape: Sequence[int | None] | None = None, dtype: Any = None) -> bool:
+        """A NumPy array; with ``shape``, of that shape (``None`` matches any length);
+        with ``dtype``, of that type or a subtype (``float``, ``np.integer``, ...)."""
+        return self._record(array_problem(self.value, shape, dtype))
+
+    def each_close_to(self, expected: Sequence[Any], rtol: float | None = None,
+                      atol: float | None = None,
+                      mutants: Mapping[str, Sequence[Any]] | None = None, *,
+                      context: Mapping[str, float] | None = None) -> bool:
         """A list or tuple of arrays, item ``i`` close to ``expected[i]`` (as
         :meth:`close_to`); each mutant is a sequence of the same length."""
         n = len(expected)
@@ -113,7 +158,8 @@ class Expectation:
         ok = True
         for i, (got, want) in enumerate(zip(self.value, expected, strict=True)):
             wrong = {name: m[i] for name, m in (mutants or {}).items()}
-            ok &= Expectation(got, f"{self.what}[{i}]").close_to(want, rtol, atol, wrong)
+            ok &= Expectation(got, f"{self.what}[{i}]").close_to(want, rtol, atol, wrong,
+                                                                 context=context)
         return ok
 
     def satisfies(self, predicate: Callable[[Any], bool], message: str) -> bool:
@@ -123,6 +169,99 @@ class Expectation:
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             ok, message = False, f"{message} ({describe_value(self.value)}: {exc})"
         return self._record(None if ok else message)
+
+
+def _tolerance(rtol: float | None, atol: float | None) -> tuple[float, float]:
+    """The given tolerances, each defaulting to the suite's."""
+    default = current().tolerance
+    return (default.rtol if rtol is None else rtol, default.atol if atol is None else atol)
+
+
+class MutantAudit:
+    """Which mutants the suite's own inputs reveal: a mutant offered to a question's
+    checks must differ from the correct answer, by more than the check's tolerance, on
+    at least one of that question's inputs; one that never does can never name a mistake
+    (and on those inputs, a right answer and the mistake are the same)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[int, str], list] = {}  # (question run, mutant) -> [label, revealed]
+
+    def note(self, label: str, name: str, revealed: bool) -> None:
+        entry = self._seen.setdefault((id(current()), name), [label, False])
+        entry[1] = entry[1] or revealed
+
+    def never_revealed(self) -> list[tuple[str, str]]:
+        """(first check, mutant) for every mutant that no input of its question revealed."""
+        return [(label, name) for (_, name), (label, revealed) in self._seen.items()
+                if not revealed]
+
+
+_audited: ContextVar[MutantAudit | None] = ContextVar("nngrade_audit", default=None)
+
+
+@contextmanager
+def audit_mutants() -> Iterator[MutantAudit]:
+    """Audit, while questions run in this thread, the mutants their checks offer."""
+    audit = MutantAudit()
+    token = _audited.set(audit)
+    try:
+        yield audit
+    finally:
+        _audited.reset(token)
+
+
+def _audit(what: str, expected: Any, mutants: Mapping[str, Any] | None, rtol: float,
+           atol: float) -> None:
+    audit = _audited.get()
+    if audit is None or not mutants:
+        return
+    unit = current().unit
+    label = (unit.label if unit is not None else "") or what or "value"
+    for name, wrong in mutants.items():
+        if wrong is not None:
+            audit.note(label, name, diagnose(expected, {name: wrong}, rtol, atol) != name)
+
+
+def _explain(got: Any, expected: Any, mutants: Mapping[str, Any] | None, rtol: float,
+             atol: float, context: Mapping[str, float] | None, probes: Iterable[Probe],
+             generic: bool) -> Diagnosis | None:
+    """The suite's mutant the wrong value matches; failing that, if ``generic``, a
+    generic diagnosis."""
+    name = diagnose(got, mutants, rtol, atol) if mutants else None
+    if name is not None:
+        return Diagnosis(name, f"This matches a common mistake: {name}.")
+    if not generic:
+        return None
+    arr, problem = as_float_array(got)
+    if problem:
+        return None
+    try:
+        return diagnose_value(arr, _expected_array(expected), rtol, atol,
+                              {**current().context, **(context or {})}, probes)
+    except Exception:  # a diagnosis only adds to the feedback: it must never cost a point
+        log.exception("a generic diagnosis failed")
+        return None
+
+
+def _expected_array(expected: Any) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.asarray(expected, dtype=np.float64)
+
+
+def array_problem(value: Any, shape: Sequence[int | None] | None, dtype: Any) -> str | None:
+    """Why ``value`` is not an array of ``shape`` and ``dtype`` (None: it is)."""
+    if not isinstance(value, np.ndarray):
+        return f"expected a NumPy array, got {describe_value(value)}"
+    if shape is not None and (len(shape) != value.ndim or any(
+            want is not None and want != got for want, got in zip(shape, value.shape,
+                                                                   strict=False))):
+        text = "(" + ", ".join("any" if s is None else str(s) for s in shape) + \
+            ("," if len(shape) == 1 else "") + ")"
+        return f"expected an array of shape {text}, got shape {value.shape}"
+    if dtype is not None and not np.issubdtype(value.dtype, dtype):
+        name = getattr(dtype, "__name__", str(dtype))
+        return f"expected an array of dtype {name}, got dtype {value.dtype}"
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -148,6 +287,9 @@ def describe_value(value: Any) -> str:
 
 def as_float_array(value: Any) -> tuple[np.ndarray | None, str | None]:
     """Student value as a plain float64 array, or the reason it is not numbers."""
+    if isinstance(value, list | tuple) and _holds_none(value):
+        return None, (f"got {describe_value(value)} holding None, not a number (does every "
+                      "call return a value?)")
     if isinstance(value, bool | int | float | np.ndarray | list | tuple) and not (
         isinstance(value, np.ndarray) and value.dtype.kind not in "biufc"
     ):
@@ -163,50 +305,75 @@ def as_float_array(value: Any) -> tuple[np.ndarray | None, str | None]:
     return None, f"expected numbers, got {describe_value(value)}"
 
 
+def _holds_none(value: list | tuple, depth: int = 0) -> bool:
+    """None anywhere in nested lists and tuples (NumPy would turn it into nan)."""
+    return depth < 32 and any(v is None or (isinstance(v, list | tuple)
+                                            and _holds_none(v, depth + 1)) for v in value)
+
+
 def _has_complex(value: Any) -> bool:
     return isinstance(value, np.ndarray) and value.dtype.kind == "c"
 
 
-def numeric_mismatch(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
-    """None when ``got`` matches; otherwise the first mismatch, its index and shape."""
+def numeric_mismatch(got: Any, expected: Any, rtol: float, atol: float,
+                     secret: bool = False) -> str | None:
+    """None when ``got`` matches; otherwise the first mismatch, its index and shape
+    (with ``secret``, only that the value is wrong)."""
     exp = np.asarray(expected, dtype=np.float64)
     return _first_mismatch(got, exp, lambda a: np.isclose(a, exp, rtol=rtol, atol=atol,
                                                           equal_nan=True),
-                           f"tolerance rtol={rtol:g}, atol={atol:g}")
+                           f"tolerance rtol={rtol:g}, atol={atol:g}", secret)
 
 
-def exact_mismatch(got: Any, expected: Any) -> str | None:
+def exact_mismatch(got: Any, expected: Any, secret: bool = False) -> str | None:
     """None when ``got`` equals ``expected`` exactly (integers compared as numbers)."""
-    if isinstance(expected, str):
-        return None if isinstance(got, str) and got == expected else (
-            f"expected {expected!r}, got {describe_value(got)}")
-    if isinstance(expected, bool):
-        ok = isinstance(got, bool | np.bool_) or (isinstance(got, np.ndarray) and got.size == 1)
-        return None if ok and bool(np.asarray(got)) == expected else (
-            f"expected {expected}, got {describe_value(got)}")
+    if isinstance(expected, str | bool):
+        if isinstance(expected, str):
+            ok = isinstance(got, str) and got == expected
+        else:
+            ok = (isinstance(got, bool | np.bool_) or (isinstance(got, np.ndarray)
+                                                       and got.size == 1)) \
+                and bool(np.asarray(got)) == expected
+        if ok:
+            return None
+        shown = "the answer" if secret else repr(expected) if isinstance(expected, str) \
+            else str(expected)
+        return f"expected {shown}, got {describe_value(got)}"
     exp = np.asarray(expected)
-    return _first_mismatch(got, exp, lambda a: a == exp, "exact")
+    return _first_mismatch(got, exp, lambda a: a == exp, "exact", secret)
 
 
-def _first_mismatch(got: Any, exp: np.ndarray, agree, rule: str) -> str | None:
+def _first_mismatch(got: Any, exp: np.ndarray, agree, rule: str,
+                    secret: bool = False) -> str | None:
     """Compare ``got`` (as float64) with ``exp`` entrywise by ``agree``; describe the
-    first disagreement with its index, the shape and how many entries differ."""
+    first disagreement with its index, the shape and how many entries differ (with
+    ``secret``, say only that ``got`` is not the answer)."""
     arr, problem = as_float_array(got)
     if problem:
         return problem
     if exp.ndim == 0 and arr.size == 1:
         arr = arr.reshape(())
     if arr.shape != exp.shape:
+        if secret:
+            return f"got {describe_value(got)}, which is not the answer"
         return f"expected shape {exp.shape}, got shape {arr.shape}"
     bad = np.argwhere(~np.asarray(agree(arr)))
     if len(bad) == 0:
         return None
+    if secret:
+        shown = _short(arr) if arr.size == 1 else describe_value(got)
+        return f"got {shown}, which is not the answer"
     index = tuple(int(i) for i in bad[0])
     where = f" at index {index}" if exp.ndim else ""
     count = f"; {len(bad)} of {exp.size} entries differ" if exp.size > 1 else ""
     got_text, exp_text = _pair(arr[index], exp[index])
     return (f"first mismatch{where}: got {got_text}, expected {exp_text} "
             f"(shape {exp.shape}{count}; {rule})")
+
+
+def _short(arr: np.ndarray) -> str:
+    value = float(arr.reshape(()))
+    return str(int(value)) if value.is_integer() else f"{value:.10g}"
 
 
 def diagnose(got: Any, mutants: Mapping[str, Any], rtol: float, atol: float) -> str | None:

@@ -38,7 +38,7 @@ def assign(ctx, assignments: tuple[str, ...], check_only: bool) -> None:
                 path = assign_mod.generate(course, name, course / "assignments" / name)
                 console.print(f"{name}: wrote {path.relative_to(course)}")
         except assign_mod.AssignError as exc:
-            console.print(f"[red]{exc}[/]")
+            console.print(f"[red]{exc}[/]", soft_wrap=True, highlight=False)
             sys.exit(1)
     if stale_any:
         console.print("Run `nngrade assign` and commit the result.")

@@ -18,6 +18,7 @@ from autograder.cli.common import (
     console,
     course_of,
     load_suite_or_exit,
+    setup_logging,
 )
 from autograder.cli.display import print_feedback
 from autograder.engine.course import assignment_of
@@ -45,6 +46,7 @@ def check(ctx, notebook: str, assignment: str | None, seed: int | None,
     if not assignment:
         raise UsageError("cannot tell the assignment from the notebook; pass -a/--assignment")
     suite = load_suite_or_exit(course, assignment)
+    setup_logging(None, verbose=True)  # check is for instructors: show suite faults in full
     factory = WorkerFactory(suite.preload, isolate=not no_sandbox)
     try:
         result = grade_path(Path(notebook), suite, factory, seed)

@@ -2,25 +2,54 @@
 
 :func:`recording` makes a fresh :class:`Recorder` current while a question runs; the
 SDK's ``check`` blocks and ``expect`` comparisons write into it through
-:func:`current`.
+:func:`current`. The recorder also carries the suite's default :class:`Tolerance` and
+the context of the open check block (sizes such as ``n`` that name a likely mistake).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from autograder.engine.results import CheckResult, Failure
 
 
+@dataclass(frozen=True)
+class Tolerance:
+    """How close a number must be: ``|got - expected| <= atol + rtol * |expected|``.
+
+    ``reason`` says why these values fit the computation (how far a correct answer
+    written another way can stray, and how far the mistakes land); a suite that sets a
+    default tolerance must state it.
+    """
+
+    rtol: float
+    atol: float
+    reason: str
+
+    def __post_init__(self) -> None:
+        if not (self.rtol >= 0 and self.atol >= 0):
+            raise ValueError(f"tolerances must be >= 0, got rtol={self.rtol}, atol={self.atol}")
+        if not self.reason.strip():
+            raise ValueError("state the reason for the tolerance")
+
+
+DEFAULT_TOLERANCE = Tolerance(
+    1e-7, 1e-12, "the engine's default for suites that set none: float64 computations "
+    "written another way agree to far better than 1e-7 relative")
+
+
+@dataclass
 class Recorder:
     """Collects the checks of one question run."""
 
-    def __init__(self) -> None:
-        self.checks: list[CheckResult] = []
-        self.unit: CheckResult | None = None  # the open check block, if any
-        self.expectations = 0
+    tolerance: Tolerance = DEFAULT_TOLERANCE
+    checks: list[CheckResult] = field(default_factory=list)
+    unit: CheckResult | None = None  # the open check block, if any
+    expectations: int = 0
+    context: Mapping[str, float] = field(default_factory=dict)  # of the open check block
 
     def record(self, passed: bool, label: str, message: str,
                kind: Failure = Failure.MISMATCH, mistake: str = "") -> bool:
@@ -48,9 +77,9 @@ _recorder: ContextVar[Recorder] = ContextVar("nngrade_recorder")
 
 
 @contextmanager
-def recording() -> Iterator[Recorder]:
+def recording(tolerance: Tolerance = DEFAULT_TOLERANCE) -> Iterator[Recorder]:
     """Make a fresh recorder current for the duration of one question."""
-    rec = Recorder()
+    rec = Recorder(tolerance)
     token = _recorder.set(rec)
     try:
         yield rec

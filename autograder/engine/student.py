@@ -3,17 +3,26 @@
 Calls, attribute reads and object handles travel to the worker through the
 notebook's runtime; replies come back as plain values (arrays, numbers, lists,
 dicts) or :class:`Handle` references to objects that stay in the worker.
+
+A call must leave its array arguments as they were: the worker compares them with
+copies after the call and reports the ones that changed; here, unless the question
+allows it (``may_change``), a change fails the current check, naming the argument.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from typing import Any
 
+from autograder.engine.checks import current
 from autograder.engine.errors import StudentError
 from autograder.engine.results import Failure
 from autograder.engine.runtime import NotebookRuntime
 from autograder.sandbox import protocol
+
+# which array arguments a call may modify in place: True for all, positions or keywords
+MayChange = bool | int | str | Collection[int | str]
 
 
 class QuestionBudget:
@@ -38,14 +47,18 @@ class Student:
         self._stopped: StudentError | None = None  # the worker was stopped in this question
 
     def call(self, name: str, *args: Any, timeout: float | None = None,
-             strict_floats: bool = False, **kwargs: Any) -> Any:
+             strict_floats: bool = False, may_change: MayChange = (),
+             **kwargs: Any) -> Any:
         """Call the notebook's global ``name`` with inputs; returns plain values
         (arrays, numbers, lists, dicts) or a :class:`Handle` for other objects.
 
         ``strict_floats`` makes floating-point overflow, invalid operations and division
-        by zero raise inside the call, to check that a computation is stable."""
+        by zero raise inside the call, to check that a computation is stable.
+        ``may_change`` lists the arguments (positions from 0, or keyword names) that the
+        question allows the function to modify in place, or is True for all of them; a
+        change to any other array argument fails the current check."""
         header = {"op": "call", "name": name, "errstate": "raise" if strict_floats else None}
-        return self._send(header, args, kwargs, timeout, None)
+        return self._call(header, f"`{name}`", args, kwargs, timeout, None, may_change)
 
     def get(self, name: str) -> Any:
         """The value of the notebook's global ``name``."""
@@ -68,8 +81,22 @@ class Student:
         """An argument that becomes ``np.random.default_rng(seed)`` in the worker."""
         return protocol.RngSeed(seed)
 
+    def _call(self, header: dict, what: str, args, kwargs, timeout: float | None,
+              generation: int | None, may_change: MayChange) -> Any:
+        """A call that watches its array arguments unless ``may_change`` is True."""
+        watch = may_change is not True
+        header = dict(header, watch_args=watch)
+        reply = self._send(header, args, kwargs, timeout, generation, raw=True)
+        if watch:
+            allowed = (set() if may_change is False else {may_change}
+                       if isinstance(may_change, int | str) else set(may_change))
+            sent = set(range(len(args))) | set(kwargs)
+            _report_changes(what, reply.header.get("changed"), sent - allowed)
+        current_generation = self._runtime.generation
+        return self._runtime.decode(reply, lambda ref: Handle(self, ref, current_generation))
+
     def _send(self, header: dict, args, kwargs, timeout: float | None,
-              generation: int | None) -> Any:
+              generation: int | None, raw: bool = False) -> Any:
         generations = {generation} if generation is not None else set()
         blobs: list[bytes] = []
         if args is not None:
@@ -93,8 +120,34 @@ class Student:
             if exc.fatal:
                 self._stopped = exc
             raise
-        current = self._runtime.generation
-        return self._runtime.decode(reply, lambda ref: Handle(self, ref, current))
+        if raw:
+            return reply
+        generation_now = self._runtime.generation
+        return self._runtime.decode(reply, lambda ref: Handle(self, ref, generation_now))
+
+
+def _report_changes(what: str, changed: Any, watched: set[int | str]) -> None:
+    """Fail the current check for the first argument the worker reports as changed in
+    place, if it is among the ``watched`` positions and keywords. The report is checked
+    item by item: a malformed one is ignored (it can only come from a submission that
+    tampered with the worker)."""
+    if not isinstance(changed, list):
+        return
+    for item in changed[:32]:
+        if not isinstance(item, dict):
+            continue
+        key, param, path = item.get("arg"), item.get("param"), item.get("path")
+        if isinstance(key, bool) or not isinstance(key, int | str) or key not in watched:
+            continue
+        if not isinstance(path, str) or len(path) > 200:
+            continue
+        if not (isinstance(param, str) and 0 < len(param) <= 100):
+            param = key if isinstance(key, str) else f"argument {key + 1}"
+        current().record(False, f"{what} leaves its arguments unchanged",
+                         f"{what} changed its argument `{param}{path}` in place; leave the "
+                         "caller's arrays unchanged (work on a copy, or build new arrays)",
+                         Failure.MISMATCH, "changed an argument in place")
+        return
 
 
 class Handle:
@@ -110,11 +163,14 @@ class Handle:
         return self.ref.type_name
 
     def call(self, method: str, *args: Any, timeout: float | None = None,
-             strict_floats: bool = False, **kwargs: Any) -> Any:
-        """Call a method of the object (``strict_floats`` as in :meth:`Student.call`)."""
+             strict_floats: bool = False, may_change: MayChange = (),
+             **kwargs: Any) -> Any:
+        """Call a method of the object (``strict_floats`` and ``may_change`` as in
+        :meth:`Student.call`)."""
         header = {"op": "call", "handle": self.ref.id, "attr": method,
                   "errstate": "raise" if strict_floats else None}
-        return self._student._send(header, args, kwargs, timeout, self.generation)
+        return self._student._call(header, f"`{self.type_name}.{method}`", args, kwargs,
+                                   timeout, self.generation, may_change)
 
     def get(self, attr: str) -> Any:
         """Read an attribute of the object."""

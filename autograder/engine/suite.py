@@ -4,6 +4,11 @@ A hidden suite is a Python module, ``solutions/<hw>/hidden.py``, written with th
 authoring SDK (:mod:`autograder.authoring`). Loading it collects the questions it
 declares; running a question gives it a :class:`~autograder.engine.student.Student`
 proxy and a ``np.random.Generator`` seeded from (assignment, question, grading seed).
+
+Besides its questions, a suite module may set ``LIMITS`` (the kernel's limits on the
+worker), ``BUDGETS`` (the grader's time budgets), ``PRELOAD`` (modules the fork server
+imports before forking) and ``TOLERANCE`` (the default tolerance of its numeric
+comparisons, with its reason).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.engine.budgets import Budgets
-from autograder.engine.checks import recording
+from autograder.engine.checks import DEFAULT_TOLERANCE, Tolerance, recording
 from autograder.engine.errors import StudentError
 from autograder.engine.results import CheckResult, Failure, QuestionResult
 from autograder.engine.runtime import NotebookRuntime
@@ -49,6 +54,7 @@ class Question:
     manual: bool = False
     prompt: str = ""  # for a manual question: what the graders are told it asks
     order: int = field(default_factory=lambda: next(_order))
+    tolerance: Tolerance = DEFAULT_TOLERANCE  # the suite's default, set when it loads
 
 
 def declare(q: Question) -> Question:
@@ -67,6 +73,7 @@ class Suite:
     budgets: Budgets = field(default_factory=Budgets)
     preload: tuple[str, ...] = ()
     path: Path | None = None
+    tolerance: Tolerance = DEFAULT_TOLERANCE
 
     @property
     def max_score(self) -> float:
@@ -98,9 +105,15 @@ def load_suite(path: Path, assignment: str) -> Suite:
     ids = [q.id for q in questions]
     if len(set(ids)) != len(ids):
         raise SuiteError(f"{path}: duplicate question ids in {ids}")
+    tolerance = getattr(module, "TOLERANCE", DEFAULT_TOLERANCE)
+    if not isinstance(tolerance, Tolerance):
+        raise SuiteError(f"{path}: TOLERANCE must be a Tolerance(rtol, atol, reason), "
+                         f"got {type(tolerance).__name__}")
+    for q in questions:
+        q.tolerance = tolerance
     return Suite(assignment, questions, getattr(module, "LIMITS", Limits()),
                  getattr(module, "BUDGETS", Budgets()), tuple(getattr(module, "PRELOAD", ())),
-                 Path(path))
+                 Path(path), tolerance)
 
 
 def _where(exc: Exception, path: Path) -> str:
@@ -132,7 +145,7 @@ def run_question(q: Question, runtime: NotebookRuntime, rng: np.random.Generator
     start = time.monotonic()
     budget = QuestionBudget(q.timeout or runtime.budgets.question_seconds)
     abort = None
-    with recording() as rec:
+    with recording(q.tolerance) as rec:
         try:
             q.func(Student(runtime, budget), rng)
         except StudentError as exc:

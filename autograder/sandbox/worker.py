@@ -9,10 +9,16 @@ Requests are frames ``{"op": ..., "seq": n, ...}``; each gets exactly one reply 
 the same ``seq``. Operations: ``run`` (execute a cell), ``call`` (call a global or a
 method of a handle), ``get`` (read a global or an attribute), ``has`` (which globals
 exist), ``figures`` (describe open matplotlib figures).
+
+A ``call`` with ``"watch_args": true`` keeps a copy of every array among its arguments
+(also inside lists, tuples and dicts) and reports in ``"changed"`` which of them the
+call modified in place, each with the parameter's name from the function's signature.
+The worker only reports; the trusted side decides what a change costs.
 """
 
 from __future__ import annotations
 
+import inspect
 import io
 import signal
 import sys
@@ -213,12 +219,17 @@ class Worker:
                                f"{_describe(header)} is a {type(target).__name__}, "
                                "not a function"), []
         errstate = {"raise": _STRICT}.get(header.get("errstate"), {})
+        watched = _array_arguments(args, kwargs) if header.get("watch_args") is True else []
         try:
             with np.errstate(**errstate):
                 value, _, _ = self._student(target, *args, **kwargs)
         except BaseException as exc:  # the student's exception, whatever it is
             return self._exception(exc), []
-        return self._reply_value(value)
+        changed = [(key, path) for key, path, arr, saved in watched if not _unchanged(arr, saved)]
+        reply, blobs = self._reply_value(value)
+        if changed and reply.get("ok") is True:
+            reply["changed"] = self._describe_changes(target, len(args), changed)
+        return reply, blobs
 
     def op_get(self, header: dict, blobs):
         target = self._resolve(header)
@@ -264,6 +275,16 @@ class Worker:
                 reply["error"]["kind"] = "missing"
             return reply
 
+    def _describe_changes(self, target, n_args: int, changed: list) -> list[dict]:
+        """``{"arg": position or keyword, "param": name or None, "path": "[0]"}`` for each
+        changed array; the name of a position comes from the target's signature."""
+        try:
+            params, _, _ = self._student(_positional_names, target, n_args)
+        except BaseException:  # a signature that cannot be read: positions only
+            params = [None] * n_args
+        return [{"arg": key, "param": key if isinstance(key, str) else params[key],
+                 "path": path} for key, path in changed[:MAX_CHANGES]]
+
     def _deref(self, ref: protocol.HandleRef):
         if ref.id not in self.handles:
             raise ValueError("unknown object handle")
@@ -284,6 +305,54 @@ class Worker:
             reply["error"]["kind"] = "unsendable"
             return reply, []
         return {"ok": True, "value": tree}, enc.blobs
+
+
+MAX_CHANGES = 32
+_MAX_WATCH_DEPTH = 8
+
+
+def _array_arguments(args: list, kwargs: dict) -> list[tuple[int | str, str, np.ndarray,
+                                                            tuple]]:
+    """(argument, path inside it, the array, its shape, dtype and bytes) for every array
+    among the arguments, as decoded from the request (plain lists, tuples, dicts and
+    ndarrays)."""
+    found: list = []
+    for key, value in [*enumerate(args), *kwargs.items()]:
+        for path, arr in _arrays_in(value, "", 0):
+            found.append((key, path, arr, (arr.shape, arr.dtype, arr.tobytes())))
+    return found
+
+
+def _arrays_in(value, path: str, depth: int):
+    if type(value) is np.ndarray:
+        yield path, value
+    elif depth < _MAX_WATCH_DEPTH and type(value) in (list, tuple):
+        for i, item in enumerate(value):
+            yield from _arrays_in(item, f"{path}[{i}]", depth + 1)
+    elif depth < _MAX_WATCH_DEPTH and type(value) is dict:
+        for k, item in value.items():
+            yield from _arrays_in(item, f"{path}[{k!r}]", depth + 1)
+
+
+def _unchanged(arr: np.ndarray, saved: tuple) -> bool:
+    """The same shape, dtype and bytes as before the call (a byte comparison is ten times
+    faster than comparing the values, and sees any write that changed them)."""
+    shape, dtype, data = saved
+    return arr.shape == shape and arr.dtype == dtype and arr.tobytes() == data
+
+
+def _positional_names(target, n_args: int) -> list[str | None]:
+    """The parameter name of each of ``n_args`` positional arguments (``args[2]`` for
+    ``*args``); None where the signature says nothing."""
+    names: list[str | None] = []
+    star = None
+    for p in inspect.signature(target).parameters.values():
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+        elif p.kind == p.VAR_POSITIONAL:
+            star = p.name
+    extra = [f"{star}[{i}]" if star else None for i in range(max(0, n_args - len(names)))]
+    return [n if isinstance(n, str) else None for n in (names + extra)[:n_args]]
 
 
 def _safe_str(exc: BaseException) -> str:

@@ -1,22 +1,24 @@
 """Hidden suite of Homework 1: activation functions and the forward pass.
 
-Every expected value comes from ``reference`` on fresh inputs drawn from ``rng``.
-
-Tolerances: a correct answer written another way (``np.tanh``-based sigmoid,
-``expm1`` vs ``exp - 1``) differs from the reference by a few ulps in relative terms,
-or by ~1e-16 in absolute terms where it cancels; rtol=1e-9 and atol=1e-12 accept every
-correct formula and reject every wrong one by many orders of magnitude.
+Every expected value comes from ``reference`` on fresh inputs drawn from ``rng``; the
+comparisons use the suite's ``TOLERANCE`` (its reason is stated there), except the exact
+one-hot encoding.
 """
 
 import numpy as np
 
-from autograder.authoring import Budgets, check, expect, question
+from autograder.authoring import Budgets, Tolerance, check, expect, question
+from autograder.authoring.mutants import naive_softmax
 from reference import activations as act
 from reference import losses
 
 # Every hidden call takes milliseconds; generous limits still stop a runaway quickly.
 BUDGETS = Budgets(cell_seconds=10, notebook_seconds=60, call_seconds=3, question_seconds=20)
-RTOL, ATOL = 1e-9, 1e-12
+TOLERANCE = Tolerance(1e-9, 1e-12, (
+    "a correct answer written another way (np.tanh-based sigmoid, expm1 vs exp - 1) differs "
+    "from the reference by a few ulps in relative terms, or by ~1e-16 in absolute terms "
+    "where it cancels; rtol=1e-9 and atol=1e-12 accept every correct formula and reject "
+    "every wrong one by many orders of magnitude"))
 SHAPES = [(1,), (6,), (4, 5), (1, 3)]
 LARGE = np.array([-1e3, -700.0, -50.0, -1e-3, 0.0, 1e-3, 50.0, 700.0, 1e3])
 
@@ -32,7 +34,7 @@ def _check_elementwise(student, rng, name, ref, mutants=None, **kwargs):
         with check(f"{name}({label}{''.join(f', {k}={v}' for k, v in kwargs.items())})"):
             got = student.call(name, z, **kwargs)
             wrong = {m: f(z) for m, f in (mutants or {}).items()}
-            expect(got).close_to(ref(z, **kwargs), RTOL, ATOL, mutants=wrong)
+            expect(got).close_to(ref(z, **kwargs), mutants=wrong)
 
 
 def _check_stable(student, name, ref, **kwargs):
@@ -41,7 +43,7 @@ def _check_stable(student, name, ref, **kwargs):
     z = LARGE.copy()
     with check(f"{name}(z) for |z| up to 1e3 computes without overflow"):
         got = student.call(name, z, strict_floats=True, **kwargs)
-        expect(got).close_to(ref(z, **kwargs), RTOL, ATOL)
+        expect(got).close_to(ref(z, **kwargs))
 
 
 def _unstable_sigmoid(z):
@@ -90,12 +92,6 @@ def tanh_elu_selu(student, rng):
             lambda z: 1.00507 / act.SELU_SCALE * act.selu(z)})
 
 
-def _naive_softmax(Z):
-    with np.errstate(all="ignore"):
-        E = np.exp(Z)
-        return E / E.sum(axis=-1, keepdims=True)
-
-
 def _column_softmax(Z):
     return act.softmax(Z, axis=0)
 
@@ -110,9 +106,9 @@ def stable_softmax(student, rng):
         if np.abs(Z).max() > 100:
             label += f" with logits up to {np.abs(Z).max():.0f}"
         with check(label):
-            expect(student.call("softmax", Z)).close_to(act.softmax(Z), RTOL, ATOL, mutants={
+            expect(student.call("softmax", Z)).close_to(act.softmax(Z), mutants={
                 "softmax without subtracting the maximum overflows (nan) for large logits":
-                    _naive_softmax(Z),
+                    naive_softmax(Z),
                 "normalised over columns (axis=0) instead of over each row (axis=-1)":
                     _column_softmax(Z),
                 "normalised over the whole array instead of each row":
@@ -141,7 +137,7 @@ def forward_pass(student, rng):
         X, W, b, _, _ = _network(rng, n, d, h, 2)
         with check(f"dense_forward(X {X.shape}, W {W.shape}, b {b.shape})"):
             expect(student.call("dense_forward", X, W, b)).close_to(
-                X @ W + b, RTOL, ATOL, mutants={"the bias b was not added": X @ W})
+                X @ W + b, mutants={"the bias b was not added": X @ W})
     for n, d, h, k in [(1, 4, 3, 2), (5, 3, 6, 4), (12, 8, 10, 3)]:
         X, W1, b1, W2, b2 = _network(rng, n, d, h, k)
         Z1 = X @ W1 + b1
@@ -161,7 +157,7 @@ def forward_pass(student, rng):
                            "the bias b2 was not added": A1 @ W2},
                     "P": {"softmax over columns instead of rows": _column_softmax(Z2)}}
                 for name, g, e in zip(("Z1", "A1", "Z2", "P"), got, expected, strict=True):
-                    expect(g, name).close_to(e, RTOL, ATOL, mutants=mutants[name])
+                    expect(g, name).close_to(e, mutants=mutants[name])
 
 
 @question("q7", points=2)
@@ -181,7 +177,7 @@ def predictions_and_accuracy(student, rng):
         y_pred[right] = y_true[right]
         acc = float(np.mean(y_true == y_pred))
         with check(f"accuracy(y_true, y_pred) for {n} samples"):
-            expect(student.call("accuracy", y_true, y_pred)).close_to(acc, RTOL, ATOL, mutants={
+            expect(student.call("accuracy", y_true, y_pred)).close_to(acc, mutants={
                 "returned the number of correct predictions, not the fraction":
                     float(np.sum(y_true == y_pred)),
                 "returned a percentage, not a fraction in [0, 1]": 100 * acc})

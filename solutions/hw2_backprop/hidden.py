@@ -4,8 +4,9 @@ Every expected value comes from ``reference`` on fresh inputs drawn from ``rng``
 and gradients from ``reference.network.MLP`` (whose cost is the mean over the batch, the
 convention the notebook states), finite differences from ``reference.gradcheck``,
 activations and the softmax Jacobian from ``reference.activations``. Mutants (the answers
-of the classic mistakes) come from ``_backprop`` below, a copy of the reference's
-backward pass with one mistake switched on.
+of the classic mistakes) of the whole backward pass come from
+``autograder.authoring.mutants.backprop`` (q5) and from ``_backprop`` below (q6), the
+reference's backward pass with one mistake switched on.
 
 Tolerances:
 
@@ -31,7 +32,8 @@ is harmless there; the checks that detect it use sigmoid or tanh.
 
 import numpy as np
 
-from autograder.authoring import Budgets, check, expect, manual, question
+from autograder.authoring import Budgets, builders, check, expect, manual, question
+from autograder.authoring.mutants import backprop_mutants
 from reference import activations as act
 from reference import layers
 from reference.gradcheck import jacobian, numerical_gradient, relative_error
@@ -88,17 +90,9 @@ def _batch(rng, n, d, k):
     return rng.normal(size=(n, d)), one_hot(rng.integers(0, k, size=n), k)
 
 
-def _sizes(rng, depth):
-    return [int(s) for s in rng.integers(2, 7, size=depth + 1)]
-
-
 def _net(weights, biases, activation, output="softmax", loss="cross_entropy"):
     """The reference MLP with the given parameters (its arrays are copies)."""
-    sizes = [weights[0].shape[0]] + [W.shape[1] for W in weights]
-    net = MLP(sizes, activation, output, loss, rng=np.random.default_rng(0))
-    net.weights = [np.array(W, dtype=np.float64) for W in weights]
-    net.biases = [np.array(b, dtype=np.float64) for b in biases]
-    return net
+    return MLP.from_params(weights, biases, activation, output, loss)
 
 
 def _backprop(weights, biases, X, Y, activation, mistake=None, output="softmax"):
@@ -298,8 +292,9 @@ def backprop(student, rng):
     # the first network is square (every width equals n), so the transposition and
     # off-by-one mistakes run and are named; then L = 1, a single row, and random shapes
     cases = [([3, 3, 3, 3], 3, "sigmoid"), ([5, 3], 4, "relu"),
-             (_sizes(rng, 3), 1, "tanh"), (_sizes(rng, 4), 8, "relu"),
-             (_sizes(rng, 2), 5, "sigmoid")]
+             (builders.layer_sizes(rng, 3), 1, "tanh"),
+             (builders.layer_sizes(rng, 4), 8, "relu"),
+             (builders.layer_sizes(rng, 2), 5, "sigmoid")]
     for sizes, n, name in cases:
         weights, biases = _network(rng, sizes)
         X, Y = _batch(rng, n, sizes[0], sizes[-1])
@@ -310,8 +305,9 @@ def backprop(student, rng):
             expect(got).satisfies(lambda g, L=L: _is_pair(g, (L, L)),
                                   f"expected (dWs, dbs): two lists of {L} arrays")
             if _is_pair(got, (L, L)):
-                _expect_layers(got, expected, _mutant_grads(weights, biases, X, Y, name,
-                                                            BACKPROP_MISTAKES))
+                _expect_layers(got, expected, backprop_mutants(weights, biases, X, Y,
+                                                               BACKPROP_MISTAKES,
+                                                               activation=name))
 
 
 @question("q6", points=3)
@@ -468,7 +464,7 @@ def catching_a_bug(student, rng):
     cases = [("f", "tanh", 4), ("db", "sigmoid", 3), (None, "tanh", 3), ("z", "sigmoid", 4),
              ("sum", "tanh", 2)]
     for bug, name, L in cases:
-        sizes = _sizes(rng, L)
+        sizes = builders.layer_sizes(rng, L)
         weights, biases = _network(rng, sizes)
         X, Y = _batch(rng, 5, sizes[0], sizes[-1])
         layer = {"f": int(rng.integers(1, L)), "db": int(rng.integers(1, L + 1)),
@@ -492,7 +488,7 @@ def catching_a_bug(student, rng):
             expect(student.call("wrong_layers", weights, biases, X, Y, name, dWs, dbs)).equals(
                 expected, mutants=mutants)
     with check("BUGGY_LAYER, the layer of the wrong line in buggy_backprop"):
-        expect(student.get("BUGGY_LAYER"), "BUGGY_LAYER").equals(2, mutants={
+        expect(student.get("BUGGY_LAYER"), "BUGGY_LAYER").equals(2, secret=True, mutants={
             "layer 1 is wrong only because the error of layer 2 travels down through BP2; "
             "the bug is in the highest wrong layer": 1,
             "layer 3 passes the gradient check: the bug is in the highest layer that fails": 3})

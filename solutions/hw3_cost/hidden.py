@@ -23,7 +23,16 @@ Tolerances:
 
 import numpy as np
 
-from autograder.authoring import Budgets, all_axes, check, expect, manual, question
+from autograder.authoring import (
+    Budgets,
+    all_axes,
+    check,
+    expect,
+    manual,
+    probe,
+    question,
+    verify,
+)
 from reference import activations as act
 from reference import gradcheck, losses
 
@@ -313,7 +322,7 @@ def training_comparison(student, rng):
 
     with check("figure: two loss curves on one axes, both axes labelled, with a legend"):
         problem = _plot_problem(all_axes(student.figures()))
-        expect(problem, "loss-curve figure").satisfies(lambda p: p is None, problem or "")
+        verify(problem is None, problem or "", "loss-curve figure")
     curves = [_train(*EXAMPLE, cost)[0] for cost in ("quadratic", "cross_entropy")]
     with check("figure: the curves are the example's (w = b = 2, x = 1, y = 0, eta = 0.15, "
                "300 epochs)"):
@@ -388,8 +397,11 @@ def softmax_log_likelihood(student, rng):
             V[i] += h
             forward[i] = (cost(V) - cost(Z)) / h
         with check(f"numerical_gradient(Z, Y, h={h:g}) for Z, Y of shape {Z.shape}"):
+            # the same call with the step 10 h tells whether h is used at all
+            other_h = probe(student.call("numerical_gradient", Z, Y, h=10 * h),
+                            gradcheck.numerical_gradient(cost, Z.copy(), 10 * h), changed="h")
             expect(student.call("numerical_gradient", Z, Y, h=h)).close_to(
-                expected, FD_RTOL, FD_ATOL, {
+                expected, FD_RTOL, FD_ATOL, probes=[other_h], mutants={
                     "one-sided difference (f(z + h) - f(z)) / h instead of the central "
                     "(f(z + h) - f(z - h)) / (2h)": forward,
                     "the central difference is divided by h instead of 2h": 2 * expected,

@@ -23,7 +23,16 @@ from functools import partial
 
 import numpy as np
 
-from autograder.authoring import Budgets, Handle, all_axes, check, describe_value, expect, question
+from autograder.authoring import (
+    Budgets,
+    Handle,
+    all_axes,
+    check,
+    describe_value,
+    expect,
+    question,
+    verify,
+)
 from reference import optim, schedules
 
 BUDGETS = Budgets(cell_seconds=10, notebook_seconds=60)
@@ -573,12 +582,10 @@ def cost_plot(student, rng):
     axes = all_axes(student.figures())
     curves = [ax for ax in axes if sum(len(ln.y) > 1 for ln in ax.lines) >= len(OPTIMIZERS)]
     with check("a plot with one cost curve per optimizer, each named in a legend"):
-        expect(axes, "figures").satisfies(
-            lambda _: any(_named_lines(ax) >= len(OPTIMIZERS) for ax in curves),
-            f"expected axes with {len(OPTIMIZERS)} curves (one per optimizer) named in a "
-            f"legend; found {len(axes)} axes with at most "
-            f"{max((len(ax.lines) for ax in axes), default=0)} lines")
+        verify(any(_named_lines(ax) >= len(OPTIMIZERS) for ax in curves),
+               f"expected axes with {len(OPTIMIZERS)} curves (one per optimizer) named in a "
+               f"legend; found {len(axes)} axes with at most "
+               f"{max((len(ax.lines) for ax in axes), default=0)} lines", "figures")
     with check("the cost plot has labelled axes"):
-        expect(axes, "figures").satisfies(
-            lambda _: any(ax.labelled for ax in curves),
-            "expected the axes of the cost plot to have an x label and a y label")
+        verify(any(ax.labelled for ax in curves),
+               "expected the axes of the cost plot to have an x label and a y label", "figures")

@@ -29,7 +29,7 @@ Tolerances:
 
 import numpy as np
 
-from autograder.authoring import Budgets, check, expect, question
+from autograder.authoring import Budgets, builders, check, expect, question
 from reference import init as ref_init
 from reference import regularization as reg
 from reference.activations import sigmoid_prime
@@ -41,18 +41,9 @@ RTOL, ATOL = 1e-9, 1e-12
 GRAD_RTOL = 1e-7
 
 
-def _seed(rng):
-    return int(rng.integers(2**31))
-
-
 def _expect_list(got, expected, what, rtol=RTOL, atol=ATOL, mutants=None) -> bool:
     """Arrays item by item at this suite's tolerances (see ``each_close_to``)."""
     return expect(got, what).each_close_to(expected, rtol, atol, mutants)
-
-
-def _pairs(sizes):
-    """(fan_in, fan_out) of each layer of a network with these layer sizes."""
-    return list(zip(sizes[:-1], sizes[1:], strict=False))
 
 
 def _shapes(ws):
@@ -135,7 +126,7 @@ def _dropout_seed(rng, shape, rate):
     """A seed whose mask keeps some units and drops others, so that a scaling mistake
     cannot hide behind an all-zero mask."""
     while True:
-        seed = _seed(rng)
+        seed = builders.seed(rng)
         keep = np.random.default_rng(seed).random(shape) >= rate
         if keep.any() and not keep.all():
             return seed
@@ -159,7 +150,7 @@ def dropout(student, rng):
                 expect(got[0], "out").close_to(
                     out, RTOL, ATOL, mutants={k: x * m for k, m in mutants.items()})
                 expect(got[1], "mask").close_to(mask, RTOL, ATOL, mutants=mutants)
-    x, rate, seed = rng.normal(size=(4, 5)), _rate(rng), _seed(rng)
+    x, rate, seed = rng.normal(size=(4, 5)), _rate(rng), builders.seed(rng)
     with check(f"dropout_forward(x of shape {x.shape}, rate={rate:.3f}, rng, training=False)"):
         got = student.call("dropout_forward", x, rate, student.rng(seed), training=False)
         if expect(got).is_tuple(2, "(out, mask)"):
@@ -190,16 +181,13 @@ def _network(rng, sizes, n):
     """X, one-hot Y, weights ~ N(0, 1/fan_in) and biases ~ N(0, 0.25) (no saturation)."""
     X = rng.normal(size=(n, sizes[0]))
     Y = one_hot(rng.integers(0, sizes[-1], size=n), sizes[-1])
-    ws = [rng.normal(size=(m, k)) / np.sqrt(m) for m, k in _pairs(sizes)]
+    ws = [rng.normal(size=(m, k)) / np.sqrt(m) for m, k in builders.fan_pairs(sizes)]
     bs = [rng.normal(scale=0.5, size=k) for k in sizes[1:]]
     return X, Y, ws, bs
 
 
 def _mlp(ws, bs):
-    sizes = [ws[0].shape[0]] + [W.shape[1] for W in ws]
-    net = MLP(sizes, rng=np.random.default_rng(0))
-    net.weights, net.biases = [W.copy() for W in ws], [b.copy() for b in bs]
-    return net
+    return MLP.from_params(ws, bs)
 
 
 def _masks(rng, n, ws, rate):
@@ -299,7 +287,7 @@ def mc_dropout(student, rng):
     for sizes, n, rate, passes in [([4, 6, 3], 1, 0.3, 20), ([3, 8, 5, 2], 5, 0.5, 30),
                                    ([5, 10, 4], 7, 0.2, 12)]:
         X, _, ws, bs = _network(rng, sizes, n)
-        seed = _seed(rng)
+        seed = builders.seed(rng)
         outs = _mc(X, ws, bs, rate, passes, np.random.default_rng(seed))
         plain = _mc(X, ws, bs, rate, passes, np.random.default_rng(seed), scale=False)
         det = _mlp(ws, bs).forward(X)
@@ -594,7 +582,7 @@ def initializers(student, rng):
             # as Glorot's and LeCun's variances coincide when they are equal
             for fan_in, fan_out in [(int(rng.integers(8, 30)), int(rng.integers(3, 8))),
                                     (int(rng.integers(3, 6)), int(rng.integers(1, 3)))]:
-                shape, seed = (fan_in, fan_out), _seed(rng)
+                shape, seed = (fan_in, fan_out), builders.seed(rng)
                 var = variance(fan_in, fan_out)
                 draw = _normal if kind == "normal" else _uniform
                 name = f"{family}_{kind}"
@@ -631,7 +619,7 @@ def _norms(X, Y, ws):
 
 
 def _experiment(X, Y, sizes, rng):
-    shapes = _pairs(sizes)
+    shapes = builders.fan_pairs(sizes)
     normal = [rng.normal(size=s) for s in shapes]
     glorot = [ref_init.glorot_normal(m, k, rng) for m, k in shapes]
     return _norms(X, Y, normal), _norms(X, Y, glorot)
@@ -646,7 +634,7 @@ def vanishing_gradients(student, rng):
     # n > 1 throughout: with one row a missing 1/n in backprop goes unnoticed
     for sizes, n, scale in [([4, 5, 3], 2, "glorot"), ([6] + [24] * 9 + [3], 16, "normal")]:
         X, Y = _deep_data(rng, sizes, n)
-        shapes = _pairs(sizes)
+        shapes = builders.fan_pairs(sizes)
         ws = [rng.normal(size=s) if scale == "normal" else ref_init.glorot_normal(*s, rng)
               for s in shapes]
         bs = [rng.normal(scale=0.5, size=k) for k in sizes[1:]]
@@ -665,10 +653,10 @@ def vanishing_gradients(student, rng):
                         np.array([np.linalg.norm(g) for g in dbs])})
     for sizes, n in [([5] + [24] * 9 + [4], 20), ([8] + [32] * 9 + [3], 3)]:
         X, Y = _deep_data(rng, sizes, n)
-        seed = _seed(rng)
+        seed = builders.seed(rng)
         normal, glorot = _experiment(X, Y, sizes, np.random.default_rng(seed))
         r2 = np.random.default_rng(seed)
-        shapes = _pairs(sizes)
+        shapes = builders.fan_pairs(sizes)
         g_first = [ref_init.glorot_normal(m, k, r2) for m, k in shapes]
         n_second = [r2.normal(size=s) for s in shapes]
         with check(f"init_experiment(X {X.shape}, layer_sizes={sizes}, rng)"):
@@ -695,7 +683,7 @@ def vanishing_gradients(student, rng):
     with check(f"init_experiment(X {X.shape}, layer_sizes={sizes}, rng): the first/last "
                "gradient-norm ratio is below 1e-3 under Glorot and over 100 times larger "
                "under N(0, 1)"):
-        got = student.call("init_experiment", X, Y, sizes, student.rng(_seed(rng)))
+        got = student.call("init_experiment", X, Y, sizes, student.rng(builders.seed(rng)))
         if expect(got).is_tuple(2, "(norms_normal, norms_glorot)"):
             expect(got, "init_experiment").satisfies(
                 vanishing_contrast,

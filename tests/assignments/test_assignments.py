@@ -18,6 +18,7 @@ from autograder.authoring.assign import (
     stale,
     student_notebook,
 )
+from autograder.authoring.expect import audit_mutants
 from autograder.engine.pipeline import grade_path
 from autograder.engine.results import Status
 
@@ -44,8 +45,13 @@ def test_points_and_manual_flags_match_the_master_notebook(hw, suites):
 
 @pytest.mark.parametrize("hw", ASSIGNMENTS)
 def test_the_solution_scores_full_marks(hw, suites, factory):
+    """Full marks, and on the suite's own inputs every mutant differs from the correct
+    answer by more than its check's tolerance (else a right answer could be called a
+    mistake, or a mistake pass)."""
     suite = suites(hw)
-    result = grade_path(master_notebook(COURSE, hw), suite, factory, SEED)
+    with audit_mutants() as audit:
+        result = grade_path(master_notebook(COURSE, hw), suite, factory, SEED)
+    assert audit.never_revealed() == [], "mutants the question's inputs never tell apart"
     assert not result.error
     assert [c for c in result.cells if not c.ok] == []
     for q in result.questions:

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from autograder.engine.checks import DEFAULT_TOLERANCE
 from autograder.engine.course import assignment_of
-from autograder.engine.suite import load_suite, question_rng
+from autograder.engine.suite import SuiteError, load_suite, question_rng, run_question
 
 
 def test_questions_are_collected_in_declaration_order_assigned_or_not(tmp_path):
@@ -67,3 +68,30 @@ def test_a_broken_suite_names_its_file_and_line(tmp_path):
     path.write_text("def broken(:\n")
     with pytest.raises(SuiteError, match=r"hidden.py:1: SyntaxError"):
         load_suite(path, "hwx")
+
+
+def test_a_suite_sets_its_default_tolerance_with_a_reason(tmp_path):
+    path = tmp_path / "hidden.py"
+    path.write_text(
+        "from autograder.authoring import Tolerance, expect, question\n"
+        "TOLERANCE = Tolerance(1e-3, 0.0, 'answers are rounded to three digits')\n"
+        "@question('q1', points=1, timeout=5)\n"
+        "def first(student, rng):\n    expect(1.0005).close_to(1.0)\n")
+    suite = load_suite(path, "hwx")
+    assert suite.tolerance.rtol == 1e-3 and suite.questions[0].tolerance is suite.tolerance
+    result = run_question(suite.questions[0], None, np.random.default_rng(0))
+    assert result.score == 1.0
+    path.write_text("TOLERANCE = (1e-9, 1e-12)\n")
+    with pytest.raises(SuiteError, match="TOLERANCE must be a Tolerance"):
+        load_suite(path, "hwy")
+    path.write_text("from autograder.authoring import Tolerance\n"
+                    "TOLERANCE = Tolerance(1e-9, 1e-12, '')\n")
+    with pytest.raises(SuiteError, match="hidden.py:2: ValueError: state the reason"):
+        load_suite(path, "hwz")
+
+
+def test_without_a_tolerance_a_suite_gets_the_engines_default(tmp_path):
+    path = tmp_path / "hidden.py"
+    path.write_text("from autograder.authoring import question\n"
+                    "@question('q1', points=1)\ndef first(student, rng):\n    pass\n")
+    assert load_suite(path, "hwd").questions[0].tolerance == DEFAULT_TOLERANCE

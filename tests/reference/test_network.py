@@ -342,3 +342,44 @@ def test_verbose_prints_one_line_per_epoch(rng, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
     assert lines[0].startswith("epoch 1/3: loss ") and "val_loss" in lines[0]
+
+
+def test_from_params_builds_the_network_with_given_parameters(rng):
+    ref = MLP([4, 5, 3], "tanh", "sigmoid", "quadratic", rng=rng)
+    weights = [rng.normal(size=W.shape) for W in ref.weights]
+    biases = [rng.normal(size=b.shape) for b in ref.biases]
+    ref.weights, ref.biases = [W.copy() for W in weights], [b.copy() for b in biases]
+    net = MLP.from_params(weights, biases, hidden_activation="tanh", output="sigmoid",
+                          loss="quadratic")
+    assert net.layer_sizes == [4, 5, 3]
+    X, Y = rng.normal(size=(6, 4)), rng.uniform(size=(6, 3))
+    assert net.loss(X, Y, l2=0.1) == ref.loss(X, Y, l2=0.1)
+    for a, b in zip(sum(net.gradients(X, Y), []), sum(ref.gradients(X, Y), []), strict=True):
+        assert np.array_equal(a, b)
+    net.weights[0][0, 0] += 1.0  # copies: the caller's arrays are left alone
+    assert weights[0][0, 0] == ref.weights[0][0, 0]
+    integers = MLP.from_params([np.ones((2, 2), dtype=int)], [np.zeros(2, dtype=int)])
+    assert integers.weights[0].dtype == np.float64
+
+
+def test_from_params_needs_an_rng_only_to_train(rng):
+    net = MLP.from_params([rng.normal(size=(2, 3))], [np.zeros(3)])
+    X, Y = rng.normal(size=(4, 2)), one_hot(np.array([0, 1, 2, 1]), 3)
+    with pytest.raises(TypeError, match="rng"):
+        net.fit(X, Y, epochs=1, batch_size=2)
+    before = net.loss(X, Y)
+    net.fit(X, Y, epochs=5, batch_size=2, optimizer=SGD(0.5), rng=np.random.default_rng(0))
+    assert net.loss(X, Y) < before
+    seeded = MLP.from_params(net.weights, net.biases, rng=np.random.default_rng(1))
+    seeded.fit(X, Y, epochs=1, batch_size=2)
+
+
+@pytest.mark.parametrize("weights, biases, match", [
+    ([], [], "one of each per layer"),
+    ([np.zeros((2, 3))], [], "one of each per layer"),
+    ([np.zeros((2, 3)), np.zeros((4, 2))], [np.zeros(3), np.zeros(2)], "layer 2"),
+    ([np.zeros((2, 3))], [np.zeros(2)], "layer 1"),
+])
+def test_from_params_rejects_parameters_that_do_not_fit(weights, biases, match):
+    with pytest.raises(ValueError, match=match):
+        MLP.from_params(weights, biases)

@@ -1,0 +1,150 @@
+"""Shared mutants: each one, on typical inputs, differs from the reference by far more
+than the default tolerance (so it can only match the mistake it names), and with no
+mistake the functions compute exactly what the reference computes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.authoring import builders, mutants
+from reference import activations as act
+from reference.gradcheck import numerical_gradient, relative_error
+from reference.losses import softmax_cross_entropy
+from reference.network import MLP
+
+FAR = 1e-4  # relative error of every mutant; the default tolerance is 1e-7
+
+
+def far_apart(a, b) -> bool:
+    """Different shapes, or a relative error (reference.gradcheck) above FAR."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        return True
+    with np.errstate(all="ignore"):
+        return bool(np.any(np.isnan(a) != np.isnan(b))) or relative_error(
+            np.nan_to_num(a), np.nan_to_num(b)) > FAR
+
+
+def grads_far_apart(a, b) -> bool:
+    return any(far_apart(x, y) for x, y in zip(a[0] + a[1], b[0] + b[1], strict=True))
+
+
+def setting(seed, activation="tanh", sizes=(3, 3, 3, 3), n=3, l2=0.0, rate=None):
+    """A square network (every width equals n, so transposition mistakes run)."""
+    rng = np.random.default_rng(seed)
+    ws, bs = builders.network(rng, list(sizes))
+    X, Y = builders.batch(rng, n, sizes[0], sizes[-1])
+    masks = None if rate is None else [(rng.random((n, k)) >= rate) / (1 - rate)
+                                       for k in sizes[1:-1]]
+    return ws, bs, X, Y, dict(activation=activation, l2=l2, masks=masks)
+
+
+CONFIG = {"mask_not_reused": {"rate": 0.4}, "prime_from_masked_a": {"rate": 0.4},
+          **{k: {"l2": 0.3} for k in mutants.BACKPROP if k.startswith("l2_")}}
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("mistake", list(mutants.BACKPROP))
+def test_every_backprop_mistake_is_far_from_the_reference(mistake, seed):
+    for activation in ("sigmoid", "tanh"):
+        ws, bs, X, Y, options = setting(seed, activation, **CONFIG.get(mistake, {}))
+        right = MLP.from_params(ws, bs, activation).gradients(X, Y, l2=options["l2"],
+                                                              masks=options["masks"])
+        wrong = mutants.backprop(ws, bs, X, Y, mistake, **options)
+        assert wrong is not None and grads_far_apart(wrong, right), (mistake, activation)
+
+
+@pytest.mark.parametrize("output, loss", [("softmax", "cross_entropy"),
+                                          ("sigmoid", "binary_cross_entropy"),
+                                          ("sigmoid", "quadratic"), ("linear", "quadratic")])
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_without_a_mistake_backprop_is_the_reference(activation, output, loss):
+    rng = np.random.default_rng(5)
+    ws, bs = builders.network(rng, [4, 5, 3, 2])
+    X = rng.normal(size=(6, 4))
+    Y = rng.uniform(size=(6, 2)) if output != "softmax" else builders.batch(rng, 6, 1, 2)[1]
+    masks = [(rng.random((6, k)) >= 0.3) / 0.7 for k in (5, 3)]
+    for l2, m in [(0.0, None), (0.2, masks)]:
+        want = MLP.from_params(ws, bs, activation, output, loss).gradients(X, Y, l2, m)
+        got = mutants.backprop(ws, bs, X, Y, activation=activation, output=output, loss=loss,
+                               l2=l2, masks=m)
+        for a, b in zip(got[0] + got[1], want[0] + want[1], strict=True):
+            assert np.allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+def test_mistakes_that_do_not_apply_give_none():
+    ws, bs, X, Y, options = setting(0, "relu", sizes=(3, 4, 2))
+    assert mutants.backprop(ws, bs, X, Y, "mask_not_reused", **options) is None  # no masks
+    assert mutants.backprop(ws, bs, X, Y, "l2_half", **options) is None          # l2 = 0
+    assert mutants.backprop(ws, bs, X, Y, "prime_formula_at_z", **options) is None  # relu
+    assert mutants.backprop(ws, bs, X, Y, "off_by_one_fprime", **options) is None   # shapes
+    with pytest.raises(ValueError, match="unknown mistake"):
+        mutants.backprop(ws, bs, X, Y, "typo", **options)
+
+
+def test_backprop_mutants_keeps_only_mistakes_that_change_the_answer():
+    ws, bs, X, Y, options = setting(1, "relu")
+    found = mutants.backprop_mutants(ws, bs, X, Y, **options)
+    assert mutants.BACKPROP["a_for_z"] not in found  # relu'(relu(z)) = relu'(z)
+    assert mutants.BACKPROP["dW_no_transpose"] in found
+    right = mutants.backprop(ws, bs, X, Y, **options)
+    assert all(grads_far_apart(g, right) for g in found.values())
+
+
+@pytest.mark.parametrize("mistake", list(mutants.FORWARD))
+def test_every_forward_mistake_is_far_from_the_reference(mistake):
+    rng = np.random.default_rng(2)
+    ws, bs = builders.network(rng, [3, 3, 3, 4])
+    X = rng.normal(size=(5, 3))
+    masks = [(rng.random((5, 3)) >= 0.4) / 0.6 for _ in range(2)]
+    if mistake == "naive_softmax":  # only large logits tell it apart
+        ws[-1], bs[-1] = ws[-1] * 5000, bs[-1] * 5000
+    net = MLP.from_params(ws, bs, "tanh")
+    want = net.forward_pass(X, masks)
+    got = mutants.forward_pass(ws, bs, X, mistake, activation="tanh", masks=masks)
+    assert any(far_apart(g, w) for g, w in zip(got[0] + got[1], want[0] + want[1],
+                                               strict=True))
+    right = mutants.forward_pass(ws, bs, X, activation="tanh", masks=masks)
+    for g, w in zip(right[0] + right[1], want[0] + want[1], strict=True):
+        assert np.allclose(g, w, rtol=1e-13, atol=1e-15)
+
+
+def test_naive_and_column_softmax():
+    rng = np.random.default_rng(3)
+    Z = rng.normal(scale=2.0, size=(4, 3))
+    assert np.allclose(mutants.naive_softmax(Z), act.softmax(Z))  # harmless for small z
+    assert np.all(np.isnan(mutants.naive_softmax(Z + 1000.0)))     # overflows for large z
+    assert far_apart(mutants.column_softmax(Z), act.softmax(Z))
+    assert np.allclose(mutants.column_softmax(Z).sum(axis=0), 1.0)
+
+
+def test_one_sided_differences_are_off_by_order_h():
+    rng = np.random.default_rng(4)
+    Z, Y = builders.batch(rng, 3, 4, 4)
+
+    def cost(V):
+        return softmax_cross_entropy(V, Y)
+
+    before = Z.copy()
+    forward = mutants.one_sided_gradient(cost, Z, 1e-2)
+    assert np.array_equal(Z, before)
+    assert far_apart(forward, numerical_gradient(cost, Z.copy(), 1e-2))
+    exact = numerical_gradient(cost, Z.copy(), 1e-5)
+    assert np.allclose(forward, exact, atol=5e-3)  # the right quantity, to O(h)
+
+
+def test_relative_error_mistakes_differ_from_the_reference():
+    rng = np.random.default_rng(6)
+    a = rng.normal(size=10) * 10.0 ** rng.uniform(-3, 1, size=10)
+    b = a * (1 + 1e-2 * rng.normal(size=10))
+    # the largest |a_i| and |b_i| at different entries (so max|a| + max|b| is not
+    # max(|a_i| + |b_i|)), and a small entry of the other sign (where the entrywise ratio is 1)
+    b[np.argmax(np.abs(a))] *= 0.3
+    b[np.argmin(np.abs(a))] *= -1
+    zero_case = "two zero arrays give 0/0 = nan; return 0 when both are zero"
+    wrong = mutants.relative_error_mistakes(a, b)
+    assert len(wrong) == 4
+    assert all(far_apart(v, relative_error(a, b)) for k, v in wrong.items() if k != zero_case)
+    zeros = mutants.relative_error_mistakes(np.zeros(3), np.zeros(3))
+    assert np.isnan(zeros[zero_case]) and relative_error(np.zeros(3), np.zeros(3)) == 0.0
