@@ -4,10 +4,13 @@ graded by the cluster's workers and recorded here, with the scores they get alon
 from __future__ import annotations
 
 import json
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
+from autograder.engine.cluster import REMOTE_PREFIX, remove_stale_copies
 from autograder.serve.app import create_app
 from autograder.serve.grading import DaskBackend, Graders
 
@@ -26,6 +29,12 @@ def scheduler():
                                        host="127.0.0.1", dashboard_address=":0")
     yield cluster.scheduler_address
     cluster.close()
+    end = time.monotonic() + 15  # a Dask worker killed on close may leave its notebook copy,
+    while time.monotonic() < end:  # which the next start removes: done here, once it is gone
+        remove_stale_copies()
+        if not list(Path(tempfile.gettempdir()).glob(f"{REMOTE_PREFIX}*")):
+            return
+        time.sleep(0.2)
 
 
 def test_uploads_are_graded_on_the_cluster(scheduler, tmp_path):
