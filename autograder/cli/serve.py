@@ -25,6 +25,8 @@ from autograder.cli.common import (
 if TYPE_CHECKING:
     from autograder.serve.service import Service
 
+DEFAULT_DB = "out/gradebook.db"
+
 
 def _common(command):
     """The options every serve command shares: where the course's data is."""
@@ -52,7 +54,10 @@ def _service(ctx: click.Context, db: str | None, roster: str | None,
     if people is None:
         raise UsageError("the service needs a roster of the students who may sign in: "
                          "pass --roster or set [grading] roster in course.toml")
-    book = open_gradebook(db or config.db or "out/gradebook.db")
+    chosen = db or config.db
+    if chosen is None:  # the default gradebook's folder is made, as the data folder is
+        Path(DEFAULT_DB).parent.mkdir(parents=True, exist_ok=True)
+    book = open_gradebook(chosen or DEFAULT_DB)
     folder = Path(data or config.serve.data).resolve()
     try:
         folder.mkdir(parents=True, exist_ok=True)
