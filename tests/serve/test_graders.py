@@ -94,3 +94,24 @@ def test_course_toml_is_read_again_when_it_changes(tmp_path, caplog):
     os.utime(path, (2, 2))
     assert service.policy("hw1_forward").published
     assert "course.toml not reloaded" in caplog.text
+
+
+def test_a_given_up_submission_shows_its_reason_to_staff_only(tmp_path):
+    from autograder.serve.app import create_app
+
+    from .conftest import Browser, TestClient, make_service
+
+    service = make_service(tmp_path)
+    entry = service.queue.add("ada_lovelace", "hw1_forward", "d" * 64, "/x.ipynb", "x.ipynb",
+                              1, datetime.now(UTC), False)
+    service.queue.claim("g")
+    service.queue.finish(entry.id, None, "solutions/hw1_forward/hidden.py:3: SyntaxError")
+    tokens = service.tokens.issue({"ada_lovelace": "student", "ines": "instructor"})
+    app = create_app(service)
+    pages = {}
+    for person in tokens:
+        browser = Browser(TestClient(app, base_url="http://127.0.0.1"))
+        browser.sign_in(tokens[person])
+        pages[person] = browser.get(f"/s/{entry.public_id}").text
+    assert "fault on our side" in pages["ada_lovelace"]
+    assert "hidden.py" not in pages["ada_lovelace"] and "hidden.py:3" in pages["ines"]
