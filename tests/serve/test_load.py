@@ -56,7 +56,8 @@ def total(student: str) -> float:
 
 class Student(threading.Thread):
     """Signs in, uploads at its moment in the window, polls like the progress page
-    does (once a second) and reads its score from the feedback page."""
+    does (once a second when next, less often deeper in the queue) and reads its score
+    from the feedback page."""
 
     def __init__(self, url: str, token: str, notebook: Path, at: float) -> None:
         super().__init__(daemon=True)
@@ -85,12 +86,18 @@ class Student(threading.Thread):
                 return
             location = response.headers["location"]
             while time.monotonic() - start < DEADLINE:
-                if client.get(f"{location}/status").json()["state"] in ("done", "failed"):
+                status = client.get(f"{location}/status").json()
+                if status["state"] in ("done", "failed"):
                     break
-                time.sleep(1.0)
+                time.sleep(poll_seconds(status["position"]))
             self.observed = time.monotonic() - start
             found = re.search(r'id="score">([^<]+)<', client.get(location).text)
             self.score = found.group(1) if found else None
+
+
+def poll_seconds(position: int) -> float:
+    """How long the progress page waits before asking again (its script's rule)."""
+    return min(5.0, 1.0 + 0.05 * position)
 
 
 def _csrf(text: str) -> str:
@@ -144,7 +151,8 @@ def test_two_hundred_students_submit_within_a_minute(tmp_path, capsys):
               f"({per_minute:.0f} per minute, uploads spread over {WINDOW:.0f} s, 2 graders); "
               f"upload to feedback: median {statistics.median(seconds):.1f} s, "
               f"95th percentile {percentile(seconds, 0.95):.1f} s, max {max(seconds):.1f} s; "
-              f"as the students' pages saw it (1 s polling): median "
+              f"as the students' pages saw it (polling): median "
               f"{statistics.median(observed):.1f} s, 95th percentile "
               f"{percentile(observed, 0.95):.1f} s; grading alone (claim to record): "
-              f"median {statistics.median(grading):.2f} s")
+              f"median {statistics.median(grading):.2f} s, mean {statistics.mean(grading):.2f} s "
+              f"(some samples run into time limits)")
