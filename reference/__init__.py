@@ -2,5 +2,5 @@
 
 Submodules (import them directly; this package imports nothing eagerly):
 activations, losses, layers, gradcheck, init, network, data (needs scikit-learn),
-optim, schedules, regularization.
+optim, schedules, regularization, perceptron, capacity.
 """

@@ -58,3 +58,31 @@ def make_regression_1d(
     """y = sin(x) + noise * N(0, 1) with x ~ U(-pi, pi); X (n, 1), Y (n, 1) (one output column)."""
     X = rng.uniform(-np.pi, np.pi, size=(n, 1))
     return X, np.sin(X) + noise * rng.normal(size=(n, 1))
+
+
+def make_separable(
+    n: int, n_features: int, margin: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Linearly separable data with a known separator and margin at least `margin`.
+
+    (w*, b*) is a unit vector of R^(D+1) (w* ~ N(0, I), b* ~ U(-0.3, 0.3) ||w*||, then
+    scaled to ||(w*, b*)|| = 1); x ~ U([-1, 1]^D) is kept when |x . w* + b*| >= margin and
+    labelled y = 1 if x . w* + b* > 0 else 0, until n points are kept with both classes
+    present. Returns X (n, D), y (n,) int64, w* (D,) and b* (float). Needs n >= 2 and
+    0 <= margin < 0.5.
+    """
+    if n < 2 or not 0.0 <= margin < 0.5:
+        raise ValueError(f"need n >= 2 and 0 <= margin < 0.5, got n={n}, margin={margin}")
+    w = rng.normal(size=n_features)
+    b = rng.uniform(-0.3, 0.3) * np.linalg.norm(w)
+    scale = np.sqrt(w @ w + b * b)
+    w, b = w / scale, float(b / scale)
+    while True:
+        kept = np.empty((0, n_features))
+        while len(kept) < n:
+            X = rng.uniform(-1.0, 1.0, size=(2 * n, n_features))
+            kept = np.vstack([kept, X[np.abs(X @ w + b) >= margin]])
+        X = kept[:n]
+        y = (X @ w + b > 0).astype(np.int64)
+        if 0 < y.sum() < n:
+            return X, y, w, b

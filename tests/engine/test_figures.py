@@ -49,3 +49,8 @@ def test_malformed_descriptions_are_dropped_not_trusted():
     [ax] = all_axes(raw)
     assert ax.lines == [] and ax.images == [(3,)] and not ax.is_colorbar and ax.xlabel == ""
     assert parse_figures(protocol.unpack({"t": "none"}, [])) == []
+
+
+def test_of_many_open_figures_the_newest_are_kept():
+    raw = [{"number": i, "axes": [], "suptitle": ""} for i in range(1, 151)]
+    assert [f.number for f in parse_figures(raw)] == list(range(51, 151))

@@ -1,0 +1,831 @@
+"""Hidden suite of Homework 7: the perceptron, counting weights, universal approximation,
+choosing the number of hidden units M, and scikit-learn's MLPRegressor.
+
+Every expected value comes from ``reference`` on fresh inputs drawn from ``rng``:
+``reference.perceptron`` (Rosenblatt's online rule, the margin and Novikoff's bound) on
+``reference.data.make_separable`` and ``make_xor``; ``reference.capacity`` for counting
+parameters, the tanh regressor (``tanh_regressor`` draws exactly what the notebook
+prescribes), its full-batch Adam training and the choice of M; ``reference.activations``
+for the Heaviside step (H(0) = 1, as the notebook states). The mutants (answers that
+classic mistakes give) are computed here by small loops written for them.
+
+Where a question builds on an earlier one it is graded with the student's own earlier
+functions, so that one mistake costs points once: the table of training errors (q4) and
+the table of validation errors (q5) are compared with the student's own ``train_network``
+and ``predict_network`` called again with the seeds each entry states. The perceptron's
+tie convention H(0) = 1 is checked once, in ``heaviside``: the training checks start from
+random weights (a zero net input then has probability zero), and the run from w = 0
+(where the first net input is exactly 0) is judged by properties that hold whatever the
+tie rule (it stops, separates the data, within Novikoff's bound, which holds for both).
+``xor_mistakes``, the notebook's fixed run, is judged by its length and by every epoch
+having a mistake, never against its values, so no feedback prints them.
+
+Tolerances:
+
+* the perceptron's weights: sums of +-eta x_i, the same floating-point operations in any
+  correct form (``(y - yhat) * eta * x`` and ``eta * t * x`` round alike); a different
+  rounding of x . w + b could only flip a sample whose net input is within 1e-15 of 0,
+  which random inputs never give. rtol=1e-9, atol=1e-12; mistakes are compared exactly.
+* the bound (R / gamma)^2: a few ulps; rtol=1e-9.
+* initial weights: ``normal(0, s)`` and ``s * standard_normal`` differ by an ulp;
+  rtol=1e-9, atol=1e-12. Forward pass, cost and gradients: sums in another order, tanh'
+  as 1 - tanh^2 or 1 / cosh^2: rtol=1e-9 for values, 1e-7 for gradients, atol=1e-12.
+* ``train_network`` against the reference (25 Adam steps): the notebook's Adam and the
+  reference's torch-style Adam order their operations differently, and tanh' may be
+  1 - tanh^2 or 1 / cosh^2; over 300 random cases the weights differed by at most 3e-13
+  relative. rtol=1e-6, atol=1e-9, while the nearest planted mistake (plain gradient
+  descent, or a new Adam at every step) is off by more than 1e-2.
+* the training-error table (q4) and the validation table (q5) are recomputed from the
+  student's own deterministic functions in the same process: rtol=1e-9, atol=1e-12.
+* the trend (q4): 300 Adam steps (lr 0.08) on 40 spread points of sin(w x + phi) + c x,
+  w in [3, 4.5], c in [-0.5, 0.5]: over 2100 random functions and seeds the training
+  error fell from M = 1 to M = 10 by a factor of at least 20 (median about 950), so the
+  bar of 10 fails a correct network essentially never, while a network without the tanh
+  (a straight line for every M) stays at a factor of about 1.
+* the fresh-point fits (q4, q6): with M = 10 and the same budget, the mean squared error
+  on 200 fresh points was at most 0.010 over the same 2100 functions (median 3e-4). In
+  q6 (noise 0.1, M in 6..12, lambda in [1e-4, 1e-3], 40 points) the NumPy fit's error
+  was at most 0.020 and MLPRegressor's (lbfgs, 1000 iterations) at most 0.012 over 600
+  draws. The bar of 0.05 leaves a margin of 2.5 to 5, while the best straight line
+  leaves an error of at least 0.17 on these functions (5000 draws), so a network that
+  does not learn the curve fails.
+
+Time: a vectorised ``train_network`` of 300 steps takes about 0.03 s. The suite has the
+worker train about 25 small networks (most of them of 30 to 100 steps) and fit one
+MLPRegressor; the notebook's own experiments train about 25. On a loaded two-core machine
+a correct submission took 1.5 to 3.6 s to grade (warm fork server), the capstone's
+(Homework 6) 1.6 to 3.4 s under the same conditions.
+"""
+
+import numpy as np
+
+from autograder.authoring import (
+    Budgets,
+    Handle,
+    Limits,
+    all_axes,
+    as_float_array,
+    check,
+    describe_value,
+    expect,
+    fail,
+    manual,
+    question,
+    timeout_hint,
+)
+from reference.activations import sigmoid, step
+from reference.capacity import (
+    best_hidden_units,
+    count_parameters,
+    largest_hidden_layer,
+    mean_squared_error,
+    sklearn_alpha,
+    tanh_regressor,
+    train_tanh_regressor,
+)
+from reference.data import make_separable, make_xor
+from reference.optim import Adam
+from reference.perceptron import margin, mistake_bound, perceptron_output, train_perceptron
+
+# The notebook's experiments train about 25 small networks (about a second when
+# vectorised); 20 s per cell lets a slow but working notebook finish.
+BUDGETS = Budgets(cell_seconds=20, notebook_seconds=60, call_seconds=10, question_seconds=30)
+LIMITS = Limits(cpu_seconds=120)
+PRELOAD = ("sklearn.neural_network",)
+
+RTOL, ATOL = 1e-9, 1e-12
+GRAD_RTOL = 1e-7
+TRAIN_RTOL, TRAIN_ATOL = 1e-6, 1e-9
+
+XOR_EPOCHS = 20             # the notebook's run on the four XOR points
+LR, EPOCHS = 0.08, 300      # the notebook's training budget
+TREND_MS, TREND_FACTOR = [1, 3, 10], 10.0
+FIT_M, N_FIT, N_FRESH, FRESH_MSE = 10, 40, 200, 0.05
+TRAIN_SECONDS = 5.0
+MAX_ITER = 1000             # the notebook's max_iter for MLPRegressor
+
+TIE = ("H(0) = 1: the unit fires when its net input is exactly zero (z >= 0, not z > 0; "
+       "np.heaviside(z, 0) gives 0 there)")
+ALWAYS = ("the weights change only on a mistake: w <- w + eta (y - yhat) x is zero for a "
+          "correctly classified sample, but the update was applied to every sample")
+NO_BIAS = "the bias is never updated: b <- b + eta (y - yhat), like a weight of input 1"
+BATCH = ("one sample at a time: update w and b right after each misclassified sample, not "
+         "once per epoch with the sum of the epoch's corrections")
+NO_BIASES = ("every unit has a bias too: a layer of n_in inputs and n_out units has "
+             "(n_in + 1) n_out parameters, not n_in n_out")
+TRAIN_ERROR = ("the table holds validation errors: measure each network on (X_val, Y_val), "
+               "not on the training split it was fitted to")
+SAME_STARTS = ("each of the len(Ms) R networks needs its own random start, seed + i * R + r: "
+               "the same R seeds were reused for every M")
+ONE_START = ("every start of every M used the same seed: start r of Ms[i] trains with "
+             "seed + i * R + r")
+ALPHA_LAMBDA = ("scikit-learn divides its penalty by the number of samples, "
+                "alpha / (2n) sum ||W||^2: alpha = n_samples * lam, not lam")
+
+
+def _seed(rng) -> int:
+    """A seed with room for the offsets seed + i R + r below 2**31."""
+    return int(rng.integers(2**31 - 10**6))
+
+
+def _numbers(value, what, shape=None) -> np.ndarray:
+    """The student's value as a float array (of ``shape`` if given), or a readable failure."""
+    arr, problem = as_float_array(value)
+    if problem:
+        fail(f"{what}: {problem}")
+    if shape is not None and arr.shape != shape:
+        fail(f"{what}: expected shape {shape}, got {describe_value(value)}")
+    return arr
+
+
+# ---------------------------------------------------------------------------
+# q1 the perceptron
+
+
+def _perceptron_variant(X, y, w, b, eta, max_epochs, *, always=False, bias=True,
+                        batch=False, stop=True):
+    """The rule with one classic mistake switched on: (w, b, mistakes)."""
+    w, b = np.array(w, dtype=float), float(b)
+    t = 2.0 * y - 1.0
+    mistakes = []
+    for _ in range(max_epochs):
+        wrong = step(X @ w + b) != y if batch else None
+        count = 0
+        dw, db = np.zeros_like(w), 0.0
+        for i, x in enumerate(X):
+            miss = bool(wrong[i]) if batch else bool(step(x @ w + b) != y[i])
+            count += miss
+            if always:
+                w, b = w + eta * t[i] * x, b + (eta * t[i] if bias else 0.0)
+            elif miss and batch:
+                dw, db = dw + eta * t[i] * x, db + eta * t[i]
+            elif miss:
+                w, b = w + eta * t[i] * x, b + (eta * t[i] if bias else 0.0)
+        if batch:
+            w, b = w + dw, b + db
+        mistakes.append(count)
+        if stop and count == 0:
+            break
+    return w, b, mistakes
+
+
+def _perceptron_mutants(X, y, w0, b0, eta, max_epochs):
+    run = train_perceptron(X, y, w0, b0, eta, max_epochs)
+    padded = run[2] + [0] * (max_epochs - len(run[2]))
+    return {
+        ALWAYS: _perceptron_variant(X, y, w0, b0, eta, max_epochs, always=True),
+        NO_BIAS: _perceptron_variant(X, y, w0, b0, eta, max_epochs, bias=False),
+        BATCH: _perceptron_variant(X, y, w0, b0, eta, max_epochs, batch=True),
+        "the update goes the wrong way: w <- w + eta (y - yhat) x, with y - yhat":
+            train_perceptron(X, y, w0, b0, -eta, max_epochs),
+        "the step is scaled by the learning rate: w <- w + eta (y - yhat) x":
+            train_perceptron(X, y, w0, b0, 1.0, max_epochs),
+        "the samples are taken in the order of the rows, first to last":
+            train_perceptron(X[::-1], y[::-1], w0, b0, eta, max_epochs),
+        "stop after the first epoch without a mistake (its 0 is the last entry)":
+            (run[0], run[1], padded)}
+
+
+def _expect_perceptron(got, X, y, w0, b0, eta, max_epochs) -> None:
+    want = train_perceptron(X, y, w0, b0, eta, max_epochs)
+    if not expect(got).is_tuple(3, "(w, b, mistakes)"):
+        return
+    wrong = _perceptron_mutants(X, y, w0, b0, eta, max_epochs)
+    expect(got[2], "mistakes").equals(want[2], {k: v[2] for k, v in wrong.items()})
+    expect(got[0], "w").close_to(want[0], RTOL, ATOL, {k: v[0] for k, v in wrong.items()})
+    expect(got[1], "b").close_to(want[1], RTOL, ATOL, {k: v[1] for k, v in wrong.items()})
+
+
+def _bound_mutants(X, y, w, b):
+    t = 2.0 * y - 1.0
+    z = X @ w + b
+    R = np.sqrt(np.max(np.sum(X * X, axis=1)) + 1.0)
+    gamma = margin(X, y, w, b)
+    return {
+        "R is the largest norm of the inputs with the constant 1 appended, "
+        "sqrt(||x||^2 + 1)": (np.sqrt(np.max(np.sum(X * X, axis=1))) / gamma) ** 2,
+        "gamma divides by the norm of (w*, b*): the given separator need not have norm 1":
+            (R / np.min(t * z)) ** 2,
+        "gamma divides by the norm of the whole (w*, b*), not of w* alone":
+            (R / (np.min(t * z) / np.linalg.norm(w))) ** 2,
+        "the bound is the square (R / gamma)^2": R / gamma,
+        "the bound is (R / gamma)^2, not (gamma / R)^2": (gamma / R) ** 2}
+
+
+def _converges_within_bound(got, X, y, bound, max_epochs) -> str | None:
+    """Why the run from zero is not a converged run within the bound, or None."""
+    w, b, mistakes = got
+    counts = _numbers(mistakes, "mistakes")
+    weights = _numbers(w, "w", (X.shape[1],))
+    bias = _numbers(b, "b")
+    if counts.ndim != 1 or len(counts) == 0 or np.any(counts != np.round(counts)):
+        return f"mistakes should be a list of counts, got {describe_value(mistakes)}"
+    if counts[-1] != 0 or np.any(counts[:-1] == 0):
+        return (f"training should stop after the first epoch without a mistake, within "
+                f"{max_epochs} epochs; got mistakes of length {len(counts)} ending in "
+                f"{int(counts[-1])}")
+    if counts.sum() > bound:
+        return (f"{int(counts.sum())} mistakes in all, more than the bound "
+                f"(R / gamma)^2 = {bound:.1f}")
+    wrong = int(np.sum(perceptron_output(X, weights, float(bias.reshape(-1)[0])) != y))
+    if wrong:
+        return f"the final (w, b) still misclassifies {wrong} of the {len(y)} samples"
+    return None
+
+
+@question("q1", points=4)
+def the_perceptron(student, rng):
+    with check("heaviside(z) for z of shapes (7,) and (3, 4), each with two entries exactly 0"):
+        for shape in [(7,), (3, 4)]:
+            z = rng.normal(size=shape)
+            z.flat[rng.choice(z.size, size=2, replace=False)] = 0.0
+            expect(student.call("heaviside", z), f"heaviside(z of shape {shape})").close_to(
+                step(z), 0, 0, {TIE: (z > 0).astype(float),
+                                "np.heaviside(z, 0.5) gives 0.5 at 0; here H(0) = 1":
+                                    np.heaviside(z, 0.5),
+                                "H(z) is 0 or 1, not the sign -1 or +1":
+                                    np.where(z >= 0, 1.0, -1.0)})
+
+    n, D, eta = int(rng.integers(15, 25)), 3, float(rng.uniform(0.2, 1.5))
+    X, y, _, _ = make_separable(n, D, 0.1, rng)
+    w0, b0 = rng.normal(size=D), float(rng.normal())
+    with check(f"train_perceptron(X {X.shape}, y, w0, b0, eta={eta:.3g}, max_epochs=200) on "
+               "separable data from a random start: mistakes per epoch, final w and b"):
+        _expect_perceptron(student.call("train_perceptron", X, y, w0, b0, eta, 200),
+                           X, y, w0, b0, eta, 200)
+
+    X, y = make_xor(int(rng.integers(12, 18)), rng)
+    w0, b0, eta = rng.normal(size=2), float(rng.normal()), float(rng.uniform(0.2, 1.5))
+    epochs = int(rng.integers(8, 13))
+    with check(f"train_perceptron(X {X.shape}, y, w0, b0, eta={eta:.3g}, max_epochs={epochs}) "
+               "on XOR-like data from a random start: mistakes per epoch, final w and b"):
+        _expect_perceptron(student.call("train_perceptron", X, y, w0, b0, eta, epochs),
+                           X, y, w0, b0, eta, epochs)
+
+    X, y, w_star, b_star = make_separable(int(rng.integers(20, 30)), 2, 0.15, rng)
+    scale = float(rng.uniform(2.0, 5.0))  # the separator need not have norm 1
+    w_star, b_star = scale * w_star, scale * b_star
+    with check(f"mistake_bound(X {X.shape}, y, w_star, b_star) for a separator of norm "
+               f"{scale:.3g}"):
+        expect(student.call("mistake_bound", X, y, w_star, b_star), "mistake_bound").close_to(
+            mistake_bound(X, y, w_star, b_star), RTOL, ATOL, _bound_mutants(X, y, w_star, b_star))
+
+    X, y, w_star, b_star = make_separable(int(rng.integers(25, 35)), 2, 0.15, rng)
+    bound = mistake_bound(X, y, w_star, b_star)
+    epochs, eta = int(bound) + 2, float(rng.uniform(0.2, 2.0))
+    with check(f"train_perceptron(X {X.shape}, y, zeros, 0, eta={eta:.3g}, "
+               f"max_epochs={epochs}) on separable data from w = 0, b = 0: it stops after an "
+               "epoch without a mistake, within Novikoff's bound, and separates the data"):
+        got = student.call("train_perceptron", X, y, np.zeros(2), 0.0, eta, epochs)
+        if expect(got).is_tuple(3, "(w, b, mistakes)"):
+            problem = _converges_within_bound(got, X, y, bound, epochs)
+            expect(got, "the run from zero").satisfies(lambda g: problem is None, problem or "")
+
+    with check(f"xor_mistakes: the perceptron on the four XOR points never converges (a "
+               f"mistake in each of the XOR_EPOCHS = {XOR_EPOCHS} epochs)"):
+        got = student.get("xor_mistakes")
+        counts, problem = as_float_array(got)
+        expect(got, "xor_mistakes").satisfies(
+            lambda g: problem is None and counts.shape == (XOR_EPOCHS,)
+            and bool(np.all(counts >= 1)) and bool(np.all(counts == np.round(counts))),
+            f"xor_mistakes should be the list of the mistakes of each of the {XOR_EPOCHS} "
+            "epochs of train_perceptron(X_xor, y_xor, np.zeros(2), 0.0, eta=1.0, "
+            "max_epochs=XOR_EPOCHS), every one at least 1 since no line separates XOR; got "
+            + describe_value(got))
+
+
+manual("q2", points=2, prompt=(
+    "Why the perceptron never converges on XOR: the four inequalities and their "
+    "contradiction, what xor_mistakes shows and which hypothesis of the convergence "
+    "theorem fails, and a two-unit hidden layer that computes XOR."))
+
+
+# ---------------------------------------------------------------------------
+# q3 counting weights
+
+
+def _count_mutants(sizes):
+    pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
+    return {NO_BIASES: sum(m * k for m, k in pairs),
+            "the inputs have no biases: only the units of layers 1 to L have one":
+                count_parameters(sizes) + sizes[0],
+            "every unit has its own bias: n_out biases per layer, not one":
+                sum(m * k for m, k in pairs) + len(pairs),
+            "a layer's biases belong to its outputs: (n_in + 1) n_out, not n_in (n_out + 1)":
+                sum(m * (k + 1) for m, k in pairs)}
+
+
+@question("q3", points=2)
+def counting_weights(student, rng):
+    one_hidden = [[int(rng.integers(2, 80)), int(rng.integers(2, 200)), int(rng.integers(1, 12))]
+                  for _ in range(3)]
+    with check("count_parameters([D, M, K]) = (D + 1) M + (M + 1) K for "
+               + ", ".join(map(str, one_hidden))):
+        for sizes in one_hidden:
+            expect(student.call("count_parameters", list(sizes)),
+                   f"count_parameters({sizes})").equals(count_parameters(sizes),
+                                                        _count_mutants(sizes))
+
+    deeper = [[int(s) for s in rng.integers(1, 300, size=n)] for n in (4, 6)]
+    deeper.append([int(rng.integers(2, 50)), int(rng.integers(1, 10))])  # no hidden layer
+    with check("count_parameters for several hidden layers and for none: "
+               + ", ".join(map(str, deeper))):
+        for sizes in deeper:
+            expect(student.call("count_parameters", list(sizes)),
+                   f"count_parameters({sizes})").equals(count_parameters(sizes),
+                                                        _count_mutants(sizes))
+
+    cases = []
+    for _ in range(3):
+        D, K = int(rng.integers(2, 100)), int(rng.integers(1, 12))
+        cases.append((D, K, count_parameters([D, int(rng.integers(5, 120)), K])
+                      + int(rng.integers(0, D + K + 1))))
+    D, K = int(rng.integers(2, 100)), int(rng.integers(1, 12))
+    cases.append((D, K, count_parameters([D, 1, K]) - 1))  # not even one unit fits
+    with check("largest_hidden_layer(D, K, budget) for (D, K, budget) in "
+               + ", ".join(map(str, cases))):
+        for D, K, budget in cases:
+            expect(student.call("largest_hidden_layer", D, K, budget),
+                   f"largest_hidden_layer({D}, {K}, {budget})").equals(
+                largest_hidden_layer(D, K, budget), {
+                    NO_BIASES: budget // (D + K),
+                    "the largest M that fits: round down, not up":
+                        -(-(budget - K) // (D + K + 1))})
+
+
+# ---------------------------------------------------------------------------
+# q4 one hidden layer of tanh units
+
+
+def _params(net) -> list[np.ndarray]:
+    """[W1, b1, W2, b2] of a reference network, the notebook's order."""
+    return [net.weights[0], net.biases[0], net.weights[1], net.biases[1]]
+
+
+def _with(params) -> object:
+    """A reference network holding the given [W1, b1, W2, b2]."""
+    net = tanh_regressor(params[0].shape[1], np.random.default_rng(0))
+    net.weights = [params[0].copy(), params[2].copy()]
+    net.biases = [params[1].copy(), params[3].copy()]
+    return net
+
+
+def _random_params(rng, M) -> list[np.ndarray]:
+    return [rng.normal(0, 2, size=(1, M)), rng.normal(size=M),
+            rng.normal(0, 1 / np.sqrt(M), size=(M, 1)), rng.normal(size=1)]
+
+
+def _draws(M, seed, *, w1=2.0, w2=None, b1_zero=False, w2_before_b1=False):
+    g = np.random.default_rng(seed)
+    W1 = g.normal(0.0, w1, size=(1, M))
+    if w2_before_b1:
+        W2 = g.normal(0.0, 1 / np.sqrt(M) if w2 is None else w2, size=(M, 1))
+        b1 = g.normal(0.0, 1.0, size=M)
+    else:
+        b1 = np.zeros(M) if b1_zero else g.normal(0.0, 1.0, size=M)
+        W2 = g.normal(0.0, 1 / np.sqrt(M) if w2 is None else w2, size=(M, 1))
+    return [W1, b1, W2, np.zeros(1)]
+
+
+def _init_mutants(M, seed):
+    return {
+        "b1 is drawn too: b1 = rng.normal(0.0, 1.0, size=M), between W1 and W2":
+            _draws(M, seed, b1_zero=True),
+        "W1 has standard deviation 2: rng.normal(0.0, 2.0, ...), not 4": _draws(M, seed, w1=4.0),
+        "W2 has standard deviation 1 / sqrt(M), not 1": _draws(M, seed, w2=1.0),
+        "W2 has standard deviation 1 / sqrt(M), not 1 / M": _draws(M, seed, w2=1.0 / M),
+        "draw in the order W1, b1, W2: the generator's numbers then land where the text "
+        "says": _draws(M, seed, w2_before_b1=True)}
+
+
+def _forward(params, X, hidden=np.tanh, output=lambda z: z, b2=True):
+    W1, b1, W2, bias2 = params
+    return output(hidden(X @ W1 + b1) @ W2 + (bias2 if b2 else 0.0))
+
+
+def _cost_and_grads(params, X, Y, lam, *, mean=True, slope=None, l2=1.0, l2_bias=False,
+                    sign=1.0):
+    """(cost, grads) with one classic mistake switched on (the cost stays right)."""
+    W1, b1, W2, b2 = params
+    A = np.tanh(X @ W1 + b1)
+    delta2 = sign * (A @ W2 + b2 - Y) / (len(X) if mean else 1)
+    delta1 = (delta2 @ W2.T) * (1 - A**2 if slope is None else slope(A))
+    grads = [X.T @ delta1 + l2 * lam * W1, delta1.sum(axis=0) + (lam * b1 if l2_bias else 0),
+             A.T @ delta2 + l2 * lam * W2, delta2.sum(axis=0) + (lam * b2 if l2_bias else 0)]
+    return grads
+
+
+def _gradient_mutants(params, X, Y, lam):
+    n = len(X)
+    return {
+        "dC/da = (a - y) / n: the cost is the mean over the n rows":
+            _cost_and_grads(params, X, Y, lam, mean=False),
+        "tanh'(z) = 1 - tanh(z)^2, not 1 - tanh(z)":
+            _cost_and_grads(params, X, Y, lam, slope=lambda A: 1 - A),
+        "backpropagation multiplies by tanh'(z) = 1 - tanh(z)^2, not by tanh(z)":
+            _cost_and_grads(params, X, Y, lam, slope=lambda A: A),
+        "the penalty's gradient lam W was not added to dC/dW":
+            _cost_and_grads(params, X, Y, lam, l2=0.0),
+        "the course's penalty lam / 2 ||W||^2 is not divided by n: its gradient is lam W":
+            _cost_and_grads(params, X, Y, lam, l2=1.0 / n),
+        "the penalty applies to the weights only, not to the biases":
+            _cost_and_grads(params, X, Y, lam, l2_bias=True),
+        "the gradient has the wrong sign: dC/da = (a - y) / n, not (y - a) / n":
+            _cost_and_grads(params, X, Y, lam, sign=-1.0)}
+
+
+def _cost_mutants(params, X, Y, lam, cost):
+    W1, b1, W2, b2 = params
+    sq = float(np.sum((_forward(params, X) - Y) ** 2))
+    pen = float(np.sum(W1**2) + np.sum(W2**2))
+    n = len(X)
+    return {"the quadratic cost has a 1/2: sum (a - y)^2 / (2n)": sq / n + lam / 2 * pen,
+            "the cost is the mean over the n rows, not the sum": sq / 2 + lam / 2 * pen,
+            "the penalty lam / 2 (||W1||^2 + ||W2||^2) is missing": sq / (2 * n),
+            "the penalty is lam / 2 (||W1||^2 + ||W2||^2): the 1/2 is missing": sq / (2 * n)
+            + lam * pen,
+            "the penalty applies to the weights only, not to the biases":
+                cost + lam / 2 * float(np.sum(b1**2) + np.sum(b2**2))}
+
+
+def _train_variant(X, Y, M, lr, epochs, lam, seed, *, adam=True, fresh_adam=False):
+    """The training loop with one classic mistake switched on: the final params."""
+    net = tanh_regressor(M, np.random.default_rng(seed))
+    optimizer = Adam(lr)
+    for _ in range(epochs):
+        dWs, dbs = net.gradients(X, Y, l2=lam)
+        if not adam:
+            for p, g in zip(net.weights + net.biases, dWs + dbs, strict=True):
+                p -= lr * g
+            continue
+        if fresh_adam:
+            optimizer = Adam(lr)
+        optimizer.step(net.weights + net.biases, dWs + dbs)
+    return _params(net)
+
+
+def _target(rng):
+    """sin(w x + phi) + c x with w in [3, 4.5]: a smooth function one unit cannot fit."""
+    w, phi, c = rng.uniform(3.0, 4.5), rng.uniform(0, 2 * np.pi), rng.uniform(-0.5, 0.5)
+    return lambda x: np.sin(w * x + phi) + c * x
+
+
+def _spread_points(rng, n):
+    """n points of [-1, 1], one in each of n equal strata, as a column."""
+    return (-1.0 + (np.arange(n) + rng.uniform(size=n)) * 2.0 / n)[:, None]
+
+
+def _own_error(student, X, Y, M, lr, epochs, lam, seed, X_eval, Y_eval, timeout=None):
+    """The error on (X_eval, Y_eval) of the student's own network trained with these
+    settings, and its params."""
+    params = student.call("train_network", X, Y, M, lr, epochs, lam, seed, timeout=timeout)
+    pred = _numbers(student.call("predict_network", params, X_eval), "predict_network",
+                    Y_eval.shape)
+    return mean_squared_error(pred, Y_eval), params
+
+
+@question("q4", points=4)
+def universal_approximation(student, rng):
+    with check("init_network(M, rng=default_rng(seed)) for M = 1 and M = 7"):
+        for M in (1, 7):
+            seed = _seed(rng)
+            expect(student.call("init_network", M, student.rng(seed)),
+                   f"init_network({M}, rng)").each_close_to(
+                _params(tanh_regressor(M, np.random.default_rng(seed))), RTOL, ATOL,
+                _init_mutants(M, seed))
+
+    M, n = 6, 9
+    params = _random_params(rng, M)
+    X = rng.uniform(-1, 1, size=(n, 1))
+    with check(f"predict_network(params with M = {M}, X {X.shape})"):
+        expect(student.call("predict_network", params, X), "predict_network").close_to(
+            _with(params).forward(X), RTOL, ATOL, {
+                "the hidden units apply tanh: a = tanh(X W1 + b1) W2 + b2":
+                    _forward(params, X, hidden=lambda z: z),
+                "the hidden units use tanh, not the sigmoid": _forward(params, X, hidden=sigmoid),
+                "the output is linear: no tanh on a": _forward(params, X, output=np.tanh),
+                "the output adds its bias b2": _forward(params, X, b2=False)})
+
+    for M, n, lam in [(5, 8, 0.03), (3, 11, 0.2)]:
+        params = _random_params(rng, M)
+        X, Y = rng.uniform(-1, 1, size=(n, 1)), rng.normal(size=(n, 1))
+        net = _with(params)
+        cost = net.loss(X, Y, l2=lam)
+        dWs, dbs = net.gradients(X, Y, l2=lam)
+        with check(f"network_gradients(params with M = {M}, X {X.shape}, Y, lam={lam}): the "
+                   "cost and [dW1, db1, dW2, db2]"):
+            got = student.call("network_gradients", params, X, Y, lam)
+            if expect(got).is_tuple(2, "(cost, grads)"):
+                expect(got[0], "cost").close_to(cost, RTOL, ATOL,
+                                                _cost_mutants(params, X, Y, lam, cost))
+                expect(got[1], "grads").each_close_to(
+                    [dWs[0], dbs[0], dWs[1], dbs[1]], GRAD_RTOL, ATOL,
+                    _gradient_mutants(params, X, Y, lam))
+
+    M, n, epochs, lam, lr = 4, 12, 25, 0.01, 0.03
+    X, Y = rng.uniform(-1, 1, size=(n, 1)), rng.normal(size=(n, 1))
+    seed = _seed(rng)
+    want = _params(train_tanh_regressor(X, Y, M, lr, epochs, lam, seed))
+    with check(f"train_network(X {X.shape}, Y, M={M}, lr={lr}, epochs={epochs}, lam={lam}, "
+               "seed): the trained params"):
+        expect(student.call("train_network", X, Y, M, lr, epochs, lam, seed),
+               "train_network").each_close_to(want, TRAIN_RTOL, TRAIN_ATOL, {
+                   "train with the given Adam(lr): optimizer.step(params, grads), not plain "
+                   "gradient descent": _train_variant(X, Y, M, lr, epochs, lam, seed, adam=False),
+                   "create one Adam(lr) before the loop: a new one at every step forgets the "
+                   "moment estimates": _train_variant(X, Y, M, lr, epochs, lam, seed,
+                                                      fresh_adam=True),
+                   "train with the penalty lam": _train_variant(X, Y, M, lr, epochs, 0.0, seed)})
+
+    Ms, n, epochs, lam = [2, 5], 15, 30, 0.02
+    f = _target(rng)
+    X = _spread_points(rng, n)
+    Y = f(X)
+    seed = _seed(rng)
+    with check(f"training_errors(X {X.shape}, Y, Ms={Ms}, lr={LR}, epochs={epochs}, "
+               f"lam={lam}, seed) against your own train_network and predict_network"):
+        got = student.call("training_errors", X, Y, Ms, LR, epochs, lam, seed)
+        own = [_own_error(student, X, Y, M, LR, epochs, lam, seed, X, Y) for M in Ms]
+        errors = np.array([e for e, _ in own])
+        penalties = np.array([sum(float(np.sum(_numbers(p[k], "params") ** 2)) for k in (0, 2))
+                              for _, p in own])
+        expect(got, "training_errors").close_to(errors, RTOL, ATOL, {
+            "report the mean squared error E, not its square root": np.sqrt(errors),
+            "report the error E = mean (a - y)^2, not the cost C (with its 1/2 and penalty)":
+                errors / 2 + lam / 2 * penalties,
+            "the error E = mean (a - y)^2 has no 1/2 (the cost C has one)": errors / 2})
+
+    f = _target(rng)
+    X, X_fresh = _spread_points(rng, N_FIT), rng.uniform(-1, 1, size=(N_FRESH, 1))
+    Y = f(X)
+    seed = _seed(rng)
+    own_error = None  # the training error of the student's own network with M = FIT_M
+    with check(f"train_network(X {X.shape}, Y, M={FIT_M}, lr={LR}, epochs={EPOCHS}, lam=0, "
+               f"seed) on a smooth function, then predict_network on {N_FRESH} fresh points: "
+               f"mean squared error at most {FRESH_MSE}"):
+        with timeout_hint(f"train_network must finish {EPOCHS} steps within {TRAIN_SECONDS:g} s; "
+                          "a vectorised step takes a fraction of a millisecond"):
+            error, params = _own_error(student, X, Y, FIT_M, LR, EPOCHS, 0.0, seed, X_fresh,
+                                       f(X_fresh), TRAIN_SECONDS)
+        expect(error, "fresh-point error").satisfies(
+            lambda e: e <= FRESH_MSE,
+            f"the mean squared error on fresh points is {error:.3g}, above {FRESH_MSE}")
+        pred = _numbers(student.call("predict_network", params, X), "predict_network", Y.shape)
+        own_error = mean_squared_error(pred, Y)
+
+    with check(f"training_errors(X {X.shape}, Y, Ms={TREND_MS}, lr={LR}, epochs={EPOCHS}, "
+               f"lam=0, seed) on the same function: the error falls by a factor of at least "
+               f"{TREND_FACTOR:g} from M = {TREND_MS[0]} to M = {TREND_MS[-1]}"):
+        with timeout_hint(f"training_errors trains three networks of {EPOCHS} steps, about "
+                          "0.1 s when each step is a few matrix products"):
+            got = student.call("training_errors", X, Y, TREND_MS, LR, EPOCHS, 0.0, seed)
+        errors = _numbers(got, "training_errors", (len(TREND_MS),))
+        if own_error is not None:
+            expect(errors[-1], f"training_errors(...)[-1] (M = {FIT_M})").close_to(
+                own_error, RTOL, ATOL)
+        expect(got, "training_errors").satisfies(
+            lambda g: bool(np.all(np.isfinite(errors)) and np.all(errors >= 0)
+                           and errors[-1] * TREND_FACTOR <= errors[0]),
+            f"the training errors {np.array2string(errors, precision=3)} for M = {TREND_MS} "
+            f"do not fall by a factor of {TREND_FACTOR:g}: the network does not learn the "
+            "function (check the tanh, the gradients and the training loop)")
+
+
+# ---------------------------------------------------------------------------
+# q5 choosing M
+
+
+def _choice_table(rng, Ms, R, avoid=None):
+    """Random validation errors whose best row differs by the minimum, by the mean and by
+    the maximum, so that each way of choosing gives another M (and the best row is not
+    ``avoid``)."""
+    while True:
+        table = 10.0 ** rng.uniform(-3, -1, size=(len(Ms), R))
+        by_min, by_mean = np.argmin(table.min(axis=1)), np.argmin(table.mean(axis=1))
+        if (by_min != by_mean and np.argmax(table.min(axis=1)) not in (by_min, by_mean)
+                and by_min != avoid):
+            return table
+
+
+def _tied_table(rng, Ms, R):
+    """Two rows share the smallest entry exactly: the first of them in the order of Ms wins."""
+    table = 10.0 ** rng.uniform(-2, -1, size=(len(Ms), R))
+    first, second = sorted(rng.choice(len(Ms), size=2, replace=False))
+    table[first, rng.integers(R)] = table[second, rng.integers(R)] = 10.0 ** rng.uniform(-4, -3)
+    return table, Ms[second]
+
+
+def _choice_mutants(Ms, table):
+    i = int(np.argmin(table.min(axis=1)))
+    return {"choose the M whose best start (the minimum of its row) is smallest, not the "
+            "smallest mean over the starts": Ms[int(np.argmin(table.mean(axis=1)))],
+            "return the number of hidden units Ms[i], not the index i": i,
+            "choose the smallest validation error, not the largest":
+                Ms[int(np.argmax(table.min(axis=1)))]}
+
+
+def _selection_runs(student, data, Ms, R, epochs, lam, seeds):
+    """The student's own (validation, training) errors for the start seeds given."""
+    X_tr, Y_tr, X_va, Y_va = data
+    val, train = np.empty((len(Ms), R)), np.empty((len(Ms), R))
+    for i, M in enumerate(Ms):
+        for r in range(R):
+            val[i, r], params = _own_error(student, X_tr, Y_tr, M, LR, epochs, lam,
+                                           seeds(i, r), X_va, Y_va)
+            pred = _numbers(student.call("predict_network", params, X_tr), "predict_network",
+                            Y_tr.shape)
+            train[i, r] = mean_squared_error(pred, Y_tr)
+    return val, train
+
+
+def _table_mutants(student, data, Ms, R, epochs, lam, seed, train):
+    return {TRAIN_ERROR: train,
+            SAME_STARTS: _selection_runs(student, data, Ms, R, epochs, lam,
+                                         lambda i, r: seed + r)[0],
+            ONE_START: _selection_runs(student, data, Ms, R, epochs, lam,
+                                       lambda i, r: seed)[0]}
+
+
+def _points(ax) -> np.ndarray:
+    """Every (x, y) point drawn by the lines of an axes, shape (k, 2)."""
+    pairs = [np.column_stack([ln.x, ln.y]) for ln in ax.lines if ln.x.shape == ln.y.shape]
+    return np.vstack(pairs) if pairs else np.empty((0, 2))
+
+
+def _shows_line(ax, x, y) -> bool:
+    return any(ln.x.shape == x.shape and ln.y.shape == y.shape and np.allclose(ln.x, x)
+               and np.allclose(ln.y, y, rtol=RTOL, atol=ATOL) for ln in ax.lines)
+
+
+def _shows_points(ax, Ms, table) -> bool:
+    pts = _points(ax)
+    return all(np.any(np.isclose(pts[:, 0], M) & np.isclose(pts[:, 1], v, rtol=RTOL, atol=ATOL))
+               for M, row in zip(Ms, table, strict=True) for v in row)
+
+
+def _selection_plot_problem(axes, Ms, table) -> str | None:
+    x = np.asarray(Ms, dtype=float)
+    best = [ax for ax in axes if _shows_line(ax, x, table.min(axis=1))]
+    if not best:
+        if any(_shows_line(ax, x, table.mean(axis=1)) for ax in axes):
+            return ("the line should go through the best start of each M (the minimum of its "
+                    "row), not the mean over the starts")
+        return ("no line goes through the best validation error of each M (x = Ms, y = the "
+                "minimum of each row of table)")
+    if not any(_shows_points(ax, Ms, table) for ax in best):
+        return ("the spread over the starts is missing: draw every start's error as a marker, "
+                "ax.plot(np.repeat(Ms, R), table.ravel(), 'o')")
+    return None
+
+
+@question("q5", points=3)
+def choosing_m(student, rng):
+    for Ms, R in [([8, 2, 4, 1], 3), ([3, 12, 6], 5)]:
+        first = _choice_table(rng, Ms, R)
+        tables = [first, _choice_table(rng, Ms, R, avoid=np.argmin(first.min(axis=1)))]
+        with check(f"best_hidden_units(Ms={Ms}, table of shape {first.shape}) for two tables "
+                   "whose best starts lie in different rows, and one with a tie"):
+            for table in tables:
+                expect(student.call("best_hidden_units", Ms, table), "best_hidden_units").equals(
+                    best_hidden_units(Ms, table), _choice_mutants(Ms, table))
+            table, last = _tied_table(rng, Ms, R)
+            expect(student.call("best_hidden_units", Ms, table),
+                   "best_hidden_units (two rows tied)").equals(best_hidden_units(Ms, table), {
+                       "on a tie, the first such M in the order of Ms": last})
+
+    f = _target(rng)
+    data = []
+    for n in (20, 20):
+        X = rng.uniform(-1, 1, size=(n, 1))
+        data += [X, f(X) + 0.15 * rng.normal(size=(n, 1))]
+    Ms, R, epochs, lam, seed = [3, 1, 6], 2, 100, 1e-4, _seed(rng)
+    table = None
+    with check(f"select_hidden_units(X_train {data[0].shape}, Y_train, X_val {data[2].shape}, "
+               f"Y_val, Ms={Ms}, R={R}, lr={LR}, epochs={epochs}, lam={lam}, seed): every "
+               "entry of the table against your own network retrained with seed + i * R + r"):
+        got = student.call("select_hidden_units", *data, Ms, R, LR, epochs, lam, seed)
+        if expect(got).is_tuple(2, "(table, best_M)"):
+            val, train = _selection_runs(student, data, Ms, R, epochs, lam,
+                                         lambda i, r: seed + i * R + r)
+            arr, problem = as_float_array(got[0])
+            right = problem is None and arr.shape == val.shape and np.allclose(arr, val, RTOL,
+                                                                               ATOL)
+            expect(got[0], "table").close_to(val, RTOL, ATOL, None if right else {
+                **_table_mutants(student, data, Ms, R, epochs, lam, seed, train),
+                "table has one row per M and one column per start: shape (len(Ms), R)":
+                    val.T})
+            table = got
+
+    with check(f"select_hidden_units(...) with Ms={Ms}: best_M is the M of the smallest "
+               "entry of the table it returns"):
+        if table is None:
+            fail("no (table, best_M) to check: see the previous check")
+        arr = _numbers(table[0], "table", (len(Ms), R))
+        expect(table[1], "best_M").equals(best_hidden_units(Ms, arr), _choice_mutants(Ms, arr))
+
+    Ms, R = [1, 2, 4, 8, 16], 3
+    table = 10.0 ** rng.uniform(-3, -1, size=(len(Ms), R))
+    axes, fig = [], None
+    with check(f"plot_selection(Ms={Ms}, table of shape {table.shape}): the best error of "
+               "each M as a line and every start's error as a marker"):
+        fig = student.call("plot_selection", Ms, table)
+        axes = all_axes(student.figures())
+        problem = _selection_plot_problem(axes, Ms, table)
+        expect(problem, "plot_selection").satisfies(lambda p: p is None, problem or "")
+    with check(f"plot_selection(Ms={Ms}, ...): a logarithmic scale for the errors, both axes "
+               "labelled, and the figure returned"):
+        found = [ax for ax in axes if _shows_line(ax, np.asarray(Ms, float), table.min(axis=1))
+                 or _shows_line(ax, np.asarray(Ms, float), table.mean(axis=1))]
+        if not found:
+            fail("no axes of plot_selection shows the table (see the previous check)")
+        expect(found, "plot_selection").satisfies(
+            lambda a: any(ax.yscale == "log" for ax in a),
+            "the errors span orders of magnitude: use a logarithmic y axis, "
+            "ax.set_yscale('log')")
+        expect(found, "plot_selection").satisfies(
+            lambda a: any(ax.labelled for ax in a),
+            "label both axes (the number of hidden units M and the validation error)")
+        expect(fig, "plot_selection(...)").satisfies(
+            lambda f: isinstance(f, Handle) and f.type_name == "Figure",
+            f"return the figure (fig), got {describe_value(fig)}")
+
+
+# ---------------------------------------------------------------------------
+# q6 scikit-learn
+
+
+def _regressor(student, M, lam, n, seed) -> Handle:
+    model = student.call("sklearn_regressor", M, lam, n, seed)
+    if not isinstance(model, Handle) or model.type_name != "MLPRegressor":
+        fail(f"sklearn_regressor(...) gave {describe_value(model)}, expected an MLPRegressor")
+    return model
+
+
+def _hidden_sizes(value) -> list[float] | None:
+    """hidden_layer_sizes as a list: M, (M,) and [M] are the same network."""
+    arr, problem = as_float_array(value)
+    return None if problem else [float(v) for v in np.atleast_1d(arr)]
+
+
+@question("q6", points=3)
+def against_scikit_learn(student, rng):
+    M, n = int(rng.integers(4, 15)), int(rng.integers(30, 200))
+    lam, seed = float(10 ** rng.uniform(-4, -2)), _seed(rng)
+    with check(f"sklearn_regressor(M={M}, lam={lam:.3g}, n_samples={n}, seed).get_params(): "
+               "one hidden layer of M tanh units and the course's penalty"):
+        params = _regressor(student, M, lam, n, seed).call("get_params")
+        if not isinstance(params, dict):
+            fail(f"get_params() gave {describe_value(params)}")
+        expect(params.get("hidden_layer_sizes"), "hidden_layer_sizes").satisfies(
+            lambda v: _hidden_sizes(v) == [M],
+            f"one hidden layer of M units: hidden_layer_sizes=({M},), got "
+            + describe_value(params.get("hidden_layer_sizes")))
+        expect(params.get("activation"), "activation").equals("tanh")
+        expect(params.get("alpha"), "alpha").close_to(sklearn_alpha(lam, n), RTOL, 0.0, {
+            ALPHA_LAMBDA: lam,
+            "scikit-learn's alpha multiplies lambda by n_samples, not divides": lam / n,
+            "alpha / (2n) = lam / 2 gives alpha = n lam, without another factor 2":
+                2 * lam * n})
+
+    M, lam, seed = int(rng.integers(4, 15)), float(10 ** rng.uniform(-4, -2)), _seed(rng)
+    with check(f"sklearn_regressor(M={M}, lam={lam:.3g}, n_samples={n}, seed={seed})"
+               f".get_params(): solver='lbfgs', max_iter={MAX_ITER}, random_state=seed"):
+        params = _regressor(student, M, lam, n, seed).call("get_params")
+        if not isinstance(params, dict):
+            fail(f"get_params() gave {describe_value(params)}")
+        expect(params.get("solver"), "solver").equals("lbfgs")
+        expect(params.get("max_iter"), "max_iter").equals(MAX_ITER)
+        expect(params.get("random_state"), "random_state").equals(seed)
+
+    f = _target(rng)
+    X = _spread_points(rng, N_FIT)
+    Y = f(X) + 0.1 * rng.normal(size=X.shape)
+    X_fresh = rng.uniform(-1, 1, size=(N_FRESH, 1))
+    M, lam, seed = int(rng.integers(6, 13)), float(10 ** rng.uniform(-4, -3)), _seed(rng)
+    setting = f"M={M}, lam={lam:.3g}, on X {X.shape} with noise 0.1"
+    with check(f"sklearn_regressor({setting}) fitted, then predict on {N_FRESH} fresh points: "
+               f"mean squared error at most {FRESH_MSE}"):
+        model = _regressor(student, M, lam, N_FIT, seed)
+        model.call("fit", X, Y.ravel())
+        pred = _numbers(model.call("predict", X_fresh), "predict", (N_FRESH,))
+        error = mean_squared_error(pred[:, None], f(X_fresh))
+        expect(error, "MLPRegressor's error").satisfies(
+            lambda e: e <= FRESH_MSE,
+            f"the MLPRegressor's mean squared error on fresh points is {error:.3g}, above "
+            f"{FRESH_MSE}")
+    with check(f"train_network({setting}, lr={LR}, epochs={EPOCHS}), then predict_network on "
+               f"the same fresh points: mean squared error at most {FRESH_MSE}"):
+        with timeout_hint(f"train_network must finish {EPOCHS} steps within "
+                          f"{TRAIN_SECONDS:g} s"):
+            error, _ = _own_error(student, X, Y, M, LR, EPOCHS, lam, seed, X_fresh, f(X_fresh),
+                                  TRAIN_SECONDS)
+        expect(error, "the NumPy network's error").satisfies(
+            lambda e: e <= FRESH_MSE,
+            f"your network's mean squared error on fresh points is {error:.3g}, above "
+            f"{FRESH_MSE}")
+
+
+manual("q7", points=2, prompt=(
+    "Compare the two fits and the choice of M: the chosen M against the training error's "
+    "choice, the spread over starts and what 30 starts buy, the two fits' errors, times and "
+    "optimisers, why alpha = n lambda, and why the two networks differ."))
