@@ -1,4 +1,10 @@
-"""Learning-rate schedules (Géron's notation: eta_0 = ``lr0``, t = ``step``, s = ``decay``).
+"""Learning-rate schedules, in the deep-networks notebook's parametrisation.
+
+eta_0 = ``lr0``, t = ``step`` (the number of updates taken so far, from 0), and ``decay``
+is a *rate* (per step), as in the notebook: the larger ``decay``, the faster the rate
+falls. Géron's book writes the same schedules with a number of steps s instead: its power
+schedule eta_0 / (1 + t / s)**c is this one with decay = 1 / s, and its exponential
+schedule eta_0 * 0.1**(t / s) is this one with decay = ln(10) / s.
 
 The closed forms accept a scalar step or an array of steps and return a float64
 scalar or an array of the steps' shape.
@@ -11,41 +17,49 @@ from numpy.typing import ArrayLike
 
 
 def power_schedule(
-    lr0: float, step: ArrayLike, decay: float, power: float
+    lr0: float, step: ArrayLike, decay: float, power: float = 1.0
 ) -> np.ndarray | float:
-    """Power scheduling: eta(t) = eta_0 / (1 + t / s)**c, with s = ``decay``, c = ``power``.
+    """Power scheduling: eta(t) = eta_0 / (1 + decay * t)**power.
 
-    The rate halves (for c = 1) after s steps, thirds after 2 s, and so on.
+    With power = 1 the rate halves after 1 / decay steps, thirds after 2 / decay, and
+    so on.
     """
-    return lr0 / (1.0 + np.asarray(step, dtype=np.float64) / decay) ** power
+    return lr0 / (1.0 + decay * np.asarray(step, dtype=np.float64)) ** power
 
 
 def exponential_schedule(lr0: float, step: ArrayLike, decay: float) -> np.ndarray | float:
-    """Exponential scheduling: eta(t) = eta_0 * 0.1**(t / s), with s = ``decay``.
+    """Exponential scheduling: eta(t) = eta_0 * exp(-decay * t).
 
-    The rate drops by a factor of 10 every s steps.
+    The rate drops by a factor of e every 1 / decay steps (of 10 every ln(10) / decay).
     """
-    return lr0 * 0.1 ** (np.asarray(step, dtype=np.float64) / decay)
+    return lr0 * np.exp(-decay * np.asarray(step, dtype=np.float64))
 
 
 def piecewise_constant(
     step: ArrayLike, boundaries: Sequence[float], values: Sequence[float]
 ) -> np.ndarray | float:
-    """Piecewise constant scheduling: eta(t) = values[i] for boundaries[i-1] <= t < boundaries[i].
+    """Piecewise constant scheduling: eta(t) = values[i] for boundaries[i] <= t < boundaries[i + 1].
 
-    ``boundaries`` is increasing, ``values`` has len(boundaries) + 1 entries:
-    values[0] applies while t < boundaries[0], and at t == boundaries[i] the next
-    value, values[i + 1], already applies.
+    ``boundaries`` starts at 0 and increases, and ``values`` has one entry per boundary
+    (the notebook's ``[0, 300, 600, 900]`` with four rates): values[i] applies from step
+    boundaries[i] on, so at t == boundaries[i] the new value already applies, and the
+    last value applies from the last boundary on.
     """
     boundaries = np.asarray(boundaries, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
-    if values.shape != (boundaries.size + 1,):
+    if boundaries.ndim != 1 or values.shape != boundaries.shape:
         raise ValueError(
-            f"need len(values) == len(boundaries) + 1, got {values.size} and {boundaries.size}"
+            f"need one value per boundary, got {values.size} values and {boundaries.size} "
+            "boundaries"
         )
+    if boundaries.size == 0 or boundaries[0] != 0:
+        raise ValueError("the boundaries must start at 0")
     if np.any(np.diff(boundaries) <= 0):
         raise ValueError("boundaries must be strictly increasing")
-    return values[np.searchsorted(boundaries, step, side="right")]
+    t = np.asarray(step, dtype=np.float64)
+    if np.any(t < 0):
+        raise ValueError("steps are counted from 0")
+    return values[np.searchsorted(boundaries, t, side="right") - 1]
 
 
 class PerformanceScheduler:

@@ -31,6 +31,7 @@ from autograder.authoring.expect import (
     describe_value,
     expect,
     fail,
+    note,
     timeout_hint,
     verify,
 )
@@ -45,4 +46,4 @@ from autograder.sandbox.limits import Limits
 __all__ = ["Axes", "Budgets", "Diagnosis", "Expectation", "Failure", "Figure", "Handle",
            "Limits", "Line", "Probe", "Student", "Tolerance", "all_axes", "as_float_array",
            "builders", "check", "describe_value", "expect", "fail", "manual", "mutants",
-           "parse_figures", "probe", "question", "timeout_hint", "verify"]
+           "note", "parse_figures", "probe", "question", "timeout_hint", "verify"]

@@ -70,11 +70,23 @@ def fail(message: str, kind: Failure = Failure.MISMATCH) -> NoReturn:
     raise StudentError(kind, message)
 
 
-def verify(condition: bool, message: str, what: str = "") -> bool:
+def verify(condition: bool, message: str, what: str = "", mistake: str = "") -> bool:
     """One expectation that holds when ``condition`` is true; ``message`` says what is
-    wrong when it is not (computed by trusted code from plain values)."""
+    wrong when it is not (computed by trusted code from plain values). ``mistake`` names
+    the broken rule or the classic mistake for the gradebook and the report."""
     text = f"{what}: {message}" if what else message
-    return current().record(bool(condition), what or "condition", "" if condition else text)
+    return current().record(bool(condition), what or "condition", "" if condition else text,
+                            mistake="" if condition else mistake)
+
+
+def note(text: str) -> None:
+    """Tell the student how the current check was judged, whether it passes or not
+    ("judged with your own adam_step, which Question 3 finds wrong; run_valley itself is
+    right"): the note follows the question's feedback. Only inside a check block."""
+    unit = current().unit
+    if unit is None:
+        raise RuntimeError("note() only works inside a check block")
+    unit.note = f"{unit.note} {text}".strip()
 
 
 @contextmanager
@@ -101,10 +113,13 @@ class Expectation:
         self.value = value
         self.what = what
 
-    def _record(self, problem: str | None, found: Diagnosis | None = None) -> bool:
+    def _record(self, problem: str | None, found: Diagnosis | None = None,
+                note: str = "") -> bool:
         label = self.what or "value"
         if problem and found:
             problem += f"\n{found.message}"
+        if problem and note:
+            problem += f"\n{note}"
         message = f"{self.what}: {problem}" if self.what and problem else (problem or "")
         return current().record(problem is None, label, message,
                                 mistake=found.name if problem and found else "")
@@ -112,17 +127,27 @@ class Expectation:
     def close_to(self, expected: Any, rtol: float | None = None, atol: float | None = None,
                  mutants: Mapping[str, Any] | None = None, *,
                  context: Mapping[str, float] | None = None, probes: Iterable[Probe] = (),
-                 secret: bool = False) -> bool:
+                 secret: bool = False, accept: Mapping[str, Any] | None = None) -> bool:
         """Elementwise ``|got - expected| <= atol + rtol * |expected|`` (NumPy's isclose),
         same shape, NaN only where expected is NaN. ``rtol`` and ``atol`` default to the
         suite's ``TOLERANCE``; ``context`` and ``probes`` (other input/output pairs,
-        see :func:`~autograder.authoring.diagnoses.probe`) help name a mistake."""
+        see :func:`~autograder.authoring.diagnoses.probe`) help name a mistake.
+
+        ``accept`` maps a description to another value that counts as right, typically
+        what the student's own earlier function leads to, so that one mistake is not
+        penalised twice. A value may be a function of no arguments, called only when
+        ``got`` is not close to ``expected``; None, or a call of the student's code that
+        fails, means that alternative is unavailable."""
         rtol, atol = _tolerance(rtol, atol)
         _audit(self.what, expected, mutants, rtol, atol)
         problem = numeric_mismatch(self.value, expected, rtol, atol, secret)
+        if problem and accept and _accepted(self.value, accept, rtol, atol):
+            return self._record(None)
         found = _explain(self.value, expected, mutants, rtol, atol, context, probes,
                          generic=not secret) if problem else None
-        return self._record(problem, found)
+        note = f"(Also accepted, and not matched either: {'; '.join(accept)}.)" \
+            if problem and accept else ""
+        return self._record(problem, found, note)
 
     def equals(self, expected: Any, mutants: Mapping[str, Any] | None = None, *,
                context: Mapping[str, float] | None = None, probes: Iterable[Probe] = (),
@@ -148,9 +173,11 @@ class Expectation:
     def each_close_to(self, expected: Sequence[Any], rtol: float | None = None,
                       atol: float | None = None,
                       mutants: Mapping[str, Sequence[Any]] | None = None, *,
-                      context: Mapping[str, float] | None = None) -> bool:
+                      context: Mapping[str, float] | None = None,
+                      accept: Mapping[str, Any] | None = None) -> bool:
         """A list or tuple of arrays, item ``i`` close to ``expected[i]`` (as
-        :meth:`close_to`); each mutant is a sequence of the same length."""
+        :meth:`close_to`); each mutant is a sequence of the same length, and so is each
+        accepted alternative (or a function of no arguments that returns one, or None)."""
         n = len(expected)
         if not self.satisfies(lambda g: isinstance(g, list | tuple) and len(g) == n,
                               f"expected a list of {n} arrays, got {describe_value(self.value)}"):
@@ -158,8 +185,9 @@ class Expectation:
         ok = True
         for i, (got, want) in enumerate(zip(self.value, expected, strict=True)):
             wrong = {name: m[i] for name, m in (mutants or {}).items()}
-            ok &= Expectation(got, f"{self.what}[{i}]").close_to(want, rtol, atol, wrong,
-                                                                 context=context)
+            alternatives = {name: _item_of(alt, i) for name, alt in (accept or {}).items()}
+            ok &= Expectation(got, f"{self.what}[{i}]").close_to(
+                want, rtol, atol, wrong, context=context, accept=alternatives or None)
         return ok
 
     def satisfies(self, predicate: Callable[[Any], bool], message: str) -> bool:
@@ -169,6 +197,29 @@ class Expectation:
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             ok, message = False, f"{message} ({describe_value(self.value)}: {exc})"
         return self._record(None if ok else message)
+
+
+def _item_of(alternative: Any, i: int) -> Callable[[], Any]:
+    """Item ``i`` of an accepted sequence (or of what a function returns), lazily."""
+    def item() -> Any:
+        value = alternative() if callable(alternative) else alternative
+        return None if value is None else value[i]
+    return item
+
+
+def _accepted(got: Any, accept: Mapping[str, Any], rtol: float, atol: float) -> bool:
+    """Whether ``got`` is close to one of the accepted alternatives (see ``close_to``)."""
+    for value in accept.values():
+        if callable(value):
+            try:
+                value = value()
+            except StudentError as exc:
+                if exc.fatal:
+                    raise
+                continue
+        if value is not None and numeric_mismatch(got, value, rtol, atol) is None:
+            return True
+    return False
 
 
 def _tolerance(rtol: float | None, atol: float | None) -> tuple[float, float]:

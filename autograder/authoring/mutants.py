@@ -18,7 +18,18 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from autograder.authoring.optimizer_mutants import (
+    OPTIMIZER,
+    init_state,
+    optimizer_runs,
+    optimizer_step,
+)
+from autograder.authoring.training_mutants import TRAINING, minibatch_sgd
 from reference.activations import ACTIVATIONS, sigmoid, sigmoid_prime, softmax
+
+__all__ = ["BACKPROP", "FORWARD", "OPTIMIZER", "TRAINING", "backprop", "backprop_mutants",
+           "column_softmax", "forward_pass", "init_state", "minibatch_sgd", "naive_softmax",
+           "one_sided_gradient", "optimizer_runs", "optimizer_step", "relative_error_mistakes"]
 
 Grads = tuple[list[np.ndarray], list[np.ndarray]]
 

@@ -46,6 +46,7 @@ class CheckResult:
     message: str = ""
     kind: Failure | str = ""  # for failures only
     mistake: str = ""         # the classic mistake a wrong value matches, if named
+    note: str = ""            # how the check was judged, shown even when it passed
 
 
 @dataclass
@@ -104,16 +105,19 @@ def _status(checks: list[CheckResult], score: float, max_points: float) -> Statu
 
 
 def _feedback(checks: list[CheckResult]) -> str:
-    """The first failure in full, then a count: one clear message beats twenty."""
+    """The first failure in full, then a count: one clear message beats twenty; then the
+    notes of the checks (how a check was judged, e.g. with the student's own earlier
+    function), which also show when everything passed."""
     failed = [c for c in checks if not c.passed]
     if not checks:
         return "No check ran."
+    notes = "".join(f"\nNote: {c.note}" for c in checks if c.note)
     if not failed:
-        return f"All {len(checks)} checks passed."
+        return f"All {len(checks)} checks passed.{notes}"
     first = failed[0]
     text = f"{first.label}: {first.message}" if first.label else first.message
     passed = len(checks) - len(failed)
-    return f"{text}\n({passed} of {len(checks)} checks passed)"
+    return f"{text}\n({passed} of {len(checks)} checks passed){notes}"
 
 
 @dataclass

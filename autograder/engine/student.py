@@ -7,6 +7,10 @@ dicts) or :class:`Handle` references to objects that stay in the worker.
 A call must leave its array arguments as they were: the worker compares them with
 copies after the call and reports the ones that changed; here, unless the question
 allows it (``may_change``), a change fails the current check, naming the argument.
+
+Where a question forbids randomness (``no_draws=True``: "do not use ``rng`` at
+inference"), the worker also reports whether the call drew numbers from a generator
+built from ``student.rng(seed)``, and a draw fails the current check the same way.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ class Student:
 
     def call(self, name: str, *args: Any, timeout: float | None = None,
              strict_floats: bool = False, may_change: MayChange = (),
-             **kwargs: Any) -> Any:
+             no_draws: bool = False, **kwargs: Any) -> Any:
         """Call the notebook's global ``name`` with inputs; returns plain values
         (arrays, numbers, lists, dicts) or a :class:`Handle` for other objects.
 
@@ -56,9 +60,12 @@ class Student:
         by zero raise inside the call, to check that a computation is stable.
         ``may_change`` lists the arguments (positions from 0, or keyword names) that the
         question allows the function to modify in place, or is True for all of them; a
-        change to any other array argument fails the current check."""
+        change to any other array argument fails the current check. ``no_draws`` fails
+        the current check if the call draws from a generator passed as
+        ``student.rng(seed)``."""
         header = {"op": "call", "name": name, "errstate": "raise" if strict_floats else None}
-        return self._call(header, f"`{name}`", args, kwargs, timeout, None, may_change)
+        return self._call(header, f"`{name}`", args, kwargs, timeout, None, may_change,
+                          no_draws)
 
     def get(self, name: str) -> Any:
         """The value of the notebook's global ``name``."""
@@ -82,16 +89,19 @@ class Student:
         return protocol.RngSeed(seed)
 
     def _call(self, header: dict, what: str, args, kwargs, timeout: float | None,
-              generation: int | None, may_change: MayChange) -> Any:
-        """A call that watches its array arguments unless ``may_change`` is True."""
+              generation: int | None, may_change: MayChange, no_draws: bool = False) -> Any:
+        """A call that watches its array arguments unless ``may_change`` is True, and its
+        generators if ``no_draws``."""
         watch = may_change is not True
-        header = dict(header, watch_args=watch)
+        header = dict(header, watch_args=watch, **({"watch_rng": True} if no_draws else {}))
         reply = self._send(header, args, kwargs, timeout, generation, raw=True)
+        sent = set(range(len(args))) | set(kwargs)
         if watch:
             allowed = (set() if may_change is False else {may_change}
                        if isinstance(may_change, int | str) else set(may_change))
-            sent = set(range(len(args))) | set(kwargs)
             _report_changes(what, reply.header.get("changed"), sent - allowed)
+        if no_draws:
+            _report_draws(what, reply.header.get("drew"), sent)
         current_generation = self._runtime.generation
         return self._runtime.decode(reply, lambda ref: Handle(self, ref, current_generation))
 
@@ -128,12 +138,33 @@ class Student:
 
 def _report_changes(what: str, changed: Any, watched: set[int | str]) -> None:
     """Fail the current check for the first argument the worker reports as changed in
-    place, if it is among the ``watched`` positions and keywords. The report is checked
-    item by item: a malformed one is ignored (it can only come from a submission that
-    tampered with the worker)."""
-    if not isinstance(changed, list):
-        return
-    for item in changed[:32]:
+    place, if it is among the ``watched`` positions and keywords."""
+    name = _first_reported(changed, watched)
+    if name is not None:
+        current().record(False, f"{what} leaves its arguments unchanged",
+                         f"{what} changed its argument `{name}` in place; leave the "
+                         "caller's arrays unchanged (work on a copy, or build new arrays)",
+                         Failure.MISMATCH, "changed an argument in place")
+
+
+def _report_draws(what: str, drew: Any, watched: set[int | str]) -> None:
+    """Fail the current check if the worker reports a draw from a generator argument."""
+    name = _first_reported(drew, watched)
+    if name is not None:
+        current().record(False, f"{what} draws no random numbers",
+                         f"{what} drew random numbers from its argument `{name}`; this call "
+                         "must not use the generator", Failure.MISMATCH,
+                         "drew random numbers where none may be drawn")
+
+
+def _first_reported(report: Any, watched: set[int | str]) -> str | None:
+    """The name (``param[path]``) of the first argument in a worker's report that is
+    among the ``watched`` positions and keywords. The report is checked item by item: a
+    malformed one is ignored (it can only come from a submission that tampered with the
+    worker)."""
+    if not isinstance(report, list):
+        return None
+    for item in report[:32]:
         if not isinstance(item, dict):
             continue
         key, param, path = item.get("arg"), item.get("param"), item.get("path")
@@ -143,11 +174,8 @@ def _report_changes(what: str, changed: Any, watched: set[int | str]) -> None:
             continue
         if not (isinstance(param, str) and 0 < len(param) <= 100):
             param = key if isinstance(key, str) else f"argument {key + 1}"
-        current().record(False, f"{what} leaves its arguments unchanged",
-                         f"{what} changed its argument `{param}{path}` in place; leave the "
-                         "caller's arrays unchanged (work on a copy, or build new arrays)",
-                         Failure.MISMATCH, "changed an argument in place")
-        return
+        return f"{param}{path}"
+    return None
 
 
 class Handle:
@@ -164,13 +192,13 @@ class Handle:
 
     def call(self, method: str, *args: Any, timeout: float | None = None,
              strict_floats: bool = False, may_change: MayChange = (),
-             **kwargs: Any) -> Any:
-        """Call a method of the object (``strict_floats`` and ``may_change`` as in
-        :meth:`Student.call`)."""
+             no_draws: bool = False, **kwargs: Any) -> Any:
+        """Call a method of the object (``strict_floats``, ``may_change`` and ``no_draws``
+        as in :meth:`Student.call`)."""
         header = {"op": "call", "handle": self.ref.id, "attr": method,
                   "errstate": "raise" if strict_floats else None}
         return self._student._call(header, f"`{self.type_name}.{method}`", args, kwargs,
-                                   timeout, self.generation, may_change)
+                                   timeout, self.generation, may_change, no_draws)
 
     def get(self, attr: str) -> Any:
         """Read an attribute of the object."""

@@ -14,6 +14,11 @@ A ``call`` with ``"watch_args": true`` keeps a copy of every array among its arg
 (also inside lists, tuples and dicts) and reports in ``"changed"`` which of them the
 call modified in place, each with the parameter's name from the function's signature.
 The worker only reports; the trusted side decides what a change costs.
+
+A ``call`` with ``"watch_rng": true`` also snapshots the state of every generator it
+built from a seed (``RngSeed``) for the call's arguments and reports in ``"drew"``
+which of them the call drew numbers from, named like changed arrays; again the trusted
+side decides whether drawing was allowed.
 """
 
 from __future__ import annotations
@@ -208,32 +213,44 @@ class Worker:
 
     def op_call(self, header: dict, blobs):
         target = self._resolve(header)
-        if isinstance(target, dict):
+        if isinstance(target, _Failed):
             return target, []
+        built: list[np.random.Generator] = []  # the generators made from seeds
+
+        def from_rng(seed: int) -> np.random.Generator:
+            built.append(np.random.default_rng(seed))
+            return built[-1]
+
         args = protocol.unpack(header["args"], blobs, from_handle=self._deref,
-                               from_rng=np.random.default_rng)
+                               from_rng=from_rng)
         kwargs = protocol.unpack(header["kwargs"], blobs, from_handle=self._deref,
-                                 from_rng=np.random.default_rng)
+                                 from_rng=from_rng)
         if not callable(target):
             return self._error("type", "TypeError",
                                f"{_describe(header)} is a {type(target).__name__}, "
                                "not a function"), []
         errstate = {"raise": _STRICT}.get(header.get("errstate"), {})
         watched = _array_arguments(args, kwargs) if header.get("watch_args") is True else []
+        generators = (_generator_arguments(args, kwargs, built)
+                      if header.get("watch_rng") is True else [])
         try:
             with np.errstate(**errstate):
                 value, _, _ = self._student(target, *args, **kwargs)
         except BaseException as exc:  # the student's exception, whatever it is
             return self._exception(exc), []
         changed = [(key, path) for key, path, arr, saved in watched if not _unchanged(arr, saved)]
+        drew = [(key, path) for key, path, gen, state in generators
+                if gen.bit_generator.state != state]
         reply, blobs = self._reply_value(value)
         if changed and reply.get("ok") is True:
             reply["changed"] = self._describe_changes(target, len(args), changed)
+        if drew and reply.get("ok") is True:
+            reply["drew"] = self._describe_changes(target, len(args), drew)
         return reply, blobs
 
     def op_get(self, header: dict, blobs):
         target = self._resolve(header)
-        if isinstance(target, dict):
+        if isinstance(target, _Failed):
             return target, []
         return self._reply_value(target)
 
@@ -253,15 +270,17 @@ class Worker:
     # -- helpers -------------------------------------------------------------
 
     def _resolve(self, header: dict):
-        """The object a request names: a global, or an attribute of a handle."""
+        """The object a request names: a global, or an attribute of a handle; a
+        :class:`_Failed` reply when there is none (a global may itself be a dict)."""
         if "handle" in header:
             obj = self.handles.get(header["handle"])
             if obj is None:
-                return self._error("missing", "LookupError", "unknown object handle")
+                return _Failed(self._error("missing", "LookupError", "unknown object handle"))
         else:
             name = header["name"]
             if name not in self.shell.user_ns:
-                return self._error("missing", "NameError", f"name {name!r} is not defined")
+                return _Failed(self._error("missing", "NameError",
+                                           f"name {name!r} is not defined"))
             obj = self.shell.user_ns[name]
         attr = header.get("attr")
         if attr is None:
@@ -270,7 +289,7 @@ class Worker:
             value, _, _ = self._student(getattr, obj, attr)
             return value
         except BaseException as exc:
-            reply = self._exception(exc)
+            reply = _Failed(self._exception(exc))
             if isinstance(exc, AttributeError):
                 reply["error"]["kind"] = "missing"
             return reply
@@ -323,15 +342,30 @@ def _array_arguments(args: list, kwargs: dict) -> list[tuple[int | str, str, np.
     return found
 
 
-def _arrays_in(value, path: str, depth: int):
-    if type(value) is np.ndarray:
+def _generator_arguments(args: list, kwargs: dict, built: list[np.random.Generator]
+                         ) -> list[tuple[int | str, str, np.random.Generator, dict]]:
+    """(argument, path inside it, the generator, its state) for every generator among the
+    arguments that this call built from a seed."""
+    ours = {id(gen) for gen in built}
+    found: list = []
+    for key, value in [*enumerate(args), *kwargs.items()]:
+        for path, gen in _arrays_in(value, "", 0, np.random.Generator):
+            if id(gen) in ours:
+                found.append((key, path, gen, gen.bit_generator.state))
+    return found
+
+
+def _arrays_in(value, path: str, depth: int, kind: type = np.ndarray):
+    """(path, item) for every object of exactly type ``kind`` inside lists, tuples and
+    dicts."""
+    if type(value) is kind:
         yield path, value
     elif depth < _MAX_WATCH_DEPTH and type(value) in (list, tuple):
         for i, item in enumerate(value):
-            yield from _arrays_in(item, f"{path}[{i}]", depth + 1)
+            yield from _arrays_in(item, f"{path}[{i}]", depth + 1, kind)
     elif depth < _MAX_WATCH_DEPTH and type(value) is dict:
         for k, item in value.items():
-            yield from _arrays_in(item, f"{path}[{k!r}]", depth + 1)
+            yield from _arrays_in(item, f"{path}[{k!r}]", depth + 1, kind)
 
 
 def _unchanged(arr: np.ndarray, saved: tuple) -> bool:
@@ -377,6 +411,10 @@ def _describe(header: dict) -> str:
     if "handle" in header:
         return f"attribute {header.get('attr')!r}"
     return repr(header.get("name"))
+
+
+class _Failed(dict):
+    """The error reply of a request whose target could not be resolved."""
 
 
 def _describe_figures() -> list[dict]:

@@ -320,6 +320,73 @@ RELATIVE_ERROR_ELEMENTWISE = swap(B["q5"], (
 TABLE_TYPO = "GRID = np.linspce(0.1, 0.9, 9)  # the grid of the lecture\n\n" + A["q2"]
 
 
+BCE_MINUS_FIRST_ONLY = swap(B["q1"], ("np.sum(-y * np.log(a) - (1 - y) * np.log(1 - a))",
+                                      "np.sum(-y * np.log(a) + (1 - y) * np.log(1 - a))"))
+
+BCE_ARGUMENTS_SWAPPED = swap(A["q1"], ("per_entry = y * np.log(a) + (1 - y) * np.log1p(-a)",
+                                       "per_entry = a * np.log(y) + (1 - a) * np.log1p(-y)"))
+
+# the cost table with a and y swapped; table_minimum builds on it, consistently
+TABLE_ARGUMENTS_SWAPPED = swap(B["q2"], ("return -ys * np.log(grid) - (1 - ys) * np.log(1 - grid)",
+                                         "return -grid * np.log(ys) - (1 - grid) * np.log(1 - ys)"))
+
+QUADRATIC_SIGMA_NOT_PRIME = swap(B["q3"], ("delta = (a - y) * a * (1 - a)",
+                                           "delta = (a - y) * a"))
+
+# the error y - a in both gradients; train_neuron uses them, so it climbs consistently
+GRADIENTS_SIGN_FLIPPED = swap(A["q3"], ("delta = (sigmoid(z) - y) * sigmoid_prime(z)",
+                                        "delta = (y - sigmoid(z)) * sigmoid_prime(z)"),
+                              ("delta = sigmoid(z) - y  # sigma'(z) cancels",
+                               "delta = y - sigmoid(z)  # sigma'(z) cancels"))
+
+# perturbs the caller's Z and "restores" it by arithmetic: Z changes in its last digits
+NUMERICAL_GRADIENT_IN_PLACE = swap(A["q5"], (
+    """    grad = np.zeros(Z.shape)
+    for idx in np.ndindex(*Z.shape):
+        E = np.zeros(Z.shape)
+        E[idx] = h
+        grad[idx] = (softmax_cross_entropy(Z + E, Y) - softmax_cross_entropy(Z - E, Y)) / (2 * h)
+""", """    grad = np.zeros(Z.shape)
+    for idx in np.ndindex(*Z.shape):
+        Z[idx] += h
+        up = softmax_cross_entropy(Z, Y)
+        Z[idx] -= 2 * h
+        down = softmax_cross_entropy(Z, Y)
+        Z[idx] += h  # back where it was
+        grad[idx] = (up - down) / (2 * h)
+"""))
+
+NUMERICAL_GRADIENT_ALL_AT_ONCE = swap(A["q5"], (
+    "        E = np.zeros(Z.shape)\n        E[idx] = h\n", "        E = np.full(Z.shape, h)\n"))
+
+SOFTMAX_COLUMNS = swap(B["q5"], (
+    "    shifted = Z - np.max(Z, axis=1, keepdims=True)\n"
+    "    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1))[:, None]",
+    "    shifted = Z - np.max(Z, axis=0, keepdims=True)\n"
+    "    log_probs = shifted - np.log(np.exp(shifted).sum(axis=0))[None, :]"), (
+    "return (softmax(Z) - Y) / len(Z)", "return (softmax(Z.T).T - Y) / len(Z)"))
+
+# the summed cost; numerical_gradient differentiates it, consistently
+SOFTMAX_SUMMED_AND_SCALE_MAX_PLUS_MAX = swap(A["q5"], (
+    "return -np.mean(np.sum(Y * log_p, axis=1))", "return -np.sum(Y * log_p)"), (
+    "den = (np.abs(a) + np.abs(b)).max()", "den = np.abs(a).max() + np.abs(b).max()"))
+
+
+# stated rules broken: a 0-d array where a Python float is asked for, and 0 ln 0 left as nan
+BCE_ARRAY_RESULT = """
+def binary_cross_entropy(a, y):
+    \"\"\"Mean over the batch (axis 0) of -sum_j [y ln a + (1 - y) ln(1 - a)].\"\"\"
+    per_entry = -(y * np.log(a) + (1 - y) * np.log(1 - a))
+    return np.array(per_entry.sum() / a.shape[0])
+"""
+
+ENTROPY_NAN_AT_0 = swap(A["q2"], (
+    "    y_safe = np.where(y > 0, y, 1.0)  # ln 1 = 0, so 0 ln 0 counts as 0\n"
+    "    q_safe = np.where(y < 1, 1 - y, 1.0)\n"
+    "    return -(y * np.log(y_safe) + (1 - y) * np.log(q_safe))",
+    "    return -(y * np.log(y) + (1 - y) * np.log(1 - y))"))
+
+
 def answers(style: dict[str, str], **changes: str) -> list[str]:
     """The seven answer cells in ``style``, with some replaced."""
     return [changes.get(q, style[q]) for q in QUESTIONS]
@@ -340,4 +407,15 @@ SAMPLES: dict[str, dict] = {
                                              q5=RELATIVE_ERROR_ELEMENTWISE)},
     # a cell that raises, and the natural log confused with log2
     "hedy_lamarr": {"answers": answers(A, q1=BCE_LOG2, q2=TABLE_TYPO)},
+    # a stated rule broken: numerical_gradient changes the caller's Z
+    "emmy_noether": {"answers": answers(B, q1=BCE_MINUS_FIRST_ONLY,
+                                        q5=NUMERICAL_GRADIENT_IN_PLACE)},
+    # mistakes that later questions build on: each costs points once
+    "enrico_fermi": {"answers": answers(B, q2=TABLE_ARGUMENTS_SWAPPED, q5=SOFTMAX_COLUMNS)},
+    "max_born": {"answers": answers(A, q3=GRADIENTS_SIGN_FLIPPED)},
+    "ernest_rutherford": {"answers": answers(A, q1=BCE_ARGUMENTS_SWAPPED,
+                                             q5=SOFTMAX_SUMMED_AND_SCALE_MAX_PLUS_MAX)},
+    "alexander_fleming": {"answers": answers(A, q1=BCE_ARRAY_RESULT, q2=ENTROPY_NAN_AT_0)},
+    "otto_hahn": {"answers": answers(B, q3=QUADRATIC_SIGMA_NOT_PRIME,
+                                          q5=NUMERICAL_GRADIENT_ALL_AT_ONCE)},
 }

@@ -4,9 +4,11 @@ Answer cells, in order: q1 gradient descent/momentum/Nesterov, q2 AdaGrad/RMSPro
 q3 Adam/Nadam, q4 the narrow valley, q5 learning-rate schedules, q6 gradient
 clipping, q7 the plot. The first three cells keep the notebook's ``*_init`` functions.
 Every student starts from one correct set of answers (``A``, written differently from
-the solution: Géron's velocity form of momentum, PyTorch's folded bias correction, a
-loop for the piecewise schedule, pyplot's state machine for the plot); the partly wrong
-ones swap in a classic mistake for one to three cells. Expected scores:
+the solution: Géron's velocity form of momentum converted with the current lr, PyTorch's
+folded bias correction, a loop for the piecewise schedule and for the rates per step,
+pyplot's state machine for the plot); the partly wrong ones swap in a classic mistake,
+or break a rule of the text, for one to three cells; one swaps in the lecture's Adam
+sign convention, which is correct. Expected scores:
 ``tests/fixtures/hw4_optimizers_samples.json``.
 """
 
@@ -144,20 +146,33 @@ def run_valley(optimizer, theta0, a, b, n_steps, **hyper):
     return costs
 ''',
     "q5": '''
-def power_schedule(lr0, t, s, c=1.0):
-    return lr0 * np.power(1.0 + np.divide(t, s), -c)
+def power_schedule(lr0, t, decay, power=1.0):
+    return lr0 * np.power(1.0 + np.multiply(decay, t), -power)
 
 
-def exponential_schedule(lr0, t, s):
-    return lr0 * np.power(0.1, np.divide(t, s))
+def exponential_schedule(lr0, t, decay):
+    return lr0 * np.exp(-np.multiply(decay, t))
 
 
 def piecewise_constant(t, boundaries, values):
     t = np.asarray(t)
-    index = np.zeros(t.shape, dtype=int)
+    index = np.full(t.shape, -1)
     for boundary in boundaries:
         index += t >= boundary  # one more boundary passed
     return np.asarray(values)[index]
+
+
+SCHEDULES = {"power": power_schedule, "exponential": exponential_schedule,
+             "piecewise": piecewise_constant}
+
+
+def lr_per_step(schedule, epochs, steps_per_epoch, **params):
+    rates = []
+    for epoch in range(epochs):
+        for batch in range(steps_per_epoch):
+            step = epoch * steps_per_epoch + batch
+            rates.append(float(SCHEDULES[schedule](t=step, **params)))
+    return np.array(rates)
 
 
 class PerformanceScheduler:
@@ -177,7 +192,7 @@ class PerformanceScheduler:
         return self.lr
 
 
-print(piecewise_constant(np.arange(12), [5, 10], [0.1, 0.01, 0.001]))
+print(piecewise_constant(np.arange(12), [0, 5, 10], [0.1, 0.01, 0.001]))
 ''',
     "q6": '''
 def clip_by_value(grads, c):
@@ -239,7 +254,7 @@ def adam_step(theta, grad, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     return theta, {"t": t, "m": m, "v": v}
 ''' + A["q3"][A["q3"].index("\n\ndef nadam_init"):]
 
-# the lecture notebook's update: m averages +g, and the step is added
+# the conventions mixed: m averages +grad (PyTorch) but the step is added (the lecture)
 ADAM_UPHILL = swap(A["q3"], ("return theta - step_size * m / denom",
                              "return theta + step_size * m / denom"))
 
@@ -267,21 +282,29 @@ PLATEAU_TORCH_COUNT = swap(A["q5"], ("if self.bad_epochs == self.patience:",
 
 # definitions after a quick test of one of them: the cell stops with a NameError
 SCHEDULES_NAME_ERROR = '''
-def power_schedule(lr0, t, s, c=1.0):
-    return lr0 / (1 + t / s) ** c
+def power_schedule(lr0, t, decay, power=1.0):
+    return lr0 / (1 + decay * t) ** power
 
 
-def exponential_schedule(lr0, t, s):
-    return lr0 * 0.1 ** (t / s)
+def exponential_schedule(lr0, t, decay):
+    return lr0 * np.exp(-decay * t)
 
 
 t = np.arange(0, 50, 10)
-print(power_schedule(0.1, t, 10), exponential_schedule(0.1, t, 10))
-print(piecewise_constant(t, [20, 40], [0.1, 0.01, 0.001]))
+print(power_schedule(0.1, t, 0.1), exponential_schedule(0.1, t, 0.1))
+print(piecewise_constant(t, [0, 20, 40], [0.1, 0.01, 0.001]))
 
 
 def piecewise_constant(t, boundaries, values):
-    return np.asarray(values)[np.searchsorted(boundaries, t, side="right")]
+    return np.asarray(values)[np.searchsorted(boundaries, t, side="right") - 1]
+
+
+SCHEDULES = {"power": power_schedule, "exponential": exponential_schedule,
+             "piecewise": piecewise_constant}
+
+
+def lr_per_step(schedule, epochs, steps_per_epoch, **params):
+    return SCHEDULES[schedule](t=np.arange(epochs * steps_per_epoch), **params)
 
 
 class PerformanceScheduler:
@@ -313,6 +336,98 @@ ANGLE_RADIANS = swap(A["q6"], ("return np.arccos(min(1.0, max(-1.0, cos))) * 180
 PLOT_WITHOUT_AXIS_LABELS = swap(A["q7"], ('plt.xlabel("iteration")\nplt.ylabel("f(theta)")\n',
                                           'plt.title("cost of each optimizer")\n'))
 
+# ---------------------------------------------------------------------------
+# rules of the text broken, and more classic mistakes
+
+# the lecture's Adam convention: m averages -grad and the step is added (correct)
+ADAM_LECTURE_SIGN = swap(A["q3"], (
+    "    m = beta1 * state[\"m\"] + (1 - beta1) * grad\n"
+    "    v = beta2 * state[\"v\"] + (1 - beta2) * grad**2\n"
+    "    step_size = lr / (1 - beta1**t)\n    denom = np.sqrt(v) / np.sqrt(1 - beta2**t) + eps\n"
+    "    return theta - step_size * m / denom",
+    "    m = beta1 * state[\"m\"] - (1 - beta1) * grad  # the lecture: m averages -grad\n"
+    "    v = beta2 * state[\"v\"] + (1 - beta2) * grad**2\n"
+    "    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n"
+    "    return theta + lr * m_hat / (np.sqrt(v_hat) + eps)"))
+
+# the parameters updated in place: the caller's theta changes
+GD_IN_PLACE = swap(A["q1"], ("""    new_state = dict(state)
+    new_state["t"] += 1
+    return theta - lr * grad, new_state""", """    theta -= lr * grad  # saves a copy
+    return theta, {"t": state["t"] + 1}"""))
+
+# Adam's averages kept in a global variable, reset by the first step of a run
+ADAM_GLOBAL_STATE = swap(A["q3"], (
+    """    m = beta1 * state["m"] + (1 - beta1) * grad
+    v = beta2 * state["v"] + (1 - beta2) * grad**2
+    step_size = lr / (1 - beta1**t)
+    denom = np.sqrt(v) / np.sqrt(1 - beta2**t) + eps
+    return theta - step_size * m / denom, {"t": t, "m": m, "v": v}""",
+    """    global _m, _v
+    if state["t"] == 0:
+        _m, _v = np.zeros_like(theta, dtype=float), np.zeros_like(theta, dtype=float)
+    _m = beta1 * _m + (1 - beta1) * grad
+    _v = beta2 * _v + (1 - beta2) * grad**2
+    step_size = lr / (1 - beta1**t)
+    denom = np.sqrt(_v) / np.sqrt(1 - beta2**t) + eps
+    return theta - step_size * _m / denom, {"t": t, "m": _m.copy(), "v": _v.copy()}"""))
+
+# Géron's velocity stored where the text asks for PyTorch's buffer b
+MOMENTUM_VELOCITY_STATE = swap(A["q1"], (
+    """    m = momentum * (-lr * state["b"]) - lr * grad
+    return theta + m, {"t": state["t"] + 1, "b": -m / lr}""",
+    """    m = momentum * state["b"] - lr * grad  # state["b"] keeps the velocity
+    return theta + m, {"t": state["t"] + 1, "b": m}"""))
+
+# the buffer updated after the step: theta moves by the old buffer
+MOMENTUM_BUFFER_AFTER = swap(A["q1"], (
+    """    m = momentum * (-lr * state["b"]) - lr * grad
+    return theta + m, {"t": state["t"] + 1, "b": -m / lr}""",
+    """    new_theta = theta - lr * state["b"]
+    return new_theta, {"t": state["t"] + 1, "b": momentum * state["b"] + grad}"""))
+
+# the look-ahead with the buffer before its update
+NAG_OLD_BUFFER = swap(A["q1"], ("    look_ahead = grad + momentum * b\n",
+                                "    look_ahead = grad + momentum * state[\"b\"]\n"))
+
+# the step counter never incremented: every step is corrected as the first
+ADAM_T_STUCK = swap(A["q3"], ('{"t": t, "m": m, "v": v}\n\n\ndef nadam_init',
+                              '{"t": state["t"], "m": m, "v": v}\n\n\ndef nadam_init'))
+
+# Adam's state keeps the corrected averages
+ADAM_HATS_STORED = swap(A["q3"], (
+    """    step_size = lr / (1 - beta1**t)
+    denom = np.sqrt(v) / np.sqrt(1 - beta2**t) + eps
+    return theta - step_size * m / denom, {"t": t, "m": m, "v": v}""",
+    """    m, v = m / (1 - beta1**t), v / (1 - beta2**t)
+    return theta - lr * m / (np.sqrt(v) + eps), {"t": t, "m": m, "v": v}"""))
+
+# AdaGrad accumulating the gradients instead of their squares
+ADAGRAD_G_NOT_SQUARED = swap(A["q2"], ('s = state["s"] + np.square(grad)', 's = state["s"] + grad'))
+
+# RMSProp with Adam's bias correction
+RMSPROP_BIAS_CORRECTED = swap(A["q2"], (
+    "    return theta - lr * grad / (np.sqrt(s) + eps), {\"t\": state[\"t\"] + 1, \"s\": s}",
+    "    s_hat = s / (1 - beta ** (state[\"t\"] + 1))\n"
+    "    return theta - lr * grad / (np.sqrt(s_hat) + eps), {\"t\": state[\"t\"] + 1, \"s\": s}"))
+
+# Géron's number of steps s in place of the notebook's rate
+POWER_BOOK_FORM = swap(A["q5"], ("return lr0 * np.power(1.0 + np.multiply(decay, t), -power)",
+                                 "return lr0 * np.power(1.0 + np.divide(t, decay), -power)"))
+
+# the schedule stepped once per epoch
+SCHEDULE_PER_EPOCH = swap(A["q5"], (
+    "            step = epoch * steps_per_epoch + batch\n",
+    "            step = epoch  # as Keras's LearningRateScheduler\n"))
+
+# the plot on a linear y axis
+PLOT_LINEAR_AXIS = swap(A["q7"], ('plt.yscale("log")\n', ""))
+
+# the logarithm of the costs on a linear axis
+PLOT_LOG_OF_COSTS = swap(A["q7"], (
+    "    plt.plot(histories[name], label=name)\nplt.yscale(\"log\")\n",
+    "    plt.plot(np.log(histories[name]), label=name)\n"))
+
 
 def answers(**changes: str) -> list[str]:
     """The seven answer cells of ``A``, with some questions replaced."""
@@ -336,4 +451,17 @@ SAMPLES: dict[str, dict] = {
     "emil_artin": {"answers": answers(q4=VALLEY_GRAD_NO_TWO, q6=ANGLE_RADIANS)},
     # a cell that raises
     "marie_curie": {"answers": answers(q5=SCHEDULES_NAME_ERROR)},
+    # correct: the lecture's Adam convention (m averages -grad, the step is added)
+    "ada_lovelace": {"answers": answers(q3=ADAM_LECTURE_SIGN)},
+    # rules of the text broken: arguments changed in place, memory outside the state,
+    # another quantity in the state, the schedule per epoch, the plot's axis and data
+    "emmy_noether": {"answers": answers(q1=GD_IN_PLACE, q5=SCHEDULE_PER_EPOCH)},
+    "alan_turing": {"answers": answers(q3=ADAM_GLOBAL_STATE, q7=PLOT_LINEAR_AXIS)},
+    "john_nash": {"answers": answers(q1=MOMENTUM_VELOCITY_STATE, q7=PLOT_LOG_OF_COSTS)},
+    # more classic mistakes
+    "grace_hopper": {"answers": answers(q1=MOMENTUM_BUFFER_AFTER, q3=ADAM_T_STUCK)},
+    "kurt_goedel": {"answers": answers(q1=NAG_OLD_BUFFER, q2=RMSPROP_BIAS_CORRECTED,
+                                       q5=POWER_BOOK_FORM)},
+    "srinivasa_ramanujan": {"answers": answers(q2=ADAGRAD_G_NOT_SQUARED,
+                                               q3=ADAM_HATS_STORED)},
 }

@@ -356,6 +356,80 @@ INIT_NAME_ERROR = "SQRT_3 = math.sqrt(3)  # uniform limit r = sqrt(3) sigma\n" +
 WEIGHT_DECAY_DIVIDED = swap(A["q11"], ("(c * X, c**2 * lam)", "(c * X, lam / c**2)"))
 
 
+# stated rules broken: drawing from rng at inference, changing the caller's arrays
+DROPOUT_DRAWS_AT_INFERENCE = swap(A["q2"], (
+    """    if training:
+        keep = rng.random(x.shape) >= rate""", """    u = rng.random(x.shape)  # drawn in both modes
+    if training:
+        keep = u >= rate"""))
+
+BATCHNORM_IN_PLACE = swap(A["q7"], (
+    """        new_mean = momentum * mean + (1 - momentum) * running_mean
+        new_var = momentum * var * n / (n - 1) + (1 - momentum) * running_var""",
+    """        running_mean *= 1 - momentum  # updated in place, as PyTorch's buffers are
+        running_mean += momentum * mean
+        running_var *= 1 - momentum
+        running_var += momentum * var * n / (n - 1)
+        new_mean, new_var = running_mean, running_var"""))
+
+MAX_NORM_IN_PLACE = swap(A["q5"], ("    W = W.copy()\n", ""))
+
+# classic mistakes
+L1_SIGN_AT_ZERO = swap(A["q1"], (
+    "def l1_grad(weights, lam):\n    return [lam * np.sign(W) for W in weights]",
+    "def l1_grad(weights, lam):\n    return [lam * np.where(W >= 0, 1.0, -1.0) for W in weights]"))
+
+PENALTY_ON_BIASES = swap(A["q3"], (
+    "    dbs = [d.sum(axis=0) for d in deltas]",
+    "    dbs = [d.sum(axis=0) + p for d, p in\n"
+    "           zip(deltas, elastic_net_grad(biases, lam, l1_ratio))]"))
+
+INFERENCE_SCALED = swap(A["q2"], ("        mask = np.ones(x.shape)",
+                                  "        mask = np.ones(x.shape) / (1 - rate)"))
+
+MC_LAST_LAYER_FIRST = swap(B["q4"], (
+    "        for W in weights[:-1]:\n            masks.append(",
+    "        for W in weights[-2::-1]:\n            masks.insert(0, "))
+
+EARLY_STOP_KEEPS_LAST = swap(A["q6"], (
+    "        if wait == patience:\n            return best_epoch, epoch",
+    "        if wait == patience:\n            return epoch, epoch"))
+
+BATCHNORM_EPS_OUTSIDE = swap(A["q7"], ("x_hat = (x - mean) / np.sqrt(var + eps)",
+                                       "x_hat = (x - mean) / (np.sqrt(var) + eps)"))
+
+BATCHNORM_DBETA_FEATURES = swap(A["q7"], ("dbeta = dout.sum(axis=0)", "dbeta = dout.sum(axis=1)"))
+
+HE_FAN_OUT = swap(A["q9"], ("return _normal_init(2 / fan_in, fan_in, fan_out, rng)",
+                            "return _normal_init(2 / fan_out, fan_in, fan_out, rng)"))
+
+UNIFORM_LIMIT_SQRT_VARIANCE = swap(A["q9"], ("limit = np.sqrt(3 * variance)",
+                                             "limit = np.sqrt(variance)"))
+
+WEIGHT_DECAY_SLIDES_EXPONENT = swap(A["q11"], ("(c * X, c**2 * lam)", "(c * X, c**0.5 * lam)"))
+
+# the bias penalised too; weight_decay_scaling builds on this ridge_fit, consistently
+RIDGE_PENALISES_BIAS = swap(A["q11"], (
+    """    mx, my = X.mean(axis=0), y.mean()
+    A = (X - mx).T @ (X - mx) / n + lam * np.eye(d)
+    w = np.linalg.solve(A, (X - mx).T @ (y - my) / n)
+    b = my - mx @ w
+    return w, b""", """    A = np.hstack([X, np.ones((n, 1))])
+    sol = np.linalg.solve(A.T @ A / n + lam * np.eye(d + 1), A.T @ y / n)
+    return sol[:d], sol[d]"""))
+
+
+# the draw compared the other way round, and Keras' momentum convention
+DROPOUT_KEEP_BELOW = swap(A["q2"], ("keep = rng.random(x.shape) >= rate",
+                                    "keep = rng.random(x.shape) < 1 - rate"))
+
+MOMENTUM_OF_THE_OLD_VALUE = swap(A["q7"], (
+    "new_mean = momentum * mean + (1 - momentum) * running_mean",
+    "new_mean = (1 - momentum) * mean + momentum * running_mean"), (
+    "new_var = momentum * var * n / (n - 1) + (1 - momentum) * running_var",
+    "new_var = (1 - momentum) * var * n / (n - 1) + momentum * running_var"))
+
+
 def answers(style: dict[str, str], **changes: str) -> list[str]:
     """The answer cells in ``style`` (``A`` where it has no cell), some replaced."""
     return [changes.get(q, style.get(q, A[q])) for q in QUESTIONS]
@@ -376,4 +450,20 @@ SAMPLES: dict[str, dict] = {
     "george_boole": {"answers": answers(A, q3=BACKPROP_NO_MEAN, q6=EARLY_STOP_TIES)},
     # a cell that raises
     "evariste_galois": {"answers": answers(A, q9=INIT_NAME_ERROR)},
+    # stated rules broken
+    "sofia_kovalevskaya": {"answers": answers(A, q2=DROPOUT_DRAWS_AT_INFERENCE,
+                                              q7=BATCHNORM_IN_PLACE)},
+    "carl_gauss": {"answers": answers(A, q5=MAX_NORM_IN_PLACE, q6=EARLY_STOP_KEEPS_LAST)},
+    # classic mistakes
+    "srinivasa_ramanujan": {"answers": answers(A, q1=L1_SIGN_AT_ZERO, q3=PENALTY_ON_BIASES)},
+    "ada_lovelace": {"answers": answers(A, q4=MC_LAST_LAYER_FIRST, q9=HE_FAN_OUT)},
+    "joseph_fourier": {"answers": answers(A, q2=INFERENCE_SCALED,
+                                          q11=WEIGHT_DECAY_SLIDES_EXPONENT)},
+    "pierre_laplace": {"answers": answers(A, q7=BATCHNORM_DBETA_FEATURES,
+                                          q9=UNIFORM_LIMIT_SQRT_VARIANCE)},
+    "maryam_mirzakhani": {"answers": answers(A, q2=DROPOUT_KEEP_BELOW,
+                                             q7=MOMENTUM_OF_THE_OLD_VALUE)},
+    # a mistake that a later question builds on costs points once
+    "john_von_neumann": {"answers": answers(A, q7=BATCHNORM_EPS_OUTSIDE,
+                                            q11=RIDGE_PENALISES_BIAS)},
 }

@@ -265,6 +265,39 @@ STUDY_MISTAKES = swap(A["q6"], (
     "decay[\"weight_norm\"].append(float(np.sqrt(sum(np.sum(W ** 2) for W in model.weights))))",
     "decay[\"weight_norm\"].append(float(sum(np.sum(W ** 2) for W in model.weights)))"))
 
+# the rows of X and Y shuffled with two different permutations
+MISALIGNED_SHUFFLE = swap(A["q3"], (
+    """            idx = order[k * self.batch_size:(k + 1) * self.batch_size]
+            self.sgd_step(X[idx], Y[idx])""",
+    """            idx = order[k * self.batch_size:(k + 1) * self.batch_size]
+            self.sgd_step(X[idx], Y[labels[k * self.batch_size:(k + 1) * self.batch_size]])"""), (
+    "        order = self.rng.permutation(n)\n",
+    "        order = self.rng.permutation(n)\n        labels = self.rng.permutation(n)\n"))
+
+# the penalty's gradient 2 lam W, the gradient of lam * sum W^2
+L2_DOUBLE = swap(A["q2"], (
+    "dWs[l] = activations[l].T @ delta + self.lam * self.weights[l]  # BP4",
+    "dWs[l] = activations[l].T @ delta + 2 * self.lam * self.weights[l]  # BP4"))
+
+# weight decay applied to the biases too
+L2_ON_BIASES = swap(A["q2"], ("dbs[l] = delta.sum(axis=0)  # BP3",
+                              "dbs[l] = delta.sum(axis=0) + self.lam * self.biases[l]  # BP3"))
+
+# sgd_step returns the new parameters (the text asks for nothing)
+SGD_RETURNS = swap(A["q3"], (
+    "    self.biases = [b - self.lr * db for b, db in zip(self.biases, dbs)]\n",
+    "    self.biases = [b - self.lr * db for b, db in zip(self.biases, dbs)]\n"
+    "    return self.weights, self.biases\n"))
+
+# plot_grid draws the heatmap but does not return the figure
+PLOT_NO_RETURN = swap(A["q5"], ("    fig.colorbar(mesh, ax=ax)\n    return fig\n",
+                                "    fig.colorbar(mesh, ax=ax)\n    plt.show()\n"))
+
+# the learning rate stored under another name than the text's lr
+LR_ATTRIBUTE = swap(A["q1"], ("        self.lr = lr\n", "        self.learning_rate = lr\n"))
+LR_ATTRIBUTE_Q3 = swap(A["q3"], ("self.lr * dW", "self.learning_rate * dW"),
+                       ("self.lr * db", "self.learning_rate * db"))
+
 
 def answers(**changes: str) -> list[str]:
     """The seven answer cells of style A, with some replaced."""
@@ -288,4 +321,12 @@ SAMPLES: dict[str, dict] = {
     "david_rumelhart": {"answers": answers(q2=L2_OVER_N, q5=PLOT_TRANSPOSED)},
     # the grid scored on the training set, and two slips in the study
     "herbert_simon": {"answers": answers(q5=GRID_ON_TRAINING, q6=STUDY_MISTAKES)},
+    # labels misaligned with their inputs: the network cannot learn the digits
+    "geoffrey_hinton": {"answers": answers(q3=MISALIGNED_SHUFFLE)},
+    # 2 lam W in the gradient, and sgd_step returning the parameters
+    "yann_lecun": {"answers": answers(q2=L2_DOUBLE, q3=SGD_RETURNS)},
+    # weight decay on the biases, and plot_grid returning nothing
+    "yoshua_bengio": {"answers": answers(q2=L2_ON_BIASES, q5=PLOT_NO_RETURN)},
+    # the learning rate stored as learning_rate, not lr
+    "fei_fei_li": {"answers": answers(q1=LR_ATTRIBUTE, q3=LR_ATTRIBUTE_Q3)},
 }

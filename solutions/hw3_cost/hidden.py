@@ -2,33 +2,35 @@
 
 Every expected value comes from ``reference`` on fresh inputs drawn from ``rng``: other
 targets, grids, batch shapes, starting points and learning rates than the notebook's
-examples. The training curves are recomputed here by a plain NumPy loop of the same
-gradient-descent update, with the reference sigmoid, costs and cost gradients.
+examples. Where a question builds on an earlier function (the table minimum on the cost
+table, the slowdown ratio on the gradients, the training loop on the cost and the
+gradients, the plot on the training loop, the numerical gradient on the softmax cost),
+the answer the student's own earlier function leads to is accepted too, and the check
+says so: a mistake costs points once, in the question where it is made.
 
-Tolerances:
+Tolerances (the suite's ``TOLERANCE`` for closed forms, two others where stated):
 
-* closed-form values (costs, tables, entropies, gradients, ratios): rtol=1e-9, atol=1e-12.
-  Correct formulas written another way (``a - y`` against the reference's
-  ``(a - y) / (a (1 - a)) * sigma'(z)``, sums in another order) differ by a few ulps;
-  outputs are kept away from 0 and 1 (|z| < 15, grids inside [0.01, 0.99]) so that the
-  reference's clipping of a into [1e-12, 1 - 1e-12] never matters, and every mistake
-  below is off by far more.
-* training curves: rtol=1e-7, atol=1e-10. Up to 300 updates accumulate those ulps, and
+* training curves (``CURVE``): up to 60 updates accumulate the closed forms' ulps, and
   the iteration is contracting, so equivalent implementations stay within ~1e-12.
-* central differences: rtol=1e-7, atol=1e-9. Two correct costs differ by a few ulps, which
-  a difference quotient divides by 2h (h >= 1e-5): about 1e-10. A one-sided difference is
+* central differences (``FD``): two correct costs differ by a few ulps, which a
+  difference quotient divides by 2h (h >= 1e-5): about 1e-10. A one-sided difference is
   off by O(h), and the analytic gradient differs from the central difference with
   h = 1e-2 by ~1e-6, both far outside.
 """
+
+from functools import cache
 
 import numpy as np
 
 from autograder.authoring import (
     Budgets,
+    Tolerance,
     all_axes,
+    as_float_array,
     check,
     expect,
     manual,
+    mutants,
     probe,
     question,
     verify,
@@ -37,25 +39,62 @@ from reference import activations as act
 from reference import gradcheck, losses
 
 BUDGETS = Budgets(cell_seconds=10, notebook_seconds=60)
-RTOL, ATOL = 1e-9, 1e-12
-CURVE_RTOL, CURVE_ATOL = 1e-7, 1e-10
-FD_RTOL, FD_ATOL = 1e-7, 1e-9
-LN2 = np.log(2.0)
+TOLERANCE = Tolerance(
+    1e-9, 1e-12, "correct formulas written another way (a - y against the reference's "
+    "(a - y) / (a (1 - a)) sigma'(z), sums in another order) differ by a few ulps; outputs "
+    "stay away from 0 and 1 (|z| < 15, grids inside [0.01, 0.99]) so the reference's "
+    "clipping never matters, and every mistake below is off by far more")
+CURVE = (1e-7, 1e-10)  # rtol, atol of training curves (see the docstring)
+FD = (1e-7, 1e-9)      # rtol, atol of central differences (see the docstring)
+LN2, LN10 = np.log(2.0), np.log(10.0)
 
 SWAPPED_LOG = "the second logarithm is of 1 - y instead of 1 - a: the term is (1 - y) ln(1 - a)"
 NO_MINUS = "the minus sign is missing: the cost -(y ln a + (1 - y) ln(1 - a)) is never negative"
+MINUS_FIRST = ("the minus sign covers only the first term: the cost is -[y ln a + "
+               "(1 - y) ln(1 - a)], with brackets around both terms")
 SUM_NOT_MEAN = "summed over the batch instead of averaged: divide by the number of samples n"
 MEAN_ALL = ("averaged over every entry instead of summing over the outputs of a sample and "
             "averaging over the n samples")
 LOG2 = "log base 2 instead of the natural logarithm ln (np.log)"
+LOG10 = "log base 10 instead of the natural logarithm ln (np.log)"
+SWAPPED = "the roles of a and y are swapped: the output a goes inside the logarithms"
 SIGMA_KEPT = ("sigma'(z) kept in the cross-entropy gradient: it cancels against the "
               "denominator a (1 - a) of dC/da, leaving dC/dz = a - y")
+SIGMA_NOT_PRIME = "sigma(z) used instead of its derivative sigma'(z)"
+FLOAT = ("return a Python float, as the question asks (float(...) of the result; a 0-d "
+         "NumPy array is not a float)")
 
 
 def _xlny(x, y):
     """x ln y as a careless student computes it: 0 ln 0 gives nan."""
     with np.errstate(all="ignore"):
         return x * np.log(y)
+
+
+def _bce_terms(a, y):
+    """The per-entry cost -(y ln a + (1 - y) ln(1 - a)) and the mistakes in its formula."""
+    right = -(_xlny(y, a) + _xlny(1 - y, 1 - a))
+    return right, {
+        SWAPPED_LOG: -(_xlny(y, a) + _xlny(1 - y, 1 - y)),
+        NO_MINUS: -right,
+        MINUS_FIRST: -_xlny(y, a) + _xlny(1 - y, 1 - a),
+        LOG2: right / LN2,
+        LOG10: right / LN10,
+        SWAPPED: -(_xlny(a, y) + _xlny(1 - a, 1 - y))}
+
+
+def _numbers(value, shape, finite=True):
+    """A student value as a float64 array of ``shape`` (with ``finite``, of finite
+    numbers), or None."""
+    arr, problem = as_float_array(value)
+    if problem or arr.shape != shape or (finite and not np.all(np.isfinite(arr))):
+        return None
+    return arr
+
+
+def _item(value, i, n):
+    """Item ``i`` of a student's tuple or list of ``n`` values, or None."""
+    return value[i] if isinstance(value, tuple | list) and len(value) == n else None
 
 
 # ---------------------------------------------------------------------------
@@ -68,15 +107,15 @@ def binary_cross_entropy(student, rng):
         a = rng.uniform(0.02, 0.98, size=shape)
         y = rng.uniform(0.01, 0.99, size=shape)
         n = shape[0]
+        wrong = _bce_terms(a, y)[1]
         expected = losses.binary_cross_entropy(a, y)
-        with check(f"binary_cross_entropy(a, y) for a, y of shape {shape}"):
-            expect(student.call("binary_cross_entropy", a, y)).close_to(expected, RTOL, ATOL, {
-                SWAPPED_LOG: -np.sum(_xlny(y, a) + _xlny(1 - y, 1 - y)) / n,
-                NO_MINUS: -expected,
-                SUM_NOT_MEAN: n * expected,
-                MEAN_ALL: n * expected / a.size,
-                LOG2: expected / LN2,
-                "the roles of a and y are swapped": losses.binary_cross_entropy(y, a)})
+        with check(f"binary_cross_entropy(a, y) for a, y of shape {shape}", context={"n": n}):
+            got = student.call("binary_cross_entropy", a, y)
+            if expect(got).close_to(expected, mutants={
+                    **{k: float(v.sum()) / n for k, v in wrong.items()},
+                    SUM_NOT_MEAN: n * expected, MEAN_ALL: n * expected / a.size}):
+                verify(isinstance(got, float), FLOAT, "type of the result",
+                       mistake="returned an array where the text asks for a Python float")
 
 
 # ---------------------------------------------------------------------------
@@ -84,19 +123,18 @@ def binary_cross_entropy(student, rng):
 
 
 def _table(ys, grid):
-    """C(y_i, a_j) of one sample, from the reference cost."""
-    return np.array([[losses.binary_cross_entropy(a, y) for a in grid] for y in ys])
+    """T[i, j] = C(ys[i], grid[j]) of one sample (by the reference cost), and the tables of
+    the classic mistakes."""
+    T = np.array([[losses.binary_cross_entropy(a, y) for a in grid] for y in ys])
+    wrong = _bce_terms(grid[None, :], ys[:, None])[1]
+    return T, {"the table is transposed: one row per target y, one column per grid value a":
+               T.T, **wrong}
 
 
-def _table_mutants(ys, grid, expected):
-    y, a = ys[:, None], grid[None, :]
-    return {
-        "the table is transposed: one row per target y, one column per grid value a":
-            expected.T,
-        SWAPPED_LOG: -(_xlny(y, a) + _xlny(1 - y, 1 - y)),
-        NO_MINUS: -expected,
-        LOG2: expected / LN2,
-        "the roles of a and y are swapped": -(_xlny(a, y) + _xlny(1 - a, 1 - y))}
+def _minimum(T, grid):
+    """(a_best, c_best): per row of T, the grid value of its smallest entry and that entry."""
+    j = np.argmin(T, axis=1)
+    return grid[j], T[np.arange(len(T)), j]
 
 
 @question("q2", points=3)
@@ -104,32 +142,39 @@ def cross_entropy_minimum(student, rng):
     cases = [(rng.uniform(0.05, 0.95, size=3), np.linspace(0.05, 0.95, 19)),
              (rng.uniform(0.01, 0.99, size=1), np.linspace(0.01, 0.99, 99))]
     for ys, grid in cases:
-        expected = _table(ys, grid)
+        T, wrong = _table(ys, grid)
         with check(f"cost_table(ys, grid) for ys of shape {ys.shape}, grid of shape "
                    f"{grid.shape}"):
-            expect(student.call("cost_table", ys, grid)).close_to(
-                expected, RTOL, ATOL, _table_mutants(ys, grid, expected))
+            expect(student.call("cost_table", ys, grid)).close_to(T, mutants=wrong)
 
     fine = np.linspace(0.01, 0.99, 99)
     coarse = np.linspace(0.05, 0.95, 10)  # step 0.1: targets fall between grid values
     cases = [(fine[rng.choice(fine.size, size=5, replace=False)], fine, "on the grid"),
              (rng.uniform(0.03, 0.97, size=4), coarse, "between grid values")]
     for ys, grid, where in cases:
-        T = _table(ys, grid)
-        best = np.argmin(T, axis=1)
-        worst = np.argmax(T, axis=1)
+        T = _table(ys, grid)[0]
+        a_best, c_best = _minimum(T, grid)
+
+        @cache
+        def own(ys=ys, grid=grid):
+            """The minimum of the student's own cost table, if it is a table of numbers."""
+            table = _numbers(student.call("cost_table", ys, grid), (len(ys), len(grid)))
+            return (None, None) if table is None else _minimum(table, grid)
+
         with check(f"table_minimum(ys, grid) for ys of shape {ys.shape} {where}, grid of "
-                   f"shape {grid.shape}"):
+                   f"shape {grid.shape} (the minimum of your own cost_table also counts)"):
             got = student.call("table_minimum", ys, grid)
             if expect(got).is_tuple(2, "(a_best, c_best) of two arrays"):
-                expect(got[0], "a_best").close_to(grid[best], 0, ATOL, {
+                expect(got[0], "a_best").close_to(a_best, 0, 1e-12, mutants={
                     "took the grid value of the largest cost (argmax), not the smallest":
-                        grid[worst],
+                        grid[np.argmax(T, axis=1)],
                     "returned the index of the smallest cost instead of the grid value a":
-                        best})
-                expect(got[1], "c_best").close_to(T.min(axis=1), RTOL, ATOL, {
+                        np.argmin(T, axis=1)},
+                    accept={"the minimum of your own cost_table": lambda own=own: own()[0]})
+                expect(got[1], "c_best").close_to(c_best, mutants={
                     "returned the largest cost of each row instead of the smallest":
-                        T.max(axis=1)})
+                        T.max(axis=1)},
+                    accept={"the minimum of your own cost_table": lambda own=own: own()[1]})
 
     cases = [rng.uniform(0.01, 0.99, size=7),
              np.array([[0.0, 1.0, rng.uniform(0.05, 0.45)], [rng.uniform(0.55, 0.95), 1.0, 0.0]])]
@@ -137,7 +182,7 @@ def cross_entropy_minimum(student, rng):
         expected = losses.binary_entropy(y)
         label = " with entries exactly 0 and 1" if np.any(y == 0) else ""
         with check(f"binary_entropy(y) for y of shape {y.shape}{label}"):
-            expect(student.call("binary_entropy", y)).close_to(expected, RTOL, ATOL, {
+            expect(student.call("binary_entropy", y)).close_to(expected, mutants={
                 "0 ln 0 gave nan: use the convention 0 ln 0 = 0 (the limit of t ln t)":
                     -(_xlny(y, y) + _xlny(1 - y, 1 - y)),
                 LOG2: expected / LN2,
@@ -159,17 +204,22 @@ def _gradients(X, w, b, y, cost):
     return X.T @ delta, float(np.sum(delta))
 
 
-def _check_gradients(got, expected, n, other, sigma_instead, other_name):
+def _plain(X, w, b, y, slope):
+    """(dw, db) with dC/dz = (a - y) slope(z) / n, in the plain formulas (mutants only)."""
+    z = X @ w + b
+    delta = (act.sigmoid(z) - y) * slope(z) / len(y)
+    return X.T @ delta, float(np.sum(delta))
+
+
+def _check_gradients(got, expected, n, wrong):
     """Compare (dw, db) with the reference, naming the classic mistakes."""
     if not expect(got).is_tuple(2, "(dw, db)"):
         return
     for i, name in enumerate(("dw", "db")):
-        expect(got[i], name).close_to(expected[i], RTOL, ATOL, {
-            other_name: other[i],
+        expect(got[i], name).close_to(expected[i], mutants={
+            **{k: v[i] for k, v in wrong.items()},
             SUM_NOT_MEAN: n * expected[i],
-            "the sign is flipped: the error is a - y, not y - a": -expected[i],
-            **({"sigma(z) used instead of its derivative sigma'(z)": sigma_instead[i]}
-               if sigma_instead is not None else {})})
+            "the sign is flipped: the error is a - y, not y - a": -expected[i]})
 
 
 def _slowdown(z, y):
@@ -179,6 +229,19 @@ def _slowdown(z, y):
     return abs(quadratic) / abs(_gradients(one, w, 0.0, target, "cross_entropy")[0][0])
 
 
+def _own_slowdown(student, zs, y):
+    """The ratio of the student's own gradient functions at x = 1, or None."""
+    ratios = []
+    for z in zs:
+        dw = [_numbers(_item(student.call(name, np.ones((1, 1)), np.array([z]), 0.0,
+                                          np.array([y])), 0, 2), (1,))
+              for name in ("quadratic_gradients", "cross_entropy_gradients")]
+        if dw[0] is None or dw[1] is None or dw[1][0] == 0:
+            return None
+        ratios.append(abs(dw[0][0]) / abs(dw[1][0]))
+    return np.array(ratios)
+
+
 @question("q3", points=3)
 def neuron_gradients(student, rng):
     for n, d in [(1, 3), (6, 2), (9, 4)]:
@@ -186,58 +249,107 @@ def neuron_gradients(student, rng):
         w = rng.normal(scale=1.5, size=d)
         b = float(rng.normal())
         y = rng.integers(0, 2, size=n).astype(float)
-        if n > 1:
-            y[:2] = [0.0, 1.0]
-        quad = _gradients(X, w, b, y, "quadratic")
-        ce = _gradients(X, w, b, y, "cross_entropy")
-        z = X @ w + b
-        delta = (act.sigmoid(z) - y) * act.sigmoid(z) / n
-        with check(f"quadratic_gradients(X {X.shape}, w {w.shape}, b, y {y.shape})"):
-            _check_gradients(student.call("quadratic_gradients", X, w, b, y), quad, n, ce,
-                             (X.T @ delta, float(np.sum(delta))),
-                             "sigma'(z) is missing: that is the cross-entropy gradient")
-        with check(f"cross_entropy_gradients(X {X.shape}, w {w.shape}, b, y {y.shape})"):
-            _check_gradients(student.call("cross_entropy_gradients", X, w, b, y), ce, n, quad,
-                             None, SIGMA_KEPT)
+        y[:2] = [0.0, 1.0][:n]  # both targets, so both signs of a - y
+        args = (X, w, b, y)
+        label = f"(X {X.shape}, w {w.shape}, b, y {y.shape})"
+        quad, ce = _gradients(*args, "quadratic"), _gradients(*args, "cross_entropy")
+        with check(f"quadratic_gradients{label}", context={"n": n}):
+            _check_gradients(student.call("quadratic_gradients", *args), quad, n, {
+                "sigma'(z) is missing: that is the cross-entropy gradient": ce,
+                SIGMA_NOT_PRIME: _plain(*args, act.sigmoid)})
+        with check(f"cross_entropy_gradients{label}", context={"n": n}):
+            _check_gradients(student.call("cross_entropy_gradients", *args), ce, n,
+                             {SIGMA_KEPT: quad})
 
     for y, zs in [(0.0, np.sort(rng.uniform(-10, 10, size=11))),
                   (1.0, np.linspace(rng.uniform(-12, -8), rng.uniform(1, 4), 7))]:
         ratio = np.array([_slowdown(z, y) for z in zs])
-        with check(f"slowdown_ratio(zs of shape {zs.shape}, y={y:g})"):
-            expect(student.call("slowdown_ratio", zs, y)).close_to(ratio, RTOL, ATOL, {
+        with check(f"slowdown_ratio(zs of shape {zs.shape}, y={y:g}) (the ratio of your own "
+                   "gradient functions also counts)"):
+            expect(student.call("slowdown_ratio", zs, y)).close_to(ratio, mutants={
                 "the ratio is inverted: quadratic over cross-entropy is sigma'(z) <= 1/4":
                     1 / ratio,
                 SIGMA_KEPT + " (so the ratio came out as 1)": np.ones_like(zs),
-                "sigma(z) used instead of its derivative sigma'(z)": act.sigmoid(zs)})
+                SIGMA_NOT_PRIME: act.sigmoid(zs)},
+                accept={"the ratio of your own gradient functions":
+                        lambda zs=zs, y=y: _own_slowdown(student, zs, y)})
 
 
 # ---------------------------------------------------------------------------
 # q4
 
 
-def _train(w, b, x, y, eta, epochs, cost):
-    """The reference curve: gradient descent on one sample, costs[t] after t updates,
-    with the reference sigmoid, costs and cost gradients."""
+def _train(w, b, x, y, eta, epochs, cost, cost_of=None, gradients=None):
+    """Gradient descent on one sample: (costs, w, b), costs[t] after t updates. By default
+    with the reference sigmoid, costs and cost gradients; ``cost_of(a)`` and
+    ``gradients(w, b)`` replace the cost and the gradients (the student's own functions).
+    """
     value = losses.quadratic if cost == "quadratic" else losses.binary_cross_entropy
     grad = losses.quadratic_grad if cost == "quadratic" else losses.binary_cross_entropy_grad
     costs = np.empty(epochs + 1)
     for t in range(epochs + 1):
         z = w * x + b
         a = act.sigmoid(z)
-        costs[t] = value(a, y)
+        costs[t] = cost_of(a) if cost_of else value(a, y)
         if t < epochs:
-            delta = float(grad(a, y) * act.sigmoid_prime(z))
-            w, b = w - eta * delta * x, b - eta * delta
+            if gradients:
+                dw, db = gradients(w, b)
+            else:
+                delta = float(grad(a, y) * act.sigmoid_prime(z))
+                dw, db = delta * x, delta
+            w, b = w - eta * dw, b - eta * db
     return costs, w, b
 
 
+class _Own:
+    """The student's own cost (q1) and gradients (q3) on one sample, for train_neuron."""
+
+    def __init__(self, student, x, y, cost):
+        self.student, self.x, self.y = student, x, y
+        self.grad = "quadratic_gradients" if cost == "quadratic" else "cross_entropy_gradients"
+
+    def cost_of(self, a):
+        got = _numbers(self.student.call("binary_cross_entropy", np.array([a]),
+                                         np.array([self.y])), (), finite=False)
+        if got is None:
+            raise ValueError("not a number")
+        return float(got)
+
+    def gradients(self, w, b):
+        got = self.student.call(self.grad, np.array([[self.x]]), np.array([w]), b,
+                                np.array([self.y]))
+        dw, db = _numbers(_item(got, 0, 2), (1,)), _numbers(_item(got, 1, 2), ())
+        if dw is None or db is None:
+            raise ValueError("not numbers")
+        return float(dw[0]), float(db)
+
+
+def _own_runs(student, case, cost):
+    """train_neuron's (costs, w, b) computed with the student's own gradient functions
+    and, for cross-entropy, binary_cross_entropy (each alone, and both): the answers that
+    are right given those functions. None for a run that fails or does not move."""
+    w, b, x, y = case[:4]
+    own = _Own(student, x, y, cost)
+    plans = {OWN_GRADIENTS: {"gradients": own.gradients}}
+    if cost == "cross_entropy":
+        plans[OWN_COST] = {"cost_of": own.cost_of}
+        plans[OWN_BOTH] = {"cost_of": own.cost_of, "gradients": own.gradients}
+    runs = {}
+    for name, plan in plans.items():
+        try:
+            run = _train(*case, cost, **plan)
+        except (ValueError, TypeError, IndexError):
+            run = None
+        runs[name] = run if run is not None and (run[1], run[2]) != (w, b) else None
+    return runs
+
+
 def _train_mistake(w, b, x, y, eta, epochs, cost, mistake):
-    """The same loop with one classic mistake, in the plain formulas a student writes
+    """The training loop with one classic mistake, in the plain formulas a student writes
     (no clipping: a run pushed into saturation gives inf, as theirs does)."""
     costs = np.empty(epochs + 1)
     for t in range(epochs + 1):
-        z = w * x + b
-        a = act.sigmoid(z)
+        a = act.sigmoid(w * x + b)
         if cost == "quadratic":
             costs[t] = 0.5 * (a - y) ** 2
         else:
@@ -261,21 +373,24 @@ def _training_mutants(case, cost, expected):
         "the bias b is never updated": "no bias"}
     if cost == "cross_entropy":
         runs = {SIGMA_KEPT: "sigma kept", **runs, SWAPPED_LOG: "wrong log"}
-    mutants = [{}, {}, {}]
+    found = [{}, {}, {}]
     for name, mistake in runs.items():
         for i, value in enumerate(_train_mistake(*case, cost, mistake)):
-            mutants[i][name] = value
-    mutants[0].update({
+            found[i][name] = value
+    found[0].update({
         "costs[0] must be the cost at the start, before the first update": costs[1:],
         "the cost after the last update is missing: costs has epochs + 1 entries":
             costs[:-1]})
     if cost == "quadratic":
-        mutants[0]["the quadratic cost is (a - y)^2 / 2: the factor 1/2 is missing"] = 2 * costs
+        found[0]["the quadratic cost is (a - y)^2 / 2: the factor 1/2 is missing"] = 2 * costs
     else:
-        mutants[0].update({NO_MINUS: -costs, LOG2: costs / LN2})
-    return mutants
+        found[0].update({NO_MINUS: -costs, LOG2: costs / LN2})
+    return found
 
 
+OWN_GRADIENTS = "the run with your own gradient function of q3"
+OWN_COST = "the costs by your own binary_cross_entropy of q1"
+OWN_BOTH = "the run with both of your own functions"
 EXAMPLE = (2.0, 2.0, 1.0, 0.0, 0.15, 300)  # the notebook's lecture example
 
 
@@ -293,10 +408,35 @@ def _plot_problem(axes) -> str | None:
     return None
 
 
-def _shows(ax, curve) -> bool:
-    return any(line.y.shape == curve.shape
-               and np.allclose(line.y, curve, rtol=CURVE_RTOL, atol=CURVE_ATOL)
-               for line in ax.lines)
+def _shows(axes, curves) -> bool:
+    """Some axes shows every curve of ``curves``."""
+    def on(ax, curve):
+        return any(line.y.shape == curve.shape
+                   and np.allclose(line.y, curve, *CURVE, equal_nan=True) for line in ax.lines)
+    return bool(curves) and any(all(on(ax, c) for c in curves) for ax in axes)
+
+
+def _part(run, i):
+    """Item ``i`` of a run (costs, w, b), or None for a run that is not available."""
+    return None if run is None else run[i]
+
+
+def _plans(cost):
+    """The names of the runs with the student's own functions (see ``_own_runs``)."""
+    return [OWN_GRADIENTS] + ([OWN_COST, OWN_BOTH] if cost == "cross_entropy" else [])
+
+
+def _own_example(student):
+    """The two curves of the example by the student's own train_neuron (possibly nan), or
+    None."""
+    curves = []
+    for cost in ("quadratic", "cross_entropy"):
+        curve = _numbers(_item(student.call("train_neuron", *EXAMPLE, cost), 0, 3),
+                         (EXAMPLE[-1] + 1,), finite=False)
+        if curve is None:
+            return None
+        curves.append(curve)
+    return curves
 
 
 @question("q4", points=4)
@@ -306,31 +446,35 @@ def training_comparison(student, rng):
         x = float(sign * rng.uniform(0.5, 1.8))
         w = float(rng.uniform(1.0, 3.0))
         b = float(sign * rng.uniform(3.5, 5.5) - w * x)  # saturated on the wrong side
-        cases.append((w, b, x, y, float(rng.uniform(0.1, 0.6)), int(rng.integers(40, 120))))
+        cases.append((w, b, x, y, float(rng.uniform(0.1, 0.6)), int(rng.integers(25, 60))))
     for case in cases:
         for cost in ("quadratic", "cross_entropy"):
             w, b, x, y, eta, epochs = case
             expected = _train(*case, cost)
-            mutants = _training_mutants(case, cost, expected)
+            wrong = _training_mutants(case, cost, expected)
+            own = cache(lambda case=case, cost=cost: _own_runs(student, case, cost))
             with check(f"train_neuron(w={w:.3g}, b={b:.3g}, x={x:.3g}, y={y:g}, "
-                       f"eta={eta:.3g}, epochs={epochs}, cost={cost!r})"):
+                       f"eta={eta:.3g}, epochs={epochs}, cost={cost!r}) (the run with your "
+                       "own functions of q1 and q3 also counts)"):
                 got = student.call("train_neuron", w, b, x, y, eta, epochs, cost)
                 if expect(got).is_tuple(3, "(costs, w, b)"):
                     for i, name in enumerate(("costs", "final w", "final b")):
-                        expect(got[i], name).close_to(expected[i], CURVE_RTOL, CURVE_ATOL,
-                                                      mutants[i])
+                        expect(got[i], name).close_to(expected[i], *CURVE, wrong[i], accept={
+                            plan: lambda i=i, own=own, plan=plan: _part(own()[plan], i)
+                            for plan in _plans(cost)})
 
     with check("figure: two loss curves on one axes, both axes labelled, with a legend"):
         problem = _plot_problem(all_axes(student.figures()))
-        verify(problem is None, problem or "", "loss-curve figure")
+        verify(problem is None, problem or "", "loss-curve figure",
+               mistake="the figure breaks a rule of the text (one axes, labels, legend)")
     curves = [_train(*EXAMPLE, cost)[0] for cost in ("quadratic", "cross_entropy")]
     with check("figure: the curves are the example's (w = b = 2, x = 1, y = 0, eta = 0.15, "
-               "300 epochs)"):
-        expect(all_axes(student.figures()), "loss-curve figure").satisfies(
-            lambda a: any(all(_shows(ax, c) for c in curves) for ax in a),
-            "no axes shows both loss curves of the example (301 costs each, from costs[0] "
-            "before any update): the quadratic cost starting at 0.482 and the cross-entropy "
-            "starting at 4.018")
+               "300 epochs), as the question's train_neuron or your own computes them"):
+        axes = all_axes(student.figures())
+        verify(_shows(axes, curves) or _shows(axes, _own_example(student) or []),
+               "no axes shows both loss curves of the example: 301 costs each, from "
+               "costs[0] before any update, for the quadratic cost and the cross-entropy",
+               "loss-curve figure")
 
 
 # ---------------------------------------------------------------------------
@@ -346,78 +490,113 @@ def _huge_logits(rng):
     """In each row two logits raised by 1000 and the target the third class: exp(z)
     overflows, and the target's probability underflows to 0 (its log to -inf)."""
     Z = rng.normal(scale=5.0, size=(4, 3))
-    target = rng.integers(0, 3, size=4)
-    Y = losses.one_hot(target, 3)
+    Y = losses.one_hot(rng.integers(0, 3, size=4), 3)
     return Z + 1000.0 * (1.0 - Y), Y
+
+
+COLUMNS = "the softmax normalised each column (axis=0) instead of each row (axis=1)"
+
+
+def _log_softmax(Z, axis):
+    """ln softmax(Z) along ``axis`` by log-sum-exp (finite for any logits)."""
+    shifted = Z - Z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def _cost_mutants(Z, Y, expected):
+    n, k = Z.shape
+    with np.errstate(all="ignore"):
+        return {
+            SUM_NOT_MEAN: n * expected,
+            "the minus sign is missing: the cost -sum_k y_k ln p_k is never negative":
+                -expected,
+            LOG2: expected / LN2,
+            "averaged over every entry (n K) instead of summing over the classes and "
+            "averaging over the n samples": expected / k,
+            "exp of large logits overflows: subtract the row maximum (log-sum-exp)":
+                -np.sum(Y * np.log(mutants.naive_softmax(Z))) / n,
+            "ln of a softmax that underflowed to 0: compute ln p with log-sum-exp":
+                -np.sum(Y * np.log(act.softmax(Z))) / n,
+            COLUMNS: -np.sum(Y * _log_softmax(Z, axis=0)) / n}
+
+
+def _own_central(student, Z, Y, h):
+    """Central differences of the student's own softmax_cross_entropy, or None."""
+    def f(V):
+        got = _numbers(student.call("softmax_cross_entropy", V, Y), ())
+        if got is None:
+            raise ValueError("not a number")
+        return float(got)
+    try:
+        return gradcheck.numerical_gradient(f, Z.copy(), h)
+    except ValueError:
+        return None
+
+
+def _relative_error_inputs(rng):
+    """Two close arrays (a gradient check that passes), and two unrelated ones whose
+    largest entries sit at different places (so max|a| + max|b| differs from
+    max(|a| + |b|))."""
+    a = rng.normal(size=(3, 4))
+    yield a, a + rng.normal(scale=1e-2, size=a.shape)
+    a, b = rng.normal(size=7), rng.normal(size=7)
+    a[0], b[0], b[1] = 3.0 * np.sign(a[0]), -0.5 * np.sign(a[0]), 3.0
+    yield a, b
 
 
 @question("q5", points=3)
 def softmax_log_likelihood(student, rng):
     cases = [_batch(rng, 1, 4), _batch(rng, 6, 3), _batch(rng, 5, 10), _huge_logits(rng)]
     for i, (Z, Y) in enumerate(cases):
-        n, k = Z.shape
         expected = losses.softmax_cross_entropy(Z, Y)
         label = " with logits above 1000" if i == 3 else ""
-        with np.errstate(all="ignore"):
-            naive = -np.sum(Y * np.log(np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True))) / n
-            underflow = -np.sum(Y * np.log(act.softmax(Z))) / n
-        with check(f"softmax_cross_entropy(Z, Y) for Z, Y of shape {Z.shape}{label}"):
+        with check(f"softmax_cross_entropy(Z, Y) for Z, Y of shape {Z.shape}{label}",
+                   context={"n": Z.shape[0], "K": Z.shape[1]}):
             expect(student.call("softmax_cross_entropy", Z, Y)).close_to(
-                expected, RTOL, ATOL, {
-                    SUM_NOT_MEAN: n * expected,
-                    "the minus sign is missing: the cost -sum_k y_k ln p_k is never negative":
-                        -expected,
-                    LOG2: expected / LN2,
-                    "averaged over every entry (n K) instead of summing over the classes and "
-                    "averaging over the n samples": expected / k,
-                    "exp of large logits overflows: subtract the row maximum (log-sum-exp)":
-                        naive,
-                    "ln of a softmax that underflowed to 0: compute ln p with log-sum-exp":
-                        underflow})
+                expected, mutants=_cost_mutants(Z, Y, expected))
 
     for i, (Z, Y) in enumerate([_batch(rng, 1, 4), _batch(rng, 6, 3), _huge_logits(rng)]):
         n, k = Z.shape
         expected = losses.softmax_cross_entropy_grad(Z, Y)
         label = " with logits above 1000" if i == 2 else ""
-        with check(f"softmax_cross_entropy_grad(Z, Y) for Z, Y of shape {Z.shape}{label}"):
+        with check(f"softmax_cross_entropy_grad(Z, Y) for Z, Y of shape {Z.shape}{label}",
+                   context={"n": n, "K": k}):
             expect(student.call("softmax_cross_entropy_grad", Z, Y)).close_to(
-                expected, RTOL, ATOL, {
+                expected, mutants={
                     "not divided by n: that is the gradient of the summed cost, not the mean":
                         n * expected,
                     "the sign is flipped: the gradient is P - Y, not Y - P": -expected,
-                    "divided by n K instead of n": expected / k})
+                    "divided by n K instead of n": expected / k,
+                    COLUMNS: (mutants.column_softmax(Z) - Y) / n})
 
     for (Z, Y), h in [(_batch(rng, 1, 3), 1e-5), (_batch(rng, 4, 3), 1e-2)]:
         def cost(V, Y=Y):
             return losses.softmax_cross_entropy(V, Y)
         expected = gradcheck.numerical_gradient(cost, Z.copy(), h)
-        forward = np.zeros_like(Z)
-        for i in np.ndindex(Z.shape):
-            V = Z.copy()
-            V[i] += h
-            forward[i] = (cost(V) - cost(Z)) / h
-        with check(f"numerical_gradient(Z, Y, h={h:g}) for Z, Y of shape {Z.shape}"):
+        with check(f"numerical_gradient(Z, Y, h={h:g}) for Z, Y of shape {Z.shape}, "
+                   "leaving Z unchanged (central differences of your own "
+                   "softmax_cross_entropy also count)"):
             # the same call with the step 10 h tells whether h is used at all
             other_h = probe(student.call("numerical_gradient", Z, Y, h=10 * h),
                             gradcheck.numerical_gradient(cost, Z.copy(), 10 * h), changed="h")
             expect(student.call("numerical_gradient", Z, Y, h=h)).close_to(
-                expected, FD_RTOL, FD_ATOL, probes=[other_h], mutants={
+                expected, *FD, probes=[other_h], mutants={
                     "one-sided difference (f(z + h) - f(z)) / h instead of the central "
-                    "(f(z + h) - f(z - h)) / (2h)": forward,
+                    "(f(z + h) - f(z - h)) / (2h)": mutants.one_sided_gradient(cost, Z, h),
                     "the central difference is divided by h instead of 2h": 2 * expected,
+                    "every entry of Z was moved at once (Z + h): perturb one entry at a "
+                    "time, Z + h e_i": np.zeros_like(Z),
                     "returned the analytic gradient (P - Y) / n instead of a finite-difference "
-                    "estimate": losses.softmax_cross_entropy_grad(Z, Y)})
+                    "estimate": losses.softmax_cross_entropy_grad(Z, Y)},
+                accept={"central differences of your own softmax_cross_entropy":
+                        lambda Z=Z, Y=Y, h=h: _own_central(student, Z, Y, h)})
 
-    for shape in [(3, 4), (7,)]:
-        a = rng.normal(size=shape)
-        b = a + rng.normal(scale=1e-2, size=shape)
-        expected = gradcheck.relative_error(a, b)
-        with check(f"relative_error(a, b) for a, b of shape {shape}"):
-            expect(student.call("relative_error", a, b)).close_to(expected, RTOL, ATOL, {
-                "took the largest elementwise ratio |a - b| / (|a| + |b|) instead of "
-                "max |a - b| / max(|a| + |b|)": np.max(np.abs(a - b) / (np.abs(a) + np.abs(b))),
-                "the denominator is max|a| + max|b| instead of max(|a| + |b|)":
-                    np.max(np.abs(a - b)) / (np.max(np.abs(a)) + np.max(np.abs(b)))})
+    for a, b in _relative_error_inputs(rng):
+        wrong = {k: v for k, v in mutants.relative_error_mistakes(a, b).items()
+                 if not k.startswith("two zero arrays")}  # no zero arrays here
+        with check(f"relative_error(a, b) for a, b of shape {a.shape}"):
+            expect(student.call("relative_error", a, b)).close_to(
+                gradcheck.relative_error(a, b), mutants=wrong)
 
 
 # bound to a name: load_suite collects the Question objects among the module's globals

@@ -1,318 +1,228 @@
 """Hidden suite of Homework 4: optimizers, learning-rate schedules and gradient clipping.
 
-Every expected value comes from ``reference`` (``reference.optim``,
-``reference.schedules``) on fresh inputs drawn from ``rng``. The update rules are
-driven step by step: ``<name>_init(theta)``, then ``<name>_step`` on the student's
-own theta and state, with gradients drawn beforehand, so a mistaken rule follows the
-same trajectory as its mutant: the first wrong step is reported, and the mistake is
-named from the whole trajectory (two mistakes can agree on the first step). The gradients
-have scales comparable to eps, so eps inside or outside the square root are far apart;
-one case per adaptive method uses the default hyper-parameters with tiny gradients,
-where the default eps matters.
-
-Tolerances: a correct update written another way (Géron's velocity m = -lr * b
-instead of the buffer b, bias correction folded into a step size, ``lerp`` instead of
-``beta m + (1 - beta) g``) differs from the reference by a few ulps per step; over the
-20 to 40 steps of a valley run the costs agree to ~1e-13 relative. rtol=1e-9 and
-atol=1e-12 accept every correct form and reject every listed mistake by orders of
-magnitude. Angles are compared with atol=1e-5 degrees: arccos near 1 loses half the
-digits, so a correct angle between parallel vectors is about 1e-6 degrees.
+Expected values come from ``reference.optim`` and ``reference.schedules`` on inputs drawn
+from ``rng``; the answers of classic mistakes from the SDK's ``mutants.optimizer_runs``.
+An update rule is driven step by step on the student's own theta and state, with a
+learning rate that changes at every step (as a schedule would) and gradients of scales
+comparable to eps (so eps inside or outside the root are far apart); theta and each state
+entry the text defines are compared after every step, and a mistake is named from the
+whole trajectory. Two runs are also interleaved, which separates an explicit state from
+memory kept elsewhere. ``run_valley`` and ``lr_per_step`` are judged with the student's
+own earlier functions when those are wrong, so one mistake costs points once.
 """
-
-from functools import partial
 
 import numpy as np
 
 from autograder.authoring import (
     Budgets,
     Handle,
+    Tolerance,
     all_axes,
+    as_float_array,
+    builders,
     check,
     describe_value,
     expect,
+    fail,
+    mutants,
+    note,
     question,
     verify,
 )
 from reference import optim, schedules
 
+TOLERANCE = Tolerance(1e-9, 1e-12, "a correct update written another way (Géron's velocity "
+                      "converted with the current lr, the bias correction folded into the step "
+                      "size, lerp for the averages) differs by a few ulps per step, ~1e-13 over "
+                      "the 40 steps of a valley run; every listed mistake by orders of "
+                      "magnitude more")
 BUDGETS = Budgets(cell_seconds=10, notebook_seconds=60)
-RTOL, ATOL = 1e-9, 1e-12
 N_STEPS = 4
 SHAPES = [(1, 4), (5,), (3, 2)]  # one row, a vector, a matrix
-OPTIMIZERS = ("gd", "momentum", "nag", "adagrad", "rmsprop", "adam", "nadam")
-STATE_KEYS = {"gd": ("t",), "momentum": ("t", "b"), "nag": ("t", "b"),
-              "adagrad": ("t", "s"), "rmsprop": ("t", "s"), "adam": ("t", "m", "v"),
-              "nadam": ("t", "m", "v", "mu_product")}
-DEFAULTS = {"adagrad": {"eps": 1e-10}, "rmsprop": {"beta": 0.99, "eps": 1e-8},
-            "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
-            "nadam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "momentum_decay": 4e-3}}
+QUESTION_OF = {"gd": 1, "momentum": 1, "nag": 1, "adagrad": 2, "rmsprop": 2, "adam": 3,
+               "nadam": 3}
+OPTIMIZERS = tuple(QUESTION_OF)
+STATE = {"gd": {}, "momentum": {"b": "momentum_buffers"}, "nag": {"b": "momentum_buffers"},
+         "adagrad": {"s": "sums"}, "rmsprop": {"s": "square_avgs"},
+         "adam": {"m": "ms", "v": "vs"}, "nadam": {"m": "ms", "v": "vs",
+                                                   "mu_product": "mu_products"}}
+REFERENCE = {
+    "gd": lambda h: optim.SGD(h["lr"]),
+    "momentum": lambda h: optim.SGD(h["lr"], momentum=h["momentum"]),
+    "nag": lambda h: optim.SGD(h["lr"], momentum=h["momentum"], nesterov=True),
+    "adagrad": lambda h: optim.Adagrad(h["lr"], eps=h.get("eps", 1e-10)),
+    "rmsprop": lambda h: optim.RMSprop(h["lr"], alpha=h.get("beta", 0.99),
+                                       eps=h.get("eps", 1e-8)),
+    "adam": lambda h: optim.Adam(h["lr"], betas=(h.get("beta1", 0.9), h.get("beta2", 0.999)),
+                                 eps=h.get("eps", 1e-8)),
+    "nadam": lambda h: optim.NAdam(h["lr"], betas=(h.get("beta1", 0.9), h.get("beta2", 0.999)),
+                                   eps=h.get("eps", 1e-8),
+                                   momentum_decay=h.get("momentum_decay", 4e-3))}
+SHARED = ("the runs share memory outside their states (a global variable?): everything a step "
+          "remembers must be in the state it returns")
 
 
-def _reference(name: str, h: dict) -> optim._Optimizer:
-    """The reference optimizer for the student API's hyper-parameters ``h``."""
-    h = {**DEFAULTS.get(name, {}), **h}
-    if name == "gd":
-        return optim.SGD(h["lr"])
-    if name in ("momentum", "nag"):
-        return optim.SGD(h["lr"], momentum=h["momentum"], nesterov=name == "nag")
-    if name == "adagrad":
-        return optim.Adagrad(h["lr"], eps=h["eps"])
-    if name == "rmsprop":
-        return optim.RMSprop(h["lr"], alpha=h["beta"], eps=h["eps"])
-    betas = (h["beta1"], h["beta2"])
-    if name == "adam":
-        return optim.Adam(h["lr"], betas=betas, eps=h["eps"])
-    return optim.NAdam(h["lr"], betas=betas, eps=h["eps"], momentum_decay=h["momentum_decay"])
-
-
-# ---------------------------------------------------------------------------
-# mistaken update rules: (theta, g, state, **hyper) -> (theta, state), state a dict
-
-
-def _gd_uphill(theta, g, st, lr):
-    return theta + lr * g, st
-
-
-def _momentum(theta, g, st, lr, momentum, variant=""):
-    b_old = st.get("b", 0.0)
-    b = g - momentum * b_old if variant == "minus" else momentum * b_old + g
-    if variant == "uphill":
-        return theta + lr * b, {"b": b}
-    return theta - lr * b, {"b": b}
-
-
-def _adagrad(theta, g, st, lr, eps, variant=""):
-    s = g * g if variant == "no_sum" else st.get("s", 0.0) + g * g
-    d = np.sqrt(s + eps) if variant == "eps_inside" else np.sqrt(s) + eps
-    return theta - lr * g / d, {"s": s}
-
-
-def _rmsprop(theta, g, st, lr, beta, eps, variant=""):
-    s = beta * st.get("s", 0.0) + (1.0 if variant == "no_one_minus" else 1 - beta) * g * g
-    d = np.sqrt(s + eps) if variant == "eps_inside" else np.sqrt(s) + eps
-    return theta - lr * g / d, {"s": s}
-
-
-def _adam(theta, g, st, lr, beta1, beta2, eps, momentum_decay=None, variant=""):
-    # momentum_decay is ignored: Adam also stands for "NAdam computed as Adam"
-    t = st.get("t", 0) + 1
-    m = beta1 * st.get("m", 0.0) + (1 - beta1) * g
-    v = beta2 * st.get("v", 0.0) + (1 - beta2) * g * g
-    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
-    if variant == "no_bias_correction":
-        step = m / (np.sqrt(v) + eps)
-    elif variant == "eps_inside":
-        step = m_hat / np.sqrt(v_hat + eps)
-    elif variant == "eps_before_correction":
-        step = m_hat / ((np.sqrt(v) + eps) / np.sqrt(1 - beta2**t))
-    else:
-        step = m_hat / (np.sqrt(v_hat) + eps)
-    sign = 1.0 if variant == "uphill" else -1.0
-    return theta + sign * lr * step, {"t": t, "m": m, "v": v}
-
-
-def _nadam(theta, g, st, lr, beta1, beta2, eps, momentum_decay, variant=""):
-    t = st.get("t", 0) + 1
-
-    def mu(k):
-        if variant == "constant_mu":
-            return beta1
-        return beta1 * (1 - 0.5 * 0.96 ** (k * momentum_decay))
-
-    product = st.get("mu_product", 1.0) * mu(t)
-    m = beta1 * st.get("m", 0.0) + (1 - beta1) * g
-    v = beta2 * st.get("v", 0.0) + (1 - beta2) * g * g
-    v_hat = v / (1 - beta2**t)
-    d = np.sqrt(v_hat + eps) if variant == "eps_inside" else np.sqrt(v_hat) + eps
-    theta = (theta - lr * (1 - mu(t)) / (1 - product) * g / d
-             - lr * mu(t + 1) / (1 - product * mu(t + 1)) * m / d)
-    return theta, {"t": t, "m": m, "v": v, "mu_product": product}
-
-
-EPS_INSIDE = "eps inside the square root: sqrt(s + eps) instead of sqrt(s) + eps"
-MUTANTS = {
-    "gd": {"gradient ascent: theta + lr * grad instead of theta - lr * grad": _gd_uphill},
-    "momentum": {
-        "momentum with the wrong sign: theta moved up the gradient (theta + lr * b)":
-            partial(_momentum, variant="uphill"),
-        "momentum with the wrong sign in the buffer: b = g - momentum * b instead of "
-        "b = momentum * b + g": partial(_momentum, variant="minus")},
-    "nag": {
-        "Nesterov gradient at the wrong point: theta - lr * b is plain momentum; the "
-        "look-ahead form is theta - lr * (g + momentum * b)": _momentum,
-        "momentum with the wrong sign: theta moved up the gradient":
-            partial(_momentum, variant="uphill")},
-    "adagrad": {
-        "AdaGrad without accumulation: s = g**2 instead of s = s + g**2":
-            partial(_adagrad, variant="no_sum"),
-        EPS_INSIDE: partial(_adagrad, variant="eps_inside")},
-    "rmsprop": {
-        EPS_INSIDE: partial(_rmsprop, variant="eps_inside"),
-        "the factor (1 - beta) is missing: s = beta * s + (1 - beta) * g**2":
-            partial(_rmsprop, variant="no_one_minus")},
-    "adam": {
-        "Adam without bias correction: m and v used instead of m_hat and v_hat":
-            partial(_adam, variant="no_bias_correction"),
-        "eps inside the square root: sqrt(v_hat + eps) instead of sqrt(v_hat) + eps":
-            partial(_adam, variant="eps_inside"),
-        "Adam's update has the wrong sign (theta + lr * m_hat / ...), the sign error of "
-        "the deep-networks notebook: it climbs the cost": partial(_adam, variant="uphill"),
-        "eps added to sqrt(v) before the bias correction instead of to sqrt(v_hat)":
-            partial(_adam, variant="eps_before_correction")},
-    "nadam": {
-        "NAdam without the momentum schedule: mu_t = beta1 at every step":
-            partial(_nadam, variant="constant_mu"),
-        "eps inside the square root: sqrt(v_hat + eps) instead of sqrt(v_hat) + eps":
-            partial(_nadam, variant="eps_inside"),
-        "NAdam computed as Adam, without the Nesterov look-ahead": _adam},
-}
-
-
-def _mutant_runs(name: str, h: dict, theta0: np.ndarray, grad_of) -> dict[str, list]:
-    """Each mistaken rule's parameters after every step; ``grad_of(k, theta)``."""
-    h = {**DEFAULTS.get(name, {}), **h}
-    runs = {}
-    with np.errstate(all="ignore"):
-        for label, step in MUTANTS[name].items():
-            theta, st, out = theta0.copy(), {}, []
-            for k in range(len(grad_of)):
-                theta, st = step(theta, grad_of[k](theta), st, **h)
-                out.append(theta)
-            runs[label] = out
-    return runs
-
-
-def _reference_run(name: str, h: dict, theta0: np.ndarray, grad_of) -> list[np.ndarray]:
-    opt, theta, out = _reference(name, h), theta0.copy(), []
-    for g in grad_of:
-        opt.step([theta], [g(theta)])
-        out.append(theta.copy())
+def _reference_run(name: str, theta0, grads, hs) -> list[tuple[np.ndarray, dict]]:
+    """(theta, state as the text defines it) after each step of ``reference.optim``;
+    ``grads[k]`` is an array or a function of theta, ``hs[k]`` the hyper-parameters."""
+    opt, theta, out = REFERENCE[name](hs[0]), np.array(theta0, dtype=float), []
+    for grad, h in zip(grads, hs, strict=True):
+        opt.lr = h["lr"]
+        opt.step([theta], [grad(theta) if callable(grad) else grad])
+        out.append((theta.copy(), {"t": opt.t, **{k: np.copy(getattr(opt, a)[0])
+                                                   for k, a in STATE[name].items()}}))
     return out
 
 
-# ---------------------------------------------------------------------------
-# q1-q3: the update rules, step by step
+def _same(got, want) -> bool:
+    """The student's value equals ``want`` within the suite's tolerance."""
+    arr, problem = as_float_array(got)
+    return problem is None and arr.shape == np.shape(want) and bool(
+        np.allclose(arr, want, rtol=TOLERANCE.rtol, atol=TOLERANCE.atol, equal_nan=True))
 
 
 def _plain(x) -> bool:
     """A value that crosses the sandbox boundary unchanged."""
     if isinstance(x, dict):
         return all(isinstance(k, str) and _plain(v) for k, v in x.items())
-    if isinstance(x, list | tuple):
-        return all(_plain(v) for v in x)
-    return isinstance(x, np.ndarray | int | float | str | None)
-
-
-def _state_ok(name: str, t: int):
-    def ok(state) -> bool:
-        return (isinstance(state, dict) and _plain(state)
-                and all(k in state for k in STATE_KEYS[name]) and state["t"] == t)
-    return ok
-
-
-def _fmt(h: dict) -> str:
-    return ", ".join(f"{k}={v:.3g}" for k, v in h.items())
-
-
-def _same_run(got: list, run: list) -> bool:
-    return all(np.shape(g) == np.shape(w) and np.allclose(g, w, rtol=RTOL, atol=ATOL)
-               for g, w in zip(got, run, strict=True))
-
-
-def _drive(student, name: str, theta0: np.ndarray, grads: list[np.ndarray], h: dict) -> None:
-    """init, then one step per gradient on the student's own theta and state; then
-    each theta is compared with the reference's. A mistake is named from the whole
-    trajectory (two mistakes can agree on the first step)."""
-    grad_of = [lambda _theta, g=g: g for g in grads]
-    expected = _reference_run(name, h, theta0, grad_of)
-    wrong = _mutant_runs(name, h, theta0, grad_of)
-    keys = ", ".join(repr(k) for k in STATE_KEYS[name])
-    states = [student.call(f"{name}_init", theta0)]
-    thetas: list = []
-    for k, g in enumerate(grads):
-        if not expect(states[k], f"state after {k} steps").satisfies(
-                lambda s: isinstance(s, dict) and _plain(s),
-                f"expected a dict of arrays and numbers, got {describe_value(states[k])}"):
-            return
-        got = student.call(f"{name}_step", thetas[-1] if thetas else theta0, g, states[k], **h)
-        if not expect(got, f"{name}_step").satisfies(
-                lambda r: isinstance(r, tuple | list) and len(r) == 2,
-                f"expected a pair (new_theta, new_state), got {describe_value(got)}"):
-            return
-        thetas.append(got[0])
-        states.append(got[1])
-    if len(thetas) == len(expected) and all(isinstance(t, np.ndarray) for t in thetas):
-        matching = {m: run for m, run in wrong.items() if _same_run(thetas, run)}
-        wrong = matching | wrong
-    for k, theta in enumerate(thetas):
-        if not expect(theta, f"theta after step {k + 1}").close_to(
-                expected[k], RTOL, ATOL, mutants={m: run[k] for m, run in wrong.items()}):
-            return
-    for k, state in enumerate(states):
-        t = state.get("t") if isinstance(state, dict) else None
-        if not expect(state, f"state after {k} steps").satisfies(
-                _state_ok(name, k), f"expected a dict of arrays and numbers with the keys "
-                                    f"{keys} and t = {k}, got {describe_value(state)}, "
-                                    f"t = {t!r}"):
-            return
+    return (all(_plain(v) for v in x) if isinstance(x, list | tuple)
+            else isinstance(x, np.ndarray | int | float | str | None))
 
 
 def _log_uniform(rng, low: float, high: float) -> float:
     return float(np.exp(rng.uniform(np.log(low), np.log(high))))
 
 
-def _hyper(name: str, rng) -> dict:
-    """Random hyper-parameters, away from the notebook's examples and the defaults."""
-    h = {"lr": float(rng.uniform(0.05, 0.5))}
-    if name in ("momentum", "nag"):
-        h["momentum"] = float(rng.uniform(0.5, 0.95))
-    if name == "rmsprop":
-        h["beta"] = float(rng.uniform(0.8, 0.98))
-    if name in ("adam", "nadam"):
-        h["beta1"] = float(rng.uniform(0.6, 0.95))
-        h["beta2"] = float(rng.uniform(0.9, 0.998))
-    if name == "nadam":
-        h["momentum_decay"] = _log_uniform(rng, 1e-3, 2e-2)
-    if name in ("adagrad", "rmsprop", "adam", "nadam"):
-        h["eps"] = _log_uniform(rng, 1e-3, 1e-1)
-    return h
+def _fmt(h: dict) -> str:
+    return ", ".join(f"{k}={v:.3g}" for k, v in h.items())
 
 
-def _step_cases(student, rng, name: str, shapes, with_defaults: bool) -> None:
-    for shape in shapes:
-        h = _hyper(name, rng)
-        theta0 = rng.normal(size=shape)
-        grads = [rng.normal(size=shape) * _log_uniform(rng, 0.03, 1.0) for _ in range(N_STEPS)]
-        with check(f"{name}_init then {N_STEPS} steps of {name}_step, theta of shape "
-                   f"{shape}, {_fmt(h)}"):
-            _drive(student, name, theta0, grads, h)
-    if with_defaults:
-        # tiny gradients: the default eps is comparable to sqrt(s)
-        h = {"lr": float(rng.uniform(0.05, 0.5))}
-        theta0 = rng.normal(size=(2, 3))
-        grads = [rng.normal(size=(2, 3)) * _log_uniform(rng, 1e-7, 1e-5) for _ in range(N_STEPS)]
-        with check(f"{name}_init then {N_STEPS} steps of {name}_step with default "
-                   f"hyper-parameters, lr={h['lr']:.3g}, gradients of size ~1e-6"):
-            _drive(student, name, theta0, grads, h)
+# ---------------------------------------------------------------------------
+# q1-q3: the update rules, step by step
+
+
+def _step(student, name: str, theta, g, state, h, what: str):
+    """One call of the student's step: (theta, state), or the check fails."""
+    got = student.call(f"{name}_step", theta, g, state, **h)
+    if not (expect(got, what).is_tuple(2, "(new_theta, new_state)") and expect(
+            got[1], f"the state after {what}").satisfies(
+            lambda s: isinstance(s, dict) and _plain(s) and "t" in s,
+            "expected a dict of NumPy arrays and plain numbers with the key 't' (keep the state "
+            f"explicit and plain), got {describe_value(got[1])}")):
+        fail(f"{what} did not return (new_theta, new_state)")
+    return got[0], got[1]
+
+
+def _compare(name: str, got: list, want: list, wrong: dict, run: str = "") -> None:
+    """theta and every state entry the text defines, after each step; the mistake is named
+    from the whole trajectory (two mistakes can agree on the first steps)."""
+    wrong = {m: r for m, r in wrong.items() if all(
+        _same(a, b) for (a, _), (b, _) in zip(got, r, strict=True))} | wrong
+    for k, ((theta, state), (w_theta, w_state)) in enumerate(zip(got, want, strict=True)):
+        at = f"{run} after step {k + 1}"
+        if not (expect(theta, f"theta{at}").close_to(
+                w_theta, mutants={m: r[k][0] for m, r in wrong.items()})
+                and expect(state.get("t"), f"state['t']{at}").equals(
+                k + 1, mutants={m: r[k][1]["t"] for m, r in wrong.items()})):
+            return
+        for key in STATE[name]:
+            target = w_state[key]
+            if key == "m" and _same(state.get(key), -target):
+                target = -target  # the lecture's convention: m averages -g
+            if not expect(state.get(key), f"state[{key!r}]{at}").close_to(
+                    target, mutants={m: r[k][1][key] for m, r in wrong.items()}):
+                return
+
+
+def _case(rng, name: str, shape, defaults: bool = False):
+    """theta0, the gradients and the hyper-parameters of each step (lr always changes)."""
+    h = {}
+    if not defaults:
+        h = {"momentum": {"momentum": float(rng.uniform(0.5, 0.95))},
+             "nag": {"momentum": float(rng.uniform(0.5, 0.95))},
+             "rmsprop": {"beta": float(rng.uniform(0.8, 0.98))},
+             "adam": {"beta1": float(rng.uniform(0.6, 0.95)),
+                      "beta2": float(rng.uniform(0.9, 0.998))},
+             "nadam": {"beta1": float(rng.uniform(0.6, 0.95)),
+                       "beta2": float(rng.uniform(0.9, 0.998)),
+                       "momentum_decay": _log_uniform(rng, 1e-3, 2e-2)}}.get(name, {})
+        if name in ("adagrad", "rmsprop", "adam", "nadam"):
+            h["eps"] = _log_uniform(rng, 1e-3, 1e-1)
+    scale = (1e-7, 1e-5) if defaults else (0.03, 1.0)  # tiny: the default eps matters
+    grads = [rng.normal(size=shape) * _log_uniform(rng, *scale) for _ in range(N_STEPS)]
+    hs = [{"lr": float(rng.uniform(0.05, 0.5)), **h} for _ in range(N_STEPS)]
+    return rng.normal(size=shape), grads, hs
+
+
+def _solo(student, rng, name: str, shape, defaults: bool = False) -> None:
+    theta0, grads, hs = _case(rng, name, shape, defaults)
+    lrs = ", ".join(f"{x['lr']:.3g}" for x in hs)
+    setting = ("default hyper-parameters, gradients of size ~1e-6 (the default eps matters)"
+               if defaults else _fmt({k: v for k, v in hs[0].items() if k != "lr"}) or "gd")
+    with check(f"{name}_init then {N_STEPS} steps of {name}_step, theta of shape {shape}, lr "
+               f"changing at every step ({lrs}), {setting}: theta and the state after each "
+               "step"):
+        state, theta, got = student.call(f"{name}_init", theta0), theta0, []
+        for k, (g, h) in enumerate(zip(grads, hs, strict=True)):
+            theta, state = _step(student, name, theta, g, state, h, f"{name}_step at step {k + 1}")
+            got.append((theta, state))
+        _compare(name, got, _reference_run(name, theta0, grads, hs),
+                 mutants.optimizer_runs(name, theta0, grads, hs))
+
+
+def _shared_memory(name, cases) -> list[list]:
+    """Two interleaved runs whose memory (all but t) is one global, reset at t = 0."""
+    memory, thetas, out = None, [np.array(c[0], float) for c in cases], [[], []]
+    for k in range(N_STEPS):
+        for r, (theta0, grads, hs) in enumerate(cases):
+            memory = mutants.init_state(name, theta0) if k == 0 else memory
+            thetas[r], memory = mutants.optimizer_step(name, thetas[r], grads[k],
+                                                       {**memory, "t": k}, hs[k])
+            out[r].append(thetas[r])
+    return out
+
+
+def _interleaved(student, rng, name: str) -> None:
+    cases = [_case(rng, name, SHAPES[2]) for _ in range(2)]
+    with check(f"two runs of {name} interleaved (init A, init B, step A, step B, ...), theta of "
+               f"shape {SHAPES[2]}: each run depends on its own state only (keep the state "
+               "explicit: no global variables)"):
+        states = [student.call(f"{name}_init", c[0]) for c in cases]
+        thetas, got = [c[0] for c in cases], [[], []]
+        for k in range(N_STEPS):
+            for r, (_, grads, hs) in enumerate(cases):
+                thetas[r], states[r] = _step(student, name, thetas[r], grads[k], states[r],
+                                             hs[k], f"{name}_step of run {'AB'[r]}, step {k + 1}")
+                got[r].append(thetas[r])
+        shared = _shared_memory(name, cases)
+        for r, case in enumerate(cases):
+            if not expect(got[r], f"theta of run {'AB'[r]} after each step").close_to(
+                    [w for w, _ in _reference_run(name, *case)], mutants={SHARED: shared[r]}):
+                return
+
+
+def _rules(student, rng, names, defaults=False) -> None:
+    for name in names:
+        for shape in SHAPES + ([(4,)] if name in ("momentum", "nag", "adam") else []):
+            _solo(student, rng, name, shape)
+        if defaults:
+            _solo(student, rng, name, (2, 3), defaults=True)
+        _interleaved(student, rng, name)
 
 
 @question("q1", points=3)
 def momentum_methods(student, rng):
-    _step_cases(student, rng, "gd", SHAPES[:2], False)
-    _step_cases(student, rng, "momentum", SHAPES + [(4,)], False)
-    _step_cases(student, rng, "nag", SHAPES + [(4,)], False)
+    _rules(student, rng, ("gd", "momentum", "nag"))
 
 
 @question("q2", points=3)
 def adagrad_rmsprop(student, rng):
-    _step_cases(student, rng, "adagrad", SHAPES, True)
-    _step_cases(student, rng, "rmsprop", SHAPES, True)
+    _rules(student, rng, ("adagrad", "rmsprop"), defaults=True)
 
 
 @question("q3", points=4)
 def adam_nadam(student, rng):
-    _step_cases(student, rng, "adam", SHAPES + [(2,)], True)
-    _step_cases(student, rng, "nadam", SHAPES, True)
+    _rules(student, rng, ("adam", "nadam"), defaults=True)
 
 
 # ---------------------------------------------------------------------------
@@ -321,58 +231,83 @@ def adam_nadam(student, rng):
 
 def _valley_hyper(name: str, a: float, rng) -> dict:
     """Hyper-parameters that converge on a valley of curvature 2a (some wobble)."""
-    if name == "gd":
-        return {"lr": float(rng.uniform(0.3, 0.9) / (2 * a))}
-    if name in ("momentum", "nag"):
-        return {"lr": float(rng.uniform(0.05, 0.3) / (2 * a)),
-                "momentum": float(rng.uniform(0.5, 0.9))}
     eps = _log_uniform(rng, 1e-3, 1e-1)  # large enough to matter near the minimum
-    if name == "adagrad":
-        return {"lr": float(rng.uniform(0.2, 1.5)), "eps": eps}
-    if name == "rmsprop":
-        return {"lr": float(rng.uniform(0.02, 0.2)), "beta": float(rng.uniform(0.8, 0.99)),
-                "eps": eps}
-    return {"lr": float(rng.uniform(0.05, 0.5)), "beta1": float(rng.uniform(0.8, 0.95)),
-            "beta2": float(rng.uniform(0.99, 0.999)), "eps": eps}
+    return {"gd": lambda: {"lr": float(rng.uniform(0.3, 0.9) / (2 * a))},
+            "momentum": lambda: {"lr": float(rng.uniform(0.05, 0.3) / (2 * a)),
+                                 "momentum": float(rng.uniform(0.5, 0.9))},
+            "adagrad": lambda: {"lr": float(rng.uniform(0.2, 1.5)), "eps": eps},
+            "rmsprop": lambda: {"lr": float(rng.uniform(0.02, 0.2)),
+                                "beta": float(rng.uniform(0.8, 0.99)), "eps": eps},
+            "adam": lambda: {"lr": float(rng.uniform(0.05, 0.5)),
+                             "beta1": float(rng.uniform(0.8, 0.95)),
+                             "beta2": float(rng.uniform(0.99, 0.999)), "eps": eps},
+            }[{"nag": "momentum", "nadam": "adam"}.get(name, name)]()
 
 
-def _cost(theta: np.ndarray, a: float, b: float) -> float:
+def _cost(theta, a: float, b: float) -> float:
     return float(a * theta[0] ** 2 + b * theta[1] ** 2)
+
+
+def _grad(theta, a: float, b: float) -> np.ndarray:
+    return np.array([2 * a * theta[0], 2 * b * theta[1]])
+
+
+def _valley_functions(student, rng) -> bool:
+    """valley_cost and valley_grad at two points; whether both were right."""
+    right = True
+    for _ in range(2):
+        a, b = float(rng.uniform(5, 40)), float(rng.uniform(0.5, 2))
+        theta = rng.uniform(1, 4, size=2) * rng.choice([-1.0, 1.0], size=2)
+        with check(f"valley_cost and valley_grad at theta={np.round(theta, 3)}, a={a:.3g}, "
+                   f"b={b:.3g}"):
+            right &= expect(student.call("valley_cost", theta, a, b), "valley_cost").close_to(
+                _cost(theta, a, b), mutants={"a and b swapped": _cost(theta, b, a)})
+            right &= expect(student.call("valley_grad", theta, a, b), "valley_grad").close_to(
+                _grad(theta, a, b), mutants={"the factor 2 is missing: the derivative of a "
+                                             "theta_1**2 is 2 a theta_1": _grad(theta, a, b) / 2})
+    return right
+
+
+def _own_valley(student, name, theta0, a, b, n_steps, h) -> list:
+    """run_valley computed with the student's own init, step, grad and cost functions."""
+    state, theta = student.call(f"{name}_init", theta0), theta0
+    costs = [student.call("valley_cost", theta0, a, b)]
+    for k in range(n_steps):
+        theta, state = _step(student, name, theta, student.call("valley_grad", theta, a, b),
+                             state, h, f"{name}_step at step {k + 1}")
+        costs.append(student.call("valley_cost", theta, a, b))
+    return costs
 
 
 @question("q4", points=3)
 def narrow_valley(student, rng):
-    for _ in range(2):
-        a, b = float(rng.uniform(5, 40)), float(rng.uniform(0.5, 2))
-        theta = rng.uniform(1, 4, size=2) * rng.choice([-1.0, 1.0], size=2)
-        with check(f"valley_cost and valley_grad at theta={np.round(theta, 3)}, "
-                   f"a={a:.3g}, b={b:.3g}"):
-            expect(student.call("valley_cost", theta, a, b), "valley_cost").close_to(
-                _cost(theta, a, b), RTOL, ATOL,
-                mutants={"a and b swapped": _cost(theta, b, a)})
-            expect(student.call("valley_grad", theta, a, b), "valley_grad").close_to(
-                np.array([2 * a * theta[0], 2 * b * theta[1]]), RTOL, ATOL,
-                mutants={"the factor 2 is missing: the derivative of a theta_1**2 is "
-                         "2 a theta_1": np.array([a * theta[0], b * theta[1]])})
+    valley_right = _valley_functions(student, rng)
     for name in OPTIMIZERS:
         a, b = float(rng.uniform(5, 40)), float(rng.uniform(0.5, 2))
         theta0 = rng.uniform(1, 4, size=2) * rng.choice([-1.0, 1.0], size=2)
-        n_steps = int(rng.integers(20, 41))
-        h = _valley_hyper(name, a, rng)
-
-        def grad(theta, a=a, b=b):
-            return np.array([2 * a * theta[0], 2 * b * theta[1]])
-
-        grad_of = [grad] * n_steps
-        expected = [_cost(theta0, a, b)] + [
-            _cost(th, a, b) for th in _reference_run(name, h, theta0, grad_of)]
-        with np.errstate(all="ignore"):
-            wrong = {m: [_cost(theta0, a, b)] + [_cost(th, a, b) for th in run]
-                     for m, run in _mutant_runs(name, h, theta0, grad_of).items()}
-        with check(f"run_valley({name!r}, theta0={np.round(theta0, 3)}, a={a:.3g}, "
-                   f"b={b:.3g}, n_steps={n_steps}, {_fmt(h)})"):
-            got = student.call("run_valley", name, theta0, a, b, n_steps, **h)
-            expect(got, "cost history").close_to(np.array(expected), RTOL, ATOL, mutants=wrong)
+        n, h = int(rng.integers(20, 41)), _valley_hyper(name, a, rng)
+        grads, hs = [lambda th, a=a, b=b: _grad(th, a, b)] * n, [h] * n
+        want = [_cost(theta0, a, b)] + [_cost(th, a, b) for th, _ in _reference_run(
+            name, theta0, grads, hs)]
+        stale, th = [_cost(theta0, a, b)], theta0
+        for _ in range(n):  # every step from the initial state
+            th, _ = mutants.optimizer_step(name, th, _grad(th, a, b),
+                                           mutants.init_state(name, theta0), h)
+            stale.append(_cost(th, a, b))
+        with check(f"run_valley({name!r}, theta0={np.round(theta0, 3)}, a={a:.3g}, b={b:.3g}, "
+                   f"n_steps={n}, {_fmt(h)})"):
+            got = student.call("run_valley", name, theta0, a, b, n, **h)
+            if not _same(got, want):
+                own = _own_valley(student, name, theta0, a, b, n, h)
+                if not _same(own, want) and _same(got, own):
+                    off = (f"your {name}_step is off (Question {QUESTION_OF[name]})"
+                           if valley_right else "your valley_grad or valley_cost is off (above)")
+                    note(f"{off}; run_valley({name!r}, ...) was judged with your own functions "
+                         "and is itself right")
+                    want = own
+            expect(got, "cost history").close_to(want, mutants={
+                "the state each step returns must be passed to the next step (here every step "
+                "started from the initial state)": stale})
 
 
 # ---------------------------------------------------------------------------
@@ -385,8 +320,7 @@ def _plateau(losses, lr0, patience, factor, min_lr, tie_improves=False, extra=0,
     lr, best, wait, out = lr0, None, 0, []
     for loss in losses:
         if best is None or loss < best or (tie_improves and loss == best):
-            best = loss
-            wait = 0 if reset_on_improve else wait
+            best, wait = loss, 0 if reset_on_improve else wait
         else:
             wait += 1
             if wait >= patience + extra:
@@ -397,89 +331,117 @@ def _plateau(losses, lr0, patience, factor, min_lr, tie_improves=False, extra=0,
 
 
 def _plateau_losses(rng, patience: int) -> list[float]:
-    """Validation losses whose pattern separates every mistake: two reductions in a
-    row, improvements that must reset the count, ties with the best, a long plateau."""
-    best = float(rng.uniform(1, 3))
-    losses: list[float] = []
-
-    def improve():
-        nonlocal best
+    """Validation losses whose pattern separates every mistake: two reductions in a row,
+    improvements that must reset the count, ties with the best, a long plateau."""
+    best, losses = float(rng.uniform(1, 3)), []
+    for n_worse in (0, 2 * patience, patience - 1, patience - 1):
+        losses.extend(best * rng.uniform(1.01, 1.5, size=n_worse))
         best *= float(rng.uniform(0.85, 0.98))
         losses.append(best)
-
-    def worse(n):
-        losses.extend(best * rng.uniform(1.01, 1.5, size=n))
-
-    improve()
-    worse(2 * patience)
-    improve()
-    for _ in range(2):
-        worse(patience - 1)
-        improve()
-    losses.extend([best] * patience)
-    worse(patience + 1)
+    losses.extend([best] * patience + list(best * rng.uniform(1.01, 1.5, size=patience + 1)))
     return [float(x) for x in losses]
 
 
 PLATEAU_MUTANTS = {
-    "a tie with the best loss counted as an improvement (<= instead of <)":
-        {"tie_improves": True},
+    "a tie with the best loss counted as an improvement (<= instead of <)": {"tie_improves": 1},
     "reduced after patience + 1 non-improvements instead of patience": {"extra": 1},
     "the count of non-improvements was not reset after a reduction": {"reset_after": False},
-    "the count of non-improvements was not reset by an improvement":
-        {"reset_on_improve": False},
-    "the floor min_lr was not applied": {"floor": False},
-}
+    "the count of non-improvements was not reset by an improvement": {"reset_on_improve": False},
+    "the floor min_lr was not applied": {"floor": False}}
+BOOK = ("decay was used as Géron's number of steps s ({0}); here decay is the deep-networks "
+        "notebook's rate: {1} (the same schedule with s = 1 / decay)")
+
+
+def _at(name: str, t, kw: dict) -> np.ndarray:
+    """The reference schedule ``name`` at steps t."""
+    if name == "piecewise":
+        return schedules.piecewise_constant(t, **kw)
+    return {"power": schedules.power_schedule,
+            "exponential": schedules.exponential_schedule}[name](step=t, **kw)
+
+
+def _closed_forms(student, rng) -> None:
+    """Power schedules (the default power 1, then two others) and two exponential ones."""
+    for power in (None, float(rng.uniform(0.3, 0.8)), float(rng.uniform(1.5, 3.0)), 0, 0):
+        name = "exponential" if power == 0 else "power"
+        lr0, decay = float(rng.uniform(0.01, 1.0)), _log_uniform(rng, 0.02, 0.2)
+        t = np.sort(rng.integers(1, int(10 / decay), size=6))
+        kw = {"lr0": lr0, "decay": decay, **({"power": power} if power else {})}
+        c = power or 1.0
+        wrong = ({BOOK.format("t / decay", "lr0 / (1 + decay * t)**power"):
+                  lr0 / (1 + t / decay) ** c,
+                  "the power was applied to decay * t only: 1 + (decay * t)**power":
+                  lr0 / (1 + (decay * t) ** c), "the power is missing": lr0 / (1 + decay * t)}
+                 if name == "power" else
+                 {BOOK.format("0.1**(t / decay)", "lr0 * exp(-decay * t)"):
+                  lr0 * 0.1 ** (t / decay),
+                  "Géron's base 0.1 with the notebook's rate: the notebook's schedule is lr0 * "
+                  "exp(-decay * t)": lr0 * 0.1 ** (decay * t),
+                  "exp(-t / decay): decay is a rate, lr0 * exp(-decay * t)":
+                  lr0 * np.exp(-t / decay)})
+        with check(f"{name}_schedule(t={t}, {_fmt(kw)})"):
+            expect(student.call(f"{name}_schedule", lr0, t, decay, *([power] if power else [])),
+                   "learning rate").close_to(_at(name, t, kw), mutants=wrong)
+
+
+def _piecewise(rng, n: int) -> tuple[dict, np.ndarray]:
+    boundaries = [0] + np.cumsum(rng.integers(3, 20, size=n - 1)).tolist()
+    t = np.unique(np.concatenate([boundaries, np.subtract(boundaries[1:], 1),
+                                  rng.integers(0, boundaries[-1] + 10, size=4)]))
+    return {"boundaries": boundaries, "values": rng.uniform(0.001, 0.5, size=n).tolist()}, t
+
+
+def _per_step(student, rng) -> None:
+    decay = _log_uniform(rng, 0.005, 0.05)
+    for name, kw in [("power", {"lr0": float(rng.uniform(0.01, 1.0)), "decay": decay,
+                                "power": float(rng.uniform(0.5, 2.0))}),
+                     ("exponential", {"lr0": float(rng.uniform(0.01, 1.0)), "decay": decay}),
+                     ("piecewise", _piecewise(rng, 3)[0])]:
+        epochs, per_epoch = int(rng.integers(3, 6)), int(rng.integers(4, 9))
+        steps = np.arange(epochs * per_epoch)
+        want = _at(name, steps, kw)
+        fn = "piecewise_constant" if name == "piecewise" else f"{name}_schedule"
+        with check(f"lr_per_step({name!r}, epochs={epochs}, steps_per_epoch={per_epoch}, "
+                   f"{_fmt(kw) if name != 'piecewise' else 'boundaries, values'}): the rate of "
+                   "each update, stepped per update"):
+            got = student.call("lr_per_step", name, epochs, per_epoch, **kw)
+            own = student.call(fn, t=steps, **kw) if not _same(got, want) else want
+            if not _same(own, want) and _same(got, own):
+                note(f"lr_per_step({name!r}, ...) was judged with your own {fn}, which this "
+                     "question finds wrong above; lr_per_step itself is right")
+                want = own
+            expect(got, "learning rates").close_to(want, mutants={
+                "the schedule was stepped once per epoch (t = the epoch number) where the text "
+                "asks for one step per update (t = 0, 1, ..., epochs * steps_per_epoch - 1)":
+                    np.repeat(_at(name, np.arange(epochs), kw), per_epoch),
+                "the rate was updated once per epoch only (constant within each epoch); the "
+                "schedule changes at every update": np.repeat(want[::per_epoch], per_epoch)})
 
 
 @question("q5", points=3)
 def learning_rate_schedules(student, rng):
-    for c in (1.0, float(rng.uniform(0.3, 0.8)), float(rng.uniform(1.5, 3.0))):
-        lr0, s = float(rng.uniform(0.01, 1.0)), int(rng.integers(5, 60))
-        t = np.sort(rng.integers(0, 10 * s, size=8)) if c != 1.0 else int(rng.integers(1, 5 * s))
-        with check(f"power_schedule(lr0={lr0:.3g}, t={t}, s={s}, c={c:.3g})"):
-            expect(student.call("power_schedule", lr0, t, s, c), "learning rate").close_to(
-                schedules.power_schedule(lr0, t, s, c), RTOL, ATOL, mutants={
-                    "t * s instead of t / s (s is a number of steps)":
-                        lr0 / (1 + np.multiply(t, s)) ** c,
-                    "the power c was applied to t / s only: 1 + (t / s)**c":
-                        lr0 / (1 + np.divide(t, s) ** c),
-                    "the power c is missing": lr0 / (1 + np.divide(t, s))})
-    for _ in range(2):
-        lr0, s = float(rng.uniform(0.01, 1.0)), int(rng.integers(5, 60))
-        t = np.sort(rng.integers(0, 4 * s, size=8))
-        with check(f"exponential_schedule(lr0={lr0:.3g}, t={t}, s={s})"):
-            expect(student.call("exponential_schedule", lr0, t, s), "learning rate").close_to(
-                schedules.exponential_schedule(lr0, t, s), RTOL, ATOL, mutants={
-                    "exp(-t / s) instead of 0.1**(t / s)": lr0 * np.exp(-t / s),
-                    "0.1**(t * s) instead of 0.1**(t / s)": lr0 * 0.1 ** (t * s)})
-    for n in (1, 3):
-        boundaries = np.cumsum(rng.integers(3, 20, size=n)).tolist()
-        values = rng.uniform(0.001, 0.5, size=n + 1).tolist()
-        t = np.unique(np.concatenate([[0], boundaries, np.subtract(boundaries, 1),
-                                      rng.integers(0, boundaries[-1] + 10, size=4)]))
-        with check(f"piecewise_constant(t={t}, boundaries={boundaries}, "
-                   f"values={np.round(values, 4).tolist()})"):
-            expect(student.call("piecewise_constant", t, boundaries, values),
-                   "learning rate").close_to(
-                schedules.piecewise_constant(t, boundaries, values), RTOL, ATOL, mutants={
-                    "at t equal to a boundary the old value was kept; the next value starts "
-                    "at the boundary": np.asarray(values)[np.searchsorted(boundaries, t)]})
+    _closed_forms(student, rng)
+    for n in (2, 4):
+        kw, t = _piecewise(rng, n)
+        with check(f"piecewise_constant(t={t}, boundaries={kw['boundaries']}, "
+                   f"values={np.round(kw['values'], 4).tolist()})"):
+            expect(student.call("piecewise_constant", t, kw["boundaries"], kw["values"]),
+                   "learning rate").close_to(_at("piecewise", t, kw), mutants={
+                       "at t equal to a boundary the old value was kept; the new value starts "
+                       "at its boundary (searchsorted(..., side='right') - 1)":
+                       np.asarray(kw["values"])[np.searchsorted(kw["boundaries"], t) - 1]})
+    _per_step(student, rng)
     for patience in (2, 3, int(rng.integers(2, 5))):
         lr0, factor = float(rng.uniform(0.01, 1.0)), float(rng.uniform(0.2, 0.8))
-        losses = _plateau_losses(rng, patience)
-        min_lr = lr0 * factor**3.5  # four reductions in the sequence: the last hits the floor
+        losses, min_lr = _plateau_losses(rng, patience), lr0 * factor**3.5  # the 4th: floor
         ref = schedules.PerformanceScheduler(lr0, patience, factor, min_lr)
-        expected = [ref.update(x) for x in losses]
-        with check(f"PerformanceScheduler(lr0={lr0:.3g}, patience={patience}, "
-                   f"factor={factor:.3g}, min_lr={min_lr:.3g}).update on {len(losses)} "
-                   f"validation losses"):
+        with check(f"PerformanceScheduler(lr0={lr0:.3g}, patience={patience}, factor="
+                   f"{factor:.3g}, min_lr={min_lr:.3g}).update on {len(losses)} losses"):
             sched = student.call("PerformanceScheduler", lr0, patience, factor, min_lr)
             if expect(sched, "PerformanceScheduler(...)").satisfies(
                     lambda s: isinstance(s, Handle), "expected an object with an update method"):
-                got = [sched.call("update", x) for x in losses]
-                expect(got, "learning rates returned by update").close_to(
-                    expected, RTOL, ATOL, mutants={
+                expect([sched.call("update", x) for x in losses], "learning rates").close_to(
+                    [ref.update(x) for x in losses], mutants={
                         m: _plateau(losses, lr0, patience, factor, min_lr, **kw)
                         for m, kw in PLATEAU_MUTANTS.items()})
 
@@ -488,22 +450,20 @@ def learning_rate_schedules(student, rng):
 # q6: gradient clipping
 
 
-def _shapes(grads) -> str:
-    return ", ".join(str(g.shape) for g in grads)
-
-
-def _per_array_norm(grads, max_norm):
-    return [optim.clip_by_norm(g, max_norm) for g in grads]
-
-
-def _no_guard(grads, max_norm):
-    norm = np.sqrt(sum(np.sum(g * g) for g in grads))
-    return [g * min(1.0, max_norm / norm) for g in grads]
-
-
-def _scaled_up(grads, max_norm):
-    norm = np.sqrt(sum(np.sum(g * g) for g in grads))
-    return [g * max_norm / (norm + 1e-6) for g in grads]
+def _clipped_wrong(grads, max_norm) -> dict[str, list]:
+    norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+    return {
+        "each array was rescaled by its own norm, not by the global norm of all the arrays":
+            [optim.clip_by_norm(g, max_norm) for g in grads],
+        "rescaled although the global norm was already below max_norm":
+            [g * max_norm / (norm + 1e-6) for g in grads],
+        "the 1e-6 of torch's formula max_norm / (norm + 1e-6) is missing":
+            [g * min(1.0, max_norm / norm) for g in grads],
+        "the global norm is sqrt(sum_k ||g_k||^2), not the sum of the arrays' norms":
+            [g * min(1.0, max_norm / (sum(np.linalg.norm(x) for x in grads) + 1e-6))
+             for g in grads],
+        "the arrays were divided by the norm but not multiplied by max_norm":
+            [g / (norm + 1e-6) for g in grads]}
 
 
 def _angle(u, v) -> float:
@@ -524,45 +484,44 @@ def _parallel_pair(rng) -> tuple[np.ndarray, np.ndarray]:
 LECTURE = np.array([0.9, 100.0])
 
 
+def _by_norm(student, grads, max_norm) -> None:
+    expect(student.call("clip_by_norm", grads, max_norm), "clipped gradients").each_close_to(
+        optim.clip_by_norm(grads, max_norm), mutants=_clipped_wrong(grads, max_norm))
+
+
 @question("q6", points=2)
 def gradient_clipping(student, rng):
-    c_random = float(rng.uniform(0.5, 1.5))
+    c0 = float(rng.uniform(0.5, 1.5))
     several = [rng.normal(scale=2.0, size=s) for s in [(3, 2), (4,), (1, 3)]]
     # components above c, below -c and inside (-c, c), wherever the draws fall
-    several[0][1, 0] = -c_random - rng.uniform(0.5, 2.0)
-    several[1][2] = c_random + rng.uniform(0.5, 2.0)
-    several[2][0, 1] = c_random * rng.uniform(-0.9, 0.9)
-    for grads, c in [([LECTURE], 1.0), (several, c_random)]:
-        with check(f"clip_by_value(grads of shapes {_shapes(grads)}, c={c:.3g})"):
+    several[0][1, 0], several[1][2] = -c0 - rng.uniform(0.5, 2.0), c0 + rng.uniform(0.5, 2.0)
+    several[2][0, 1] = c0 * rng.uniform(-0.9, 0.9)
+    for grads, c in [([LECTURE], 1.0), (several, c0)]:
+        with check(f"clip_by_value(grads of shapes {builders.shapes_of(grads)}, c={c:.3g})"):
             expect(student.call("clip_by_value", grads, c), "clipped gradients").each_close_to(
-                optim.clip_by_value(grads, c), RTOL, ATOL, {
+                optim.clip_by_value(grads, c), mutants={
                     "only the upper side was clipped: components below -c must become -c":
                         [np.minimum(g, c) for g in grads]})
-    below = [rng.normal(size=s) for s in [(2, 2), (3,)]]
-    cases = [([LECTURE], 1.0),
-             ([rng.normal(scale=2.0, size=s) for s in [(3, 2), (4,), (1, 3)]], None),
-             (below, float(np.sqrt(sum(np.sum(g * g) for g in below)) * rng.uniform(1.5, 3))),
-             ([rng.normal(scale=2.0, size=(1, 5))], None)]
-    for grads, max_norm in cases:
+    for grads in ([LECTURE], [rng.normal(scale=2.0, size=s) for s in [(3, 2), (4,), (1, 3)]],
+                  [rng.normal(scale=2.0, size=(1, 5))]):
         norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
-        max_norm = max_norm or norm * float(rng.uniform(0.2, 0.8))
-        with check(f"clip_by_norm(grads of shapes {_shapes(grads)}, max_norm={max_norm:.3g}), "
-                   f"global norm {norm:.3g}"):
-            expect(student.call("clip_by_norm", grads, max_norm),
-                   "clipped gradients").each_close_to(optim.clip_by_norm(grads, max_norm),
-                                                      RTOL, ATOL, {
-                    "each array was rescaled by its own norm, not by the global norm of all "
-                    "the arrays": _per_array_norm(grads, max_norm),
-                    "rescaled although the global norm was already below max_norm":
-                        _scaled_up(grads, max_norm),
-                    "the 1e-6 of torch's formula max_norm / (norm + 1e-6) is missing":
-                        _no_guard(grads, max_norm)})
-    pairs = [(LECTURE, optim.clip_by_value(LECTURE, 1.0)),
-             (rng.normal(size=5), rng.normal(size=5)), _parallel_pair(rng)]
-    for u, v in pairs:
+        max_norm = norm * float(rng.uniform(0.2, 0.8)) if len(grads) > 1 else 1.0
+        with check(f"clip_by_norm(grads of shapes {builders.shapes_of(grads)}, "
+                   f"max_norm={max_norm:.3g}), global norm {norm:.3g}"):
+            _by_norm(student, grads, max_norm)
+    below = [rng.normal(size=s) for s in [(2, 2), (3,)]]
+    norm = float(np.sqrt(sum(np.sum(g * g) for g in below)))
+    high, low = norm * float(rng.uniform(1.5, 3)), norm * float(rng.uniform(0.2, 0.8))
+    with check(f"clip_by_norm(grads of shapes {builders.shapes_of(below)}, global norm "
+               f"{norm:.3g}) with max_norm={high:.3g} (below it: unchanged) and "
+               f"max_norm={low:.3g} (rescaled)"):
+        _by_norm(student, below, high)
+        _by_norm(student, below, low)
+    for u, v in [(LECTURE, optim.clip_by_value(LECTURE, 1.0)),
+                 (rng.normal(size=5), rng.normal(size=5)), _parallel_pair(rng)]:
         with check(f"angle_degrees(u={np.round(u, 3)}, v={np.round(v, 3)})"):
             expect(student.call("angle_degrees", u, v), "angle").close_to(
-                _angle(u, v), 0.0, 1e-5, mutants={
+                _angle(u, v), 0.0, 1e-5, mutants={  # arccos near 1 loses half the digits
                     "the angle is in radians, not degrees": np.radians(_angle(u, v)),
                     "arccos of a cosine just above 1 is nan: clip the cosine to [-1, 1]":
                         np.nan})
@@ -572,20 +531,39 @@ def gradient_clipping(student, rng):
 # q7: the plot of the valley runs
 
 
-def _named_lines(ax) -> int:
-    labelled = sum(1 for ln in ax.lines if ln.label and not ln.label.startswith("_"))
-    return max(labelled, len(ax.legend))
+def _histories(student) -> dict[str, np.ndarray]:
+    """The student's own cost histories (the dict ``histories`` of Question 4)."""
+    raw, out = student.get("histories"), {}
+    for name in OPTIMIZERS:
+        arr, problem = as_float_array(raw.get(name) if isinstance(raw, dict) else None)
+        if problem is None and arr.ndim == 1 and len(arr) > 2 and not np.all(arr == arr[0]):
+            out[name] = arr  # a run of several steps, not a constant
+    return out
 
 
 @question("q7", points=1)
 def cost_plot(student, rng):
     axes = all_axes(student.figures())
-    curves = [ax for ax in axes if sum(len(ln.y) > 1 for ln in ax.lines) >= len(OPTIMIZERS)]
-    with check("a plot with one cost curve per optimizer, each named in a legend"):
-        verify(any(_named_lines(ax) >= len(OPTIMIZERS) for ax in curves),
-               f"expected axes with {len(OPTIMIZERS)} curves (one per optimizer) named in a "
-               f"legend; found {len(axes)} axes with at most "
-               f"{max((len(ax.lines) for ax in axes), default=0)} lines", "figures")
-    with check("the cost plot has labelled axes"):
-        verify(any(ax.labelled for ax in curves),
-               "expected the axes of the cost plot to have an x label and a y label", "figures")
+    named = [ax for ax in axes if set(OPTIMIZERS) <= {ln.label for ln in ax.lines}]
+    with check("a plot with one cost curve per optimizer, each labelled with its name and each "
+               "the cost history your run_valley returned (the dict histories)"):
+        histories = _histories(student)
+        if not (verify(bool(named), f"expected axes with {len(OPTIMIZERS)} lines labelled "
+                       f"{', '.join(OPTIMIZERS)}; found {len(axes)} axes with at most "
+                       f"{max((len(ax.lines) for ax in axes), default=0)} lines", "figures")
+                and verify(len(histories) == len(OPTIMIZERS), "histories should hold the cost "
+                           "history of each optimizer (Question 4's run of 50 steps)",
+                           "histories")):
+            return
+        lines = {ln.label: ln.y for ln in named[0].lines}
+        for name in OPTIMIZERS:
+            expect(lines[name], f"the line labelled {name!r}").close_to(histories[name], mutants={
+                "the line shows log(cost) on a linear axis; plot the costs themselves on a "
+                "logarithmic y axis": np.log(histories[name])})
+    with check("the cost plot has a logarithmic y axis, a legend and labelled axes"):
+        if not named:
+            fail("no cost plot was found (see the first check)")
+        verify(named[0].yscale == "log", f"the y axis is {named[0].yscale!r}: the text asks for "
+               "a logarithmic y axis (ax.semilogy or ax.set_yscale('log'))", "figures")
+        verify(bool(named[0].legend), "add a legend (ax.legend())", "figures")
+        verify(named[0].labelled, "label both axes (the step and the cost)", "figures")

@@ -1,45 +1,25 @@
 """Hidden suite of Homework 6: a NumPy network trained on the digits, and a study of its
 hyper-parameters.
 
-The student's class is built in the worker with ``student.call("NeuralNetwork", ...,
-rng=student.rng(seed))`` and driven through its handle; ``set_params`` puts it in a known
-state. Every expected value comes from ``reference`` on fresh inputs drawn from ``rng``:
-``reference.network.MLP`` with the course's initialisation (``course_init`` below draws
-exactly what the notebook prescribes, so the reference generator is in the same state as
-the student's when ``fit`` starts shuffling), ``MLP.loss``/``MLP.gradients`` with
-``l2=lam`` for the cost and backpropagation, ``MLP.fit`` with ``reference.optim.SGD`` for
-the step and the training loop, and ``reference.data.load_digits_split`` for a split the
-student never saw. The mutants (answers that classic mistakes give) are computed here by
-small loops written for them.
+The student's class is built in the worker (``rng=student.rng(seed)``) and driven through
+its handle; ``set_params`` puts it in a known state. Expected values come from
+``reference.network.MLP`` (with ``course_init``, the notebook's exact draws, so the
+reference generator is where the student's ``fit`` starts shuffling; ``MLP.from_params``
+for given parameters), ``reference.optim.SGD`` and ``reference.data.load_digits_split``;
+the answers of classic mistakes from the SDK's ``mutants``. Each question is judged on its
+own: ``sgd_step`` and ``fit`` with the student's own ``gradients`` and ``loss`` when these
+are wrong, the grid search and the study with the student's own network retrained.
+The study's trend (the final weight norm decreases as lambda grows: each step multiplies
+W by 1 - eta lambda) holds here with a wide margin: -15% from lambda = 0 to 0.01, a factor
+15 from 0 to 1.
 
-The grid search (q5) and the study (q6) are checked against the student's *own* network,
-retrained here with the settings each entry states, so that a mistake in the network
-costs points once, in q1 to q4, and not again in the functions that use it. The study's
-trend that the final weight norm decreases as lambda grows is a property of weight decay
-(every step multiplies W by 1 - eta lambda); with the sizes used here (lambda from 0 to
-1, eta lambda up to 0.5 per step) it holds with a wide margin: the norm drops by about 15%
-from lambda = 0 to 0.01 and by a factor of about 15 from 0 to 1.
-
-Tolerances:
-
-* initial weights: ``normal(0, s)`` and ``standard_normal / sqrt(n_in)`` differ by an ulp;
-  rtol=1e-9, atol=1e-12.
-* forward pass and cost: a few ulps (another stable sigmoid or softmax, sums in another
-  order); rtol=1e-9, atol=1e-12. The cost's logarithm is of probabilities bounded away
-  from 0 (|z| < 10), so clipping choices never matter.
-* gradients and one SGD step: products summed in another order, and sigma' computed as
-  a (1 - a) or from z; rtol=1e-7, atol=1e-12, a margin of 1e5 over rounding, while the
-  smallest planted mistake (lam / n instead of lam) is off by a factor of at least 2.
-* ``fit`` (at most 15 steps on small networks): the differences stay near 1e-15;
-  rtol=1e-7, atol=1e-10.
-* accuracies, updates, costs and norms in q5 and q6 are recomputed from the student's
-  own deterministic network in the same process: rtol=1e-9, atol=1e-12.
-* end to end (q4): 30 epochs of SGD with eta = 0.2, lambda = 1e-4, batches of 16 on
-  1257 digits reach a test accuracy of at least 0.941 (mean 0.962) over 400 random splits
-  and seeds, so the bar of 0.93 fails a correct network essentially never.
-  A vectorised ``fit`` takes about 0.2 s; 2 s leaves room for a loaded or slower machine,
-  while a loop over the samples of each batch (with the units of a layer in Python) takes
-  about 6 s.
+Tolerances: ``TOLERANCE`` below; gradients and one step ``GRAD`` (rtol=1e-7: sums in
+another order and sigma' as a (1 - a) or from z stay 1e5 below it, while the smallest
+planted mistake, lam / n for lam, is off by a factor 2); ``fit`` ``FIT`` (at most 15
+steps, differences near 1e-15). End to end (q4): 30 epochs (eta = 0.2, lambda = 1e-4,
+batches of 16) on 1257 digits reach at least 0.941 test accuracy (mean 0.962) over 400
+splits and seeds, so the bar of 0.93 fails a correct network essentially never; a
+vectorised ``fit`` takes about 0.2 s, a loop over the rows of a batch about 6 s.
 """
 
 import math
@@ -50,17 +30,21 @@ from autograder.authoring import (
     Budgets,
     Handle,
     Limits,
+    Tolerance,
     as_float_array,
+    builders,
     check,
     describe_value,
     expect,
     fail,
     manual,
+    mutants,
+    note,
     parse_figures,
     question,
     timeout_hint,
+    verify,
 )
-from reference.activations import sigmoid, softmax
 from reference.data import load_digits_split
 from reference.losses import one_hot
 from reference.network import MLP
@@ -71,26 +55,19 @@ from reference.optim import SGD
 BUDGETS = Budgets(cell_seconds=20, notebook_seconds=60, call_seconds=10, question_seconds=30)
 LIMITS = Limits(cpu_seconds=120)
 PRELOAD = ("sklearn.datasets",)
-
-RTOL, ATOL = 1e-9, 1e-12
-GRAD_RTOL = 1e-7
-FIT_RTOL, FIT_ATOL = 1e-7, 1e-10
-
-# the end-to-end run (q4)
-E2E_SIZES = [64, 40, 10]
-E2E = {"lr": 0.2, "lam": 1e-4, "epochs": 30, "batch_size": 16}
-E2E_TEST_SIZE = 0.3
-FIT_SECONDS = 2.0
-MIN_ACCURACY = 0.93
-
+TOLERANCE = Tolerance(1e-9, 1e-12, "initial weights, the forward pass, the cost and the "
+                      "accuracies and norms recomputed from the student's own network agree to "
+                      "a few ulps when written another way (probabilities bounded away from 0)")
+GRAD = {"rtol": 1e-7, "atol": 1e-12}
+FIT = {"rtol": 1e-7, "atol": 1e-10}
+E2E_SIZES, E2E = [64, 40, 10], {"lr": 0.2, "lam": 1e-4, "epochs": 30, "batch_size": 16}
+FIT_SECONDS, MIN_ACCURACY = 2.0, 0.93
+HYPER = {"lr": 0.35, "lam": 0.015, "epochs": 7, "batch_size": 9}
 ZERO_INIT = ("the weights start at zero: every hidden unit then computes the same function "
              "and gets the same gradient, so they stay identical forever; draw them from "
              "rng.normal(0, 1 / sqrt(n_in))")
-SIGN = ("the gradient has the wrong sign: delta^L = (a^L - Y) / n, not (Y - a^L) / n, and the "
-        "step goes against the gradient")
-NO_MEAN = "delta^L = (a^L - Y) / n: the cost is the mean over the n rows of the batch"
-L2_OVER_N = ("the course's penalty is lam / 2 * sum ||W||^2, not divided by the number of "
-             "samples (Nielsen's lam / 2n)")
+SHUFFLES = ("the shuffles differ: the constructor must draw the initial weights from rng "
+            "(rng.normal(0, 1 / sqrt(n_in))) before fit draws its permutations")
 
 
 def course_init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
@@ -98,116 +75,53 @@ def course_init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarr
     return rng.normal(0.0, 1.0 / np.sqrt(fan_in), size=(fan_in, fan_out))
 
 
-def _seed(rng) -> int:
-    return int(rng.integers(2**31))
-
-
-def _pairs(sizes):
-    return list(zip(sizes[:-1], sizes[1:], strict=False))
-
-
-def _reference(sizes, seed, ws=None, bs=None) -> MLP:
-    """The reference network built from default_rng(seed) as the notebook prescribes,
-    optionally with given parameters (its generator is then where fit starts)."""
-    net = MLP(sizes, rng=np.random.default_rng(seed), init=course_init)
-    if ws is not None:
-        net.weights = [W.copy() for W in ws]
-        net.biases = [b.copy() for b in bs]
-    return net
+def _course_network(sizes, seed) -> MLP:
+    """The reference network built from default_rng(seed) as the notebook prescribes."""
+    return MLP(sizes, rng=np.random.default_rng(seed), init=course_init)
 
 
 def _construct(student, sizes, seed, **hyper) -> Handle:
     """The student's NeuralNetwork(sizes, ..., rng=default_rng(seed)), in the worker."""
     net = student.call("NeuralNetwork", list(sizes), rng=student.rng(seed), **hyper)
     if not isinstance(net, Handle):
-        fail(f"NeuralNetwork(...) gave {describe_value(net)}, "
-             "expected an instance of the class")
+        fail(f"NeuralNetwork(...) gave {describe_value(net)}, expected an instance of the class")
     return net
 
 
-def _params(rng, sizes, weight_scale=1.0):
-    """Weights ~ N(0, 1 / n_in) times weight_scale, biases ~ N(0, 0.25): no saturation."""
-    ws = [weight_scale * rng.normal(size=(m, k)) / np.sqrt(m) for m, k in _pairs(sizes)]
-    bs = [rng.normal(scale=0.5, size=k) for k in sizes[1:]]
-    return ws, bs
+def _known(student, rng, ws, bs, **hyper) -> Handle:
+    """The student's network with the given parameters (set_params)."""
+    net = _construct(student, [ws[0].shape[0]] + [W.shape[1] for W in ws], builders.seed(rng),
+                     **hyper)
+    net.call("set_params", ws, bs)
+    return net
 
 
-def _batch(rng, sizes, n):
-    """X of shape (n, n_0) and one-hot Y with several classes present when n > 1."""
-    K = sizes[-1]
-    labels = rng.integers(0, K, size=n)
-    labels[: min(n, K)] = rng.permutation(K)[: min(n, K)]
-    return rng.normal(size=(n, sizes[0])), one_hot(rng.permutation(labels), K)
+def _problem(rng, sizes, n, weight_scale=1.0):
+    """A batch (X, one-hot Y with several classes) and parameters without saturation."""
+    X, Y = builders.batch(rng, n, sizes[0], sizes[-1], every_class=True)
+    return (X, Y, *builders.network(rng, sizes, weight_scale))
 
 
-def _shapes(arrays) -> str:
-    return " ".join(str(a.shape) for a in arrays)
+def _label(ws, X) -> str:
+    return f"weights {builders.shapes_of(ws)}, X {X.shape}"
 
 
-def _expect_list(got, expected, what, rtol=RTOL, atol=ATOL, mutants=None) -> bool:
-    """Arrays item by item at this suite's tolerances (see ``each_close_to``)."""
-    return expect(got, what).each_close_to(expected, rtol, atol, mutants)
+def _arrays(value, what) -> list[np.ndarray]:
+    """A list of float arrays from the student's worker, or a readable failure."""
+    arrays = [as_float_array(v) for v in value] if isinstance(value, list | tuple) else None
+    if arrays is None or any(problem for _, problem in arrays):
+        fail(f"{what} should be a list of arrays of numbers, got {describe_value(value)}")
+    return [a for a, _ in arrays]
 
 
-# ---------------------------------------------------------------------------
-# forward pass and backpropagation as classic mistakes compute them (mutants only)
-
-
-def _forward(X, ws, bs, hidden=sigmoid, output=softmax):
-    zs, acts = [], [X]
-    for l, (W, b) in enumerate(zip(ws, bs, strict=True)):
-        zs.append(acts[-1] @ W + b)
-        acts.append(output(zs[-1]) if l == len(ws) - 1 else hidden(zs[-1]))
-    return zs, acts
-
-
-def _naive_softmax(Z):
-    with np.errstate(all="ignore"):
-        E = np.exp(Z)
-        return E / E.sum(axis=1, keepdims=True)
-
-
-def _backprop(X, Y, ws, bs, lam, *, sign=1.0, mean=True, l2_factor=1.0, l2_biases=False,
-              sigma_not_prime=False, output_prime=False):
-    """(dWs, dbs) with one classic mistake switched on."""
-    zs, acts = _forward(X, ws, bs)
-    n = len(X)
-    delta = sign * (acts[-1] - Y) / (n if mean else 1)
-    if output_prime:
-        delta = delta * acts[-1] * (1 - acts[-1])
-    L = len(ws)
-    dWs, dbs = [None] * L, [None] * L
-    for l in range(L - 1, -1, -1):
-        dWs[l] = acts[l].T @ delta + l2_factor * lam * ws[l]
-        dbs[l] = delta.sum(axis=0) + (lam * bs[l] if l2_biases else 0.0)
-        if l > 0:
-            a = acts[l]
-            slope = a if sigma_not_prime else a * (1 - a)
-            delta = (delta @ ws[l].T) * slope
-    return dWs, dbs
-
-
-def _gradient_mutants(X, Y, ws, bs, lam):
-    n = len(X)
-    mutants = {
-        SIGN: _backprop(X, Y, ws, bs, lam, sign=-1.0),
-        "the whole gradient has the wrong sign (the penalty's part too)":
-            tuple([-g for g in part] for part in _backprop(X, Y, ws, bs, lam)),
-        NO_MEAN: _backprop(X, Y, ws, bs, lam, mean=False),
-        "sigma(z) was used instead of its derivative sigma'(z) = a (1 - a) in BP2":
-            _backprop(X, Y, ws, bs, lam, sigma_not_prime=True),
-        "for a softmax output with the cross-entropy, delta^L = (a^L - Y) / n: there is no "
-        "a (1 - a) factor": _backprop(X, Y, ws, bs, lam, output_prime=True)}
-    if lam > 0:
-        mutants.update({
-            "the penalty's gradient lam W was not added to dC/dW":
-                _backprop(X, Y, ws, bs, 0.0),
-            L2_OVER_N: _backprop(X, Y, ws, bs, lam, l2_factor=1 / n),
-            "the derivative of lam / 2 * w^2 is lam w, not lam w / 2":
-                _backprop(X, Y, ws, bs, lam, l2_factor=0.5),
-            "the penalty applies to the weights only, not to the biases":
-                _backprop(X, Y, ws, bs, lam, l2_biases=True)})
-    return mutants
+def _same(got, want, tol=FIT) -> bool:
+    """Lists of arrays (or a list of numbers) equal within ``tol``."""
+    try:
+        return len(got) == len(want) and all(
+            np.shape(g) == np.shape(w) and np.allclose(as_float_array(g)[0], w, **tol)
+            for g, w in zip(got, want, strict=True))
+    except TypeError:
+        return False
 
 
 # ---------------------------------------------------------------------------
@@ -215,258 +129,251 @@ def _gradient_mutants(X, Y, ws, bs, lam):
 
 
 def _init_mutants(sizes, seed):
-    def draws(shape_of, scale_of, transpose=False):
+    def draws(scale_of, transpose=False):
         g = np.random.default_rng(seed)
-        out = []
-        for m, k in _pairs(sizes):
-            W = g.normal(0.0, scale_of(m, k), size=shape_of(m, k))
-            out.append(W.T if transpose else W)
-        return out
+        return [(g.normal(0.0, scale_of(m), size=(k, m)).T if transpose
+                 else g.normal(0.0, scale_of(m), size=(m, k)))
+                for m, k in builders.fan_pairs(sizes)]
 
-    return {
-        ZERO_INIT: [np.zeros((m, k)) for m, k in _pairs(sizes)],
-        "the standard deviation is 1 / sqrt(n_in), not 1 (N(0, 1) saturates the sigmoids)":
-            draws(lambda m, k: (m, k), lambda m, k: 1.0),
-        "the standard deviation is 1 / sqrt(n_in), not 1 / n_in":
-            draws(lambda m, k: (m, k), lambda m, k: 1.0 / m),
-        "draw size=(n_in, n_out) directly: the weights were drawn as (n_out, n_in) and "
-        "transposed": draws(lambda m, k: (k, m), lambda m, k: 1.0 / np.sqrt(m), True)}
+    return {ZERO_INIT: [np.zeros(p) for p in builders.fan_pairs(sizes)],
+            "the standard deviation is 1 / sqrt(n_in), not 1 (N(0, 1) saturates the sigmoids)":
+                draws(lambda m: 1.0),
+            "the standard deviation is 1 / sqrt(n_in), not 1 / n_in": draws(lambda m: 1.0 / m),
+            "draw size=(n_in, n_out) directly: the weights were drawn as (n_out, n_in) and "
+            "transposed": draws(lambda m: 1.0 / np.sqrt(m), True)}
 
 
 @question("q1", points=2)
 def initialisation_and_forward(student, rng):
     for sizes in ([6, 5, 3], [7, 6, 5, 4]):
-        seed = _seed(rng)
-        ref = _reference(sizes, seed)
-        with check(f"NeuralNetwork({sizes}, rng=default_rng(seed)): the initial weights and "
-                   "biases"):
-            net = _construct(student, sizes, seed)
-            _expect_list(net.get("weights"), ref.weights, "weights",
-                         mutants=_init_mutants(sizes, seed))
-            _expect_list(net.get("biases"), ref.biases, "biases")
-
-    sizes, n = [7, 6, 5, 4], 4
-    X, _ = _batch(rng, sizes, n)
-    ws, bs = _params(rng, sizes)
-    zs, acts = _reference(sizes, 0, ws, bs).forward_pass(X)
-    with check(f"set_params(weights {_shapes(ws)}, biases), then feedforward(X {X.shape})"):
-        net = _construct(student, sizes, _seed(rng))
-        net.call("set_params", ws, bs)
-        got = net.call("feedforward", X)
+        seed, settings = builders.seed(rng), ", ".join(f"{k}={v}" for k, v in HYPER.items())
+        ref = _course_network(sizes, seed)
+        with check(f"NeuralNetwork({sizes}, {settings}, rng=default_rng(seed)): the "
+                   "attributes, the initial weights and biases"):
+            net = _construct(student, sizes, seed, **HYPER)
+            for name, value in {"sizes": sizes, **HYPER}.items():
+                expect(net.get(name), f"the attribute {name}").equals(value)
+            expect(net.get("weights"), "weights").each_close_to(
+                ref.weights, mutants=_init_mutants(sizes, seed))
+            expect(net.get("biases"), "biases").each_close_to(ref.biases)
+    X, _, ws, bs = _problem(rng, [7, 6, 5, 4], 4)
+    zs, acts = MLP.from_params(ws, bs).forward_pass(X)
+    with check(f"set_params({_label(ws, X)}), then feedforward(X)"):
+        got = _known(student, rng, ws, bs).call("feedforward", X)
         if expect(got).is_tuple(2, "(zs, activations)"):
-            _expect_list(got[0], zs, "zs")
-            _expect_list(got[1], acts, "activations", mutants={
+            expect(got[0], "zs").each_close_to(zs)
+            expect(got[1], "activations").each_close_to(acts, mutants={
                 "activations starts with a^0 = X: [X, a1, ..., aL]": acts[1:] + [acts[-1]]})
-
-    cases = [([6, 5, 3], 1, 1.0), ([7, 6, 5, 4], 9, 1.0), ([5, 8, 4], 6, None)]
-    for sizes, n, scale in cases:
-        X, _ = _batch(rng, sizes, n)
-        ws, bs = _params(rng, sizes)
-        label = ""
-        if scale is None:  # output logits up to 1000: exp overflows without the shift
-            z_last = _forward(X, ws, bs)[0][-1]
-            factor = 1000.0 / np.abs(z_last).max()
+    for sizes, n, large in [([6, 5, 3], 1, False), ([7, 6, 5, 4], 9, False), ([5, 8, 4], 6, True)]:
+        X, _, ws, bs = _problem(rng, sizes, n)
+        if large:  # output logits up to 1000: exp overflows without the shift
+            factor = 1000.0 / np.abs(MLP.from_params(ws, bs).forward_pass(X)[0][-1]).max()
             ws[-1], bs[-1] = ws[-1] * factor, bs[-1] * factor
-            label = " with output logits up to 1000"
-        P = _reference(sizes, 0, ws, bs).forward(X)
-        zs, _ = _forward(X, ws, bs)
-        with check(f"set_params(weights {_shapes(ws)}, biases), then predict_proba(X {X.shape})"
-                   f"{label}"):
-            net = _construct(student, sizes, _seed(rng))
-            net.call("set_params", ws, bs)
-            expect(net.call("predict_proba", X), "predict_proba").close_to(P, RTOL, ATOL, {
-                "the softmax must normalise each row (axis=1), not each column":
-                    softmax(zs[-1], axis=0),
-                "the output layer uses the softmax, not the sigmoid":
-                    _forward(X, ws, bs, output=sigmoid)[1][-1],
-                "the hidden layers must apply the sigmoid: a^l = sigma(z^l)":
-                    _forward(X, ws, bs, hidden=lambda z: z)[1][-1],
-                "exp of large logits overflows: subtract each row's maximum before exp "
-                "(use the stable softmax of the first cell)": _naive_softmax(zs[-1])})
-
-    sizes = [5, 6, 4]
-    X, _ = _batch(rng, sizes, 12)
-    ws, bs = _params(rng, sizes, weight_scale=3.0)
-    P = _reference(sizes, 0, ws, bs).forward(X)
-    with check(f"predict(X {X.shape}) for layer sizes {sizes}"):
-        net = _construct(student, sizes, _seed(rng))
-        net.call("set_params", ws, bs)
-        expect(net.call("predict", X), "predict").equals(np.argmax(P, axis=1), mutants={
-            "the class is the argmax of each row (axis=1), not of each column":
-                np.argmax(P, axis=0),
-            "predict returns class indices of shape (n,), not the probabilities": P})
+        with check(f"set_params({_label(ws, X)}), then predict_proba(X)"
+                   f"{' with output logits up to 1000' if large else ''}"):
+            expect(_known(student, rng, ws, bs).call("predict_proba", X),
+                   "predict_proba").close_to(MLP.from_params(ws, bs).forward(X), mutants={
+                       mutants.FORWARD[k]: mutants.forward_pass(ws, bs, X, k)[1][-1] for k in (
+                           "column_softmax", "output_as_hidden", "no_hidden_activation",
+                           "naive_softmax")})
+    X, _, ws, bs = _problem(rng, [5, 6, 4], 12, weight_scale=3.0)
+    P = MLP.from_params(ws, bs).forward(X)
+    with check(f"predict(X {X.shape}) for layer sizes [5, 6, 4]"):
+        expect(_known(student, rng, ws, bs).call("predict", X), "predict").equals(
+            np.argmax(P, axis=1), mutants={
+                "the class is the argmax of each row (axis=1), not of each column":
+                    np.argmax(P, axis=0),
+                "predict returns class indices of shape (n,), not the probabilities": P})
 
 
 # ---------------------------------------------------------------------------
 # q2 cost and gradients
 
 
+def _loss_mutants(ws, bs, X, Y, lam) -> dict[str, float]:
+    n, ce = len(X), MLP.from_params(ws, bs).loss(X, Y)
+    sq, sq_b = (sum(float(np.sum(a * a)) for a in arrays) for arrays in (ws, bs))
+    wrong = {"summed over the batch instead of averaged: divide the cross-entropy by n":
+             n * ce + lam / 2 * sq,
+             "the cross-entropy needs its minus sign: -sum Y ln a^L / n": -ce + lam / 2 * sq,
+             "the course's penalty is lam / 2 * sum ||W||^2; lam * sum ||W||^2 lacks the 1/2":
+             ce + lam * sq}
+    if lam > 0:
+        wrong.update({mutants.BACKPROP["l2_over_n"]: ce + lam / (2 * n) * sq,
+                      "the penalty lam / 2 * sum ||W||^2 is missing": ce,
+                      mutants.BACKPROP["l2_on_biases"]: ce + lam / 2 * (sq + sq_b)})
+    return wrong
+
+
+def _gradient_mutants(ws, bs, X, Y, lam) -> dict[str, tuple]:
+    """The shared backprop mistakes, and the penalty's gradient without its lam."""
+    wrong = mutants.backprop_mutants(ws, bs, X, Y, l2=lam)
+    if lam > 0:
+        dWs, dbs = mutants.backprop(ws, bs, X, Y)
+        wrong["the penalty's gradient is lam W: the factor lam is missing"] = (
+            [dW + W for dW, W in zip(dWs, ws, strict=True)], dbs)
+    return wrong
+
+
 @question("q2", points=3)
 def cost_and_gradients(student, rng):
-    cases = [([4, 5, 3], 6, 0.1), ([5, 4, 4, 3], 7, 0.0), ([3, 6, 2], 5, 0.35)]
-    for sizes, n, lam in cases:
-        X, Y = _batch(rng, sizes, n)
-        ws, bs = _params(rng, sizes)
-        ref = _reference(sizes, 0, ws, bs)
-        expected = ref.loss(X, Y, l2=lam)
-        ce = ref.loss(X, Y)
-        sumsq = sum(float(np.sum(W * W)) for W in ws)
-        mutants = {
-            "summed over the batch instead of averaged: divide the cross-entropy by n":
-                n * ce + lam / 2 * sumsq,
-            "the cross-entropy needs its minus sign: -sum Y ln a^L / n": -ce + lam / 2 * sumsq,
-            "the course's penalty is lam / 2 * sum ||W||^2; lam * sum ||W||^2 lacks the 1/2":
-                ce + lam * sumsq}
-        if lam > 0:
-            mutants.update({
-                L2_OVER_N: ce + lam / (2 * n) * sumsq,
-                "the penalty lam / 2 * sum ||W||^2 is missing": ce,
-                "the penalty applies to the weights only, not to the biases":
-                    expected + lam / 2 * sum(float(np.sum(b * b)) for b in bs)})
-        with check(f"loss(X {X.shape}, Y) with weights {_shapes(ws)}, lam={lam}"):
-            net = _construct(student, sizes, _seed(rng), lam=lam)
-            net.call("set_params", ws, bs)
-            expect(net.call("loss", X, Y), "loss").close_to(expected, RTOL, ATOL, mutants)
-
-    cases = [([4, 5, 3], 6, 0.2), ([5, 4, 4, 3], 1, 0.0), ([3, 6, 2], 7, 0.3),
-             ([6, 3, 5, 4], 5, 0.05)]
-    for sizes, n, lam in cases:
-        X, Y = _batch(rng, sizes, n)
-        ws, bs = _params(rng, sizes)
-        dWs, dbs = _reference(sizes, 0, ws, bs).gradients(X, Y, l2=lam)
-        mutants = _gradient_mutants(X, Y, ws, bs, lam)
-        with check(f"gradients(X {X.shape}, Y) with weights {_shapes(ws)}, lam={lam}"):
-            net = _construct(student, sizes, _seed(rng), lam=lam)
-            net.call("set_params", ws, bs)
-            got = net.call("gradients", X, Y)
+    for sizes, n, lam in [([4, 5, 3], 6, 0.1), ([5, 4, 4, 3], 7, 0.0), ([3, 6, 2], 5, 0.35)]:
+        X, Y, ws, bs = _problem(rng, sizes, n)
+        with check(f"loss({_label(ws, X)}, Y) with lam={lam}: a float", context={"n": n}):
+            got = _known(student, rng, ws, bs, lam=lam).call("loss", X, Y)
+            expect(got, "loss").close_to(MLP.from_params(ws, bs).loss(X, Y, l2=lam),
+                                         mutants=_loss_mutants(ws, bs, X, Y, lam))
+            verify(isinstance(got, float), "loss returns the cost as a Python float (float(...)), "
+                   f"got {describe_value(got)}", "loss")
+    for sizes, n, lam in [([4, 5, 3], 6, 0.2), ([5, 4, 4, 3], 1, 0.0), ([3, 6, 2], 7, 0.3),
+                          ([6, 3, 5, 4], 5, 0.05)]:
+        X, Y, ws, bs = _problem(rng, sizes, n)
+        dWs, dbs = MLP.from_params(ws, bs).gradients(X, Y, l2=lam)
+        wrong = _gradient_mutants(ws, bs, X, Y, lam)
+        with check(f"gradients({_label(ws, X)}, Y) with lam={lam}", context={"n": n}):
+            got = _known(student, rng, ws, bs, lam=lam).call("gradients", X, Y)
             if expect(got).is_tuple(2, "(dWs, dbs)"):
-                _expect_list(got[0], dWs, "dWs", GRAD_RTOL, ATOL,
-                             {k: v[0] for k, v in mutants.items()})
-                _expect_list(got[1], dbs, "dbs", GRAD_RTOL, ATOL,
-                             {k: v[1] for k, v in mutants.items()})
+                for i, (what, want) in enumerate((("dWs", dWs), ("dbs", dbs))):
+                    expect(got[i], what).each_close_to(want, **GRAD, mutants={
+                        k: v[i] for k, v in wrong.items()})
 
 
 # ---------------------------------------------------------------------------
 # q3 one SGD step and the training loop
 
 
-def _step(ws, bs, grads, lr, sign=-1.0):
-    dWs, dbs = grads
-    return ([W + sign * lr * g for W, g in zip(ws, dWs, strict=True)],
-            [b + sign * lr * g for b, g in zip(bs, dbs, strict=True)])
+def _step(ws, bs, grads, lr):
+    return ([W - lr * g for W, g in zip(ws, grads[0], strict=True)],
+            [b - lr * g for b, g in zip(bs, grads[1], strict=True)])
 
 
-def _train(X, Y, ws, bs, lr, lam, epochs, batch_size, rng, *, shuffle=True, drop_last=False,
-           once=False, before=False, penalty_in_history=True):
-    """The training loop with one classic mistake switched on: (history, weights, biases)."""
-    ws, bs = [W.copy() for W in ws], [b.copy() for b in bs]
-    n = len(X)
-    ref = MLP([X.shape[1]] + [W.shape[1] for W in ws], rng=np.random.default_rng(0))
-    ref.weights, ref.biases = ws, bs
-    history = []
-    order = rng.permutation(n) if once else None
-    stop = n - n % batch_size if drop_last else n
-    for _ in range(epochs):
-        if before:
-            history.append(ref.loss(X, Y, l2=lam if penalty_in_history else 0.0))
-        if not once:
-            order = rng.permutation(n) if shuffle else np.arange(n)
-        for start in range(0, stop, batch_size):
-            rows = order[start:start + batch_size]
-            ref.weights, ref.biases = _step(ref.weights, ref.biases,
-                                            ref.gradients(X[rows], Y[rows], l2=lam), lr)
-        if not before:
-            history.append(ref.loss(X, Y, l2=lam if penalty_in_history else 0.0))
-    return history, ref.weights, ref.biases
+def _own(student, rng, ws, bs, lam, X):
+    """The student's own (gradients, loss on X) as functions of the parameters."""
+    helper = _known(student, rng, ws, bs, lam=lam)
+
+    def call(method, W, b, *args):
+        helper.call("set_params", W, b)
+        return helper.call(method, *args)
+
+    def gradients(W, b, Xb, Yb):
+        return [_arrays(g, "gradients") for g in call("gradients", W, b, Xb, Yb)]
+
+    return gradients, lambda W, b, Y: call("loss", W, b, X, Y)
 
 
-def _initialised_rng(sizes, seed):
-    """default_rng(seed) after the constructor's draws: where fit starts shuffling."""
-    return _reference(sizes, seed).rng
+def _sgd_case(student, rng, sizes, n, lr, lam) -> None:
+    X, Y, ws, bs = _problem(rng, sizes, n)
+    right = MLP.from_params(ws, bs).gradients(X, Y, l2=lam)
+    want = _step(ws, bs, right, lr)
+    wrong = {"the step goes uphill: W <- W - lr * dC/dW, with a minus sign":
+             _step(ws, bs, right, -lr),
+             "the step is not scaled by the learning rate: W <- W - lr * dC/dW":
+             _step(ws, bs, right, 1.0), **{
+                 mutants.BACKPROP[k]: _step(ws, bs, mutants.backprop(ws, bs, X, Y, k, l2=lam), lr)
+                 for k in ("sign_flipped", "l2_missing", "l2_over_n", "sum_not_mean")}}
+    with check(f"sgd_step({_label(ws, X)}, Y) with lr={lr}, lam={lam}: it returns nothing and "
+               "updates the weights and biases", context={"n": n}):
+        net = _known(student, rng, ws, bs, lr=lr, lam=lam)
+        returned, got = net.call("sgd_step", X, Y), (net.get("weights"), net.get("biases"))
+        if not (_same(got[0], want[0], GRAD) and _same(got[1], want[1], GRAD)):
+            own = _step(ws, bs, _own(student, rng, ws, bs, lam, X)[0](ws, bs, X, Y), lr)
+            if _same(got[0], own[0], GRAD) and _same(got[1], own[1], GRAD):
+                note("your gradients are off (Question 2); sgd_step was judged with them and "
+                     "is itself right")
+                want = own
+        for i, what in enumerate(("weights", "biases")):
+            expect(got[i], what).each_close_to(want[i], **GRAD, mutants={
+                k: v[i] for k, v in wrong.items()})
+        verify(returned is None, "sgd_step updates the network in place and returns nothing "
+               f"(got {describe_value(returned)})", "sgd_step")
+
+
+def _fit_mutants(setting, sizes, seed) -> dict[str, tuple]:
+    return {SHUFFLES: mutants.minibatch_sgd(*setting, np.random.default_rng(seed)), **{
+        mutants.TRAINING[k]: mutants.minibatch_sgd(*setting, _course_network(sizes, seed).rng, k)
+        for k in mutants.TRAINING}}
+
+
+def _draws_nothing(student, sizes, seed) -> bool:
+    """The student's constructor leaves rng untouched: none of its weights are drawn."""
+    got = _arrays(_construct(student, sizes, seed).get("weights"), "weights")
+    return not any(_same([W], [w], GRAD) for W, w in zip(got, _course_network(sizes, seed).weights,
+                                                        strict=False))
+
+
+def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam) -> None:
+    X, Y, ws, bs = _problem(rng, sizes, n)
+    seed, setting = builders.seed(rng), (ws, bs, X, Y, lr, lam, epochs, batch)
+    ref = MLP.from_params(ws, bs, rng=_course_network(sizes, seed).rng)
+    want = (ref.fit(X, Y, epochs, batch, SGD(lr), l2=lam)["loss"], ref.weights, ref.biases)
+    wrong = _fit_mutants(setting, sizes, seed)
+    with check(f"fit({_label(ws, X)}, Y) with batch_size={batch}, epochs={epochs}, lr={lr}, "
+               f"lam={lam}: the costs it returns and the final parameters"):
+        net = _construct(student, sizes, seed, lr=lr, lam=lam, epochs=epochs, batch_size=batch)
+        net.call("set_params", ws, bs)
+        got = (net.call("fit", X, Y), net.get("weights"), net.get("biases"))
+        if not all(_same(g, w) for g, w in zip(got, want, strict=True)):
+            grads, loss = _own(student, rng, ws, bs, lam, X)
+            own = mutants.minibatch_sgd(*setting, _course_network(sizes, seed).rng, gradients=grads,
+                                        loss=lambda W, b: loss(W, b, Y))
+            if all(_same(g, w) for g, w in zip(got, own, strict=True)):
+                note("your gradients or loss are off (Question 2); fit was judged with them "
+                     "and is itself right")
+                want = own
+            elif _draws_nothing(student, sizes, seed) and all(
+                    _same(g, w) for g, w in zip(got, wrong[SHUFFLES], strict=True)):
+                note("your constructor draws nothing from rng (Question 1), so fit's shuffles "
+                     "start from the fresh generator; fit was judged so and is itself right")
+                want = wrong[SHUFFLES]
+        expect(got[0], "fit's returned costs").close_to(want[0], **FIT, mutants={
+            k: v[0] for k, v in wrong.items()})
+        for i, what in ((1, "weights"), (2, "biases")):
+            expect(got[i], what).each_close_to(want[i], **FIT, mutants={
+                k: v[i] for k, v in wrong.items()})
 
 
 @question("q3", points=3)
 def sgd_step_and_fit(student, rng):
     for sizes, n, lr, lam in [([4, 5, 3], 6, 0.7, 0.2), ([5, 4, 4, 3], 5, 0.3, 0.05)]:
-        X, Y = _batch(rng, sizes, n)
-        ws, bs = _params(rng, sizes)
-        grads = _reference(sizes, 0, ws, bs).gradients(X, Y, l2=lam)
-        want = _step(ws, bs, grads, lr)
-        wrong = {
-            "the step goes uphill: W <- W - lr * dC/dW, with a minus sign":
-                _step(ws, bs, grads, lr, sign=1.0),
-            "the step is not scaled by the learning rate: W <- W - lr * dC/dW":
-                _step(ws, bs, grads, 1.0),
-            SIGN: _step(ws, bs, _backprop(X, Y, ws, bs, lam, sign=-1.0), lr),
-            "the step must include the penalty's gradient lam W (weight decay)":
-                _step(ws, bs, _backprop(X, Y, ws, bs, 0.0), lr),
-            L2_OVER_N: _step(ws, bs, _backprop(X, Y, ws, bs, lam, l2_factor=1 / n), lr),
-            NO_MEAN: _step(ws, bs, _backprop(X, Y, ws, bs, lam, mean=False), lr)}
-        with check(f"sgd_step(X {X.shape}, Y) with weights {_shapes(ws)}, lr={lr}, lam={lam}: "
-                   "the weights and biases after the step"):
-            net = _construct(student, sizes, _seed(rng), lr=lr, lam=lam)
-            net.call("set_params", ws, bs)
-            net.call("sgd_step", X, Y)
-            _expect_list(net.get("weights"), want[0], "weights", GRAD_RTOL, ATOL,
-                         {k: v[0] for k, v in wrong.items()})
-            _expect_list(net.get("biases"), want[1], "biases", GRAD_RTOL, ATOL,
-                         {k: v[1] for k, v in wrong.items()})
-
+        _sgd_case(student, rng, sizes, n, lr, lam)
     # n is not a multiple of the batch size, so the last batch is smaller
     for sizes, n, batch, epochs, lr, lam in [([5, 4, 3], 23, 5, 3, 0.5, 0.05),
                                              ([6, 7, 5, 4], 17, 4, 2, 0.8, 0.0)]:
-        X, Y = _batch(rng, sizes, n)
-        ws, bs = _params(rng, sizes)
-        seed = _seed(rng)
-        ref = _reference(sizes, seed, ws, bs)
-        history = ref.fit(X, Y, epochs, batch, SGD(lr), l2=lam)["loss"]
-        want = (history, ref.weights, ref.biases)
-
-        setting = (X, Y, ws, bs, lr, lam, epochs, batch)
-        wrong = {
-            "each epoch draws a new order, self.rng.permutation(n), and takes the batches "
-            "in that order": _train(*setting, _initialised_rng(sizes, seed), shuffle=False),
-            "draw a new permutation in every epoch, not once before the loop":
-                _train(*setting, _initialised_rng(sizes, seed), once=True),
-            "the last, smaller batch must not be dropped":
-                _train(*setting, _initialised_rng(sizes, seed), drop_last=True),
-            "append the cost after each epoch, not before it":
-                _train(*setting, _initialised_rng(sizes, seed), before=True),
-            "the cost fit records includes the penalty lam / 2 * sum ||W||^2":
-                _train(*setting, _initialised_rng(sizes, seed), penalty_in_history=False),
-            "the shuffles differ: the constructor must draw the initial weights from rng "
-            "(rng.normal(0, 1 / sqrt(n_in))) before fit draws its permutations":
-                _train(*setting, np.random.default_rng(seed))}
-        with check(f"fit(X {X.shape}, Y) with weights {_shapes(ws)}, batch_size={batch}, "
-                   f"epochs={epochs}, lr={lr}, lam={lam}: the costs it returns and the final "
-                   "parameters"):
-            net = _construct(student, sizes, seed, lr=lr, lam=lam, epochs=epochs,
-                             batch_size=batch)
-            net.call("set_params", ws, bs)
-            got = net.call("fit", X, Y)
-            for i, (what, value) in enumerate([("fit's returned costs", got),
-                                               ("weights", net.get("weights")),
-                                               ("biases", net.get("biases"))]):
-                mutants = {k: v[i] for k, v in wrong.items()}
-                if i == 0:
-                    expect(value, what).close_to(want[0], FIT_RTOL, FIT_ATOL, mutants)
-                else:
-                    _expect_list(value, want[i], what, FIT_RTOL, FIT_ATOL, mutants)
+        _fit_case(student, rng, sizes, n, batch, epochs, lr, lam)
 
 
 # ---------------------------------------------------------------------------
 # q4 end to end
 
 
+def _training_diagnosis(student, rng) -> str:
+    """Why a network barely learns: the first classic mistake of the earlier questions
+    that the student's class makes on a small problem ("" if none is found)."""
+    sizes, seed = [5, 4, 3], builders.seed(rng)
+    if not any(np.any(W) for W in _arrays(_construct(student, sizes, seed).get("weights"), "W")):
+        return ZERO_INIT
+    X, Y, ws, bs = _problem(rng, sizes, 12)
+    got = _known(student, rng, ws, bs, lam=0.01).call("gradients", X, Y)
+    for text, wrong in _gradient_mutants(ws, bs, X, Y, 0.01).items():
+        if isinstance(got, tuple | list) and len(got) == 2 and all(
+                _same(g, w, GRAD) for g, w in zip(got, wrong, strict=True)):
+            return text
+    net = _construct(student, sizes, seed, lr=0.5, lam=0.01, epochs=2, batch_size=5)
+    net.call("set_params", ws, bs)
+    history = net.call("fit", X, Y)
+    wrong = _fit_mutants((ws, bs, X, Y, 0.5, 0.01, 2, 5), sizes, seed)
+    return next((text for text, run in wrong.items()
+                 if text != SHUFFLES and _same(history, run[0])), "")
+
+
 @question("q4", points=3, timeout=20)
 def digits_end_to_end(student, rng):
-    X_train, X_test, y_train, y_test = load_digits_split(E2E_TEST_SIZE, rng)
-    seed = _seed(rng)
+    X_train, X_test, y_train, y_test = load_digits_split(0.3, rng)
     settings = ", ".join(f"{k}={v:g}" for k, v in E2E.items())
     pred = None
     with check(f"NeuralNetwork({E2E_SIZES}, {settings}, rng), fit(X_train {X_train.shape}, "
                f"Y_train) within {FIT_SECONDS:g} s, then predict(X_test {X_test.shape})"):
-        net = _construct(student, E2E_SIZES, seed, **E2E)
+        net = _construct(student, E2E_SIZES, builders.seed(rng), **E2E)
         with timeout_hint(f"fit must finish within {FIT_SECONDS:g} s; a vectorised "
                           "implementation takes about 0.2 s. Python loops over the rows of a "
                           "batch or over the units of a layer are far too slow: use one "
@@ -484,16 +391,18 @@ def digits_end_to_end(student, rng):
                f"{MIN_ACCURACY}", weight=2.0):
         if pred is None:
             fail("no predictions to score: fit or predict failed above")
-        acc = float(np.mean(pred == y_test))
-        hint = ("; the network barely learns: check the initialisation, the sign of the "
-                "gradient and the learning rate" if acc < 0.5 else "")
-        expect(acc, "test accuracy").satisfies(
-            lambda a: a >= MIN_ACCURACY,
-            f"test accuracy {acc:.3f} is below {MIN_ACCURACY}{hint}")
+        acc, hint = float(np.mean(pred == y_test)), ""
+        if acc < MIN_ACCURACY:
+            cause = _training_diagnosis(student, rng)
+            hint = (f"; this matches a common mistake: {cause}" if cause else
+                    "; the network barely learns: check the initialisation, the sign of the "
+                    "gradient and the learning rate" if acc < 0.5 else "")
+        verify(acc >= MIN_ACCURACY, f"test accuracy {acc:.3f} is below {MIN_ACCURACY}{hint}",
+               "test accuracy")
 
 
 # ---------------------------------------------------------------------------
-# q5 grid search and heatmap
+# q5 grid search and heatmap, q6 hyper-parameter study
 
 
 def _small_digits(rng, n_train, n_val):
@@ -506,29 +415,17 @@ def _accuracy(pred, y) -> float:
     """Accuracy of the student's predictions; a readable failure if they are not labels."""
     labels, problem = as_float_array(pred)
     if problem or labels.shape != y.shape:
-        fail(f"predict gave {describe_value(pred)}, expected class labels "
-             f"of shape {y.shape}")
+        fail(f"predict gave {describe_value(pred)}, expected class labels of shape {y.shape}")
     return float(np.mean(labels == y))
-
-
-def _arrays(value, what) -> list[np.ndarray]:
-    """A list of float arrays from the student's worker, or a readable failure."""
-    if not isinstance(value, list | tuple):
-        fail(f"{what} is {describe_value(value)}, expected a list")
-    arrays = [as_float_array(v) for v in value]
-    if any(problem for _, problem in arrays):
-        fail(f"{what} should hold arrays of numbers")
-    return [a for a, _ in arrays]
 
 
 def _own_run(student, sizes, seed, X_tr, Y_tr, X_va, y_va, y_tr, **hyper):
     """The student's own network trained with these settings: (val accuracy, train
-    accuracy, fit's returned costs, weights)."""
+    accuracy, the last cost fit returned, the first, the weights)."""
     net = _construct(student, sizes, seed, **hyper)
-    history = net.call("fit", X_tr, Y_tr)
-    val = _accuracy(net.call("predict", X_va), y_va)
-    train = _accuracy(net.call("predict", X_tr), y_tr)
-    return val, train, history, _arrays(net.get("weights"), "weights")
+    history = _arrays([net.call("fit", X_tr, Y_tr)], "the costs fit returned")[0]
+    return (_accuracy(net.call("predict", X_va), y_va), _accuracy(net.call("predict", X_tr), y_tr),
+            history[-1], history[0], _arrays(net.get("weights"), "weights"))
 
 
 def _heatmaps(figures, shape):
@@ -539,166 +436,121 @@ def _heatmaps(figures, shape):
 
 @question("q5", points=3)
 def grid_search_and_heatmap(student, rng):
-    cases = [([64, 16, 10], [0.3, 2.0], [1e-4, 0.03, 0.3], 4, 16),
-             ([64, 12, 10], [0.1, 0.5, 1.5], [1e-3, 0.1], 3, 20)]
-    for sizes, lrs, lams, epochs, batch in cases:
-        X_tr, Y_tr, X_va, y_va, y_tr = _small_digits(rng, 200, 100)
-        seed = _seed(rng)
-        with check(f"grid_search(X_train {X_tr.shape}, Y_train, X_val {X_va.shape}, y_val, "
+    for sizes, lrs, lams, epochs, batch in [([64, 16, 10], [0.3, 2.0], [1e-4, 0.03, 0.3], 4, 16),
+                                            ([64, 12, 10], [0.1, 0.5, 1.5], [1e-3, 0.1], 3, 20)]:
+        data, seed, shape = _small_digits(rng, 200, 100), builders.seed(rng), (len(lrs), len(lams))
+        with check(f"grid_search(X_train {data[0].shape}, Y_train, X_val {data[2].shape}, y_val, "
                    f"{sizes}, lrs={lrs}, lams={lams}, epochs={epochs}, batch_size={batch}, "
                    "seed) against your network trained with each pair"):
-            got = student.call("grid_search", X_tr, Y_tr, X_va, y_va, sizes, lrs, lams,
-                               epochs=epochs, batch_size=batch, seed=seed)
-            shape = (len(lrs), len(lams))
-            arr, problem = as_float_array(got)
-            if not expect(got, "acc").satisfies(
-                    lambda g: problem is None and arr.shape in (shape, shape[::-1]),  # noqa: B023
-                    f"expected an array of shape {shape}, got {describe_value(got)}"):
+            got = student.call("grid_search", *data[:4], sizes, lrs, lams, epochs=epochs,
+                               batch_size=batch, seed=seed)
+            if not expect(got, "acc").satisfies(lambda g: as_float_array(g)[1] is None,
+                                                f"expected an array of shape {shape}"):
                 continue
-            val = np.zeros(shape)
-            train = np.zeros_like(val)
-            for i, lr in enumerate(lrs):
-                for j, lam in enumerate(lams):
-                    val[i, j], train[i, j], _, _ = _own_run(
-                        student, sizes, seed, X_tr, Y_tr, X_va, y_va, y_tr, lr=lr, lam=lam,
-                        epochs=epochs, batch_size=batch)
-            expect(got, "acc").close_to(val, RTOL, ATOL, mutants={
-                "the rows of acc are the learning rates and its columns the lambdas: "
-                "shape (len(lrs), len(lams))": val.T,
-                "acc holds the accuracy on the validation set, not on the training set":
-                    train,
+            runs = np.array([[_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
+                                       batch_size=batch)[:2] for lam in lams] for lr in lrs])
+            val, train = runs[..., 0], runs[..., 1]
+            expect(got, "acc").close_to(val, mutants={
+                "the rows of acc are the learning rates and its columns the lambdas: shape "
+                "(len(lrs), len(lams))": val.T,
+                "acc holds the accuracy on the validation set, not on the training set": train,
                 "acc holds accuracies, not error rates": 1 - val,
                 "acc holds fractions in [0, 1], not percentages": 100 * val})
-
     lrs, lams = 10.0 ** np.arange(-2, 1), 10.0 ** np.arange(-5, 0)
     acc = rng.uniform(0.1, 1.0, size=(len(lrs), len(lams)))
-    shape = acc.shape
     found = []
-    with check(f"plot_grid(acc of shape {shape}, {len(lrs)} learning rates, {len(lams)} "
-               f"lambdas) draws acc as an image or mesh of shape {shape} on axes labelled on "
-               "both sides"):
-        student.call("plot_grid", acc, lrs, lams)
+    with check(f"plot_grid(acc of shape {acc.shape}, ...) draws acc as an image or mesh of shape "
+               f"{acc.shape} on axes labelled on both sides, and returns the figure"):
+        returned = student.call("plot_grid", acc, lrs, lams)
+        verify(isinstance(returned, Handle) and returned.type_name == "Figure",
+               f"plot_grid returns the figure it drew, got {describe_value(returned)}",
+               "plot_grid")
         figures = parse_figures(student.figures())
-        found = _heatmaps(figures, shape)
-        transposed = bool(_heatmaps(figures, shape[::-1]))
-        if expect(found, "heatmap").satisfies(
-                bool, f"no axes shows an image or mesh of shape {shape}" + (
-                    f"; one of shape {shape[::-1]} was found: draw acc itself, one row per "
-                    "learning rate, not its transpose" if transposed else "")):
-            expect(found, "heatmap").satisfies(
-                lambda f: any(ax.labelled for _, ax in f),
-                "label both axes of the heatmap (the learning rate and lambda)")
-    with check(f"plot_grid(acc of shape {shape}, ...): the heatmap's figure has a colorbar"):
-        expect(found, "heatmap").satisfies(
-            lambda f: any(fig.has_colorbar for fig, _ in f),
-            "no colorbar next to the heatmap: add fig.colorbar(image, ax=ax)"
-            if found else "no heatmap of the right shape was found (see the previous check)")
-
-
-# ---------------------------------------------------------------------------
-# q6 hyper-parameter study
+        found = _heatmaps(figures, acc.shape)
+        if verify(bool(found), f"no axes shows an image or mesh of shape {acc.shape}" + (
+                f"; one of shape {acc.shape[::-1]} was found: draw acc itself, one row per "
+                "learning rate, not its transpose" if _heatmaps(figures, acc.shape[::-1])
+                else ""), "heatmap"):
+            verify(any(ax.labelled for _, ax in found), "label both axes of the heatmap (the "
+                   "learning rate and lambda)", "heatmap")
+    with check(f"plot_grid(acc of shape {acc.shape}, ...): the heatmap's figure has a colorbar"):
+        verify(any(fig.has_colorbar for fig, _ in found), "no colorbar next to the heatmap: add "
+               "fig.colorbar(image, ax=ax)" if found else "no heatmap of the right shape was "
+               "found (see the previous check)", "heatmap")
 
 
 SWEEPS = {"batch_size": ("values", "updates", "final_loss", "val_accuracy"),
           "lam": ("values", "weight_norm", "val_accuracy")}
 
 
-def _study_problem(study, n_values) -> str | None:
-    """Why the returned study does not have the documented structure, or None."""
-    if not isinstance(study, dict):
-        return f"expected a dict, got {describe_value(study)}"
-    for sweep, keys in SWEEPS.items():
-        inner = study.get(sweep)
-        if not isinstance(inner, dict):
-            return f"study[{sweep!r}] should be a dict, got {describe_value(inner)}"
-        for key in keys:
-            value = inner.get(key)
-            if not isinstance(value, list | tuple) or len(value) != n_values[sweep]:
-                return (f"study[{sweep!r}][{key!r}] should be a list of {n_values[sweep]} "
-                        f"numbers, got {describe_value(value)}")
-            arr, problem = as_float_array(list(value))
-            if problem or arr.ndim != 1 or not np.all(np.isfinite(arr)):
-                return f"study[{sweep!r}][{key!r}] should hold finite numbers"
-            if key == "val_accuracy" and not np.all((arr >= 0) & (arr <= 1)):
-                return f"study[{sweep!r}]['val_accuracy'] should hold fractions in [0, 1]"
-            if key == "weight_norm" and not np.all(arr >= 0):
-                return "study['lam']['weight_norm'] should hold norms, which are >= 0"
-    return None
-
-
-def _column(study, sweep, key):
-    """study[sweep][key] when the structure is right; raises a readable failure if not."""
+def _column(study, sweep, key, n: int) -> list:
+    """study[sweep][key] as a list of n finite numbers, or a readable failure."""
     try:
-        return list(study[sweep][key])
-    except (TypeError, KeyError):
-        fail(f"study[{sweep!r}][{key!r}] is missing (see the first check)")
+        value = list(study[sweep][key])
+        arr, problem = as_float_array(value)
+    except (TypeError, KeyError, IndexError, ValueError, AttributeError):
+        fail(f"study[{sweep!r}][{key!r}] should be a list of {n} numbers, got "
+             f"{describe_value(study)}: it is missing")
+    if problem or arr.shape != (n,) or not np.all(np.isfinite(arr)):
+        fail(f"study[{sweep!r}][{key!r}] should be a list of {n} finite numbers, got "
+             f"{describe_value(value)}")
+    return value
 
 
 @question("q6", points=3)
 def hyperparameter_study(student, rng):
     n_train = int(rng.choice([147, 151, 157]))
-    X_tr, Y_tr, X_va, y_va, y_tr = _small_digits(rng, n_train, 100)
-    sizes, lr, epochs, seed = [64, 16, 10], 0.5, 4, _seed(rng)
-    batch_sizes = [20, 8, n_train]  # the base is the first; unsorted on purpose
-    lams = [0.0, 0.01, 0.1, 1.0]
-    data = f"X_train {X_tr.shape}, X_val {X_va.shape}"
-    study = None
-    with check(f"hyperparameter_study({data}, {sizes}, lr={lr}, epochs={epochs}, "
-               f"batch_sizes={batch_sizes}, lams={lams}, seed): two dicts of lists with the "
-               "documented keys, one entry per value, values as given"):
-        study = student.call("hyperparameter_study", X_tr, Y_tr, X_va, y_va, sizes, lr=lr,
-                             epochs=epochs, batch_sizes=batch_sizes, lams=lams, seed=seed)
-        problem = _study_problem(study, {"batch_size": len(batch_sizes), "lam": len(lams)})
-        if expect(study, "study").satisfies(lambda s: problem is None, problem or ""):
-            expect(study["batch_size"]["values"], "study['batch_size']['values']").close_to(
-                batch_sizes, 0, 0, mutants={"keep the values in the order given":
-                                            sorted(batch_sizes)})
-            expect(study["lam"]["values"], "study['lam']['values']").close_to(lams, 0, 0)
-
-    updates = [epochs * math.ceil(n_train / b) for b in batch_sizes]
+    data = _small_digits(rng, n_train, 100)
+    sizes, lr, epochs, seed = [64, 16, 10], 0.5, 4, builders.seed(rng)
+    batch_sizes, lams = [20, 8, n_train], [0.0, 0.01, 0.1, 1.0]  # unsorted on purpose
+    study, count = None, {"batch_size": len(batch_sizes), "lam": len(lams)}
+    with check(f"hyperparameter_study(X_train {data[0].shape}, X_val {data[2].shape}, {sizes}, "
+               f"lr={lr}, epochs={epochs}, batch_sizes={batch_sizes}, lams={lams}, seed): two "
+               "dicts of lists with the documented keys, one entry per value, values as given"):
+        study = student.call("hyperparameter_study", *data[:4], sizes, lr=lr, epochs=epochs,
+                             batch_sizes=batch_sizes, lams=lams, seed=seed)
+        for sweep, keys in SWEEPS.items():
+            for key in keys:
+                _column(study, sweep, key, count[sweep])
+        expect(study["batch_size"]["values"], "study['batch_size']['values']").close_to(
+            batch_sizes, 0, 0, mutants={"keep the values in the order given": sorted(batch_sizes)})
+        expect(study["lam"]["values"], "study['lam']['values']").close_to(lams, 0, 0)
     with check(f"study['batch_size']['updates'] for {n_train} training rows, {epochs} epochs "
                "(an epoch takes ceil(n / batch_size) steps)"):
-        expect(_column(study, "batch_size", "updates"), "updates").equals(updates, mutants={
-            "the last, smaller batch of each epoch is a step too: ceil(n / b), not n // b":
-                [epochs * (n_train // b) for b in batch_sizes],
-            f"count the steps of all {epochs} epochs, not of one":
-                [math.ceil(n_train / b) for b in batch_sizes]})
-
+        expect(_column(study, "batch_size", "updates", 3), "updates").equals(
+            [epochs * math.ceil(n_train / b) for b in batch_sizes], mutants={
+                "the last, smaller batch of each epoch is a step too: ceil(n / b), not n // b":
+                    [epochs * (n_train // b) for b in batch_sizes],
+                f"count the steps of all {epochs} epochs, not of one":
+                    [math.ceil(n_train / b) for b in batch_sizes]})
     with check("the batch-size sweep's final_loss and val_accuracy equal those of your network "
                "retrained with each batch size (lam = lams[0])"):
-        final = _column(study, "batch_size", "final_loss")
-        accs = _column(study, "batch_size", "val_accuracy")
-        runs = [_own_run(student, sizes, seed, X_tr, Y_tr, X_va, y_va, y_tr, lr=lr,
-                         lam=lams[0], epochs=epochs, batch_size=b) for b in batch_sizes]
-        histories = [_arrays([r[2]], "the costs fit returned")[0] for r in runs]
-        expect(final, "final_loss").close_to([h[-1] for h in histories], RTOL, ATOL, mutants={
-            "final_loss is the last cost fit returned, after the last epoch":
-                [h[0] for h in histories]})
-        expect(accs, "val_accuracy").close_to([r[0] for r in runs], RTOL, ATOL, mutants={
+        final, accs = (_column(study, "batch_size", k, 3) for k in ("final_loss", "val_accuracy"))
+        runs = [_own_run(student, sizes, seed, *data, lr=lr, lam=lams[0], epochs=epochs,
+                         batch_size=b) for b in batch_sizes]
+        expect(final, "final_loss").close_to([r[2] for r in runs], mutants={
+            "final_loss is the last cost fit returned, after the last epoch": [r[3] for r in runs]})
+        expect(accs, "val_accuracy").close_to([r[0] for r in runs], mutants={
             "val_accuracy is measured on the validation set, not the training set":
                 [r[1] for r in runs]})
-
     with check("the lambda sweep's weight_norm and val_accuracy equal those of your network "
                "retrained with each lambda (batch_size = batch_sizes[0]), and the weight norm "
                "decreases as lambda grows"):
-        norms = _column(study, "lam", "weight_norm")
-        accs = _column(study, "lam", "val_accuracy")
-        runs = [_own_run(student, sizes, seed, X_tr, Y_tr, X_va, y_va, y_tr, lr=lr, lam=lam,
-                         epochs=epochs, batch_size=batch_sizes[0]) for lam in lams]
-        weights = [r[3] for r in runs]
-        squares = [sum(float(np.sum(W * W)) for W in ws) for ws in weights]
-        expect(norms, "weight_norm").close_to(np.sqrt(squares), RTOL, ATOL, mutants={
+        norms, accs = (_column(study, "lam", k, 4) for k in ("weight_norm", "val_accuracy"))
+        runs = [_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
+                         batch_size=batch_sizes[0]) for lam in lams]
+        squares = [sum(float(np.sum(W * W)) for W in r[4]) for r in runs]
+        expect(norms, "weight_norm").close_to(np.sqrt(squares), mutants={
             "weight_norm is the square root of the sum of squares, sqrt(sum_l ||W^l||^2)":
                 squares,
             "weight_norm is one norm over all weights, not the sum of the per-layer norms":
-                [sum(float(np.linalg.norm(W)) for W in ws) for ws in weights]})
-        expect(accs, "val_accuracy").close_to([r[0] for r in runs], RTOL, ATOL, mutants={
+                [sum(float(np.linalg.norm(W)) for W in r[4]) for r in runs]})
+        expect(accs, "val_accuracy").close_to([r[0] for r in runs], mutants={
             "val_accuracy is measured on the validation set, not the training set":
                 [r[1] for r in runs]})
-        expect(norms, "weight_norm").satisfies(
-            lambda v: bool(np.all(np.diff(np.asarray(v, dtype=float)) < 0)),
-            f"the final weight norm should decrease as lambda grows ({lams}): each step "
-            "multiplies the weights by 1 - lr * lam; check the penalty's gradient")
+        verify(bool(np.all(np.diff(np.asarray(norms, dtype=float)) < 0)), "the final weight "
+               f"norm should decrease as lambda grows ({lams}): each step multiplies the "
+               "weights by 1 - lr * lam; check the penalty's gradient", "weight_norm")
 
 
 manual("q7", points=3, prompt=(

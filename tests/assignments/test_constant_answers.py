@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
 
 COURSE = Path(__file__).resolve().parents[2]
 SEED = 12345
-HOLDS = ["hw3_cost", "hw5_regularization", "hw7_capacity"]
+HOLDS = ["hw3_cost", "hw4_optimizers", "hw5_regularization", "hw6_digits", "hw7_capacity"]
 
 
 @pytest.mark.parametrize("hw", HOLDS)

@@ -76,3 +76,96 @@ def test_a_list_holding_none_is_refused_not_read_as_nan():
     problem = numeric_mismatch([1.0, None], np.array([1.0, np.nan]), 1e-9, 0.0)
     assert problem and "holding None" in problem
     assert "holding None" in numeric_mismatch([[0.5], [None]], np.ones((2, 1)), 1e-9, 0.0)
+
+
+def test_close_to_accepts_the_alternatives_it_is_given():
+    calls = []
+
+    def own():
+        calls.append(1)
+        return np.array([2.0, 4.0])
+
+    def question():
+        with check("the expected value"):
+            expect(np.array([1.0, 2.0])).close_to(np.array([1.0, 2.0]), accept={"own": own})
+        with check("an accepted alternative"):
+            expect(np.array([2.0, 4.0])).close_to(np.array([1.0, 2.0]), accept={
+                "unavailable": None, "with your own f": own})
+        with check("neither"):
+            expect(np.array([3.0, 4.0]), "y").close_to(
+                np.array([1.0, 2.0]), mutants={"tripled the first": np.array([3.0, 2.0]),
+                                               "plus two": np.array([3.0, 4.0])},
+                accept={"with your own f": own})
+    right, alternative, wrong = checks(question)
+    assert right.passed and alternative.passed and not wrong.passed
+    assert len(calls) == 2  # only evaluated where the value is not the expected one
+    assert "(Also accepted, and not matched either: with your own f.)" in wrong.message
+    assert wrong.mistake == "plus two"  # the suite's mutants still name the mistake
+
+
+def test_an_alternative_whose_student_call_fails_is_unavailable():
+    from autograder.engine.errors import StudentError
+
+    def broken():
+        raise StudentError("error", "NameError: name 'f' is not defined")
+
+    def fatal():
+        raise StudentError("timeout", "the call took too long", fatal=True)
+
+    def question():
+        with check("broken"):
+            expect(2.0).close_to(1.0, accept={"own": broken})
+        with check("fatal"):
+            expect(2.0).close_to(1.0, accept={"own": fatal})
+    broken_check, fatal_check = checks(question)
+    assert not broken_check.passed and "got 2, expected 1" in broken_check.message
+    assert not fatal_check.passed and fatal_check.message == "the call took too long"
+
+
+def test_each_close_to_accepts_alternatives_item_by_item():
+    own = [np.array([2.0]), np.array([4.0])]
+
+    def question():
+        with check("own"):
+            expect([np.array([2.0]), np.array([3.0])], "dWs").each_close_to(
+                [np.array([1.0]), np.array([3.0])], accept={"your own": lambda: own})
+        with check("unavailable"):
+            expect([np.array([2.0])], "dWs").each_close_to([np.array([1.0])],
+                                                           accept={"your own": None})
+    own_check, unavailable = checks(question)
+    assert own_check.passed
+    assert not unavailable.passed and "not matched either: your own" in unavailable.message
+
+
+def test_verify_may_name_the_broken_rule():
+    def question():
+        with check("type"):
+            verify(False, "return a Python float", "result", mistake="not a Python float")
+        with check("plain"):
+            verify(False, "no legend")
+    named, plain = checks(question)
+    assert named.mistake == "not a Python float" and plain.mistake == ""
+
+
+def test_a_note_follows_the_feedback_whether_the_check_passes_or_not():
+    from autograder.authoring import note
+    from autograder.engine.results import QuestionResult
+
+    def question():
+        with check("run_valley('adam', ...)"):
+            note("judged with your own adam_step; run_valley itself is right")
+            verify(True, "unused")
+        with check("run_valley('gd', ...)"):
+            note("judged with your own gd_step")
+            verify(False, "the costs differ")
+    good, bad = checks(question)
+    assert good.passed and good.note.startswith("judged with your own adam_step")
+    assert not bad.passed and bad.message == "the costs differ"
+    feedback = QuestionResult.from_checks("q4", 3, [good]).feedback
+    assert feedback == ("All 1 checks passed.\nNote: judged with your own adam_step; "
+                        "run_valley itself is right")
+    feedback = QuestionResult.from_checks("q4", 3, [good, bad]).feedback
+    assert feedback.startswith("run_valley('gd', ...): the costs differ\n(1 of 2 checks")
+    assert feedback.endswith("Note: judged with your own gd_step")
+    with pytest.raises(RuntimeError, match="inside a check"), recording():
+        note("outside")

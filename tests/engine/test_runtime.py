@@ -59,3 +59,19 @@ def test_only_student_objects_can_be_sent_back(runtime):
     from autograder.sandbox.protocol import ProtocolError
     with pytest.raises(ProtocolError, match="cannot send a value of type set"):
         student.call("Box", {1, 2})
+
+
+def test_a_dict_global_is_read_as_a_value_and_a_missing_name_is_an_error(factory):
+    rt = NotebookRuntime(factory, Limits(), Budgets(),
+                         ["import numpy as np\nhistories = {'gd': np.arange(3.0), 'ok': False}"])
+    try:
+        rt.run_notebook()
+        student = Student(rt, QuestionBudget(30))
+        got = student.get("histories")
+        assert set(got) == {"gd", "ok"} and list(got["gd"]) == [0.0, 1.0, 2.0]
+        with pytest.raises(StudentError, match="not defined"):
+            student.get("nothing")
+        with pytest.raises(StudentError, match="is a dict, not a function"):
+            student.call("histories")
+    finally:
+        rt.close()

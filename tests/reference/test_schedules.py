@@ -1,4 +1,5 @@
-"""Tests of reference.schedules against hand-computed values."""
+"""Tests of reference.schedules against closed forms of the deep-networks notebook's
+parametrisation (decay is a rate per step) and hand-computed values."""
 
 import numpy as np
 import pytest
@@ -12,42 +13,60 @@ from reference.schedules import (
 
 
 def test_power_schedule_hand_values():
-    # eta_0 / (1 + t/s)**c with eta_0 = 0.01, s = 10
-    assert power_schedule(0.01, 0, decay=10, power=1) == 0.01
-    assert power_schedule(0.01, 10, decay=10, power=1) == pytest.approx(0.005, rel=1e-15)
-    assert power_schedule(0.01, 30, decay=10, power=1) == pytest.approx(0.0025, rel=1e-15)
-    assert power_schedule(0.01, 10, decay=10, power=2) == pytest.approx(0.0025, rel=1e-15)
-    assert power_schedule(0.01, 30, decay=10, power=0.5) == pytest.approx(0.005, rel=1e-15)
-    assert power_schedule(0.01, 5, decay=10, power=1) == pytest.approx(0.01 / 1.5, rel=1e-15)
+    # eta_0 / (1 + decay t)**power with eta_0 = 0.01, decay = 0.1 (a rate per step)
+    assert power_schedule(0.01, 0, decay=0.1, power=1) == 0.01
+    assert power_schedule(0.01, 10, decay=0.1, power=1) == pytest.approx(0.005, rel=1e-15)
+    assert power_schedule(0.01, 30, decay=0.1, power=1) == pytest.approx(0.0025, rel=1e-15)
+    assert power_schedule(0.01, 10, decay=0.1, power=2) == pytest.approx(0.0025, rel=1e-15)
+    assert power_schedule(0.01, 30, decay=0.1, power=0.5) == pytest.approx(0.005, rel=1e-15)
+    assert power_schedule(0.01, 5, decay=0.1, power=1) == pytest.approx(0.01 / 1.5, rel=1e-15)
+    assert power_schedule(0.01, 5, decay=0.1) == power_schedule(0.01, 5, decay=0.1, power=1)
+
+
+def test_power_schedule_is_the_books_with_s_the_inverse_rate():
+    # Géron's eta_0 / (1 + t / s)**c is the same schedule with decay = 1 / s
+    t = np.arange(0, 200, 7)
+    np.testing.assert_allclose(power_schedule(0.3, t, decay=1 / 40, power=1.5),
+                               0.3 / (1 + t / 40) ** 1.5, rtol=1e-15)
 
 
 def test_exponential_schedule_hand_values():
-    # eta_0 * 0.1**(t/s) with eta_0 = 0.01, s = 20: a factor 10 every 20 steps
-    assert exponential_schedule(0.01, 0, decay=20) == 0.01
-    assert exponential_schedule(0.01, 20, decay=20) == pytest.approx(1e-3, rel=1e-15)
-    assert exponential_schedule(0.01, 40, decay=20) == pytest.approx(1e-4, rel=1e-15)
-    assert exponential_schedule(0.01, 10, decay=20) == pytest.approx(
-        0.0031622776601683794, rel=1e-15
+    # eta_0 exp(-decay t) with eta_0 = 0.01, decay = 0.05: a factor e every 20 steps
+    assert exponential_schedule(0.01, 0, decay=0.05) == 0.01
+    assert exponential_schedule(0.01, 20, decay=0.05) == pytest.approx(0.01 / np.e, rel=1e-15)
+    assert exponential_schedule(0.01, 40, decay=0.05) == pytest.approx(0.01 / np.e**2,
+                                                                       rel=1e-15)
+    assert exponential_schedule(0.01, 10, decay=0.05) == pytest.approx(
+        0.006065306597126334, rel=1e-15
     )
+
+
+def test_exponential_schedule_is_the_books_with_decay_ln10_over_s():
+    # Géron's eta_0 * 0.1**(t / s): a factor 10 every s steps, decay = ln(10) / s
+    t = np.arange(0, 100, 3)
+    np.testing.assert_allclose(exponential_schedule(0.2, t, decay=np.log(10) / 20),
+                               0.2 * 0.1 ** (t / 20), rtol=1e-13)
 
 
 def test_closed_forms_vectorize_over_steps():
     steps = np.array([[0, 10], [30, 5]])
     np.testing.assert_allclose(
-        power_schedule(0.01, steps, decay=10, power=1),
+        power_schedule(0.01, steps, decay=0.1, power=1),
         [[0.01, 0.005], [0.0025, 0.01 / 1.5]],
         rtol=1e-15,
     )
     np.testing.assert_allclose(
-        exponential_schedule(0.01, steps, decay=20),
-        [[0.01, 0.0031622776601683794], [0.01 * 0.1**1.5, 0.01 * 0.1**0.25]],
+        exponential_schedule(0.01, steps, decay=0.05),
+        [[0.01, 0.01 * np.exp(-0.5)], [0.01 * np.exp(-1.5), 0.01 * np.exp(-0.25)]],
         rtol=1e-15,
     )
 
 
-def test_piecewise_constant_boundaries():
-    boundaries, values = [5, 15], [0.1, 0.01, 0.001]
-    expected = {0: 0.1, 4: 0.1, 4.5: 0.1, 5: 0.01, 14: 0.01, 14.9: 0.01, 15: 0.001, 100: 0.001}
+def test_piecewise_constant_boundaries_start_at_zero():
+    # the notebook's boundaries [0, 300, 600, 900], one value per boundary
+    boundaries, values = [0, 300, 600, 900], [0.1, 0.05, 0.01, 0.001]
+    expected = {0: 0.1, 299: 0.1, 299.5: 0.1, 300: 0.05, 599: 0.05, 600: 0.01, 899: 0.01,
+                900: 0.001, 5000: 0.001}
     for step, value in expected.items():
         assert piecewise_constant(step, boundaries, values) == value, step
     np.testing.assert_array_equal(
@@ -56,10 +75,14 @@ def test_piecewise_constant_boundaries():
 
 
 def test_piecewise_constant_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="len"):
+    with pytest.raises(ValueError, match="one value per boundary"):
+        piecewise_constant(0, [0, 5, 15], [0.1, 0.01])
+    with pytest.raises(ValueError, match="start at 0"):
         piecewise_constant(0, [5, 15], [0.1, 0.01])
     with pytest.raises(ValueError, match="increasing"):
-        piecewise_constant(0, [15, 5], [0.1, 0.01, 0.001])
+        piecewise_constant(0, [0, 15, 5], [0.1, 0.01, 0.001])
+    with pytest.raises(ValueError, match="from 0"):
+        piecewise_constant(-1, [0, 5], [0.1, 0.01])
 
 
 def test_performance_scheduler_hand_sequence():

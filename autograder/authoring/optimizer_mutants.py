@@ -1,0 +1,202 @@
+"""Answers that classic optimizer mistakes give, one explicit-state step at a time.
+
+The course writes an optimizer as a step function on an explicit state: ``state`` is a
+dict with the step counter ``"t"`` and what the optimizer remembers, in PyTorch's
+quantities (``"b"``: the momentum buffer; ``"s"``: AdaGrad's sum or RMSProp's average of
+g**2; ``"m"``, ``"v"``: Adam's averages, without bias correction; ``"mu_product"``: NAdam's
+product of momentum coefficients). Hyper-parameters are named as in the course
+(``lr, momentum, beta, beta1, beta2, eps, momentum_decay``)::
+
+    runs = mutants.optimizer_runs("adam", theta0, grads, hypers)    # {message: [(theta, state)]}
+    theta, state = mutants.optimizer_step("adam", theta, g, state, h, "no_bias_correction")
+
+With ``mistake=None`` a step is the update rule of the same-named ``torch.optim`` class (as
+``reference.optim``), so a mutant differs from the right answer only by its mistake.
+``OPTIMIZER`` maps each optimizer's mistakes to the sentence the feedback shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+
+State = dict
+Grad = np.ndarray | Callable[[np.ndarray], np.ndarray]
+
+STATE_KEYS = {"gd": (), "momentum": ("b",), "nag": ("b",), "adagrad": ("s",), "rmsprop": ("s",),
+              "adam": ("m", "v"), "nadam": ("m", "v", "mu_product")}
+DEFAULTS = {"adagrad": {"eps": 1e-10}, "rmsprop": {"beta": 0.99, "eps": 1e-8},
+            "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+            "nadam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "momentum_decay": 4e-3}}
+
+_EPS = "eps inside the square root: sqrt({0} + eps) instead of sqrt({0}) + eps"
+_UPHILL = "momentum with the wrong sign: theta moved up the gradient (theta + lr * b)"
+OPTIMIZER: dict[str, dict[str, str]] = {
+    "gd": {"uphill": "gradient ascent: theta + lr * grad instead of theta - lr * grad"},
+    "momentum": {
+        "uphill": _UPHILL,
+        "minus": "momentum with the wrong sign in the buffer: b = g - momentum * b instead of "
+                 "b = momentum * b + g",
+        "after": "the buffer was updated after the step: theta moved by the old b; update "
+                 "b = mu b + g first, then step with the new b",
+        "velocity": "the state holds Géron's velocity m = mu m - lr g where PyTorch's buffer "
+                    "b = mu b + g belongs; the two agree only while lr stays the same",
+        "dampened": "b = mu b + (1 - mu) g is the averaged (dampened) form; PyTorch's buffer "
+                    "adds g itself: b = mu b + g"},
+    "nag": {
+        "plain": "Nesterov gradient at the wrong point: theta - lr * b is plain momentum; the "
+                 "look-ahead form is theta - lr * (g + momentum * b)",
+        "old_buffer": "the look-ahead used the buffer before its update: theta - lr * (g + mu "
+                      "b_new), with b_new = mu b + g",
+        "uphill": _UPHILL},
+    "adagrad": {"no_sum": "AdaGrad without accumulation: s = g**2 instead of s = s + g**2",
+                "g_not_squared": "s accumulates g instead of g**2 (g * g, elementwise)",
+                "eps_inside": _EPS.format("s")},
+    "rmsprop": {
+        "eps_inside": _EPS.format("s"),
+        "no_one_minus": "the factor (1 - beta) is missing: s = beta * s + (1 - beta) * g**2",
+        "swapped": "beta and 1 - beta swapped: s = beta * s + (1 - beta) * g**2 keeps beta of "
+                   "the old average",
+        "g_not_squared": "s averages g instead of g**2 (g * g, elementwise)",
+        "bias_corrected": "RMSProp has no bias correction: s itself goes under the root, not "
+                          "s / (1 - beta**t)"},
+    "adam": {
+        "no_bias_correction": "Adam without bias correction: m and v used instead of m_hat and "
+                              "v_hat (the deep-networks notebook's code leaves it out, although "
+                              "its text describes it)",
+        "eps_inside": _EPS.format("v_hat"),
+        "uphill": "the step was added while m averages +g, so Adam climbs the cost: with m "
+                  "averaging +g subtract the step (or average -g and add it, as the lecture "
+                  "does), not a mix of the two",
+        "eps_before_correction": "eps added to sqrt(v) before the bias correction (Keras's and "
+                                 "the paper's 'efficient' form) where PyTorch's "
+                                 "sqrt(v_hat) + eps is asked",
+        "t_before_increment": "the bias correction used t before its increment: the first step "
+                              "has t = 1 (with t = 0, 1 - beta**0 = 0)",
+        "t_stuck": "the step counter t is not incremented: every step was corrected as the "
+                   "first",
+        "hats_stored": "the state holds m_hat and v_hat; store m and v themselves (the "
+                       "correction is recomputed from them at every step)"},
+    "nadam": {"constant_mu": "NAdam without the momentum schedule: mu_t = beta1 at every step",
+              "eps_inside": _EPS.format("v_hat"),
+              "mu_t_ahead": "the momentum term used mu_t and P_t where it looks one step ahead: "
+                            "mu_{t+1} / (1 - P_t mu_{t+1})",
+              "as_adam": "NAdam computed as Adam, without the Nesterov look-ahead"},
+}
+
+
+def init_state(name: str, theta: np.ndarray) -> State:
+    """The state before the first step: t = 0, zeros (and a product of 1)."""
+    zeros = np.zeros_like(theta, dtype=float)
+    return {"t": 0, **{k: 1.0 if k == "mu_product" else zeros for k in STATE_KEYS[name]}}
+
+
+def optimizer_step(name: str, theta: np.ndarray, grad: np.ndarray, state: State, hyper: dict,
+                   mistake: str | None = None) -> tuple[np.ndarray, State]:
+    """One step of optimizer ``name`` with one mistake of :data:`OPTIMIZER` (None: none);
+    ``hyper`` holds ``lr`` and the hyper-parameters that differ from their defaults."""
+    if mistake is not None and mistake not in OPTIMIZER[name]:
+        raise ValueError(f"unknown mistake {mistake!r} of {name}; known: "
+                         f"{', '.join(OPTIMIZER[name])}")
+    h = {**DEFAULTS.get(name, {}), **hyper}
+    with np.errstate(all="ignore"):
+        if (name, mistake) == ("nadam", "as_adam"):
+            theta, new = _RULES["adam"](theta, grad, state, h, None)
+            new["mu_product"] = state["mu_product"]
+        else:
+            theta, new = _RULES[name](theta, grad, state, h, mistake)
+    return theta, {**new, "t": state["t"] + (mistake != "t_stuck")}
+
+
+def optimizer_runs(name: str, theta0: np.ndarray, grads: Sequence[Grad],
+                   hypers: Sequence[dict], mistakes: Iterable[str] | None = None
+                   ) -> dict[str, list[tuple[np.ndarray, State]]]:
+    """``{message: [(theta, state) after each step]}`` for each mistake (default: all of the
+    optimizer's); ``grads[k]`` is the gradient of step k, or a function of theta."""
+    runs = {}
+    for key in OPTIMIZER[name] if mistakes is None else mistakes:
+        theta, state, out = np.array(theta0, dtype=float), init_state(name, theta0), []
+        for grad, h in zip(grads, hypers, strict=True):
+            g = grad(theta) if callable(grad) else grad
+            theta, state = optimizer_step(name, theta, g, state, h, key)
+            out.append((theta, state))
+        runs[OPTIMIZER[name][key]] = out
+    return runs
+
+
+def _root(s, eps, mistake):
+    return np.sqrt(s + eps) if mistake == "eps_inside" else np.sqrt(s) + eps
+
+
+def _gd(theta, g, st, h, mistake):
+    return theta + (1 if mistake == "uphill" else -1) * h["lr"] * g, {}
+
+
+def _momentum(theta, g, st, h, mistake, nesterov=False):
+    lr, mu, b_old = h["lr"], h["momentum"], st["b"]
+    if mistake == "velocity":  # Géron's m = mu m - lr g stored where b belongs
+        m = mu * b_old - lr * g
+        return theta + m, {"b": m}
+    b = {"minus": g - mu * b_old, "dampened": mu * b_old + (1 - mu) * g}.get(
+        mistake, mu * b_old + g)
+    direction = b_old if mistake == "after" else b
+    if nesterov and mistake != "plain":
+        direction = g + mu * (b_old if mistake == "old_buffer" else b)
+    return theta + (1 if mistake == "uphill" else -1) * lr * direction, {"b": b}
+
+
+def _adaptive(theta, g, st, h, mistake, name):
+    """AdaGrad (s = s + g**2) or RMSProp (s = beta s + (1 - beta) g**2)."""
+    g2 = g if mistake == "g_not_squared" else g * g
+    if name == "adagrad":
+        s = g2 if mistake == "no_sum" else st["s"] + g2
+    else:
+        old, new = {"swapped": (1 - h["beta"], h["beta"]),
+                    "no_one_minus": (h["beta"], 1.0)}.get(mistake, (h["beta"], 1 - h["beta"]))
+        s = old * st["s"] + new * g2
+    shown = s / (1 - h.get("beta", 0) ** (st["t"] + 1)) if mistake == "bias_corrected" else s
+    return theta - h["lr"] * g / _root(shown, h["eps"], mistake), {"s": s}
+
+
+def _moments(g, st, h):
+    return (h["beta1"] * st["m"] + (1 - h["beta1"]) * g,
+            h["beta2"] * st["v"] + (1 - h["beta2"]) * g * g)
+
+
+def _adam(theta, g, st, h, mistake):
+    t = {"t_before_increment": st["t"], "t_stuck": 1}.get(mistake, st["t"] + 1)
+    m, v = _moments(g, st, h)
+    c1, c2, eps = 1 - h["beta1"] ** t, 1 - h["beta2"] ** t, h["eps"]
+    if mistake == "no_bias_correction":
+        step = m / (np.sqrt(v) + eps)
+    elif mistake == "eps_before_correction":
+        step = m / c1 * np.sqrt(c2) / (np.sqrt(v) + eps)
+    else:
+        step = m / c1 / _root(v / c2, eps, mistake)
+    if mistake == "hats_stored":
+        m, v = m / c1, v / c2
+    return theta + (1 if mistake == "uphill" else -1) * h["lr"] * step, {"m": m, "v": v}
+
+
+def _nadam(theta, g, st, h, mistake):
+    t, b1, psi = st["t"] + 1, h["beta1"], h["momentum_decay"]
+
+    def mu(k):
+        return b1 if mistake == "constant_mu" else b1 * (1 - 0.5 * 0.96 ** (k * psi))
+
+    product = st["mu_product"] * mu(t)
+    m, v = _moments(g, st, h)
+    d = _root(v / (1 - h["beta2"] ** t), h["eps"], mistake)
+    ahead, ahead_product = ((mu(t), product) if mistake == "mu_t_ahead"
+                            else (mu(t + 1), product * mu(t + 1)))
+    theta = (theta - h["lr"] * (1 - mu(t)) / (1 - product) * g / d
+             - h["lr"] * ahead / (1 - ahead_product) * m / d)
+    return theta, {"m": m, "v": v, "mu_product": product}
+
+
+_RULES: dict[str, Callable] = {
+    "gd": _gd, "momentum": _momentum, "adam": _adam, "nadam": _nadam,
+    "nag": lambda *a: _momentum(*a, nesterov=True),
+    "adagrad": lambda *a: _adaptive(*a, name="adagrad"),
+    "rmsprop": lambda *a: _adaptive(*a, name="rmsprop")}

@@ -1,0 +1,67 @@
+"""Answers that classic mistakes of a minibatch training loop give.
+
+The course's loop (``fit``): in each epoch draw one order of the rows from ``rng``, take
+one SGD step on each batch of ``batch_size`` rows of that order (the last may be smaller),
+then record the cost over the whole training set, penalty included::
+
+    history, ws, bs = mutants.minibatch_sgd(ws, bs, X, Y, 0.5, 0.01, 3, 5, rng, "misaligned")
+
+With ``mistake=None`` this is ``MLP.fit`` with ``reference.optim.SGD(lr)`` and ``l2=lam``
+(a sigmoid network with a softmax output and the cross-entropy). ``gradients(ws, bs, X, Y)``
+and ``loss(ws, bs)`` replace the reference's, to judge a loop with a student's own
+functions. ``TRAINING`` maps each mistake to the sentence the feedback shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from reference.network import MLP
+
+TRAINING: dict[str, str] = {
+    "no_shuffle": "each epoch draws a new order, rng.permutation(n), and takes the batches in "
+                  "that order",
+    "shuffle_once": "draw a new permutation in every epoch, not once before the loop",
+    "misaligned": "the rows of X and Y were shuffled with different permutations, so the labels "
+                  "no longer belong to their inputs: draw one order per epoch and index both X "
+                  "and Y with it",
+    "drop_last": "the last, smaller batch must not be dropped",
+    "cost_before": "append the cost after each epoch, not before it",
+    "cost_without_penalty": "the cost the loop records includes the penalty "
+                            "lam / 2 * sum ||W||^2",
+}
+
+
+def minibatch_sgd(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.ndarray,
+                  Y: np.ndarray, lr: float, lam: float, epochs: int, batch_size: int,
+                  rng: np.random.Generator, mistake: str | None = None, *,
+                  gradients: Callable | None = None, loss: Callable | None = None
+                  ) -> tuple[list[float], list[np.ndarray], list[np.ndarray]]:
+    """``(costs after each epoch, weights, biases)`` of the loop with one mistake of
+    :data:`TRAINING` (None: none); the given parameters are not changed."""
+    if mistake is not None and mistake not in TRAINING:
+        raise ValueError(f"unknown mistake {mistake!r}; known: {', '.join(TRAINING)}")
+    gradients = gradients or (lambda W, b, Xb, Yb: MLP.from_params(W, b).gradients(
+        Xb, Yb, l2=lam))
+    penalty = 0.0 if mistake == "cost_without_penalty" else lam
+    loss = loss or (lambda W, b: MLP.from_params(W, b).loss(X, Y, l2=penalty))
+    ws, bs = [np.array(W, dtype=float) for W in weights], [np.array(b, float) for b in biases]
+    n, history = len(X), []
+    order = rng.permutation(n) if mistake == "shuffle_once" else None
+    stop = n - n % batch_size if mistake == "drop_last" else n
+    for _ in range(epochs):
+        if mistake == "cost_before":
+            history.append(loss(ws, bs))
+        if mistake != "shuffle_once":
+            order = np.arange(n) if mistake == "no_shuffle" else rng.permutation(n)
+        labels = rng.permutation(n) if mistake == "misaligned" else order
+        for start in range(0, stop, batch_size):
+            dWs, dbs = gradients(ws, bs, X[order[start:start + batch_size]],
+                                 Y[labels[start:start + batch_size]])
+            ws = [W - lr * dW for W, dW in zip(ws, dWs, strict=True)]
+            bs = [b - lr * db for b, db in zip(bs, dbs, strict=True)]
+        if mistake != "cost_before":
+            history.append(loss(ws, bs))
+    return history, ws, bs
