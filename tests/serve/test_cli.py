@@ -40,8 +40,8 @@ def test_tokens_for_everyone_then_for_the_missing_only(tmp_path):
     rows = list(csv.DictReader(out.open()))
     roles = {r["id"]: r["role"] for r in rows}
     assert roles["ada_lovelace"] == "student" and roles["ines"] == "instructor"
-    sample_students = {p.stem for p in (COURSE / "examples" / "submissions").glob("*/*.ipynb")}
-    assert roles["tara"] == "ta" and set(roles) == sample_students | {"ines", "tara"}
+    roster = {row["id"] for row in csv.DictReader(ROSTER.open())}
+    assert roles["tara"] == "ta" and set(roles) == roster | {"ines", "tara"}
     ada = next(r for r in rows if r["id"] == "ada_lovelace")
     assert ada["link"] == f"https://grading.example.edu/signin?token={ada['token']}"
     assert ada["email"] == "ada_lovelace@students.example"
@@ -52,6 +52,13 @@ def test_tokens_for_everyone_then_for_the_missing_only(tmp_path):
     one = nngrade("serve", "tokens", *common, "--out", tmp_path / "one.csv", "ada_lovelace")
     assert "Issued 1 sign-in token(s)" in one.stdout
     assert Tokens(Gradebook(str(db))).identify(ada["token"]) is None  # replaced
+
+
+def test_the_sample_roster_names_every_sample_student():
+    samples = {p.stem for p in (COURSE / "examples" / "submissions").glob("*/*.ipynb")}
+    roster = {row["id"] for row in csv.DictReader(ROSTER.open())}
+    missing = sorted(samples - roster)
+    assert not missing, f"add these sample students to examples/roster.csv: {missing}"
 
 
 def test_usage_errors_are_one_line(tmp_path):
