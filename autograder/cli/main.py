@@ -27,6 +27,8 @@ COMMANDS = {
                "Instructor report (HTML with plots) from the gradebook."),
     "similarity": ("autograder.cli.similarity", "similarity",
                    "Find pairs of submissions with similar code (token fingerprints)."),
+    "serve": ("autograder.cli.serve", "serve",
+              "Run the course's submission service; 'serve tokens' issues sign-in tokens."),
     "demo": ("autograder.cli.demo", "demo",
              "Grade the bundled sample submissions of every assignment and print the scores."),
 }

@@ -334,6 +334,12 @@ class Gradebook:
             results = [self._counted(s, assignment, student) for student in students]
             return [r for r in results if r is not None]
 
+    def counted(self, assignment: str, student: str) -> SubmissionResult | None:
+        """One student's counted attempt at ``assignment`` with the hand grades that apply
+        to it (as in :meth:`latest`); None before any graded attempt."""
+        with Session(self.engine) as s:
+            return self._counted(s, assignment, student)
+
     def history(self, assignment: str, student: str) -> list[SubmissionResult]:
         """Every attempt of one student at ``assignment`` (latest grading each), oldest
         first, without hand grades."""
