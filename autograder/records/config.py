@@ -163,6 +163,12 @@ class CourseConfig:
         """The submission policy of ``assignment`` (the ``[serve]`` defaults if unset)."""
         return self.policies.get(assignment, self.serve.defaults)
 
+    def is_late(self, assignment: str, submitted: datetime | None, marked: bool) -> bool:
+        """Whether a submission is late: after the deadline's grace period, or marked late
+        by the LMS when its time is unknown."""
+        return marked or self.late.days_late(submitted, self.deadlines.get(assignment),
+                                             False) > 0
+
     def apply_late_policy(self, results: list[SubmissionResult]) -> None:
         """Set each result's days late and penalty from the deadline and the policy."""
         for r in results:

@@ -11,9 +11,10 @@ Three layers, none of which ever deletes a row:
   with who and when. The engine never writes or removes these; they are laid over the
   automatic scores when a result is read.
 
-A student's result is the counted attempt (the latest submitted) at its latest version,
-with the hand grades that apply to it: a manual grade applies while the answer it graded
-is unchanged; an override applies to the file it was given for.
+A student's result is the counted attempt at its latest version: the latest submitted
+on time, or the latest late one when none was on time (a late file never replaces an
+on-time one); with the hand grades that apply to it: a manual grade applies while the
+answer it graded is unchanged; an override applies to the file it was given for.
 
 SQLite by default (WAL journal, busy timeout, retried writes, so concurrent batches
 lose nothing); any SQLAlchemy URL, e.g. ``postgresql+psycopg://...``, by option.
@@ -358,7 +359,8 @@ class Gradebook:
             Attempt.assignment == assignment, Attempt.student == student)) if r.gradings]
         if not rows:
             return None
-        row = max(rows, key=_submission_order(rows))
+        on_time = [r for r in rows if not r.late]
+        row = max(on_time or rows, key=_submission_order(rows))
         result = _to_result(row, row.gradings[-1])
         hand = s.scalars(select(HandGrade).where(
             HandGrade.assignment == assignment, HandGrade.student == student)
