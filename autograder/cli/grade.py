@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -84,7 +85,8 @@ def grade(ctx, paths, assignment, seed, isolation, workers, db, out, roster, reg
     \b
     File names from Canvas, Moodle and Gradescope downloads are recognised; with a
     roster, each file is matched to a student exactly, and files that match nobody are
-    listed and left ungraded. A student's several files are attempts: the latest counts.
+    listed and left ungraded. A student's several files are attempts: the latest on time
+    counts (a late file only when none was on time).
     """
     require_platform(isolation)
     course, config = course_of(ctx), config_of(ctx)
@@ -109,6 +111,7 @@ def grade(ctx, paths, assignment, seed, isolation, workers, db, out, roster, reg
     suite = load_suite_or_exit(course, assignment)
     jobs, unmatched = _jobs(chosen, assignment, the_roster)
     protect = protected(course, out_dir, None if "://" in db else db, *chosen)
+    jobs = [replace(j, late=config.is_late(assignment, j.submitted_at, j.late)) for j in jobs]
     if dry_run:
         sys.exit(_dry_run(jobs, suite, book, seed, workers, isolation, protect))
     todo = len(jobs) if regrade else sum(

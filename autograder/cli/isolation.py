@@ -13,20 +13,26 @@ from pathlib import Path
 
 import click
 
-from autograder.cli.common import console
+from autograder.cli.common import config_of, console
 from autograder.engine.session import PlatformUnsupported, WorkerFactory, refusal
 from autograder.sandbox import support
 from autograder.sandbox.tiers import Policy
 
 
 def isolation_option(f):
-    """``--isolation require-full|reduced-ok|none`` (default reduced-ok)."""
+    """``--isolation require-full|reduced-ok|none``; default: ``course.toml``'s
+    ``[grading] isolation``, else reduced-ok."""
     return click.option(
-        "--isolation", type=click.Choice([p.value for p in Policy]),
-        default=Policy.REDUCED_OK.value, show_default=True,
+        "--isolation", type=click.Choice([p.value for p in Policy]), callback=_policy_of,
         help="Weakest sandbox accepted: require-full (namespaces and a private root), "
              "reduced-ok (where namespaces are refused: Landlock, seccomp and a uid of its "
-             "own), none (no sandbox: only for notebooks you trust).")(f)
+             "own), none (no sandbox: only for notebooks you trust). Default: course.toml's "
+             "[grading] isolation, else reduced-ok.")(f)
+
+
+def _policy_of(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
+    """The policy given, else the course's, else reduced-ok."""
+    return value or config_of(ctx).isolation or Policy.REDUCED_OK.value
 
 
 def protected(*paths: str | Path | None) -> list[str]:

@@ -29,6 +29,8 @@ COMMANDS = {
                    "Find pairs of submissions with similar code (token fingerprints)."),
     "gradescope": ("autograder.cli.gradescope", "gradescope",
                    "Build autograder.zip, Gradescope's autograder package for an assignment."),
+    "serve": ("autograder.cli.serve", "serve",
+              "Run the course's submission service; 'serve tokens' issues sign-in tokens."),
     "demo": ("autograder.cli.demo", "demo",
              "Grade the bundled sample submissions of every assignment and print the scores."),
 }

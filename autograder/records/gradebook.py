@@ -11,9 +11,10 @@ Three layers, none of which ever deletes a row:
   with who and when. The engine never writes or removes these; they are laid over the
   automatic scores when a result is read.
 
-A student's result is the counted attempt (the latest submitted) at its latest version,
-with the hand grades that apply to it: a manual grade applies while the answer it graded
-is unchanged; an override applies to the file it was given for.
+A student's result is the counted attempt at its latest version: the latest submitted
+on time, or the latest late one when none was on time (a late file never replaces an
+on-time one); with the hand grades that apply to it: a manual grade applies while the
+answer it graded is unchanged; an override applies to the file it was given for.
 
 SQLite by default (WAL journal, busy timeout, retried writes, so concurrent batches
 lose nothing); any SQLAlchemy URL, e.g. ``postgresql+psycopg://...``, by option.
@@ -187,6 +188,11 @@ class Gradebook:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._retry(self._prepare)
 
+    @property
+    def file(self) -> str | None:
+        """The SQLite file of this gradebook; None for a database server."""
+        return self.engine.url.database if self.url.startswith("sqlite") else None
+
     def _prepare(self) -> None:
         """Create the tables of a new gradebook; refuse one of another format."""
         tables = set(inspect(self.engine).get_table_names())
@@ -334,6 +340,12 @@ class Gradebook:
             results = [self._counted(s, assignment, student) for student in students]
             return [r for r in results if r is not None]
 
+    def counted(self, assignment: str, student: str) -> SubmissionResult | None:
+        """One student's counted attempt at ``assignment`` with the hand grades that apply
+        to it (as in :meth:`latest`); None before any graded attempt."""
+        with Session(self.engine) as s:
+            return self._counted(s, assignment, student)
+
     def history(self, assignment: str, student: str) -> list[SubmissionResult]:
         """Every attempt of one student at ``assignment`` (latest grading each), oldest
         first, without hand grades."""
@@ -352,7 +364,8 @@ class Gradebook:
             Attempt.assignment == assignment, Attempt.student == student)) if r.gradings]
         if not rows:
             return None
-        row = max(rows, key=_submission_order(rows))
+        on_time = [r for r in rows if not r.late]
+        row = max(on_time or rows, key=_submission_order(rows))
         result = _to_result(row, row.gradings[-1])
         hand = s.scalars(select(HandGrade).where(
             HandGrade.assignment == assignment, HandGrade.student == student)

@@ -24,8 +24,9 @@ _ENV = Environment(loader=PackageLoader("autograder.records", "templates"), auto
 
 
 def points(x: float | None) -> str:
-    """Points as text: at most two decimals; a dash for none."""
-    return "–" if x is None else f"{round(x, 2):g}"
+    """Points as text: at most three decimals (a late penalty of 12.5% of 17 points is
+    14.875, shown whole); a dash for none."""
+    return "–" if x is None else f"{round(x, 3):g}"
 
 
 def percent(x: float | None) -> str:

@@ -51,6 +51,24 @@ def test_the_latest_submitted_file_counts_whatever_the_order_it_was_graded_in(tm
     assert latest.sha256 == "b" * 64 and latest.submitted_at == late
 
 
+def test_a_late_file_never_replaces_one_submitted_on_time(tmp_path):
+    book = Gradebook(str(tmp_path / "g.db"))
+    late = result(sha="b" * 64, scores=(2.0, 2.0))
+    late.late = True
+    book.record(late_only())
+    book.record(result())
+    book.record(late)
+    latest = {r.student: r for r in book.latest("hw")}
+    assert latest["ada"].sha256 == "a" * 64 and not latest["ada"].late
+    assert latest["bo"].late  # a late file counts when nothing came on time
+
+
+def late_only():
+    r = result(student="bo", sha="c" * 64)
+    r.late = True
+    return r
+
+
 def test_a_regrade_adds_a_version_and_reports_what_changed(tmp_path):
     book = Gradebook(str(tmp_path / "g.db"))
     book.record(result())
