@@ -21,9 +21,14 @@ from autograder.cli.common import (
     setup_logging,
 )
 from autograder.cli.display import print_feedback
+from autograder.cli.isolation import (
+    isolation_option,
+    protected,
+    require_platform,
+    start_workers,
+)
 from autograder.engine.course import assignment_of
 from autograder.engine.pipeline import grade_path
-from autograder.engine.session import WorkerFactory
 
 
 @click.command()
@@ -31,15 +36,15 @@ from autograder.engine.session import WorkerFactory
 @click.option("-a", "--assignment", help="Assignment id. Default: read from the notebook.")
 @click.option("--seed", type=int, help=f"Grading seed (default: course.toml, else "
                                        f"{DEFAULT_SEED}).")
-@click.option("--no-sandbox", is_flag=True,
-              help="Disable namespaces (rlimits still apply). For debugging only.")
+@isolation_option
 @click.pass_context
 def check(ctx, notebook: str, assignment: str | None, seed: int | None,
-          no_sandbox: bool) -> None:
+          isolation: str) -> None:
     """Grade one NOTEBOOK and print its feedback (records nothing).
 
     The assignment is read from the notebook unless given with -a.
     """
+    require_platform(isolation)
     course = course_of(ctx)
     seed = seed if seed is not None else config_of(ctx).seed or DEFAULT_SEED
     assignment = assignment or assignment_of(Path(notebook))
@@ -47,7 +52,7 @@ def check(ctx, notebook: str, assignment: str | None, seed: int | None,
         raise UsageError("cannot tell the assignment from the notebook; pass -a/--assignment")
     suite = load_suite_or_exit(course, assignment)
     setup_logging(None, verbose=True)  # check is for instructors: show suite faults in full
-    factory = WorkerFactory(suite.preload, isolate=not no_sandbox)
+    factory = start_workers(suite.preload, isolation, protected(course))
     try:
         result = grade_path(Path(notebook), suite, factory, seed)
     finally:

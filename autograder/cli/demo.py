@@ -19,10 +19,15 @@ from autograder.cli.common import (
 )
 from autograder.cli.display import print_summary
 from autograder.cli.grade import write_exports
+from autograder.cli.isolation import (
+    isolation_option,
+    protected,
+    require_platform,
+    start_workers,
+)
 from autograder.cli.running import INTERRUPTED, stop_on_signals, with_progress
 from autograder.engine.batch import Job, grade_batch
 from autograder.engine.course import sample_dirs
-from autograder.engine.session import WorkerFactory
 from autograder.records.gradebook import Gradebook
 from autograder.records.intake import take_in
 
@@ -33,9 +38,11 @@ from autograder.records.intake import take_in
               show_default=True,
               help="Folder for the demo's gradebook (gradebook.db) and exports, the same "
                    "default as grade, export and report.")
+@isolation_option
 @click.pass_context
-def demo(ctx, workers: int, out: str) -> None:
+def demo(ctx, workers: int, out: str, isolation: str) -> None:
     """Grade the bundled sample submissions of every assignment and print the scores."""
+    require_platform(isolation)
     course = course_of(ctx)
     samples = sample_dirs(course)
     if not samples:
@@ -43,7 +50,7 @@ def demo(ctx, workers: int, out: str) -> None:
     folder = writable_folder(Path(out))
     book = open_gradebook(str(folder / "gradebook.db"))
     for assignment, samples_dir in samples.items():
-        _grade_samples(course, assignment, samples_dir, book, workers, folder)
+        _grade_samples(course, assignment, samples_dir, book, workers, folder, isolation)
     _reference_digits()
     # Samples include deliberately broken files; their refusal is the expected outcome.
     console.print("Demo finished: every sample was graded or refused with its reason.")
@@ -53,11 +60,11 @@ def demo(ctx, workers: int, out: str) -> None:
 
 
 def _grade_samples(course: Path, assignment: str, folder: Path, book: Gradebook,
-                   workers: int, out: Path) -> None:
+                   workers: int, out: Path, isolation: str) -> None:
     suite = load_suite_or_exit(course, assignment)
     jobs: list[Job] = take_in([folder], assignment, None).jobs
     with stop_on_signals() as stop:
-        factory = WorkerFactory(suite.preload)
+        factory = start_workers(suite.preload, isolation, protected(course, out))
         try:
             outcome = with_progress(len(jobs), f"grading {assignment}", lambda advance: (
                 grade_batch(jobs, suite, book, DEFAULT_SEED, workers, factory,

@@ -29,11 +29,16 @@ from autograder.cli.common import (
     writable_folder,
 )
 from autograder.cli.display import print_summary
+from autograder.cli.isolation import (
+    isolation_option,
+    protected,
+    require_platform,
+    start_workers,
+)
 from autograder.cli.running import INTERRUPTED, stop_on_signals, with_progress
 from autograder.engine.batch import BatchOutcome, Job, grade_batch
 from autograder.engine.course import assignment_of
 from autograder.engine.load import file_hash
-from autograder.engine.session import WorkerFactory
 from autograder.engine.suite import Suite
 from autograder.records import export as export_mod
 from autograder.records.config import CourseConfig
@@ -50,8 +55,7 @@ from autograder.records.roster import Roster
                                          "the notebooks.")
 @click.option("--seed", type=int, help="Grading seed: hidden inputs derive from it (keep one "
                                        f"per term). Default: course.toml, else {DEFAULT_SEED}.")
-@click.option("--no-sandbox", is_flag=True,
-              help="Disable namespaces (rlimits still apply). For debugging only.")
+@isolation_option
 @click.option("-j", "--workers", type=int, help="Submissions graded in parallel (default: one "
                                                 "per core).")
 @click.option("--db", help="Gradebook: a SQLite file or any SQLAlchemy URL (postgresql://...). "
@@ -74,7 +78,7 @@ from autograder.records.roster import Roster
 @click.option("-v", "--verbose", is_flag=True, help="Also print engine and suite faults, "
                                                     "with tracebacks, to the terminal.")
 @click.pass_context
-def grade(ctx, paths, assignment, seed, no_sandbox, workers, db, out, roster, regrade, dry_run,
+def grade(ctx, paths, assignment, seed, isolation, workers, db, out, roster, regrade, dry_run,
           manual_scores, grader, scheduler, verbose) -> None:
     """Grade submitted notebooks (files, folders, LMS downloads) into the gradebook.
 
@@ -84,12 +88,14 @@ def grade(ctx, paths, assignment, seed, no_sandbox, workers, db, out, roster, re
     listed and left ungraded. A student's several files are attempts: the latest on time
     counts (a late file only when none was on time).
     """
+    require_platform(isolation)
     course, config = course_of(ctx), config_of(ctx)
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     seed = seed if seed is not None else config.seed or DEFAULT_SEED
-    book = open_gradebook(db or config.db or "out/gradebook.db")
+    db = db or config.db or "out/gradebook.db"
+    book = open_gradebook(db)
     out_dir = writable_folder(Path(out or config.out or "out"))
     setup_logging(out_dir, verbose)
     the_roster = roster_of(roster, config)
@@ -104,16 +110,17 @@ def grade(ctx, paths, assignment, seed, no_sandbox, workers, db, out, roster, re
     assignment = assignment or _infer_assignment(chosen)
     suite = load_suite_or_exit(course, assignment)
     jobs, unmatched = _jobs(chosen, assignment, the_roster)
+    protect = protected(course, out_dir, None if "://" in db else db, *chosen)
     jobs = [replace(j, late=config.is_late(assignment, j.submitted_at, j.late)) for j in jobs]
     if dry_run:
-        sys.exit(_dry_run(jobs, suite, book, seed, workers, not no_sandbox))
+        sys.exit(_dry_run(jobs, suite, book, seed, workers, isolation, protect))
     todo = len(jobs) if regrade else sum(
         book.recorded_seed(j.student, assignment, file_hash(j.path)) is None for j in jobs)
     console.print(f"{assignment}: {len(jobs)} file(s), {todo} to grade (seed {seed}), "
                   f"gradebook {book.url}", highlight=False)
     workers = workers or config.workers
     outcome, signal_name = _run(jobs, todo, suite, book, seed, workers, regrade,
-                                not no_sandbox, scheduler, course)
+                                isolation, protect, scheduler, course)
     sys.exit(_report(outcome, signal_name, suite, book, out_dir, the_roster, config, unmatched))
 
 
@@ -158,7 +165,7 @@ def _jobs(paths: list[Path], assignment: str,
 
 def _run(jobs: list[Job], total: int, suite: Suite, book: Gradebook, seed: int,
          workers: int | None,
-         regrade: bool, isolate: bool, scheduler: str | None,
+         regrade: bool, isolation: str, protect: list[str], scheduler: str | None,
          course: Path) -> tuple[BatchOutcome, str]:
     """Grade here or on the cluster; returns the outcome and the signal that stopped it."""
     title = f"grading {suite.assignment}"
@@ -166,13 +173,16 @@ def _run(jobs: list[Job], total: int, suite: Suite, book: Gradebook, seed: int,
         if scheduler:
             from autograder.engine.cluster import ClusterError, grade_on_cluster
 
+            console.print(f"isolation: each Dask worker grades under --isolation {isolation} "
+                          "and records the tier it gets with every grade", highlight=False)
             try:
                 outcome = with_progress(total, title, lambda advance: grade_on_cluster(
-                    jobs, suite, course, book, seed, scheduler, regrade, advance, stop.event))
+                    jobs, suite, course, book, seed, scheduler, regrade, advance, stop.event,
+                    isolation))
             except ClusterError as exc:
                 raise UsageError(str(exc)) from None
         else:
-            factory = WorkerFactory(suite.preload, isolate=isolate)
+            factory = start_workers(suite.preload, isolation, protect)
             try:
                 outcome = with_progress(total, title, lambda advance: grade_batch(
                     jobs, suite, book, seed, workers or os.cpu_count() or 1, factory, regrade,
@@ -280,10 +290,10 @@ def _merge(book: Gradebook, assignment: str | None, path: Path, grader: str | No
 
 
 def _dry_run(jobs: list[Job], suite: Suite, book: Gradebook, seed: int, workers: int | None,
-             isolate: bool) -> int:
+             isolation: str, protect: list[str]) -> int:
     """Grade without writing; print how each recorded file's scores would change."""
     with stop_on_signals() as stop:
-        factory = WorkerFactory(suite.preload, isolate=isolate)
+        factory = start_workers(suite.preload, isolation, protect)
         try:
             outcome = with_progress(len(jobs), f"dry run {suite.assignment}",
                                     lambda advance: grade_batch(

@@ -27,6 +27,8 @@ COMMANDS = {
                "Instructor report (HTML with plots) from the gradebook."),
     "similarity": ("autograder.cli.similarity", "similarity",
                    "Find pairs of submissions with similar code (token fingerprints)."),
+    "gradescope": ("autograder.cli.gradescope", "gradescope",
+                   "Build autograder.zip, Gradescope's autograder package for an assignment."),
     "serve": ("autograder.cli.serve", "serve",
               "Run the course's submission service; 'serve tokens' issues sign-in tokens."),
     "demo": ("autograder.cli.demo", "demo",
@@ -68,6 +70,7 @@ def main(ctx: click.Context, course: str | None, config: str | None) -> None:
                   nngrade export -a hw1_forward --format csv
                   nngrade report -a hw1_forward
                   nngrade similarity -a hw1_forward
+                  nngrade gradescope -a hw1_forward    (autograder.zip for Gradescope)
     Instructors and TAs:
                   nngrade check a_notebook.ipynb       (needs the course's solutions/)
     Everyone:     nngrade demo                         (grade the bundled samples)

@@ -21,6 +21,7 @@ from autograder.cli.common import (
     open_gradebook,
     roster_of,
 )
+from autograder.cli.isolation import isolation_option, protected, require_platform, start_workers
 
 if TYPE_CHECKING:
     from autograder.serve.service import Service
@@ -80,7 +81,9 @@ def _service(ctx: click.Context, db: str | None, roster: str | None,
 @click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
               help="Reverse proxies whose X-Forwarded-For/-Proto headers are trusted.")
 @click.pass_context
-def serve(ctx, db, roster, data, host, port, workers, scheduler, forwarded_allow_ips) -> None:
+@isolation_option
+def serve(ctx, db, roster, data, host, port, workers, scheduler, forwarded_allow_ips,
+          isolation) -> None:
     """Run the course's submission service (students submit, staff grade).
 
     \b
@@ -89,6 +92,7 @@ def serve(ctx, db, roster, data, host, port, workers, scheduler, forwarded_allow
     """
     if ctx.invoked_subcommand is not None:
         return
+    require_platform(isolation)
     import uvicorn
 
     from autograder.serve import logs
@@ -100,11 +104,16 @@ def serve(ctx, db, roster, data, host, port, workers, scheduler, forwarded_allow
     logs.setup(service.data)
     if scheduler:
         try:
-            backend = DaskBackend(scheduler, service.course)
+            backend = DaskBackend(scheduler, service.course, isolation)
         except (OSError, TimeoutError) as exc:
             raise UsageError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+        console.print(f"isolation: each Dask worker grades under --isolation {isolation}",
+                      highlight=False)
     else:
-        backend = LocalBackend(workers or config.workers or os.cpu_count() or 1)
+        protect = tuple(protected(service.course, service.data, service.book.file))
+        start_workers((), isolation, protect).close()  # prints the tier, or refuses
+        backend = LocalBackend(workers or config.workers or os.cpu_count() or 1, isolation,
+                               protect)
     graders = Graders(service.queue, service.book, service.course,
                       lambda: service.config.seed or DEFAULT_SEED, backend)
     host = host or config.serve.host

@@ -25,17 +25,19 @@ from autograder.engine.pipeline import grade_path, refused
 from autograder.engine.results import SubmissionResult
 from autograder.engine.session import WorkerFactory
 from autograder.engine.suite import Suite
+from autograder.sandbox.tiers import Policy
 
-_factories: dict[tuple[str, ...], WorkerFactory] = {}
+_factories: dict[tuple[tuple[str, ...], str], WorkerFactory] = {}
 _suites: dict[tuple[str, str], Suite] = {}
 _cache_lock = threading.Lock()  # Dask runs several tasks at once in one worker process
 REMOTE_PREFIX = "nngrade-remote-"
 
 
 def grade_remote(data: bytes, filename: str, student: str, assignment: str, seed: int,
-                 course: str) -> SubmissionResult:
-    """Runs on a Dask worker: grade one notebook given as bytes."""
-    suite, factory = _prepared(course, assignment)
+                 course: str, isolation: str = Policy.REDUCED_OK.value) -> SubmissionResult:
+    """Runs on a Dask worker: grade one notebook given as bytes, refusing (as a recorded
+    error) to run it below the ``isolation`` policy."""
+    suite, factory = _prepared(course, assignment, isolation)
     with tempfile.TemporaryDirectory(prefix=f"{REMOTE_PREFIX}{os.getpid()}-") as tmp:
         path = Path(tmp) / Path(filename).name
         path.write_bytes(data)
@@ -44,18 +46,19 @@ def grade_remote(data: bytes, filename: str, student: str, assignment: str, seed
     return result
 
 
-def _prepared(course: str, assignment: str) -> tuple[Suite, WorkerFactory]:
-    """This worker process's suite and fork server, made once."""
+def _prepared(course: str, assignment: str, isolation: str) -> tuple[Suite, WorkerFactory]:
+    """This worker process's suite and fork server (one per policy), made once."""
     with _cache_lock:
         key = (course, assignment)
         if key not in _suites:
             remove_stale_copies()
             _suites[key] = hidden_suite(Path(course), assignment)
         suite = _suites[key]
-        if suite.preload not in _factories:
-            _factories[suite.preload] = factory = WorkerFactory(suite.preload)
+        if (suite.preload, isolation) not in _factories:
+            factory = WorkerFactory(suite.preload, isolation=isolation, protect=(course,))
+            _factories[(suite.preload, isolation)] = factory
             atexit.register(factory.close)
-        return suite, _factories[suite.preload]
+        return suite, _factories[(suite.preload, isolation)]
 
 
 def remove_stale_copies() -> None:
@@ -92,9 +95,11 @@ def grade_on_cluster(jobs: list[Job], suite: Suite, course: Path,
                      store: ResultStore | None, seed: int, scheduler: str,
                      regrade: bool = False,
                      progress: Callable[[SubmissionResult], None] | None = None,
-                     stop: threading.Event | None = None) -> BatchOutcome:
+                     stop: threading.Event | None = None,
+                     isolation: str = Policy.REDUCED_OK.value) -> BatchOutcome:
     """Grade ``jobs`` on the Dask cluster at ``scheduler``; record each result here.
-    Files that cannot even be loaded are refused here and never shipped."""
+    Files that cannot even be loaded are refused here and never shipped; each Dask
+    worker grades under the ``isolation`` policy."""
     from distributed import Client
 
     try:
@@ -113,7 +118,8 @@ def grade_on_cluster(jobs: list[Job], suite: Suite, course: Path,
             except LoadError as exc:
                 return refused(job.path, suite, seed, str(exc), job.student)
             future = client.submit(grade_remote, job.path.read_bytes(), str(job.path),
-                                   job.student, suite.assignment, seed, str(course), pure=False)
+                                   job.student, suite.assignment, seed, str(course), isolation,
+                                   pure=False)
             inflight.add(future)
             try:
                 return future.result()

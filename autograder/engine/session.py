@@ -1,10 +1,16 @@
 """Trusted side of execution: starts sandboxed workers and talks to them.
 
 :class:`WorkerFactory` owns one fork server (see :mod:`autograder.sandbox.forkserver`) and hands
-out :class:`Session` objects, one per worker. A session sends requests and reads
-replies with wall-clock limits: when a limit passes, the worker is interrupted
-(SIGINT becomes ``KeyboardInterrupt`` in the student's code) and, if it does not
-answer within a grace period, killed with its whole process group or namespace.
+out :class:`Session` objects, one per worker. Each worker reports the isolation in
+force before any student code runs (:mod:`autograder.sandbox.tiers`); a worker below the
+factory's :class:`Policy` is killed at once (:class:`IsolationRefused`). A session sends
+requests and reads replies with wall-clock limits: when a limit passes, the worker is
+interrupted (SIGINT becomes ``KeyboardInterrupt`` in the student's code) and, if it does
+not answer within a grace period, killed with its whole process group or namespace.
+
+On a platform without the Linux features (macOS, Windows), only ``--isolation none``
+works: each worker is then a plain subprocess (:mod:`autograder.sandbox.plain`) that
+connects back over the loopback interface.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import secrets
 import select
 import shutil
 import signal
@@ -23,9 +30,9 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from autograder.sandbox import protocol
-from autograder.sandbox.isolation import HARNESS_FAILED, UID_SLOTS, Isolation
+from autograder.sandbox import protocol, support
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.tiers import HARNESS_FAILED, UID_SLOTS, Isolation, Policy
 
 GRACE_SECONDS = 2.0
 UID_FIRST, UID_BLOCKS = 200_000, 20_000
@@ -34,6 +41,33 @@ PRELOAD = ("numpy", "matplotlib.pyplot", "IPython")
 
 class WorkerDied(Exception):
     """The worker process is gone (crashed, exited, or was killed)."""
+
+
+class IsolationRefused(WorkerDied):
+    """The worker's isolation is weaker than the factory's policy; it was killed before
+    running anything."""
+
+    def __init__(self, isolation: Isolation, policy: Policy) -> None:
+        super().__init__(refusal(isolation, policy))
+        self.isolation = isolation
+
+
+class PlatformUnsupported(Exception):
+    """This platform cannot sandbox workers; only ``--isolation none`` runs here."""
+
+
+def refusal(isolation: Isolation, policy: Policy) -> str:
+    """One line: why a worker's isolation is refused, and how to proceed."""
+    if policy == Policy.REQUIRE_FULL and isolation.tier == "reduced":
+        return (f"--isolation require-full, but workers here get only the reduced tier "
+                f"({isolation.shortfall()}); pass --isolation reduced-ok to accept it")
+    if isolation.as_root and isolation.uid is None and isolation.requested != Policy.NONE:
+        fix = "install Python where other users can read it (not under /root)"
+    else:
+        fix = "run on a Linux host that allows namespaces or Landlock"
+    return (f"refusing to grade untrusted notebooks: workers here get no isolation "
+            f"({isolation.shortfall()}); {fix}, or pass --isolation none for trusted "
+            f"notebooks only")
 
 
 class WorkerTimeout(Exception):
@@ -51,33 +85,37 @@ class Reply:
 
 
 class WorkerFactory:
-    """Starts the fork server once and spawns sandboxed workers from it."""
+    """Starts the fork server once and spawns sandboxed workers from it.
 
-    def __init__(self, preload: tuple[str, ...] = (), isolate: bool = True) -> None:
-        self.isolate = isolate
+    ``isolation`` is the weakest tier accepted (a :class:`Policy`); ``protect`` lists
+    paths each worker must not read (the course, gradebook, output and submissions),
+    which every worker checks from inside before it reports ready.
+    """
+
+    def __init__(self, preload: tuple[str, ...] = (), isolation: Policy | str = Policy.REDUCED_OK,
+                 protect: tuple[str | os.PathLike, ...] = ()) -> None:
+        self.policy = Policy(isolation)
+        self.protect = sorted({os.path.realpath(p) for p in protect})
         self.preload = tuple(dict.fromkeys(PRELOAD + tuple(preload)))
+        self.missing = support.missing_features()
+        if self.missing and self.policy != Policy.NONE:
+            raise PlatformUnsupported(support.unsupported_message(self.missing))
+        self.plain = bool(self.missing)
         # Each worker runs as its own uid from this block, so that RLIMIT_NPROC counts only
         # its processes; a random block keeps concurrent graders apart.
         self.uid_base = UID_FIRST + random.randrange(UID_BLOCKS) * UID_SLOTS
         self._lock = threading.Lock()
         self._sessions: set[Session] = set()
-        self._start()
+        self._plain_workers: dict[int, subprocess.Popen] = {}
+        if not self.plain:
+            self._start()
 
     def _start(self) -> None:
         ours, theirs = socket.socketpair()
-        # A minimal environment: a worker can read the fork server's original environment
-        # (/proc/self/environ survives os.environ.clear()), so nothing else goes in.
-        cache = os.path.join(os.path.expanduser("~"), ".cache", "nngrade")
-        env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR")
-               if k in os.environ}
-        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                   MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
-                   MPLCONFIGDIR=os.path.join(cache, "matplotlib"),
-                   IPYTHONDIR=os.path.join(cache, "ipython"))
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "autograder.sandbox.forkserver", str(theirs.fileno()),
              str(self.uid_base), *self.preload],
-            pass_fds=[theirs.fileno()], env=env, start_new_session=True,
+            pass_fds=[theirs.fileno()], env=_worker_environment(), start_new_session=True,
             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         theirs.close()
         self._control = ours
@@ -100,17 +138,61 @@ class WorkerFactory:
 
     def spawn(self, limits: Limits, message_mb: int = 64) -> Session:
         """A new sandboxed worker, ready to run cells; replies over ``message_mb`` are
-        refused."""
-        ours, theirs = socket.socketpair()
-        try:
-            reply = self._request({"op": "spawn", "limits": asdict(limits),
-                                   "isolate": self.isolate}, [theirs.fileno()])
-        finally:
-            theirs.close()
-        session = Session(self, ours, reply["pid"], message_mb)
+        refused. Raises :class:`IsolationRefused` if its isolation is below the policy."""
+        if self.plain:
+            sock, pid = self._spawn_plain()
+        else:
+            sock, pid = self._spawn_forked(limits)
+        session = Session(self, sock, pid, message_mb)
         with self._lock:
             self._sessions.add(session)
         return session
+
+    def _spawn_forked(self, limits: Limits) -> tuple[socket.socket, int]:
+        ours, theirs = socket.socketpair()
+        try:
+            reply = self._request({"op": "spawn", "limits": asdict(limits),
+                                   "isolation": self.policy.value, "protect": self.protect},
+                                  [theirs.fileno()])
+        finally:
+            theirs.close()
+        return ours, reply["pid"]
+
+    def _spawn_plain(self) -> tuple[socket.socket, int]:
+        """A plain subprocess that connects back to a loopback port and proves it knows
+        a one-time token (``--isolation none`` on platforms without fork or Linux)."""
+        token = secrets.token_hex(16)
+        with socket.create_server(("127.0.0.1", 0)) as server:
+            server.settimeout(60)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "autograder.sandbox.plain", str(server.getsockname()[1]),
+                 *self.preload], env=dict(_worker_environment(), NNGRADE_TOKEN=token,
+                                          NNGRADE_MISSING="; ".join(self.missing)),
+                start_new_session=True,
+                cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            while True:
+                try:
+                    sock, _ = server.accept()
+                except TimeoutError:
+                    proc.kill()
+                    raise WorkerDied("the worker failed to start (no connection)") from None
+                sock.settimeout(10)
+                if sock.recv(len(token)) == token.encode():
+                    sock.settimeout(None)
+                    break
+                sock.close()
+        with self._lock:
+            self._plain_workers[proc.pid] = proc
+        return sock, proc.pid
+
+    def probe(self) -> Isolation:
+        """The isolation a worker gets here, measured by starting one."""
+        try:
+            session = self.spawn(Limits())
+        except IsolationRefused as exc:
+            return exc.isolation
+        session.close()
+        return session.isolation
 
     def forget(self, session: Session) -> None:
         with self._lock:
@@ -123,22 +205,57 @@ class WorkerFactory:
         for session in sessions:
             session.kill("the grader was interrupted")
 
-    def exit_status(self, pid: int, wait: float = 1.0) -> int | None:
-        """Exit code of a worker's intermediate process (128+N: killed by signal N)."""
+    def exit_status(self, pid: int, wait: float = 1.0) -> tuple[int | None, str | None]:
+        """Exit code of a worker's intermediate process (128+N: killed by signal N), and
+        why the fork server stopped it, if it did."""
+        if pid in self._plain_workers:
+            return self._plain_exit(pid, wait), None
         deadline = time.monotonic() + wait
         while True:
             reply = self._request({"op": "status", "pid": pid})
             if reply.get("status") is not None or time.monotonic() > deadline:
-                return reply.get("status")
+                return reply.get("status"), reply.get("reason")
             time.sleep(0.02)
 
+    def _plain_exit(self, pid: int, wait: float) -> int | None:
+        try:
+            return self._plain_workers[pid].wait(wait)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self, pid: int) -> None:
+        """Kill a plain worker (fork-server workers are killed by process group)."""
+        with self._lock:
+            proc = self._plain_workers.pop(pid, None)
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+
     def close(self) -> None:
+        for pid in list(self._plain_workers):
+            self.stop(pid)
+        if self.plain:
+            return
         try:
             self._lines.close()  # the file object holds the socket open too
             self._control.close()
             self._proc.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):
             self._proc.kill()
+
+
+def _worker_environment() -> dict[str, str]:
+    """A minimal environment for the fork server: a worker can read the server's
+    original environment (/proc/self/environ survives os.environ.clear()), so nothing
+    else goes in."""
+    cache = os.path.join(os.path.expanduser("~"), ".cache", "nngrade")
+    env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "SYSTEMROOT")
+           if k in os.environ}
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
+               MPLCONFIGDIR=os.path.join(cache, "matplotlib"),
+               IPYTHONDIR=os.path.join(cache, "ipython"))
+    return env
 
 
 class Session:
@@ -159,8 +276,11 @@ class Session:
         except (EOFError, OSError, protocol.ProtocolError, KeyError) as exc:
             self.kill()
             raise WorkerDied(f"the worker failed to start ({exc})") from None
-        self.isolation = Isolation(**ready["isolation"])
+        self.isolation = Isolation.from_dict(ready["isolation"])
         self.workdir = ready.get("workdir")
+        if not self.isolation.meets(factory.policy):
+            self.kill("isolation below the policy")
+            raise IsolationRefused(self.isolation, factory.policy)
 
     def _expect(self, op: str, timeout: float) -> dict:
         if not self._wait_readable(timeout):
@@ -224,8 +344,8 @@ class Session:
 
     def _died(self) -> str:
         if self.dead_reason is None:
-            status = self.factory.exit_status(self.pid)
-            self.kill(describe_exit(status))
+            status, reason = self.factory.exit_status(self.pid)
+            self.kill(reason or describe_exit(status))
         return self.dead_reason
 
     def kill(self, reason: str = "stopped by the grader") -> None:
@@ -238,6 +358,7 @@ class Session:
                 target()
             except (ProcessLookupError, PermissionError, AttributeError):
                 pass
+        self.factory.stop(self.pid)
         try:
             self.sock.close()
         except OSError:
@@ -263,10 +384,11 @@ def describe_exit(status: int | None) -> str:
         return "the notebook's process ended unexpectedly"
     if status < 0 or status > 128:  # killed by signal -status, or reported as 128 + signal
         sig = -status if status < 0 else status - 128
-        reasons = {signal.SIGKILL: "was killed (memory, time or process limit, or os.kill)",
-                   signal.SIGXCPU: "exceeded its CPU time limit",
-                   signal.SIGSEGV: "crashed (segmentation fault)",
-                   signal.SIGXFSZ: "exceeded the file size limit"}
+        reasons = {getattr(signal, name, None): text for name, text in [
+            ("SIGKILL", "was killed (memory, time or process limit, or os.kill)"),
+            ("SIGXCPU", "exceeded its CPU time limit"),
+            ("SIGSEGV", "crashed (segmentation fault)"),
+            ("SIGXFSZ", "exceeded the file size limit")]}
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else sig
         return f"the notebook's process {reasons.get(sig, 'was killed')} (signal {name})"
     if status == HARNESS_FAILED:

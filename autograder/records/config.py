@@ -8,6 +8,7 @@ Every command reads it; command-line flags override it. Example::
     db = "out/gradebook.db"      # or a SQLAlchemy URL
     out = "out"
     roster = "roster.csv"        # relative to the course root
+    isolation = "reduced-ok"     # weakest sandbox accepted: require-full, reduced-ok, none
 
     [late]
     grace_minutes = 15           # no penalty within the grace period
@@ -61,6 +62,7 @@ from enum import IntEnum
 from pathlib import Path
 
 from autograder.engine.results import SubmissionResult
+from autograder.sandbox.tiers import Policy
 
 FILE = "course.toml"
 
@@ -178,6 +180,7 @@ class CourseConfig:
             r.penalty = self.late.penalty(r.days_late, r.max_score)
 
 
+POLICIES = tuple(p.value for p in Policy)
 GRADING_KEYS = {"seed": int, "workers": int, "db": str, "out": str, "roster": str,
                 "isolation": str}
 LATE_KEYS = {"grace_minutes": (int, float), "penalty_per_day": (int, float),
@@ -206,6 +209,9 @@ def load_config(root: Path, path: Path | None = None) -> CourseConfig:
     config = CourseConfig(root, **{k: v for k, v in grading.items() if k != "roster"},
                           late=LatePolicy(**late), serve=_serve(path, data),
                           staff=_staff(path, data))
+    if grading.get("isolation", POLICIES[0]) not in POLICIES:
+        raise ConfigError(f"{path}: grading.isolation must be one of {', '.join(POLICIES)} "
+                          f"({grading['isolation']!r})")
     if "roster" in grading:
         config.roster = (root / grading["roster"]).resolve()
     for name, table in (data.get("assignments") or {}).items():

@@ -188,6 +188,11 @@ class Gradebook:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._retry(self._prepare)
 
+    @property
+    def file(self) -> str | None:
+        """The SQLite file of this gradebook; None for a database server."""
+        return self.engine.url.database if self.url.startswith("sqlite") else None
+
     def _prepare(self) -> None:
         """Create the tables of a new gradebook; refuse one of another format."""
         tables = set(inspect(self.engine).get_table_names())

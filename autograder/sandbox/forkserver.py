@@ -13,8 +13,12 @@ Process tree of one worker (PID namespace available)::
 
 Killing ``init`` (SIGKILL from the trusted side) destroys the namespace and every
 process in it. ``init`` forwards SIGINT (the trusted side's "time is up") to the
-worker. Without namespaces the worker is the intermediate's child, in its own session
-and process group, with rlimits only.
+worker. Without namespaces (the ``reduced`` tier) the worker is the intermediate's
+child, in its own session and process group, confined by Landlock, a seccomp filter and
+its own uid; when it ends, the fork server kills whatever still runs under that uid and
+whatever it left in sessions of their own (the server and each intermediate process are
+subreapers, so such orphans become theirs), and removes its working directory, whose
+size it watches meanwhile.
 
 Control requests arrive on a UNIX socket as frames; ``spawn`` carries the worker's
 end of a fresh socket pair as an SCM_RIGHTS file descriptor.
@@ -32,16 +36,29 @@ import stat
 import sys
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import dataclass
 
 from autograder.sandbox import isolation as sandbox
 from autograder.sandbox import protocol, worker
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.tiers import HARNESS_FAILED, NET_NAMESPACE, UID_SLOTS, Isolation, Policy
 
 HOSTNAME = b"sandbox"
-# Temporary folders carry the pid of the process that made them, so that a later fork
+DISK_CHECK_SECONDS = 0.2
+# Temporary folders carry the pid of the fork server that made them, so that a later fork
 # server can remove what a killed one left behind.
 ROOT_PREFIX, WORK_PREFIX = "nngrade-root-", "nngrade-work-"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one worker is started with."""
+
+    limits: Limits
+    policy: Policy
+    uid: int
+    workdir: str                # its working directory when there is no private root
+    protect: tuple[str, ...]    # course files, gradebook, output, submissions
 
 
 class ForkServer:
@@ -51,15 +68,19 @@ class ForkServer:
         self.as_root = os.geteuid() == 0
         self.mountpoint = tempfile.mkdtemp(prefix=f"{ROOT_PREFIX}{os.getpid()}-")
         self.statuses: dict[int, int] = {}
-        self.children: set[int] = set()
+        self.reasons: dict[int, str] = {}  # why the fork server itself stopped a worker
+        self.children: dict[int, Spec] = {}
         self.cgroups: set[str] = set()  # control groups of finished workers, to remove
         self.hidden = _installed_secret_paths()
         self.uid_base = uid_base
         self.next_slot = 0
+        self.disk_checked = 0.0
+        self.work_parent = work_parent(self.as_root)
 
     def serve(self) -> None:
         sandbox.release_stale()
-        remove_stale_folders()
+        remove_stale_folders(tempfile.gettempdir(), self.work_parent)
+        sandbox.become_subreaper()
         try:
             self._loop()
         finally:
@@ -68,12 +89,13 @@ class ForkServer:
 
     def _loop(self) -> None:
         while True:
-            ready, _, _ = select.select([self.control], [], [], 0.2)
+            ready, _, _ = select.select([self.control], [], [], DISK_CHECK_SECONDS)
             self._reap()
+            self._watch_disks()
             if not ready:
                 continue
             try:
-                msg, fds, _, _ = socket.recv_fds(self.control, 1 << 16, 4)
+                msg, fds, _, _ = socket.recv_fds(self.control, 1 << 20, 4)
             except OSError:
                 return
             if not msg:
@@ -83,17 +105,17 @@ class ForkServer:
             self.control.sendall(json.dumps(reply).encode() + b"\n")
 
     def _drain(self, seconds: float = 3.0) -> None:
-        """On shutdown (the grader is gone): kill the workers still running, reap them
-        and remove their control groups."""
+        """On shutdown (the grader is gone): kill the workers still running and what
+        they left, reap them all and remove their control groups. Orphans reach this
+        server only once their own parents have died, so it waits for them too."""
         for pid in self.children:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
+            _kill_group(pid)
         deadline = time.monotonic() + seconds
-        while (self.children or self.cgroups) and time.monotonic() < deadline:
+        while self.children or self.cgroups or sandbox.children(os.getpid()):
             self._reap()
-            time.sleep(0.05)
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
 
     def _handle(self, request: dict, fds: list[int]) -> dict:
         op = request.get("op")
@@ -105,59 +127,117 @@ class ForkServer:
         if op == "status":
             pid = request["pid"]
             self._reap()
-            return {"status": self.statuses.pop(pid, None), "running": pid in self.children}
+            status = self.statuses.pop(pid, None)
+            reason = self.reasons.pop(pid, None) if status is not None else None
+            return {"status": status, "running": pid in self.children, "reason": reason}
         return {"error": f"unknown request {op!r}"}
 
     def _reap(self) -> None:
-        while self.children:
+        while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 break
             if pid == 0:
                 break
-            self.children.discard(pid)
+            spec = self.children.pop(pid, None)
+            if spec is None:
+                continue  # a stray (below), reaped
             self.statuses[pid] = os.waitstatus_to_exitcode(status)
             self.cgroups.add(_cgroup_name(pid))
+            self._clean_up(spec)
+        self._kill_strays()
         self.cgroups = {name for name in self.cgroups if not sandbox.release(name)}
 
+    def _kill_strays(self) -> None:
+        """Kill processes that a finished worker left in a session of their own: as
+        this server is a subreaper, they become its children when their worker's
+        intermediate process dies (while it lives, they are its children)."""
+        for pid in sandbox.children(os.getpid()):
+            if pid not in self.children:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+
+    def _clean_up(self, spec: Spec) -> None:
+        """After a worker: kill what it left running under its uid, remove its files."""
+        if self.as_root:
+            sandbox.sweep_uid(spec.uid)
+        _remove_folder(spec.workdir)
+
+    def _watch_disks(self) -> None:
+        """Stop workers whose working directory outgrew their disk limit (on a private
+        root, a tmpfs of that size does it; on the host's disk, this watch does)."""
+        now = time.monotonic()
+        if now - self.disk_checked < DISK_CHECK_SECONDS:
+            return
+        self.disk_checked = now
+        for pid, spec in list(self.children.items()):
+            limit = spec.limits.disk_mb * 2**20
+            used = sandbox.disk_usage(spec.workdir, limit, sandbox.descendants(pid))
+            if pid not in self.reasons and used > limit:
+                self.reasons[pid] = (f"the notebook's process was stopped: it wrote more than "
+                                     f"its {spec.limits.disk_mb} MB of disk")
+                _kill_group(pid)
+
     def _spawn(self, request: dict, fd: int) -> int:
-        limits = Limits(**request["limits"])
-        self.next_slot = (self.next_slot + 1) % sandbox.UID_SLOTS
-        uid = self.uid_base + self.next_slot
+        uid = self._free_uid()
+        workdir = tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=self.work_parent)
+        if self.as_root:
+            os.chown(workdir, uid, uid)
+        spec = Spec(Limits(**request["limits"]), Policy(request.get("isolation", "reduced-ok")),
+                    uid, workdir, tuple(request.get("protect", ())))
         pid = os.fork()
         if pid == 0:
             try:
                 self.control.close()
-                _intermediate(self, fd, limits, uid, request.get("isolate", True))
+                _intermediate(self, fd, spec)
             finally:
-                os._exit(sandbox.HARNESS_FAILED)
-        self.children.add(pid)
+                os._exit(HARNESS_FAILED)
+        self.children[pid] = spec
         return pid
 
+    def _free_uid(self) -> int:
+        """The next uid of this server's block that no live worker runs as."""
+        busy = {spec.uid for spec in self.children.values()}
+        for _ in range(UID_SLOTS):
+            self.next_slot = (self.next_slot + 1) % UID_SLOTS
+            if self.uid_base + self.next_slot not in busy:
+                break
+        return self.uid_base + self.next_slot
 
-def _intermediate(z: ForkServer, fd: int, limits: Limits, uid: int, isolate: bool) -> None:
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _intermediate(z: ForkServer, fd: int, spec: Spec) -> None:
     """Unshares namespaces, starts init (or the worker) and reports its pid. Dies with
     the fork server, so a worker never outlives a grader killed with it."""
     server = os.getppid()
     sandbox.set_parent_death_signal()
     if os.getppid() != server:  # the fork server died before the signal was armed
-        os._exit(sandbox.HARNESS_FAILED)
+        os._exit(HARNESS_FAILED)
     os.setsid()
+    sandbox.become_subreaper()  # the worker's orphans stay below it while it lives
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     chan = socket.socket(fileno=fd)
-    iso = sandbox.Isolation()
-    if isolate:
-        groups = sandbox.confine(_cgroup_name(os.getpid()), limits)
+    iso = Isolation(requested=spec.policy.value, as_root=z.as_root)
+    if spec.policy != Policy.NONE:
+        groups = sandbox.confine(_cgroup_name(os.getpid()), spec.limits)
         if groups:
-            iso.notes.append(f"cgroups ({', '.join(groups)}): {limits.memory_mb} MB and "
-                             f"{limits.processes} processes for the whole worker")
+            iso.cgroups = (f"cgroups ({', '.join(groups)}): {spec.limits.memory_mb} MB and "
+                           f"{spec.limits.processes} processes for the whole worker")
         try:
             iso.namespaces = sandbox.enter_namespaces(z.as_root)
         except OSError as exc:
-            iso.notes.append(f"namespaces unavailable ({exc.strerror}); rlimits only")
-    else:
-        iso.notes.append("isolation disabled by configuration")
+            iso.refused = exc.strerror
+        if "network" in iso.namespaces:
+            iso.network.append(NET_NAMESPACE)
     go_r, go_w = os.pipe()
     child = os.fork()
     if child == 0:
@@ -166,7 +246,7 @@ def _intermediate(z: ForkServer, fd: int, limits: Limits, uid: int, isolate: boo
         if os.read(go_r, 1) != b"g":
             os._exit(71)
         os.close(go_r)
-        _sandboxed(z, chan, limits, uid, iso)
+        _sandboxed(z, chan, spec, iso)
         os._exit(0)
     os.close(go_r)
     protocol.send_frame(chan, {"op": "spawned", "pid": child})
@@ -186,45 +266,75 @@ def _exit_code(status: int) -> int:
     return 128 - code if code < 0 else code
 
 
-def _sandboxed(z: ForkServer, chan: socket.socket, limits: Limits, uid: int,
-               iso: sandbox.Isolation) -> None:
-    """Runs in the worker's namespaces: builds the private root, drops privileges,
-    applies rlimits, then serves the trusted side (through init when PID 1)."""
-    workdir = None
+def _sandboxed(z: ForkServer, chan: socket.socket, spec: Spec, iso: Isolation) -> None:
+    """Runs in the worker's namespaces (if any): builds the private root or the reduced
+    tier's confinement, drops privileges, checks from inside that the protected paths
+    are unreadable, then serves the trusted side (through init when PID 1)."""
+    hidden = z.hidden + list(spec.protect)
+    home = spec.workdir
     if iso.namespaces:
-        try:
-            sandbox.build_private_root(z.mountpoint, uid if z.as_root else None,
-                                       limits.disk_mb, z.hidden)
-            iso.filesystem = "private-root"
-            sandbox.set_hostname(HOSTNAME)
-        except OSError as exc:
-            iso.notes.append(f"private root unavailable ({exc})")
-    if iso.filesystem != "private-root":
-        workdir = tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-")
-        if z.as_root:
-            os.chown(workdir, uid, uid)
-    if z.as_root and (iso.filesystem == "private-root" or _readable_by_others(sys.base_prefix)):
-        sandbox.drop_privileges(uid)
-        iso.uid = uid
+        home = _private_root(z, spec, iso, hidden) or home
+    _drop_root(z, spec, iso)
+    if spec.policy != Policy.NONE and iso.filesystem != "private-root":
+        _confine_reduced(spec, iso, hidden)
+    sandbox.set_parent_death_signal()
+    os.chdir(home)
+    _clean_environment(home)
+    if spec.policy != Policy.NONE:
+        iso.exposed = sandbox.exposed(hidden, sandbox.visible_paths())
+        iso.checked = len(hidden)
+    if "pid" in iso.namespaces and os.getpid() == 1:
+        _init(z, chan, spec.limits, iso)
+    else:
+        _worker_main(z, chan, spec.limits, iso, None if home == "/work" else home)
+
+
+def _private_root(z: ForkServer, spec: Spec, iso: Isolation, hidden: list[str]) -> str | None:
+    """The full tier's filesystem: returns the worker's home, or None if it failed."""
+    try:
+        sandbox.build_private_root(z.mountpoint, spec.uid if z.as_root else None,
+                                   spec.limits.disk_mb, hidden)
+        sandbox.set_hostname(HOSTNAME)
+    except OSError as exc:
+        iso.notes.append(f"private root unavailable ({exc})")
+        return None
+    iso.filesystem = "private-root"
+    iso.disk = f"disk: {spec.limits.disk_mb} MB tmpfs"
+    return "/work"
+
+
+def _drop_root(z: ForkServer, spec: Spec, iso: Isolation) -> None:
+    """Become the worker's own unprivileged uid (as root), or give up the namespace's
+    capabilities (without root). Not for ``--isolation none``."""
+    if spec.policy == Policy.NONE:
+        return
+    if z.as_root and (iso.filesystem == "private-root" or _python_readable_by_others()):
+        sandbox.drop_privileges(spec.uid)
+        iso.uid = spec.uid
     elif z.as_root:
         iso.notes.append("ran as root: the Python installation is not readable by other users")
     elif iso.namespaces:
         sandbox.drop_namespace_capabilities()
-    sandbox.set_parent_death_signal()
-    os.chdir(workdir or "/work")
-    _clean_environment(workdir or "/work")
-    if "pid" in iso.namespaces and os.getpid() == 1:
-        _init(z, chan, limits, iso, workdir)
-    else:
-        _worker_main(z, chan, limits, iso, workdir)
 
 
-def _init(z: ForkServer, chan: socket.socket, limits: Limits, iso: sandbox.Isolation,
-          workdir: str | None):
+def _confine_reduced(spec: Spec, iso: Isolation, hidden: list[str]) -> None:
+    """The reduced tier: Landlock view, seccomp against sockets, disk watched."""
+    try:
+        applied, network = sandbox.confine_reduced(spec.workdir, hidden)
+    except OSError as exc:
+        iso.landlock_error = exc.strerror or str(exc)
+        return
+    iso.filesystem = "landlock"
+    iso.landlock_abi, iso.scoped = applied.abi, applied.scoped
+    iso.network += network
+    iso.disk = f"disk: {spec.limits.disk_mb} MB, watched by the grader"
+
+
+def _init(z: ForkServer, chan: socket.socket, limits: Limits, iso: Isolation):
     """PID 1: reaps orphans, forwards SIGINT to the worker, exits with the worker."""
     child = os.fork()
     if child == 0:
-        _worker_main(z, chan, limits, iso, workdir)
+        _worker_main(z, chan, limits, iso, None)
         os._exit(0)
     chan.close()
     signal.signal(signal.SIGINT, lambda *_: os.kill(child, signal.SIGINT))
@@ -240,8 +350,8 @@ def _init(z: ForkServer, chan: socket.socket, limits: Limits, iso: sandbox.Isola
             os._exit(_exit_code(status))
 
 
-def _worker_main(z: ForkServer, chan: socket.socket, limits: Limits,
-                 iso: sandbox.Isolation, workdir: str | None) -> None:
+def _worker_main(z: ForkServer, chan: socket.socket, limits: Limits, iso: Isolation,
+                 workdir: str | None) -> None:
     """Applies rlimits, says ready (the last trusted word), then runs student code.
 
     ``workdir`` is a host directory to remove afterwards when there is no private root.
@@ -249,19 +359,36 @@ def _worker_main(z: ForkServer, chan: socket.socket, limits: Limits,
     sandbox.apply_rlimits(limits)
     iso.rlimits = True
     _close_fds_except(chan.fileno())
-    protocol.send_frame(chan, {"op": "ready", "isolation": asdict(iso), "workdir": workdir})
+    protocol.send_frame(chan, {"op": "ready", "isolation": iso.to_dict(), "workdir": workdir})
     worker.Worker(z.shell, chan, limits.output_kb * 1024).serve()
     os._exit(0)
 
 
-def remove_stale_folders() -> None:
-    """Remove the temporary folders of fork servers and workers that no longer run."""
+def _python_readable_by_others() -> bool:
+    """Whether an unprivileged uid can use this Python (the installation and the
+    virtual environment with its packages)."""
+    return all(_readable_by_others(p) for p in {sys.base_prefix, sys.prefix}
+               | {p for p in sys.path if "site-packages" in p and os.path.isdir(p)})
+
+
+def work_parent(as_root: bool) -> str:
+    """Where workers' own directories go (without a private root): the temporary folder,
+    unless it is private (a TMPDIR other users cannot reach) while workers run as uids of
+    their own, then ``/tmp``, where each gets a directory only its uid can enter."""
     tmp = tempfile.gettempdir()
-    for name in os.listdir(tmp):
-        for prefix in (ROOT_PREFIX, WORK_PREFIX):
-            pid = name.removeprefix(prefix).split("-", 1)[0] if name.startswith(prefix) else ""
-            if pid.isdigit() and not _running(int(pid)):
-                _remove_folder(os.path.join(tmp, name))
+    if not as_root or _readable_by_others(tmp) or not _readable_by_others("/tmp"):
+        return tmp
+    return "/tmp"
+
+
+def remove_stale_folders(*folders: str) -> None:
+    """Remove the temporary folders of fork servers and workers that no longer run."""
+    for tmp in dict.fromkeys(folders):
+        for name in os.listdir(tmp):
+            for prefix in (ROOT_PREFIX, WORK_PREFIX):
+                pid = name.removeprefix(prefix).split("-", 1)[0] if name.startswith(prefix) else ""
+                if pid.isdigit() and not _running(int(pid)):
+                    _remove_folder(os.path.join(tmp, name))
 
 
 def _running(pid: int) -> bool:

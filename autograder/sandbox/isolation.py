@@ -1,33 +1,42 @@
-"""Operating-system isolation for the worker that runs a student's notebook.
+"""Linux mechanisms that isolate the worker running a student's notebook.
 
-The worker is forked from the fork server (see :mod:`autograder.sandbox.forkserver`) and, before any
-student code runs, applies the strongest isolation the machine allows:
+The worker is forked from the fork server (see :mod:`autograder.sandbox.forkserver`),
+which applies, before any student code runs, the strongest tier the machine allows
+(see :mod:`autograder.sandbox.tiers`):
 
-* Linux namespaces (as root, or through an unprivileged user namespace): no network
-  (a fresh network namespace with only a down loopback), its own PID namespace (the
-  worker is PID 1, so everything it starts dies with it, and ``/proc`` shows only its
-  own processes), private IPC and hostname, and a private mount namespace whose root
-  is a small tmpfs holding read-only views of the system and Python directories,
-  nothing else: no course files, no hidden suites, no other submissions, no gradebook.
-* An unprivileged uid of its own (when running as root), so process limits bite and
-  nothing outside its tmpfs is writable.
-* rlimits everywhere: address space, CPU seconds, processes, file size, open files,
-  core dumps.
+* ``full``, with Linux namespaces (as root, or through an unprivileged user namespace):
+  no network (a fresh network namespace with only a down loopback), its own PID
+  namespace (the worker is PID 1, so everything it starts dies with it, and ``/proc``
+  shows only its own processes), private IPC and hostname, and a private mount
+  namespace whose root is a small tmpfs holding read-only views of the system and
+  Python directories, nothing else: no course files, no hidden suites, no other
+  submissions, no gradebook.
+* ``reduced``, where namespaces are refused: a Landlock view of the same directories
+  (:mod:`autograder.sandbox.landlock`), a seccomp filter against sockets
+  (:mod:`autograder.sandbox.seccomp`), and a working directory on the host whose size
+  the fork server watches.
+* In both, an unprivileged uid of its own (when running as root), so process limits
+  bite and nothing outside its own directories is writable; rlimits everywhere:
+  address space, CPU seconds, processes, file size, open files, core dumps.
 
-Everything here runs in the forked child; the module imports only the standard library.
+Everything here runs in the fork server or the forked child; the module imports only
+the standard library and is imported only on Linux.
 """
 
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import platform
 import resource
 import signal
+import stat
 import sys
-from dataclasses import dataclass, field
 
+from autograder.sandbox import landlock, seccomp
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.tiers import NET_LANDLOCK, NET_SECCOMP
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -46,39 +55,15 @@ MS_REC = 16384
 MS_PRIVATE = 1 << 18
 MNT_DETACH = 2
 PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
 
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(platform.machine())
 _libc = ctypes.CDLL(None, use_errno=True)
 
-# Exit code of a worker whose own serving code failed, which only student code that
-# replaces builtins or the worker's modules can cause.
-HARNESS_FAILED = 70
-
-# Workers of one fork server run as uids base .. base + UID_SLOTS - 1 (when root).
-UID_SLOTS = 64
-
 NAMESPACES = {"user": CLONE_NEWUSER, "mount": CLONE_NEWNS, "pid": CLONE_NEWPID,
               "network": CLONE_NEWNET, "ipc": CLONE_NEWIPC, "uts": CLONE_NEWUTS}
-
-
-@dataclass
-class Isolation:
-    """What isolation was actually in force for a worker (reported with every grade)."""
-
-    namespaces: list[str] = field(default_factory=list)
-    filesystem: str = "shared"
-    uid: int | None = None
-    rlimits: bool = False
-    notes: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        ns = ", ".join(self.namespaces) if self.namespaces else "none"
-        fs = {"private-root": "private read-only root (no course files)",
-              "shared": "shared filesystem"}.get(self.filesystem, self.filesystem)
-        uid = f"uid {self.uid}" if self.uid is not None else "grader's uid"
-        parts = [f"namespaces: {ns}", fs, uid, "rlimits" if self.rlimits else "no rlimits"]
-        return "; ".join(parts + self.notes)
+DEVICES = ("null", "zero", "random", "urandom")
 
 
 def _check(ret: int, what: str) -> None:
@@ -113,6 +98,27 @@ def set_hostname(name: bytes) -> None:
 
 def set_parent_death_signal(sig: int = signal.SIGKILL) -> None:
     _libc.prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0)
+
+
+def become_subreaper() -> None:
+    """Orphaned descendants become children of this process, not of init."""
+    _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def children(pid: int) -> list[int]:
+    """The pids of the children of process ``pid`` (every thread's)."""
+    pids = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return pids
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                pids += [int(p) for p in f.read().split()]
+        except OSError:
+            continue
+    return pids
 
 
 def enter_namespaces(as_root: bool) -> list[str]:
@@ -167,12 +173,14 @@ def build_private_root(root: str, owner: int | None, disk_mb: int, hidden: list[
     """
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, f"size={disk_mb}m,mode=0755")
-    for path in visible_paths():
+    visible = visible_paths()
+    for path in visible:
         _bind_readonly(path, root + path)
     for path in hidden:
-        if os.path.isdir(root + path):
+        inside = any(_inside(path, v) and path != v for v in visible)
+        if inside and not any(_inside(v, path) for v in visible) and os.path.isdir(root + path):
             mount("tmpfs", root + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k")
-    for dev in ("null", "zero", "random", "urandom"):
+    for dev in DEVICES:
         _bind_file("/dev/" + dev, f"{root}/dev/{dev}")
     os.makedirs(root + "/proc", exist_ok=True)
     mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
@@ -309,3 +317,131 @@ def apply_rlimits(limits: Limits) -> None:
         hard_value = cap if hard == resource.RLIM_INFINITY else min(cap, hard)
         resource.setrlimit(which, (value, hard_value))
     _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+
+# ---------------------------------------------------------------------------
+# the reduced tier, and checks that hold in every tier
+
+
+def confine_reduced(workdir: str, hidden: list[str]) -> tuple[landlock.Applied, list[str]]:
+    """Where namespaces were refused: a Landlock view (read-only system and Python
+    directories, ``workdir`` writable, ``hidden`` carved out) and the seccomp filter
+    against sockets. Returns what Landlock applied and what keeps the worker offline.
+    Raises OSError when Landlock is unavailable; the seccomp filter is then not tried."""
+    applied = landlock.restrict(visible_paths(), [workdir], [f"/dev/{d}" for d in DEVICES],
+                                hidden)
+    seccomp.deny_network()
+    network = [NET_SECCOMP]
+    if applied.tcp:
+        network.append(NET_LANDLOCK)
+    return applied, network
+
+
+def exposed(paths: list[str], allowed: list[str]) -> list[str]:
+    """Which of ``paths`` this process can read anything of (each should be none).
+
+    Run inside the worker once its isolation is in force. A directory counts as
+    exposed when a file in it (three levels deep at most) can be opened; directories
+    that only lead to ``allowed`` paths (a virtual environment inside the course
+    checkout, seen through the private root) and names alone do not count.
+    """
+    return [path for path in paths if _leaks(path, allowed, depth=3)]
+
+
+def _leaks(path: str, allowed: list[str], depth: int) -> bool:
+    if any(_inside(a, path) for a in allowed):
+        if not any(_inside(path, a) for a in allowed):
+            return any(_leaks(p, allowed, depth) for p in _entries(path))
+        return False  # an allowed path itself
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        return exc.errno not in (errno.ENOENT, errno.EACCES, errno.EPERM, errno.ENOTDIR)
+    try:
+        if not stat.S_ISDIR(os.fstat(fd).st_mode):
+            return True
+    finally:
+        os.close(fd)
+    return depth > 0 and any(_leaks(p, allowed, depth - 1) for p in _entries(path))
+
+
+def _entries(path: str) -> list[str]:
+    try:
+        return [os.path.join(path, name) for name in sorted(os.listdir(path))]
+    except OSError:
+        return []
+
+
+def _inside(path: str, parent: str) -> bool:
+    return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+
+def sweep_uid(uid: int) -> None:
+    """Kill every process running as ``uid`` (root only): what a worker left behind
+    after leaving its process group. ``kill(-1)`` from a process of that uid reaches
+    exactly them, atomically with respect to new forks."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def disk_usage(path: str, limit: int, pids: list[int] = ()) -> int:
+    """Bytes of disk that the tree at ``path`` uses, counted until ``limit`` is passed
+    (each entry counts at least one block, so a flood of empty files adds up too), plus
+    the files under it that processes ``pids`` still hold open after deleting them."""
+    total, stack = 0, [path]
+    while stack and total <= limit:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            total += max(st.st_blocks * 512, 4096)
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+    if total <= limit:
+        total += _deleted_but_open(path, pids)
+    return total
+
+
+def _deleted_but_open(path: str, pids: list[int]) -> int:
+    total, seen = 0, set()
+    prefix = path.rstrip("/") + "/"
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            link = f"/proc/{pid}/fd/{fd}"
+            try:
+                target = os.readlink(link)
+                if target.startswith(prefix) and target.endswith(" (deleted)"):
+                    st = os.stat(link)
+                    if (st.st_dev, st.st_ino) not in seen:
+                        seen.add((st.st_dev, st.st_ino))
+                        total += st.st_blocks * 512
+            except OSError:
+                continue
+    return total
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (a subreaper keeps orphans below it)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children(current)
+    return found

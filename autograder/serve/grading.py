@@ -27,6 +27,7 @@ from autograder.engine.session import WorkerFactory
 from autograder.engine.suite import Suite
 from autograder.records.gradebook import Gradebook
 from autograder.records.queue import Entry, SubmissionQueue
+from autograder.sandbox.tiers import Policy
 
 log = logging.getLogger("autograder.serve.grading")
 IDLE_SECONDS = 0.2  # how often an idle grader looks for work
@@ -47,17 +48,21 @@ class Backend(Protocol):
 
 
 class LocalBackend:
-    """Grading on this machine, ``slots`` notebooks at a time."""
+    """Grading on this machine, ``slots`` notebooks at a time, in workers that meet the
+    ``isolation`` policy and cannot read ``protect``."""
 
-    def __init__(self, slots: int) -> None:
+    def __init__(self, slots: int, isolation: str = Policy.REDUCED_OK.value,
+                 protect: tuple[str, ...] = ()) -> None:
         self.slots = max(1, slots)
+        self.isolation, self.protect = isolation, protect
         self._factories: dict[tuple[str, ...], WorkerFactory] = {}
         self._lock = threading.Lock()
 
     def _factory(self, suite: Suite) -> WorkerFactory:
         with self._lock:
             if suite.preload not in self._factories:
-                self._factories[suite.preload] = WorkerFactory(suite.preload)
+                self._factories[suite.preload] = WorkerFactory(
+                    suite.preload, isolation=self.isolation, protect=self.protect)
             return self._factories[suite.preload]
 
     def grade(self, job: Job, suite: Suite, seed: int) -> SubmissionResult:
@@ -85,9 +90,11 @@ class DaskBackend:
     """Grading on the Dask cluster at ``scheduler``; its workers need this package and
     the course at ``course``."""
 
-    def __init__(self, scheduler: str, course: Path) -> None:
+    def __init__(self, scheduler: str, course: Path,
+                 isolation: str = Policy.REDUCED_OK.value) -> None:
         from distributed import Client
 
+        self.isolation = isolation
         self.course = course
         self.client = Client(scheduler, timeout="10s")
         self.slots = max(1, sum(self.client.nthreads().values()))
@@ -97,7 +104,7 @@ class DaskBackend:
 
         future = self.client.submit(grade_remote, job.path.read_bytes(), str(job.path),
                                     job.student, suite.assignment, seed, str(self.course),
-                                    pure=False)
+                                    self.isolation, pure=False)
         result = future.result()
         result.path = str(job.path)
         return result

@@ -6,8 +6,9 @@ cells after the given answer cell (``-1``: before the first). Snooping and tampe
 cases start from blank answers and only define correct functions if their attack
 works, so any leak shows up as points. ``score`` is the exact total the case must
 get; ``reason`` must appear in what the grader reports (refusal, cell errors or
-feedback). Files that are too large or odd to commit are made at test time (see
-``test_hostile.py``).
+feedback), unless ``reasons`` names another for a tier (the reduced tier has no tmpfs
+to fill: the grader stops a worker whose directory outgrows its disk limit). Files
+that are too large or odd to commit are made at test time (see ``test_hostile.py``).
 """
 
 from __future__ import annotations
@@ -254,6 +255,19 @@ for host, family in [("127.0.0.1", socket.AF_INET), ("::1", socket.AF_INET6)]:
 print({errno.errorcode.get(k, k): v for k, v in errors.items()})
 '''
 
+# Files deleted while still open keep their space and vanish from the directory.
+DELETED_FILES_BOMB = '''
+import os, time
+held = []
+for i in range(200):
+    f = open(f"held{i}", "wb")
+    os.unlink(f"held{i}")
+    f.write(b"x" * 2**24)
+    f.flush()
+    held.append(f)
+time.sleep(2)
+'''
+
 ORPHANS = '''
 import os, subprocess, time
 subprocess.Popen(["sleep", "1000"], start_new_session=True)
@@ -336,7 +350,11 @@ CASES: dict[str, dict] = {
                     "score": 17, "reason": "MemoryError"},
     "disk_bomb": {"answers": CORRECT, "insert": {6: [
         "for i in range(1000):\n    with open(f'fill{i}', 'wb') as f:\n"
-        "        f.write(b'x' * 2**24)"]}, "score": 17, "reason": "No space left on device"},
+        "        f.write(b'x' * 2**24)"]}, "score": 17, "reason": "No space left on device",
+        "reasons": {"reduced": "wrote more than its 128 MB of disk"}},
+    "disk_bomb_deleted_files": {"answers": CORRECT, "insert": {6: [DELETED_FILES_BOMB]},
+                                "score": 17, "reason": "No space left on device",
+                                "reasons": {"reduced": "wrote more than its 128 MB of disk"}},
     "file_size_bomb": {"answers": CORRECT, "insert": {6: [
         "with open('big', 'wb') as f:\n    while True:\n        f.write(b'x' * 2**20)"]},
         "score": 17, "reason": "File too large"},

@@ -115,8 +115,8 @@ def test_a_student_submits_and_reads_the_feedback_another_is_refused(server, bro
     assert grace.page.inner_text("#score") == f"{total:g} / 17"
     for qid, points in expected.items():
         shown = grace.page.inner_text(f"#q-{qid} .points")
-        assert shown == f"{round(points, 2):g} / " + shown.split(" / ")[1], qid
-    assert "softmax without subtracting the maximum" in grace.page.inner_text("main")
+        assert shown == f"{round(points, 3):g} / " + shown.split(" / ")[1], qid
+    assert "subtract each row's maximum before exp" in grace.page.inner_text("main")
     assert "withheld until the deadline" in grace.page.inner_text("main")
     grace.page.screenshot(path=tmp / "feedback.png", full_page=True)
     grace.page.goto(f"{srv.url}/a/hw1_forward")

@@ -129,7 +129,7 @@ def test_two_hundred_students_submit_within_a_minute(tmp_path, capsys):
     problems = [(s.notebook.stem, s.problem) for s in students if s.problem]
     assert not problems, problems[:5]
     for s in students:
-        assert s.score == f"{round(total(s.notebook.stem), 2):g} / 17", (s.notebook.stem, s.score)
+        assert s.score == f"{round(total(s.notebook.stem), 3):g} / 17", (s.notebook.stem, s.score)
 
     book = Gradebook(str(server.db))
     entries = SubmissionQueue(book).all()
