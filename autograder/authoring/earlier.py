@@ -49,4 +49,4 @@ def shaped_like(value: Any, template: Any) -> Any:
         items = [shaped_like(v, t) for v, t in zip(value, template, strict=True)]
         return None if any(i is None for i in items) else items
     arr, problem = as_float_array(value)
-    return arr if problem is None and arr.shape == np.shape(template) else None
+    return arr if arr is not None and problem is None and arr.shape == np.shape(template) else None

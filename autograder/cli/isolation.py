@@ -7,6 +7,7 @@ the policy's minimum it stops with one line that says why and how to proceed (ex
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,10 +36,12 @@ def _policy_of(ctx: click.Context, _param: click.Parameter, value: str | None) -
     return value or config_of(ctx).isolation or Policy.REDUCED_OK.value
 
 
-def protected(*paths: str | Path | None) -> list[str]:
+def protected(*paths: str | os.PathLike[str] | None) -> list[str]:
     """Paths no worker may read: folders as given, the folders of files."""
     found = []
-    for p in filter(None, paths):
+    for p in paths:
+        if p is None:
+            continue
         path = Path(p).resolve()
         found.append(str(path if path.is_dir() or not path.exists() else path.parent))
     return sorted(set(found))

@@ -102,6 +102,7 @@ def serve(ctx, db, roster, data, host, port, workers, scheduler, forwarded_allow
     service = _service(ctx, db, roster, data)
     config = service.config
     logs.setup(service.data)
+    backend: DaskBackend | LocalBackend
     if scheduler:
         try:
             backend = DaskBackend(scheduler, service.course, isolation)

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -121,7 +122,7 @@ class WorkerFactory:
         self._control = ours
         self._lines = ours.makefile("rb")
 
-    def _request(self, request: dict, fds: list[int] = ()) -> dict:
+    def _request(self, request: dict, fds: Sequence[int] = ()) -> dict:
         with self._lock:
             if self._proc.poll() is not None:
                 self._start()
@@ -298,7 +299,7 @@ class Session:
     def alive(self) -> bool:
         return self.dead_reason is None
 
-    def request(self, header: dict, blobs: list[bytes] = (), timeout: float = 10.0) -> Reply:
+    def request(self, header: dict, blobs: Sequence[bytes] = (), timeout: float = 10.0) -> Reply:
         """Send a request and wait for its reply, interrupting then killing on timeout."""
         if not self.alive:
             raise WorkerDied(self.dead_reason)
@@ -346,7 +347,7 @@ class Session:
         if self.dead_reason is None:
             status, reason = self.factory.exit_status(self.pid)
             self.kill(reason or describe_exit(status))
-        return self.dead_reason
+        return self.dead_reason or "the worker died"
 
     def kill(self, reason: str = "stopped by the grader") -> None:
         """Kill the worker with everything it started; idempotent."""

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from autograder.records.gradebook import Base, Gradebook
+from autograder.records.gradebook import Base, Gradebook, rowcount
 
 STUDENT = "student"
 TOKEN_BYTES = 32
@@ -58,8 +58,7 @@ class Tokens:
 
     def __init__(self, book: Gradebook) -> None:
         self.book = book
-        book._retry(lambda: Base.metadata.create_all(book.engine,
-                                                     tables=[AccessToken.__table__]))
+        book.ensure_tables(AccessToken)
 
     def issue(self, people: dict[str, str]) -> dict[str, str]:
         """A new token for each person (id -> role), revoking their earlier ones; returns
@@ -105,7 +104,7 @@ class Tokens:
         """Revoke every token of ``people``; returns how many."""
         def write() -> int:
             with Session(self.book.engine) as s, s.begin():
-                return s.execute(update(AccessToken).where(
+                return rowcount(s.execute(update(AccessToken).where(
                     AccessToken.person.in_(people), AccessToken.revoked_at.is_(None))
-                    .values(revoked_at=datetime.now(UTC))).rowcount
+                    .values(revoked_at=datetime.now(UTC))))
         return self.book._retry(write)

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -38,6 +38,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     create_engine,
@@ -47,6 +48,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
@@ -208,6 +210,11 @@ class Gradebook:
                 raise GradebookError(f"gradebook schema {row.value}, expected {SCHEMA}")
             else:  # a write now, so that a read-only gradebook is found before grading
                 s.execute(update(Meta).where(Meta.key == "schema").values(value=SCHEMA))
+
+    def ensure_tables(self, *models: type[Base]) -> None:
+        """Create the tables of ``models`` that this database does not have yet."""
+        tables = [cast(Table, m.__table__) for m in models]
+        self._retry(lambda: Base.metadata.create_all(self.engine, tables=tables))
 
     def _retry(self, action: Callable[[], T]) -> T:
         """Run ``action``, retrying while another writer holds the database or won a race
@@ -455,3 +462,8 @@ def _to_result(row: Attempt, grading: Grading) -> SubmissionResult:
                                        list(sc.mistakes or []), manual=sc.manual)
                         for sc in grading.scores]
     return result
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched (its result is a cursor result)."""
+    return cast(CursorResult[Any], result).rowcount

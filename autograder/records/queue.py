@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from autograder.records.gradebook import Base, Gradebook
+from autograder.records.gradebook import Base, Gradebook, rowcount
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATES = (QUEUED, RUNNING, DONE, FAILED)
@@ -99,15 +99,17 @@ class Entry:
 def _entry(row: QueuedSubmission) -> Entry:
     return Entry(row.id, row.public_id, row.student, row.assignment, row.sha256, row.stored,
                  row.filename, row.size, _utc(row.submitted_at), row.late, row.regrade,
-                 row.state, row.runs, _utc(row.started_at), _utc(row.finished_at),
+                 row.state, row.runs, _utc_or_none(row.started_at), _utc_or_none(row.finished_at),
                  row.attempt, row.error)
 
 
-def _utc(moment: datetime | None) -> datetime | None:
+def _utc(moment: datetime) -> datetime:
     """SQLite returns naive datetimes; every time stored here is UTC."""
-    if moment is None:
-        return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _utc_or_none(moment: datetime | None) -> datetime | None:
+    return None if moment is None else _utc(moment)
 
 
 class SubmissionQueue:
@@ -115,8 +117,7 @@ class SubmissionQueue:
 
     def __init__(self, book: Gradebook) -> None:
         self.book = book
-        book._retry(lambda: Base.metadata.create_all(
-            book.engine, tables=[QueuedSubmission.__table__]))
+        book.ensure_tables(QueuedSubmission)
 
     def _run(self, action: Callable[[Session], T]) -> T:
         """``action`` in one transaction, retried while another writer holds the database."""
@@ -151,12 +152,13 @@ class SubmissionQueue:
                 QueuedSubmission.id == candidate, QueuedSubmission.state == QUEUED).values(
                 state=RUNNING, claimed_by=grader, started_at=datetime.now(UTC),
                 runs=QueuedSubmission.runs + 1))
-            if taken.rowcount != 1:
+            if rowcount(taken) != 1:
                 return False  # another grader won this row: try the next one
-            return _entry(s.get(QueuedSubmission, candidate))
+            row = s.get(QueuedSubmission, candidate)
+            return None if row is None else _entry(row)
         while True:
             got = self._run(claim)
-            if got is not False:
+            if not isinstance(got, bool):
                 return got
 
     def finish(self, entry_id: int, attempt: int | None, error: str = "") -> None:
@@ -180,7 +182,7 @@ class SubmissionQueue:
             query = update(QueuedSubmission).where(QueuedSubmission.state == RUNNING)
             if grader is not None:
                 query = query.where(QueuedSubmission.claimed_by == grader)
-            return s.execute(query.values(state=QUEUED, claimed_by="")).rowcount
+            return rowcount(s.execute(query.values(state=QUEUED, claimed_by="")))
         return self._run(requeue)
 
     # -- reading -------------------------------------------------------------

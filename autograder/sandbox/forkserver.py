@@ -235,7 +235,7 @@ def _intermediate(z: ForkServer, fd: int, spec: Spec) -> None:
         try:
             iso.namespaces = sandbox.enter_namespaces(z.as_root)
         except OSError as exc:
-            iso.refused = exc.strerror
+            iso.refused = exc.strerror or str(exc)
         if "network" in iso.namespaces:
             iso.network.append(NET_NAMESPACE)
     go_r, go_w = os.pipe()

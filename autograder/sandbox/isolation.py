@@ -33,6 +33,7 @@ import resource
 import signal
 import stat
 import sys
+from collections.abc import Sequence
 
 from autograder.sandbox import landlock, seccomp
 from autograder.sandbox.limits import Limits
@@ -107,7 +108,7 @@ def become_subreaper() -> None:
 
 def children(pid: int) -> list[int]:
     """The pids of the children of process ``pid`` (every thread's)."""
-    pids = []
+    pids: list[int] = []
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
@@ -220,7 +221,7 @@ def _bind_file(source: str, target: str) -> None:
 
 def _cgroup_bases() -> dict[str, str]:
     """Writable cgroup v1 hierarchies (memory, pids) below this process's own groups."""
-    bases = {}
+    bases: dict[str, str] = {}
     try:
         lines = open("/proc/self/cgroup").read().splitlines()
     except OSError:
@@ -392,7 +393,7 @@ def sweep_uid(uid: int) -> None:
     os.waitpid(pid, 0)
 
 
-def disk_usage(path: str, limit: int, pids: list[int] = ()) -> int:
+def disk_usage(path: str, limit: int, pids: Sequence[int] = ()) -> int:
     """Bytes of disk that the tree at ``path`` uses, counted until ``limit`` is passed
     (each entry counts at least one block, so a flood of empty files adds up too), plus
     the files under it that processes ``pids`` still hold open after deleting them."""
@@ -415,7 +416,7 @@ def disk_usage(path: str, limit: int, pids: list[int] = ()) -> int:
     return total
 
 
-def _deleted_but_open(path: str, pids: list[int]) -> int:
+def _deleted_but_open(path: str, pids: Sequence[int]) -> int:
     total, seen = 0, set()
     prefix = path.rstrip("/") + "/"
     for pid in pids:

@@ -100,7 +100,7 @@ def _otter_stub() -> types.ModuleType:
         def __getattr__(self, name):
             return lambda *args, **kwargs: None
 
-    mod.Notebook = Notebook
+    mod.Notebook = Notebook  # type: ignore[attr-defined]
     return mod
 
 
@@ -229,7 +229,7 @@ class Worker:
             return self._error("type", "TypeError",
                                f"{_describe(header)} is a {type(target).__name__}, "
                                "not a function"), []
-        errstate = {"raise": _STRICT}.get(header.get("errstate"), {})
+        errstate: dict[str, Any] = _STRICT if header.get("errstate") == "raise" else {}
         watched = _array_arguments(args, kwargs) if header.get("watch_args") is True else []
         generators = (_generator_arguments(args, kwargs, built)
                       if header.get("watch_rng") is True else [])
@@ -423,7 +423,7 @@ def _describe_figures() -> list[dict]:
     for num in plt.get_fignums():
         fig = plt.figure(num)
         figures.append({"number": int(num), "axes": [_describe_axes(ax) for ax in fig.axes],
-                        "suptitle": fig._suptitle.get_text() if fig._suptitle else ""})
+                        "suptitle": fig.get_suptitle()})
     return figures
 
 

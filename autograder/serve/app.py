@@ -304,7 +304,7 @@ async def health(request: Request) -> Response:
 
 async def refused(request: Request, exc: Exception) -> Response:
     """A refusal or HTTP error as a page (or JSON for the machine endpoints)."""
-    status = getattr(exc, "status", None) or getattr(exc, "status_code", 500)
+    status: int = getattr(exc, "status", 0) or getattr(exc, "status_code", 500)
     message = getattr(exc, "message", None) or getattr(exc, "detail", "") or "error"
     if request.url.path.endswith("/status") or request.url.path == "/healthz":
         return JSONResponse({"error": message}, status)

@@ -215,6 +215,7 @@ class Service:
         if entry.attempt is None:
             return None
         counted = self.book.counted(entry.assignment, entry.student)
+        result: SubmissionResult | None
         if counted is not None and counted.attempt == entry.attempt:
             result = counted
         else:

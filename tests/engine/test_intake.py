@@ -108,11 +108,12 @@ def test_a_bad_roster_is_one_line_naming_the_problem(tmp_path, text, message):
 
 def test_course_toml_sets_defaults_deadlines_and_the_late_policy(tmp_path):
     (tmp_path / "course.toml").write_text(
-        "[grading]\nseed = 7\nroster = 'people.csv'\n"
+        "[grading]\nseed = 7\nroster = 'people.csv'\nisolation = 'require-full'\n"
         "[late]\ngrace_minutes = 15\npenalty_per_day = 10\nmax_penalty = 30\n"
         "[assignments.hw2_backprop]\ndeadline = 2026-10-06T23:59:00+02:00\n")
     config = load_config(tmp_path)
     assert config.seed == 7 and config.roster == tmp_path / "people.csv"
+    assert config.isolation == "require-full"
     deadline = config.deadlines[HW]
     policy = config.late
     assert policy.days_late(deadline + timedelta(minutes=10), deadline, False) == 0
@@ -127,6 +128,7 @@ def test_course_toml_sets_defaults_deadlines_and_the_late_policy(tmp_path):
     ("[late]\npenalty_per_day = 'ten'\n", "wrong type"),
     ("[assignments.hw1]\ndeadline = 2026-10-06T23:59:00\n", "UTC offset"),
     ("[grading\n", "course.toml"),
+    ("[grading]\nisolation = 'off'\n", "isolation must be one of require-full, reduced-ok, none"),
 ])
 def test_a_bad_course_toml_is_refused_with_the_reason(tmp_path, text, message):
     (tmp_path / "course.toml").write_text(text)

@@ -237,6 +237,17 @@ def test_require_full_refuses_the_reduced_tier_in_one_line():
 
 
 @pytest.mark.integration
+def test_course_toml_sets_the_policy_and_the_flag_overrides_it(tmp_path):
+    config = tmp_path / "course.toml"
+    config.write_text("[grading]\nisolation = 'require-full'\n")
+    proc = nngrade_in_container("--config", config, "check", GRACE)
+    assert proc.returncode == 2 and GRADED not in proc.stdout
+    assert proc.stderr.startswith("nngrade: --isolation require-full, but")
+    proc = nngrade_in_container("--config", config, "check", GRACE, "--isolation", "reduced-ok")
+    assert proc.returncode == 0 and GRADED in proc.stdout
+
+
+@pytest.mark.integration
 def test_without_namespaces_or_landlock_nothing_is_graded_unless_none_is_asked_for():
     proc = nngrade_in_container("check", GRACE, landlock=False)
     assert proc.returncode == 2 and GRADED not in proc.stdout

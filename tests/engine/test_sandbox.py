@@ -87,11 +87,24 @@ def test_no_network_even_to_a_loopback_listener(worker, isolated):
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
+    server.settimeout(0.1)
     port = server.getsockname()[1]
     accepted = []
-    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
+    done = threading.Event()
+
+    def listen() -> None:
+        while not done.is_set():
+            try:
+                accepted.append(server.accept())
+            except TimeoutError:
+                continue
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
     out = run(worker, "import socket\n"
                       f"socket.create_connection(('127.0.0.1', {port}), timeout=2)")
+    done.set()
+    listener.join()
     server.close()
     assert out["ok"] is False and out["error"]["type"] in ("OSError", "ConnectionRefusedError")
     assert accepted == []

@@ -105,6 +105,7 @@ def scores(hw: str, student: str) -> dict[str, float]:
 
 def test_a_student_submits_and_reads_the_feedback_another_is_refused(server, browser):
     srv, tmp = server
+    assert "isolation: full" in (tmp / "server.out").read_text()  # printed at the start
     grace = Visitor(browser, srv.url)
     grace.sign_in(srv.tokens["grace_hopper"])
     assert "Your assignments" in grace.page.inner_text("h1")

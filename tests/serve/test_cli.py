@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import docker_like
+import pytest
+
 from autograder.records.access import Tokens
 from autograder.records.gradebook import Gradebook
 
@@ -72,3 +75,19 @@ def test_usage_errors_are_one_line(tmp_path):
     proc = nngrade("--config", bad, "serve", "tokens", "--roster", ROSTER, "--db",
                    tmp_path / "g.db", "--data", tmp_path / "d")
     assert proc.returncode == 2 and "staff id(s) also in the roster: ada_lovelace" in proc.stderr
+
+
+@pytest.mark.integration
+def test_serve_refuses_to_start_below_its_isolation_policy(tmp_path):
+    """As in a container that refuses namespaces: the service does not start when its
+    workers would get less than ``--isolation`` (here require-full), in one line."""
+    argv = [sys.executable, "-m", "autograder.cli", "--course", str(COURSE), "serve",
+            "--roster", str(ROSTER), "--db", str(tmp_path / "g.db"), "--data",
+            str(tmp_path / "d"), "--isolation", "require-full", "--port", "9"]
+    proc = subprocess.run(docker_like.command(argv), capture_output=True, text=True,
+                          cwd=COURSE, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("nngrade: --isolation require-full, but workers here get "
+                                  "only the reduced tier")
+    assert "Serving" not in proc.stdout
