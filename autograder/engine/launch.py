@@ -4,8 +4,8 @@ The fork server takes most of a second to import NumPy, matplotlib and IPython. 
 command that will grade starts it first (:func:`start_early`, before the command
 imports the engine, loads the suite and reads the notebooks), so both start-ups run
 at once; the command's :class:`~autograder.engine.session.WorkerFactory` then adopts it
-(:func:`adopt`). This module imports only the standard library, so that starting the
-server early costs the command nothing.
+(:func:`adopt`). This module imports only the standard library and two small modules
+of the sandbox, so that starting the server early costs the command nothing.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from autograder.engine.launch import (
     new_uid_base,
     worker_environment,
 )
+from autograder.engine.launch import UID_FIRST as UID_FIRST  # re-exported: the workers' uids
 from autograder.sandbox import protocol, support
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.tiers import HARNESS_FAILED, UID_SLOTS, Isolation, Policy
