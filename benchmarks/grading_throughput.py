@@ -1,12 +1,19 @@
-"""Grading throughput of ``nngrade grade`` against ``otter run``, in the same run.
+"""Grading throughput of nngrade against ``otter run`` and nbgrader, in the same run.
 
-Grades N copies of the Homework 1 samples (those that finish normally: no infinite
-loop, no corrupt file, which measure limits rather than speed) serially with both
-tools, and prints submissions per minute and the ratio. Then measures the engine's
-own overhead per submission: grading a notebook whose code cells are empty, so the
-time is spawning the sandboxed worker, running the hidden suite's calls and scoring.
+Grades N copies (under distinct student names) of the Homework 1 samples that finish
+normally (no infinite loop, no corrupt file: those measure limits rather than speed):
 
-    python benchmarks/grading_throughput.py [--copies 40]
+* the engine alone (``grade_batch`` in this process, nothing recorded), 1 and 2 workers;
+* the whole ``nngrade grade`` command, timed from outside with its start-up, gradebook
+  and exports, 1 and 2 workers, with the CPU time and the peak memory (PSS) of its whole
+  process tree and of the largest single worker process;
+* ``otter run`` and nbgrader's ``autograde`` on the first ``--peer-copies`` of the same
+  notebooks (each grades one notebook after another; per minute is comparable);
+* ``nngrade check`` of one notebook and ``nngrade --help``, wall clock;
+* the engine's own overhead per submission: a notebook whose code cells are empty, so
+  the time is spawning the sandboxed worker, the hidden suite's calls and scoring.
+
+    python benchmarks/grading_throughput.py [--copies 300] [--peer-copies 20]
 """
 
 from __future__ import annotations
@@ -14,21 +21,23 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
+from benchlib.peers import time_nbgrader, time_otter
+from benchlib.tree import Run, run_tree
 
-from autograder.authoring.assign import otter_autograder_zip
+from autograder.engine.batch import Job, grade_batch
 from autograder.engine.course import hidden_suite
 from autograder.engine.pipeline import grade_path
 from autograder.engine.session import WorkerFactory
 
 COURSE = Path(__file__).resolve().parent.parent
 HW = "hw1_forward"
+CHECKED = COURSE / "examples" / "submissions" / HW / "ada_lovelace.ipynb"
 
 
 def samples(factory: WorkerFactory) -> list[Path]:
@@ -43,6 +52,7 @@ def samples(factory: WorkerFactory) -> list[Path]:
 
 
 def copies(pool: list[Path], n: int, dest: Path) -> list[Path]:
+    """``n`` copies of the ``pool`` in ``dest``, each under its own student name."""
     paths = []
     for i in range(n):
         src = pool[i % len(pool)]
@@ -52,25 +62,35 @@ def copies(pool: list[Path], n: int, dest: Path) -> list[Path]:
     return paths
 
 
-def time_nngrade(folder: Path, workers: int, work: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(folder), "-a", HW,
-                    "--workers", str(workers), "--db", str(work / f"g{workers}.db"),
-                    "--out", str(work / f"out{workers}")], check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+def nngrade(*args: str) -> list[str]:
+    return [sys.executable, "-m", "autograder.cli", *args]
 
 
-def time_otter(paths: list[Path], work: Path) -> float:
-    zip_path = otter_autograder_zip(COURSE, HW, work / "otter.zip")
-    start = time.perf_counter()
-    for i, path in enumerate(paths):
-        out = work / "otter_out" / str(i)
-        out.mkdir(parents=True)
-        subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(zip_path), "-o",
-                        str(out), str(path)], check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+def time_cli(folder: Path, workers: int, work: Path) -> Run:
+    """The whole ``nngrade grade`` command on ``folder``, timed from outside."""
+    out = work / f"cli{workers}"
+    out.mkdir()
+    return run_tree(nngrade("grade", str(folder), "-a", HW, "--workers", str(workers),
+                            "--db", str(out / "gradebook.db"), "--out", str(out)))
+
+
+def time_engine(paths: list[Path], workers: int) -> float:
+    """Seconds for ``grade_batch`` to grade ``paths`` with ``workers`` (a warm fork
+    server, nothing recorded)."""
+    suite = hidden_suite(COURSE, HW)
+    factory = WorkerFactory(suite.preload)
+    try:
+        factory.probe(suite.limits)
+        jobs = [Job(p, p.stem) for p in paths]
+        start = time.perf_counter()
+        grade_batch(jobs, suite, None, 1, workers, factory)
+        return time.perf_counter() - start
+    finally:
+        factory.close()
+
+
+def median_wall(argv: list[str], repeats: int = 3) -> float:
+    return statistics.median(run_tree(argv).seconds for _ in range(repeats))
 
 
 def engine_overhead(work: Path, repeats: int = 20) -> tuple[float, float]:
@@ -96,9 +116,15 @@ def engine_overhead(work: Path, repeats: int = 20) -> tuple[float, float]:
     return statistics.median(totals), statistics.median(cells)
 
 
+def per_minute(n: int, seconds: float | None) -> float | None:
+    return None if not seconds else 60 * n / seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=40)
+    parser.add_argument("--copies", type=int, default=300)
+    parser.add_argument("--peer-copies", type=int, default=20,
+                        help="notebooks graded by otter run and by nbgrader")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nngrade-bench-") as tmp:
         work = Path(tmp)
@@ -108,19 +134,41 @@ def main() -> None:
         pool = samples(factory)
         factory.close()
         paths = copies(pool, args.copies, folder)
-        n = len(paths)
-        ours_serial = time_nngrade(folder, 1, work)
-        ours_parallel = time_nngrade(folder, 2, work)
-        theirs = time_otter(paths, work)
+        peers = paths[:args.peer_copies]
+        n, m = len(paths), len(peers)
+        engine = {w: time_engine(paths, w) for w in (1, 2)}
+        cli = {w: time_cli(folder, w, work) for w in (1, 2)}
+        otter = time_otter(COURSE, HW, peers, work)
+        nbgrader, nbgrader_why = time_nbgrader(COURSE / "assignments" / HW / f"{HW}.ipynb",
+                                               HW, peers, work)
+        check = median_wall(nngrade("check", str(CHECKED)))
+        help_ = median_wall(nngrade("--help"))
         total, cells = engine_overhead(work)
-    print(f"{n} submissions of {HW} (copies of {len(pool)} samples)")
-    for name, seconds in [("nngrade grade, 1 worker ", ours_serial),
-                          ("nngrade grade, 2 workers", ours_parallel),
-                          ("otter run, serial       ", theirs)]:
-        print(f"{name}: {seconds:7.2f} s  {60 * n / seconds:8.1f} per minute")
-    print(f"ratio nngrade (1 worker) / otter: {theirs / ours_serial:.1f}x  (target >= 5x)")
-    print(f"engine overhead per submission (empty cells, whole hidden suite): "
-          f"{1000 * total:.0f} ms, of which cells {1000 * cells:.0f} ms (target < 500 ms)")
+    rates = {"nngrade engine, 1 worker": per_minute(n, engine[1]),
+             "nngrade engine, 2 workers": per_minute(n, engine[2]),
+             "nngrade grade (whole CLI), 1 worker": per_minute(n, cli[1].seconds),
+             "nngrade grade (whole CLI), 2 workers": per_minute(n, cli[2].seconds),
+             "otter run (serial)": per_minute(m, otter),
+             "nbgrader autograde (serial)": per_minute(m, nbgrader)}
+    print(f"{n} submissions of {HW} (copies of {len(pool)} samples); peers on {m} of them")
+    for name, rate in rates.items():
+        shown = f"{rate:8.1f} per minute" if rate else f"not measured: {nbgrader_why}"
+        print(f"  {name:38s} {shown}")
+    for w in (1, 2):
+        run = cli[w]
+        print(f"  whole CLI, {w} worker(s): {run.seconds:.1f} s, exit {run.returncode}, "
+              f"CPU {1000 * run.cpu_seconds / n:.0f} ms per submission "
+              f"({60_000 * n / (1000 * run.cpu_seconds):.0f} per minute per busy core), "
+              f"peak memory {run.peak_mb:.0f} MB (PSS of the process tree; largest worker "
+              f"process {run.worker_peak_mb:.0f} MB)")
+    for ours in ("nngrade grade (whole CLI), 1 worker", "nngrade grade (whole CLI), 2 workers"):
+        for peer in ("otter run (serial)", "nbgrader autograde (serial)"):
+            if rates[peer]:
+                print(f"  ratio {ours} / {peer}: {rates[ours] / rates[peer]:.1f}x")
+    print(f"  nngrade check of one notebook: {check:.2f} s wall (target < 1 s); "
+          f"nngrade --help: {help_:.2f} s (target < 0.3 s)")
+    print(f"  engine overhead per submission (empty cells, whole hidden suite): "
+          f"{1000 * total:.0f} ms, of which cells {1000 * cells:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ def check(ctx, notebook: str, assignment: str | None, seed: int | None,
         raise UsageError("cannot tell the assignment from the notebook; pass -a/--assignment")
     suite = load_suite_or_exit(course, assignment)
     setup_logging(None, verbose=True)  # check is for instructors: show suite faults in full
-    factory = start_workers(suite.preload, isolation, protected(course))
+    factory = start_workers(suite.preload, isolation, protected(course), suite.limits)
     try:
         result = grade_path(Path(notebook), suite, factory, seed)
     finally:

@@ -64,7 +64,7 @@ def _grade_samples(course: Path, assignment: str, folder: Path, book: Gradebook,
     suite = load_suite_or_exit(course, assignment)
     jobs: list[Job] = take_in([folder], assignment, None).jobs
     with stop_on_signals() as stop:
-        factory = start_workers(suite.preload, isolation, protected(course, out))
+        factory = start_workers(suite.preload, isolation, protected(course, out), suite.limits)
         try:
             outcome = with_progress(len(jobs), f"grading {assignment}", lambda advance: (
                 grade_batch(jobs, suite, book, DEFAULT_SEED, workers, factory,

@@ -182,7 +182,7 @@ def _run(jobs: list[Job], total: int, suite: Suite, book: Gradebook, seed: int,
             except ClusterError as exc:
                 raise UsageError(str(exc)) from None
         else:
-            factory = start_workers(suite.preload, isolation, protect)
+            factory = start_workers(suite.preload, isolation, protect, suite.limits)
             try:
                 outcome = with_progress(total, title, lambda advance: grade_batch(
                     jobs, suite, book, seed, workers or os.cpu_count() or 1, factory, regrade,
@@ -293,7 +293,7 @@ def _dry_run(jobs: list[Job], suite: Suite, book: Gradebook, seed: int, workers:
              isolation: str, protect: list[str]) -> int:
     """Grade without writing; print how each recorded file's scores would change."""
     with stop_on_signals() as stop:
-        factory = start_workers(suite.preload, isolation, protect)
+        factory = start_workers(suite.preload, isolation, protect, suite.limits)
         try:
             outcome = with_progress(len(jobs), f"dry run {suite.assignment}",
                                     lambda advance: grade_batch(

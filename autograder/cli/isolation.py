@@ -17,6 +17,7 @@ import click
 from autograder.cli.common import config_of, console
 from autograder.engine.session import PlatformUnsupported, WorkerFactory, refusal
 from autograder.sandbox import support
+from autograder.sandbox.limits import Limits
 from autograder.sandbox.tiers import Policy
 
 
@@ -55,14 +56,16 @@ def require_platform(policy: str) -> None:
         refuse(support.unsupported_message(missing))
 
 
-def start_workers(preload: tuple[str, ...], policy: str, protect: Iterable[str]) -> WorkerFactory:
+def start_workers(preload: tuple[str, ...], policy: str, protect: Iterable[str],
+                  limits: Limits | None = None) -> WorkerFactory:
     """A worker factory whose workers meet ``policy``; prints the tier in force, or one
-    line and exit 2 when this machine cannot meet it."""
+    line and exit 2 when this machine cannot meet it. ``limits`` are those of the
+    workers to come (the probing worker's spare then serves the first of them)."""
     try:
         factory = WorkerFactory(preload, isolation=policy, protect=tuple(protect))
     except PlatformUnsupported as exc:
         refuse(str(exc))
-    isolation = factory.probe()
+    isolation = factory.probe(limits)
     style = {"full": "dim", "reduced": "yellow"}.get(isolation.tier, "bold red")
     console.print(f"isolation: {isolation.summary()}", style=style, highlight=False)
     if not isolation.meets(policy):

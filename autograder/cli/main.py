@@ -36,8 +36,19 @@ COMMANDS = {
 }
 
 
+# Commands that grade here: the fork server starts before their modules are imported.
+GRADING = {"check", "grade", "demo"}
+
+
 class LazyGroup(click.Group):
     """A group whose commands are imported on first use."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        if args and args[0] in GRADING and not _help_or_cluster(args[1:]):
+            from autograder.engine.launch import start_early
+
+            start_early()
+        return super().resolve_command(ctx, args)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -52,6 +63,11 @@ class LazyGroup(click.Group):
         rows = [(name, help_) for name, (_, _, help_) in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def _help_or_cluster(args: list[str]) -> bool:
+    """Whether the command will only print its help or grade on a Dask cluster."""
+    return any(a in ("-h", "--help") or a.startswith("--scheduler") for a in args)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -53,6 +53,6 @@ def with_progress(total: int, title: str,
     """Run ``run(advance)`` under a progress bar of ``total`` submissions."""
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn()]
-    with Progress(*columns, console=console, transient=False) as progress:
+    with Progress(*columns, console=console, transient=False, refresh_per_second=2) as progress:
         task = progress.add_task(title, total=total)
         return run(lambda result: progress.advance(task))

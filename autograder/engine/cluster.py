@@ -31,6 +31,7 @@ _factories: dict[tuple[tuple[str, ...], str], WorkerFactory] = {}
 _suites: dict[tuple[str, str], Suite] = {}
 _cache_lock = threading.Lock()  # Dask runs several tasks at once in one worker process
 REMOTE_PREFIX = "nngrade-remote-"
+IN_FLIGHT = 2  # tasks per Dask thread
 
 
 def grade_remote(data: bytes, filename: str, student: str, assignment: str, seed: int,
@@ -137,5 +138,7 @@ def grade_on_cluster(jobs: list[Job], suite: Suite, course: Path,
             except Exception:  # a lost cluster has nothing left to end
                 pass
 
-        return run_batch(jobs, suite, store, seed, slots, grade, cancel, regrade, progress,
-                         stop)
+        # Two tasks per Dask thread: the next waits on the worker while one is graded, so
+        # the round trip through the scheduler is not paid between submissions.
+        return run_batch(jobs, suite, store, seed, IN_FLIGHT * slots, grade, cancel, regrade,
+                         progress, stop)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import secrets
 import select
 import shutil
@@ -31,13 +30,20 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from autograder.engine.launch import (
+    PRELOAD,
+    Launched,
+    adopt,
+    launch,
+    new_uid_base,
+    worker_environment,
+)
+from autograder.engine.launch import UID_FIRST as UID_FIRST  # re-exported: the workers' uids
 from autograder.sandbox import protocol, support
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.tiers import HARNESS_FAILED, UID_SLOTS, Isolation, Policy
 
 GRACE_SECONDS = 2.0
-UID_FIRST, UID_BLOCKS = 200_000, 20_000
-PRELOAD = ("numpy", "matplotlib.pyplot", "IPython")
 
 
 class WorkerDied(Exception):
@@ -91,6 +97,12 @@ class WorkerFactory:
     ``isolation`` is the weakest tier accepted (a :class:`Policy`); ``protect`` lists
     paths each worker must not read (the course, gradebook, output and submissions),
     which every worker checks from inside before it reports ready.
+
+    Each spawn also asks the fork server for a spare worker with the same limits, which
+    sets itself up (control groups, namespaces, private root, the protected-path check)
+    while the current submission runs; the next spawn takes it, so setting up a worker is
+    off the critical path. A spare is a fresh worker like any other: it has run nothing,
+    and it reports its isolation, checked against the policy, only when taken.
     """
 
     def __init__(self, preload: tuple[str, ...] = (), isolation: Policy | str = Policy.REDUCED_OK,
@@ -102,25 +114,25 @@ class WorkerFactory:
         if self.missing and self.policy != Policy.NONE:
             raise PlatformUnsupported(support.unsupported_message(self.missing))
         self.plain = bool(self.missing)
-        # Each worker runs as its own uid from this block, so that RLIMIT_NPROC counts only
-        # its processes; a random block keeps concurrent graders apart.
-        self.uid_base = UID_FIRST + random.randrange(UID_BLOCKS) * UID_SLOTS
+        self.uid_base = new_uid_base()
         self._lock = threading.Lock()
         self._sessions: set[Session] = set()
         self._plain_workers: dict[int, subprocess.Popen] = {}
+        self._spares: list[tuple[Limits, socket.socket, int]] = []
         if not self.plain:
-            self._start()
+            self._start(adopt())
 
-    def _start(self) -> None:
-        ours, theirs = socket.socketpair()
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.sandbox.forkserver", str(theirs.fileno()),
-             str(self.uid_base), *self.preload],
-            pass_fds=[theirs.fileno()], env=_worker_environment(), start_new_session=True,
-            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        theirs.close()
-        self._control = ours
-        self._lines = ours.makefile("rb")
+    def _start(self, early: Launched | None = None) -> None:
+        """Start the fork server, or take over ``early``, one started before the suite
+        was known, and have it import what the suite adds."""
+        server = early or launch(self.preload, self.uid_base)
+        self._proc, self._control, self.uid_base = server.proc, server.control, server.uid_base
+        self._lines = server.control.makefile("rb")
+        extra = [name for name in self.preload if name not in server.preload]
+        if extra:
+            reply = self._request({"op": "preload", "modules": extra})
+            if "error" in reply:
+                raise RuntimeError(f"the fork server could not import {reply['error']}")
 
     def _request(self, request: dict, fds: Sequence[int] = ()) -> dict:
         with self._lock:
@@ -143,7 +155,10 @@ class WorkerFactory:
         if self.plain:
             sock, pid = self._spawn_plain()
         else:
-            sock, pid = self._spawn_forked(limits)
+            sock, pid = self._take_spare(limits) or self._spawn_forked(limits)
+            spare = self._spawn_forked(limits)
+            with self._lock:
+                self._spares.append((limits, *spare))
         session = Session(self, sock, pid, message_mb)
         with self._lock:
             self._sessions.add(session)
@@ -159,6 +174,24 @@ class WorkerFactory:
             theirs.close()
         return ours, reply["pid"]
 
+    def _take_spare(self, limits: Limits) -> tuple[socket.socket, int] | None:
+        """A spare worker started with ``limits``; spares with other limits are ended."""
+        with self._lock:
+            spares, self._spares = self._spares, []
+        found = None
+        for spare_limits, sock, pid in spares:
+            if found is None and spare_limits == limits:
+                found = sock, pid
+            else:
+                _end_spare(sock, pid)
+        return found
+
+    def _end_spares(self) -> None:
+        with self._lock:
+            spares, self._spares = self._spares, []
+        for _, sock, pid in spares:
+            _end_spare(sock, pid)
+
     def _spawn_plain(self) -> tuple[socket.socket, int]:
         """A plain subprocess that connects back to a loopback port and proves it knows
         a one-time token (``--isolation none`` on platforms without fork or Linux)."""
@@ -167,7 +200,7 @@ class WorkerFactory:
             server.settimeout(60)
             proc = subprocess.Popen(
                 [sys.executable, "-m", "autograder.sandbox.plain", str(server.getsockname()[1]),
-                 *self.preload], env=dict(_worker_environment(), NNGRADE_TOKEN=token,
+                 *self.preload], env=dict(worker_environment(), NNGRADE_TOKEN=token,
                                           NNGRADE_MISSING="; ".join(self.missing)),
                 start_new_session=True,
                 cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -186,10 +219,11 @@ class WorkerFactory:
             self._plain_workers[proc.pid] = proc
         return sock, proc.pid
 
-    def probe(self) -> Isolation:
-        """The isolation a worker gets here, measured by starting one."""
+    def probe(self, limits: Limits | None = None) -> Isolation:
+        """The isolation a worker gets here, measured by starting one (with ``limits``:
+        those of the workers to come, so that its spare serves the first of them)."""
         try:
-            session = self.spawn(Limits())
+            session = self.spawn(limits or Limits())
         except IsolationRefused as exc:
             return exc.isolation
         session.close()
@@ -201,6 +235,7 @@ class WorkerFactory:
 
     def kill_all(self) -> None:
         """Kill every live worker (on Ctrl-C: nothing may outlive the grader)."""
+        self._end_spares()
         with self._lock:
             sessions = list(self._sessions)
         for session in sessions:
@@ -233,6 +268,7 @@ class WorkerFactory:
             proc.wait()
 
     def close(self) -> None:
+        self._end_spares()
         for pid in list(self._plain_workers):
             self.stop(pid)
         if self.plain:
@@ -245,18 +281,13 @@ class WorkerFactory:
             self._proc.kill()
 
 
-def _worker_environment() -> dict[str, str]:
-    """A minimal environment for the fork server: a worker can read the server's
-    original environment (/proc/self/environ survives os.environ.clear()), so nothing
-    else goes in."""
-    cache = os.path.join(os.path.expanduser("~"), ".cache", "nngrade")
-    env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "SYSTEMROOT")
-           if k in os.environ}
-    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
-               MPLCONFIGDIR=os.path.join(cache, "matplotlib"),
-               IPYTHONDIR=os.path.join(cache, "ipython"))
-    return env
+def _end_spare(sock: socket.socket, pid: int) -> None:
+    """Kill a spare worker that was never used, with everything it started."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    sock.close()
 
 
 class Session:

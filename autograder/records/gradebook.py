@@ -44,6 +44,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    insert,
     inspect,
     select,
     update,
@@ -296,11 +297,13 @@ class Gradebook:
                           error=result.error, cells=[vars(c) for c in result.cells])
         s.add(grading)
         s.flush()
-        for position, q in enumerate(result.questions):
-            s.add(Score(grading_id=grading.id, question=q.question, position=position,
-                        points=q.score, max_points=q.max_points, status=str(q.status),
-                        feedback=q.feedback, answer=q.answer, mistakes=list(q.mistakes),
-                        seconds=q.seconds, manual=q.manual))
+        if result.questions:  # one multi-row insert, not one ORM object per question
+            s.execute(insert(Score), [
+                dict(grading_id=grading.id, question=q.question, position=position,
+                     points=q.score, max_points=q.max_points, status=str(q.status),
+                     feedback=q.feedback, answer=q.answer, mistakes=list(q.mistakes),
+                     seconds=q.seconds, manual=q.manual)
+                for position, q in enumerate(result.questions)])
         return Recorded(row.attempt, grading.version, True,
                         _changes(previous, result) if previous else [])
 

@@ -26,6 +26,8 @@ end of a fresh socket pair as an SCM_RIGHTS file descriptor.
 
 from __future__ import annotations
 
+import gc
+import importlib
 import json
 import os
 import select
@@ -65,6 +67,7 @@ class ForkServer:
     def __init__(self, control: socket.socket, uid_base: int) -> None:
         self.control = control
         self.shell = worker.make_shell()
+        _freeze()
         self.as_root = os.geteuid() == 0
         self.mountpoint = tempfile.mkdtemp(prefix=f"{ROOT_PREFIX}{os.getpid()}-")
         self.statuses: dict[int, int] = {}
@@ -124,6 +127,14 @@ class ForkServer:
             for fd in fds:
                 os.close(fd)
             return {"pid": pid}
+        if op == "preload":  # modules a hidden suite asks for, before its first worker
+            try:
+                for name in request.get("modules", []):
+                    importlib.import_module(name)
+            except Exception as exc:
+                return {"error": f"{name}: {type(exc).__name__}: {exc}"}
+            _freeze()
+            return {"ok": True}
         if op == "status":
             pid = request["pid"]
             self._reap()
@@ -206,6 +217,13 @@ class ForkServer:
             if self.uid_base + self.next_slot not in busy:
                 break
         return self.uid_base + self.next_slot
+
+
+def _freeze() -> None:
+    """Workers never collect what the server holds: a collection in a worker would walk
+    (and so copy, page by page) every object it inherited."""
+    gc.collect()
+    gc.freeze()
 
 
 def _kill_group(pid: int) -> None:
@@ -451,6 +469,11 @@ def main() -> None:
     for name in sys.argv[3:]:
         __import__(name)
     ForkServer(socket.socket(fileno=fd), uid_base).serve()
+    # Its workers are gone and its folders removed; IPython's and the interpreter's
+    # clean-up at exit would only keep the grader waiting.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

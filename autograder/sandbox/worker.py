@@ -128,9 +128,24 @@ def _warm_up(shell: InteractiveShell) -> None:
         shell.run_cell("_warm = 1 + 1", store_history=False)
         shell.run_cell("1 / 0", store_history=False)
         _student_traceback(ZeroDivisionError())
+        _warm_up_figures()
     finally:
         sys.stdout, sys.stderr = saved
         shell.user_ns.pop("_warm", None)
+
+
+def _warm_up_figures() -> None:
+    """Draw and close a figure with a line and an image, so that matplotlib builds its
+    caches (fonts, colormaps, tickers) once, not in every worker."""
+    np.random.default_rng(0)
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0.0, 1.0], [1.0, 0.0], label="line")
+    ax.imshow(np.zeros((2, 2)), cmap="viridis", vmin=0, vmax=1)
+    ax.set_title("title")
+    ax.set_xlabel("x")
+    ax.legend()
+    fig.canvas.draw()
+    plt.close("all")
 
 
 class Worker:

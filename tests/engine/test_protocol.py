@@ -36,6 +36,29 @@ def test_arrays_round_trip_with_dtype_and_shape(dtype):
     assert type(got) is np.ndarray and got.dtype == arr.dtype and np.array_equal(got, arr)
 
 
+@pytest.mark.parametrize("array", [
+    np.zeros(()), np.arange(3), np.linspace(0, 1, 12).reshape(3, 4),
+    np.ones((2, 3, 4), dtype=np.float32), np.array([True, False]), np.array(["ab", "c"]),
+    np.zeros((0, 3)), np.arange(6, dtype=">i4").reshape(2, 3), np.array([1 + 2j]),
+    np.zeros((2, 3), dtype=np.uint64)])
+def test_arrays_are_written_as_np_save_writes_them_and_read_back_writable(array):
+    blob = protocol._array_to_npy(array)
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    assert blob == buf.getvalue()
+    back = protocol.npy_to_array(blob)
+    assert back.dtype == array.dtype and back.shape == array.shape
+    assert np.array_equal(back, array) and back.flags.writeable
+
+
+@pytest.mark.parametrize("blob", [
+    b"", b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f8'}",
+    protocol._array_to_npy(np.zeros(3))[:-1]])
+def test_truncated_arrays_are_refused(blob):
+    with pytest.raises(ProtocolError):
+        protocol.npy_to_array(blob)
+
+
 def test_ndarray_subclass_arrives_as_a_plain_ndarray():
     class Liar(np.ndarray):
         def __eq__(self, other):
