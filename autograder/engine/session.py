@@ -59,6 +59,10 @@ class IsolationRefused(WorkerDied):
         self.isolation = isolation
 
 
+class WorkersExhausted(Exception):
+    """Every uid of the fork server's block runs a worker: no new one can start."""
+
+
 class PlatformUnsupported(Exception):
     """This platform cannot sandbox workers; only ``--isolation none`` runs here."""
 
@@ -156,9 +160,13 @@ class WorkerFactory:
             sock, pid = self._spawn_plain()
         else:
             sock, pid = self._take_spare(limits) or self._spawn_forked(limits)
-            spare = self._spawn_forked(limits)
-            with self._lock:
-                self._spares.append((limits, *spare))
+            try:
+                spare = self._spawn_forked(limits)
+            except WorkersExhausted:  # a spare only saves time: go on without one
+                pass
+            else:
+                with self._lock:
+                    self._spares.append((limits, *spare))
         session = Session(self, sock, pid, message_mb)
         with self._lock:
             self._sessions.add(session)
@@ -172,6 +180,9 @@ class WorkerFactory:
                                   [theirs.fileno()])
         finally:
             theirs.close()
+        if "error" in reply:
+            ours.close()
+            raise WorkersExhausted(reply["error"])
         return ours, reply["pid"]
 
     def _take_spare(self, limits: Limits) -> tuple[socket.socket, int] | None:

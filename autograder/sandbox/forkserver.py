@@ -123,10 +123,15 @@ class ForkServer:
     def _handle(self, request: dict, fds: list[int]) -> dict:
         op = request.get("op")
         if op == "spawn":
-            pid = self._spawn(request, fds[0])
-            for fd in fds:
-                os.close(fd)
-            return {"pid": pid}
+            try:
+                uid = self._free_uid()
+                if uid is None:
+                    return {"error": f"all {UID_SLOTS} worker uids of this grader are in use; "
+                                     "grade with fewer workers"}
+                return {"pid": self._spawn(request, fds[0], uid)}
+            finally:
+                for fd in fds:
+                    os.close(fd)
         if op == "preload":  # modules a hidden suite asks for, before its first worker
             try:
                 for name in request.get("modules", []):
@@ -192,8 +197,7 @@ class ForkServer:
                                      f"its {spec.limits.disk_mb} MB of disk")
                 _kill_group(pid)
 
-    def _spawn(self, request: dict, fd: int) -> int:
-        uid = self._free_uid()
+    def _spawn(self, request: dict, fd: int, uid: int) -> int:
         workdir = tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=self.work_parent)
         if self.as_root:
             os.chown(workdir, uid, uid)
@@ -209,14 +213,16 @@ class ForkServer:
         self.children[pid] = spec
         return pid
 
-    def _free_uid(self) -> int:
-        """The next uid of this server's block that no live worker runs as."""
+    def _free_uid(self) -> int | None:
+        """The next uid of this server's block that no live worker runs as; None when
+        every one is taken (two workers never share a uid)."""
+        self._reap()
         busy = {spec.uid for spec in self.children.values()}
         for _ in range(UID_SLOTS):
             self.next_slot = (self.next_slot + 1) % UID_SLOTS
             if self.uid_base + self.next_slot not in busy:
-                break
-        return self.uid_base + self.next_slot
+                return self.uid_base + self.next_slot
+        return None
 
 
 def _freeze() -> None:
