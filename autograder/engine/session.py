@@ -161,7 +161,7 @@ class WorkerFactory:
         else:
             sock, pid = self._take_spare(limits) or self._spawn_forked(limits)
             try:
-                spare = self._spawn_forked(limits)
+                spare = self._spawn_forked(limits, spare=True)
             except WorkersExhausted:  # a spare only saves time: go on without one
                 pass
             else:
@@ -172,12 +172,13 @@ class WorkerFactory:
             self._sessions.add(session)
         return session
 
-    def _spawn_forked(self, limits: Limits) -> tuple[socket.socket, int]:
+    def _spawn_forked(self, limits: Limits, spare: bool = False) -> tuple[socket.socket, int]:
+        """A new worker (a spare does not wait for a closing worker's uid)."""
         ours, theirs = socket.socketpair()
         try:
             reply = self._request({"op": "spawn", "limits": asdict(limits),
-                                   "isolation": self.policy.value, "protect": self.protect},
-                                  [theirs.fileno()])
+                                   "isolation": self.policy.value, "protect": self.protect,
+                                   "spare": spare}, [theirs.fileno()])
         finally:
             theirs.close()
         if "error" in reply:

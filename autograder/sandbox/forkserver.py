@@ -47,6 +47,7 @@ from autograder.sandbox.tiers import HARNESS_FAILED, NET_NAMESPACE, UID_SLOTS, I
 
 HOSTNAME = b"sandbox"
 DISK_CHECK_SECONDS = 0.2
+UID_WAIT_SECONDS = 2.0  # how long a spawn waits for a closing worker's uid
 # Temporary folders carry the pid of the fork server that made them, so that a later fork
 # server can remove what a killed one left behind.
 ROOT_PREFIX, WORK_PREFIX = "nngrade-root-", "nngrade-work-"
@@ -124,7 +125,7 @@ class ForkServer:
         op = request.get("op")
         if op == "spawn":
             try:
-                uid = self._free_uid()
+                uid = self._free_uid(0.0 if request.get("spare") else UID_WAIT_SECONDS)
                 if uid is None:
                     return {"error": f"all {UID_SLOTS} worker uids of this grader are in use; "
                                      "grade with fewer workers"}
@@ -213,16 +214,21 @@ class ForkServer:
         self.children[pid] = spec
         return pid
 
-    def _free_uid(self) -> int | None:
-        """The next uid of this server's block that no live worker runs as; None when
-        every one is taken (two workers never share a uid)."""
-        self._reap()
-        busy = {spec.uid for spec in self.children.values()}
-        for _ in range(UID_SLOTS):
-            self.next_slot = (self.next_slot + 1) % UID_SLOTS
-            if self.uid_base + self.next_slot not in busy:
-                return self.uid_base + self.next_slot
-        return None
+    def _free_uid(self, wait: float = UID_WAIT_SECONDS) -> int | None:
+        """The next uid of this server's block that no live worker runs as, waiting up to
+        ``wait`` seconds for a closing worker to end; None when every one stays taken
+        (two workers never share a uid)."""
+        deadline = time.monotonic() + wait
+        while True:
+            self._reap()
+            busy = {spec.uid for spec in self.children.values()}
+            for _ in range(UID_SLOTS):
+                self.next_slot = (self.next_slot + 1) % UID_SLOTS
+                if self.uid_base + self.next_slot not in busy:
+                    return self.uid_base + self.next_slot
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.01)
 
 
 def _freeze() -> None:

@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from autograder.engine.session import WorkerDied, WorkerFactory, WorkerTimeout
+from autograder.engine.session import WorkerDied, WorkerFactory, WorkersExhausted, WorkerTimeout
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.tiers import UID_SLOTS
 
 pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
 
@@ -114,6 +115,27 @@ def test_only_the_workers_own_processes_are_visible(worker, isolated):
     out = run(worker, "import os; print(sorted(int(p) for p in os.listdir('/proc') "
                       "if p.isdigit()))")
     assert out["stdout"].strip() == "[1, 2]"
+
+
+@needs_root
+def test_two_live_workers_never_share_a_uid():
+    """Spares included, a fork server runs at most one worker per uid of its block; past
+    that a spawn is refused, never given a uid that another worker runs as."""
+    factory = WorkerFactory()
+    sessions = []
+    try:
+        with pytest.raises(WorkersExhausted, match=f"all {UID_SLOTS} worker uids"):
+            for _ in range(UID_SLOTS + 1):
+                sessions.append(factory.spawn(Limits()))
+        uids = [s.isolation.uid for s in sessions]
+        assert len(uids) == len(set(uids)) == UID_SLOTS  # the last spare was the 64th
+        sessions.pop().close()  # a uid freed is a uid for the next worker
+        sessions.append(factory.spawn(Limits()))
+        assert sessions[-1].isolation.uid not in {s.isolation.uid for s in sessions[:-1]}
+    finally:
+        for session in sessions:
+            session.close()
+        factory.close()
 
 
 def test_the_graders_environment_never_reaches_the_worker(monkeypatch):
