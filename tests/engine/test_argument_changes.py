@@ -8,13 +8,11 @@ import time
 
 import numpy as np
 import pytest
+from notebook_student import graded, running_student
 
 from autograder.authoring.expect import check, expect
-from autograder.engine.budgets import Budgets
 from autograder.engine.checks import recording
-from autograder.engine.runtime import NotebookRuntime
-from autograder.engine.student import QuestionBudget, Student, _report_changes
-from autograder.sandbox.limits import Limits
+from autograder.engine.student import _report_changes
 
 pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
 
@@ -73,17 +71,8 @@ sly = Sly()
 
 @pytest.fixture(scope="module")
 def student(factory):
-    rt = NotebookRuntime(factory, Limits(), Budgets(), CELLS)
-    assert all(c.ok for c in rt.run_notebook())
-    yield Student(rt, QuestionBudget(120))
-    rt.close()
-
-
-def graded(func):
-    """The checks one question records."""
-    with recording() as rec:
-        func()
-    return rec.checks
+    with running_student(factory, CELLS) as s:
+        yield s
 
 
 def test_a_function_that_changes_its_argument_fails_the_check_with_the_name(student):

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from notebook_student import graded, running_student
 
 from autograder.authoring.expect import check, expect
-from autograder.engine.budgets import Budgets
 from autograder.engine.checks import recording
-from autograder.engine.runtime import NotebookRuntime
-from autograder.engine.student import QuestionBudget, Student, _report_draws
-from autograder.sandbox.limits import Limits
+from autograder.engine.student import _report_draws
 
 pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
 
@@ -49,17 +47,8 @@ class Layer:
 
 @pytest.fixture(scope="module")
 def student(factory):
-    rt = NotebookRuntime(factory, Limits(), Budgets(), CELLS)
-    assert all(c.ok for c in rt.run_notebook())
-    yield Student(rt, QuestionBudget(120))
-    rt.close()
-
-
-def graded(func):
-    """The checks one question records."""
-    with recording() as rec:
-        func()
-    return rec.checks
+    with running_student(factory, CELLS) as s:
+        yield s
 
 
 def test_a_draw_fails_the_check_and_names_the_argument(student):
