@@ -10,10 +10,11 @@ import threading
 import time
 from pathlib import Path
 
+import local_cluster
 import pytest
 
 from autograder.engine.batch import Job
-from autograder.engine.cluster import REMOTE_PREFIX, grade_on_cluster, remove_stale_copies
+from autograder.engine.cluster import REMOTE_PREFIX, grade_on_cluster
 from autograder.records.gradebook import Gradebook
 
 pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
@@ -26,11 +27,9 @@ NAMES = ["ada_lovelace", "grace_hopper", "kurt_goedel", "edsger_dijkstra"]
 
 @pytest.fixture(scope="module")
 def scheduler():
-    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=":0")
+    cluster = local_cluster.start(2)
     yield cluster.scheduler_address
-    close(cluster)
+    local_cluster.close(cluster)
 
 
 def test_a_batch_graded_on_the_cluster_matches_the_fixture(scheduler, suites, tmp_path):
@@ -57,11 +56,9 @@ def test_a_batch_graded_on_the_cluster_matches_the_fixture(scheduler, suites, tm
 def threaded_scheduler():
     """One Dask worker process running two tasks at once: suites and fork servers are
     shared between its threads."""
-    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
-                                       host="127.0.0.1", dashboard_address=":0")
+    cluster = local_cluster.start(1, 2)
     yield cluster
-    close(cluster)
+    local_cluster.close(cluster)
 
 
 def test_a_worker_with_several_threads_grades_exactly_as_here(threaded_scheduler, suites,
@@ -82,9 +79,7 @@ def test_a_worker_with_several_threads_grades_exactly_as_here(threaded_scheduler
 
 
 def test_a_scheduler_that_dies_mid_batch_stops_it_with_one_reason(suites, tmp_path):
-    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=":0")
+    cluster = local_cluster.start(1)
     jobs = []
     for i in range(6):  # endless loops: each runs into hw1's 10 s cell limit
         path = tmp_path / f"loop{i}.ipynb"
@@ -98,14 +93,12 @@ def test_a_scheduler_that_dies_mid_batch_stops_it_with_one_reason(suites, tmp_pa
     assert not outcome.interrupted and outcome.not_started
     assert time.monotonic() - start < 30
     # the killed Dask worker may leave its copy of a notebook; the next start removes it
-    close(cluster)
+    local_cluster.close(cluster)
     assert not list(Path(tempfile.gettempdir()).glob(f"{REMOTE_PREFIX}*"))
 
 
 def test_a_stop_under_the_cluster_ends_the_batch_like_here(suites, tmp_path):
-    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=":0")
+    cluster = local_cluster.start(1)
     try:
         jobs = []
         for i in range(6):
@@ -120,16 +113,4 @@ def test_a_stop_under_the_cluster_ends_the_batch_like_here(suites, tmp_path):
         assert outcome.interrupted and not outcome.error and outcome.results == []
         assert time.monotonic() - start < 10
     finally:
-        close(cluster)
-
-
-def close(cluster) -> None:
-    """Close a local cluster; a Dask worker it had to kill may leave its notebook copy,
-    which the next start on that machine removes (done here, once the process is gone)."""
-    cluster.close()
-    end = time.monotonic() + 15
-    while time.monotonic() < end:
-        remove_stale_copies()
-        if not list(Path(tempfile.gettempdir()).glob(f"{REMOTE_PREFIX}*")):
-            return
-        time.sleep(0.2)
+        local_cluster.close(cluster)

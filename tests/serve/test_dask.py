@@ -4,13 +4,11 @@ graded by the cluster's workers and recorded here, with the scores they get alon
 from __future__ import annotations
 
 import json
-import tempfile
-import time
 from pathlib import Path
 
+import local_cluster
 import pytest
 
-from autograder.engine.cluster import REMOTE_PREFIX, remove_stale_copies
 from autograder.serve.app import create_app
 from autograder.serve.grading import DaskBackend, Graders
 
@@ -24,17 +22,9 @@ ALONE = json.loads((Path(__file__).resolve().parents[1] / "fixtures" /
 
 @pytest.fixture(scope="module")
 def scheduler():
-    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=":0")
+    cluster = local_cluster.start(2)
     yield cluster.scheduler_address
-    cluster.close()
-    end = time.monotonic() + 15  # a Dask worker killed on close may leave its notebook copy,
-    while time.monotonic() < end:  # which the next start removes: done here, once it is gone
-        remove_stale_copies()
-        if not list(Path(tempfile.gettempdir()).glob(f"{REMOTE_PREFIX}*")):
-            return
-        time.sleep(0.2)
+    local_cluster.close(cluster)
 
 
 def test_uploads_are_graded_on_the_cluster(scheduler, tmp_path):
