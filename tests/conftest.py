@@ -11,9 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
+import autograder.records.access  # noqa: F401  (their tables belong to the gradebook too)
+import autograder.records.queue  # noqa: F401
 from autograder.engine.course import hidden_suite
 from autograder.engine.session import WorkerFactory
+from autograder.records.gradebook import Base
 
 COURSE = Path(__file__).resolve().parent.parent
 
@@ -70,3 +74,26 @@ def suites(course):
         return cache[assignment]
 
     return get
+
+
+@pytest.fixture
+def postgres_url():
+    """The URL of the test PostgreSQL database, emptied before and after the test. Skips
+    where there is none; fails in CI, whose .ci/run must start one."""
+    url = os.environ.get("NNGRADE_TEST_POSTGRES")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("NNGRADE_TEST_POSTGRES is not set in CI: .ci/run must start PostgreSQL")
+        pytest.skip("no PostgreSQL server: set NNGRADE_TEST_POSTGRES to a SQLAlchemy URL "
+                    "(.ci/run starts one)")
+    _empty(url)
+    yield url
+    _empty(url)
+
+
+def _empty(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        Base.metadata.drop_all(engine)
+    finally:
+        engine.dispose()

@@ -6,31 +6,21 @@ CI (``.ci/run``) installs and starts a PostgreSQL server and sets
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
 
 from autograder.engine.batch import Job, grade_batch
-from autograder.records.gradebook import Base, Gradebook
+from autograder.records.gradebook import Gradebook
 
 pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
 
-URL = os.environ.get("NNGRADE_TEST_POSTGRES")
 
 
 @pytest.fixture
-def postgres_book():
-    if not URL:
-        if os.environ.get("CI"):
-            pytest.fail("NNGRADE_TEST_POSTGRES is not set in CI: .ci/run must start PostgreSQL")
-        pytest.skip("no PostgreSQL server: set NNGRADE_TEST_POSTGRES to a SQLAlchemy URL "
-                    "(.ci/run starts one)")
-    book = Gradebook(URL)
-    Base.metadata.drop_all(book.engine)
-    Base.metadata.create_all(book.engine)
+def postgres_book(postgres_url):
+    book = Gradebook(postgres_url)
     yield book
-    Base.metadata.drop_all(book.engine)
     book.engine.dispose()
 
 

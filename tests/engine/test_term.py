@@ -11,7 +11,6 @@ silently. On SQLite, and on PostgreSQL where CI provides it.
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.records.gradebook import Base, Gradebook
+from autograder.records.gradebook import Gradebook
 
 pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
 
@@ -27,7 +26,6 @@ COURSE = Path(__file__).resolve().parents[2]
 HW = "hw3_cost"
 SAMPLES = sorted((COURSE / "examples" / "submissions" / HW).glob("*.ipynb"))
 STUDENTS = 40
-POSTGRES = os.environ.get("NNGRADE_TEST_POSTGRES")
 
 
 def nngrade(course: Path, *args):
@@ -47,17 +45,7 @@ def db(request, tmp_path):
     if request.param == "sqlite":
         yield str(tmp_path / "gradebook.db")
         return
-    if not POSTGRES:
-        if os.environ.get("CI"):
-            pytest.fail("NNGRADE_TEST_POSTGRES is not set in CI: .ci/run must start PostgreSQL")
-        pytest.skip("no PostgreSQL server: set NNGRADE_TEST_POSTGRES (.ci/run starts one)")
-    book = Gradebook(POSTGRES)
-    Base.metadata.drop_all(book.engine)
-    book.engine.dispose()
-    yield POSTGRES
-    book = Gradebook(POSTGRES)
-    Base.metadata.drop_all(book.engine)
-    book.engine.dispose()
+    yield request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture

@@ -4,17 +4,14 @@ PostgreSQL where CI provides it."""
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from autograder.records.access import Tokens
-from autograder.records.gradebook import Base, Gradebook
+from autograder.records.gradebook import Gradebook
 from autograder.records.queue import DONE, QUEUED, RUNNING, SubmissionQueue, day_window
-
-POSTGRES = os.environ.get("NNGRADE_TEST_POSTGRES")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -22,16 +19,8 @@ def book(request, tmp_path):
     if request.param == "sqlite":
         yield Gradebook(str(tmp_path / "gradebook.db"))
         return
-    if not POSTGRES:
-        if os.environ.get("CI"):
-            pytest.fail("NNGRADE_TEST_POSTGRES is not set in CI: .ci/run must start PostgreSQL")
-        pytest.skip("no PostgreSQL server: set NNGRADE_TEST_POSTGRES (.ci/run starts one)")
-    book = Gradebook(POSTGRES)
-    Base.metadata.drop_all(book.engine)
-    book.engine.dispose()
-    book = Gradebook(POSTGRES)
+    book = Gradebook(request.getfixturevalue("postgres_url"))
     yield book
-    Base.metadata.drop_all(book.engine)
     book.engine.dispose()
 
 
