@@ -4,6 +4,8 @@ Grades N copies (under distinct student names) of the Homework 1 samples that fi
 normally (no infinite loop, no corrupt file: those measure limits rather than speed):
 
 * the engine alone (``grade_batch`` in this process, nothing recorded), 1 and 2 workers;
+  and the same 2 workers as two processes of one worker each, which share no interpreter
+  lock: the ratio of the two is what the trusted side's lock costs;
 * the whole ``nngrade grade`` command, timed from outside with its start-up, gradebook
   and exports, 1 and 2 workers, with the CPU time and the peak memory (PSS) of its whole
   process tree and of the largest single worker process;
@@ -19,6 +21,7 @@ normally (no infinite loop, no corrupt file: those measure limits rather than sp
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import shutil
 import statistics
 import sys
@@ -89,6 +92,35 @@ def time_engine(paths: list[Path], workers: int) -> float:
         factory.close()
 
 
+def _grade_share(paths: list[Path], barrier, seconds) -> None:
+    """One process of :func:`time_engine_processes`: its own fork server and suite."""
+    suite = hidden_suite(COURSE, HW)
+    factory = WorkerFactory(suite.preload)
+    try:
+        factory.probe(suite.limits)
+        barrier.wait()
+        start = time.perf_counter()
+        grade_batch([Job(p, p.stem) for p in paths], suite, None, 1, 1, factory)
+        seconds.put(time.perf_counter() - start)
+    finally:
+        factory.close()
+
+
+def time_engine_processes(paths: list[Path], processes: int = 2) -> float:
+    """Seconds for ``processes`` separate processes, one worker each, started together,
+    to grade ``paths`` between them (the slowest one's time)."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier, seconds = ctx.Barrier(processes), ctx.Queue()
+    procs = [ctx.Process(target=_grade_share, args=(paths[i::processes], barrier, seconds))
+             for i in range(processes)]
+    for proc in procs:
+        proc.start()
+    times = [seconds.get(timeout=600) for _ in procs]
+    for proc in procs:
+        proc.join()
+    return max(times)
+
+
 def median_wall(argv: list[str], repeats: int = 3) -> float:
     return statistics.median(run_tree(argv).seconds for _ in range(repeats))
 
@@ -137,6 +169,7 @@ def main() -> None:
         peers = paths[:args.peer_copies]
         n, m = len(paths), len(peers)
         engine = {w: time_engine(paths, w) for w in (1, 2)}
+        split = time_engine_processes(paths, 2)
         cli = {w: time_cli(folder, w, work) for w in (1, 2)}
         otter = time_otter(COURSE, HW, peers, work)
         nbgrader, nbgrader_why = time_nbgrader(COURSE / "assignments" / HW / f"{HW}.ipynb",
@@ -146,6 +179,7 @@ def main() -> None:
         total, cells = engine_overhead(work)
     rates = {"nngrade engine, 1 worker": per_minute(n, engine[1]),
              "nngrade engine, 2 workers": per_minute(n, engine[2]),
+             "nngrade engine, 2 processes of 1 worker": per_minute(n, split),
              "nngrade grade (whole CLI), 1 worker": per_minute(n, cli[1].seconds),
              "nngrade grade (whole CLI), 2 workers": per_minute(n, cli[2].seconds),
              "otter run (serial)": per_minute(m, otter),
@@ -154,6 +188,8 @@ def main() -> None:
     for name, rate in rates.items():
         shown = f"{rate:8.1f} per minute" if rate else f"not measured: {nbgrader_why}"
         print(f"  {name:38s} {shown}")
+    print(f"  ratio 2 processes / 2 threads of one process (the interpreter lock's cost): "
+          f"{engine[2] / split:.2f}x")
     for w in (1, 2):
         run = cli[w]
         print(f"  whole CLI, {w} worker(s): {run.seconds:.1f} s, exit {run.returncode}, "
