@@ -1,7 +1,9 @@
 """Grading many submissions in parallel, recording each as it finishes.
 
 Each submission is graded in its own sandboxed worker; the trusted side runs one
-grading thread per worker slot, and only the calling thread writes to the store.
+grading thread per worker slot (driving a grading process of its own when there are
+several, see :mod:`autograder.engine.slots`), and only the calling thread writes to the
+store.
 Results are recorded as soon as they are ready (a student's several files together, in
 submission order, so which one counts never depends on timing), so an interrupted batch
 resumes where it stopped: files already recorded are skipped unless ``regrade``.
@@ -22,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -29,6 +32,7 @@ from autograder.engine.load import file_hash
 from autograder.engine.pipeline import grade_path, refused
 from autograder.engine.results import SubmissionResult
 from autograder.engine.session import WorkerFactory
+from autograder.engine.slots import SlotProcesses
 from autograder.engine.suite import Suite
 
 FLUSH_SECONDS = 0.5  # results wait at most this long to be written together
@@ -79,11 +83,19 @@ def grade_batch(jobs: list[Job], suite: Suite, store: ResultStore | None, seed: 
                 progress: Callable[[SubmissionResult], None] | None = None,
                 stop: threading.Event | None = None) -> BatchOutcome:
     """Grade ``jobs`` on this machine with ``workers`` in parallel; record and report
-    each result."""
-    def grade(job: Job) -> SubmissionResult:
-        return _grade_safely(job, suite, factory, seed)
-    return run_batch(jobs, suite, store, seed, workers, grade, factory.kill_all, regrade,
-                     progress, stop)
+    each result. Several workers grade in processes of their own (:mod:`.slots`)."""
+    def grade_with(f: WorkerFactory, job: Job) -> SubmissionResult:
+        return _grade_safely(job, suite, f, seed)
+
+    if workers < 2 or len(jobs) < 2 or factory.plain:
+        return run_batch(jobs, suite, store, seed, workers, partial(grade_with, factory),
+                         factory.kill_all, regrade, progress, stop)
+    slots = SlotProcesses(min(workers, len(jobs)), factory, grade_with)
+    try:
+        return run_batch(jobs, suite, store, seed, workers, slots.grade, slots.cancel,
+                         regrade, progress, stop)
+    finally:
+        slots.close()
 
 
 def run_batch(jobs: list[Job], suite: Suite, store: ResultStore | None, seed: int,

@@ -1,7 +1,8 @@
 """Trusted side of execution: starts sandboxed workers and talks to them.
 
 :class:`WorkerFactory` owns one fork server (see :mod:`autograder.sandbox.forkserver`) and hands
-out :class:`Session` objects, one per worker. Each worker reports the isolation in
+out :class:`Session` objects, one per worker; a grading process of the same grader gets
+a factory attached to that server (:meth:`WorkerFactory.attach`). Each worker reports the isolation in
 force before any student code runs (:mod:`autograder.sandbox.tiers`); a worker below the
 factory's :class:`Policy` is killed at once (:class:`IsolationRefused`). A session sends
 requests and reads replies with wall-clock limits: when a limit passes, the worker is
@@ -123,8 +124,47 @@ class WorkerFactory:
         self._sessions: set[Session] = set()
         self._plain_workers: dict[int, subprocess.Popen] = {}
         self._spares: list[tuple[Limits, socket.socket, int]] = []
+        self._proc: subprocess.Popen | None = None
         if not self.plain:
             self._start(adopt())
+
+    def attach(self) -> socket.socket:
+        """A control socket of its own to this factory's fork server, for a grading
+        process to build its factory on (:meth:`attached`)."""
+        ours, theirs = socket.socketpair()
+        try:
+            reply = self._request({"op": "attach"}, [theirs.fileno()])
+        finally:
+            theirs.close()
+        if "error" in reply:
+            ours.close()
+            raise RuntimeError(f"the fork server refused a client: {reply['error']}")
+        return ours
+
+    def close_inherited(self) -> None:
+        """In a process forked from this one: close this factory's sockets there, leaving
+        the fork server and the workers to the process that owns them."""
+        self._lines.close()
+        self._control.close()
+        for _, sock, _ in self._spares:
+            sock.close()
+        for session in self._sessions:
+            session.sock.close()
+
+    @classmethod
+    def attached(cls, parent: WorkerFactory, control: socket.socket) -> WorkerFactory:
+        """In a grading process: a factory with ``parent``'s policy that spawns workers
+        through ``parent``'s fork server over ``control`` (from :meth:`attach`). Its
+        workers get uids from the same block, so no two share one."""
+        factory = cls.__new__(cls)
+        factory.policy, factory.protect, factory.preload = (parent.policy, parent.protect,
+                                                            parent.preload)
+        factory.missing, factory.plain, factory.uid_base = [], False, parent.uid_base
+        factory._lock = threading.Lock()
+        factory._sessions, factory._plain_workers, factory._spares = set(), {}, []
+        factory._proc, factory._control = None, control
+        factory._lines = control.makefile("rb")
+        return factory
 
     def _start(self, early: Launched | None = None) -> None:
         """Start the fork server, or take over ``early``, one started before the suite
@@ -140,7 +180,7 @@ class WorkerFactory:
 
     def _request(self, request: dict, fds: Sequence[int] = ()) -> dict:
         with self._lock:
-            if self._proc.poll() is not None:
+            if self._proc is not None and self._proc.poll() is not None:
                 self._start()
             socket.send_fds(self._control, [json.dumps(request).encode()], list(fds))
             line = self._lines.readline()
@@ -288,9 +328,11 @@ class WorkerFactory:
         try:
             self._lines.close()  # the file object holds the socket open too
             self._control.close()
-            self._proc.wait(timeout=5)
+            if self._proc is not None:  # an attached factory leaves the server running
+                self._proc.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):
-            self._proc.kill()
+            if self._proc is not None:
+                self._proc.kill()
 
 
 def _end_spare(sock: socket.socket, pid: int) -> None:

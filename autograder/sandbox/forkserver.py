@@ -21,7 +21,9 @@ subreapers, so such orphans become theirs), and removes its working directory, w
 size it watches meanwhile.
 
 Control requests arrive on a UNIX socket as frames; ``spawn`` carries the worker's
-end of a fresh socket pair as an SCM_RIGHTS file descriptor.
+end of a fresh socket pair as an SCM_RIGHTS file descriptor. ``attach`` adds a client: a
+grading process of the same grader, with a control socket of its own (its workers are
+killed when that socket closes; the server ends when the grader's own socket closes).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class Spec:
 class ForkServer:
     def __init__(self, control: socket.socket, uid_base: int) -> None:
         self.control = control
+        self.clients: list[socket.socket] = []  # attached grading processes
         self.shell = worker.make_shell()
         _freeze()
         self.as_root = os.geteuid() == 0
@@ -74,6 +77,7 @@ class ForkServer:
         self.statuses: dict[int, int] = {}
         self.reasons: dict[int, str] = {}  # why the fork server itself stopped a worker
         self.children: dict[int, Spec] = {}
+        self.owners: dict[int, socket.socket] = {}  # the client that spawned a worker
         self.cgroups: set[str] = set()  # control groups of finished workers, to remove
         self.hidden = _installed_secret_paths()
         self.uid_base = uid_base
@@ -93,20 +97,36 @@ class ForkServer:
 
     def _loop(self) -> None:
         while True:
-            ready, _, _ = select.select([self.control], [], [], DISK_CHECK_SECONDS)
+            ready, _, _ = select.select([self.control, *self.clients], [], [],
+                                        DISK_CHECK_SECONDS)
             self._reap()
             self._watch_disks()
-            if not ready:
-                continue
-            try:
-                msg, fds, _, _ = socket.recv_fds(self.control, 1 << 20, 4)
-            except OSError:
-                return
-            if not msg:
-                return
-            request = json.loads(msg)
-            reply = self._handle(request, fds)
-            self.control.sendall(json.dumps(reply).encode() + b"\n")
+            for sock in ready:
+                try:
+                    msg, fds, _, _ = socket.recv_fds(sock, 1 << 20, 4)
+                except OSError:
+                    msg, fds = b"", []
+                if not msg and sock is self.control:
+                    return
+                if not msg:
+                    self._detach(sock)
+                    continue
+                reply = self._handle(json.loads(msg), fds, sock)
+                try:
+                    sock.sendall(json.dumps(reply).encode() + b"\n")
+                except OSError:
+                    if sock is self.control:
+                        return
+                    self._detach(sock)
+
+    def _detach(self, client: socket.socket) -> None:
+        """A client is gone: kill the workers it started and forget it."""
+        for pid, owner in list(self.owners.items()):
+            if owner is client:
+                _kill_group(pid)
+                del self.owners[pid]
+        self.clients.remove(client)
+        client.close()
 
     def _drain(self, seconds: float = 3.0) -> None:
         """On shutdown (the grader is gone): kill the workers still running and what
@@ -121,7 +141,7 @@ class ForkServer:
                 break
             time.sleep(0.02)
 
-    def _handle(self, request: dict, fds: list[int]) -> dict:
+    def _handle(self, request: dict, fds: list[int], client: socket.socket) -> dict:
         op = request.get("op")
         if op == "spawn":
             try:
@@ -129,10 +149,20 @@ class ForkServer:
                 if uid is None:
                     return {"error": f"all {UID_SLOTS} worker uids of this grader are in use; "
                                      "grade with fewer workers"}
-                return {"pid": self._spawn(request, fds[0], uid)}
+                pid = self._spawn(request, fds[0], uid)
+                if client is not self.control:
+                    self.owners[pid] = client
+                return {"pid": pid}
             finally:
                 for fd in fds:
                     os.close(fd)
+        if op == "attach":  # only the grader itself adds clients
+            if client is self.control and len(fds) == 1:
+                self.clients.append(socket.socket(fileno=fds[0]))
+                return {"ok": True}
+            for fd in fds:
+                os.close(fd)
+            return {"error": "attach takes one socket, from the grader's own control socket"}
         if op == "preload":  # modules a hidden suite asks for, before its first worker
             try:
                 for name in request.get("modules", []):
@@ -158,6 +188,7 @@ class ForkServer:
             if pid == 0:
                 break
             spec = self.children.pop(pid, None)
+            self.owners.pop(pid, None)
             if spec is None:
                 continue  # a stray (below), reaped
             self.statuses[pid] = os.waitstatus_to_exitcode(status)
@@ -207,7 +238,8 @@ class ForkServer:
         pid = os.fork()
         if pid == 0:
             try:
-                self.control.close()
+                for sock in (self.control, *self.clients):
+                    sock.close()
                 _intermediate(self, fd, spec)
             finally:
                 os._exit(HARNESS_FAILED)
