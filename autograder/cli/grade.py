@@ -114,8 +114,8 @@ def grade(ctx, paths, assignment, seed, isolation, workers, db, out, roster, reg
     jobs = [replace(j, late=config.is_late(assignment, j.submitted_at, j.late)) for j in jobs]
     if dry_run:
         sys.exit(_dry_run(jobs, suite, book, seed, workers, isolation, protect))
-    todo = len(jobs) if regrade else sum(
-        book.recorded_seed(j.student, assignment, file_hash(j.path)) is None for j in jobs)
+    seeds = {} if regrade else book.recorded_seeds(assignment)
+    todo = sum((j.student, file_hash(j.path)) not in seeds for j in jobs)
     console.print(f"{assignment}: {len(jobs)} file(s), {todo} to grade (seed {seed}), "
                   f"gradebook {book.url}", highlight=False)
     workers = workers or config.workers

@@ -57,7 +57,7 @@ class Job:
 class ResultStore(Protocol):
     """Where a batch records results (the gradebook, in :mod:`autograder.records`)."""
 
-    def recorded_seed(self, student: str, assignment: str, sha256: str) -> int | None: ...
+    def recorded_seeds(self, assignment: str) -> dict[tuple[str, str], int]: ...
 
     def record_many(self, results: list[SubmissionResult], regrade: bool = False) -> list: ...
 
@@ -130,8 +130,9 @@ def _select(jobs: list[Job], suite: Suite, store: ResultStore | None, seed: int,
     if store is None or regrade:
         return list(jobs)
     todo = []
+    seeds = store.recorded_seeds(suite.assignment)
     for job in jobs:
-        recorded = store.recorded_seed(job.student, suite.assignment, _digest(job.path))
+        recorded = seeds.get((job.student, _digest(job.path)))
         if recorded is None:
             todo.append(job)
         elif recorded == seed:

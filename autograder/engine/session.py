@@ -2,12 +2,13 @@
 
 :class:`WorkerFactory` owns one fork server (see :mod:`autograder.sandbox.forkserver`) and hands
 out :class:`Session` objects, one per worker; a grading process of the same grader gets
-a factory attached to that server (:meth:`WorkerFactory.attach`). Each worker reports the isolation in
-force before any student code runs (:mod:`autograder.sandbox.tiers`); a worker below the
-factory's :class:`Policy` is killed at once (:class:`IsolationRefused`). A session sends
-requests and reads replies with wall-clock limits: when a limit passes, the worker is
-interrupted (SIGINT becomes ``KeyboardInterrupt`` in the student's code) and, if it does
-not answer within a grace period, killed with its whole process group or namespace.
+a factory attached to that server (:meth:`WorkerFactory.attach`). Each worker reports the
+isolation in force before any student code runs (:mod:`autograder.sandbox.tiers`); a
+worker below the factory's :class:`Policy` is killed at once (:class:`IsolationRefused`).
+A session sends requests and reads replies with wall-clock limits: when a limit passes,
+the worker is interrupted (SIGINT becomes ``KeyboardInterrupt`` in the student's code)
+and, if it does not answer within a grace period, killed with its whole process group or
+namespace.
 
 On a platform without the Linux features (macOS, Windows), only ``--isolation none``
 works: each worker is then a plain subprocess (:mod:`autograder.sandbox.plain`) that

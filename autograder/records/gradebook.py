@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,7 +52,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    selectinload,
+)
 
 from autograder.engine.results import CellLog, QuestionResult, Status, SubmissionResult
 
@@ -241,6 +249,15 @@ class Gradebook:
                 Attempt.student == student, Attempt.assignment == assignment,
                 Attempt.sha256 == sha256).order_by(Grading.version.desc()).limit(1))
 
+    def recorded_seeds(self, assignment: str) -> dict[tuple[str, str], int]:
+        """(student, file hash) -> the seed of the latest grading of that file, for every
+        file of ``assignment`` graded so far (one query, for a whole batch)."""
+        with Session(self.engine) as s:
+            rows = s.execute(select(Attempt.student, Attempt.sha256, Grading.seed)
+                             .join(Grading).where(Attempt.assignment == assignment)
+                             .order_by(Grading.version))
+            return {(student, sha): seed for student, sha, seed in rows}
+
     def automatic_scores(self, student: str, assignment: str,
                          sha256: str) -> dict[str, float | None] | None:
         """Question -> points of the latest grading of this very file, None if never
@@ -347,7 +364,16 @@ class Gradebook:
         with Session(self.engine) as s:
             students = s.scalars(select(Attempt.student).where(
                 Attempt.assignment == assignment).distinct().order_by(Attempt.student)).all()
-            results = [self._counted(s, assignment, student) for student in students]
+            attempts: dict[str, list[Attempt]] = defaultdict(list)
+            for row in s.scalars(select(Attempt).where(Attempt.assignment == assignment)
+                                 .options(selectinload(Attempt.gradings)
+                                          .selectinload(Grading.scores))):
+                attempts[row.student].append(row)
+            hand: dict[str, list[HandGrade]] = defaultdict(list)
+            for h in s.scalars(select(HandGrade).where(HandGrade.assignment == assignment)
+                               .order_by(HandGrade.id)):
+                hand[h.student].append(h)
+            results = [_counted_of(attempts[student], hand[student]) for student in students]
             return [r for r in results if r is not None]
 
     def counted(self, assignment: str, student: str) -> SubmissionResult | None:
@@ -370,18 +396,25 @@ class Gradebook:
         return [(r.student, q) for r in self.latest(assignment) for q in r.pending]
 
     def _counted(self, s: Session, assignment: str, student: str) -> SubmissionResult | None:
-        rows = [r for r in s.scalars(select(Attempt).where(
-            Attempt.assignment == assignment, Attempt.student == student)) if r.gradings]
-        if not rows:
-            return None
-        on_time = [r for r in rows if not r.late]
-        row = max(on_time or rows, key=_submission_order(rows))
-        result = _to_result(row, row.gradings[-1])
+        rows = s.scalars(select(Attempt).where(
+            Attempt.assignment == assignment, Attempt.student == student)).all()
         hand = s.scalars(select(HandGrade).where(
             HandGrade.assignment == assignment, HandGrade.student == student)
             .order_by(HandGrade.id)).all()
-        _apply_hand_grades(result, list(hand))
-        return result
+        return _counted_of(list(rows), list(hand))
+
+
+def _counted_of(attempts: list[Attempt], hand: list[HandGrade]) -> SubmissionResult | None:
+    """The attempt that counts (the latest on time, else the latest), with the hand
+    grades (oldest first) that apply to it; None before any graded attempt."""
+    rows = [r for r in attempts if r.gradings]
+    if not rows:
+        return None
+    on_time = [r for r in rows if not r.late]
+    row = max(on_time or rows, key=_submission_order(rows))
+    result = _to_result(row, row.gradings[-1])
+    _apply_hand_grades(result, hand)
+    return result
 
 
 def _submission_order(rows: list[Attempt]) -> Callable[[Attempt], tuple]:
