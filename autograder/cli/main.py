@@ -10,6 +10,7 @@ Each command lives in its own module and is imported only when it runs, so
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
@@ -49,6 +50,14 @@ class LazyGroup(click.Group):
 
             start_early()
         return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        finally:  # a command that ended before grading leaves no fork server behind
+            launch = sys.modules.get("autograder.engine.launch")  # loaded if one started
+            if launch is not None:
+                launch.discard_early()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)

@@ -64,6 +64,20 @@ def start_early() -> None:
         _early = launch(PRELOAD, new_uid_base())
 
 
+def discard_early() -> None:
+    """Stop the fork server started early if no factory took it over (the command ended
+    before it needed one); it removes its folders as it ends."""
+    global _early
+    early, _early = _early, None
+    if early is not None:
+        early.control.close()
+        try:
+            early.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            early.proc.kill()
+            early.proc.wait()
+
+
 def adopt() -> Launched | None:
     """The fork server started early, if any and still running; once."""
     global _early

@@ -78,6 +78,7 @@ class ForkServer:
         self.reasons: dict[int, str] = {}  # why the fork server itself stopped a worker
         self.children: dict[int, Spec] = {}
         self.owners: dict[int, socket.socket] = {}  # the client that spawned a worker
+        self.pid_namespaces: dict[int, int] = {}  # read end of each worker's namespace pipe
         self.cgroups: set[str] = set()  # control groups of finished workers, to remove
         self.hidden = _installed_secret_paths()
         self.uid_base = uid_base
@@ -193,7 +194,7 @@ class ForkServer:
                 continue  # a stray (below), reaped
             self.statuses[pid] = os.waitstatus_to_exitcode(status)
             self.cgroups.add(_cgroup_name(pid))
-            self._clean_up(spec)
+            self._clean_up(spec, _had_pid_namespace(self.pid_namespaces.pop(pid)))
         self._kill_strays()
         self.cgroups = {name for name in self.cgroups if not sandbox.release(name)}
 
@@ -208,9 +209,11 @@ class ForkServer:
                 except OSError:
                     pass
 
-    def _clean_up(self, spec: Spec) -> None:
-        """After a worker: kill what it left running under its uid, remove its files."""
-        if self.as_root:
+    def _clean_up(self, spec: Spec, pid_namespace: bool) -> None:
+        """After a worker: kill what it left running under its uid, remove its files.
+        A worker that had a PID namespace left nothing: its processes all ended with
+        the namespace's init, before its intermediate process could be reaped."""
+        if self.as_root and not pid_namespace:
             sandbox.sweep_uid(spec.uid)
         _remove_folder(spec.workdir)
 
@@ -235,15 +238,18 @@ class ForkServer:
             os.chown(workdir, uid, uid)
         spec = Spec(Limits(**request["limits"]), Policy(request.get("isolation", "reduced-ok")),
                     uid, workdir, tuple(request.get("protect", ())))
+        told, tell = os.pipe()  # the intermediate writes one byte once in a PID namespace
         pid = os.fork()
         if pid == 0:
             try:
                 for sock in (self.control, *self.clients):
                     sock.close()
-                _intermediate(self, fd, spec)
+                os.close(told)
+                _intermediate(self, fd, spec, tell)
             finally:
                 os._exit(HARNESS_FAILED)
-        self.children[pid] = spec
+        os.close(tell)
+        self.children[pid], self.pid_namespaces[pid] = spec, told
         return pid
 
     def _free_uid(self, wait: float = UID_WAIT_SECONDS) -> int | None:
@@ -277,9 +283,10 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def _intermediate(z: ForkServer, fd: int, spec: Spec) -> None:
-    """Unshares namespaces, starts init (or the worker) and reports its pid. Dies with
-    the fork server, so a worker never outlives a grader killed with it."""
+def _intermediate(z: ForkServer, fd: int, spec: Spec, tell: int) -> None:
+    """Unshares namespaces, starts init (or the worker) and reports its pid; tells the
+    fork server over ``tell`` when the worker has a PID namespace. Dies with the fork
+    server, so a worker never outlives a grader killed with it."""
     server = os.getppid()
     sandbox.set_parent_death_signal()
     if os.getppid() != server:  # the fork server died before the signal was armed
@@ -300,6 +307,9 @@ def _intermediate(z: ForkServer, fd: int, spec: Spec) -> None:
             iso.refused = exc.strerror or str(exc)
         if "network" in iso.namespaces:
             iso.network.append(NET_NAMESPACE)
+        if "pid" in iso.namespaces:
+            os.write(tell, b"p")
+    os.close(tell)
     go_r, go_w = os.pipe()
     child = os.fork()
     if child == 0:
@@ -317,6 +327,14 @@ def _intermediate(z: ForkServer, fd: int, spec: Spec) -> None:
     chan.close()
     _, status = os.waitpid(child, 0)
     os._exit(_exit_code(status))
+
+
+def _had_pid_namespace(told: int) -> bool:
+    """Whether a reaped worker's intermediate said it entered a PID namespace."""
+    try:
+        return os.read(told, 1) == b"p"
+    finally:
+        os.close(told)
 
 
 def _cgroup_name(pid: int) -> str:

@@ -23,9 +23,11 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.cli.main import main
-from autograder.engine import session
+from autograder.engine import launch, session
 from autograder.sandbox import isolation, landlock, seccomp, support
 from autograder.sandbox.tiers import NET_NAMESPACE, NET_SECCOMP, Isolation, Policy
+
+real_launch = launch.launch
 
 COURSE = Path(__file__).resolve().parents[2]
 GRACE = COURSE / "examples/submissions/hw1_forward/grace_hopper.ipynb"
@@ -298,10 +300,16 @@ def sleeping_as(uid: int) -> list[str]:
     return found
 
 
-def test_the_old_no_sandbox_flag_is_gone():
+def test_the_old_no_sandbox_flag_is_gone(monkeypatch):
+    started = []
+    monkeypatch.setattr(launch, "launch", lambda *a: started.append(real_launch(*a))
+                        or started[-1])
     result = CliRunner().invoke(main, ["grade", str(GRACE), "-a", "hw1_forward",
                                        "--no-sandbox"])
     assert result.exit_code == 2 and "No such option" in result.output
+    # the fork server started early for the command ended with it
+    assert len(started) == 1 and started[0].proc.poll() is not None
+    assert launch._early is None
 
 
 # ---------------------------------------------------------------------------
