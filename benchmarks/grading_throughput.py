@@ -27,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -71,15 +72,18 @@ def nngrade(*args: str) -> list[str]:
 
 def time_cli(folder: Path, workers: int, work: Path, repeats: int = 3) -> Run:
     """The whole ``nngrade grade`` command on ``folder``, timed from outside: the run of
-    median wall time of ``repeats``, each into a new gradebook (so each grades all)."""
-    runs = []
-    for i in range(repeats):
+    median wall time of ``repeats``, each into a new gradebook (so each grades all),
+    with the peak memory of one more run, sampled (sampling slows what it watches)."""
+    def once(i: int, sample: bool) -> Run:
         out = work / f"cli{workers}-{i}"
         out.mkdir()
-        runs.append(run_tree(nngrade("grade", str(folder), "-a", HW, "--workers",
-                                     str(workers), "--db", str(out / "gradebook.db"),
-                                     "--out", str(out))))
-    return sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+        return run_tree(nngrade("grade", str(folder), "-a", HW, "--workers", str(workers),
+                                "--db", str(out / "gradebook.db"), "--out", str(out)),
+                        sample=sample)
+    runs = sorted((once(i, False) for i in range(repeats)), key=lambda run: run.seconds)
+    sampled = once(repeats, True)
+    return replace(runs[len(runs) // 2], peak_mb=sampled.peak_mb,
+                   worker_peak_mb=sampled.worker_peak_mb)
 
 
 def time_engine(paths: list[Path], workers: int) -> float:
@@ -127,7 +131,7 @@ def time_engine_processes(paths: list[Path], processes: int = 2) -> float:
 
 
 def median_wall(argv: list[str], repeats: int = 3) -> float:
-    return statistics.median(run_tree(argv).seconds for _ in range(repeats))
+    return statistics.median(run_tree(argv, sample=False).seconds for _ in range(repeats))
 
 
 def engine_overhead(work: Path, repeats: int = 20) -> tuple[float, float]:

@@ -16,6 +16,7 @@ that dies otherwise stops the batch (:class:`SlotDied`): what finished is record
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import queue
@@ -29,10 +30,11 @@ from typing import Any
 
 from autograder.engine.results import SubmissionResult
 from autograder.engine.session import WorkerFactory
-from autograder.sandbox import isolation
+from autograder.sandbox import isolation, protocol
 
 _LENGTH = struct.Struct("<Q")
 CLOSE_SECONDS = 5.0
+log = logging.getLogger(__name__)
 
 
 class SlotDied(Exception):
@@ -158,6 +160,8 @@ def _serve(conn: socket.socket, factory: WorkerFactory,
             _send(conn, grade_with(factory, job))
     except _Cancelled:
         factory.kill_all()
+    except Exception:  # an engine fault: the batch stops (SlotDied), the log says why
+        log.exception("a grading process failed")
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         factory.close()
@@ -173,18 +177,8 @@ def _send(conn: socket.socket, obj: object) -> None:
 
 
 def _recv(conn: socket.socket):
-    (size,) = _LENGTH.unpack(_read(conn, _LENGTH.size))
-    return pickle.loads(_read(conn, size))
-
-
-def _read(conn: socket.socket, n: int) -> bytes:
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = conn.recv(min(n - len(buf), 1 << 20))
-        if not chunk:
-            raise EOFError("the other side closed the connection")
-        buf += chunk
-    return bytes(buf)
+    (size,) = _LENGTH.unpack(protocol.read_exact(conn, _LENGTH.size))
+    return pickle.loads(protocol.read_exact(conn, size))
 
 
 def _reap(pid: int, deadline: float) -> None:

@@ -76,7 +76,8 @@ def send_frame(sock: socket.socket, header: dict, blobs: Sequence[bytes] = ()) -
     sock.sendall(b"".join(parts))
 
 
-def _read_exact(sock: socket.socket, n: int) -> bytes:
+def read_exact(sock: socket.socket, n: int) -> bytes:
+    """Exactly ``n`` bytes from a stream socket; EOFError if it closes first."""
     buf = bytearray()
     while len(buf) < n:
         chunk = sock.recv(min(n - len(buf), 1 << 20))
@@ -88,23 +89,23 @@ def _read_exact(sock: socket.socket, n: int) -> bytes:
 
 def recv_frame(sock: socket.socket, budget: Budget = Budget()) -> tuple[dict, list[bytes]]:
     """Read one frame, refusing it as soon as its declared size exceeds ``budget``."""
-    head_len, n_blobs = _HEAD.unpack(_read_exact(sock, _HEAD.size))
+    head_len, n_blobs = _HEAD.unpack(read_exact(sock, _HEAD.size))
     if head_len > budget.max_bytes or n_blobs > budget.max_items:
         raise ProtocolError(f"frame too large ({head_len} header bytes, {n_blobs} arrays)")
     total = head_len
     try:
-        header = json.loads(_read_exact(sock, head_len))
+        header = json.loads(read_exact(sock, head_len))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
         raise ProtocolError(f"malformed frame header: {exc}") from None
     if not isinstance(header, dict):
         raise ProtocolError("frame header is not a JSON object")
     blobs = []
     for _ in range(n_blobs):
-        (size,) = _BLOB.unpack(_read_exact(sock, _BLOB.size))
+        (size,) = _BLOB.unpack(read_exact(sock, _BLOB.size))
         total += size
         if total > budget.max_bytes:
             raise ProtocolError(f"frame larger than the {budget.max_bytes} byte limit")
-        blobs.append(_read_exact(sock, size))
+        blobs.append(read_exact(sock, size))
     return header, blobs
 
 
