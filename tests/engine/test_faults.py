@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from waiting import wait_for
 
 from autograder.records.gradebook import Gradebook
 
@@ -42,15 +43,6 @@ def recorded(db: Path) -> int:
             return conn.execute("SELECT COUNT(*) FROM gradings").fetchone()[0]
     except sqlite3.OperationalError:
         return 0
-
-
-def wait_for(condition, seconds: float) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def folder_of(tmp: Path, fast: int, slow: int) -> Path:

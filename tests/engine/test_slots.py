@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import time
 
 import pytest
+from waiting import wait_for
 
 from autograder.engine import batch
 from autograder.engine.batch import Job, grade_batch
@@ -108,12 +108,3 @@ def test_only_the_grader_adds_clients_to_its_fork_server(factory):
             sock.close()
         client.close()
     assert "error" in reply
-
-
-def wait_for(condition, seconds: float) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
