@@ -121,13 +121,16 @@ class WorkerFactory:
             raise PlatformUnsupported(support.unsupported_message(self.missing))
         self.plain = bool(self.missing)
         self.uid_base = new_uid_base()
+        self._no_workers_yet()
+        if not self.plain:
+            self._start(adopt())
+
+    def _no_workers_yet(self) -> None:
         self._lock = threading.Lock()
         self._sessions: set[Session] = set()
         self._plain_workers: dict[int, subprocess.Popen] = {}
         self._spares: list[tuple[Limits, socket.socket, int]] = []
         self._proc: subprocess.Popen | None = None
-        if not self.plain:
-            self._start(adopt())
 
     def attach(self) -> socket.socket:
         """A control socket of its own to this factory's fork server, for a grading
@@ -161,10 +164,8 @@ class WorkerFactory:
         factory.policy, factory.protect, factory.preload = (parent.policy, parent.protect,
                                                             parent.preload)
         factory.missing, factory.plain, factory.uid_base = [], False, parent.uid_base
-        factory._lock = threading.Lock()
-        factory._sessions, factory._plain_workers, factory._spares = set(), {}, []
-        factory._proc, factory._control = None, control
-        factory._lines = control.makefile("rb")
+        factory._no_workers_yet()
+        factory._control, factory._lines = control, control.makefile("rb")
         return factory
 
     def _start(self, early: Launched | None = None) -> None:

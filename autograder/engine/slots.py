@@ -60,16 +60,11 @@ class _Slot:
 
     def _status(self, exc: BaseException, wait: float = 1.0) -> str:
         """How the slot process ended (its connection may close a moment before)."""
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                pid, status = os.waitpid(self.pid, os.WNOHANG)
-            except ChildProcessError:
-                return str(exc) or type(exc).__name__
-            if pid or time.monotonic() > deadline:
-                break
-            time.sleep(0.01)
-        if not pid:
+        try:
+            status = _wait(self.pid, time.monotonic() + wait)
+        except ChildProcessError:
+            status = None
+        if status is None:
             return str(exc) or type(exc).__name__
         code = os.waitstatus_to_exitcode(status)
         return f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
@@ -181,16 +176,23 @@ def _recv(conn: socket.socket):
     return pickle.loads(protocol.read_exact(conn, size))
 
 
-def _reap(pid: int, deadline: float) -> None:
+def _wait(pid: int, deadline: float) -> int | None:
+    """The wait status of child ``pid`` once it ends, polled until ``deadline``; None if
+    it still runs then (ChildProcessError if it was reaped already)."""
     while True:
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return
+        done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            return
+            return status
         if time.monotonic() > deadline:
+            return None
+        time.sleep(0.01)
+
+
+def _reap(pid: int, deadline: float) -> None:
+    """Wait for child ``pid`` until ``deadline``, then kill it."""
+    try:
+        if _wait(pid, deadline) is None:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-            return
-        time.sleep(0.01)
+    except ChildProcessError:
+        pass

@@ -242,13 +242,6 @@ class Gradebook:
 
     # -- the automatic layer -------------------------------------------------
 
-    def recorded_seed(self, student: str, assignment: str, sha256: str) -> int | None:
-        """The seed of the latest grading of this very file, None if never graded."""
-        with Session(self.engine) as s:
-            return s.scalar(select(Grading.seed).join(Attempt).where(
-                Attempt.student == student, Attempt.assignment == assignment,
-                Attempt.sha256 == sha256).order_by(Grading.version.desc()).limit(1))
-
     def recorded_seeds(self, assignment: str) -> dict[tuple[str, str], int]:
         """(student, file hash) -> the seed of the latest grading of that file, for every
         file of ``assignment`` graded so far (one query, for a whole batch)."""
@@ -269,9 +262,6 @@ class Gradebook:
             if row is None or not row.gradings:
                 return None
             return {sc.question: sc.points for sc in row.gradings[-1].scores}
-
-    def recorded(self, student: str, assignment: str, sha256: str) -> bool:
-        return self.recorded_seed(student, assignment, sha256) is not None
 
     def record(self, result: SubmissionResult, regrade: bool = False) -> int:
         """Store a result; returns its attempt number (see :meth:`record_many`)."""
