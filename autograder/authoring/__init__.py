@@ -24,9 +24,10 @@ classic mistakes, and ``diagnoses`` names the mistakes no mutant covers.
 
 from autograder.authoring import builders, mutants
 from autograder.authoring.diagnoses import Diagnosis, Probe, probe
-from autograder.authoring.earlier import own_result
+from autograder.authoring.earlier import own_result, shaped_like
 from autograder.authoring.expect import (
     Expectation,
+    arrays,
     as_float_array,
     check,
     describe_value,
@@ -34,6 +35,7 @@ from autograder.authoring.expect import (
     expect,
     fail,
     note,
+    numbers,
     timeout_hint,
     verify,
 )
@@ -46,7 +48,7 @@ from autograder.engine.student import Handle, Student
 from autograder.sandbox.limits import Limits
 
 __all__ = ["Axes", "Budgets", "Diagnosis", "Expectation", "Failure", "Figure", "Handle",
-           "Limits", "Line", "Probe", "Student", "Tolerance", "all_axes", "as_float_array",
-           "builders", "check", "describe_value", "error_hint", "expect", "fail", "manual",
-           "mutants", "note", "own_result", "parse_figures", "probe", "question",
-           "timeout_hint", "verify"]
+           "Limits", "Line", "Probe", "Student", "Tolerance", "all_axes", "arrays",
+           "as_float_array", "builders", "check", "describe_value", "error_hint", "expect",
+           "fail", "manual", "mutants", "note", "numbers", "own_result", "parse_figures",
+           "probe", "question", "shaped_like", "timeout_hint", "verify"]

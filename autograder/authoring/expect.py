@@ -411,6 +411,26 @@ def as_float_array(value: Any) -> tuple[np.ndarray | None, str | None]:
     return None, f"expected numbers, got {describe_value(value)}"
 
 
+def numbers(value: Any, what: str, shape: Sequence[int] | None = None) -> np.ndarray:
+    """A student value as a float64 array (of ``shape``, if given), for trusted
+    arithmetic inside a check; anything else fails the check, naming ``what``."""
+    arr, problem = as_float_array(value)
+    if problem or arr is None:
+        fail(f"{what}: {problem}")
+    if shape is not None and arr.shape != tuple(shape):
+        fail(f"{what}: expected shape {tuple(shape)}, got {describe_value(value)}")
+    return arr
+
+
+def arrays(value: Any, what: str) -> list[np.ndarray]:
+    """A student's list (or tuple) of arrays as float64 arrays; anything else fails the
+    check, naming ``what``."""
+    found = [as_float_array(v)[0] for v in value] if isinstance(value, list | tuple) else None
+    if found is None or any(arr is None for arr in found):
+        fail(f"{what} should be a list of arrays of numbers, got {describe_value(value)}")
+    return [arr for arr in found if arr is not None]
+
+
 def _holds_none(value: list | tuple, depth: int = 0) -> bool:
     """None anywhere in nested lists and tuples (NumPy would turn it into nan)."""
     return depth < 32 and any(v is None or (isinstance(v, list | tuple)

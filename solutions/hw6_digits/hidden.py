@@ -31,6 +31,7 @@ from autograder.authoring import (
     Handle,
     Limits,
     Tolerance,
+    arrays,
     as_float_array,
     builders,
     check,
@@ -104,14 +105,6 @@ def _problem(rng, sizes, n, weight_scale=1.0):
 
 def _label(ws, X) -> str:
     return f"weights {builders.shapes_of(ws)}, X {X.shape}"
-
-
-def _arrays(value, what) -> list[np.ndarray]:
-    """A list of float arrays from the student's worker, or a readable failure."""
-    arrays = [as_float_array(v) for v in value] if isinstance(value, list | tuple) else None
-    if arrays is None or any(problem for _, problem in arrays):
-        fail(f"{what} should be a list of arrays of numbers, got {describe_value(value)}")
-    return [a for a, _ in arrays]
 
 
 def _same(got, want, tol=FIT) -> bool:
@@ -256,7 +249,7 @@ def _own(student, rng, ws, bs, lam, X):
         return helper.call(method, *args)
 
     def gradients(W, b, Xb, Yb):
-        return [_arrays(g, "gradients") for g in call("gradients", W, b, Xb, Yb)]
+        return [arrays(g, "gradients") for g in call("gradients", W, b, Xb, Yb)]
 
     return gradients, lambda W, b, Y: call("loss", W, b, X, Y)
 
@@ -296,7 +289,7 @@ def _fit_mutants(setting, sizes, seed) -> dict[str, tuple]:
 
 def _draws_nothing(student, sizes, seed) -> bool:
     """The student's constructor leaves rng untouched: none of its weights are drawn."""
-    got = _arrays(_construct(student, sizes, seed).get("weights"), "weights")
+    got = arrays(_construct(student, sizes, seed).get("weights"), "weights")
     return not any(_same([W], [w], GRAD) for W, w in zip(got, _course_network(sizes, seed).weights,
                                                         strict=False))
 
@@ -350,7 +343,7 @@ def _training_diagnosis(student, rng) -> str:
     """Why a network barely learns: the first classic mistake of the earlier questions
     that the student's class makes on a small problem ("" if none is found)."""
     sizes, seed = [5, 4, 3], builders.seed(rng)
-    if not any(np.any(W) for W in _arrays(_construct(student, sizes, seed).get("weights"), "W")):
+    if not any(np.any(W) for W in arrays(_construct(student, sizes, seed).get("weights"), "W")):
         return ZERO_INIT
     X, Y, ws, bs = _problem(rng, sizes, 12)
     got = _known(student, rng, ws, bs, lam=0.01).call("gradients", X, Y)
@@ -423,9 +416,9 @@ def _own_run(student, sizes, seed, X_tr, Y_tr, X_va, y_va, y_tr, **hyper):
     """The student's own network trained with these settings: (val accuracy, train
     accuracy, the last cost fit returned, the first, the weights)."""
     net = _construct(student, sizes, seed, **hyper)
-    history = _arrays([net.call("fit", X_tr, Y_tr)], "the costs fit returned")[0]
+    history = arrays([net.call("fit", X_tr, Y_tr)], "the costs fit returned")[0]
     return (_accuracy(net.call("predict", X_va), y_va), _accuracy(net.call("predict", X_tr), y_tr),
-            history[-1], history[0], _arrays(net.get("weights"), "weights"))
+            history[-1], history[0], arrays(net.get("weights"), "weights"))
 
 
 def _heatmaps(figures, shape):

@@ -70,6 +70,7 @@ from autograder.authoring import (
     expect,
     fail,
     manual,
+    numbers,
     question,
     timeout_hint,
 )
@@ -126,16 +127,6 @@ ALPHA_LAMBDA = ("scikit-learn divides its penalty by the number of samples, "
 def _seed(rng) -> int:
     """A seed with room for the offsets seed + i R + r below 2**31."""
     return int(rng.integers(2**31 - 10**6))
-
-
-def _numbers(value, what, shape=None) -> np.ndarray:
-    """The student's value as a float array (of ``shape`` if given), or a readable failure."""
-    arr, problem = as_float_array(value)
-    if problem:
-        fail(f"{what}: {problem}")
-    if shape is not None and arr.shape != shape:
-        fail(f"{what}: expected shape {shape}, got {describe_value(value)}")
-    return arr
 
 
 # ---------------------------------------------------------------------------
@@ -215,9 +206,9 @@ def _bound_mutants(X, y, w, b):
 def _converges_within_bound(got, X, y, bound, max_epochs) -> str | None:
     """Why the run from zero is not a converged run within the bound, or None."""
     w, b, mistakes = got
-    counts = _numbers(mistakes, "mistakes")
-    weights = _numbers(w, "w", (X.shape[1],))
-    bias = _numbers(b, "b")
+    counts = numbers(mistakes, "mistakes")
+    weights = numbers(w, "w", (X.shape[1],))
+    bias = numbers(b, "b")
     if counts.ndim != 1 or len(counts) == 0 or np.any(counts != np.round(counts)):
         return f"mistakes should be a list of counts, got {describe_value(mistakes)}"
     if counts[-1] != 0 or np.any(counts[:-1] == 0):
@@ -479,7 +470,7 @@ def _own_error(student, X, Y, M, lr, epochs, lam, seed, X_eval, Y_eval, timeout=
     """The error on (X_eval, Y_eval) of the student's own network trained with these
     settings, and its params."""
     params = student.call("train_network", X, Y, M, lr, epochs, lam, seed, timeout=timeout)
-    pred = _numbers(student.call("predict_network", params, X_eval), "predict_network",
+    pred = numbers(student.call("predict_network", params, X_eval), "predict_network",
                     Y_eval.shape)
     return mean_squared_error(pred, Y_eval), params
 
@@ -547,7 +538,7 @@ def universal_approximation(student, rng):
         got = student.call("training_errors", X, Y, Ms, LR, epochs, lam, seed)
         own = [_own_error(student, X, Y, M, LR, epochs, lam, seed, X, Y) for M in Ms]
         errors = np.array([e for e, _ in own])
-        penalties = np.array([sum(float(np.sum(_numbers(p[k], "params") ** 2)) for k in (0, 2))
+        penalties = np.array([sum(float(np.sum(numbers(p[k], "params") ** 2)) for k in (0, 2))
                               for _, p in own])
         expect(got, "training_errors").close_to(errors, RTOL, ATOL, {
             "report the mean squared error E, not its square root": np.sqrt(errors),
@@ -570,7 +561,7 @@ def universal_approximation(student, rng):
         expect(error, "fresh-point error").satisfies(
             lambda e: e <= FRESH_MSE,
             f"the mean squared error on fresh points is {error:.3g}, above {FRESH_MSE}")
-        pred = _numbers(student.call("predict_network", params, X), "predict_network", Y.shape)
+        pred = numbers(student.call("predict_network", params, X), "predict_network", Y.shape)
         own_error = mean_squared_error(pred, Y)
 
     with check(f"training_errors(X {X.shape}, Y, Ms={TREND_MS}, lr={LR}, epochs={EPOCHS}, "
@@ -579,7 +570,7 @@ def universal_approximation(student, rng):
         with timeout_hint(f"training_errors trains three networks of {EPOCHS} steps, about "
                           "0.1 s when each step is a few matrix products"):
             got = student.call("training_errors", X, Y, TREND_MS, LR, EPOCHS, 0.0, seed)
-        errors = _numbers(got, "training_errors", (len(TREND_MS),))
+        errors = numbers(got, "training_errors", (len(TREND_MS),))
         if own_error is not None:
             expect(errors[-1], f"training_errors(...)[-1] (M = {FIT_M})").close_to(
                 own_error, RTOL, ATOL)
@@ -632,7 +623,7 @@ def _selection_runs(student, data, Ms, R, epochs, lam, seeds):
         for r in range(R):
             val[i, r], params = _own_error(student, X_tr, Y_tr, M, LR, epochs, lam,
                                            seeds(i, r), X_va, Y_va)
-            pred = _numbers(student.call("predict_network", params, X_tr), "predict_network",
+            pred = numbers(student.call("predict_network", params, X_tr), "predict_network",
                             Y_tr.shape)
             train[i, r] = mean_squared_error(pred, Y_tr)
     return val, train
@@ -720,7 +711,7 @@ def choosing_m(student, rng):
                "entry of the table it returns"):
         if table is None:
             fail("no (table, best_M) to check: see the previous check")
-        arr = _numbers(table[0], "table", (len(Ms), R))
+        arr = numbers(table[0], "table", (len(Ms), R))
         expect(table[1], "best_M").equals(best_hidden_units(Ms, arr), _choice_mutants(Ms, arr))
 
     Ms, R = [1, 2, 4, 8, 16], 3
@@ -807,7 +798,7 @@ def against_scikit_learn(student, rng):
                f"mean squared error at most {FRESH_MSE}"):
         model = _regressor(student, M, lam, N_FIT, seed)
         model.call("fit", X, Y.ravel())
-        pred = _numbers(model.call("predict", X_fresh), "predict", (N_FRESH,))
+        pred = numbers(model.call("predict", X_fresh), "predict", (N_FRESH,))
         error = mean_squared_error(pred[:, None], f(X_fresh))
         expect(error, "MLPRegressor's error").satisfies(
             lambda e: e <= FRESH_MSE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.authoring import Tolerance, check, expect, verify
+from autograder.authoring import Tolerance, arrays, check, expect, numbers, verify
 from autograder.engine.checks import DEFAULT_TOLERANCE, recording
 
 
@@ -34,6 +34,40 @@ def test_is_array_checks_type_shape_and_dtype(value, shape, dtype, problem):
     assert result.passed == (problem is None)
     if problem:
         assert result.message == f"Z: {problem}"
+
+
+@pytest.mark.parametrize("value, shape, problem", [
+    ([[1, 2], [3, 4]], (2, 2), None),
+    (0.5, None, None),
+    (np.zeros(3), (3, 1), "w: expected shape (3, 1), got an array of shape (3,)"),
+    ("0.5", None, "w: expected numbers, got the string '0.5'"),
+    ([1.0, None], None, "w: got a list of length 2 holding None"),
+])
+def test_numbers_gives_floats_or_fails_the_check_naming_the_value(value, shape, problem):
+    got = []
+    def question():
+        with check("case"):
+            got.append(numbers(value, "w", shape))
+            verify(True, "unused")
+    [result] = checks(question)
+    assert result.passed == (problem is None)
+    if problem:
+        assert result.message.startswith(problem) and not got
+    else:
+        assert got[0].dtype == np.float64 and np.array_equal(got[0], np.asarray(value))
+
+
+def test_arrays_reads_a_list_of_arrays_or_fails_the_check():
+    got = []
+    def question():
+        with check("good"):
+            got.extend(arrays((np.eye(2), [1, 2]), "weights"))
+            verify(True, "unused")
+        with check("bad"):
+            arrays(np.eye(2), "weights")
+    good, bad = checks(question)
+    assert good.passed and [a.shape for a in got] == [(2, 2), (2,)]
+    assert not bad.passed and bad.message.startswith("weights should be a list of arrays")
 
 
 def test_verify_is_a_plain_condition_with_its_message():
