@@ -13,9 +13,18 @@ import functools
 
 import numpy as np
 
-from autograder.authoring import Budgets, Tolerance, builders, mutants, question
-from autograder.authoring.earlier import own_result
-from autograder.authoring.expect import check, error_hint, expect, verify
+from autograder.authoring import (
+    Budgets,
+    Tolerance,
+    builders,
+    check,
+    error_hint,
+    expect,
+    mutants,
+    own_result,
+    question,
+    verify,
+)
 from reference import activations as act
 from reference import losses
 

@@ -27,9 +27,21 @@ import functools
 
 import numpy as np
 
-from autograder.authoring import Budgets, Tolerance, builders, manual, mutants, question
-from autograder.authoring.earlier import own_result, shaped_like
-from autograder.authoring.expect import check, describe_value, error_hint, expect, verify
+from autograder.authoring import (
+    Budgets,
+    Tolerance,
+    builders,
+    check,
+    describe_value,
+    error_hint,
+    expect,
+    manual,
+    mutants,
+    own_result,
+    question,
+    shaped_like,
+    verify,
+)
 from reference import activations as act
 from reference.gradcheck import jacobian, numerical_gradient, relative_error
 from reference.network import MLP
