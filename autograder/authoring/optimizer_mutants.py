@@ -33,6 +33,9 @@ DEFAULTS = {"adagrad": {"eps": 1e-10}, "rmsprop": {"beta": 0.99, "eps": 1e-8},
 
 _EPS = "eps inside the square root: sqrt({0} + eps) instead of sqrt({0}) + eps"
 _UPHILL = "momentum with the wrong sign: theta moved up the gradient (theta + lr * b)"
+_RECURSION = ("the step size was a recursion eta_t = eta_(t-1) / {0} (the deep-networks "
+              "notebook's slip): it divides the learning rate again at every step; the step "
+              "size is lr / {0} with the lr of the current call")
 OPTIMIZER: dict[str, dict[str, str]] = {
     "gd": {"uphill": "gradient ascent: theta + lr * grad instead of theta - lr * grad"},
     "momentum": {
@@ -53,7 +56,9 @@ OPTIMIZER: dict[str, dict[str, str]] = {
         "uphill": _UPHILL},
     "adagrad": {"no_sum": "AdaGrad without accumulation: s = g**2 instead of s = s + g**2",
                 "g_not_squared": "s accumulates g instead of g**2 (g * g, elementwise)",
-                "eps_inside": _EPS.format("s")},
+                "eps_inside": _EPS.format("s"),
+                "recursion": _RECURSION.format("(sqrt(s) + eps)"),
+                "recursion_eps_inside": _RECURSION.format("sqrt(s + eps)")},
     "rmsprop": {
         "eps_inside": _EPS.format("s"),
         "no_one_minus": "the factor (1 - beta) is missing: s = beta * s + (1 - beta) * g**2",
@@ -78,7 +83,8 @@ OPTIMIZER: dict[str, dict[str, str]] = {
         "t_stuck": "the step counter t is not incremented: every step was corrected as the "
                    "first",
         "hats_stored": "the state holds m_hat and v_hat; store m and v themselves (the "
-                       "correction is recomputed from them at every step)"},
+                       "correction is recomputed from them at every step)",
+        "recursion": _RECURSION.format("(sqrt(v_hat) + eps)")},
     "nadam": {"constant_mu": "NAdam without the momentum schedule: mu_t = beta1 at every step",
               "eps_inside": _EPS.format("v_hat"),
               "mu_t_ahead": "the momentum term used mu_t and P_t where it looks one step ahead: "
@@ -127,7 +133,9 @@ def optimizer_runs(name: str, theta0: np.ndarray, grads: Sequence[Grad],
 
 
 def _root(s, eps, mistake):
-    return np.sqrt(s + eps) if mistake == "eps_inside" else np.sqrt(s) + eps
+    inside = mistake in ("eps_inside", "recursion_eps_inside")
+    return np.sqrt(s + eps) if inside else np.sqrt(s) + eps
+
 
 
 def _gd(theta, g, st, h, mistake):
@@ -157,6 +165,9 @@ def _adaptive(theta, g, st, h, mistake, name):
                     "no_one_minus": (h["beta"], 1.0)}.get(mistake, (h["beta"], 1 - h["beta"]))
         s = old * st["s"] + new * g2
     shown = s / (1 - h.get("beta", 0) ** (st["t"] + 1)) if mistake == "bias_corrected" else s
+    if mistake in ("recursion", "recursion_eps_inside"):  # eta_t = eta_(t-1) / root
+        eta = st.get("eta", h["lr"]) / _root(s, h["eps"], mistake)
+        return theta - eta * g, {"s": s, "eta": eta}
     return theta - h["lr"] * g / _root(shown, h["eps"], mistake), {"s": s}
 
 
@@ -175,6 +186,9 @@ def _adam(theta, g, st, h, mistake):
         step = m / c1 * np.sqrt(c2) / (np.sqrt(v) + eps)
     else:
         step = m / c1 / _root(v / c2, eps, mistake)
+    if mistake == "recursion":  # eta_t = eta_(t-1) / (sqrt(v_hat) + eps)
+        eta = st.get("eta", h["lr"]) / _root(v / c2, eps, None)
+        return theta - eta * m / c1, {"m": m, "v": v, "eta": eta}
     if mistake == "hats_stored":
         m, v = m / c1, v / c2
     return theta + (1 if mistake == "uphill" else -1) * h["lr"] * step, {"m": m, "v": v}

@@ -428,6 +428,30 @@ PLOT_LOG_OF_COSTS = swap(A["q7"], (
     "    plt.plot(histories[name], label=name)\nplt.yscale(\"log\")\n",
     "    plt.plot(np.log(histories[name]), label=name)\n"))
 
+# the deep-networks notebook's step-size recursion eta_t = eta_(t-1) / root, eta in the state
+ADAGRAD_STEP_RECURSION = swap(A["q2"], (
+    """    step = lr * grad / (np.sqrt(s) + eps)
+    return theta - step, {"t": state["t"] + 1, "s": s}""",
+    """    eta = state.get("eta", lr) / (np.sqrt(s) + eps)
+    return theta - eta * grad, {"t": state["t"] + 1, "s": s, "eta": eta}"""))
+ADAM_STEP_RECURSION = swap(A["q3"], (
+    """    step_size = lr / (1 - beta1**t)
+    denom = np.sqrt(v) / np.sqrt(1 - beta2**t) + eps
+    return theta - step_size * m / denom, {"t": t, "m": m, "v": v}""",
+    """    eta = state.get("eta", lr) / (np.sqrt(v / (1 - beta2**t)) + eps)
+    return theta - eta * m / (1 - beta1**t), {"t": t, "m": m, "v": v, "eta": eta}"""))
+
+# correct: each line labelled with the optimizer's usual name, not its key
+PLOT_USUAL_NAMES = swap(A["q7"], ("    plt.plot(histories[name], label=name)\n", """    plt.plot(histories[name], label={"gd": "SGD", "momentum": "Momentum",
+                                     "nag": "Nesterov (NAG)", "adagrad": "AdaGrad",
+                                     "rmsprop": "RMSProp", "adam": "Adam",
+                                     "nadam": "NAdam"}[name])\n"""))
+
+# the base-10 logarithm of the costs on a linear axis
+PLOT_LOG10_OF_COSTS = swap(A["q7"], (
+    "    plt.plot(histories[name], label=name)\nplt.yscale(\"log\")\n",
+    "    plt.plot(np.log10(histories[name]), label=name)\n"))
+
 
 def answers(**changes: str) -> list[str]:
     """The seven answer cells of ``A``, with some questions replaced."""
@@ -464,4 +488,7 @@ SAMPLES: dict[str, dict] = {
                                        q5=POWER_BOOK_FORM)},
     "srinivasa_ramanujan": {"answers": answers(q2=ADAGRAD_G_NOT_SQUARED,
                                                q3=ADAM_HATS_STORED)},
+    # the lecture's step-size recursion; the plot's lines named as usual (correct)
+    "hermann_weyl": {"answers": answers(q2=ADAGRAD_STEP_RECURSION, q7=PLOT_USUAL_NAMES)},
+    "felix_klein": {"answers": answers(q3=ADAM_STEP_RECURSION, q7=PLOT_LOG10_OF_COSTS)},
 }

@@ -11,6 +11,8 @@ memory kept elsewhere. ``run_valley`` and ``lr_per_step`` are judged with the st
 own earlier functions when those are wrong, so one mistake costs points once.
 """
 
+import re
+
 import numpy as np
 
 from autograder.authoring import (
@@ -541,25 +543,40 @@ def _histories(student) -> dict[str, np.ndarray]:
     return out
 
 
+ALIASES = {"gd": {"gradientdescent", "sgd", "plaingd", "vanillagd"},
+           "momentum": {"sgdmomentum", "sgdwithmomentum", "heavyball"},
+           "nag": {"nesterov", "nesterovmomentum", "nesterovacceleratedgradient"}}
+
+
+def _optimizer_of(label: str) -> str | None:
+    """The optimizer a legend label names: its key ("nag") or a usual spelling of its name
+    ("NAG", "Nesterov", "RMSProp", "SGD with momentum"), case, spaces, punctuation and a
+    remark in parentheses aside."""
+    key = re.sub(r"[^a-z0-9]", "", re.sub(r"\(.*?\)", "", label.lower()))
+    return next((n for n in OPTIMIZERS if key == n or key in ALIASES.get(n, ())), None)
+
+
 @question("q7", points=1)
 def cost_plot(student, rng):
     axes = all_axes(student.figures())
-    named = [ax for ax in axes if set(OPTIMIZERS) <= {ln.label for ln in ax.lines}]
+    named = [ax for ax in axes if set(OPTIMIZERS) <= {_optimizer_of(ln.label) for ln in ax.lines}]
     with check("a plot with one cost curve per optimizer, each labelled with its name and each "
                "the cost history your run_valley returned (the dict histories)"):
         histories = _histories(student)
         if not (verify(bool(named), f"expected axes with {len(OPTIMIZERS)} lines labelled "
-                       f"{', '.join(OPTIMIZERS)}; found {len(axes)} axes with at most "
+                       f"{', '.join(OPTIMIZERS)} (or Adam, RMSProp, ...); found {len(axes)} "
+                       "axes with at most "
                        f"{max((len(ax.lines) for ax in axes), default=0)} lines", "figures")
                 and verify(len(histories) == len(OPTIMIZERS), "histories should hold the cost "
                            "history of each optimizer (Question 4's run of 50 steps)",
                            "histories")):
             return
-        lines = {ln.label: ln.y for ln in named[0].lines}
+        lines = {_optimizer_of(ln.label): ln.y for ln in named[0].lines}
         for name in OPTIMIZERS:
-            expect(lines[name], f"the line labelled {name!r}").close_to(histories[name], mutants={
-                "the line shows log(cost) on a linear axis; plot the costs themselves on a "
-                "logarithmic y axis": np.log(histories[name])})
+            expect(lines[name], f"the line of {name}").close_to(histories[name], mutants={
+                f"the line shows {log}(cost) on a linear axis; plot the costs themselves on a "
+                "logarithmic y axis": f(histories[name])
+                for log, f in [("log", np.log), ("log10", np.log10), ("log2", np.log2)]})
     with check("the cost plot has a logarithmic y axis, a legend and labelled axes"):
         if not named:
             fail("no cost plot was found (see the first check)")
