@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder.authoring.assign import (
@@ -72,3 +73,12 @@ def test_the_blank_student_notebook_scores_zero(hw, suites, factory):
 @pytest.mark.parametrize("hw", ASSIGNMENTS)
 def test_the_student_notebook_is_up_to_date(hw):
     assert stale(COURSE, hw) == [], f"run `nngrade assign {hw}` and commit the result"
+
+
+@pytest.mark.parametrize("hw", ASSIGNMENTS)
+def test_the_text_states_the_rule_every_call_enforces(hw):
+    """Every call of a student function fails its check when it changes an array it was
+    given (unless the suite allows it), so every student notebook must say so."""
+    cells = nbformat.read(student_notebook(COURSE, hw), as_version=4).cells
+    text = " ".join(c.source for c in cells if c.cell_type == "markdown")
+    assert "arrays you are given" in text
