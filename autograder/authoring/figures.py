@@ -1,7 +1,7 @@
 """Inspecting a student's matplotlib figures from the trusted side.
 
-The worker describes its open figures as plain data (titles, axis labels, line data,
-image and mesh shapes, colorbars); never a pickled figure. This module turns that
+The worker describes its open figures as plain data (titles, axis labels, tick labels,
+line data, image and mesh shapes, colorbars); never a pickled figure. This module turns that
 description into typed objects, dropping anything malformed, so a hidden suite can
 ask for "a figure with one line per optimizer and labelled axes" safely::
 
@@ -12,6 +12,8 @@ ask for "a figure with one line per optimizer and labelled axes" safely::
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +38,8 @@ class Axes:
     images: list[tuple[int, ...]] = field(default_factory=list)  # shapes of imshow arrays
     meshes: list[tuple[int, ...]] = field(default_factory=list)  # shapes of pcolormesh arrays
     legend: list[str] = field(default_factory=list)
+    xticklabels: list[str] = field(default_factory=list)
+    yticklabels: list[str] = field(default_factory=list)
     is_colorbar: bool = False
 
     @property
@@ -46,6 +50,35 @@ class Axes:
     def grids(self) -> list[tuple[int, ...]]:
         """Shapes of every image or mesh drawn on these axes."""
         return self.images + self.meshes
+
+    def ticks_show(self, axis: str, values: Sequence[float]) -> bool:
+        """The tick labels of the ``"x"`` or ``"y"`` axis include every value, written any
+        usual way ("0.001", "1e-03", "$10^{-3}$", "lam=0.001"; to 1 %), or every
+        log10(value) on an axis whose label says "log"."""
+        labels, name = (self.xticklabels, self.xlabel) if axis == "x" else \
+            (self.yticklabels, self.ylabel)
+        shown = [v for v in map(tick_value, labels) if v is not None]
+
+        def all_shown(targets) -> bool:
+            return all(any(np.isclose(v, t, rtol=1e-2, atol=1e-9) for v in shown)
+                       for t in targets)
+        wanted = np.asarray(values, dtype=float)
+        return all_shown(wanted) or ("log" in name.lower() and bool(np.all(wanted > 0))
+                                     and all_shown(np.log10(wanted)))
+
+
+def tick_value(text: str) -> float | None:
+    """The number a tick label writes: "0.01", "1e-02", "$10^{-2}$", "$2 \\times 10^{-3}$",
+    "lr = 0.01" (what follows the last "="); None for anything else."""
+    t = text.replace("\u2212", "-").replace("\\mathdefault", "").replace("\\times", "x")
+    t = re.sub(r"[\s${}]", "", t).split("=")[-1]
+    power = re.fullmatch(r"(?:([-+]?(?:\d+\.?\d*|\.\d+))[x×*·])?10\^([-+]?\d{1,4})", t)
+    try:
+        if power:
+            return float(power.group(1) or 1) * 10.0 ** int(power.group(2))
+        return float(t)
+    except (ValueError, OverflowError):
+        return None
 
 
 @dataclass
@@ -88,6 +121,8 @@ def _axes(d: dict) -> Axes:
                 images=[_shape(s) for s in _list(d.get("images"))],
                 meshes=[_shape(s) for s in _list(d.get("meshes"))],
                 legend=[_str(t) for t in _list(d.get("legend"))],
+                xticklabels=[_str(t) for t in _list(d.get("xticklabels"))],
+                yticklabels=[_str(t) for t in _list(d.get("yticklabels"))],
                 is_colorbar=d.get("is_colorbar") is True)
 
 

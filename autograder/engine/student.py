@@ -78,9 +78,14 @@ class Student:
         got = reply.header.get("names")
         return isinstance(got, list) and all(n in got for n in names)
 
-    def figures(self) -> list[dict]:
-        """Plain descriptions of the notebook's open matplotlib figures."""
-        value = self._send({"op": "figures"}, None, None, None, None)
+    def figures(self, also: Handle | None = None) -> list[dict]:
+        """Plain descriptions of the notebook's open matplotlib figures and of ``also``, a
+        figure a call returned (described too when the notebook closed it)."""
+        if isinstance(also, Handle):
+            value = self._send({"op": "figures", "handle": also.ref.id}, None, None, None,
+                               also.generation)
+        else:
+            value = self._send({"op": "figures"}, None, None, None, None)
         return value if isinstance(value, list) else []
 
     @staticmethod

@@ -39,6 +39,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 from IPython.core.magic import Magics, line_magic, magics_class  # noqa: E402
+from matplotlib.figure import Figure as MplFigure  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
 from autograder.sandbox import protocol  # noqa: E402
@@ -275,8 +276,9 @@ class Worker:
 
     def op_figures(self, header: dict, blobs):
         enc = protocol.Encoder()
+        also = self.handles.get(header["handle"]) if "handle" in header else None
         try:
-            value, _, _ = self._student(_describe_figures)
+            value, _, _ = self._student(_describe_figures, also)
             tree = enc.encode(value)
         except BaseException as exc:
             return self._exception(exc), []
@@ -432,14 +434,24 @@ class _Failed(dict):
     """The error reply of a request whose target could not be resolved."""
 
 
-def _describe_figures() -> list[dict]:
-    """A plain description of every open figure: what the suite may inspect."""
-    figures = []
-    for num in plt.get_fignums():
-        fig = plt.figure(num)
-        figures.append({"number": int(num), "axes": [_describe_axes(ax) for ax in fig.axes],
-                        "suptitle": fig.get_suptitle()})
-    return figures
+def _describe_figures(also: Any = None) -> list[dict]:
+    """A plain description of every open figure, and of ``also`` (a figure the notebook
+    returned, numbered 0) when it is a figure that is not open: what the suite may
+    inspect."""
+    figures = [(int(num), plt.figure(num)) for num in plt.get_fignums()]
+    if isinstance(also, MplFigure) and all(fig is not also for _, fig in figures):
+        figures.append((0, also))
+    return [{"number": num, "axes": [_describe_axes(ax) for ax in fig.axes],
+             "suptitle": fig.get_suptitle()} for num, fig in figures]
+
+
+def _tick_labels(axis) -> list[str]:
+    """The major tick labels of an axis as the formatter writes them (no drawing needed)."""
+    try:
+        return [str(t) for t in axis.get_major_formatter().format_ticks(
+            axis.get_majorticklocs())][:100]
+    except Exception:
+        return []
 
 
 def _describe_axes(ax) -> dict:
@@ -455,5 +467,6 @@ def _describe_axes(ax) -> dict:
         "xscale": ax.get_xscale(), "yscale": ax.get_yscale(), "lines": lines,
         "images": images, "meshes": meshes,
         "legend": [t.get_text() for t in legend.get_texts()] if legend else [],
+        "xticklabels": _tick_labels(ax.xaxis), "yticklabels": _tick_labels(ax.yaxis),
         "is_colorbar": hasattr(ax, "_colorbar"),
     }

@@ -293,6 +293,16 @@ SGD_RETURNS = swap(A["q3"], (
 PLOT_NO_RETURN = swap(A["q5"], ("    fig.colorbar(mesh, ax=ax)\n    return fig\n",
                                 "    fig.colorbar(mesh, ax=ax)\n    plt.show()\n"))
 
+# the heatmap's ticks left at the row and column numbers
+PLOT_NO_TICK_LABELS = swap(A["q5"], (
+    """    ax.set_xticks(range(len(lams)), labels=[f"{v:.0e}" for v in lams])
+    ax.set_yticks(range(len(lrs)), labels=[f"{v:g}" for v in lrs])
+""", ""))
+
+# correct: the figure closed once drawn (nothing left open), then returned
+PLOT_CLOSED = swap(A["q5"], ("    fig.colorbar(mesh, ax=ax)\n    return fig\n",
+                             "    fig.colorbar(mesh, ax=ax)\n    plt.close(fig)\n    return fig\n"))
+
 # the learning rate stored under another name than the text's lr
 LR_ATTRIBUTE = swap(A["q1"], ("        self.lr = lr\n", "        self.learning_rate = lr\n"))
 LR_ATTRIBUTE_Q3 = swap(A["q3"], ("self.lr * dW", "self.learning_rate * dW"),
@@ -327,6 +337,9 @@ SAMPLES: dict[str, dict] = {
     "yann_lecun": {"answers": answers(q2=L2_DOUBLE, q3=SGD_RETURNS)},
     # weight decay on the biases, and plot_grid returning nothing
     "yoshua_bengio": {"answers": answers(q2=L2_ON_BIASES, q5=PLOT_NO_RETURN)},
-    # the learning rate stored as learning_rate, not lr
-    "fei_fei_li": {"answers": answers(q1=LR_ATTRIBUTE, q3=LR_ATTRIBUTE_Q3)},
+    # the learning rate stored as learning_rate, not lr, and the heatmap's ticks left at the row and column numbers
+    "fei_fei_li": {"answers": answers(q1=LR_ATTRIBUTE, q3=LR_ATTRIBUTE_Q3,
+                                      q5=PLOT_NO_TICK_LABELS)},
+    # correct: plot_grid closes its figure before returning it
+    "marvin_minsky": {"answers": answers(q5=PLOT_CLOSED)},
 }

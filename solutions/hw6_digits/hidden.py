@@ -453,12 +453,13 @@ def grid_search_and_heatmap(student, rng):
     acc = rng.uniform(0.1, 1.0, size=(len(lrs), len(lams)))
     found = []
     with check(f"plot_grid(acc of shape {acc.shape}, ...) draws acc as an image or mesh of shape "
-               f"{acc.shape} on axes labelled on both sides, and returns the figure"):
+               f"{acc.shape} on axes labelled on both sides, the values of the learning rates "
+               "and lambdas as tick labels, and returns the figure"):
         returned = student.call("plot_grid", acc, lrs, lams)
         verify(isinstance(returned, Handle) and returned.type_name == "Figure",
                f"plot_grid returns the figure it drew, got {describe_value(returned)}",
                "plot_grid")
-        figures = parse_figures(student.figures())
+        figures = parse_figures(student.figures(also=returned))
         found = _heatmaps(figures, acc.shape)
         if verify(bool(found), f"no axes shows an image or mesh of shape {acc.shape}" + (
                 f"; one of shape {acc.shape[::-1]} was found: draw acc itself, one row per "
@@ -466,6 +467,11 @@ def grid_search_and_heatmap(student, rng):
                 else ""), "heatmap"):
             verify(any(ax.labelled for _, ax in found), "label both axes of the heatmap (the "
                    "learning rate and lambda)", "heatmap")
+            verify(any(ax.ticks_show("y", lrs) and ax.ticks_show("x", lams) for _, ax in found),
+                   "the tick labels must be the values: the learning rates along the rows (y "
+                   "axis) and the lambdas along the columns (x axis), e.g. ax.set_xticks("
+                   "range(len(lams)), [f'{lam:g}' for lam in lams])", "heatmap",
+                   mistake="tick labels are not the hyper-parameter values")
     with check(f"plot_grid(acc of shape {acc.shape}, ...): the heatmap's figure has a colorbar"):
         verify(any(fig.has_colorbar for fig, _ in found), "no colorbar next to the heatmap: add "
                "fig.colorbar(image, ax=ax)" if found else "no heatmap of the right shape was "

@@ -720,7 +720,7 @@ def choosing_m(student, rng):
     with check(f"plot_selection(Ms={Ms}, table of shape {table.shape}): the best error of "
                "each M as a line and every start's error as a marker"):
         fig = student.call("plot_selection", Ms, table)
-        axes = all_axes(student.figures())
+        axes = all_axes(student.figures(also=fig))
         problem = _selection_plot_problem(axes, Ms, table)
         expect(problem, "plot_selection").satisfies(lambda p: p is None, problem or "")
     with check(f"plot_selection(Ms={Ms}, ...): a logarithmic scale for the errors, both axes "

@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.authoring.figures import all_axes, parse_figures
+from autograder.authoring.figures import Axes, all_axes, parse_figures, tick_value
+from autograder.engine.budgets import Budgets
+from autograder.engine.runtime import NotebookRuntime
 from autograder.engine.session import value_from
+from autograder.engine.student import QuestionBudget, Student
 from autograder.sandbox import protocol
 from autograder.sandbox.limits import Limits
 
@@ -54,3 +57,55 @@ def test_malformed_descriptions_are_dropped_not_trusted():
 def test_of_many_open_figures_the_newest_are_kept():
     raw = [{"number": i, "axes": [], "suptitle": ""} for i in range(1, 151)]
     assert [f.number for f in parse_figures(raw)] == list(range(51, 151))
+
+
+CLOSED = """
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+def closed_heatmap():
+    fig, ax = plt.subplots()
+    ax.imshow(np.zeros((3, 4)))
+    ax.set_xticks(range(4), ["1e-05", "$10^{-4}$", "0.001", "lam=0.01"])
+    ax.set_yticks(range(3), ["0.01", "0.1", "1"])
+    plt.close(fig)
+    return fig
+
+def unmanaged():
+    fig = Figure()
+    fig.subplots().plot([1, 2], [3, 4], label="line")
+    return fig
+"""
+
+
+def test_a_returned_figure_is_described_even_when_closed_or_never_open(factory):
+    runtime = NotebookRuntime(factory, Limits(), Budgets(), [CLOSED])
+    try:
+        runtime.run_notebook()
+        student = Student(runtime, QuestionBudget(30))
+        closed, unmanaged = student.call("closed_heatmap"), student.call("unmanaged")
+        assert student.figures() == []
+        [heat] = all_axes(student.figures(also=closed))
+        [plot] = all_axes(student.figures(also=unmanaged))
+    finally:
+        runtime.close()
+    assert heat.grids() == [(3, 4)] and plot.lines[0].label == "line"
+    assert heat.ticks_show("x", [1e-5, 1e-4, 1e-3, 1e-2]) and heat.ticks_show("y", [0.01, 0.1, 1])
+    assert not heat.ticks_show("x", [0.1])
+
+
+@pytest.mark.parametrize("text, value", [
+    ("0.01", 0.01), ("1e-02", 0.01), ("$10^{-2}$", 0.01), ("$\\mathdefault{10^{-2}}$", 0.01),
+    ("$2 \\times 10^{-3}$", 0.002), ("lr = 0.5", 0.5), ("\u22121", -1.0), ("adam", None),
+    ("10^{99999}", None),
+])
+def test_tick_labels_are_read_as_the_numbers_they_write(text, value):
+    assert tick_value(text) == (None if value is None else pytest.approx(value))
+
+
+def test_log10_ticks_count_only_on_an_axis_labelled_log():
+    ticks = Axes(xticklabels=["-3", "-2", "-1"], xlabel="log10(lambda)")
+    assert ticks.ticks_show("x", [1e-3, 1e-2, 0.1])
+    assert not Axes(xticklabels=["-3", "-2", "-1"], xlabel="lambda").ticks_show(
+        "x", [1e-3, 1e-2, 0.1])
