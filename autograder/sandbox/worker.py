@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import os
 import signal
 import sys
 import traceback
@@ -39,6 +40,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 from IPython.core.magic import Magics, line_magic, magics_class  # noqa: E402
+from IPython.utils.text import SList  # noqa: E402
 from matplotlib.figure import Figure as MplFigure  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
@@ -78,16 +80,37 @@ class CappedStream(io.TextIOBase):
 
 @magics_class
 class _GradingMagics(Magics):
-    """Figures stay open on the Agg backend so the suite can inspect them."""
+    """Figures stay open on the Agg backend so the suite can inspect them; ``%cd`` changes
+    the directory without IPython's bookmark database (there is no home to keep it in)."""
 
     @line_magic
     def matplotlib(self, line: str = "") -> None:
         plt.switch_backend("Agg")
 
+    @line_magic
+    def cd(self, line: str = "") -> None:
+        path = os.path.expanduser(line.strip().strip("'\"") or "~")
+        try:
+            os.chdir(path)
+        except OSError as exc:
+            print(exc, file=sys.stderr)  # as IPython: a failed cd does not stop the cell
+
 
 class _GradingShell(InteractiveShell):
-    def enable_gui(self, gui=None):  # no event loop inside the sandbox
+    """No event loop and no shell inside the sandbox. A shell command (``!pip install``,
+    ``%pip``, ``files = !ls``) is skipped with a note and the cell goes on, as an offline
+    Jupyter prints the command's error and goes on."""
+
+    def enable_gui(self, gui=None):
         return None
+
+    def system(self, cmd):
+        print(f"(not run during grading: !{cmd})", file=sys.stderr)
+        self.user_ns["_exit_code"] = 1
+
+    def getoutput(self, cmd, split=True, depth=0):
+        self.system(cmd)
+        return SList() if split else ""
 
 
 def _otter_stub() -> types.ModuleType:

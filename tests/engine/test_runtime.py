@@ -75,3 +75,23 @@ def test_a_dict_global_is_read_as_a_value_and_a_missing_name_is_an_error(factory
             student.call("histories")
     finally:
         rt.close()
+
+
+SHELL_CELLS = ["!pip install numpy matplotlib\nimport numpy as np\nfirst = np.pi",
+               "%pip install --quiet otter-grader\nsecond = 2",
+               "files = !ls\nthird = list(files)",
+               "%cd /nonexistent\n%cd /tmp\nimport os\nfourth = os.getcwd()"]
+
+
+def test_shell_commands_are_skipped_and_the_rest_of_the_cell_runs(factory):
+    """An offline Jupyter prints a failing shell command's error and goes on; so does the
+    worker, which runs no shell (its network and file system are closed anyway)."""
+    rt = NotebookRuntime(factory, Limits(), Budgets(), SHELL_CELLS)
+    try:
+        log = rt.run_notebook()
+        student = Student(rt, QuestionBudget(30))
+        values = [student.get(n) for n in ("first", "second", "third", "fourth")]
+    finally:
+        rt.close()
+    assert all(c.ok for c in log), [c.error for c in log]
+    assert values[:3] == [__import__("math").pi, 2, []] and values[3] == "/tmp"
