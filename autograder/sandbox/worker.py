@@ -41,6 +41,8 @@ import numpy as np  # noqa: E402
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 from IPython.core.magic import Magics, line_magic, magics_class  # noqa: E402
 from IPython.utils.text import SList  # noqa: E402
+from matplotlib import _pylab_helpers  # noqa: E402
+from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.figure import Figure as MplFigure  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
@@ -139,6 +141,7 @@ def make_shell() -> InteractiveShell:
     sys.modules["otter"] = _otter_stub()
     warnings.filterwarnings("ignore", message=".*non-interactive.*")
     _warm_up(shell)
+    _remember_closed_figures()
     return shell
 
 
@@ -170,6 +173,43 @@ def _warm_up_figures() -> None:
     ax.legend()
     fig.canvas.draw()
     plt.close("all")
+
+
+#: (id of the figure, its description) of the figures the notebook closed, newest last:
+#: Jupyter's inline backend shows and closes every figure at the end of its cell, so a
+#: notebook may well close its figures (``plt.show(); plt.close(fig)``) and still have
+#: drawn what the question asks for.
+CLOSED_FIGURES: list[tuple[int, dict]] = []
+KEEP_CLOSED = 50
+
+
+def _remember_closed_figures() -> None:
+    """Describe every figure as pyplot closes it (one figure, or all of them)."""
+    gcf = _pylab_helpers.Gcf
+    destroy, destroy_all = gcf.destroy, gcf.destroy_all
+
+    def remember(manager) -> None:
+        try:
+            fig = manager.canvas.figure
+            CLOSED_FIGURES.append((id(fig), _describe_figure(int(manager.num), fig)))
+            del CLOSED_FIGURES[:-KEEP_CLOSED]
+        except Exception:  # a figure the notebook broke is not described
+            pass
+
+    def destroy_one(num) -> None:
+        manager = num if hasattr(num, "canvas") else gcf.figs.get(num)
+        if manager is not None:
+            remember(manager)
+        destroy(num)
+
+    def destroy_every() -> None:
+        for manager in list(gcf.figs.values()):
+            remember(manager)
+        destroy_all()
+
+    # setattr: the type checker refuses assignments to a class's methods
+    setattr(gcf, "destroy", destroy_one)  # noqa: B010
+    setattr(gcf, "destroy_all", destroy_every)  # noqa: B010
 
 
 class Worker:
@@ -458,14 +498,20 @@ class _Failed(dict):
 
 
 def _describe_figures(also: Any = None) -> list[dict]:
-    """A plain description of every open figure, and of ``also`` (a figure the notebook
-    returned, numbered 0) when it is a figure that is not open: what the suite may
-    inspect."""
+    """A plain description of every figure the notebook closed, every open figure, and
+    ``also`` (a figure a call returned, numbered 0) when it is neither: what the suite
+    may inspect, oldest first."""
     figures = [(int(num), plt.figure(num)) for num in plt.get_fignums()]
     if isinstance(also, MplFigure) and all(fig is not also for _, fig in figures):
         figures.append((0, also))
-    return [{"number": num, "axes": [_describe_axes(ax) for ax in fig.axes],
-             "suptitle": fig.get_suptitle()} for num, fig in figures]
+    fresh = {id(fig) for _, fig in figures}
+    return [d for key, d in CLOSED_FIGURES if key not in fresh] + [
+        _describe_figure(num, fig) for num, fig in figures]
+
+
+def _describe_figure(number: int, fig) -> dict:
+    return {"number": number, "axes": [_describe_axes(ax) for ax in fig.axes],
+            "suptitle": fig.get_suptitle()}
 
 
 def _tick_labels(axis) -> list[str]:
@@ -478,18 +524,25 @@ def _tick_labels(axis) -> list[str]:
 
 
 def _describe_axes(ax) -> dict:
+    """Lines (a scatter plot's points count as a line), image and mesh shapes, labels, the
+    legend (the axes' own, else the figure's) and tick labels of one axes."""
     lines = [{"label": str(line.get_label()),
               "x": np.asarray(line.get_xdata(), dtype=float),
               "y": np.asarray(line.get_ydata(), dtype=float)} for line in ax.get_lines()]
+    for c in ax.collections:
+        points = np.asarray(c.get_offsets(), dtype=float).reshape(-1, 2) \
+            if isinstance(c, PathCollection) else np.empty((0, 2))
+        if len(points):
+            lines.append({"label": str(c.get_label()), "x": points[:, 0], "y": points[:, 1]})
     images = [list(np.shape(im.get_array())) for im in ax.get_images()]
     meshes = [list(np.shape(c.get_array())) for c in ax.collections
               if c.get_array() is not None]
-    legend = ax.get_legend()
+    legends = [ax.get_legend()] if ax.get_legend() else list(getattr(ax.figure, "legends", []))
     return {
         "title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(),
         "xscale": ax.get_xscale(), "yscale": ax.get_yscale(), "lines": lines,
         "images": images, "meshes": meshes,
-        "legend": [t.get_text() for t in legend.get_texts()] if legend else [],
+        "legend": [t.get_text() for legend in legends for t in legend.get_texts()],
         "xticklabels": _tick_labels(ax.xaxis), "yticklabels": _tick_labels(ax.yaxis),
         "is_colorbar": hasattr(ax, "_colorbar"),
     }

@@ -29,6 +29,19 @@ fig.colorbar(im, ax=ax2)
 plt.show()
 """
 
+CLOSING = """
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+ax.scatter([1, 2, 3], [4, 5, 6], label="points")
+ax.plot([0, 1], [0, 1], label="line")
+fig.legend()
+plt.show()
+plt.close(fig)
+plt.figure()
+plt.plot([1, 2])
+plt.close("all")
+"""
+
 
 def test_lines_labels_images_and_colorbars_are_described(factory):
     session = factory.spawn(Limits())
@@ -79,15 +92,15 @@ def unmanaged():
 """
 
 
-def test_a_returned_figure_is_described_even_when_closed_or_never_open(factory):
+def test_closed_figures_and_a_returned_one_never_open_are_described(factory):
     runtime = NotebookRuntime(factory, Limits(), Budgets(), [CLOSED])
     try:
         runtime.run_notebook()
         student = Student(runtime, QuestionBudget(30))
         closed, unmanaged = student.call("closed_heatmap"), student.call("unmanaged")
-        assert student.figures() == []
-        [heat] = all_axes(student.figures(also=closed))
-        [plot] = all_axes(student.figures(also=unmanaged))
+        [heat] = all_axes(student.figures())  # described as it was closed
+        assert all_axes(student.figures(also=closed)) == [heat]
+        [_, plot] = all_axes(student.figures(also=unmanaged))
     finally:
         runtime.close()
     assert heat.grids() == [(3, 4)] and plot.lines[0].label == "line"
@@ -109,3 +122,16 @@ def test_log10_ticks_count_only_on_an_axis_labelled_log():
     assert ticks.ticks_show("x", [1e-3, 1e-2, 0.1])
     assert not Axes(xticklabels=["-3", "-2", "-1"], xlabel="lambda").ticks_show(
         "x", [1e-3, 1e-2, 0.1])
+
+
+def test_figures_closed_by_the_notebook_figure_legends_and_scatter_points_count(factory):
+    session = factory.spawn(Limits())
+    try:
+        assert session.request({"op": "run", "source": CLOSING}).header["ok"]
+        raw = value_from(session.request({"op": "figures"}), session.budget)
+    finally:
+        session.close()
+    first, second = all_axes(raw)
+    assert sorted(first.legend) == ["line", "points"] and len(second.lines) == 1
+    points = next(ln for ln in first.lines if ln.label == "points")
+    assert np.array_equal(points.x, [1, 2, 3]) and np.array_equal(points.y, [4, 5, 6])
