@@ -396,6 +396,9 @@ Z_FOR_H_Q6 = swap(A["q6"], ("d1 = (d2 @ W2.T) * (1 - H * H)", "d1 = (d2 @ W2.T) 
 # off-by-one layer index in BP2: f'(z^{l+1}) instead of f'(z^l)
 OFF_BY_ONE_Q5 = swap(A["q5"], ("* f_prime(zs[-l])", "* f_prime(zs[-l + 1])"))
 
+# the hidden biases added twice in forward_pass; cost (Question 7) uses it correctly
+DOUBLE_BIAS_Q5 = swap(A["q5"], ("        z = a @ W + b\n", "        z = a @ W + 2 * b\n"))
+
 # gradient checking with the wrong definitions
 ELEMENTWISE_Q7 = swap(
     A["q7"],
@@ -529,4 +532,6 @@ SAMPLES: dict[str, dict] = {
     # more classic mistakes
     "pierre_fermat": {"answers": answers(A, q4=NO_SLOPE_Q4, q5=DB_MEAN_Q5)},
     "karl_weierstrass": {"answers": answers(A, q7=NORMS_Q7, q8=REVERSED_Q8)},
+    # a wrong forward pass costs its points once: cost is judged with it
+    "paul_dirac": {"answers": answers(A, q5=DOUBLE_BIAS_Q5)},
 }

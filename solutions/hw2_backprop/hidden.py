@@ -95,6 +95,14 @@ def _once(function, *args):
     return functools.cache(functools.partial(function, *args))
 
 
+def _cost_of_own_forward(student, weights, biases, X, Y, activation):
+    """-(1/n) sum Y ln p with p the output of the student's own forward_pass, or None."""
+    like = mutants.forward_pass(weights, biases, X, activation=activation)
+    got = own_result(student, "forward_pass", weights, biases, X, activation, like=like)
+    with np.errstate(all="ignore"):
+        return None if got is None else float(-np.sum(Y * np.log(got[1][-1])) / len(X))
+
+
 def _relies_on(function, where, own):
     """error_hint's arguments for a call that relies on the student's earlier ``function``:
     they apply when ``own()``, what that function leads to here, is None (it fails too)."""
@@ -306,8 +314,13 @@ def gradient_checking(student, rng):
         Y = Y * rng.uniform(0.3, 2.0, size=(n, 1)) if weighted else Y
         C = _net(weights, biases, name).loss(X, Y)
         with check(f"cost for layer sizes {sizes}, {name}, X {X.shape}"
-                   + (", targets weighted per sample" if weighted else ""), context={"n": n}):
-            expect(student.call("cost", weights, biases, X, Y, name)).close_to(C, mutants={
+                   + (", targets weighted per sample" if weighted else "")
+                   + " (the cost of your own forward_pass's output also counts)",
+                   context={"n": n}):
+            expect(student.call("cost", weights, biases, X, Y, name)).close_to(C, accept={
+                "the cost of your own forward_pass (Question 5)":
+                    lambda w=weights, b=biases, X=X, Y=Y, f=name: _cost_of_own_forward(
+                        student, w, b, X, Y, f)}, mutants={
                 "the cost was summed over the batch instead of averaged": n * C,
                 "the sign is flipped: the cross-entropy is -sum y ln p": -C,
                 "the weights of the targets were dropped, as if they were one-hot: the "

@@ -28,6 +28,8 @@ SEED = 20261127
     # q9 and q10 use that backprop
     ("hw2_backprop", "joseph_fourier", "q2", "q9", "central differences of your own backprop"),
     ("hw2_backprop", "joseph_fourier", "q2", "q10", "gradient descent with your own backprop"),
+    # the hidden biases added twice (q5): the cost of q7 is judged with that forward_pass
+    ("hw2_backprop", "paul_dirac", "q5", "q7", "the cost of your own forward_pass"),
     # the relative error entry by entry and one-sided differences (q7), used by q8
     ("hw2_backprop", "emilie_du_chatelet", "q7", "q8", "what your own numerical_gradient_of_cost"),
 ])
