@@ -412,13 +412,15 @@ def _accuracy(pred, y) -> float:
     return float(np.mean(labels == y))
 
 
-def _own_run(student, sizes, seed, X_tr, Y_tr, X_va, y_va, y_tr, **hyper):
+def _own_run(student, sizes, seed, X_tr, Y_tr, X_va, y_va, y_tr, weights=False, **hyper):
     """The student's own network trained with these settings: (val accuracy, train
-    accuracy, the last cost fit returned, the first, the weights)."""
+    accuracy, the last cost fit returned, the first), and with ``weights`` the trained
+    weights (read only then: a misnamed attribute costs points where it matters)."""
     net = _construct(student, sizes, seed, **hyper)
     history = arrays([net.call("fit", X_tr, Y_tr)], "the costs fit returned")[0]
-    return (_accuracy(net.call("predict", X_va), y_va), _accuracy(net.call("predict", X_tr), y_tr),
-            history[-1], history[0], arrays(net.get("weights"), "weights"))
+    run = (_accuracy(net.call("predict", X_va), y_va), _accuracy(net.call("predict", X_tr), y_tr),
+           history[-1], history[0])
+    return (*run, arrays(net.get("weights"), "weights")) if weights else run
 
 
 def _heatmaps(figures, shape):
@@ -537,7 +539,7 @@ def hyperparameter_study(student, rng):
                "decreases as lambda grows"):
         norms, accs = (_column(study, "lam", k, 4) for k in ("weight_norm", "val_accuracy"))
         runs = [_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
-                         batch_size=batch_sizes[0]) for lam in lams]
+                         batch_size=batch_sizes[0], weights=True) for lam in lams]
         squares = [sum(float(np.sum(W * W)) for W in r[4]) for r in runs]
         expect(norms, "weight_norm").close_to(np.sqrt(squares), mutants={
             "weight_norm is the square root of the sum of squares, sqrt(sum_l ||W^l||^2)":
