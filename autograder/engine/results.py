@@ -111,7 +111,8 @@ def _feedback(checks: list[CheckResult]) -> str:
     failed = [c for c in checks if not c.passed]
     if not checks:
         return "No check ran."
-    notes = "".join(f"\nNote: {c.note}" for c in checks if c.note)
+    notes = "".join(f"\nNote: {note}" for note in dict.fromkeys(c.note for c in checks
+                                                               if c.note))
     if not failed:
         return f"All {len(checks)} checks passed.{notes}"
     first = failed[0]

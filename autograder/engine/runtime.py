@@ -153,9 +153,9 @@ def _error_line(error: dict, with_traceback: bool = False) -> str:
     kind = _text(error.get("type")) or "Error"
     message = _text(error.get("message"))
     line = f"{kind}: {message}" if message else kind
-    tb = _text(error.get("traceback"))
-    if with_traceback and tb:
-        return f"{line}\n{tb.strip()[-1500:]}"
+    tb = _text(error.get("traceback")).strip()
+    if with_traceback and tb and tb != line:  # without frames of the notebook's own, just
+        return f"{line}\n{tb[-1500:]}"         # the error line: said once is enough
     return line[:500]
 
 

@@ -201,5 +201,7 @@ def test_a_note_follows_the_feedback_whether_the_check_passes_or_not():
     feedback = QuestionResult.from_checks("q4", 3, [good, bad]).feedback
     assert feedback.startswith("run_valley('gd', ...): the costs differ\n(1 of 2 checks")
     assert feedback.endswith("Note: judged with your own gd_step")
+    feedback = QuestionResult.from_checks("q4", 3, [good, good]).feedback
+    assert feedback.count("Note: judged with your own adam_step") == 1  # once per question
     with pytest.raises(RuntimeError, match="inside a check"), recording():
         note("outside")

@@ -95,3 +95,12 @@ def test_shell_commands_are_skipped_and_the_rest_of_the_cell_runs(factory):
         rt.close()
     assert all(c.ok for c in log), [c.error for c in log]
     assert values[:3] == [__import__("math").pi, 2, []] and values[3] == "/tmp"
+
+
+def test_an_error_is_said_once_and_with_the_notebooks_own_frames():
+    from autograder.engine.runtime import _error_line
+    bare = {"type": "AttributeError", "message": "no attribute 'lr'",
+            "traceback": "AttributeError: no attribute 'lr'\n"}
+    assert _error_line(bare, with_traceback=True) == "AttributeError: no attribute 'lr'"
+    framed = dict(bare, traceback='  File "<cell 3>", line 2, in fit\n' + bare["traceback"])
+    assert _error_line(framed, with_traceback=True).count("no attribute") == 2
