@@ -32,7 +32,7 @@ from autograder.engine.pipeline import grade_path
 
 
 @click.command()
-@click.argument("notebook", type=click.Path(dir_okay=False))
+@click.argument("notebook", type=click.Path(exists=True, dir_okay=False))
 @click.option("-a", "--assignment", help="Assignment id. Default: read from the notebook.")
 @click.option("--seed", type=int, help=f"Grading seed (default: course.toml, else "
                                        f"{DEFAULT_SEED}).")

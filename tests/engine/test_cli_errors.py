@@ -69,3 +69,8 @@ def test_a_folder_of_mixed_assignments_is_refused_with_the_list(tmp_path):
     proc = nngrade(COURSE, "grade", subs, "--db", tmp_path / "g.db", "--out", tmp_path / "out")
     assert proc.returncode == 2
     assert "hw1_forward (1 files)" in proc.stderr and "hw3_cost (1 files)" in proc.stderr
+
+
+def test_check_of_a_missing_file_says_so(tmp_path):
+    proc = nngrade(COURSE, "check", tmp_path / "typo.ipynb")
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
