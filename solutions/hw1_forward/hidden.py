@@ -156,14 +156,17 @@ def tanh_elu_selu(student, rng):
     _activation(student, rng, "elu_prime", act.elu_prime, {
         ignored: lambda z, alpha: act.elu_prime(z),
         "returned elu(z) = alpha (exp(z) - 1) for z <= 0 instead of its derivative "
-        "alpha exp(z)": lambda z, alpha: np.where(z > 0, 1.0, act.elu(z, alpha))},
+        "alpha exp(z)": lambda z, alpha: np.where(z > 0, 1.0, act.elu(z, alpha)),
+        "elu'(0) is alpha exp(0) = alpha (the text's branch z <= 0), not 1":
+            lambda z, alpha: np.where(z >= 0, 1.0, alpha * np.exp(np.minimum(z, 0)))},
         alpha=alpha)
     scale, alpha01 = act.SELU_SCALE, act.SELU_ALPHA
     _activation(student, rng, "selu", act.selu, {
         "SELU's scale is 1.0507..., not 1.00507": lambda z: 1.00507 / scale * act.selu(z),
         "the two constants are swapped: the scale is 1.0507... and alpha 1.6733...":
             lambda z: alpha01 * act.elu(z, scale),
-        "the scale lambda = 1.0507... is missing": lambda z: act.elu(z, alpha01)},
+        "the scale lambda = 1.0507... is missing": lambda z: act.elu(z, alpha01),
+        "SELU's alpha is 1.6733..., not elu's default 1.0": lambda z: scale * act.elu(z)},
         stable=EXP_OF_MIN)
 
 
@@ -188,6 +191,8 @@ def stable_softmax(student, rng):
     for Z in cases:
         big = f" with logits up to {np.abs(Z).max():.0f}" if np.abs(Z).max() > 100 else ""
         E = np.exp(Z - Z.max(axis=-1)) if Z.ndim == 2 and Z.shape[0] == Z.shape[1] else None
+        rows = Z.ndim == 2 and len(Z) > 1  # where axis 0 and axis -1 differ
+        E_row, E_col = np.exp(Z - Z.max(axis=-1, keepdims=True)), np.exp(Z - Z.max(axis=0))
         with check(f"softmax(Z) for Z of shape {Z.shape}{big}", context={"K": Z.shape[-1]}), \
                 error_hint(*KEEPDIMS), error_hint(*ONE_SAMPLE):
             expect(student.call("softmax", Z)).close_to(act.softmax(Z), mutants={
@@ -196,7 +201,12 @@ def stable_softmax(student, rng):
                     mutants.column_softmax(Z),
                 "normalised over the whole array instead of each row":
                     np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(),
-                KEEPDIMS[1]: None if E is None else E / E.sum(axis=-1)})
+                KEEPDIMS[1]: None if E is None else E / E.sum(axis=-1),
+                "the sum ran over the columns (axis=0); each row is normalised by its own "
+                "sum, axis=-1": E_row / E_row.sum(axis=0) if rows else None,
+                "the max was taken over the columns (axis=0): subtract each row's own max "
+                "(axis=-1), since a shift by other rows' values changes the row's proportions":
+                    E_col / E_col.sum(axis=-1, keepdims=True) if rows else None})
     with check("softmax(Z) for logits of +-1e3 computes without overflow"), \
             error_hint("The question asks to subtract each row's maximum first, so that "
                        "nothing overflows.", mutants.FORWARD["naive_softmax"], OVERFLOW):
@@ -252,6 +262,9 @@ def forward_pass(student, rng):
         wrong = {mutants.FORWARD[m]: _parts(*mutants.forward_pass(weights, biases, X, m))
                  for m in ("no_bias", "z_from_z", "no_hidden_activation", "output_as_hidden",
                            "column_softmax")}
+        wrong |= {f"the hidden layer applies the sigmoid, as the question says, not {f}":
+                  _parts(*mutants.forward_pass(weights, biases, X, activation=f))
+                  for f in ("tanh", "relu")}
         own = functools.cache(functools.partial(_own_forward, student, X, weights, biases))
         with check(f"mlp_forward(X {X.shape}, W1 {weights[0].shape}, b1 {biases[0].shape}, "
                    f"W2 {weights[1].shape}, b2 {biases[1].shape})"), error_hint(
