@@ -360,6 +360,9 @@ def _train_mistake(w, b, x, y, eta, epochs, cost, mistake):
             delta = (a - y) * (a * (1 - a) if keep_sigma else 1.0)
             step = -eta if mistake == "uphill" else eta
             w -= step * delta * (1.0 if mistake == "no x" else x)
+            if mistake == "sequential":  # dC/db taken at the updated w
+                a = act.sigmoid(w * x + b)
+                delta = (a - y) * (a * (1 - a) if keep_sigma else 1.0)
             b -= 0.0 if mistake == "no bias" else step * delta
     return costs, w, b
 
@@ -370,7 +373,9 @@ def _training_mutants(case, cost, expected):
     runs = {
         "the update goes uphill: w <- w - eta dC/dw, with a minus sign": "uphill",
         "the input x is missing from dC/dw = x dC/dz": "no x",
-        "the bias b is never updated": "no bias"}
+        "the bias b is never updated": "no bias",
+        "dC/db was computed after w was updated: take both gradients at the same (w, b), "
+        "then update both": "sequential"}
     if cost == "cross_entropy":
         runs = {SIGMA_KEPT: "sigma kept", **runs, SWAPPED_LOG: "wrong log"}
     found = [{}, {}, {}]
@@ -380,7 +385,9 @@ def _training_mutants(case, cost, expected):
     found[0].update({
         "costs[0] must be the cost at the start, before the first update": costs[1:],
         "the cost after the last update is missing: costs has epochs + 1 entries":
-            costs[:-1]})
+            costs[:-1],
+        "the last entry repeats the cost before the last update; costs[epochs] is the cost "
+        "after it": np.concatenate([costs[:-1], costs[-2:-1]])})
     if cost == "quadratic":
         found[0]["the quadratic cost is (a - y)^2 / 2: the factor 1/2 is missing"] = 2 * costs
     else:
