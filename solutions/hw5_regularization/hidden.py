@@ -34,6 +34,7 @@ from autograder.authoring import (
     builders,
     check,
     expect,
+    fail,
     mutants,
     question,
     verify,
@@ -341,22 +342,27 @@ def mc_dropout(student, rng):
                  "hidden layer first": run(order="reversed"),
                  "the masks were drawn layer by layer over all passes; the text finishes one "
                  "pass before the next": run(order="layers")}
-        with check(f"mc_dropout_predict(X {X.shape}, weights {builders.shapes_of(ws)}, "
-                   f"rate={rate}, n_passes={passes}, rng) (passes through your own forward, "
-                   "with masks of your own dropout_forward, also count)"):
+        label = (f"mc_dropout_predict(X {X.shape}, weights {builders.shapes_of(ws)}, "
+                 f"rate={rate}, n_passes={passes}, rng)")
+        got = None
+        with check(f"{label}: the mean (passes through your own forward, with masks of your "
+                   "own dropout_forward, also count)"):
             got = student.call("mc_dropout_predict", X, ws, bs, rate, passes, student.rng(seed))
             if expect(got).is_tuple(2, "(mean, std)"):
                 alt = {OWN_PASSES[mine]: lambda mine=mine, own=own: None if own(mine) is None
                        else own(mine).mean(axis=0) for mine in (False, True)}
                 expect(got[0], "mean").close_to(outs.mean(axis=0), *GRAD, {
                     k: v.mean(axis=0) for k, v in wrong.items()}, accept=alt)
-                alt = {OWN_PASSES[mine]: lambda mine=mine, own=own: None if own(mine) is None
-                       else own(mine).std(axis=0) for mine in (False, True)}
-                expect(got[1], "std").close_to(outs.std(axis=0), *GRAD, {
-                    "the text asks for the population standard deviation (ddof=0)":
-                        outs.std(axis=0, ddof=1),
-                    "returned the variance instead of the standard deviation": outs.var(axis=0),
-                    **{k: v.std(axis=0) for k, v in wrong.items()}}, accept=alt)
+        with check(f"{label}: the standard deviation (of your own passes, too)"):
+            if not (isinstance(got, tuple | list) and len(got) == 2):
+                fail("no (mean, std) was returned (see the mean's check)")
+            alt = {OWN_PASSES[mine]: lambda mine=mine, own=own: None if own(mine) is None
+                   else own(mine).std(axis=0) for mine in (False, True)}
+            expect(got[1], "std").close_to(outs.std(axis=0), *GRAD, {
+                "the text asks for the population standard deviation (ddof=0)":
+                    outs.std(axis=0, ddof=1),
+                "returned the variance instead of the standard deviation": outs.var(axis=0),
+                **{k: v.std(axis=0) for k, v in wrong.items()}}, accept=alt)
 
 
 # ---------------------------------------------------------------------------
