@@ -25,6 +25,12 @@ class Line:
     label: str
     x: np.ndarray
     y: np.ndarray
+    marker: str = ""  # matplotlib's marker code ("o", "s", ...); "None" or "" for none
+
+    @property
+    def has_markers(self) -> bool:
+        """Its points are drawn as markers (a scatter plot's always are)."""
+        return self.marker.strip() not in ("", "None", "none")
 
 
 @dataclass
@@ -134,7 +140,8 @@ def _line(d: Any) -> Line | None:
         return None
     if x.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
         return None
-    return Line(_str(d.get("label")), x.astype(float).ravel(), y.astype(float).ravel())
+    return Line(_str(d.get("label")), x.astype(float).ravel(), y.astype(float).ravel(),
+                _str(d.get("marker")))
 
 
 def _shape(s: Any) -> tuple[int, ...]:

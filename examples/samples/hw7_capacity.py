@@ -235,6 +235,11 @@ def answers(**changes: str) -> list[str]:
     return [changes.get(q, A[q]) for q in QUESTIONS]
 
 
+# each start's errors drawn as a line across the Ms, not as markers
+STARTS_AS_LINES = swap(A["q5"], ('ax.plot(Ms, table[:, r], "x", color="gray")',
+                                 'ax.plot(Ms, table[:, r], color="gray")'))
+
+
 SAMPLES: dict[str, dict] = {
     # fully correct, written differently from the solution
     "george_cybenko": {"answers": answers()},
@@ -244,8 +249,8 @@ SAMPLES: dict[str, dict] = {
     "marvin_minsky": {"answers": answers(q1=ALWAYS_UPDATES)},
     # the perceptron never updates its bias
     "bernard_widrow": {"answers": answers(q1=BIAS_FIXED)},
-    # weights counted without the biases
-    "kurt_hornik": {"answers": answers(q3=NO_BIASES)},
+    # weights counted without the biases, and each start drawn as a line
+    "kurt_hornik": {"answers": answers(q3=NO_BIASES, q5=STARTS_AS_LINES)},
     # M chosen on the training error
     "marcian_hoff": {"answers": answers(q5=ON_TRAINING)},
     # one set of random starts reused for every M

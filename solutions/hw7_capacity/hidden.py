@@ -637,9 +637,11 @@ def _table_mutants(student, data, Ms, R, epochs, lam, seed, train):
                                        lambda i, r: seed)[0]}
 
 
-def _points(ax) -> np.ndarray:
-    """Every (x, y) point drawn by the lines of an axes, shape (k, 2)."""
-    pairs = [np.column_stack([ln.x, ln.y]) for ln in ax.lines if ln.x.shape == ln.y.shape]
+def _points(ax, markers: bool) -> np.ndarray:
+    """Every (x, y) point drawn by the lines of an axes (only those drawn as markers, with
+    ``markers``), shape (k, 2)."""
+    pairs = [np.column_stack([ln.x, ln.y]) for ln in ax.lines if ln.x.shape == ln.y.shape
+             and (ln.has_markers or not markers)]
     return np.vstack(pairs) if pairs else np.empty((0, 2))
 
 
@@ -648,8 +650,8 @@ def _shows_line(ax, x, y) -> bool:
                and np.allclose(ln.y, y, rtol=RTOL, atol=ATOL) for ln in ax.lines)
 
 
-def _shows_points(ax, Ms, table) -> bool:
-    pts = _points(ax)
+def _shows_points(ax, Ms, table, markers: bool = True) -> bool:
+    pts = _points(ax, markers)
     return all(np.any(np.isclose(pts[:, 0], M) & np.isclose(pts[:, 1], v, rtol=RTOL, atol=ATOL))
                for M, row in zip(Ms, table, strict=True) for v in row)
 
@@ -664,6 +666,9 @@ def _selection_plot_problem(axes, Ms, table) -> str | None:
         return ("no line goes through the best validation error of each M (x = Ms, y = the "
                 "minimum of each row of table)")
     if not any(_shows_points(ax, Ms, table) for ax in best):
+        if any(_shows_points(ax, Ms, table, markers=False) for ax in best):
+            return ("every start's error should be a marker, not a point of a line joining "
+                    "the starts: ax.plot(np.repeat(Ms, R), table.ravel(), 'o')")
         return ("the spread over the starts is missing: draw every start's error as a marker, "
                 "ax.plot(np.repeat(Ms, R), table.ravel(), 'o')")
     return None
