@@ -43,13 +43,18 @@ plt.close("all")
 """
 
 
-def test_lines_labels_images_and_colorbars_are_described(factory):
+def figures_after(factory, source: str) -> list:
+    """The worker's description of the figures after running one cell."""
     session = factory.spawn(Limits())
     try:
-        assert session.request({"op": "run", "source": CELL}).header["ok"]
-        raw = value_from(session.request({"op": "figures"}), session.budget)
+        assert session.request({"op": "run", "source": source}).header["ok"]
+        return value_from(session.request({"op": "figures"}), session.budget)
     finally:
         session.close()
+
+
+def test_lines_labels_images_and_colorbars_are_described(factory):
+    raw = figures_after(factory, CELL)
     [fig] = parse_figures(raw)
     assert fig.has_colorbar
     plot, heat = all_axes(raw)
@@ -125,13 +130,7 @@ def test_log10_ticks_count_only_on_an_axis_labelled_log():
 
 
 def test_figures_closed_by_the_notebook_figure_legends_and_scatter_points_count(factory):
-    session = factory.spawn(Limits())
-    try:
-        assert session.request({"op": "run", "source": CLOSING}).header["ok"]
-        raw = value_from(session.request({"op": "figures"}), session.budget)
-    finally:
-        session.close()
-    first, second = all_axes(raw)
+    first, second = all_axes(figures_after(factory, CLOSING))
     assert sorted(first.legend) == ["line", "points"] and len(second.lines) == 1
     points = next(ln for ln in first.lines if ln.label == "points")
     assert np.array_equal(points.x, [1, 2, 3]) and np.array_equal(points.y, [4, 5, 6])
