@@ -477,10 +477,16 @@ def answers(style: dict[str, str], **changes: str) -> list[str]:
     return [changes.get(q, style[q]) for q in ("q1", "q2", "q3", "q4", "q5", "q6", "q7")]
 
 
+# correct: the accuracy computed in single precision
+ACCURACY_SINGLE = swap(C["q7"], (
+    "    return np.count_nonzero(np.asarray(y_true) == np.asarray(y_pred)) / np.size(y_true)",
+    "    return np.mean(np.asarray(y_true) == np.asarray(y_pred), dtype=np.float32)"))
+
+
 SAMPLES: dict[str, dict] = {
     # fully correct, written differently from the solution
     "ada_lovelace": {"answers": answers(A)},
-    "mary_jackson": {"answers": answers(C)},
+    "mary_jackson": {"answers": answers(C, q7=ACCURACY_SINGLE)},
     # the student notebook submitted unchanged
     "alan_turing": {},
     # one or two classic mistakes each
