@@ -295,13 +295,20 @@ def _own_cost(student, X, Y, activation):
 @question("q7", points=4)
 def gradient_checking(student, rng):
     a, c = rng.normal(size=(3, 4)), rng.normal(size=10) * 10.0 ** rng.uniform(-3, 1, size=10)
+    # the largest |a_i| (at i) and the largest |b_i| at different entries, where
+    # max|a| + max|b| exceeds max(|a_i| + |b_i|) by at least a tenth
+    i, j = rng.choice(10, size=2, replace=False)
+    top = np.abs(c).max()
+    c[i], c[j] = 1.5 * top * np.sign(c[i]), rng.uniform(0.75, 1.2) * top * np.sign(c[j])
     d = c * (1 + 1e-2 * rng.normal(size=10))
+    d[i] *= 0.25
     d[int(rng.integers(10))] *= -1
     e = rng.normal(size=(1, 5))
     f = e.copy()
     e[0, 2], f[0, 2] = 0.0, 1e-9  # an entry that is zero up to rounding
     for x, y, what in [(a, a + 1e-3 * rng.normal(size=(3, 4)), "close arrays of shape (3, 4)"),
-                       (c, d, "vectors of shape (10,) with entries from 1e-3 to 10"),
+                       (c, d, "vectors of shape (10,) with entries from 1e-3 to 15, the largest of "
+                        "a and of b at different entries"),
                        (np.zeros((2, 3)), np.zeros((2, 3)), "two zero arrays (2, 3)"),
                        (e, f, "arrays (1, 5) that differ only in an entry close to zero")]:
         with check(f"relative_error for {what}"):
