@@ -98,14 +98,18 @@ class Figure:
         return any(ax.is_colorbar for ax in self.axes)
 
 
+MAX_FIGURES = 250
+
+
 def parse_figures(raw: Any) -> list[Figure]:
     """Typed figures from the worker's description; malformed parts are dropped. Of a
-    notebook that leaves more than 100 figures open, the 100 newest are kept: the figure a
-    question just asked for is among them."""
+    notebook that drew more than 201 figures (the worker keeps 200 it closed and those
+    still open), the 201 newest are kept: the figure a question just asked for is among
+    them."""
     if not isinstance(raw, list):
         return []
     figures = []
-    for item in raw[-100:]:
+    for item in raw[-MAX_FIGURES:]:
         if isinstance(item, dict) and isinstance(item.get("axes"), list):
             figures.append(Figure(_int(item.get("number")),
                                   [_axes(a) for a in item["axes"][:100] if isinstance(a, dict)],

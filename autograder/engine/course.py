@@ -37,7 +37,7 @@ def assignment_of(notebook: Path) -> str | None:
     """The assignment a notebook belongs to: Otter's metadata in a student notebook, the
     ``# ASSIGNMENT CONFIG`` cell's name in a master notebook; None if unreadable."""
     try:
-        nb = json.loads(Path(notebook).read_text())
+        nb = json.loads(Path(notebook).read_text(encoding="utf-8-sig"))
         name = nb.get("metadata", {}).get("otter", {}).get("assignment_name")
         if name:
             return name

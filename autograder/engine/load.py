@@ -104,7 +104,7 @@ def load_submission(path: Path, student: str | None = None, assignment: str | No
 
 def _parse(raw: bytes) -> nbformat.NotebookNode:
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # an editor's byte-order mark is not the student's fault
     except UnicodeDecodeError:
         raise LoadError("the file is not text (binary or not UTF-8); is it a notebook?") from None
     try:
@@ -138,7 +138,10 @@ def _check_language(nb: nbformat.NotebookNode) -> None:
     for name in names[:2]:
         if name and name.lower() not in ("python", "python3"):
             raise LoadError(f"the notebook uses the {name} kernel; this course needs Python 3")
-    if names[2] and re.match(r"^(ir|julia|xeus-cling|javascript|bash)", names[2].lower()):
+    # a kernel's name is the student's choice ("irene", "julia-nn"): it tells the language
+    # only where the notebook names none
+    if names[2] and not any(names[:2]) and re.match(r"^(ir|julia|xeus-cling|javascript|bash)",
+                                                    names[2].lower()):
         raise LoadError(f"the notebook uses the {names[2]} kernel; this course needs Python 3")
 
 
@@ -148,23 +151,28 @@ def _answers(cells: list) -> list[Answer]:
     ``<!-- END QUESTION -->`` and ``nngrade assign`` names the question in the answer
     cell's metadata; in a master notebook, the answer is the Markdown solution of a
     ``manual: true`` question."""
-    found, block, inside = [], -1, False
+    found, block, inside, asked = [], -1, False, None
     master_question, in_solution = None, False
     for cell in cells:
         source, kind = _source(cell), cell.get("cell_type")
         meta = cell.get("metadata", {}) or {}
+        named = (meta.get("nngrade") or {}).get("question")
+        named = named if isinstance(named, str) else None
         if kind == "raw":
             master_question, in_solution = _master_marker(source, master_question, in_solution)
         elif kind == "markdown":
             if "<!-- END QUESTION -->" in source:
                 inside = False
             if "<!-- BEGIN QUESTION -->" in source:
-                block, inside = block + 1, True
-            if "otter_answer_cell" in (meta.get("tags") or []):
-                named = (meta.get("nngrade") or {}).get("question")
+                block, inside, asked = block + 1, True, named
+            elif "otter_answer_cell" in (meta.get("tags") or []):
                 text = "" if source.strip() == PLACEHOLDER else source.strip()
-                found.append(Answer(named if isinstance(named, str) else None,
-                                    block if inside else -1, text))
+                found.append(Answer(named, block if inside else -1, text))
+            elif inside and meta.get("editable", True) is not False and \
+                    source.strip() not in ("", PLACEHOLDER):
+                # a cell the student added inside the question's block (below the
+                # placeholder, or in place of the answer cell) is part of the answer
+                found.append(Answer(asked, block, source.strip()))
             elif in_solution and master_question:
                 found.append(Answer(master_question, -1, source.strip()))
     return found

@@ -26,6 +26,7 @@ from __future__ import annotations
 import inspect
 import io
 import os
+import re
 import signal
 import sys
 import traceback
@@ -87,7 +88,12 @@ class _GradingMagics(Magics):
 
     @line_magic
     def matplotlib(self, line: str = "") -> None:
+        """Agg whatever is asked; only an interactive backend keeps figures open across
+        cells, as it would in Jupyter (where the inline backend closes them)."""
+        global CLOSE_AFTER_CELL
         plt.switch_backend("Agg")
+        CLOSE_AFTER_CELL = not re.search(r"widget|ipympl|notebook|nbagg|qt|tk|gtk|wx|osx",
+                                         line.lower())
 
     @line_magic
     def cd(self, line: str = "") -> None:
@@ -105,6 +111,9 @@ class _GradingShell(InteractiveShell):
 
     def enable_gui(self, gui=None):
         return None
+
+    def ask_exit(self):  # exit() or quit() in a cell ends that cell, as sys.exit() does
+        raise SystemExit(0)
 
     def system(self, cmd):
         print(f"(not run during grading: !{cmd})", file=sys.stderr)
@@ -175,26 +184,33 @@ def _warm_up_figures() -> None:
     plt.close("all")
 
 
-#: (id of the figure, its description) of the figures the notebook closed, newest last:
-#: Jupyter's inline backend shows and closes every figure at the end of its cell, so a
-#: notebook may well close its figures (``plt.show(); plt.close(fig)``) and still have
-#: drawn what the question asks for.
-CLOSED_FIGURES: list[tuple[int, dict]] = []
-KEEP_CLOSED = 50
+#: The figures pyplot closed, oldest first, as (number, figure or description). Jupyter's
+#: inline backend shows and closes every figure at the end of its cell, and so does the
+#: worker (unless the notebook asked for an interactive backend): a later cell's
+#: ``plt.clf()`` or ``plt.yscale(...)`` then starts a figure of its own, as in Jupyter,
+#: and a notebook may close its figures itself. The newest KEEP_LIVE stay figures,
+#: described when the suite asks (a later cell may still draw on them through their
+#: axes); older ones keep the description they had when they left that window.
+CLOSED_FIGURES: list[tuple[int, Any]] = []
+KEEP_LIVE, KEEP_CLOSED = 20, 200
+CLOSE_AFTER_CELL = True
 
 
 def _remember_closed_figures() -> None:
-    """Describe every figure as pyplot closes it (one figure, or all of them)."""
+    """Keep every figure pyplot closes (one figure, or all of them)."""
     gcf = _pylab_helpers.Gcf
     destroy, destroy_all = gcf.destroy, gcf.destroy_all
 
     def remember(manager) -> None:
         try:
-            fig = manager.canvas.figure
-            CLOSED_FIGURES.append((id(fig), _describe_figure(int(manager.num), fig)))
-            del CLOSED_FIGURES[:-KEEP_CLOSED]
-        except Exception:  # a figure the notebook broke is not described
-            pass
+            CLOSED_FIGURES.append((int(manager.num), manager.canvas.figure))
+        except Exception:  # a figure the notebook broke is not kept
+            return
+        live = [k for k, (_, fig) in enumerate(CLOSED_FIGURES) if isinstance(fig, MplFigure)]
+        if len(live) > KEEP_LIVE:
+            num, fig = CLOSED_FIGURES[live[0]]
+            CLOSED_FIGURES[live[0]] = (num, _describe_safely(num, fig))
+        del CLOSED_FIGURES[:-KEEP_CLOSED]
 
     def destroy_one(num) -> None:
         manager = num if hasattr(num, "canvas") else gcf.figs.get(num)
@@ -228,6 +244,8 @@ class Worker:
 
     def serve(self) -> None:
         signal.signal(signal.SIGINT, self._on_sigint)
+        if "" not in sys.path:  # as in Jupyter: a module the notebook writes in its own
+            sys.path.insert(0, "")  # folder (%%writefile helpers.py) can be imported
         while True:
             try:
                 header, blobs = protocol.recv_frame(self.sock, protocol.Budget(max_bytes=2**31))
@@ -283,6 +301,8 @@ class Worker:
         source = header["source"]
         result, out, err = self._student(self.shell.run_cell, source, store_history=False,
                                          silent=False)
+        if CLOSE_AFTER_CELL:
+            self._student(_close_figures)
         reply = {"ok": result.success, "stdout": out.text(), "stderr": err.text()}
         exc = result.error_before_exec or result.error_in_exec
         if exc is not None:
@@ -501,17 +521,31 @@ def _describe_figures(also: Any = None) -> list[dict]:
     """A plain description of every figure the notebook closed, every open figure, and
     ``also`` (a figure a call returned, numbered 0) when it is neither: what the suite
     may inspect, oldest first."""
-    figures = [(int(num), plt.figure(num)) for num in plt.get_fignums()]
+    figures = CLOSED_FIGURES + [(int(num), plt.figure(num)) for num in plt.get_fignums()]
     if isinstance(also, MplFigure) and all(fig is not also for _, fig in figures):
         figures.append((0, also))
-    fresh = {id(fig) for _, fig in figures}
-    return [d for key, d in CLOSED_FIGURES if key not in fresh] + [
-        _describe_figure(num, fig) for num, fig in figures]
+    return [fig if isinstance(fig, dict) else _describe_figure(num, fig)
+            for num, fig in figures]
 
 
 def _describe_figure(number: int, fig) -> dict:
     return {"number": number, "axes": [_describe_axes(ax) for ax in fig.axes],
             "suptitle": fig.get_suptitle()}
+
+
+def _close_figures() -> None:
+    """Close the cell's figures, as Jupyter's inline backend does (they are kept)."""
+    try:
+        plt.close("all")
+    except Exception:  # pyplot broken by the notebook: its figures stay open
+        pass
+
+
+def _describe_safely(number: int, fig) -> dict:
+    try:
+        return _describe_figure(number, fig)
+    except Exception:  # a figure the notebook broke describes as empty
+        return {"number": number, "axes": [], "suptitle": ""}
 
 
 def _tick_labels(axis) -> list[str]:

@@ -556,13 +556,31 @@ def _optimizer_of(label: str) -> str | None:
     return next((n for n in OPTIMIZERS if key == n or key in ALIASES.get(n, ())), None)
 
 
+def _lines_of(ax) -> dict:
+    return {_optimizer_of(ln.label): ln.y for ln in ax.lines}
+
+
+def _cost_plot(named: list, histories: dict):
+    """Of the axes whose lines name every optimizer, the one that best meets the text
+    (the histories themselves, a log axis, a legend, labels); the latest among equals: a
+    notebook may draw other plots of the same runs before or after."""
+    def meets(ax) -> tuple:
+        lines = _lines_of(ax)
+        same = all(np.shape(lines[k]) == np.shape(v) and np.allclose(lines[k], v)
+                   for k, v in histories.items())
+        return same, ax.yscale == "log", bool(ax.legend), ax.labelled
+    return max(reversed(named), key=meets) if named else None
+
+
 @question("q7", points=1)
 def cost_plot(student, rng):
     axes = all_axes(student.figures())
     named = [ax for ax in axes if set(OPTIMIZERS) <= {_optimizer_of(ln.label) for ln in ax.lines}]
+    plot = None
     with check("a plot with one cost curve per optimizer, each labelled with its name and each "
                "the cost history your run_valley returned (the dict histories)"):
         histories = _histories(student)
+        plot = _cost_plot(named, histories)
         if not (verify(bool(named), f"expected axes with {len(OPTIMIZERS)} lines labelled "
                        f"{', '.join(OPTIMIZERS)} (or Adam, RMSProp, ...); found {len(axes)} "
                        "axes with at most "
@@ -571,16 +589,16 @@ def cost_plot(student, rng):
                            "history of each optimizer (Question 4's run of 50 steps)",
                            "histories")):
             return
-        lines = {_optimizer_of(ln.label): ln.y for ln in named[-1].lines}
+        lines = _lines_of(plot)
         for name in OPTIMIZERS:
             expect(lines[name], f"the line of {name}").close_to(histories[name], mutants={
                 f"the line shows {log}(cost) on a linear axis; plot the costs themselves on a "
                 "logarithmic y axis": f(histories[name])
                 for log, f in [("log", np.log), ("log10", np.log10), ("log2", np.log2)]})
     with check("the cost plot has a logarithmic y axis, a legend and labelled axes"):
-        if not named:
+        if plot is None:
             fail("no cost plot was found (see the first check)")
-        verify(named[-1].yscale == "log", f"the y axis is {named[-1].yscale!r}: the text asks for "
+        verify(plot.yscale == "log", f"the y axis is {plot.yscale!r}: the text asks for "
                "a logarithmic y axis (ax.semilogy or ax.set_yscale('log'))", "figures")
-        verify(bool(named[-1].legend), "add a legend (ax.legend())", "figures")
-        verify(named[-1].labelled, "label both axes (the step and the cost)", "figures")
+        verify(bool(plot.legend), "add a legend (ax.legend())", "figures")
+        verify(plot.labelled, "label both axes (the step and the cost)", "figures")

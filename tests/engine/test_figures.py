@@ -72,9 +72,9 @@ def test_malformed_descriptions_are_dropped_not_trusted():
     assert parse_figures(protocol.unpack({"t": "none"}, [])) == []
 
 
-def test_of_many_open_figures_the_newest_are_kept():
-    raw = [{"number": i, "axes": [], "suptitle": ""} for i in range(1, 151)]
-    assert [f.number for f in parse_figures(raw)] == list(range(51, 151))
+def test_of_many_figures_the_newest_are_kept():
+    raw = [{"number": i, "axes": [], "suptitle": ""} for i in range(1, 301)]
+    assert [f.number for f in parse_figures(raw)] == list(range(51, 301))
 
 
 CLOSED = """
@@ -136,3 +136,28 @@ def test_figures_closed_by_the_notebook_figure_legends_and_scatter_points_count(
     assert np.array_equal(points.x, [1, 2, 3]) and np.array_equal(points.y, [4, 5, 6])
     assert points.has_markers and not next(ln for ln in first.lines
                                            if ln.label == "line").has_markers
+
+
+def described_after(factory, cells: list[str]) -> list:
+    """The axes the suite sees after a notebook of ``cells``."""
+    runtime = NotebookRuntime(factory, Limits(), Budgets(), cells)
+    try:
+        assert all(c.ok for c in runtime.run_notebook())
+        return all_axes(Student(runtime, QuestionBudget(30)).figures())
+    finally:
+        runtime.close()
+
+
+def test_a_later_cell_cannot_undo_a_plot_as_in_jupyters_inline_backend(factory):
+    [plot, *_] = described_after(factory, [
+        "%matplotlib inline\nimport matplotlib.pyplot as plt\n"
+        "plt.semilogy([1, 10, 100], label='cost'); plt.legend()",
+        "plt.clf()", "plt.yscale('linear')", "plt.cla(); plt.plot([0, 1])"])
+    assert plot.yscale == "log" and [ln.label for ln in plot.lines] == ["cost"]
+
+
+def test_with_an_interactive_backend_figures_stay_open_across_cells(factory):
+    [plot] = described_after(factory, [
+        "%matplotlib widget\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])",
+        "plt.plot([3, 4]); plt.yscale('log')"])
+    assert len(plot.lines) == 2 and plot.yscale == "log"

@@ -95,3 +95,40 @@ def test_a_symlink_is_refused(tmp_path):
     os.symlink(target, link)
     with pytest.raises(LoadError, match="symbolic link"):
         load_submission(link)
+
+
+def test_a_python_notebook_is_graded_whatever_its_kernel_is_called(tmp_path):
+    nb = notebook([nbformat.v4.new_code_cell("x = 1")],
+                  kernelspec={"name": "irene", "language": "python", "display_name": "ML"},
+                  language_info={"name": "python"})
+    assert load_submission(write(tmp_path, "py.ipynb", nb)).cells == ["x = 1"]
+
+
+def test_a_byte_order_mark_is_ignored(tmp_path):
+    path = write(tmp_path, "bom.ipynb", notebook([nbformat.v4.new_code_cell("x = 1")]))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_submission(path).cells == ["x = 1"]
+
+
+def test_a_manual_answer_may_be_written_in_cells_the_student_added(tmp_path):
+    """Inside a manual question's block: the placeholder left, the answer below it in
+    two new cells; a second block whose answer cell was deleted and replaced."""
+    def md(text, **meta):
+        cell = nbformat.v4.new_markdown_cell(text)
+        cell.metadata.update(meta)
+        return cell
+    prompt = {"editable": False, "deletable": False}
+    nb = notebook([
+        md("<!-- BEGIN QUESTION -->\n\n## Question 6", nngrade={"question": "q6"}, **prompt),
+        md("_Type your answer here, replacing this text._", nngrade={"question": "q6"},
+           tags=["otter_answer_cell"]),
+        md("The slowdown comes from the output."), md("And from saturated hidden units."),
+        md("<!-- END QUESTION -->\n\n<!-- BEGIN QUESTION -->\n\n## Question 7",
+           nngrade={"question": "q7"}, **prompt),
+        md("Only the deleted cell's replacement."),
+        md("<!-- END QUESTION -->\n\n## Submitting", **prompt),
+        md("A note after the questions.")])
+    sub = load_submission(write(tmp_path, "ada.ipynb", nb))
+    assert sub.answer_to("q6", 0) == ("The slowdown comes from the output.\n\n"
+                                      "And from saturated hidden units.")
+    assert sub.answer_to("q7", 1) == "Only the deleted cell's replacement."

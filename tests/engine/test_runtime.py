@@ -80,21 +80,24 @@ def test_a_dict_global_is_read_as_a_value_and_a_missing_name_is_an_error(factory
 SHELL_CELLS = ["!pip install numpy matplotlib\nimport numpy as np\nfirst = np.pi",
                "%pip install --quiet otter-grader\nsecond = 2",
                "files = !ls\nthird = list(files)",
-               "%cd /nonexistent\n%cd /tmp\nimport os\nfourth = os.getcwd()"]
+               "%%writefile helpers.py\ndef twice(x):\n    return 2 * x\n",
+               "from helpers import twice\nfourth = twice(2)",
+               "%cd /nonexistent\n%cd /tmp\nimport os\nfifth = os.getcwd()"]
 
 
 def test_shell_commands_are_skipped_and_the_rest_of_the_cell_runs(factory):
     """An offline Jupyter prints a failing shell command's error and goes on; so does the
-    worker, which runs no shell (its network and file system are closed anyway)."""
+    worker, which runs no shell (its network and file system are closed anyway). As in
+    Jupyter, a module the notebook writes in its folder can be imported."""
     rt = NotebookRuntime(factory, Limits(), Budgets(), SHELL_CELLS)
     try:
         log = rt.run_notebook()
         student = Student(rt, QuestionBudget(30))
-        values = [student.get(n) for n in ("first", "second", "third", "fourth")]
+        values = [student.get(n) for n in ("first", "second", "third", "fourth", "fifth")]
     finally:
         rt.close()
     assert all(c.ok for c in log), [c.error for c in log]
-    assert values[:3] == [__import__("math").pi, 2, []] and values[3] == "/tmp"
+    assert values == [__import__("math").pi, 2, [], 4, "/tmp"]
 
 
 def test_an_error_is_said_once_and_with_the_notebooks_own_frames():
