@@ -27,11 +27,16 @@ from autograder.authoring.optimizer_mutants import (
 from autograder.authoring.training_mutants import TRAINING, minibatch_sgd
 from reference.activations import ACTIVATIONS, sigmoid, sigmoid_prime, softmax
 
-__all__ = ["BACKPROP", "FORWARD", "OPTIMIZER", "TRAINING", "backprop", "backprop_mutants",
-           "column_softmax", "forward_pass", "init_state", "minibatch_sgd", "naive_softmax",
-           "one_sided_gradient", "optimizer_runs", "optimizer_step", "relative_error_mistakes"]
+__all__ = ["BACKPROP", "FORWARD", "MEAN_OVER_ENTRIES", "OPTIMIZER", "TRAINING", "backprop",
+           "backprop_mutants", "column_softmax", "forward_pass", "init_state", "minibatch_sgd",
+           "naive_softmax", "one_sided_gradient", "optimizer_runs", "optimizer_step",
+           "relative_error_mistakes"]
 
 Grads = tuple[list[np.ndarray], list[np.ndarray]]
+
+#: a cost (or its gradient) divided by every entry, n K, as np.mean over a batch of K outputs
+MEAN_OVER_ENTRIES = ("averaged over every entry (n K) instead of summing over the K outputs "
+                     "of a sample and averaging over the n samples")
 
 BACKPROP: dict[str, str] = {
     "dW_no_transpose": "missing transpose: a^{l-1} @ delta^l instead of a^{l-1}.T @ delta^l",

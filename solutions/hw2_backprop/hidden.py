@@ -127,6 +127,7 @@ def output_delta_quadratic(student, rng):
                     BP["a_for_z"]: (A - Y) / n * act.sigmoid_prime(A),
                     BP["prime_formula_at_z"]: (A - Y) / n * Z * (1 - Z),
                     BP["sum_not_mean"]: (A - Y) * slope, BP["sign_flipped"]: (Y - A) / n * slope,
+                    mutants.MEAN_OVER_ENTRIES: (A - Y) / (n * k) * slope if k > 1 else None,
                     "the factor sigma'(z^L) is missing: (a - y) / n is the output error of the "
                     "cross-entropy cost, not of the quadratic cost": (A - Y) / n})
 
@@ -263,7 +264,8 @@ def tanh_regression(student, rng):
             if expect(got).is_tuple(5, "(C, dW1, db1, dW2, db2)"):
                 expect(got[0], "C").close_to(C, mutants={
                     "the cost lacks the factor 1/2 of the quadratic cost": 2 * C,
-                    "the cost was summed over the batch instead of averaged": n * C})
+                    "the cost was summed over the batch instead of averaged": n * C,
+                    mutants.MEAN_OVER_ENTRIES: C / k if k > 1 else None})
                 _grads(([got[1], got[3]], [got[2], got[4]]), net.gradients(X, Y),
                        mutants.backprop_mutants(weights, biases, X, Y, activation="tanh",
                                                 output="linear"), names=("dW", "db"))
@@ -330,6 +332,7 @@ def gradient_checking(student, rng):
                         student, w, b, X, Y, f)}, mutants={
                 "the cost was summed over the batch instead of averaged": n * C,
                 "the sign is flipped: the cross-entropy is -sum y ln p": -C,
+                mutants.MEAN_OVER_ENTRIES: C / sizes[-1],
                 "the weights of the targets were dropped, as if they were one-hot: the "
                 f"question asks for {ANY_TARGETS}":
                     _net(weights, biases, name).loss(X, Y > 0) if weighted else None,

@@ -96,7 +96,10 @@ def penalties(student, rng):
                 "the L1 penalty is lam sum |W|, without a 1/2": lam / 2 * ab}),
             ("l1_grad", (), reg.l1_grad(ws, lam), {
                 "sign(0) must be 0 (the subgradient np.sign gives)":
-                    [lam * np.where(W >= 0, 1.0, -1.0) for W in ws]}),
+                    [lam * np.where(W >= 0, 1.0, -1.0) for W in ws],
+                "W / |W| is nan where W = 0; the subgradient there is 0, as np.sign gives":
+                    [lam * np.divide(W, np.abs(W), out=np.full_like(W, np.nan), where=W != 0)
+                     for W in ws]}),
             ("elastic_net_penalty", (r,), reg.elastic_net_penalty(ws, lam, r), {
                 "l1_ratio weights the L2 part instead of the L1 part":
                     reg.elastic_net_penalty(ws, lam, 1 - r),
@@ -130,7 +133,9 @@ MASK_MISTAKES = {  # the masks classic mistakes make of the draws u, given the r
     "the text keeps the units where the draw is >= rate, not < 1 - rate":
         lambda u, rate: (u < 1 - rate) / (1 - rate),
     "kept the units where the draw is < rate: those are the dropped ones":
-        lambda u, rate: (u < rate) / (1 - rate)}
+        lambda u, rate: (u < rate) / (1 - rate),
+    "the kept units were multiplied by 1 - rate; inverted dropout divides by it":
+        lambda u, rate: (u >= rate) * (1 - rate)}
 
 
 def _keep(u, rate):
@@ -383,7 +388,11 @@ def max_norm(student, rng):
                     W * r / np.linalg.norm(W, axis=0),
                 "divided each column by its norm: the factor is r / max(||w||, r)":
                     W / np.linalg.norm(W, axis=0),
-                "clipped each entry to [-r, r] instead of rescaling the column": np.clip(W, -r, r)})
+                "clipped each entry to [-r, r] instead of rescaling the column": np.clip(W, -r, r),
+                "rescaled by the norm of the whole matrix; max-norm bounds the norm of each "
+                "column": W * min(1.0, r / np.linalg.norm(W)),
+                "compared and divided by the squared norm ||w||^2; the factor is "
+                "r / max(||w||, r)": W * r / np.maximum(np.sum(W * W, axis=0), r)})
 
 
 # ---------------------------------------------------------------------------
@@ -573,7 +582,9 @@ def fuse_batch_norm(student, rng):
         rm, rv = rng.normal(size=n_out), rng.uniform(0.002, 2.0, size=n_out)
         Wf, bf = reg.fuse_batchnorm(W, b, gamma, beta, rm, rv, eps)
         s, s0 = gamma / np.sqrt(rv + eps), gamma / np.sqrt(rv)
-        w_wrong = {"eps is missing: s = gamma / sqrt(running_var + eps)": W * s0}
+        s1 = gamma / (rv + eps)
+        w_wrong = {"eps is missing: s = gamma / sqrt(running_var + eps)": W * s0,
+                   "the square root is missing: s = gamma / sqrt(running_var + eps)": W * s1}
         if n_in == n_out:
             w_wrong["scaled the rows of W instead of its columns (one scale per output "
                     "unit)"] = W * s[:, None]
@@ -586,6 +597,10 @@ def fuse_batch_norm(student, rng):
                     "b - mean must be scaled as a whole: b' = (b - mean) s + beta":
                         b - rm * s + beta,
                     "beta was not added: b' = (b - mean) s + beta": (b - rm) * s,
+                    "the running mean was subtracted after the scaling: b' = (b - mean) s + "
+                    "beta": b * s - rm + beta,
+                    "the square root is missing: s = gamma / sqrt(running_var + eps)":
+                        (b - rm) * s1 + beta,
                     "eps is missing: s = gamma / sqrt(running_var + eps)": (b - rm) * s0 + beta})
     X, W, b = rng.normal(size=(6, 4)), rng.normal(size=(4, 3)), rng.normal(size=3)
     gamma, beta, rm, rv = *rng.normal(size=(3, 3)), rng.uniform(0.1, 2.0, size=3)
@@ -642,6 +657,8 @@ def initializers(student, rng):
                           shape)
                 wrong["drew an array of shape (fan_out, fan_in); W has shape (fan_in, fan_out)"] \
                     = _draw(seed, kind, spread, shape[::-1])
+                wrong["drew shape (fan_out, fan_in) and transposed it; draw (fan_in, fan_out) "
+                      "as the text says"] = _draw(seed, kind, spread, shape[::-1]).T
                 if kind == "normal":
                     wrong["rng.normal's scale is the standard deviation sqrt(variance), not the "
                           "variance"] = _draw(seed, kind, var, shape)
@@ -808,6 +825,13 @@ def _ridge_variant(X, y, diag, penalize_bias=False):
     return w, float(y.mean() - X.mean(axis=0) @ w)
 
 
+def _uncentred_ridge(X, y, lam):
+    """(X^T X / n + lam I) w = X^T y / n without centring, b = mean(y) - mean(X) w."""
+    n, d = X.shape
+    w = np.linalg.solve(X.T @ X / n + lam * np.eye(d), X.T @ y / n)
+    return w, float(y.mean() - X.mean(axis=0) @ w)
+
+
 def _regression(rng, n, d):
     X = rng.normal(size=(n, d)) * rng.uniform(0.5, 2.0, size=d) + rng.normal(size=d)
     return X, X @ rng.normal(size=d) + rng.normal() + rng.normal(scale=0.3, size=n)
@@ -844,7 +868,11 @@ def weight_decay_scaling(student, rng):
                  "the data term is a mean: the system is (Xc^T Xc / n + lam I) w = Xc^T yc / n":
                  _ridge_variant(X, y, lam / n),
                  "the gradient of lam/2 ||w||^2 is lam w: lam, not lam/2, on the diagonal":
-                 _ridge_variant(X, y, lam / 2)}
+                 _ridge_variant(X, y, lam / 2),
+                 "the normal equations need centred X and y (or an unpenalised bias column): "
+                 "uncentred, the bias leaks into w": _uncentred_ridge(X, y, lam),
+                 "b = mean(y) - mean(X) w: the bias must undo the centring of X too":
+                 (_ridge(X, y, lam)[0], float(y.mean()))}
         with check(f"ridge_fit(X {X.shape}, y {y.shape}, lam={lam})", context={"n": n}):
             got = student.call("ridge_fit", X, y, lam)
             if expect(got).is_tuple(2, "(w, b)"):
@@ -857,6 +885,8 @@ def weight_decay_scaling(student, rng):
         w_s, b_s = _ridge(c * X, y, lam)
         wrong = [{}, {"fitted on c X but predicted on X": X @ w_s + b_s}, {
             "the matched penalty is c^2 lam, not lam / c^2": _predictions(X, y, lam, c, c**-2)[2],
+            "the matched penalty is c^2 lam, not c lam (the penalty is quadratic in the "
+            "weights)": _predictions(X, y, lam, c, c)[2],
             "the matched penalty is c^2 lam: the slides' rescaling c^(1/2) lam is a slip (the "
             "penalty is quadratic in the weights, which scale as 1/c)":
                 _predictions(X, y, lam, c, c**0.5)[2],

@@ -189,6 +189,7 @@ def _loss_mutants(ws, bs, X, Y, lam) -> dict[str, float]:
     wrong = {"summed over the batch instead of averaged: divide the cross-entropy by n":
              n * ce + lam / 2 * sq,
              "the cross-entropy needs its minus sign: -sum Y ln a^L / n": -ce + lam / 2 * sq,
+             mutants.MEAN_OVER_ENTRIES: ce / Y.shape[1] + lam / 2 * sq,
              "the course's penalty is lam / 2 * sum ||W||^2; lam * sum ||W||^2 lacks the 1/2":
              ce + lam * sq}
     if lam > 0:
