@@ -503,7 +503,10 @@ def _short(arr: np.ndarray) -> str:
 
 
 def diagnose(got: Any, mutants: Mapping[str, Any], rtol: float, atol: float) -> str | None:
-    """The name of the first classic mistake whose answer equals the student's."""
+    """The name of the first classic mistake whose answer equals the student's (a string
+    equal to the letter)."""
+    if isinstance(got, str):
+        return next((name for name, wrong in mutants.items() if wrong == got), None)
     arr, problem = as_float_array(got)
     if arr is None:
         return None

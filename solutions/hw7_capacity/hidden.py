@@ -73,6 +73,7 @@ from autograder.authoring import (
     numbers,
     question,
     timeout_hint,
+    verify,
 )
 from reference.activations import sigmoid, step
 from reference.capacity import (
@@ -776,7 +777,10 @@ def against_scikit_learn(student, rng):
             lambda v: _hidden_sizes(v) == [M],
             f"one hidden layer of M units: hidden_layer_sizes=({M},), got "
             + describe_value(params.get("hidden_layer_sizes")))
-        expect(params.get("activation"), "activation").equals("tanh")
+        expect(params.get("activation"), "activation").equals("tanh", mutants={
+            "activation was left at MLPRegressor's default relu; the course's network uses "
+            "tanh": "relu",
+            "'logistic' is the sigmoid; the course's network uses tanh": "logistic"})
         expect(params.get("alpha"), "alpha").close_to(sklearn_alpha(lam, n), RTOL, 0.0, {
             ALPHA_LAMBDA: lam,
             "scikit-learn's alpha multiplies lambda by n_samples, not divides": lam / n,
@@ -789,9 +793,15 @@ def against_scikit_learn(student, rng):
         params = _regressor(student, M, lam, n, seed).call("get_params")
         if not isinstance(params, dict):
             fail(f"get_params() gave {describe_value(params)}")
-        expect(params.get("solver"), "solver").equals("lbfgs")
-        expect(params.get("max_iter"), "max_iter").equals(MAX_ITER)
-        expect(params.get("random_state"), "random_state").equals(seed)
+        expect(params.get("solver"), "solver").equals("lbfgs", mutants={
+            "solver was left at MLPRegressor's default adam; the text asks for lbfgs": "adam"})
+        expect(params.get("max_iter"), "max_iter").equals(MAX_ITER, mutants={
+            "max_iter was left at MLPRegressor's default 200": 200})
+        if params.get("random_state") is None:
+            verify(False, "random_state is None, MLPRegressor's default: pass "
+                   "random_state=seed", "random_state", mistake="random_state not set")
+        else:
+            expect(params.get("random_state"), "random_state").equals(seed)
 
     f = _target(rng)
     X = _spread_points(rng, N_FIT)

@@ -205,3 +205,12 @@ def test_a_note_follows_the_feedback_whether_the_check_passes_or_not():
     assert feedback.count("Note: judged with your own adam_step") == 1  # once per question
     with pytest.raises(RuntimeError, match="inside a check"), recording():
         note("outside")
+
+
+def test_a_string_answer_is_matched_to_a_named_mistake():
+    def question():
+        with check("solver"):
+            expect("adam", "solver").equals("lbfgs", mutants={"the default solver": "adam"})
+    [result] = checks(question)
+    assert not result.passed and "This matches a common mistake: the default solver" in \
+        result.message
