@@ -26,11 +26,17 @@ class Line:
     x: np.ndarray
     y: np.ndarray
     marker: str = ""  # matplotlib's marker code ("o", "s", ...); "None" or "" for none
+    linestyle: str = ""  # "-", "--", ...; "None" for markers alone (a scatter plot's)
 
     @property
     def has_markers(self) -> bool:
         """Its points are drawn as markers (a scatter plot's always are)."""
         return self.marker.strip() not in ("", "None", "none")
+
+    @property
+    def has_segments(self) -> bool:
+        """Its points are joined by a line."""
+        return self.linestyle.strip() not in ("", "None", "none")
 
 
 @dataclass
@@ -145,7 +151,7 @@ def _line(d: Any) -> Line | None:
     if x.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
         return None
     return Line(_str(d.get("label")), x.astype(float).ravel(), y.astype(float).ravel(),
-                _str(d.get("marker")))
+                _str(d.get("marker")), _str(d.get("linestyle")))
 
 
 def _shape(s: Any) -> tuple[int, ...]:

@@ -561,14 +561,15 @@ def _describe_axes(ax) -> dict:
     """Lines (a scatter plot's points count as a line), image and mesh shapes, labels, the
     legend (the axes' own, else the figure's) and tick labels of one axes."""
     lines = [{"label": str(line.get_label()), "marker": str(line.get_marker()),
+              "linestyle": str(line.get_linestyle()),
               "x": np.asarray(line.get_xdata(), dtype=float),
               "y": np.asarray(line.get_ydata(), dtype=float)} for line in ax.get_lines()]
     for c in ax.collections:
         points = np.asarray(c.get_offsets(), dtype=float).reshape(-1, 2) \
             if isinstance(c, PathCollection) else np.empty((0, 2))
         if len(points):
-            lines.append({"label": str(c.get_label()), "marker": "o", "x": points[:, 0],
-                          "y": points[:, 1]})
+            lines.append({"label": str(c.get_label()), "marker": "o", "linestyle": "None",
+                          "x": points[:, 0], "y": points[:, 1]})
     images = [list(np.shape(im.get_array())) for im in ax.get_images()]
     meshes = [list(np.shape(c.get_array())) for c in ax.collections
               if c.get_array() is not None]

@@ -399,9 +399,10 @@ def _cost_and_grads(params, X, Y, lam, *, mean=True, slope=None, l2=1.0, l2_bias
                     sign=1.0):
     """(cost, grads) with one classic mistake switched on (the cost stays right)."""
     W1, b1, W2, b2 = params
-    A = np.tanh(X @ W1 + b1)
+    Z = X @ W1 + b1
+    A = np.tanh(Z)
     delta2 = sign * (A @ W2 + b2 - Y) / (len(X) if mean else 1)
-    delta1 = (delta2 @ W2.T) * (1 - A**2 if slope is None else slope(A))
+    delta1 = (delta2 @ W2.T) * (1 - A**2 if slope is None else slope(A, Z))
     grads = [X.T @ delta1 + l2 * lam * W1, delta1.sum(axis=0) + (lam * b1 if l2_bias else 0),
              A.T @ delta2 + l2 * lam * W2, delta2.sum(axis=0) + (lam * b2 if l2_bias else 0)]
     return grads
@@ -413,9 +414,11 @@ def _gradient_mutants(params, X, Y, lam):
         "dC/da = (a - y) / n: the cost is the mean over the n rows":
             _cost_and_grads(params, X, Y, lam, mean=False),
         "tanh'(z) = 1 - tanh(z)^2, not 1 - tanh(z)":
-            _cost_and_grads(params, X, Y, lam, slope=lambda A: 1 - A),
+            _cost_and_grads(params, X, Y, lam, slope=lambda A, Z: 1 - A),
+        "tanh'(z) = 1 - tanh(z)^2 = 1 - a^2: 1 - z^2 took z for a = tanh(z)":
+            _cost_and_grads(params, X, Y, lam, slope=lambda A, Z: 1 - Z**2),
         "backpropagation multiplies by tanh'(z) = 1 - tanh(z)^2, not by tanh(z)":
-            _cost_and_grads(params, X, Y, lam, slope=lambda A: A),
+            _cost_and_grads(params, X, Y, lam, slope=lambda A, Z: A),
         "the penalty's gradient lam W was not added to dC/dW":
             _cost_and_grads(params, X, Y, lam, l2=0.0),
         "the course's penalty lam / 2 ||W||^2 is not divided by n: its gradient is lam W":
@@ -646,9 +649,11 @@ def _points(ax, markers: bool) -> np.ndarray:
     return np.vstack(pairs) if pairs else np.empty((0, 2))
 
 
-def _shows_line(ax, x, y) -> bool:
+def _shows_line(ax, x, y, joined: bool = True) -> bool:
+    """A line of ``ax`` goes through the points (x, y) (drawn as a line, with ``joined``)."""
     return any(ln.x.shape == x.shape and ln.y.shape == y.shape and np.allclose(ln.x, x)
-               and np.allclose(ln.y, y, rtol=RTOL, atol=ATOL) for ln in ax.lines)
+               and np.allclose(ln.y, y, rtol=RTOL, atol=ATOL)
+               and (ln.has_segments or not joined) for ln in ax.lines)
 
 
 def _shows_points(ax, Ms, table, markers: bool = True) -> bool:
@@ -661,6 +666,9 @@ def _selection_plot_problem(axes, Ms, table) -> str | None:
     x = np.asarray(Ms, dtype=float)
     best = [ax for ax in axes if _shows_line(ax, x, table.min(axis=1))]
     if not best:
+        if any(_shows_line(ax, x, table.min(axis=1), joined=False) for ax in axes):
+            return ("the best error of each M should be a line joining the Ms (e.g. 's-'), "
+                    "not markers alone")
         if any(_shows_line(ax, x, table.mean(axis=1)) for ax in axes):
             return ("the line should go through the best start of each M (the minimum of its "
                     "row), not the mean over the starts")
@@ -731,8 +739,8 @@ def choosing_m(student, rng):
         expect(problem, "plot_selection").satisfies(lambda p: p is None, problem or "")
     with check(f"plot_selection(Ms={Ms}, ...): a logarithmic scale for the errors, both axes "
                "labelled, and the figure returned"):
-        found = [ax for ax in axes if _shows_line(ax, np.asarray(Ms, float), table.min(axis=1))
-                 or _shows_line(ax, np.asarray(Ms, float), table.mean(axis=1))]
+        found = [ax for ax in axes if any(_shows_line(ax, np.asarray(Ms, float), y, joined=False)
+                                          for y in (table.min(axis=1), table.mean(axis=1)))]
         if not found:
             fail("no axes of plot_selection shows the table (see the previous check)")
         expect(found, "plot_selection").satisfies(

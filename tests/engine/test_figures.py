@@ -134,8 +134,9 @@ def test_figures_closed_by_the_notebook_figure_legends_and_scatter_points_count(
     assert sorted(first.legend) == ["line", "points"] and len(second.lines) == 1
     points = next(ln for ln in first.lines if ln.label == "points")
     assert np.array_equal(points.x, [1, 2, 3]) and np.array_equal(points.y, [4, 5, 6])
-    assert points.has_markers and not next(ln for ln in first.lines
-                                           if ln.label == "line").has_markers
+    line = next(ln for ln in first.lines if ln.label == "line")
+    assert points.has_markers and not points.has_segments
+    assert line.has_segments and not line.has_markers
 
 
 def described_after(factory, cells: list[str]) -> list:
