@@ -83,6 +83,9 @@ FORWARD: dict[str, str] = {
     "z_from_z": "z^l was computed from z^{l-1} instead of a^{l-1} = f(z^{l-1})",
     "output_as_hidden": "the output layer applied the hidden activation instead of the "
                         "output function (softmax)",
+    "output_after_hidden": "the output layer applied the hidden activation before the output "
+                           "function: a^L = softmax(z^L), not softmax(f(z^L))",
+    "zs_hold_a": "zs holds the activations a^l = f(z^l) instead of the pre-activations z^l",
     "column_softmax": "the softmax must normalise each row (axis=1), not each column",
     "naive_softmax": "exp of large logits overflows: subtract each row's maximum before exp",
     "mask_missing": "the dropout mask multiplies the hidden activations a^l = f(z^l) * m^l",
@@ -162,7 +165,9 @@ def forward_pass(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X:
     _known(mistake, FORWARD)
     f = ACTIVATIONS[activation][0]
     out = {"column_softmax": column_softmax, "naive_softmax": naive_softmax,
-           "output_as_hidden": f}.get(mistake or "", _OUTPUTS[output])
+           "output_as_hidden": f,
+           "output_after_hidden": lambda z: _OUTPUTS[output](f(z))}.get(mistake or "",
+                                                                       _OUTPUTS[output])
     zs: list[np.ndarray] = []
     acts = [np.asarray(X, dtype=np.float64)]
     for i, (W, b) in enumerate(zip(weights, biases, strict=True)):
@@ -173,6 +178,8 @@ def forward_pass(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X:
             continue
         a = zs[-1] if mistake == "no_hidden_activation" else f(zs[-1])
         acts.append(a if masks is None or mistake == "mask_missing" else a * masks[i])
+    if mistake == "zs_hold_a":
+        zs = acts[1:]
     return zs, acts
 
 

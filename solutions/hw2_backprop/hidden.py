@@ -227,7 +227,10 @@ def backprop(student, rng):
     weights, biases, X, _ = _case(rng, [4, 5, 3, 3], 6)
     zs, acts = mutants.forward_pass(weights, biases, X, activation="tanh")
     wrong = {mutants.FORWARD[m]: mutants.forward_pass(weights, biases, X, m, activation="tanh")
-             for m in ("no_bias", "z_from_z", "no_hidden_activation", "output_as_hidden")}
+             for m in ("no_bias", "z_from_z", "no_hidden_activation", "output_as_hidden",
+                       "output_after_hidden", "zs_hold_a")}
+    wrong["the activation argument was ignored: the sigmoid was used for 'tanh'"] = \
+        mutants.forward_pass(weights, biases, X)
     with check(f"forward_pass for layer sizes [4, 5, 3, 3], tanh, X {X.shape}"):
         got = student.call("forward_pass", weights, biases, X, "tanh")
         if expect(got).is_tuple(2, "(zs, activations), activations starting with a^0 = X"):

@@ -262,7 +262,10 @@ def _sgd_case(student, rng, sizes, n, lr, lam) -> None:
     wrong = {"the step goes uphill: W <- W - lr * dC/dW, with a minus sign":
              _step(ws, bs, right, -lr),
              "the step is not scaled by the learning rate: W <- W - lr * dC/dW":
-             _step(ws, bs, right, 1.0), **{
+             _step(ws, bs, right, 1.0),
+             "the step was divided by the batch size (Nielsen's eta / m): the gradients "
+             "already average over the batch, so W <- W - lr * dC/dW":
+             _step(ws, bs, right, lr / n) if n > 1 else None, **{
                  mutants.BACKPROP[k]: _step(ws, bs, mutants.backprop(ws, bs, X, Y, k, l2=lam), lr)
                  for k in ("sign_flipped", "l2_missing", "l2_over_n", "sum_not_mean")}}
     with check(f"sgd_step({_label(ws, X)}, Y) with lr={lr}, lam={lam}: it returns nothing and "
