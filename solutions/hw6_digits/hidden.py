@@ -151,12 +151,16 @@ def initialisation_and_forward(student, rng):
             expect(net.get("biases"), "biases").each_close_to(ref.biases)
     X, _, ws, bs = _problem(rng, [7, 6, 5, 4], 4)
     zs, acts = MLP.from_params(ws, bs).forward_pass(X)
+    wrong = {mutants.FORWARD[k]: mutants.forward_pass(ws, bs, X, k) for k in (
+        "no_bias", "z_from_z", "zs_hold_a", "no_hidden_activation", "output_as_hidden",
+        "output_after_hidden")}
     with check(f"set_params({_label(ws, X)}), then feedforward(X)"):
         got = _known(student, rng, ws, bs).call("feedforward", X)
         if expect(got).is_tuple(2, "(zs, activations)"):
-            expect(got[0], "zs").each_close_to(zs)
+            expect(got[0], "zs").each_close_to(zs, mutants={k: v[0] for k, v in wrong.items()})
             expect(got[1], "activations").each_close_to(acts, mutants={
-                "activations starts with a^0 = X: [X, a1, ..., aL]": acts[1:] + [acts[-1]]})
+                "activations starts with a^0 = X: [X, a1, ..., aL]": acts[1:] + [acts[-1]],
+                **{k: v[1] for k, v in wrong.items()}})
     for sizes, n, large in [([6, 5, 3], 1, False), ([7, 6, 5, 4], 9, False), ([5, 8, 4], 6, True)]:
         X, _, ws, bs = _problem(rng, sizes, n)
         if large:  # output logits up to 1000: exp overflows without the shift
@@ -166,9 +170,11 @@ def initialisation_and_forward(student, rng):
                    f"{' with output logits up to 1000' if large else ''}"):
             expect(_known(student, rng, ws, bs).call("predict_proba", X),
                    "predict_proba").close_to(MLP.from_params(ws, bs).forward(X), mutants={
-                       mutants.FORWARD[k]: mutants.forward_pass(ws, bs, X, k)[1][-1] for k in (
-                           "column_softmax", "output_as_hidden", "no_hidden_activation",
-                           "naive_softmax")})
+                       "predict_proba returns the probabilities softmax(z^L), not the logits "
+                       "z^L": MLP.from_params(ws, bs).forward_pass(X)[0][-1],
+                       **{mutants.FORWARD[k]: mutants.forward_pass(ws, bs, X, k)[1][-1]
+                          for k in ("column_softmax", "output_as_hidden", "no_hidden_activation",
+                                    "naive_softmax")}})
     X, _, ws, bs = _problem(rng, [5, 6, 4], 12, weight_scale=3.0)
     P = MLP.from_params(ws, bs).forward(X)
     with check(f"predict(X {X.shape}) for layer sizes [5, 6, 4]"):
