@@ -346,7 +346,10 @@ def mc_dropout(student, rng):
                  "the masks were drawn last hidden layer first; the text draws the first "
                  "hidden layer first": run(order="reversed"),
                  "the masks were drawn layer by layer over all passes; the text finishes one "
-                 "pass before the next": run(order="layers")}
+                 "pass before the next": run(order="layers"),
+                 "averaged the logits z^L; Monte Carlo dropout averages the softmax outputs":
+                     run(forward=lambda m, X=X, ws=ws, bs=bs: mutants.forward_pass(
+                         ws, bs, X, masks=m)[0][-1])}
         label = (f"mc_dropout_predict(X {X.shape}, weights {builders.shapes_of(ws)}, "
                  f"rate={rate}, n_passes={passes}, rng)")
         got = None
