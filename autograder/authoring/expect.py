@@ -506,7 +506,8 @@ def diagnose(got: Any, mutants: Mapping[str, Any], rtol: float, atol: float) -> 
     """The name of the first classic mistake whose answer equals the student's (a string
     equal to the letter)."""
     if isinstance(got, str):
-        return next((name for name, wrong in mutants.items() if wrong == got), None)
+        return next((name for name, wrong in mutants.items()
+                     if isinstance(wrong, str) and wrong == got), None)
     arr, problem = as_float_array(got)
     if arr is None:
         return None

@@ -301,13 +301,13 @@ class Worker:
         source = header["source"]
         result, out, err = self._student(self.shell.run_cell, source, store_history=False,
                                          silent=False)
-        if CLOSE_AFTER_CELL:
-            self._student(_close_figures)
         reply = {"ok": result.success, "stdout": out.text(), "stderr": err.text()}
         exc = result.error_before_exec or result.error_in_exec
         if exc is not None:
-            reply.update(self._exception(exc))
-            reply["ok"] = False
+            reply.update(self._exception(exc))  # before the next student call resets
+            reply["ok"] = False                 # whether this one was interrupted
+        if CLOSE_AFTER_CELL:
+            self._student(_close_figures)
         return reply, []
 
     def op_call(self, header: dict, blobs):

@@ -210,7 +210,8 @@ def test_a_note_follows_the_feedback_whether_the_check_passes_or_not():
 def test_a_string_answer_is_matched_to_a_named_mistake():
     def question():
         with check("solver"):
-            expect("adam", "solver").equals("lbfgs", mutants={"the default solver": "adam"})
+            expect("adam", "solver").equals("lbfgs", mutants={
+                "an array, not a string": np.arange(3), "the default solver": "adam"})
     [result] = checks(question)
     assert not result.passed and "This matches a common mistake: the default solver" in \
         result.message
