@@ -1,9 +1,9 @@
 """Inspecting a student's matplotlib figures from the trusted side.
 
-The worker describes its open figures as plain data (titles, axis labels, tick labels,
-line data, image and mesh shapes, colorbars); never a pickled figure. This module turns that
-description into typed objects, dropping anything malformed, so a hidden suite can
-ask for "a figure with one line per optimizer and labelled axes" safely::
+The worker describes the notebook's figures as plain data (titles, axis labels, tick
+labels, line data, image and mesh shapes, colorbars); never a pickled figure. This module
+turns that description into typed objects, dropping anything malformed, so a hidden suite
+can ask for "a figure with one line per optimizer and labelled axes" safely::
 
     axes = all_axes(student.figures())
     expect(axes, "cost plot").satisfies(lambda a: any(len(ax.lines) >= 7 and ax.labelled
@@ -109,9 +109,9 @@ MAX_FIGURES = 250
 
 def parse_figures(raw: Any) -> list[Figure]:
     """Typed figures from the worker's description; malformed parts are dropped. Of a
-    notebook that drew more than 201 figures (the worker keeps 200 it closed and those
-    still open), the 201 newest are kept: the figure a question just asked for is among
-    them."""
+    notebook that drew more figures than the worker keeps (the 200 it closed last, and
+    those still open), the newest MAX_FIGURES are kept: the figure a question just asked
+    for is among them."""
     if not isinstance(raw, list):
         return []
     figures = []

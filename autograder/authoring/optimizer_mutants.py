@@ -137,7 +137,6 @@ def _root(s, eps, mistake):
     return np.sqrt(s + eps) if inside else np.sqrt(s) + eps
 
 
-
 def _gd(theta, g, st, h, mistake):
     return theta + (1 if mistake == "uphill" else -1) * h["lr"] * g, {}
 
