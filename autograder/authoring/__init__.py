@@ -34,6 +34,7 @@ from autograder.authoring.expect import (
     error_hint,
     expect,
     fail,
+    maybe_numbers,
     note,
     numbers,
     timeout_hint,
@@ -50,5 +51,5 @@ from autograder.sandbox.limits import Limits
 __all__ = ["Axes", "Budgets", "Diagnosis", "Expectation", "Failure", "Figure", "Handle",
            "Limits", "Line", "Probe", "Student", "Tolerance", "all_axes", "arrays",
            "as_float_array", "builders", "check", "describe_value", "error_hint", "expect",
-           "fail", "manual", "mutants", "note", "numbers", "own_result", "parse_figures",
-           "probe", "question", "shaped_like", "timeout_hint", "verify"]
+           "fail", "manual", "maybe_numbers", "mutants", "note", "numbers", "own_result",
+           "parse_figures", "probe", "question", "shaped_like", "timeout_hint", "verify"]

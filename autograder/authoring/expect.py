@@ -422,6 +422,17 @@ def numbers(value: Any, what: str, shape: Sequence[int] | None = None) -> np.nda
     return arr
 
 
+def maybe_numbers(value: Any, shape: Sequence[int] | None = None, *,
+                  finite: bool = False) -> np.ndarray | None:
+    """A student value as a float64 array (of ``shape``, if given; with ``finite``, of
+    finite numbers only), or None: for trusted arithmetic outside a check, such as an
+    accepted answer built from the student's own function."""
+    arr, problem = as_float_array(value)
+    if problem or arr is None or (shape is not None and arr.shape != tuple(shape)):
+        return None
+    return None if finite and not np.all(np.isfinite(arr)) else arr
+
+
 def arrays(value: Any, what: str) -> list[np.ndarray]:
     """A student's list (or tuple) of arrays as float64 arrays; anything else fails the
     check, naming ``what``."""

@@ -89,6 +89,8 @@ FORWARD: dict[str, str] = {
     "column_softmax": "the softmax must normalise each row (axis=1), not each column",
     "naive_softmax": "exp of large logits overflows: subtract each row's maximum before exp",
     "mask_missing": "the dropout mask multiplies the hidden activations a^l = f(z^l) * m^l",
+    "mask_on_z": "the dropout mask multiplies the activation a^l = f(z^l) * m^l, not the "
+                 "pre-activation inside it, f(z^l * m^l)",
 }
 
 _OUTPUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -175,6 +177,9 @@ def forward_pass(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X:
         zs.append(source @ W + (0.0 if mistake == "no_bias" else b))
         if i == len(weights) - 1:
             acts.append(out(zs[-1]))
+            continue
+        if masks is not None and mistake == "mask_on_z":
+            acts.append(f(zs[-1] * masks[i]))
             continue
         a = zs[-1] if mistake == "no_hidden_activation" else f(zs[-1])
         acts.append(a if masks is None or mistake == "mask_missing" else a * masks[i])

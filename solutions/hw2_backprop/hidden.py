@@ -573,7 +573,17 @@ def zero_initialisation(student, rng):
                     "compared rows instead of columns: the incoming weights of unit j are "
                     "column j of W^l": [np.max(np.abs(W - W[:1, :])) for W in ws[:-1]],
                     "the output layer is not a hidden layer: return L - 1 values":
-                        [np.max(np.abs(W - W[:, :1])) for W in ws]})
+                        [np.max(np.abs(W - W[:, :1])) for W in ws],
+                    "the hidden layers are W^1, ..., W^{L-1} (weights[:-1]), not weights[1:]":
+                        [np.max(np.abs(W - W[:, :1])) for W in ws[1:]],
+                    "the difference needs its absolute value: max |W_ij - W_i1|":
+                        [np.max(W - W[:, :1]) for W in ws[:-1]],
+                    "measured the range of all entries, max W - min W; the question compares "
+                    "each column with the first, max |W_ij - W_i1|":
+                        [np.ptp(W) for W in ws[:-1]],
+                    "measured the largest range of a row, max_i (max_j W_ij - min_j W_ij); the "
+                    "question compares each column with the first, max |W_ij - W_i1|":
+                        [np.max(np.ptp(W, axis=1)) for W in ws[:-1]]})
     for sizes, n, name, c, lr, steps in [([3, 4, 3], 6, "sigmoid", 0.0, 0.5, 5),
                                          ([3, 4, 2], 5, "tanh", 0.0, 0.5, 3),
                                          ([4, 3, 3, 2], 7, "sigmoid", 0.2, 1.0, 4)]:

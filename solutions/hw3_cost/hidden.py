@@ -18,7 +18,7 @@ Tolerances (the suite's ``TOLERANCE`` for closed forms, two others where stated)
   h = 1e-2 by ~1e-6, both far outside.
 """
 
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 
@@ -26,10 +26,10 @@ from autograder.authoring import (
     Budgets,
     Tolerance,
     all_axes,
-    as_float_array,
     check,
     expect,
     manual,
+    maybe_numbers,
     mutants,
     probe,
     question,
@@ -65,6 +65,9 @@ FLOAT = ("return a Python float, as the question asks (float(...) of the result;
          "NumPy array is not a float)")
 
 
+_numbers = partial(maybe_numbers, finite=True)  # a value as finite floats, or None
+
+
 def _xlny(x, y):
     """x ln y as a careless student computes it: 0 ln 0 gives nan."""
     with np.errstate(all="ignore"):
@@ -81,15 +84,6 @@ def _bce_terms(a, y):
         LOG2: right / LN2,
         LOG10: right / LN10,
         SWAPPED: -(_xlny(a, y) + _xlny(1 - a, 1 - y))}
-
-
-def _numbers(value, shape, finite=True):
-    """A student value as a float64 array of ``shape`` (with ``finite``, of finite
-    numbers), or None."""
-    arr, problem = as_float_array(value)
-    if problem or arr.shape != shape or (finite and not np.all(np.isfinite(arr))):
-        return None
-    return arr
 
 
 def _item(value, i, n):

@@ -30,13 +30,14 @@ import numpy as np
 from autograder.authoring import (
     Budgets,
     Tolerance,
-    as_float_array,
     builders,
     check,
     expect,
     fail,
+    maybe_numbers,
     mutants,
     question,
+    shaped_like,
     verify,
 )
 from reference import init as ref_init
@@ -51,20 +52,6 @@ TOLERANCE = Tolerance(
 GRAD, DX, NORM, SOLVE = (1e-7, 1e-12), (1e-7, 1e-10), (1e-6, 1e-12), (1e-7, 1e-9)
 NO_RESCALE = "dropout without rescaling: the kept units must be divided by 1 - rate"
 NOT_MEAN = "the gradients are n times too large: the cost is a mean over the batch"
-
-
-def _numbers(value, shape=None):
-    """A student value as a float64 array (of ``shape``, if given), or None."""
-    arr, problem = as_float_array(value)
-    return None if problem or (shape is not None and arr.shape != shape) else arr
-
-
-def _arrays(value, like):
-    """A student's list of arrays shaped like the arrays ``like``, as float64, or None."""
-    if not isinstance(value, list | tuple) or len(value) != len(like):
-        return None
-    arrays = [_numbers(v, w.shape) for v, w in zip(value, like, strict=True)]
-    return None if any(a is None for a in arrays) else arrays
 
 
 # ---------------------------------------------------------------------------
@@ -148,7 +135,7 @@ def _own_mask_rule(student, rate):
     mistake's (found with one call on fresh draws), or None."""
     u = np.random.default_rng(0).random((8, 8))
     got = student.call("dropout_forward", np.ones((8, 8)), rate, student.rng(0))
-    got = _numbers(got[1], u.shape) if isinstance(got, tuple | list) and len(got) == 2 else None
+    got = (shaped_like(got, (u, u)) or [None, None])[1]  # (out, mask) as floats, or None
     return next((rule for rule in (_keep, *MASK_MISTAKES.values()) if got is not None
                  and np.allclose(got, rule(u, rate), 1e-9, 1e-12)), None)
 
@@ -272,7 +259,7 @@ def backpropagation(student, rng):
         @cache
         def own(ws=ws, lam=lam, r=r, dWs=dWs):
             """The data gradients plus the student's own elastic_net_grad, or None."""
-            pen = _arrays(student.call("elastic_net_grad", ws, lam, r), ws)
+            pen = shaped_like(student.call("elastic_net_grad", ws, lam, r), ws)
             return None if pen is None else [g + p for g, p in zip(dWs, pen, strict=True)]
 
         with check(f"backprop(X {X.shape}, weights {builders.shapes_of(ws)}, lam={lam:.2f}, "
@@ -294,9 +281,13 @@ def backpropagation(student, rng):
 def _passes(X, ws, bs, rate, passes, rng, order="text", rule=_keep, forward=None):
     """The softmax outputs of every pass, shape (passes, n, K), with masks drawn in the
     ``order`` of the text (pass by pass, first hidden layer first), last layer first
-    (``"reversed"``) or layer by layer over all passes (``"layers"``), made from the draws
-    by ``rule``; ``forward`` replaces the reference forward pass (the student's own)."""
+    (``"reversed"``), layer by layer over all passes (``"layers"``) or with a mask on the
+    inputs drawn first in each pass (``"inputs"``), made from the draws by ``rule``;
+    ``forward`` replaces the reference forward pass (the student's own)."""
     n, hidden = len(X), [W.shape[1] for W in ws[:-1]]
+    if order == "inputs":
+        hidden = [X.shape[1]] + hidden
+        forward = forward or (lambda m: mutants.forward_pass(ws, bs, X * m[0], masks=m[1:])[1][-1])
     draws = [[None] * len(hidden) for _ in range(passes)]
     slots = [(t, l) for t in range(passes) for l in range(len(hidden))]
     if order == "reversed":
@@ -324,7 +315,7 @@ def mc_dropout(student, rng):
             return _passes(X, ws, bs, rate, passes, np.random.default_rng(seed), **how)
 
         def forward(masks, X=X, ws=ws, bs=bs):
-            got = _numbers(student.call("forward", X, ws, bs, masks)[1][-1])
+            got = maybe_numbers(student.call("forward", X, ws, bs, masks)[1][-1])
             if got is None:
                 raise ValueError("not numbers")
             return got
@@ -347,6 +338,8 @@ def mc_dropout(student, rng):
                  "hidden layer first": run(order="reversed"),
                  "the masks were drawn layer by layer over all passes; the text finishes one "
                  "pass before the next": run(order="layers"),
+                 "dropout was applied to the inputs X too; the text draws one mask per hidden "
+                 "layer only": run(order="inputs"),
                  "averaged the logits z^L; Monte Carlo dropout averages the softmax outputs":
                      run(forward=lambda m, X=X, ws=ws, bs=bs: mutants.forward_pass(
                          ws, bs, X, masks=m)[0][-1])}
@@ -611,7 +604,7 @@ def fuse_batch_norm(student, rng):
                "(6, 4)"):
         got = student.call("fuse_batchnorm", W, b, gamma, beta, rm, rv)
         if expect(got).is_tuple(2, "(W_fused, b_fused)"):
-            Wf, bf = _numbers(got[0], W.shape), _numbers(got[1], b.shape)
+            Wf, bf = maybe_numbers(got[0], W.shape), maybe_numbers(got[1], b.shape)
             verify(Wf is not None and bf is not None and np.allclose(
                 X @ Wf + bf, _bn(X @ W + b, gamma, beta, rm, rv, 1e-5), 1e-9, 1e-12),
                 "X @ W_fused + b_fused differs from batchnorm(X @ W + b) in inference mode",
@@ -698,7 +691,7 @@ def _own_glorot(student, glorot):
     out = []
     for W in glorot:
         ref = ref_init.glorot_normal(*W.shape, np.random.default_rng(0))
-        got = _numbers(student.call("glorot_normal", *W.shape, student.rng(0)), W.shape)
+        got = maybe_numbers(student.call("glorot_normal", *W.shape, student.rng(0)), W.shape)
         k = None if got is None else float(np.vdot(got, ref) / np.vdot(ref, ref))
         if k is None or not np.allclose(got, k * ref, 1e-9, 1e-12):
             return None
@@ -713,7 +706,7 @@ def _own_experiment(student, X, Y, sizes, seed):
         if ws is None:
             return None
         got = student.call("gradient_norms", X, Y, ws, [np.zeros(W.shape[1]) for W in ws])
-        return _numbers(got, (len(ws),))
+        return maybe_numbers(got, (len(ws),))
     shapes, g = builders.fan_pairs(sizes), np.random.default_rng(seed)
     normal = norms([g.normal(size=s) for s in shapes])
     glorot = [ref_init.glorot_normal(m, k, g) for m, k in shapes]
@@ -737,7 +730,7 @@ def vanishing_gradients(student, rng):
         def own(X=X, Y=Y, ws=ws, bs=bs):
             """The norms of the student's own backprop's dC/dW, or None."""
             got = student.call("backprop", X, Y, ws, bs)
-            grads = _arrays(got[0], ws) if isinstance(got, tuple | list) and len(got) == 2 \
+            grads = shaped_like(got[0], ws) if isinstance(got, tuple | list) and len(got) == 2 \
                 else None
             return None if grads is None else np.array([np.linalg.norm(a) for a in grads])
 
@@ -786,7 +779,7 @@ def vanishing_gradients(student, rng):
                "under N(0, 1) (or your answer is what your own functions give)"):
         got = student.call("init_experiment", X, Y, sizes, student.rng(seed))
         if expect(got).is_tuple(2, "(norms_normal, norms_glorot)"):
-            normal, glorot = (_numbers(v, (10,)) for v in got)
+            normal, glorot = (maybe_numbers(v, (10,)) for v in got)
             ratio = [None if v is None else v[0] / v[-1] for v in (normal, glorot)]
             contrast = None not in ratio and ratio[1] < 1e-3 and ratio[0] > 100 * ratio[1]
             verify(contrast or _consistent(got, _own_experiment(student, X, Y, sizes, seed)),
@@ -797,7 +790,7 @@ def vanishing_gradients(student, rng):
 def _consistent(got, alternatives):
     """``got`` (a tuple of arrays) equals one of the alternatives item by item."""
     def close(a, b):
-        a = _numbers(a)
+        a = maybe_numbers(a)
         return a is not None and b is not None and a.shape == b.shape and np.allclose(
             a, b, *NORM)
     return any(all(close(g, w) for g, w in zip(got, alt, strict=True))
@@ -854,7 +847,7 @@ def _predictions(X, y, lam, c, factor=None, ridge=_ridge):
 def _own_ridge(student):
     def fit(X, y, lam):
         got = student.call("ridge_fit", X, y, lam)
-        w, b = (_numbers(v) for v in got) if isinstance(got, tuple | list) and \
+        w, b = (maybe_numbers(v) for v in got) if isinstance(got, tuple | list) and \
             len(got) == 2 else (None, None)
         if w is None or b is None:
             raise ValueError("not numbers")
@@ -910,7 +903,7 @@ def weight_decay_scaling(student, rng):
                "ridge_fit)"):
         got = student.call("weight_decay_scaling", X, y, lam, c)
         if expect(got).is_tuple(3, "(pred_plain, pred_scaled, pred_matched)"):
-            plain, scaled, matched = (_numbers(v, (25,)) for v in got)
+            plain, scaled, matched = (maybe_numbers(v, (25,)) for v in got)
             invariant = all(v is not None for v in (plain, scaled, matched)) and np.allclose(
                 matched, plain, *SOLVE) and np.abs(scaled - plain).max() > 1e-2 * np.std(y)
             verify(invariant or _close_all(got, lambda: _predictions(

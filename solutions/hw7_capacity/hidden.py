@@ -175,7 +175,9 @@ def _perceptron_mutants(X, y, w0, b0, eta, max_epochs):
         "the samples are taken in the order of the rows, first to last":
             train_perceptron(X[::-1], y[::-1], w0, b0, eta, max_epochs),
         "stop after the first epoch without a mistake (its 0 is the last entry)":
-            (run[0], run[1], padded)}
+            (run[0], run[1], padded),
+        "mistakes holds each epoch's own count, not the running total":
+            (run[0], run[1], np.cumsum(run[2]).tolist())}
 
 
 def _expect_perceptron(got, X, y, w0, b0, eta, max_epochs) -> None:
@@ -367,27 +369,31 @@ def _random_params(rng, M) -> list[np.ndarray]:
             rng.normal(0, 1 / np.sqrt(M), size=(M, 1)), rng.normal(size=1)]
 
 
-def _draws(M, seed, *, w1=2.0, w2=None, b1_zero=False, w2_before_b1=False):
-    g = np.random.default_rng(seed)
-    W1 = g.normal(0.0, w1, size=(1, M))
-    if w2_before_b1:
-        W2 = g.normal(0.0, 1 / np.sqrt(M) if w2 is None else w2, size=(M, 1))
-        b1 = g.normal(0.0, 1.0, size=M)
-    else:
-        b1 = np.zeros(M) if b1_zero else g.normal(0.0, 1.0, size=M)
-        W2 = g.normal(0.0, 1 / np.sqrt(M) if w2 is None else w2, size=(M, 1))
-    return [W1, b1, W2, np.zeros(1)]
+def _draws(M, seed, *, w1=2.0, w2=None, b1_zero=False, order="W1 b1 W2"):
+    """[W1, b1, W2, b2] drawn in ``order`` with the given scales (mutants only)."""
+    g, b1 = np.random.default_rng(seed), np.zeros(M)
+    drawn = {}
+    for name in order.split():
+        if name == "W1":
+            drawn[name] = g.normal(0.0, w1, size=(1, M))
+        elif name == "b1":
+            drawn[name] = b1 if b1_zero else g.normal(0.0, 1.0, size=M)
+        else:
+            drawn[name] = g.normal(0.0, 1 / np.sqrt(M) if w2 is None else w2, size=(M, 1))
+    return [drawn["W1"], drawn["b1"], drawn["W2"], np.zeros(1)]
 
 
 def _init_mutants(M, seed):
+    order = ("draw in the order W1, b1, W2: the generator's numbers then land where the text "
+             "says")
     return {
         "b1 is drawn too: b1 = rng.normal(0.0, 1.0, size=M), between W1 and W2":
             _draws(M, seed, b1_zero=True),
         "W1 has standard deviation 2: rng.normal(0.0, 2.0, ...), not 4": _draws(M, seed, w1=4.0),
         "W2 has standard deviation 1 / sqrt(M), not 1": _draws(M, seed, w2=1.0),
         "W2 has standard deviation 1 / sqrt(M), not 1 / M": _draws(M, seed, w2=1.0 / M),
-        "draw in the order W1, b1, W2: the generator's numbers then land where the text "
-        "says": _draws(M, seed, w2_before_b1=True)}
+        order + " (W2 was drawn before b1)": _draws(M, seed, order="W1 W2 b1"),
+        order + " (b1 was drawn before W1)": _draws(M, seed, order="b1 W1 W2")}
 
 
 def _forward(params, X, hidden=np.tanh, output=lambda z: z, b2=True):
