@@ -309,6 +309,15 @@ LR_ATTRIBUTE_Q3 = swap(A["q3"], ("self.lr * dW", "self.learning_rate * dW"),
                        ("self.lr * db", "self.learning_rate * db"))
 
 
+# fit shuffles with NumPy's global generator, not the network's rng
+GLOBAL_SHUFFLE = swap(A["q3"], ("        order = self.rng.permutation(n)\n",
+                                "        order = np.random.permutation(n)\n"))
+
+# the reported accuracy measured on the training set
+VAL_ON_TRAINING = swap(A["q4"], ("val_accuracy = accuracy(y_val, net.predict(X_val))",
+                                 "val_accuracy = accuracy(y_train, net.predict(X_train))"))
+
+
 def answers(**changes: str) -> list[str]:
     """The seven answer cells of style A, with some replaced."""
     return [changes.get(q, A[q]) for q in QUESTIONS]
@@ -325,8 +334,9 @@ SAMPLES: dict[str, dict] = {
     "donald_hebb": {"answers": answers(q2=SLOW)},
     # the gradient's sign is wrong: training climbs the cost
     "oliver_selfridge": {"answers": answers(q2=WRONG_SIGN)},
-    # a cell that raises: seaborn is not installed, so q5's functions are never defined
-    "john_von_neumann": {"answers": answers(q5=SEABORN)},
+    # a cell that raises: seaborn is not installed, so q5's functions are never defined;
+    # the reported validation accuracy measured on the training set
+    "john_von_neumann": {"answers": answers(q4=VAL_ON_TRAINING, q5=SEABORN)},
     # Nielsen's penalty convention, and a transposed heatmap without a colorbar
     "david_rumelhart": {"answers": answers(q2=L2_OVER_N, q5=PLOT_TRANSPOSED)},
     # the grid scored on the training set, and two slips in the study
@@ -340,6 +350,8 @@ SAMPLES: dict[str, dict] = {
     # the learning rate stored as learning_rate, not lr, and the heatmap's ticks left at the row and column numbers
     "fei_fei_li": {"answers": answers(q1=LR_ATTRIBUTE, q3=LR_ATTRIBUTE_Q3,
                                       q5=PLOT_NO_TICK_LABELS)},
+    # fit shuffles with np.random: charged in q3 only, the later runs checked for their form
+    "david_marr": {"answers": answers(q3=GLOBAL_SHUFFLE)},
     # correct: plot_grid closes its figure before returning it
     "marvin_minsky": {"answers": answers(q5=PLOT_CLOSED)},
 }

@@ -8,7 +8,10 @@ reference generator is where the student's ``fit`` starts shuffling; ``MLP.from_
 for given parameters), ``reference.optim.SGD`` and ``reference.data.load_digits_split``;
 the answers of classic mistakes from the SDK's ``mutants``. Each question is judged on its
 own: ``sgd_step`` and ``fit`` with the student's own ``gradients`` and ``loss`` when these
-are wrong, the grid search and the study with the student's own network retrained.
+are wrong, the grid search and the study with the student's own network retrained, and q4's
+reported run (``history``, ``val_accuracy``) by that run rebuilt with the student's class
+on the notebook's own data. A ``fit`` that does not repeat itself from the same seed (it
+shuffles with ``np.random``) is charged in q3; later runs are then checked for their form.
 The study's trend (the final weight norm decreases as lambda grows: each step multiplies
 W by 1 - eta lambda) holds here with a wide margin: -15% from lambda = 0 to 0.01, a factor
 15 from 0 to 1.
@@ -39,8 +42,10 @@ from autograder.authoring import (
     expect,
     fail,
     manual,
+    maybe_numbers,
     mutants,
     note,
+    numbers,
     parse_figures,
     question,
     timeout_hint,
@@ -69,6 +74,11 @@ ZERO_INIT = ("the weights start at zero: every hidden unit then computes the sam
              "rng.normal(0, 1 / sqrt(n_in))")
 SHUFFLES = ("the shuffles differ: the constructor must draw the initial weights from rng "
             "(rng.normal(0, 1 / sqrt(n_in))) before fit draws its permutations")
+OTHER_GENERATOR = ("two networks built from the same seed and fitted alike gave different "
+                   "costs: fit must shuffle with the network's own generator, "
+                   "self.rng.permutation(n), not np.random or a generator of its own")
+UNREPEATABLE = ("your fit gives another result from the same seed (it draws from something "
+                "other than its rng: see Question 3), so only the form of {} was checked")
 
 
 def course_init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
@@ -304,6 +314,16 @@ def _draws_nothing(student, sizes, seed) -> bool:
                                                         strict=False))
 
 
+def _fit_repeats(student, sizes, seed, ws, bs, X, Y, **hyper) -> bool:
+    """Two networks built and fitted alike return the same costs."""
+    costs = []
+    for _ in range(2):
+        net = _construct(student, sizes, seed, **hyper)
+        net.call("set_params", ws, bs)
+        costs.append(net.call("fit", X, Y))
+    return _same(*costs)
+
+
 def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam) -> None:
     X, Y, ws, bs = _problem(rng, sizes, n)
     seed, setting = builders.seed(rng), (ws, bs, X, Y, lr, lam, epochs, batch)
@@ -328,6 +348,10 @@ def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam) -> None:
                 note("your constructor draws nothing from rng (Question 1), so fit's shuffles "
                      "start from the fresh generator; fit was judged so and is itself right")
                 want = wrong[SHUFFLES]
+            else:
+                verify(_fit_repeats(student, sizes, seed, ws, bs, X, Y, lr=lr, lam=lam,
+                                    epochs=epochs, batch_size=batch), OTHER_GENERATOR, "fit",
+                       mistake="fit shuffles with another generator than the network's rng")
         expect(got[0], "fit's returned costs").close_to(want[0], **FIT, mutants={
             k: v[0] for k, v in wrong.items()})
         for i, what in ((1, "weights"), (2, "biases")):
@@ -369,6 +393,48 @@ def _training_diagnosis(student, rng) -> str:
                  if text != SHUFFLES and _same(history, run[0])), "")
 
 
+def _notebook_run(student, epochs) -> tuple[np.ndarray, float, float]:
+    """(history, validation accuracy, training accuracy) of the run q4's text describes,
+    with the student's class on the notebook's own data."""
+    data = {name: student.get(name) for name in ("X_train", "Y_train", "X_val", "y_val")}
+    net = _construct(student, E2E_SIZES, 0, **{**E2E, "epochs": epochs})  # the text's run
+    with timeout_hint(f"the text's run of {epochs} epochs did not finish"):
+        history = numbers(net.call("fit", data["X_train"], data["Y_train"], timeout=10),
+                          "fit's list")
+    labels = [np.argmax(numbers(data["Y_train"], "Y_train"), axis=1),
+              numbers(data["y_val"], "y_val")]
+    val, train = (float(np.mean(numbers(net.call("predict", data[X]), "predict") == y))
+                  for X, y in (("X_val", labels[1]), ("X_train", labels[0])))
+    return history, val, train
+
+
+def _reported(student) -> None:
+    """history, fit_seconds and val_accuracy are those of the text's run (only their form
+    when the student's fit does not repeat itself, a mistake Question 3 charges)."""
+    epochs = student.get("EPOCHS")
+    if not isinstance(epochs, int) or epochs < 1:
+        fail(f"EPOCHS should be a positive int, got {describe_value(epochs)}")
+    history, val = student.get("history"), student.get("val_accuracy")
+    run = _notebook_run(student, epochs)
+    if not (_same(history, run[0]) and _same([val], [run[1]])):
+        again = _notebook_run(student, epochs)
+        if not _same(again[0], run[0]):
+            note(UNREPEATABLE.format("history and val_accuracy"))
+            run = (maybe_numbers(history, (epochs,), finite=True), val, None)
+            if run[0] is None or not isinstance(val, float | int) or not 0 <= val <= 1:
+                fail(f"history should hold the {epochs} costs fit returns and val_accuracy "
+                     f"a fraction, got {describe_value(history)} and {describe_value(val)}")
+    expect(history, "history").close_to(run[0], **FIT)
+    expect(val, "val_accuracy").close_to(run[1], 1e-6, 0.0, mutants=None if run[2] is None else {
+        "val_accuracy is the accuracy on the validation set (X_val, y_val), not on the "
+        "training set": run[2]})
+    seconds = student.get("fit_seconds")
+    verify(isinstance(seconds, float | int) and not isinstance(seconds, bool)
+           and 0 < seconds < 60, "fit_seconds should be the seconds fit took, a positive "
+           f"number (time.perf_counter() after minus before), got {describe_value(seconds)}",
+           "fit_seconds")
+
+
 @question("q4", points=3, timeout=20)
 def digits_end_to_end(student, rng):
     X_train, X_test, y_train, y_test = load_digits_split(0.3, rng)
@@ -402,6 +468,10 @@ def digits_end_to_end(student, rng):
                     "gradient and the learning rate" if acc < 0.5 else "")
         verify(acc >= MIN_ACCURACY, f"test accuracy {acc:.3f} is below {MIN_ACCURACY}{hint}",
                "test accuracy")
+    with check("history, fit_seconds and val_accuracy are those of the notebook's run: "
+               "NeuralNetwork([64, 40, 10], lr=0.2, lam=1e-4, epochs=EPOCHS, batch_size=16, "
+               "rng=default_rng(0)) fitted on (X_train, Y_train), accuracy on (X_val, y_val)"):
+        _reported(student)
 
 
 # ---------------------------------------------------------------------------
@@ -433,6 +503,19 @@ def _own_run(student, sizes, seed, X_tr, Y_tr, X_va, y_va, y_tr, weights=False, 
     return (*run, arrays(net.get("weights"), "weights")) if weights else run
 
 
+def _unrepeatable(student, sizes, seed, data, unless=None, **hyper) -> bool:
+    """The student's fit gives another run from the same seed (a mistake Question 3
+    charges: the run is then only checked for its form, with a note), unless the answer
+    ``unless`` = (got, own run) already agrees."""
+    if unless is not None and _same(*unless):
+        return False
+    first, again = (_own_run(student, sizes, seed, *data, **hyper) for _ in range(2))
+    if _same(list(first), list(again)):
+        return False
+    note(UNREPEATABLE.format("the runs"))
+    return True
+
+
 def _heatmaps(figures, shape):
     """(figure, axes) pairs whose axes draw an image or mesh of the given shape."""
     return [(fig, ax) for fig in figures for ax in fig.axes
@@ -455,6 +538,9 @@ def grid_search_and_heatmap(student, rng):
             runs = np.array([[_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
                                        batch_size=batch)[:2] for lam in lams] for lr in lrs])
             val, train = runs[..., 0], runs[..., 1]
+            if _unrepeatable(student, sizes, seed, data, unless=([got], [val]), lr=lrs[0],
+                             lam=lams[0], epochs=epochs, batch_size=batch):
+                val = np.clip(numbers(got, "acc", shape), 0.0, 1.0)
             expect(got, "acc").close_to(val, mutants={
                 "the rows of acc are the learning rates and its columns the lambdas: shape "
                 "(len(lrs), len(lams))": val.T,
@@ -539,26 +625,34 @@ def hyperparameter_study(student, rng):
         final, accs = (_column(study, "batch_size", k, 3) for k in ("final_loss", "val_accuracy"))
         runs = [_own_run(student, sizes, seed, *data, lr=lr, lam=lams[0], epochs=epochs,
                          batch_size=b) for b in batch_sizes]
-        expect(final, "final_loss").close_to([r[2] for r in runs], mutants={
-            "final_loss is the last cost fit returned, after the last epoch": [r[3] for r in runs]})
-        expect(accs, "val_accuracy").close_to([r[0] for r in runs], mutants={
-            "val_accuracy is measured on the validation set, not the training set":
-                [r[1] for r in runs]})
+        if _unrepeatable(student, sizes, seed, data, lr=lr, lam=lams[0], epochs=epochs,
+                         batch_size=batch_sizes[0], unless=(final, [r[2] for r in runs])):
+            verify(min(final) > 0 and all(0 <= a <= 1 for a in accs), "final_loss should hold "
+                   "costs (positive) and val_accuracy fractions in [0, 1]", "the sweep")
+        else:
+            expect(final, "final_loss").close_to([r[2] for r in runs], mutants={
+                "final_loss is the last cost fit returned, after the last epoch":
+                    [r[3] for r in runs]})
+            expect(accs, "val_accuracy").close_to([r[0] for r in runs], mutants={
+                "val_accuracy is measured on the validation set, not the training set":
+                    [r[1] for r in runs]})
     with check("the lambda sweep's weight_norm and val_accuracy equal those of your network "
                "retrained with each lambda (batch_size = batch_sizes[0]), and the weight norm "
                "decreases as lambda grows"):
         norms, accs = (_column(study, "lam", k, 4) for k in ("weight_norm", "val_accuracy"))
         runs = [_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
                          batch_size=batch_sizes[0], weights=True) for lam in lams]
-        squares = [sum(float(np.sum(W * W)) for W in r[4]) for r in runs]
-        expect(norms, "weight_norm").close_to(np.sqrt(squares), mutants={
-            "weight_norm is the square root of the sum of squares, sqrt(sum_l ||W^l||^2)":
-                squares,
-            "weight_norm is one norm over all weights, not the sum of the per-layer norms":
-                [sum(float(np.linalg.norm(W)) for W in r[4]) for r in runs]})
-        expect(accs, "val_accuracy").close_to([r[0] for r in runs], mutants={
-            "val_accuracy is measured on the validation set, not the training set":
-                [r[1] for r in runs]})
+        if not _unrepeatable(student, sizes, seed, data, lr=lr, lam=lams[0], epochs=epochs,
+                             batch_size=batch_sizes[0], unless=(accs, [r[0] for r in runs])):
+            squares = [sum(float(np.sum(W * W)) for W in r[4]) for r in runs]
+            expect(norms, "weight_norm").close_to(np.sqrt(squares), mutants={
+                "weight_norm is the square root of the sum of squares, sqrt(sum_l ||W^l||^2)":
+                    squares,
+                "weight_norm is one norm over all weights, not the sum of the per-layer norms":
+                    [sum(float(np.linalg.norm(W)) for W in r[4]) for r in runs]})
+            expect(accs, "val_accuracy").close_to([r[0] for r in runs], mutants={
+                "val_accuracy is measured on the validation set, not the training set":
+                    [r[1] for r in runs]})
         verify(bool(np.all(np.diff(np.asarray(norms, dtype=float)) < 0)), "the final weight "
                f"norm should decrease as lambda grows ({lams}): each step multiplies the "
                "weights by 1 - lr * lam; check the penalty's gradient", "weight_norm")
