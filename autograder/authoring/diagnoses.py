@@ -4,7 +4,8 @@ When a value is wrong and no mutant of the suite matches it, :func:`diagnose_val
 looks for a relation between the student's value and the expected one that names a
 mistake without knowing the question: a NaN or inf where a finite value is expected,
 the right values in the wrong shape, the transpose, a flipped sign, a sequence shifted
-by one step, the right rows in another order, or a constant factor (named after the
+by one step, the right rows in another order, values in single precision, or a constant
+factor (named after the
 check's context: ``n``, ``K``, ``p``, ...). Given a second input/output pair (a
 :class:`Probe`), it also recognises a hard-coded result and an ignored argument.
 
@@ -234,6 +235,23 @@ def _row_matches(c: _Case, rows_a: np.ndarray, rows_e: np.ndarray) -> np.ndarray
         return np.all(diff <= c.atol + c.rtol * np.abs(rows_e[None, :, :]), axis=2)
 
 
+def _single_precision(c: _Case) -> Diagnosis | None:
+    """Every entry a float32 number, close to the expected float64 one at float32's
+    precision, while the expected values are not float32 numbers themselves."""
+    if c.got.shape != c.exp.shape or not np.all(np.isfinite(c.got)):
+        return None
+    with np.errstate(all="ignore"):
+        as32 = c.got.astype(np.float32).astype(np.float64)
+        exp32 = c.exp.astype(np.float32).astype(np.float64)
+    if not (np.array_equal(as32, c.got) and not np.array_equal(exp32, c.exp)
+            and np.allclose(c.got, c.exp, rtol=1e-5, atol=max(c.atol, 1e-30))):
+        return None
+    return Diagnosis("single precision",
+                     "This looks like single precision: every value is a float32 number "
+                     "(about 7 significant digits). Compute in float64, NumPy's default: is "
+                     "an array or a dtype float32 somewhere?")
+
+
 def _factor(c: _Case) -> Diagnosis | None:
     """The expected value times a constant: a named one (from the context, or 2), or, for
     an array with at least two distinct non-zero entries, any constant."""
@@ -265,7 +283,8 @@ def _candidates(context: Mapping[str, float]) -> list[tuple[float, str, str]]:
         out += _CAUSES.get(name, _generic_causes)(name, v)
     out += [(2.0, "2", "a factor 2 too many: the 2 of d(w^2)/dw = 2w where w^2/2 was "
                        "differentiated, or a difference divided by h instead of 2h?"),
-            (0.5, "1/2", "a factor 2 missing: the 2 of d(w^2)/dw = 2w, or a 1/2 of the cost?")]
+            (0.5, "1/2", "a factor 2 missing: the inner derivative of a chain rule (d/dz of "
+                         "2z), the 2 of d(w^2)/dw = 2w, or a 1/2 too many?")]
     return out
 
 
@@ -324,4 +343,5 @@ def _number_text(x: float) -> str:
 
 
 RULES: tuple[Callable[[_Case], Diagnosis | None], ...] = (
-    _non_finite, _probes, _wrong_shape, _transposed, _sign, _shifted, _permuted, _factor)
+    _non_finite, _probes, _wrong_shape, _transposed, _sign, _shifted, _permuted,
+    _single_precision, _factor)

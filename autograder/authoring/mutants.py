@@ -150,7 +150,11 @@ def relative_error_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float | N
             "norms were used, ||a - b|| / (||a|| + ||b||); use the maximum entries":
                 float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))),
             "the scale was max|a| + max|b| instead of max(|a_i| + |b_i|)":
-                float(np.max(d) / (np.max(np.abs(a)) + np.max(np.abs(b))))}
+                float(np.max(d) / (np.max(np.abs(a)) + np.max(np.abs(b)))),
+            "the scale was max|a_i + b_i| instead of max(|a_i| + |b_i|): entries of "
+            "opposite signs cancel": float(np.max(d) / max(np.max(np.abs(a + b)), 1e-300)),
+            "the scale was max(a_i + b_i) instead of max(|a_i| + |b_i|): the absolute values "
+            "are missing": float(np.max(d) / np.max(a + b))}
 
 
 # ---------------------------------------------------------------------------

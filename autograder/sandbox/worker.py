@@ -23,6 +23,7 @@ side decides whether drawing was allowed.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import io
 import os
@@ -333,7 +334,7 @@ class Worker:
         generators = (_generator_arguments(args, kwargs, built)
                       if header.get("watch_rng") is True else [])
         try:
-            with np.errstate(**errstate):
+            with np.errstate(**errstate), _kept(errstate):
                 value, _, _ = self._student(target, *args, **kwargs)
         except BaseException as exc:  # the student's exception, whatever it is
             return self._exception(exc), []
@@ -428,6 +429,40 @@ class Worker:
 
 MAX_CHANGES = 32
 _MAX_WATCH_DEPTH = 8
+
+
+def _only_unwatched(strict: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """The floating-point settings a student asks for, less those a strict call watches
+    (its "raise" stays in force; ``all`` still sets the unwatched kinds)."""
+    every = settings.pop("all", None)
+    kept = {k: v for k, v in settings.items() if strict.get(k) != "raise"}
+    if every is not None:
+        kept.update({k: every for k in ("divide", "over", "under", "invalid")
+                     if strict.get(k) != "raise" and k not in kept})
+    return kept
+
+
+@contextlib.contextmanager
+def _kept(strict: dict[str, Any]):
+    """While a strict call runs, np.errstate and np.seterr cannot silence what it turns
+    into errors: the text says overflow raises, and a silenced overflow is still one."""
+    if not strict:
+        yield
+        return
+    errstate, seterr = np.errstate, np.seterr
+
+    class StrictErrstate(errstate):  # type: ignore[misc, valid-type]
+        def __init__(self, **settings: Any) -> None:
+            super().__init__(**_only_unwatched(strict, settings))
+
+    def strict_seterr(all: Any = None, **settings: Any) -> Any:  # noqa: A002
+        return seterr(**_only_unwatched(strict, {"all": all, **settings}))
+
+    np.errstate, np.seterr = StrictErrstate, strict_seterr  # type: ignore[misc, assignment]
+    try:
+        yield
+    finally:
+        np.errstate, np.seterr = errstate, seterr  # type: ignore[misc]
 
 
 def _array_arguments(args: list, kwargs: dict) -> list[tuple[int | str, str, np.ndarray,

@@ -497,6 +497,20 @@ the transpose makes the shapes fit.
 '''
 
 
+# the Hessian's step fixed at 1e-5, whatever h is given; the relative error scaled by
+# max|a_i + b_i|
+HESSIAN_FIXED_STEP_Q9 = swap(A["q9"], ("""    I = np.eye(theta.size)
+""", """    I = np.eye(theta.size)
+    h = 1e-5
+"""))
+REL_SUM_Q7 = swap(A["q7"], ("denom = np.max(np.abs(a) + np.abs(b))",
+                            "denom = np.max(np.abs(a + b))"))
+
+# the spread without its absolute value
+SPREAD_SIGNED_Q10 = swap(A["q10"], ("float(np.abs(W - W[:, [0]]).max())",
+                                    "float((W - W[:, [0]]).max())"))
+
+
 def answers(style: dict[str, str], **changes: str) -> list[str]:
     """The eleven answer cells in ``style``, with some questions replaced."""
     return [changes.get(q, style[q]) for q in QUESTIONS]
@@ -534,4 +548,6 @@ SAMPLES: dict[str, dict] = {
     "karl_weierstrass": {"answers": answers(A, q7=NORMS_Q7, q8=REVERSED_Q8)},
     # a wrong forward pass costs its points once: cost is judged with it
     "paul_dirac": {"answers": answers(A, q5=DOUBLE_BIAS_Q5)},
+    "hypatia_of_alexandria": {"answers": answers(A, q7=REL_SUM_Q7, q9=HESSIAN_FIXED_STEP_Q9,
+                                                 q10=SPREAD_SIGNED_Q10)},
 }

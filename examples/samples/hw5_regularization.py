@@ -430,6 +430,21 @@ MOMENTUM_OF_THE_OLD_VALUE = swap(A["q7"], (
     "new_var = (1 - momentum) * var * n / (n - 1) + momentum * running_var"))
 
 
+# the dropout mask applied to z, inside the sigmoid
+MASK_ON_Z = swap(A["q3"], ("""            a = sigmoid(z)
+            if masks is not None:
+                a = a * masks[l]
+""", """            if masks is not None:
+                a = sigmoid(z * masks[l])
+            else:
+                a = sigmoid(z)
+"""))
+
+# Monte Carlo dropout that drops inputs too
+MC_INPUT_DROPOUT = swap(A["q4"], ("        a = X\n",
+                                  "        a, _ = dropout_forward(X, rate, rng)\n"))
+
+
 def answers(style: dict[str, str], **changes: str) -> list[str]:
     """The answer cells in ``style`` (``A`` where it has no cell), some replaced."""
     return [changes.get(q, style.get(q, A[q])) for q in QUESTIONS]
@@ -463,6 +478,7 @@ SAMPLES: dict[str, dict] = {
                                           q9=UNIFORM_LIMIT_SQRT_VARIANCE)},
     "maryam_mirzakhani": {"answers": answers(A, q2=DROPOUT_KEEP_BELOW,
                                              q7=MOMENTUM_OF_THE_OLD_VALUE)},
+    "hypatia_of_alexandria": {"answers": answers(A, q3=MASK_ON_Z, q4=MC_INPUT_DROPOUT)},
     # a mistake that a later question builds on costs points once
     "john_von_neumann": {"answers": answers(A, q7=BATCHNORM_EPS_OUTSIDE,
                                             q11=RIDGE_PENALISES_BIAS)},

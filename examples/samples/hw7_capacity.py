@@ -240,6 +240,23 @@ STARTS_AS_LINES = swap(A["q5"], ('ax.plot(Ms, table[:, r], "x", color="gray")',
                                  'ax.plot(Ms, table[:, r], color="gray")'))
 
 
+# the perceptron's mistake counter set to 0 once, before the epochs
+RUNNING_TOTAL = swap(A["q1"], ("""    mistakes = []
+    for _ in range(max_epochs):
+        n_wrong = 0
+""", """    mistakes = []
+    n_wrong = 0
+    for _ in range(max_epochs):
+"""))
+
+# b1 drawn before W1
+B1_FIRST = swap(A["q4"], ("""    W1 = 2.0 * rng.standard_normal((1, M))
+    b1 = rng.standard_normal(M)
+""", """    b1 = rng.standard_normal(M)
+    W1 = 2.0 * rng.standard_normal((1, M))
+"""))
+
+
 SAMPLES: dict[str, dict] = {
     # fully correct, written differently from the solution
     "george_cybenko": {"answers": answers()},
@@ -259,4 +276,6 @@ SAMPLES: dict[str, dict] = {
     "paul_werbos": {"answers": answers(q6=ALPHA_IS_LAMBDA)},
     # a cell that raises: seaborn is not installed, so q5's functions are never defined
     "teuvo_kohonen": {"answers": answers(q5=SEABORN)},
+    # a running total of the perceptron's mistakes, and b1 drawn before W1
+    "norbert_wiener": {"answers": answers(q1=RUNNING_TOTAL, q4=B1_FIRST)},
 }

@@ -106,7 +106,10 @@ def sigmoid_and_derivative(student, rng):
         "exp(z) / (1 + exp(z)) overflows to nan for large z; use a stable form":
             lambda z: np.exp(z) / (1.0 + np.exp(z)),
         "the exponent's sign is flipped: 1 / (1 + exp(z)) is sigma(-z) = 1 - sigma(z)":
-            lambda z: act.sigmoid(-z)}, stable=STABLE)
+            lambda z: act.sigmoid(-z),
+        **{f"z was clipped to [-{c}, {c}]: sigmoid then stops at sigma({c}) for larger |z|; a "
+           "stable form needs no clipping": lambda z, c=c: act.sigmoid(np.clip(z, -c, c))
+           for c in (5, 10, 15, 20, 25)}}, stable=STABLE)
     _activation(student, rng, "sigmoid_prime", act.sigmoid_prime, {
         "the derivative was computed from z as if it were a = sigmoid(z): z (1 - z)":
             lambda z: z * (1 - z),
@@ -114,6 +117,8 @@ def sigmoid_and_derivative(student, rng):
             act.sigmoid,
         "1 - sigmoid(z)**2 is the form of tanh's derivative; sigma' = sigma (1 - sigma)":
             lambda z: 1 - act.sigmoid(z) ** 2,
+        "sigma' = sigma (1 - sigma), not sigma (1 + sigma)":
+            lambda z: act.sigmoid(z) * (1 + act.sigmoid(z)),
         "exp(-z) / (1 + exp(-z))**2 overflows to nan for large |z|; use sigma (1 - sigma)":
             lambda z: np.exp(-z) / (1.0 + np.exp(-z)) ** 2})
 
@@ -136,7 +141,9 @@ def relu_family(student, rng):
         side: lambda z, alpha: np.where(z > 0, alpha, 1.0),
         ignored: lambda z, alpha: act.leaky_relu_prime(z),
         "leaky_relu'(0) should be alpha by the course's convention":
-            lambda z, alpha: np.where(z >= 0, 1.0, alpha)},
+            lambda z, alpha: np.where(z >= 0, 1.0, alpha),
+        "leaky_relu'(z) is alpha for z < 0, not 0 (that is relu's derivative)":
+            lambda z, alpha: act.relu_prime(z)},
         numbers=False, floats=True, alpha=alpha)
 
 
@@ -147,7 +154,9 @@ def tanh_elu_selu(student, rng):
             lambda z: 1 - z**2,
         "returned tanh(z) instead of its derivative 1 - tanh(z)**2": act.tanh,
         "the square is missing: tanh'(z) = 1 - tanh(z)**2, not 1 - tanh(z)":
-            lambda z: 1 - act.tanh(z)})
+            lambda z: 1 - act.tanh(z),
+        "tanh(z) = 2 sigma(2z) - 1, so tanh'(z) = 4 sigma'(2z): the inner derivative's 2 of "
+        "the chain rule is missing": lambda z: 2 * act.sigmoid_prime(2 * z)})
     alpha = float(rng.uniform(0.5, 2.0))
     ignored = "the argument alpha was ignored: the default 1.0 was used"
     _activation(student, rng, "elu", act.elu, {
@@ -191,11 +200,17 @@ def stable_softmax(student, rng):
     cases = [2 * rng.normal(size=s) for s in [(k, k), (1, 4), (5, 3), (8, 10), (7,)]]
     cases += [rng.choice([-1e3, 1e3], size=(4, 3)) + rng.normal(size=(4, 3)),
               800 + rng.normal(size=(2, 5))]
+    # a row all near -1e3 and one entry near +1e3: a shift by the whole array's max
+    # underflows that row to 0/0
+    cases[-2][0], cases[-2][1, 0] = -np.abs(cases[-2][0]), abs(cases[-2][1, 0])
     for Z in cases:
         big = f" with logits up to {np.abs(Z).max():.0f}" if np.abs(Z).max() > 100 else ""
         E = np.exp(Z - Z.max(axis=-1)) if Z.ndim == 2 and Z.shape[0] == Z.shape[1] else None
         rows = Z.ndim == 2 and len(Z) > 1  # where axis 0 and axis -1 differ
         E_row, E_col = np.exp(Z - Z.max(axis=-1, keepdims=True)), np.exp(Z - Z.max(axis=0))
+        with np.errstate(all="ignore"):  # 0/0 in a row far below the whole array's max
+            E_all = np.exp(Z - Z.max())
+            global_max = E_all / E_all.sum(axis=-1, keepdims=True)
         with check(f"softmax(Z) for Z of shape {Z.shape}{big}", context={"K": Z.shape[-1]}), \
                 error_hint(*KEEPDIMS), error_hint(*ONE_SAMPLE):
             expect(student.call("softmax", Z)).close_to(act.softmax(Z), mutants={
@@ -204,6 +219,11 @@ def stable_softmax(student, rng):
                     mutants.column_softmax(Z),
                 "normalised over the whole array instead of each row":
                     np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(),
+                "divided by the sum of the whole array: each row is divided by its own sum "
+                "(axis=-1, keepdims=True)": E_row / E_row.sum() if rows else None,
+                "subtracted the maximum of the whole array: a row far below it underflows to "
+                "0/0 = nan; subtract each row's own maximum (axis=-1, keepdims=True)":
+                    global_max if rows else None,
                 KEEPDIMS[1]: None if E is None else E / E.sum(axis=-1),
                 "the sum ran over the columns (axis=0); each row is normalised by its own "
                 "sum, axis=-1": E_row / E_row.sum(axis=0) if rows else None,
@@ -229,7 +249,12 @@ def one_hot(student, rng):
             expect(got).equals(want, mutants={
                 "the result is transposed: expected shape (n, n_classes)": want.T,
                 "the number of classes was taken from the labels (labels.max() + 1) "
-                "instead of the argument n_classes": want[:, :labels.max() + 1]})
+                "instead of the argument n_classes": want[:, :labels.max() + 1],
+                "the labels are class indices from 0: no - 1 (label 0 went to the last "
+                "column)": losses.one_hot((labels - 1) % k, k),
+                "Y[:, labels] = 1 sets whole columns: give each row its own label, "
+                "Y[np.arange(n), labels] = 1":
+                    np.tile(np.isin(np.arange(k), labels), (n, 1)) * 1.0})
             if dtype:
                 _verify_floats(got, "one_hot")
 
@@ -265,6 +290,11 @@ def forward_pass(student, rng):
         wrong = {mutants.FORWARD[m]: _parts(*mutants.forward_pass(weights, biases, X, m))
                  for m in ("no_bias", "z_from_z", "no_hidden_activation", "output_as_hidden",
                            "column_softmax")}
+        Z1, A1, Z2, P = right
+        Z2_plain = A1 @ weights[1]
+        wrong["the output bias b2 was not added: Z2 = A1 W2 + b2"] = (
+            Z1, A1, Z2_plain, act.softmax(Z2_plain))
+        wrong["the question asks for (Z1, A1, Z2, P) in this order"] = (A1, Z1, P, Z2)
         wrong |= {f"the hidden layer applies the sigmoid, as the question says, not {f}":
                   _parts(*mutants.forward_pass(weights, biases, X, activation=f))
                   for f in ("tanh", "relu")}
@@ -284,10 +314,17 @@ def predictions_and_accuracy(student, rng):
     for n, k in [(1, 3), (9, 4), (30, 10)]:
         P = act.softmax(rng.normal(scale=3.0, size=(n, k)))
         with check(f"predict(P of shape {P.shape})"):
-            expect(student.call("predict", P)).equals(np.argmax(P, axis=1), mutants={
-                "argmax over columns (axis=0) instead of each row": np.argmax(P, axis=0),
-                "returned the largest probability instead of its class index":
-                    P.max(axis=1)})
+            got = student.call("predict", P)
+            if expect(got).equals(np.argmax(P, axis=1), mutants={
+                    "argmax over columns (axis=0) instead of each row": np.argmax(P, axis=0),
+                    "returned the largest probability instead of its class index":
+                        P.max(axis=1),
+                    "np.argmax without an axis gives one index into the flattened array: "
+                    "take the argmax of each row, axis=1": np.argmax(P)}):
+                kind = np.asarray(got).dtype
+                verify(kind.kind in "iu", "the question asks for integer class indices (as "
+                       f"np.argmax gives them), got values of dtype {kind}", "predict",
+                       mistake="class indices returned as floats")
     for n in (4, 10, 57):
         # a fraction strictly between 0 and 1 and not 1/2: no count, percentage or error
         # rate passes

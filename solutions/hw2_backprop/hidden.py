@@ -314,6 +314,7 @@ def gradient_checking(student, rng):
     for x, y, what in [(a, a + 1e-3 * rng.normal(size=(3, 4)), "close arrays of shape (3, 4)"),
                        (c, d, "vectors of shape (10,) with entries from 1e-3 to 15, the largest of "
                         "a and of b at different entries"),
+                       (a, -1.01 * a, "arrays of shape (3, 4) of opposite signs"),
                        (np.zeros((2, 3)), np.zeros((2, 3)), "two zero arrays (2, 3)"),
                        (e, f, "arrays (1, 5) that differ only in an entry close to zero")]:
         with check(f"relative_error for {what}"):
@@ -527,7 +528,9 @@ def sensitivity_and_curvature(student, rng):
                                                                   "logits"),
                     BP["a_for_z"]: _input_jacobian(weights, biases, x, name, "a_for_z")},
                 accept={"the Jacobian of your own forward_pass (Question 5)": own})
-    for sizes, n, name, h in [([2, 3, 2], 4, "sigmoid", 1e-4), ([3, 2, 2], 3, "tanh", 2e-4)]:
+    # the last step is large enough that ignoring it shows (the truncation error is O(h^2))
+    for sizes, n, name, h in [([2, 3, 2], 4, "sigmoid", 1e-4), ([3, 2, 2], 3, "tanh", 2e-4),
+                              ([2, 2, 2], 3, "sigmoid", 0.1)]:
         weights, biases, X, Y = _case(rng, sizes, n)
         grad = _reference(name, X, Y, "gradients")
         H = _hessian(grad, weights, biases, h)
@@ -538,7 +541,10 @@ def sensitivity_and_curvature(student, rng):
             expect(got, "H").close_to(H, HESS.rtol, HESS.atol, mutants={
                 "one-sided differences (g(theta + h e_j) - g(theta)) / h; the question asks "
                 "for central differences": _hessian(grad, weights, biases, h, central=False),
-                "divided by h instead of 2h": 2 * H},
+                "divided by h instead of 2h": 2 * H,
+                "the step h given was not used: these are differences with a tiny step, where "
+                "the question asks for central differences with the step h it gives":
+                    _hessian(grad, weights, biases, 1e-5)},
                 accept={"central differences of your own backprop (Question 5)": own})
             H_got = shaped_like(got, H)
             verify(H_got is None or np.max(np.abs(H_got - H_got.T))

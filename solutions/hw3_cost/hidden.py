@@ -27,6 +27,7 @@ from autograder.authoring import (
     Tolerance,
     all_axes,
     check,
+    describe_value,
     expect,
     manual,
     maybe_numbers,
@@ -95,10 +96,17 @@ def _item(value, i, n):
 # q1
 
 
+CLIPPED = ("a was clipped into [{0:g}, 1 - {0:g}]: the question says 0 < a < 1 and asks for "
+           "no clipping, which changes the cost of outputs close to 0 or 1")
+
+
 @question("q1", points=2)
 def binary_cross_entropy(student, rng):
-    for shape in [(8,), (4, 3), (1, 5)]:
+    # the last shape holds outputs 1e-9 from 0 and from 1, where a clipped a shows
+    for shape in [(8,), (4, 3), (1, 5), (6,)]:
         a = rng.uniform(0.02, 0.98, size=shape)
+        if shape == (6,):
+            a[:4] = [1e-9, 1 - 1e-9, 1e-6, 1 - 1e-6]
         y = rng.uniform(0.01, 0.99, size=shape)
         n = shape[0]
         wrong = _bce_terms(a, y)[1]
@@ -107,7 +115,13 @@ def binary_cross_entropy(student, rng):
             got = student.call("binary_cross_entropy", a, y)
             if expect(got).close_to(expected, mutants={
                     **{k: float(v.sum()) / n for k, v in wrong.items()},
-                    SUM_NOT_MEAN: n * expected, MEAN_ALL: n * expected / a.size}):
+                    SUM_NOT_MEAN: n * expected, MEAN_ALL: n * expected / a.size,
+                    "averaged over the outputs and summed over the samples: the cost sums over "
+                    "the k outputs of a sample and averages over the n samples":
+                        n * expected / a.shape[1] if a.ndim == 2 and n > 1 else None,
+                    **{CLIPPED.format(eps): losses.binary_cross_entropy(
+                        np.clip(a, eps, 1 - eps), y) for eps in (1e-3, 1e-5, 1e-7, 1e-8)
+                       if shape == (6,)}}):
                 verify(isinstance(got, float), FLOAT, "type of the result",
                        mistake="returned an array where the text asks for a Python float")
 
@@ -180,7 +194,8 @@ def cross_entropy_minimum(student, rng):
                 "0 ln 0 gave nan: use the convention 0 ln 0 = 0 (the limit of t ln t)":
                     -(_xlny(y, y) + _xlny(1 - y, 1 - y)),
                 LOG2: expected / LN2,
-                NO_MINUS: -expected,
+                "the minus sign is missing: H(y) = -(y ln y + (1 - y) ln(1 - y)) is never "
+                "negative": -expected,
                 "only the term -y ln y: the entropy also has -(1 - y) ln(1 - y)":
                     -_xlny(y, np.where(y > 0, y, 1.0))})
 
@@ -250,10 +265,20 @@ def neuron_gradients(student, rng):
         with check(f"quadratic_gradients{label}", context={"n": n}):
             _check_gradients(student.call("quadratic_gradients", *args), quad, n, {
                 "sigma'(z) is missing: that is the cross-entropy gradient": ce,
-                SIGMA_NOT_PRIME: _plain(*args, act.sigmoid)})
+                SIGMA_NOT_PRIME: _plain(*args, act.sigmoid),
+                mutants.BACKPROP["a_for_z"]: _plain(
+                    *args, lambda z: act.sigmoid_prime(act.sigmoid(z)))})
         with check(f"cross_entropy_gradients{label}", context={"n": n}):
             _check_gradients(student.call("cross_entropy_gradients", *args), ce, n,
                              {SIGMA_KEPT: quad})
+    with check("quadratic_gradients and cross_entropy_gradients return db as a float, the "
+               f"gradient of the one bias b (X {X.shape})"):
+        for name in ("quadratic_gradients", "cross_entropy_gradients"):
+            got = student.call(name, *args)
+            if expect(got).is_tuple(2, "(dw, db)"):
+                verify(np.ndim(got[1]) == 0, f"db is a float, got {describe_value(got[1])}: "
+                       "sum to a number, e.g. float(np.sum(delta))", name,
+                       mistake="db returned as an array where the text asks for a float")
 
     for y, zs in [(0.0, np.sort(rng.uniform(-10, 10, size=11))),
                   (1.0, np.linspace(rng.uniform(-12, -8), rng.uniform(1, 4), 7))]:
@@ -409,11 +434,11 @@ def _plot_problem(axes) -> str | None:
     return None
 
 
-def _shows(axes, curves) -> bool:
-    """Some axes shows every curve of ``curves``."""
+def _shows(axes, curves, along="y") -> bool:
+    """Some axes shows every curve of ``curves`` (as the values ``along`` that axis)."""
     def on(ax, curve):
-        return any(line.y.shape == curve.shape
-                   and np.allclose(line.y, curve, *CURVE, equal_nan=True) for line in ax.lines)
+        return any(getattr(line, along).shape == curve.shape and np.allclose(
+            getattr(line, along), curve, *CURVE, equal_nan=True) for line in ax.lines)
     return bool(curves) and any(all(on(ax, c) for c in curves) for ax in axes)
 
 
@@ -472,10 +497,14 @@ def training_comparison(student, rng):
     with check("figure: the curves are the example's (w = b = 2, x = 1, y = 0, eta = 0.15, "
                "300 epochs), as the question's train_neuron or your own computes them"):
         axes = all_axes(student.figures())
-        verify(_shows(axes, curves) or _shows(axes, _own_example(student) or []),
+        own = _own_example(student) or []
+        swapped = _shows(axes, curves, "x") or _shows(axes, own, "x")
+        verify(_shows(axes, curves) or _shows(axes, own),
+               "the costs are on the horizontal axis: the text puts the epoch there, "
+               "ax.plot(epochs, costs)" if swapped else
                "no axes shows both loss curves of the example: 301 costs each, from "
                "costs[0] before any update, for the quadratic cost and the cross-entropy",
-               "loss-curve figure")
+               "loss-curve figure", mistake="epoch and cost swapped" if swapped else "")
 
 
 # ---------------------------------------------------------------------------
@@ -535,14 +564,16 @@ def _own_central(student, Z, Y, h):
 
 
 def _relative_error_inputs(rng):
-    """Two close arrays (a gradient check that passes), and two unrelated ones whose
-    largest entries sit at different places (so max|a| + max|b| differs from
-    max(|a| + |b|))."""
+    """Two close arrays (a gradient check that passes), two unrelated ones whose largest
+    entries sit at different places (so max|a| + max|b| differs from max(|a| + |b|)), and
+    two close negative ones."""
     a = rng.normal(size=(3, 4))
     yield a, a + rng.normal(scale=1e-2, size=a.shape)
     a, b = rng.normal(size=7), rng.normal(size=7)
     a[0], b[0], b[1] = 3.0 * np.sign(a[0]), -0.5 * np.sign(a[0]), 3.0
     yield a, b
+    a = -np.abs(rng.normal(size=5))  # all negative: a scale without absolute values shows
+    yield a, a * (1 + 1e-3 * rng.normal(size=5))
 
 
 @question("q5", points=3)
@@ -587,8 +618,10 @@ def softmax_log_likelihood(student, rng):
                     "the central difference is divided by h instead of 2h": 2 * expected,
                     "every entry of Z was moved at once (Z + h): perturb one entry at a "
                     "time, Z + h e_i": np.zeros_like(Z),
-                    "returned the analytic gradient (P - Y) / n instead of a finite-difference "
-                    "estimate": losses.softmax_cross_entropy_grad(Z, Y)},
+                    "the step h given was not used: this is the analytic gradient (P - Y) / n, "
+                    "or differences with a much smaller step, where the question asks for "
+                    "central differences with the step h it gives":
+                        losses.softmax_cross_entropy_grad(Z, Y)},
                 accept={"central differences of your own softmax_cross_entropy":
                         lambda Z=Z, Y=Y, h=h: _own_central(student, Z, Y, h)})
 

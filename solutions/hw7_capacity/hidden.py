@@ -176,8 +176,9 @@ def _perceptron_mutants(X, y, w0, b0, eta, max_epochs):
             train_perceptron(X[::-1], y[::-1], w0, b0, eta, max_epochs),
         "stop after the first epoch without a mistake (its 0 is the last entry)":
             (run[0], run[1], padded),
-        "mistakes holds each epoch's own count, not the running total":
-            (run[0], run[1], np.cumsum(run[2]).tolist())}
+        "the mistake counter was not reset at the start of each epoch: mistakes holds each "
+        "epoch's own count, and training stops after the first epoch without one":
+            (run[0], run[1], np.cumsum(padded).tolist())}
 
 
 def _expect_perceptron(got, X, y, w0, b0, eta, max_epochs) -> None:

@@ -191,6 +191,18 @@ def test_a_permutation_with_a_wrong_row_is_not_named(A, rng):
 # nan and inf
 
 
+def test_values_computed_in_single_precision(A, rng):
+    """float32 values of a float64 result are named, but not float32-exact expected values
+    (a float32 answer is then right) nor float64 values off by a little more than float32's
+    rounding (those are other mistakes)."""
+    assert name(A.astype(np.float32), A) == "single precision"
+    assert name(np.exp(A.astype(np.float32)), np.exp(A)) == "single precision"
+    halves = np.round(A * 2) / 2  # every entry a float32 number already
+    assert name(halves.astype(np.float32), halves) is None
+    assert name(A + 1e-7 * rng.normal(size=A.shape), A) is None
+    assert name((A + 1e-4 * rng.normal(size=A.shape)).astype(np.float32), A) is None
+
+
 def test_nan_or_inf_where_the_value_is_finite(A):
     got = A.copy()
     got[1, 2] = np.nan

@@ -152,9 +152,16 @@ def test_relative_error_mistakes_differ_from_the_reference():
     b[np.argmax(np.abs(a))] *= 0.3
     b[np.argmin(np.abs(a))] *= -1
     zero_case = "two zero arrays give 0/0 = nan; return 0 when both are zero"
-    wrong = mutants.relative_error_mistakes(a, b)
-    assert len(wrong) == 3 and zero_case not in wrong
-    assert all(far_apart(v, relative_error(a, b)) for v in wrong.values())
+    wrong = list(mutants.relative_error_mistakes(a, b).values())
+    assert len(wrong) == 5 and zero_case not in mutants.relative_error_mistakes(a, b)
+    assert all(far_apart(v, relative_error(a, b)) for v in wrong[:3])
+    # a scale without absolute values: max|a_i + b_i| shows on entries of opposite signs,
+    # max(a_i + b_i) on negative ones
+    opposite = list(mutants.relative_error_mistakes(a, -1.01 * a).values())
+    assert far_apart(opposite[3], relative_error(a, -1.01 * a))
+    negative = -np.abs(a)
+    signed = list(mutants.relative_error_mistakes(negative, 1.001 * negative).values())
+    assert far_apart(signed[4], relative_error(negative, 1.001 * negative))
     # on two zero arrays every unguarded form is nan: only the missing guard is named
     zeros = mutants.relative_error_mistakes(np.zeros(3), np.zeros(3))
     assert list(zeros) == [zero_case] and np.isnan(zeros[zero_case])

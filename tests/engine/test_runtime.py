@@ -77,6 +77,35 @@ def test_a_dict_global_is_read_as_a_value_and_a_missing_name_is_an_error(factory
         rt.close()
 
 
+SILENCING = ("import numpy as np\n"
+             "def quiet(z):\n    with np.errstate(over='ignore'):\n"
+             "        return 1 / (1 + np.exp(-z))\n"
+             "def quiet_all(z):\n    old = np.seterr(all='ignore')\n"
+             "    try:\n        return np.exp(z)\n    finally:\n        np.seterr(**old)\n"
+             "def underflow(z):\n    with np.errstate(under='raise'):\n        return np.exp(z)\n")
+
+
+def test_a_strict_call_cannot_silence_what_it_turns_into_errors(factory):
+    """The text says the hidden tests turn overflow into an error: a function that wraps an
+    overflowing exp in np.errstate(over='ignore') or np.seterr(all='ignore') still
+    overflows, so the strict call raises; kinds it does not watch stay the student's to set,
+    and outside strict calls np.errstate is NumPy's own."""
+    rt = NotebookRuntime(factory, Limits(), Budgets(), [SILENCING])
+    z = __import__("numpy").array([-1000.0, 0.0])
+    try:
+        rt.run_notebook()
+        student = Student(rt, QuestionBudget(30))
+        for name in ("quiet", "quiet_all"):
+            with pytest.raises(StudentError, match="FloatingPointError: overflow"):
+                student.call(name, -z if name == "quiet_all" else z, strict_floats=True)
+        with pytest.raises(StudentError, match="FloatingPointError: underflow"):
+            student.call("underflow", z, strict_floats=True)
+        assert list(student.call("quiet", z)) == [0.0, 0.5]
+        assert list(student.call("quiet_all", -z)) == [float("inf"), 1.0]
+    finally:
+        rt.close()
+
+
 SHELL_CELLS = ["!pip install numpy matplotlib\nimport numpy as np\nfirst = np.pi",
                "%pip install --quiet otter-grader\nsecond = 2",
                "files = !ls\nthird = list(files)",
