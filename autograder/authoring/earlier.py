@@ -25,19 +25,28 @@ from autograder.engine.student import Student
 
 
 def own_result(student: Student, name: str, *args: Any, like: Any = None,
-               **kwargs: Any) -> Any:
+               with_args: bool = False, **kwargs: Any) -> Any:
     """What the notebook's function ``name`` returns for these inputs, or None when it
     raised, timed out or is not defined. With ``like`` (an array, a number or lists and
     tuples of them), the value as float64 arrays of those shapes, nested the same way,
     or None if it is not (ready for arithmetic on the trusted side). Nothing is
     recorded: this is no check of its own. Its arguments are not watched either, since
     the function's own question checks that it leaves them unchanged, and the worker only
-    ever changes its copies."""
+    ever changes its copies. With ``with_args``, ``(value, args)``: also the positional
+    arguments as the call left them (shaped like ``args`` when ``like`` is given), for a
+    later function that sees what an earlier one changed in place."""
     try:
-        value = student.call(name, *args, may_change=True, **kwargs)
+        value = student.call(name, *args, may_change=True, send_args=with_args, **kwargs)
     except StudentError:
         return None
-    return value if like is None else shaped_like(value, like)
+    if not with_args:
+        return value if like is None else shaped_like(value, like)
+    if not (isinstance(value, list) and len(value) == 2):
+        return None
+    if like is None:
+        return value[0], value[1]
+    got, left = shaped_like(value[0], like), shaped_like(value[1], list(args))
+    return None if got is None or left is None else (got, left)
 
 
 def shaped_like(value: Any, template: Any) -> Any:

@@ -52,7 +52,7 @@ class Student:
 
     def call(self, name: str, *args: Any, timeout: float | None = None,
              strict_floats: bool = False, may_change: MayChange = (),
-             no_draws: bool = False, **kwargs: Any) -> Any:
+             no_draws: bool = False, send_args: bool = False, **kwargs: Any) -> Any:
         """Call the notebook's global ``name`` with inputs; returns plain values
         (arrays, numbers, lists, dicts) or a :class:`Handle` for other objects.
 
@@ -62,8 +62,10 @@ class Student:
         question allows the function to modify in place, or is True for all of them; a
         change to any other array argument fails the current check. ``no_draws`` fails
         the current check if the call draws from a generator passed as
-        ``student.rng(seed)``."""
-        header = {"op": "call", "name": name, "errstate": "raise" if strict_floats else None}
+        ``student.rng(seed)``. With ``send_args``, the call returns ``[value, args]``,
+        the positional arguments as the call left them."""
+        header = {"op": "call", "name": name, "errstate": "raise" if strict_floats else None,
+                  **({"send_args": True} if send_args else {})}
         return self._call(header, f"`{name}`", args, kwargs, timeout, None, may_change,
                           no_draws)
 

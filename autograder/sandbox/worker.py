@@ -19,6 +19,10 @@ A ``call`` with ``"watch_rng": true`` also snapshots the state of every generato
 built from a seed (``RngSeed``) for the call's arguments and reports in ``"drew"``
 which of them the call drew numbers from, named like changed arrays; again the trusted
 side decides whether drawing was allowed.
+
+A ``call`` with ``"send_args": true`` replies ``[value, args]``: the positional arguments
+as the call left them, for a suite that judges a later answer with what the student's
+own function did to its inputs.
 """
 
 from __future__ import annotations
@@ -341,7 +345,8 @@ class Worker:
         changed = [(key, path) for key, path, arr, saved in watched if not _unchanged(arr, saved)]
         drew = [(key, path) for key, path, gen, state in generators
                 if gen.bit_generator.state != state]
-        reply, blobs = self._reply_value(value)
+        reply, blobs = self._reply_value([value, list(args)] if header.get("send_args") is True
+                                         else value)
         if changed and reply.get("ok") is True:
             reply["changed"] = self._describe_changes(target, len(args), changed)
         if drew and reply.get("ok") is True:

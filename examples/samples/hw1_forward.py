@@ -472,6 +472,18 @@ def leaky_relu_prime(z, alpha=0.01):
 '''
 
 
+# softmax in place: the caller's logits are overwritten (q4 charges it; mlp_forward, which
+# returns the Z2 that softmax overwrote, is judged with that); argmax without an axis
+SOFTMAX_IN_PLACE = """
+def softmax(Z):
+    Z -= np.max(Z, axis=-1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= np.sum(Z, axis=-1, keepdims=True)
+    return Z
+"""
+PREDICT_NO_AXIS = swap(A["q7"], ("return np.argmax(P, axis=1)", "return np.argmax(P)"))
+
+
 def answers(style: dict[str, str], **changes: str) -> list[str]:
     """The seven answer cells in ``style``, with some questions replaced."""
     return [changes.get(q, style[q]) for q in ("q1", "q2", "q3", "q4", "q5", "q6", "q7")]
@@ -514,4 +526,5 @@ SAMPLES: dict[str, dict] = {
     "barbara_liskov": {"answers": answers(B, q2=ENDLESS_LOOP_Q2)},
     # a truncated upload
     "edsger_dijkstra": {"answers": answers(A), "truncate": 300},
+    "hypatia_of_alexandria": {"answers": answers(A, q4=SOFTMAX_IN_PLACE, q7=PREDICT_NO_AXIS)},
 }

@@ -207,9 +207,10 @@ def stable_softmax(student, rng):
         big = f" with logits up to {np.abs(Z).max():.0f}" if np.abs(Z).max() > 100 else ""
         E = np.exp(Z - Z.max(axis=-1)) if Z.ndim == 2 and Z.shape[0] == Z.shape[1] else None
         rows = Z.ndim == 2 and len(Z) > 1  # where axis 0 and axis -1 differ
-        E_row, E_col = np.exp(Z - Z.max(axis=-1, keepdims=True)), np.exp(Z - Z.max(axis=0))
-        with np.errstate(all="ignore"):  # 0/0 in a row far below the whole array's max
-            E_all = np.exp(Z - Z.max())
+        E_row = np.exp(Z - Z.max(axis=-1, keepdims=True))
+        with np.errstate(all="ignore"):  # 0/0 in a row far below another row's max
+            E_col, E_all = np.exp(Z - Z.max(axis=0)), np.exp(Z - Z.max())
+            col_max = E_col / E_col.sum(axis=-1, keepdims=True)
             global_max = E_all / E_all.sum(axis=-1, keepdims=True)
         with check(f"softmax(Z) for Z of shape {Z.shape}{big}", context={"K": Z.shape[-1]}), \
                 error_hint(*KEEPDIMS), error_hint(*ONE_SAMPLE):
@@ -229,7 +230,7 @@ def stable_softmax(student, rng):
                 "sum, axis=-1": E_row / E_row.sum(axis=0) if rows else None,
                 "the max was taken over the columns (axis=0): subtract each row's own max "
                 "(axis=-1), since a shift by other rows' values changes the row's proportions":
-                    E_col / E_col.sum(axis=-1, keepdims=True) if rows else None})
+                    col_max if rows else None})
     with check("softmax(Z) for logits of +-1e3 computes without overflow"), \
             error_hint("The question asks to subtract each row's maximum first, so that "
                        "nothing overflows.", mutants.FORWARD["naive_softmax"], OVERFLOW):
@@ -260,11 +261,17 @@ def one_hot(student, rng):
 
 
 def _own_forward(student, X, weights, biases):
-    """(Z1, A1, Z2, P) with the student's own sigmoid and softmax (None where they fail)."""
+    """(Z1, A1, Z2, P) with the student's own sigmoid and softmax (None where they fail),
+    Z1 and Z2 as those functions leave them: mlp_forward returns the very arrays it passed
+    to them, so one that works in place is charged in its own question only."""
     Z1 = X @ weights[0] + biases[0]
-    A1 = own_result(student, "sigmoid", Z1, like=Z1)
-    Z2 = None if A1 is None else A1 @ weights[1] + biases[1]
-    return Z1, A1, Z2, None if Z2 is None else own_result(student, "softmax", Z2, like=Z2)
+    got = own_result(student, "sigmoid", Z1, like=Z1, with_args=True)
+    if got is None:
+        return Z1, None, None, None
+    A1, (Z1,) = got
+    Z2 = A1 @ weights[1] + biases[1]
+    got = own_result(student, "softmax", Z2, like=Z2, with_args=True)
+    return (Z1, A1, Z2, None) if got is None else (Z1, A1, got[1][0], got[0])
 
 
 def _parts(zs, acts):

@@ -21,6 +21,8 @@ SEED = 20261127
     ("hw1_forward", "kurt_goedel", "q4", "q6", "what your own sigmoid and softmax"),
     # sigma(-z) (q1); mlp_forward uses it
     ("hw1_forward", "margaret_hamilton", "q1", "q6", "what your own sigmoid and softmax"),
+    # softmax overwrites its argument (q4); mlp_forward returns the Z2 it overwrote
+    ("hw1_forward", "hypatia_of_alexandria", "q4", "q6", "what your own sigmoid and softmax"),
     # a summed cost (q7): its finite differences and its verdict in q8
     ("hw2_backprop", "joseph_fourier", "q7", "q8", "what your own numerical_gradient_of_cost"),
     ("hw2_backprop", "joseph_fourier", "q7", "q7", "central differences of your own cost"),

@@ -106,6 +106,23 @@ def test_a_strict_call_cannot_silence_what_it_turns_into_errors(factory):
         rt.close()
 
 
+def test_a_call_can_send_back_its_arguments_as_it_left_them(factory):
+    """With send_args, a call returns [value, args] (the arguments after the call), so a
+    suite can judge a later function with what an earlier one did in place."""
+    rt = NotebookRuntime(factory, Limits(), Budgets(),
+                         ["def halve(z, label):\n    z /= 2\n    return label"])
+    z = __import__("numpy").array([2.0, 4.0])
+    try:
+        rt.run_notebook()
+        student = Student(rt, QuestionBudget(30))
+        value, args = student.call("halve", z, "x", may_change=True, send_args=True)
+        assert value == "x" and list(args[0]) == [1.0, 2.0] and args[1] == "x"
+        assert list(z) == [2.0, 4.0]  # the trusted side's array is the suite's own
+        assert student.call("halve", z, "y", may_change=True) == "y"
+    finally:
+        rt.close()
+
+
 SHELL_CELLS = ["!pip install numpy matplotlib\nimport numpy as np\nfirst = np.pi",
                "%pip install --quiet otter-grader\nsecond = 2",
                "files = !ls\nthird = list(files)",
