@@ -154,7 +154,11 @@ def relative_error_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float | N
             "the scale was max|a_i + b_i| instead of max(|a_i| + |b_i|): entries of "
             "opposite signs cancel": float(np.max(d) / max(np.max(np.abs(a + b)), 1e-300)),
             "the scale was max(a_i + b_i) instead of max(|a_i| + |b_i|): the absolute values "
-            "are missing": float(np.max(d) / np.max(a + b))}
+            "are missing": float(np.max(d) / np.max(a + b)),
+            "the difference needs its absolute value: max|a_i - b_i|, not max(a_i - b_i)":
+                float(np.max(a - b) / np.max(s)),
+            "the relative error takes the largest entries, not the means: "
+            "max|a_i - b_i| / max(|a_i| + |b_i|)": float(np.mean(d) / np.mean(s))}
 
 
 # ---------------------------------------------------------------------------

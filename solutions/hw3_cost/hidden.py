@@ -29,6 +29,7 @@ from autograder.authoring import (
     check,
     describe_value,
     expect,
+    fail,
     manual,
     maybe_numbers,
     mutants,
@@ -177,11 +178,17 @@ def cross_entropy_minimum(student, rng):
                     "took the grid value of the largest cost (argmax), not the smallest":
                         grid[np.argmax(T, axis=1)],
                     "returned the index of the smallest cost instead of the grid value a":
-                        np.argmin(T, axis=1)},
+                        np.argmin(T, axis=1),
+                    "took the argmin over the targets (axis=0): each row's minimum over the "
+                    "grid is at np.argmin(T, axis=1)": grid[np.argmin(T, axis=0)]},
                     accept={"the minimum of your own cost_table": lambda own=own: own()[0]})
                 expect(got[1], "c_best").close_to(c_best, mutants={
                     "returned the largest cost of each row instead of the smallest":
-                        T.max(axis=1)},
+                        T.max(axis=1),
+                    "took the minimum of the whole table for every row: each target y has "
+                    "its own row minimum, T.min(axis=1)": np.full(len(ys), T.min()),
+                    "took the minimum over the targets (axis=0): each row's minimum over the "
+                    "grid is T.min(axis=1)": T.min(axis=0)},
                     accept={"the minimum of your own cost_table": lambda own=own: own()[1]})
 
     cases = [rng.uniform(0.01, 0.99, size=7),
@@ -197,7 +204,12 @@ def cross_entropy_minimum(student, rng):
                 "the minus sign is missing: H(y) = -(y ln y + (1 - y) ln(1 - y)) is never "
                 "negative": -expected,
                 "only the term -y ln y: the entropy also has -(1 - y) ln(1 - y)":
-                    -_xlny(y, np.where(y > 0, y, 1.0))})
+                    -_xlny(y, np.where(y > 0, y, 1.0)),
+                "0 ln 0 = 0 at y = 1 too, in the term (1 - y) ln(1 - y)":
+                    -(_xlny(y, np.where(y > 0, y, 1.0)) + _xlny(1 - y, 1 - y)),
+                **{f"y was clipped into [{eps:g}, 1 - {eps:g}]: H(0) = H(1) = 0 exactly, by "
+                   "the convention 0 ln 0 = 0": losses.binary_entropy(np.clip(y, eps, 1 - eps))
+                   for eps in (1e-3, 1e-6, 1e-8, 1e-10, 1e-12) if np.any(y == 0)}})
 
 
 # ---------------------------------------------------------------------------
@@ -220,7 +232,7 @@ def _plain(X, w, b, y, slope):
     return X.T @ delta, float(np.sum(delta))
 
 
-def _check_gradients(got, expected, n, wrong):
+def _check_gradients(got, expected, n, d, wrong):
     """Compare (dw, db) with the reference, naming the classic mistakes."""
     if not expect(got).is_tuple(2, "(dw, db)"):
         return
@@ -228,6 +240,8 @@ def _check_gradients(got, expected, n, wrong):
         expect(got[i], name).close_to(expected[i], mutants={
             **{k: v[i] for k, v in wrong.items()},
             SUM_NOT_MEAN: n * expected[i],
+            "divided by the number of features d = X.shape[1] instead of the number of "
+            "samples n = X.shape[0]": n * expected[i] / d if d != n else None,
             "the sign is flipped: the error is a - y, not y - a": -expected[i]})
 
 
@@ -263,13 +277,13 @@ def neuron_gradients(student, rng):
         label = f"(X {X.shape}, w {w.shape}, b, y {y.shape})"
         quad, ce = _gradients(*args, "quadratic"), _gradients(*args, "cross_entropy")
         with check(f"quadratic_gradients{label}", context={"n": n}):
-            _check_gradients(student.call("quadratic_gradients", *args), quad, n, {
+            _check_gradients(student.call("quadratic_gradients", *args), quad, n, d, {
                 "sigma'(z) is missing: that is the cross-entropy gradient": ce,
                 SIGMA_NOT_PRIME: _plain(*args, act.sigmoid),
                 mutants.BACKPROP["a_for_z"]: _plain(
                     *args, lambda z: act.sigmoid_prime(act.sigmoid(z)))})
         with check(f"cross_entropy_gradients{label}", context={"n": n}):
-            _check_gradients(student.call("cross_entropy_gradients", *args), ce, n,
+            _check_gradients(student.call("cross_entropy_gradients", *args), ce, n, d,
                              {SIGMA_KEPT: quad})
     with check("quadratic_gradients and cross_entropy_gradients return db as a float, the "
                f"gradient of the one bias b (X {X.shape})"):
@@ -289,7 +303,9 @@ def neuron_gradients(student, rng):
                 "the ratio is inverted: quadratic over cross-entropy is sigma'(z) <= 1/4":
                     1 / ratio,
                 SIGMA_KEPT + " (so the ratio came out as 1)": np.ones_like(zs),
-                SIGMA_NOT_PRIME: act.sigmoid(zs)},
+                SIGMA_NOT_PRIME: act.sigmoid(zs),
+                "returned the quadratic cost's gradient |(a - y) sigma'(z)|, not its ratio to "
+                "the cross-entropy's": np.abs(act.sigmoid(zs) - y) * act.sigmoid_prime(zs)},
                 accept={"the ratio of your own gradient functions":
                         lambda zs=zs, y=y: _own_slowdown(student, zs, y)})
 
@@ -373,7 +389,8 @@ def _train_mistake(w, b, x, y, eta, epochs, cost, mistake):
             costs[t] = 0.5 * (a - y) ** 2
         else:
             other = 1 - y if mistake == "wrong log" else 1 - a
-            costs[t] = -(_xlny(y, a) + _xlny(1 - y, other))
+            costs[t] = -(_xlny(y, 1 - a) + _xlny(1 - y, a)) if mistake == "logs swapped" \
+                else -(_xlny(y, a) + _xlny(1 - y, other))
         if t < epochs:
             keep_sigma = cost == "quadratic" or mistake == "sigma kept"
             delta = (a - y) * (a * (1 - a) if keep_sigma else 1.0)
@@ -396,11 +413,23 @@ def _training_mutants(case, cost, expected):
         "dC/db was computed after w was updated: take both gradients at the same (w, b), "
         "then update both": "sequential"}
     if cost == "cross_entropy":
-        runs = {SIGMA_KEPT: "sigma kept", **runs, SWAPPED_LOG: "wrong log"}
+        runs = {SIGMA_KEPT: "sigma kept", **runs, SWAPPED_LOG: "wrong log",
+                "the two logarithms are swapped: the cost is -[y ln a + (1 - y) ln(1 - a)]":
+                    "logs swapped"}
     found = [{}, {}, {}]
     for name, mistake in runs.items():
         for i, value in enumerate(_train_mistake(*case, cost, mistake)):
             found[i][name] = value
+    w, b, x, y, eta, epochs = case
+    extra = _train(w, b, x, y, eta, epochs + 1, cost)
+    for i in (1, 2):
+        found[i]["one update too many: epochs updates in all, the cost recorded before the "
+                 "first and after each one"] = extra[i]
+    if cost == "quadratic":
+        other = _train(*case, "cross_entropy")
+        for i in range(3):
+            found[i]["the quadratic run trained with the cross-entropy: is cost compared with "
+                     "the exact string 'quadratic'?"] = other[i]
     found[0].update({
         "costs[0] must be the cost at the start, before the first update": costs[1:],
         "the cost after the last update is missing: costs has epochs + 1 entries":
@@ -484,6 +513,8 @@ def training_comparison(student, rng):
                        "own functions of q1 and q3 also counts)"):
                 got = student.call("train_neuron", w, b, x, y, eta, epochs, cost)
                 if expect(got).is_tuple(3, "(costs, w, b)"):
+                    if np.ndim(got[0]) == 0 and np.ndim(got[2]) == 1:
+                        fail("returned (w, b, costs): the question asks for (costs, w, b)")
                     for i, name in enumerate(("costs", "final w", "final b")):
                         expect(got[i], name).close_to(expected[i], *CURVE, wrong[i], accept={
                             plan: lambda i=i, own=own, plan=plan: _part(own()[plan], i)
@@ -535,6 +566,7 @@ def _log_softmax(Z, axis):
 
 def _cost_mutants(Z, Y, expected):
     n, k = Z.shape
+    shifted = Z - Z.max(axis=1, keepdims=True)
     with np.errstate(all="ignore"):
         return {
             SUM_NOT_MEAN: n * expected,
@@ -547,7 +579,13 @@ def _cost_mutants(Z, Y, expected):
                 -np.sum(Y * np.log(mutants.naive_softmax(Z))) / n,
             "ln of a softmax that underflowed to 0: compute ln p with log-sum-exp":
                 -np.sum(Y * np.log(act.softmax(Z))) / n,
-            COLUMNS: -np.sum(Y * _log_softmax(Z, axis=0)) / n}
+            COLUMNS: -np.sum(Y * _log_softmax(Z, axis=0)) / n,
+            "log-sum-exp half done: ln p = (z - m) - ln sum_j exp(z_j - m); the exponentials "
+            "in the sum must be shifted by m too":
+                -np.sum(Y * (shifted - np.log(np.exp(Z).sum(axis=1, keepdims=True)))) / n,
+            "the log-sum-exp summed over the whole batch (np.sum without axis): each row has "
+            "its own sum over the K classes":
+                -np.sum(Y * (shifted - np.log(np.exp(shifted).sum()))) / n}
 
 
 def _own_central(student, Z, Y, h):

@@ -153,8 +153,12 @@ def test_relative_error_mistakes_differ_from_the_reference():
     b[np.argmin(np.abs(a))] *= -1
     zero_case = "two zero arrays give 0/0 = nan; return 0 when both are zero"
     wrong = list(mutants.relative_error_mistakes(a, b).values())
-    assert len(wrong) == 5 and zero_case not in mutants.relative_error_mistakes(a, b)
-    assert all(far_apart(v, relative_error(a, b)) for v in wrong[:3])
+    assert len(wrong) == 7 and zero_case not in mutants.relative_error_mistakes(a, b)
+    assert all(far_apart(v, relative_error(a, b)) for v in wrong[:3] + wrong[6:])
+    # a difference without its absolute value shows where every a_i - b_i is negative
+    above = a + np.abs(b - a)
+    below = list(mutants.relative_error_mistakes(a, above).values())
+    assert far_apart(below[5], relative_error(a, above))
     # a scale without absolute values: max|a_i + b_i| shows on entries of opposite signs,
     # max(a_i + b_i) on negative ones
     opposite = list(mutants.relative_error_mistakes(a, -1.01 * a).values())
