@@ -32,6 +32,7 @@ DEFAULTS = {"adagrad": {"eps": 1e-10}, "rmsprop": {"beta": 0.99, "eps": 1e-8},
             "nadam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "momentum_decay": 4e-3}}
 
 _EPS = "eps inside the square root: sqrt({0} + eps) instead of sqrt({0}) + eps"
+_ABS = "{0} averages |g| instead of g**2 (g * g, elementwise)"
 _UPHILL = "momentum with the wrong sign: theta moved up the gradient (theta + lr * b)"
 _RECURSION = ("the step size was a recursion eta_t = eta_(t-1) / {0} (the deep-networks "
               "notebook's slip): it divides the learning rate again at every step; the step "
@@ -47,14 +48,20 @@ OPTIMIZER: dict[str, dict[str, str]] = {
         "velocity": "the state holds Géron's velocity m = mu m - lr g where PyTorch's buffer "
                     "b = mu b + g belongs; the two agree only while lr stays the same",
         "dampened": "b = mu b + (1 - mu) g is the averaged (dampened) form; PyTorch's buffer "
-                    "adds g itself: b = mu b + g"},
+                    "adds g itself: b = mu b + g",
+        "lr_in_buffer": "the learning rate went into the buffer, b = mu b + lr g; PyTorch's "
+                        "buffer is b = mu b + g and the step theta - lr b"},
     "nag": {
         "plain": "Nesterov gradient at the wrong point: theta - lr * b is plain momentum; the "
                  "look-ahead form is theta - lr * (g + momentum * b)",
         "old_buffer": "the look-ahead used the buffer before its update: theta - lr * (g + mu "
                       "b_new), with b_new = mu b + g",
+        "fresh_buffer": "the incoming buffer was ignored: b_new = mu b + g starts from the "
+                        "state's b",
         "uphill": _UPHILL},
     "adagrad": {"no_sum": "AdaGrad without accumulation: s = g**2 instead of s = s + g**2",
+                "old_sum": "the step divided by the sum before adding this step's g**2: "
+                           "update s = s + g**2 first",
                 "g_not_squared": "s accumulates g instead of g**2 (g * g, elementwise)",
                 "eps_inside": _EPS.format("s"),
                 "recursion": _RECURSION.format("(sqrt(s) + eps)"),
@@ -65,6 +72,7 @@ OPTIMIZER: dict[str, dict[str, str]] = {
         "swapped": "beta and 1 - beta swapped: s = beta * s + (1 - beta) * g**2 keeps beta of "
                    "the old average",
         "g_not_squared": "s averages g instead of g**2 (g * g, elementwise)",
+        "abs_not_squared": _ABS.format("s"),
         "bias_corrected": "RMSProp has no bias correction: s itself goes under the root, not "
                           "s / (1 - beta**t)"},
     "adam": {
@@ -84,12 +92,21 @@ OPTIMIZER: dict[str, dict[str, str]] = {
                    "first",
         "hats_stored": "the state holds m_hat and v_hat; store m and v themselves (the "
                        "correction is recomputed from them at every step)",
-        "recursion": _RECURSION.format("(sqrt(v_hat) + eps)")},
+        "recursion": _RECURSION.format("(sqrt(v_hat) + eps)"),
+        "v_beta1": "v was bias-corrected with beta1: v_hat = v / (1 - beta2**t)",
+        "v_one_minus_beta1": "v was updated with 1 - beta1: v = beta2 v + (1 - beta2) g**2",
+        "abs_not_squared": _ABS.format("v")},
     "nadam": {"constant_mu": "NAdam without the momentum schedule: mu_t = beta1 at every step",
               "eps_inside": _EPS.format("v_hat"),
               "mu_t_ahead": "the momentum term used mu_t and P_t where it looks one step ahead: "
                             "mu_{t+1} / (1 - P_t mu_{t+1})",
-              "as_adam": "NAdam computed as Adam, without the Nesterov look-ahead"},
+              "as_adam": "NAdam computed as Adam, without the Nesterov look-ahead",
+              "v_uncorrected": "v was not bias-corrected: the denominator is "
+                               "sqrt(v / (1 - beta2**t)) + eps",
+              "next_product": "the state stores the product P_(t+1) of the look-ahead; it "
+                              "holds P_t = mu_1 ... mu_t, the product up to this step",
+              "precedence": "mu_t = beta1 (1 - 0.5 * 0.96**(t psi)): the power is t psi, not "
+                            "0.96**t times psi"},
 }
 
 
@@ -146,6 +163,11 @@ def _momentum(theta, g, st, h, mistake, nesterov=False):
     if mistake == "velocity":  # Géron's m = mu m - lr g stored where b belongs
         m = mu * b_old - lr * g
         return theta + m, {"b": m}
+    if mistake == "lr_in_buffer":
+        b = mu * b_old + lr * g
+        return theta - b, {"b": b}
+    if mistake == "fresh_buffer":
+        b_old = np.zeros_like(b_old)
     b = {"minus": g - mu * b_old, "dampened": mu * b_old + (1 - mu) * g}.get(
         mistake, mu * b_old + g)
     direction = b_old if mistake == "after" else b
@@ -156,9 +178,11 @@ def _momentum(theta, g, st, h, mistake, nesterov=False):
 
 def _adaptive(theta, g, st, h, mistake, name):
     """AdaGrad (s = s + g**2) or RMSProp (s = beta s + (1 - beta) g**2)."""
-    g2 = g if mistake == "g_not_squared" else g * g
+    g2 = {"g_not_squared": g, "abs_not_squared": np.abs(g)}.get(mistake, g * g)
     if name == "adagrad":
         s = g2 if mistake == "no_sum" else st["s"] + g2
+        if mistake == "old_sum":
+            return theta - h["lr"] * g / _root(st["s"], h["eps"], None), {"s": s}
     else:
         old, new = {"swapped": (1 - h["beta"], h["beta"]),
                     "no_one_minus": (h["beta"], 1.0)}.get(mistake, (h["beta"], 1 - h["beta"]))
@@ -170,15 +194,17 @@ def _adaptive(theta, g, st, h, mistake, name):
     return theta - h["lr"] * g / _root(shown, h["eps"], mistake), {"s": s}
 
 
-def _moments(g, st, h):
-    return (h["beta1"] * st["m"] + (1 - h["beta1"]) * g,
-            h["beta2"] * st["v"] + (1 - h["beta2"]) * g * g)
+def _moments(g, st, h, mistake=None):
+    g2 = np.abs(g) if mistake == "abs_not_squared" else g * g
+    into_v = 1 - (h["beta1"] if mistake == "v_one_minus_beta1" else h["beta2"])
+    return h["beta1"] * st["m"] + (1 - h["beta1"]) * g, h["beta2"] * st["v"] + into_v * g2
 
 
 def _adam(theta, g, st, h, mistake):
     t = {"t_before_increment": st["t"], "t_stuck": 1}.get(mistake, st["t"] + 1)
-    m, v = _moments(g, st, h)
-    c1, c2, eps = 1 - h["beta1"] ** t, 1 - h["beta2"] ** t, h["eps"]
+    m, v = _moments(g, st, h, mistake)
+    c1, eps = 1 - h["beta1"] ** t, h["eps"]
+    c2 = c1 if mistake == "v_beta1" else 1 - h["beta2"] ** t
     if mistake == "no_bias_correction":
         step = m / (np.sqrt(v) + eps)
     elif mistake == "eps_before_correction":
@@ -197,16 +223,19 @@ def _nadam(theta, g, st, h, mistake):
     t, b1, psi = st["t"] + 1, h["beta1"], h["momentum_decay"]
 
     def mu(k):
+        if mistake == "precedence":
+            return b1 * (1 - 0.5 * 0.96 ** k * psi)
         return b1 if mistake == "constant_mu" else b1 * (1 - 0.5 * 0.96 ** (k * psi))
 
     product = st["mu_product"] * mu(t)
     m, v = _moments(g, st, h)
-    d = _root(v / (1 - h["beta2"] ** t), h["eps"], mistake)
+    d = _root(v if mistake == "v_uncorrected" else v / (1 - h["beta2"] ** t), h["eps"], mistake)
     ahead, ahead_product = ((mu(t), product) if mistake == "mu_t_ahead"
                             else (mu(t + 1), product * mu(t + 1)))
     theta = (theta - h["lr"] * (1 - mu(t)) / (1 - product) * g / d
              - h["lr"] * ahead / (1 - ahead_product) * m / d)
-    return theta, {"m": m, "v": v, "mu_product": product}
+    kept = product * mu(t + 1) if mistake == "next_product" else product
+    return theta, {"m": m, "v": v, "mu_product": kept}
 
 
 _RULES: dict[str, Callable] = {

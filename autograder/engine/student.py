@@ -95,6 +95,14 @@ class Student:
         """An argument that becomes ``np.random.default_rng(seed)`` in the worker."""
         return protocol.RngSeed(seed)
 
+    def generator(self, seed: int) -> Handle:
+        """A generator ``np.random.default_rng(seed)`` that stays in the worker: pass it to
+        several calls (and call its methods) to replay a notebook's draws in order."""
+        value = self._send({"op": "generator", "seed": int(seed)}, None, None, None, None)
+        if not isinstance(value, Handle):
+            raise StudentError(Failure.ERROR, "the worker did not make a generator")
+        return value
+
     def _call(self, header: dict, what: str, args, kwargs, timeout: float | None,
               generation: int | None, may_change: MayChange, no_draws: bool = False) -> Any:
         """A call that watches its array arguments unless ``may_change`` is True, and its

@@ -8,7 +8,8 @@ Expected values never come here; only inputs do.
 Requests are frames ``{"op": ..., "seq": n, ...}``; each gets exactly one reply with
 the same ``seq``. Operations: ``run`` (execute a cell), ``call`` (call a global or a
 method of a handle), ``get`` (read a global or an attribute), ``has`` (which globals
-exist), ``figures`` (describe open matplotlib figures).
+exist), ``figures`` (describe open matplotlib figures), ``generator`` (a generator
+``np.random.default_rng(seed)`` kept in the worker, for several calls to share).
 
 A ``call`` with ``"watch_args": true`` keeps a copy of every array among its arguments
 (also inside lists, tuples and dicts) and reports in ``"changed"`` which of them the
@@ -358,6 +359,12 @@ class Worker:
         if isinstance(target, _Failed):
             return target, []
         return self._reply_value(target)
+
+    def op_generator(self, header: dict, blobs):
+        seed = header.get("seed")
+        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
+            return self._error("protocol", "ProtocolError", "a generator needs a seed"), []
+        return self._reply_value(np.random.default_rng(seed))
 
     def op_has(self, header: dict, blobs):
         names = [n for n in header["names"] if n in self.shell.user_ns]

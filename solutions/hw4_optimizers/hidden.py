@@ -317,8 +317,10 @@ def narrow_valley(student, rng):
 
 
 def _plateau(losses, lr0, patience, factor, min_lr, tie_improves=False, extra=0,
-             reset_after=True, reset_on_improve=True, floor=True) -> list[float]:
-    """Performance scheduling with one of its classic mistakes switched on."""
+             reset_after=True, reset_on_improve=True, floor=max, forget_best=False
+             ) -> list[float]:
+    """Performance scheduling with one of its classic mistakes switched on (``floor``:
+    how lr * factor meets min_lr, None for not at all)."""
     lr, best, wait, out = lr0, None, 0, []
     for loss in losses:
         if best is None or loss < best or (tie_improves and loss == best):
@@ -326,8 +328,9 @@ def _plateau(losses, lr0, patience, factor, min_lr, tie_improves=False, extra=0,
         else:
             wait += 1
             if wait >= patience + extra:
-                lr = max(lr * factor, min_lr) if floor else lr * factor
+                lr = floor(lr * factor, min_lr) if floor else lr * factor
                 wait = 0 if reset_after else wait
+                best = None if forget_best else best
         out.append(lr)
     return out
 
@@ -349,7 +352,10 @@ PLATEAU_MUTANTS = {
     "reduced after patience + 1 non-improvements instead of patience": {"extra": 1},
     "the count of non-improvements was not reset after a reduction": {"reset_after": False},
     "the count of non-improvements was not reset by an improvement": {"reset_on_improve": False},
-    "the floor min_lr was not applied": {"floor": False}}
+    "the floor min_lr was not applied": {"floor": None},
+    "min(lr * factor, min_lr) jumps to the floor at once: the floor is max(lr * factor, min_lr)":
+        {"floor": min},
+    "the best loss was forgotten after a reduction; the text keeps it": {"forget_best": True}}
 BOOK = ("decay was used as Géron's number of steps s ({0}); here decay is the deep-networks "
         "notebook's rate: {1} (the same schedule with s = 1 / decay)")
 
@@ -373,7 +379,9 @@ def _closed_forms(student, rng) -> None:
         wrong = ({BOOK.format("t / decay", "lr0 / (1 + decay * t)**power"):
                   lr0 / (1 + t / decay) ** c,
                   "the power was applied to decay * t only: 1 + (decay * t)**power":
-                  lr0 / (1 + (decay * t) ** c), "the power is missing": lr0 / (1 + decay * t)}
+                  lr0 / (1 + (decay * t) ** c), "the power is missing": lr0 / (1 + decay * t),
+                  "the power was applied to t only: 1 + decay * t**power":
+                  lr0 / (1 + decay * t ** c)}
                  if name == "power" else
                  {BOOK.format("0.1**(t / decay)", "lr0 * exp(-decay * t)"):
                   lr0 * 0.1 ** (t / decay),
@@ -431,7 +439,10 @@ def learning_rate_schedules(student, rng):
                    "learning rate").close_to(_at("piecewise", t, kw), mutants={
                        "at t equal to a boundary the old value was kept; the new value starts "
                        "at its boundary (searchsorted(..., side='right') - 1)":
-                       np.asarray(kw["values"])[np.searchsorted(kw["boundaries"], t) - 1]})
+                       np.asarray(kw["values"])[np.searchsorted(kw["boundaries"], t) - 1],
+                       "one value too far: the index of t is searchsorted(boundaries, t, "
+                       "side='right') - 1": np.asarray(kw["values"])[np.minimum(
+                           np.searchsorted(kw["boundaries"], t, side="right"), n - 1)]})
     _per_step(student, rng)
     for patience in (2, 3, int(rng.integers(2, 5))):
         lr0, factor = float(rng.uniform(0.01, 1.0)), float(rng.uniform(0.2, 0.8))
@@ -465,7 +476,10 @@ def _clipped_wrong(grads, max_norm) -> dict[str, list]:
             [g * min(1.0, max_norm / (sum(np.linalg.norm(x) for x in grads) + 1e-6))
              for g in grads],
         "the arrays were divided by the norm but not multiplied by max_norm":
-            [g / (norm + 1e-6) for g in grads]}
+            [g / (norm + 1e-6) for g in grads],
+        "clipped each component to [-max_norm, max_norm] (clipping by value): clipping by "
+        "norm rescales all the arrays by one factor": [np.clip(g, -max_norm, max_norm)
+                                                       for g in grads]}
 
 
 def _angle(u, v) -> float:

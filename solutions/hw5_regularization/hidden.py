@@ -36,6 +36,7 @@ from autograder.authoring import (
     fail,
     maybe_numbers,
     mutants,
+    own_result,
     question,
     shaped_like,
     verify,
@@ -125,6 +126,10 @@ MASK_MISTAKES = {  # the masks classic mistakes make of the draws u, given the r
         lambda u, rate: (u >= rate) * (1 - rate)}
 
 
+KEEP_PATTERN = ("the mask holds 0 and 1 while out was rescaled: return the mask out was "
+                "multiplied by, [u >= rate] / (1 - rate)")
+
+
 def _keep(u, rate):
     """The inverted-dropout mask of the draws u: [u >= rate] / (1 - rate)."""
     return (u >= rate) / (1 - rate)
@@ -166,8 +171,18 @@ def dropout(student, rng):
                    context={"p": rate}):
             got = student.call("dropout_forward", x, rate, student.rng(seed))
             if expect(got).is_tuple(2, "(out, mask)"):
-                expect(got[0], "out").close_to(out, mutants={k: x * m for k, m in wrong.items()})
-                expect(got[1], "mask").close_to(mask, mutants=wrong)
+                pair = shaped_like(got, (out, mask))
+                if (pair is None or not np.allclose(pair[1], mask)) and \
+                        _ignores_rng(student, rate):
+                    verify(False, "the same seed gives other masks, or two seeds the same one: "
+                           "draw u with rng.random(x.shape) from the rng you are given",
+                           "dropout_forward",
+                           mistake="dropout draws from another generator than its rng")
+                out_ok = expect(got[0], "out").close_to(out, mutants={
+                    k: x * m for k, m in wrong.items()})
+                expect(got[1], "mask").close_to(mask, mutants={
+                    KEEP_PATTERN if out_ok and k.startswith(NO_RESCALE) else k: m
+                    for k, m in wrong.items()})
     x, rate, seed = rng.normal(size=(4, 5)), _rate(rng), builders.seed(rng)
     with check(f"dropout_forward(x of shape {x.shape}, rate={rate:.3f}, rng, training=False): "
                "out = x, a mask of ones, and no draw from rng at inference"):
@@ -228,6 +243,9 @@ def _backprop_mutants(X, Y, ws, bs, lam, r, masks):
             [g + p for g, p in zip(dbs, reg.elastic_net_grad(bs, lam, r), strict=True)])
         found["the penalty is added once, not once per sample: n times its gradient"] = (
             [g + len(X) * p for g, p in zip(dWs, pen, strict=True)], dbs)
+    found["the gradients are listed last layer first: dWs[0] is dC/dW^1 (reverse the lists "
+          "built from the output layer down)"] = (
+        [g + p for g, p in zip(dWs, pen, strict=True)][::-1], dbs[::-1])
     if lam > 0 and r > 0:
         found["sign(0) must be 0 (the subgradient np.sign gives)"] = (
             [g + p + lam * r * (W == 0) for g, p, W in zip(dWs, pen, ws, strict=True)], dbs)
@@ -281,13 +299,18 @@ def backpropagation(student, rng):
 def _passes(X, ws, bs, rate, passes, rng, order="text", rule=_keep, forward=None):
     """The softmax outputs of every pass, shape (passes, n, K), with masks drawn in the
     ``order`` of the text (pass by pass, first hidden layer first), last layer first
-    (``"reversed"``), layer by layer over all passes (``"layers"``) or with a mask on the
-    inputs drawn first in each pass (``"inputs"``), made from the draws by ``rule``;
-    ``forward`` replaces the reference forward pass (the student's own)."""
+    (``"reversed"``), layer by layer over all passes (``"layers"``), with a mask on the
+    inputs drawn first in each pass (``"inputs"``) or on the softmax outputs drawn last
+    (``"outputs"``), made from the draws by ``rule``; ``forward`` replaces the reference
+    forward pass (the student's own)."""
     n, hidden = len(X), [W.shape[1] for W in ws[:-1]]
     if order == "inputs":
         hidden = [X.shape[1]] + hidden
         forward = forward or (lambda m: mutants.forward_pass(ws, bs, X * m[0], masks=m[1:])[1][-1])
+    elif order == "outputs":
+        hidden = hidden + [ws[-1].shape[1]]
+        forward = forward or (lambda m: mutants.forward_pass(ws, bs, X, masks=m[:-1])[1][-1]
+                              * m[-1])
     draws = [[None] * len(hidden) for _ in range(passes)]
     slots = [(t, l) for t in range(passes) for l in range(len(hidden))]
     if order == "reversed":
@@ -302,6 +325,31 @@ def _passes(X, ws, bs, rate, passes, rng, order="text", rule=_keep, forward=None
 
 OWN_PASSES = {False: "passes through your own forward",
               True: "passes through your own forward with masks of your own dropout_forward"}
+IGNORES_RNG = ("masks of your own dropout_forward, which does not follow the rng it is given "
+               "(Question 2), so only their form was checked")
+
+
+def _ignores_rng(student, rate) -> bool:
+    """The student's own dropout_forward gives other masks for the same seed, or the same
+    mask for two seeds: it draws from another generator (a mistake Question 2 charges)."""
+    ones = np.ones((8, 8))
+    masks = [own_result(student, "dropout_forward", ones, rate, student.rng(seed),
+                        like=(ones, ones)) for seed in (0, 0, 1)]
+    if any(m is None for m in masks):
+        return False
+    same = [np.array_equal(masks[0][1], m[1]) for m in masks[1:]]
+    return not same[0] or same[1]
+
+
+def _plausible(value, shape, what) -> np.ndarray | None:
+    """A mean of softmax outputs (rows in [0, 1] summing to 1) or their standard deviation
+    (entries in [0, 1/2]) of ``shape``, as floats, or None."""
+    arr = maybe_numbers(value, shape, finite=True)
+    if arr is None or arr.min() < 0:
+        return None
+    if what == "mean":
+        return arr if arr.max() <= 1 and np.allclose(arr.sum(axis=1), 1.0) else None
+    return arr if arr.max() <= 0.5 else None
 
 
 @question("q4", points=2)
@@ -331,6 +379,7 @@ def mc_dropout(student, rng):
                 return None
 
         outs = run()
+        ignores = cache(lambda rate=rate: _ignores_rng(student, rate))
         wrong = {"dropout must stay on for Monte Carlo dropout: got the deterministic "
                  "prediction": MLP.from_params(ws, bs).forward(X)[None],
                  NO_RESCALE: run(rule=lambda u, rate: (u >= rate) * 1.0),
@@ -340,6 +389,8 @@ def mc_dropout(student, rng):
                  "pass before the next": run(order="layers"),
                  "dropout was applied to the inputs X too; the text draws one mask per hidden "
                  "layer only": run(order="inputs"),
+                 "dropout was applied to the softmax outputs too; the text draws one mask per "
+                 "hidden layer only": run(order="outputs"),
                  "averaged the logits z^L; Monte Carlo dropout averages the softmax outputs":
                      run(forward=lambda m, X=X, ws=ws, bs=bs: mutants.forward_pass(
                          ws, bs, X, masks=m)[0][-1])}
@@ -352,6 +403,8 @@ def mc_dropout(student, rng):
             if expect(got).is_tuple(2, "(mean, std)"):
                 alt = {OWN_PASSES[mine]: lambda mine=mine, own=own: None if own(mine) is None
                        else own(mine).mean(axis=0) for mine in (False, True)}
+                alt[IGNORES_RNG] = lambda got=got, ignores=ignores, shape=outs.shape[1:]: \
+                    _plausible(got[0], shape, "mean") if ignores() else None
                 expect(got[0], "mean").close_to(outs.mean(axis=0), *GRAD, {
                     k: v.mean(axis=0) for k, v in wrong.items()}, accept=alt)
         with check(f"{label}: the standard deviation (of your own passes, too)"):
@@ -359,6 +412,8 @@ def mc_dropout(student, rng):
                 fail("no (mean, std) was returned (see the mean's check)")
             alt = {OWN_PASSES[mine]: lambda mine=mine, own=own: None if own(mine) is None
                    else own(mine).std(axis=0) for mine in (False, True)}
+            alt[IGNORES_RNG] = lambda got=got, ignores=ignores, shape=outs.shape[1:]: \
+                _plausible(got[1], shape, "std") if ignores() else None
             expect(got[1], "std").close_to(outs.std(axis=0), *GRAD, {
                 "the text asks for the population standard deviation (ddof=0)":
                     outs.std(axis=0, ddof=1),
@@ -496,6 +551,8 @@ BIASED = ("normalised the batch with its unbiased variance (ddof=1); batch norm 
 NO_EPS = "eps is missing: divide by sqrt(var + eps)"
 OUTSIDE = "eps belongs inside the square root, sqrt(var + eps), not sqrt(var) + eps"
 FEATURES = "summed over the features (axis=1) instead of over the batch (axis=0)"
+X_NOT_X_HAT = ("dgamma = sum over the batch of dout * x_hat (the normalised x), not dout * x "
+               "(and dx uses that dgamma)")
 
 
 @question("q7", points=4)
@@ -529,10 +586,9 @@ def batch_norm(student, rng):
     for n, d, eps in [(1, 4, 1e-5), (5, 3, 1e-2)]:
         x, gamma, beta, rm, rv = _bn_inputs(rng, n, d)
         wrong = {"eps is missing: divide by sqrt(running_var + eps)":
-                 _bn(x, gamma, beta, rm, rv, 0.0)}
-        if n > 1:
-            wrong["inference must use the running statistics, not those of the batch"] = \
-                _bn(x, gamma, beta, x.mean(axis=0), x.var(axis=0), eps)
+                 _bn(x, gamma, beta, rm, rv, 0.0),
+                 "inference must use the running statistics, not those of the batch":
+                 _bn(x, gamma, beta, x.mean(axis=0), x.var(axis=0), eps)}
         with check(f"batchnorm_forward(x {x.shape}, eps={eps:g}, training=False)"):
             got = student.call("batchnorm_forward", x, gamma, beta, rm, rv, momentum=0.1,
                                eps=eps, training=False)
@@ -557,10 +613,14 @@ def batch_norm(student, rng):
                         gamma * dout / np.sqrt(var + eps),
                     BIASED: _bn_dx(dout, x, gamma, x.var(axis=0, ddof=1), eps),
                     NO_EPS: _bn_dx(dout, x, gamma, var, 0.0),
-                    OUTSIDE: _bn_dx(dout, x, gamma, var, eps, outside=True)})
+                    OUTSIDE: _bn_dx(dout, x, gamma, var, eps, outside=True),
+                    "the path through the mean is missing: dx = gamma / (n std) (n dout - "
+                    "sum(dout) - x_hat sum(dout x_hat)) has the term - sum(dout)":
+                        dx + gamma * dout.sum(axis=0) / (n * np.sqrt(var + eps)),
+                    X_NOT_X_HAT: dx + gamma * x_hat * ((dout * x_hat).sum(0) - (dout * x).sum(0))
+                    / (n * np.sqrt(var + eps))})
                 expect(got[1], "dgamma").close_to(dgamma, *GRAD, {
-                    "dgamma = sum over the batch of dout * x_hat (the normalised x), not "
-                    "dout * x": (dout * x).sum(axis=0), FEATURES: (dout * x_hat).sum(axis=1)})
+                    X_NOT_X_HAT: (dout * x).sum(axis=0), FEATURES: (dout * x_hat).sum(axis=1)})
                 expect(got[2], "dbeta").close_to(dbeta, *GRAD, {
                     FEATURES: dout.sum(axis=1),
                     "dbeta is the sum of dout over the batch, not its mean": dout.mean(axis=0)})
@@ -658,11 +718,16 @@ def initializers(student, rng):
                 if kind == "normal":
                     wrong["rng.normal's scale is the standard deviation sqrt(variance), not the "
                           "variance"] = _draw(seed, kind, var, shape)
+                    wrong["drew U(-sigma, sigma) where the normal N(0, sigma^2) is asked "
+                          "(rng.normal(0.0, sigma, size))"] = _draw(seed, "uniform",
+                                                                    np.sqrt(var), shape)
                     wrong["the standard deviation is sqrt(variance); sqrt(3 variance) is the "
                           "limit of the uniform"] = _draw(seed, kind, np.sqrt(3 * var), shape)
                 else:
                     wrong["the limit of U(-r, r) is r = sqrt(3 variance), so that the variance "
                           "is r^2 / 3"] = _draw(seed, kind, np.sqrt(var), shape)
+                    wrong["drew N(0, r^2) where the uniform U(-r, r) is asked (rng.uniform(-r, "
+                          "r, size))"] = _draw(seed, "normal", np.sqrt(3 * var), shape)
                 name = f"{family}_{kind}"
                 with check(f"{name}({shape[0]}, {shape[1]}, rng)"):
                     expect(student.call(name, *shape, student.rng(seed))).close_to(
@@ -684,19 +749,15 @@ def _deep(rng, sizes, n):
     return builders.batch(rng, n, sizes[0], sizes[-1])
 
 
-def _own_glorot(student, glorot):
-    """The weights the student's own glorot_normal draws in place of the reference's
-    ``glorot``: its draws for a shape, on a fresh seed, are the reference's times a constant
-    if it draws one scaled normal (None if not)."""
-    out = []
-    for W in glorot:
-        ref = ref_init.glorot_normal(*W.shape, np.random.default_rng(0))
-        got = maybe_numbers(student.call("glorot_normal", *W.shape, student.rng(0)), W.shape)
-        k = None if got is None else float(np.vdot(got, ref) / np.vdot(ref, ref))
-        if k is None or not np.allclose(got, k * ref, 1e-9, 1e-12):
-            return None
-        out.append(k * W)
-    return out
+def _own_glorot(student, seed, shapes):
+    """The weights the student's own glorot_normal draws in the text's experiment: from one
+    generator of ``seed``, after the N(0, 1) weights (None if it fails)."""
+    g = student.generator(seed)
+    for shape in shapes:
+        g.call("normal", size=shape)
+    ws = [own_result(student, "glorot_normal", m, k, g, like=np.empty((m, k)))
+          for m, k in shapes]
+    return None if any(W is None for W in ws) else ws
 
 
 def _own_experiment(student, X, Y, sizes, seed):
@@ -712,7 +773,7 @@ def _own_experiment(student, X, Y, sizes, seed):
     glorot = [ref_init.glorot_normal(m, k, g) for m, k in shapes]
     return {"your own gradient_norms": (normal, norms(glorot)),
             "your own glorot_normal and gradient_norms": (
-                normal, norms(_own_glorot(student, glorot)))}
+                normal, norms(_own_glorot(student, seed, shapes)))}
 
 
 @question("q10", points=3)
@@ -730,9 +791,10 @@ def vanishing_gradients(student, rng):
         def own(X=X, Y=Y, ws=ws, bs=bs):
             """The norms of the student's own backprop's dC/dW, or None."""
             got = student.call("backprop", X, Y, ws, bs)
-            grads = shaped_like(got[0], ws) if isinstance(got, tuple | list) and len(got) == 2 \
-                else None
-            return None if grads is None else np.array([np.linalg.norm(a) for a in grads])
+            grads = [maybe_numbers(a) for a in got[0]] if isinstance(got, tuple | list) and \
+                len(got) == 2 and isinstance(got[0], list | tuple) else [None]
+            return None if any(a is None for a in grads) else np.array(
+                [np.linalg.norm(a) for a in grads])  # in the order of the student's own list
 
         with check(f"gradient_norms(X {X.shape}, {len(ws)} layers, {scale} weights) (the "
                    "norms of your own backprop's gradients also count)", context={"n": n}):
@@ -742,7 +804,10 @@ def vanishing_gradients(student, rng):
                 "returned the squared norms": norms**2,
                 NOT_MEAN: n * norms,
                 "the norms of the weight gradients dC/dW were expected, not of dC/db":
-                    np.array([np.linalg.norm(g) for g in dbs])},
+                    np.array([np.linalg.norm(g) for g in dbs]),
+                "np.linalg.norm(dW, 2) is a matrix's spectral norm; the text's norm is the "
+                "Frobenius norm, np.linalg.norm(dW)": np.array([np.linalg.norm(g, 2)
+                                                               for g in dWs])},
                 accept={"the norms of your own backprop's gradients": own})
     for sizes, n in [([5] + [24] * 9 + [4], 20), ([8] + [32] * 9 + [3], 3)]:
         X, Y = _deep(rng, sizes, n)
@@ -753,6 +818,9 @@ def vanishing_gradients(student, rng):
         g = np.random.default_rng(seed)
         glorot_first = _norms(X, Y, [ref_init.glorot_normal(m, k, g) for m, k in shapes])
         normal_second = _norms(X, Y, [g.normal(size=s) for s in shapes])
+        g = np.random.default_rng(seed)
+        pairs = [(g.normal(size=(m, k)), ref_init.glorot_normal(m, k, g)) for m, k in shapes]
+        alternating = [_norms(X, Y, [p[i] for p in pairs]) for i in (0, 1)]
         own = cache(lambda X=X, Y=Y, sizes=sizes, seed=seed:
                     _own_experiment(student, X, Y, sizes, seed))
         with check(f"init_experiment(X {X.shape}, layer_sizes={sizes}, rng) (the experiment "
@@ -767,7 +835,9 @@ def vanishing_gradients(student, rng):
                         "returned (norms_glorot, norms_normal): the N(0, 1) norms come first":
                             (glorot, normal)[i],
                         NOT_MEAN: n * want,
-                        "drew the Glorot weights before the N(0, 1) weights": other},
+                        "drew the Glorot weights before the N(0, 1) weights": other,
+                        "drew the N(0, 1) and the Glorot weights layer by layer, alternating; "
+                        "the text draws all the N(0, 1) weights first": alternating[i]},
                         accept={k: lambda i=i, k=k, own=own: own()[k][i]
                                 for k in ("your own gradient_norms",
                                           "your own glorot_normal and gradient_norms")})

@@ -123,6 +123,27 @@ def test_a_call_can_send_back_its_arguments_as_it_left_them(factory):
         rt.close()
 
 
+def test_a_generator_in_the_worker_is_shared_by_the_calls_it_is_passed_to(factory):
+    """student.generator(seed) replays a notebook's draws in order: the notebook's own
+    function and the generator's methods draw from the same stream."""
+    import numpy as np
+    rt = NotebookRuntime(factory, Limits(), Budgets(),
+                         ["def draw(rng, k):\n    return rng.uniform(size=k)"])
+    try:
+        rt.run_notebook()
+        student = Student(rt, QuestionBudget(30))
+        g = student.generator(5)
+        first = student.call("draw", g, 3)
+        second = g.call("normal", size=2)
+        third = student.call("draw", g, 1)
+    finally:
+        rt.close()
+    want = np.random.default_rng(5)
+    assert np.array_equal(first, want.uniform(size=3))
+    assert np.array_equal(second, want.normal(size=2))
+    assert np.array_equal(third, want.uniform(size=1))
+
+
 SHELL_CELLS = ["!pip install numpy matplotlib\nimport numpy as np\nfirst = np.pi",
                "%pip install --quiet otter-grader\nsecond = 2",
                "files = !ls\nthird = list(files)",
