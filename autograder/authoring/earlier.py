@@ -21,13 +21,14 @@ import numpy as np
 
 from autograder.authoring.expect import as_float_array
 from autograder.engine.errors import StudentError
-from autograder.engine.student import Student
+from autograder.engine.student import Handle, Student
 
 
-def own_result(student: Student, name: str, *args: Any, like: Any = None,
+def own_result(student: Student | Handle, name: str, *args: Any, like: Any = None,
                with_args: bool = False, **kwargs: Any) -> Any:
-    """What the notebook's function ``name`` returns for these inputs, or None when it
-    raised, timed out or is not defined. With ``like`` (an array, a number or lists and
+    """What the notebook's function ``name`` (or, given a :class:`Handle`, the object's
+    method ``name``) returns for these inputs, or None when it raised, timed out or is not
+    defined. With ``like`` (an array, a number or lists and
     tuples of them), the value as float64 arrays of those shapes, nested the same way,
     or None if it is not (ready for arithmetic on the trusted side). Nothing is
     recorded: this is no check of its own. Its arguments are not watched either, since
@@ -47,6 +48,17 @@ def own_result(student: Student, name: str, *args: Any, like: Any = None,
         return value[0], value[1]
     got, left = shaped_like(value[0], like), shaped_like(value[1], list(args))
     return None if got is None or left is None else (got, left)
+
+
+def own_attribute(obj: Handle, name: str, like: Any = None) -> Any:
+    """The attribute ``name`` of a student object, or None when it cannot be read; with
+    ``like``, as for :func:`own_result`. It records no check: for a mutant or an accepted
+    answer that an attribute the question does not grade helps to build."""
+    try:
+        value = obj.get(name)
+    except StudentError:
+        return None
+    return value if like is None else shaped_like(value, like)
 
 
 def shaped_like(value: Any, template: Any) -> Any:

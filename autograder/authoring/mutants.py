@@ -44,6 +44,8 @@ BACKPROP: dict[str, str] = {
                      "shape (n_l, n_{l-1}), but W^l has shape (n_{l-1}, n_l)",
     "W_no_transpose": "missing transpose in BP2: delta^{l+1} @ W^{l+1} instead of "
                       "delta^{l+1} @ W^{l+1}.T",
+    "W_off_by_one": "off-by-one layer index in BP2: delta^l = (delta^{l+1} W^{l+1 T}) f'(z^l) "
+                    "takes the weights of layer l + 1, not of layer l",
     "f_not_prime": "sigma instead of sigma': the activation f(z) was used instead of its "
                    "derivative f'(z)",
     "a_for_z": "using a where z is needed: f' was evaluated at the activation a = f(z) "
@@ -56,6 +58,8 @@ BACKPROP: dict[str, str] = {
                      "delta^l, shape (n_l,)",
     "db_averaged": "db was averaged over the batch: the 1/n of the mean cost is already "
                    "inside delta^l, so sum its rows",
+    "db_rows": "db was summed over the units (axis=1): dC/db^l sums delta^l over the batch, "
+               "axis=0",
     "sum_not_mean": "summing instead of averaging: the gradients are n times too large; the "
                     "cost is the mean over the batch, so delta^L carries a factor 1/n",
     "off_by_one_fprime": "off-by-one layer index: BP2 for layer l used f'(z^{l+1}) instead "
@@ -66,6 +70,9 @@ BACKPROP: dict[str, str] = {
     "all_signs_flipped": "the whole gradient has the wrong sign (the penalty's part too)",
     "output_prime": "for a softmax output with the cross-entropy (or a sigmoid with the "
                     "binary cross-entropy), delta^L = (a^L - Y) / n: there is no g'(z^L) factor",
+    "quadratic_bp1": "delta^L is BP1 of the quadratic cost with a sigmoid output, "
+                     "(sigma(z^L) - Y) sigma'(z^L) / n; a softmax output with the cross-entropy "
+                     "gives delta^L = (a^L - Y) / n",
     "mask_not_reused": "the dropout mask was used in the forward pass but not reused in the "
                        "backward pass: delta^l must be multiplied by the same mask m^l",
     "l2_missing": "the penalty's gradient lam W was not added to dC/dW",
@@ -235,7 +242,8 @@ def backprop(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.
             dbs[i] = _bias_gradient(delta, mistake) + (
                 l2 * biases[i] if mistake == "l2_on_biases" else 0.0)
             if i > 0:
-                W = weights[i] if mistake == "W_no_transpose" else weights[i].T
+                W = {"W_no_transpose": weights[i],
+                     "W_off_by_one": weights[i - 1].T}.get(mistake or "", weights[i].T)
                 delta = (delta @ W) * slope(i - 1)
                 if masks is not None and mistake != "mask_not_reused":
                     delta = delta * masks[i - 1]
@@ -272,6 +280,8 @@ def _applies(mistake: str | None, activation: str, pair: tuple[str, str], l2: fl
         return False
     if mistake == "output_prime":
         return pair in (("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"))
+    if mistake == "quadratic_bp1":
+        return pair == ("softmax", "cross_entropy")
     if mistake in ("prime_formula_at_z", "prime_from_masked_a"):
         return activation in _PRIME_OF_A
     return not (mistake is not None and mistake.startswith("l2_") and l2 == 0)
@@ -281,7 +291,9 @@ def _output_error(z: np.ndarray, a: np.ndarray, Y: np.ndarray, mistake: str | No
                   output: str, loss: str) -> np.ndarray:
     """delta^L = dC/dz^L of the mean cost (BP1), or what a mistake makes of it."""
     delta = (a - Y) / (1 if mistake == "sum_not_mean" else len(Y))
-    if (output, loss) == ("sigmoid", "quadratic"):
+    if mistake == "quadratic_bp1":
+        delta = (sigmoid(z) - Y) * sigmoid_prime(z) / len(Y)
+    elif (output, loss) == ("sigmoid", "quadratic"):
         delta = delta * sigmoid_prime(z)
     elif mistake == "output_prime":
         delta = delta * a * (1 - a)
@@ -305,6 +317,8 @@ def _bias_gradient(delta: np.ndarray, mistake: str | None) -> np.ndarray:
         return delta
     if mistake == "db_averaged":
         return delta.mean(axis=0)
+    if mistake == "db_rows":
+        return delta.sum(axis=1)
     return delta.sum(axis=0)
 
 

@@ -31,6 +31,10 @@ TRAINING: dict[str, str] = {
     "cost_before": "append the cost after each epoch, not before it",
     "cost_without_penalty": "the cost the loop records includes the penalty "
                             "lam / 2 * sum ||W||^2",
+    "last_batch_cost": "record the cost over the whole training set after each epoch, not "
+                       "the cost of the last batch",
+    "array_split": "the batches are consecutive slices of batch_size rows of the order (the "
+                   "last may be smaller), not np.array_split into n // batch_size parts",
 }
 
 
@@ -57,11 +61,17 @@ def minibatch_sgd(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X
         if mistake != "shuffle_once":
             order = np.arange(n) if mistake == "no_shuffle" else rng.permutation(n)
         labels = rng.permutation(n) if mistake == "misaligned" else order
-        for start in range(0, stop, batch_size):
-            dWs, dbs = gradients(ws, bs, X[order[start:start + batch_size]],
-                                 Y[labels[start:start + batch_size]])
+        batches = [(order[i:i + batch_size], labels[i:i + batch_size])
+                   for i in range(0, stop, batch_size)]
+        if mistake == "array_split":
+            batches = [(b, b) for b in np.array_split(order, max(n // batch_size, 1))]
+        for rows, targets in batches:
+            dWs, dbs = gradients(ws, bs, X[rows], Y[targets])
             ws = [W - lr * dW for W, dW in zip(ws, dWs, strict=True)]
             bs = [b - lr * db for b, db in zip(bs, dbs, strict=True)]
-        if mistake != "cost_before":
+        if mistake == "last_batch_cost":
+            last = batches[-1][0]
+            history.append(MLP.from_params(ws, bs).loss(X[last], Y[last], l2=lam))
+        elif mistake != "cost_before":
             history.append(loss(ws, bs))
     return history, ws, bs

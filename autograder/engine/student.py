@@ -207,17 +207,20 @@ class Handle:
 
     def call(self, method: str, *args: Any, timeout: float | None = None,
              strict_floats: bool = False, may_change: MayChange = (),
-             no_draws: bool = False, **kwargs: Any) -> Any:
-        """Call a method of the object (``strict_floats``, ``may_change`` and ``no_draws``
-        as in :meth:`Student.call`)."""
+             no_draws: bool = False, send_args: bool = False, **kwargs: Any) -> Any:
+        """Call a method of the object (``strict_floats``, ``may_change``, ``no_draws`` and
+        ``send_args`` as in :meth:`Student.call`)."""
         header = {"op": "call", "handle": self.ref.id, "attr": method,
-                  "errstate": "raise" if strict_floats else None}
+                  "errstate": "raise" if strict_floats else None,
+                  **({"send_args": True} if send_args else {})}
         return self._student._call(header, f"`{self.type_name}.{method}`", args, kwargs,
                                    timeout, self.generation, may_change, no_draws)
 
-    def get(self, attr: str) -> Any:
-        """Read an attribute of the object."""
-        header = {"op": "get", "handle": self.ref.id, "attr": attr}
+    def get(self, attr: str, by_reference: bool = False) -> Any:
+        """Read an attribute of the object; ``by_reference``: as a handle to the object in
+        the worker (to pass the very object to another call), whatever its type."""
+        header = {"op": "get", "handle": self.ref.id, "attr": attr,
+                  **({"by_reference": True} if by_reference else {})}
         return self._student._send(header, None, None, None, self.generation)
 
     def __repr__(self) -> str:

@@ -7,7 +7,8 @@ Expected values never come here; only inputs do.
 
 Requests are frames ``{"op": ..., "seq": n, ...}``; each gets exactly one reply with
 the same ``seq``. Operations: ``run`` (execute a cell), ``call`` (call a global or a
-method of a handle), ``get`` (read a global or an attribute), ``has`` (which globals
+method of a handle), ``get`` (read a global or an attribute; with ``"by_reference":
+true`` as a handle, whatever its type), ``has`` (which globals
 exist), ``figures`` (describe open matplotlib figures), ``generator`` (a generator
 ``np.random.default_rng(seed)`` kept in the worker, for several calls to share).
 
@@ -358,6 +359,8 @@ class Worker:
         target = self._resolve(header)
         if isinstance(target, _Failed):
             return target, []
+        if header.get("by_reference") is True:  # a handle even to a list or an array
+            return {"ok": True, "value": protocol.Encoder().encode(self._keep(target))}, []
         return self._reply_value(target)
 
     def op_generator(self, header: dict, blobs):

@@ -36,6 +36,7 @@ from autograder.authoring import (
     error_hint,
     expect,
     manual,
+    maybe_numbers,
     mutants,
     own_result,
     question,
@@ -438,12 +439,14 @@ def catching_a_bug(student, rng):
                 "give": own})
     with check("BUGGY_LAYER, the layer of the wrong line in buggy_backprop, found with "
                "wrong_layers"):
+        bug = [student.get(n) for n in ("bug_weights", "bug_biases", "bug_X", "bug_Y")]
         expect(student.get("BUGGY_LAYER"), "BUGGY_LAYER").equals(2, secret=True, mutants={
             "the layers below the wrong line fail the check too, because a wrong delta "
             "travels down through BP2: the wrong line acts in the highest layer that fails": 1,
             "this layer passes the gradient check: the wrong line acts in a layer that "
-            "fails it": 3})
-        bug = [student.get(n) for n in ("bug_weights", "bug_biases", "bug_X", "bug_Y")]
+            "fails it": 3}, accept={"the highest layer your own wrong_layers flags (it "
+                                    "differs from the text's, see above)":
+                                    lambda: _own_buggy_layer(student, bug)})
         found = student.call("wrong_layers", *bug, "sigmoid",
                              *student.call("buggy_backprop", *bug), may_change=(0, 1))
         verify(isinstance(found, list | tuple | np.ndarray) and all(
@@ -452,16 +455,37 @@ def catching_a_bug(student, rng):
             "bug_X, bug_Y; it returned " + describe_value(found), "wrong_layers")
 
 
+def _own_buggy_layer(student, bug):
+    """max(wrong_layers(...)) on buggy_backprop's gradients when the student's own
+    wrong_layers flags other layers than a correct one does there (a mistake of Question 7 or
+    of wrong_layers, charged where it is made), else None."""
+    grads = own_result(student, "buggy_backprop", *bug)
+    found = None if grads is None else own_result(student, "wrong_layers", *bug, "sigmoid",
+                                                  *grads)
+    ws, bs = (shaped_like(bug[i], bug[i]) for i in (0, 1))
+    dWs, dbs = (shaped_like(grads[i], bug[i]) if grads is not None else None for i in (0, 1))
+    if not (isinstance(found, list | tuple) and found and all(
+            isinstance(l, int | np.integer) for l in found)) or any(
+                v is None for v in (ws, bs, dWs, dbs)):
+        return None
+    X, Y = maybe_numbers(bug[2]), maybe_numbers(bug[3])
+    right = _verdict(dWs, dbs, _differences(_reference("sigmoid", X, Y), ws, bs, 1e-5))
+    return None if sorted(found) == right else int(max(found))
+
+
 # ---------------------------------------------------------------------------
 # Questions 9 and 10: sensitivity, curvature, initialisation
 
 
 def _input_jacobian(weights, biases, x, activation, mistake=None):
     """d softmax(z^L) / dx (K, n_0) by the chain rule; ``mistake`` "logits": d z^L / dx,
-    "a_for_z": f' evaluated at a^l instead of z^l."""
+    "a_for_z": f' evaluated at a^l instead of z^l, "diagonal": softmax's Jacobian as
+    diag(p (1 - p))."""
     fp = act.ACTIVATIONS[activation][1]
     zs, acts = mutants.forward_pass(weights, biases, x[None, :], activation=activation)
-    J = np.eye(len(zs[-1][0])) if mistake == "logits" else act.softmax_jacobian(zs[-1][0])
+    p = act.softmax(zs[-1][0])
+    J = {"logits": np.eye(len(p)), "diagonal": np.diag(p * (1 - p))}.get(
+        mistake or "", act.softmax_jacobian(zs[-1][0]))
     for i in range(len(weights) - 1, -1, -1):
         J = J @ weights[i].T
         if i > 0:
@@ -526,7 +550,10 @@ def sensitivity_and_curvature(student, rng):
                     "this is the Jacobian of the logits z^L: the softmax Jacobian "
                     "diag(p) - p p^T is missing": _input_jacobian(weights, biases, x, name,
                                                                   "logits"),
-                    BP["a_for_z"]: _input_jacobian(weights, biases, x, name, "a_for_z")},
+                    BP["a_for_z"]: _input_jacobian(weights, biases, x, name, "a_for_z"),
+                    "softmax's Jacobian is diag(p) - p p^T: diag(p (1 - p)) treats it as an "
+                    "elementwise function": _input_jacobian(weights, biases, x, name,
+                                                            "diagonal")},
                 accept={"the Jacobian of your own forward_pass (Question 5)": own})
     # the last step is large enough that ignoring it shows (the truncation error is O(h^2))
     for sizes, n, name, h in [([2, 3, 2], 4, "sigmoid", 1e-4), ([3, 2, 2], 3, "tanh", 2e-4),
@@ -552,16 +579,17 @@ def sensitivity_and_curvature(student, rng):
                    "to return (H + H^T) / 2", "H", mistake="the Hessian was not symmetrised")
 
 
-def _train(grad, X, Y, sizes, c, lr, steps, sign=-1.0, bias_c=0.0):
-    """Full-batch gradient descent from W = c, b = bias_c with grad(ws, bs) -> (dWs, dbs);
-    None if grad fails."""
+def _train(grad, X, Y, sizes, c, lr, steps, sign=-1.0, bias_c=0.0, bias_lr=None):
+    """Full-batch gradient descent from W = c, b = bias_c with grad(ws, bs) -> (dWs, dbs)
+    (the biases with ``bias_lr`` if given); None if grad fails."""
     ws = [np.full(shape, float(c)) for shape in builders.fan_pairs(sizes)]
     bs = [np.full(k, float(bias_c)) for k in sizes[1:]]
     for _ in range(steps):
         if (grads := grad(ws, bs)) is None:
             return None
         ws = [W + sign * lr * g for W, g in zip(ws, grads[0], strict=True)]
-        bs = [b + sign * lr * g for b, g in zip(bs, grads[1], strict=True)]
+        bs = [b + sign * (lr if bias_lr is None else bias_lr) * g
+              for b, g in zip(bs, grads[1], strict=True)]
     return ws, bs
 
 
@@ -606,6 +634,8 @@ def zero_initialisation(student, rng):
                            _train(grad, *args, sign=1.0),
                        "the biases start at c like the weights, instead of 0":
                            _train(grad, *args, bias_c=c),
+                       "the biases are trained too: b^l <- b^l - lr dC/db^l":
+                           _train(grad, *args, bias_lr=0.0),
                        BP["sum_not_mean"]: _train(_reference(name, X, Y, "gradients", n),
                                                   *args)},
                    {"gradient descent with your own backprop (Question 5)": own},

@@ -46,6 +46,8 @@ from autograder.authoring import (
     mutants,
     note,
     numbers,
+    own_attribute,
+    own_result,
     parse_figures,
     question,
     timeout_hint,
@@ -92,8 +94,10 @@ def _course_network(sizes, seed) -> MLP:
 
 
 def _construct(student, sizes, seed, **hyper) -> Handle:
-    """The student's NeuralNetwork(sizes, ..., rng=default_rng(seed)), in the worker."""
-    net = student.call("NeuralNetwork", list(sizes), rng=student.rng(seed), **hyper)
+    """The student's NeuralNetwork(sizes, ..., rng=default_rng(seed)), in the worker
+    (``seed`` may be a generator kept in the worker, to share among networks)."""
+    rng = seed if isinstance(seed, Handle) else student.rng(seed)
+    net = student.call("NeuralNetwork", list(sizes), rng=rng, **hyper)
     if not isinstance(net, Handle):
         fail(f"NeuralNetwork(...) gave {describe_value(net)}, expected an instance of the class")
     return net
@@ -132,18 +136,28 @@ def _same(got, want, tol=FIT) -> bool:
 
 
 def _init_mutants(sizes, seed):
-    def draws(scale_of, transpose=False):
-        g = np.random.default_rng(seed)
-        return [(g.normal(0.0, scale_of(m), size=(k, m)).T if transpose
-                 else g.normal(0.0, scale_of(m), size=(m, k)))
-                for m, k in builders.fan_pairs(sizes)]
+    def draws(scale_of, flipped=False, transpose=False, biases=False):
+        g, out = np.random.default_rng(seed), []
+        for m, k in builders.fan_pairs(sizes):
+            W = g.normal(0.0, scale_of(m), size=(k, m) if flipped else (m, k))
+            out.append(W.T if transpose else W)
+            if biases:
+                g.normal(size=k)  # a bias vector drawn after its weights
+        return out
+
+    def course(m):
+        return 1.0 / np.sqrt(m)
 
     return {ZERO_INIT: [np.zeros(p) for p in builders.fan_pairs(sizes)],
             "the standard deviation is 1 / sqrt(n_in), not 1 (N(0, 1) saturates the sigmoids)":
                 draws(lambda m: 1.0),
             "the standard deviation is 1 / sqrt(n_in), not 1 / n_in": draws(lambda m: 1.0 / m),
             "draw size=(n_in, n_out) directly: the weights were drawn as (n_out, n_in) and "
-            "transposed": draws(lambda m: 1.0 / np.sqrt(m), True)}
+            "transposed": draws(course, flipped=True, transpose=True),
+            "W^l has shape (n_in, n_out), z = a W + b: the weights were drawn as (n_out, n_in), "
+            "NNDL's layout": draws(course, flipped=True),
+            "the biases start at zero: drawing them from rng as well shifts the draws of the "
+            "next layer's weights": draws(course, biases=True)}
 
 
 @question("q1", points=2)
@@ -164,7 +178,11 @@ def initialisation_and_forward(student, rng):
     wrong = {mutants.FORWARD[k]: mutants.forward_pass(ws, bs, X, k) for k in (
         "no_bias", "z_from_z", "zs_hold_a", "no_hidden_activation", "output_as_hidden",
         "output_after_hidden")}
-    with check(f"set_params({_label(ws, X)}), then feedforward(X)"):
+    with check(f"set_params({_label(ws, X)}), then feedforward(X); set_params keeps copies"):
+        verify(_keeps_copies(student), "set_params stores the very arrays it is given, "
+               "and sgd_step changes them in place: the caller's arrays change with the "
+               "network; store copies, [np.array(W, dtype=float) for W in weights]",
+               "set_params", mistake="set_params keeps the caller's arrays")
         got = _known(student, rng, ws, bs).call("feedforward", X)
         if expect(got).is_tuple(2, "(zs, activations)"):
             expect(got[0], "zs").each_close_to(zs, mutants={k: v[0] for k, v in wrong.items()})
@@ -193,6 +211,21 @@ def initialisation_and_forward(student, rng):
                 "the class is the argmax of each row (axis=1), not of each column":
                     np.argmax(P, axis=0),
                 "predict returns class indices of shape (n,), not the probabilities": P})
+
+
+def _keeps_copies(student) -> bool:
+    """A network handed another network's own weight and bias lists (by reference) leaves
+    them unchanged through an sgd_step (True when that cannot be run: Question 3 judges
+    sgd_step). Fixed inputs: a property, not an answer."""
+    local = np.random.default_rng(0)
+    X, Y, ws, bs = _problem(local, [4, 5, 3], 6)
+    owner, other = (_known(student, local, ws, bs, lr=0.5) for _ in range(2))
+    other.call("set_params", *[owner.get(name, by_reference=True)
+                               for name in ("weights", "biases")])
+    if own_result(other, "sgd_step", X, Y, with_args=True) is None:
+        return True
+    after = [own_attribute(owner, name) for name in ("weights", "biases")]
+    return None in after or (_same(after[0], ws) and _same(after[1], bs))
 
 
 # ---------------------------------------------------------------------------
@@ -304,7 +337,12 @@ def _sgd_case(student, rng, sizes, n, lr, lam) -> None:
 def _fit_mutants(setting, sizes, seed) -> dict[str, tuple]:
     return {SHUFFLES: mutants.minibatch_sgd(*setting, np.random.default_rng(seed)), **{
         mutants.TRAINING[k]: mutants.minibatch_sgd(*setting, _course_network(sizes, seed).rng, k)
-        for k in mutants.TRAINING}}
+        for k in mutants.TRAINING}, **{
+        f"fit shuffles with a generator of its own, np.random.default_rng({s}){fresh}; the "
+        "shuffles come from the network's rng, self.rng.permutation(n)":
+            mutants.minibatch_sgd(*setting, np.random.default_rng(s), mistake)
+        for s in (0, 42) for fresh, mistake in (("", None), (
+            " made anew in every epoch (the same order each time)", "shuffle_once"))}}
 
 
 def _draws_nothing(student, sizes, seed) -> bool:
@@ -495,12 +533,16 @@ def _accuracy(pred, y) -> float:
 def _own_run(student, sizes, seed, X_tr, Y_tr, X_va, y_va, y_tr, weights=False, **hyper):
     """The student's own network trained with these settings: (val accuracy, train
     accuracy, the last cost fit returned, the first), and with ``weights`` the trained
-    weights (read only then: a misnamed attribute costs points where it matters)."""
+    weights (read only then: a misnamed attribute costs points where it matters) and
+    biases (if they can be read)."""
     net = _construct(student, sizes, seed, **hyper)
     history = arrays([net.call("fit", X_tr, Y_tr)], "the costs fit returned")[0]
     run = (_accuracy(net.call("predict", X_va), y_va), _accuracy(net.call("predict", X_tr), y_tr),
            history[-1], history[0])
-    return (*run, arrays(net.get("weights"), "weights")) if weights else run
+    if not weights:
+        return run
+    return (*run, arrays(net.get("weights"), "weights"),
+            own_attribute(net, "biases", like=[np.empty(k) for k in sizes[1:]]))
 
 
 def _unrepeatable(student, sizes, seed, data, unless=None, **hyper) -> bool:
@@ -538,6 +580,10 @@ def grid_search_and_heatmap(student, rng):
             runs = np.array([[_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
                                        batch_size=batch)[:2] for lam in lams] for lr in lrs])
             val, train = runs[..., 0], runs[..., 1]
+            shared = student.generator(seed)  # one generator for the whole grid, row by row
+            one_rng = np.array([[_own_run(student, sizes, shared, *data, lr=lr, lam=lam,
+                                          epochs=epochs, batch_size=batch)[0]
+                                 for lam in lams] for lr in lrs])
             if _unrepeatable(student, sizes, seed, data, unless=([got], [val]), lr=lrs[0],
                              lam=lams[0], epochs=epochs, batch_size=batch):
                 val = np.clip(numbers(got, "acc", shape), 0.0, 1.0)
@@ -546,7 +592,10 @@ def grid_search_and_heatmap(student, rng):
                 "(len(lrs), len(lams))": val.T,
                 "acc holds the accuracy on the validation set, not on the training set": train,
                 "acc holds accuracies, not error rates": 1 - val,
-                "acc holds fractions in [0, 1], not percentages": 100 * val})
+                "acc holds fractions in [0, 1], not percentages": 100 * val,
+                "each network of the grid starts from its own np.random.default_rng(seed); one "
+                "generator for the whole grid gives each network other initial weights":
+                    one_rng})
     lrs, lams = 10.0 ** np.arange(-2, 1), 10.0 ** np.arange(-5, 0)
     acc = rng.uniform(0.1, 1.0, size=(len(lrs), len(lams)))
     found = []
@@ -576,6 +625,10 @@ def grid_search_and_heatmap(student, rng):
                "found (see the previous check)", "heatmap")
 
 
+LAM_ZERO = ("the batch-size sweep runs with lam = lams[0], the base setting, not with lam = 0 "
+            "(no penalty)")
+LAST_BATCH = ("the lambda sweep runs with batch_size = batch_sizes[0]; this is the last batch "
+              "size (a loop variable left over from the batch-size sweep?)")
 SWEEPS = {"batch_size": ("values", "updates", "final_loss", "val_accuracy"),
           "lam": ("values", "weight_norm", "val_accuracy")}
 
@@ -599,7 +652,8 @@ def hyperparameter_study(student, rng):
     n_train = int(rng.choice([147, 151, 157]))
     data = _small_digits(rng, n_train, 100)
     sizes, lr, epochs, seed = [64, 16, 10], 0.5, 4, builders.seed(rng)
-    batch_sizes, lams = [20, 8, n_train], [0.0, 0.01, 0.1, 1.0]  # unsorted on purpose
+    # batch sizes unsorted on purpose; lams[0] > 0, so a sweep run with lam = 0 shows
+    batch_sizes, lams = [20, 8, n_train], [0.002, 0.01, 0.1, 1.0]
     study, count = None, {"batch_size": len(batch_sizes), "lam": len(lams)}
     with check(f"hyperparameter_study(X_train {data[0].shape}, X_val {data[2].shape}, {sizes}, "
                f"lr={lr}, epochs={epochs}, batch_sizes={batch_sizes}, lams={lams}, seed): two "
@@ -630,12 +684,14 @@ def hyperparameter_study(student, rng):
             verify(min(final) > 0 and all(0 <= a <= 1 for a in accs), "final_loss should hold "
                    "costs (positive) and val_accuracy fractions in [0, 1]", "the sweep")
         else:
+            no_penalty = [_own_run(student, sizes, seed, *data, lr=lr, lam=0.0, epochs=epochs,
+                                   batch_size=b) for b in batch_sizes]
             expect(final, "final_loss").close_to([r[2] for r in runs], mutants={
                 "final_loss is the last cost fit returned, after the last epoch":
-                    [r[3] for r in runs]})
+                    [r[3] for r in runs], LAM_ZERO: [r[2] for r in no_penalty]})
             expect(accs, "val_accuracy").close_to([r[0] for r in runs], mutants={
                 "val_accuracy is measured on the validation set, not the training set":
-                    [r[1] for r in runs]})
+                    [r[1] for r in runs], LAM_ZERO: [r[0] for r in no_penalty]})
     with check("the lambda sweep's weight_norm and val_accuracy equal those of your network "
                "retrained with each lambda (batch_size = batch_sizes[0]), and the weight norm "
                "decreases as lambda grows"):
@@ -645,14 +701,21 @@ def hyperparameter_study(student, rng):
         if not _unrepeatable(student, sizes, seed, data, lr=lr, lam=lams[0], epochs=epochs,
                              batch_size=batch_sizes[0], unless=(accs, [r[0] for r in runs])):
             squares = [sum(float(np.sum(W * W)) for W in r[4]) for r in runs]
+            last = [_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
+                             batch_size=batch_sizes[-1], weights=True) for lam in lams]
             expect(norms, "weight_norm").close_to(np.sqrt(squares), mutants={
                 "weight_norm is the square root of the sum of squares, sqrt(sum_l ||W^l||^2)":
                     squares,
                 "weight_norm is one norm over all weights, not the sum of the per-layer norms":
-                    [sum(float(np.linalg.norm(W)) for W in r[4]) for r in runs]})
+                    [sum(float(np.linalg.norm(W)) for W in r[4]) for r in runs],
+                "weight_norm is the norm of the weights only, without the biases":
+                    None if any(r[5] is None for r in runs) else np.sqrt(
+                        [q + sum(float(np.sum(b * b)) for b in r[5])
+                         for q, r in zip(squares, runs, strict=True)]),
+                LAST_BATCH: [np.sqrt(sum(float(np.sum(W * W)) for W in r[4])) for r in last]})
             expect(accs, "val_accuracy").close_to([r[0] for r in runs], mutants={
                 "val_accuracy is measured on the validation set, not the training set":
-                    [r[1] for r in runs]})
+                    [r[1] for r in runs], LAST_BATCH: [r[0] for r in last]})
         verify(bool(np.all(np.diff(np.asarray(norms, dtype=float)) < 0)), "the final weight "
                f"norm should decrease as lambda grows ({lams}): each step multiplies the "
                "weights by 1 - lr * lam; check the penalty's gradient", "weight_norm")

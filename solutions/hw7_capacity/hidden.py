@@ -135,8 +135,9 @@ def _seed(rng) -> int:
 
 
 def _perceptron_variant(X, y, w, b, eta, max_epochs, *, always=False, bias=True,
-                        batch=False, stop=True):
-    """The rule with one classic mistake switched on: (w, b, mistakes)."""
+                        batch=False, stop=True, bias_eta=None):
+    """The rule with one classic mistake switched on: (w, b, mistakes); ``bias_eta`` is
+    the bias's own step where it differs from eta."""
     w, b = np.array(w, dtype=float), float(b)
     t = 2.0 * y - 1.0
     mistakes = []
@@ -152,7 +153,8 @@ def _perceptron_variant(X, y, w, b, eta, max_epochs, *, always=False, bias=True,
             elif miss and batch:
                 dw, db = dw + eta * t[i] * x, db + eta * t[i]
             elif miss:
-                w, b = w + eta * t[i] * x, b + (eta * t[i] if bias else 0.0)
+                b_eta = eta if bias_eta is None else bias_eta
+                w, b = w + eta * t[i] * x, b + (b_eta * t[i] if bias else 0.0)
         if batch:
             w, b = w + dw, b + db
         mistakes.append(count)
@@ -165,6 +167,8 @@ def _perceptron_mutants(X, y, w0, b0, eta, max_epochs):
     run = train_perceptron(X, y, w0, b0, eta, max_epochs)
     padded = run[2] + [0] * (max_epochs - len(run[2]))
     return {
+        "the bias's step has the learning rate too: b <- b + eta (y - yhat)":
+            _perceptron_variant(X, y, w0, b0, eta, max_epochs, bias_eta=1.0),
         ALWAYS: _perceptron_variant(X, y, w0, b0, eta, max_epochs, always=True),
         NO_BIAS: _perceptron_variant(X, y, w0, b0, eta, max_epochs, bias=False),
         BATCH: _perceptron_variant(X, y, w0, b0, eta, max_epochs, batch=True),
@@ -178,14 +182,17 @@ def _perceptron_mutants(X, y, w0, b0, eta, max_epochs):
             (run[0], run[1], padded),
         "the mistake counter was not reset at the start of each epoch: mistakes holds each "
         "epoch's own count, and training stops after the first epoch without one":
-            (run[0], run[1], np.cumsum(padded).tolist())}
+            (run[0], run[1], np.cumsum(padded).tolist()),
+        "the epoch without a mistake is recorded too: mistakes ends with its 0":
+            (run[0], run[1], run[2][:-1]) if run[2] and run[2][-1] == 0 else None}
 
 
 def _expect_perceptron(got, X, y, w0, b0, eta, max_epochs) -> None:
     want = train_perceptron(X, y, w0, b0, eta, max_epochs)
     if not expect(got).is_tuple(3, "(w, b, mistakes)"):
         return
-    wrong = _perceptron_mutants(X, y, w0, b0, eta, max_epochs)
+    wrong = {k: v for k, v in _perceptron_mutants(X, y, w0, b0, eta, max_epochs).items()
+             if v is not None}
     expect(got[2], "mistakes").equals(want[2], {k: v[2] for k, v in wrong.items()})
     expect(got[0], "w").close_to(want[0], RTOL, ATOL, {k: v[0] for k, v in wrong.items()})
     expect(got[1], "b").close_to(want[1], RTOL, ATOL, {k: v[1] for k, v in wrong.items()})
@@ -204,7 +211,15 @@ def _bound_mutants(X, y, w, b):
         "gamma divides by the norm of the whole (w*, b*), not of w* alone":
             (R / (np.min(t * z) / np.linalg.norm(w))) ** 2,
         "the bound is the square (R / gamma)^2": R / gamma,
-        "the bound is (R / gamma)^2, not (gamma / R)^2": (gamma / R) ** 2}
+        "the bound is (R / gamma)^2, not (gamma / R)^2": (gamma / R) ** 2,
+        "the margin takes t = 2y - 1 in {-1, +1}: with the labels y in {0, 1} every point of "
+        "class 0 has margin 0": _with_labels_as_signs(R, y, z, w)}
+
+
+def _with_labels_as_signs(R, y, z, w) -> float:
+    """(R / gamma)^2 with gamma = min_i y_i z_i / ||w|| on the 0/1 labels (mutant only)."""
+    with np.errstate(divide="ignore"):
+        return float((R / (np.min(y * z) / np.linalg.norm(w))) ** 2)
 
 
 def _converges_within_bound(got, X, y, bound, max_epochs) -> str | None:
@@ -234,12 +249,16 @@ def the_perceptron(student, rng):
         for shape in [(7,), (3, 4)]:
             z = rng.normal(size=shape)
             z.flat[rng.choice(z.size, size=2, replace=False)] = 0.0
-            expect(student.call("heaviside", z), f"heaviside(z of shape {shape})").close_to(
-                step(z), 0, 0, {TIE: (z > 0).astype(float),
-                                "np.heaviside(z, 0.5) gives 0.5 at 0; here H(0) = 1":
-                                    np.heaviside(z, 0.5),
-                                "H(z) is 0 or 1, not the sign -1 or +1":
-                                    np.where(z >= 0, 1.0, -1.0)})
+            got = student.call("heaviside", z)
+            if expect(got, f"heaviside(z of shape {shape})").close_to(
+                    step(z), 0, 0, {TIE: (z > 0).astype(float),
+                                    "np.heaviside(z, 0.5) gives 0.5 at 0; here H(0) = 1":
+                                        np.heaviside(z, 0.5),
+                                    "H(z) is 0 or 1, not the sign -1 or +1":
+                                        np.where(z >= 0, 1.0, -1.0)}):
+                verify(np.asarray(got).dtype.kind == "f", "the text asks for an array of "
+                       f"floats 0.0 and 1.0, got dtype {np.asarray(got).dtype}", "heaviside",
+                       mistake="booleans or integers where the text asks for floats")
 
     n, D, eta = int(rng.integers(15, 25)), 3, float(rng.uniform(0.2, 1.5))
     X, y, _, _ = make_separable(n, D, 0.1, rng)
@@ -337,6 +356,8 @@ def counting_weights(student, rng):
                       + int(rng.integers(0, D + K + 1))))
     D, K = int(rng.integers(2, 100)), int(rng.integers(1, 12))
     cases.append((D, K, count_parameters([D, 1, K]) - 1))  # not even one unit fits
+    D, K = int(rng.integers(2, 100)), int(rng.integers(1, 12))
+    cases.append((D, K, count_parameters([D, int(rng.integers(5, 120)), K])))  # exactly
     with check("largest_hidden_layer(D, K, budget) for (D, K, budget) in "
                + ", ".join(map(str, cases))):
         for D, K, budget in cases:
@@ -345,7 +366,11 @@ def counting_weights(student, rng):
                 largest_hidden_layer(D, K, budget), {
                     NO_BIASES: budget // (D + K),
                     "the largest M that fits: round down, not up":
-                        -(-(budget - K) // (D + K + 1))})
+                        -(-(budget - K) // (D + K + 1)),
+                    "a network of exactly budget parameters fits: (D + 1) M + (M + 1) K <= "
+                    "budget, not <": largest_hidden_layer(D, K, budget - 1),
+                    "the K output biases count too: M = (budget - K) // (D + K + 1)":
+                        budget // (D + K + 1)})
 
 
 # ---------------------------------------------------------------------------
@@ -773,6 +798,21 @@ def _regressor(student, M, lam, n, seed) -> Handle:
     return model
 
 
+def _sizes_problem(sizes, M, params) -> str:
+    """What is wrong with hidden_layer_sizes (read as ``sizes``), for the feedback."""
+    if not isinstance(params.get("loss"), str):
+        return ("MLPRegressor takes its settings by keyword: a positional first argument "
+                "sets loss, and hidden_layer_sizes stays at its default; write "
+                f"MLPRegressor(hidden_layer_sizes=({M},), ...)")
+    if sizes == [M, 1]:
+        return (f"the output unit is not a hidden layer: hidden_layer_sizes=({M},), not "
+                f"({M}, 1)")
+    value = params.get("hidden_layer_sizes")
+    shown = describe_value(value) if sizes is None or len(sizes) > 8 else \
+        str(tuple(int(v) for v in sizes))
+    return f"one hidden layer of M units: hidden_layer_sizes=({M},), got {shown}"
+
+
 def _hidden_sizes(value) -> list[float] | None:
     """hidden_layer_sizes as a list: M, (M,) and [M] are the same network."""
     arr, problem = as_float_array(value)
@@ -788,10 +828,9 @@ def against_scikit_learn(student, rng):
         params = _regressor(student, M, lam, n, seed).call("get_params")
         if not isinstance(params, dict):
             fail(f"get_params() gave {describe_value(params)}")
+        sizes = _hidden_sizes(params.get("hidden_layer_sizes"))
         expect(params.get("hidden_layer_sizes"), "hidden_layer_sizes").satisfies(
-            lambda v: _hidden_sizes(v) == [M],
-            f"one hidden layer of M units: hidden_layer_sizes=({M},), got "
-            + describe_value(params.get("hidden_layer_sizes")))
+            lambda v: sizes == [M], _sizes_problem(sizes, M, params))
         expect(params.get("activation"), "activation").equals("tanh", mutants={
             "activation was left at MLPRegressor's default relu; the course's network uses "
             "tanh": "relu",

@@ -123,6 +123,24 @@ def test_a_call_can_send_back_its_arguments_as_it_left_them(factory):
         rt.close()
 
 
+def test_an_attribute_read_by_reference_is_the_very_object(factory):
+    """get(by_reference=True) hands back a handle, whatever the type, so a suite can pass
+    one object's list to another call and see what that call does to it."""
+    rt = NotebookRuntime(factory, Limits(), Budgets(), [
+        "class Box:\n    def __init__(self):\n        self.items = [1.0]\n",
+        "def grow(items):\n    items.append(2.0)\n"])
+    try:
+        rt.run_notebook()
+        student = Student(rt, QuestionBudget(30))
+        box = student.call("Box")
+        items = box.get("items", by_reference=True)
+        assert items.type_name == "list"
+        student.call("grow", items, may_change=True)
+        assert box.get("items") == [1.0, 2.0]
+    finally:
+        rt.close()
+
+
 def test_a_generator_in_the_worker_is_shared_by_the_calls_it_is_passed_to(factory):
     """student.generator(seed) replays a notebook's draws in order: the notebook's own
     function and the generator's methods draw from the same stream."""
