@@ -16,7 +16,7 @@ built from ``student.rng(seed)``, and a draw fails the current check the same wa
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from autograder.engine.checks import current
@@ -52,7 +52,8 @@ class Student:
 
     def call(self, name: str, *args: Any, timeout: float | None = None,
              strict_floats: bool = False, may_change: MayChange = (),
-             no_draws: bool = False, send_args: bool = False, **kwargs: Any) -> Any:
+             no_draws: bool = False, send_args: bool = False,
+             forbid: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
         """Call the notebook's global ``name`` with inputs; returns plain values
         (arrays, numbers, lists, dicts) or a :class:`Handle` for other objects.
 
@@ -63,11 +64,14 @@ class Student:
         change to any other array argument fails the current check. ``no_draws`` fails
         the current check if the call draws from a generator passed as
         ``student.rng(seed)``. With ``send_args``, the call returns ``[value, args]``,
-        the positional arguments as the call left them."""
+        the positional arguments as the call left them. ``forbid`` maps functions the text
+        rules out (``"numpy.linalg.inv"``) to the rule: calling one fails the current
+        check with it."""
         header = {"op": "call", "name": name, "errstate": "raise" if strict_floats else None,
-                  **({"send_args": True} if send_args else {})}
+                  **({"send_args": True} if send_args else {}),
+                  **({"forbid": list(forbid)} if forbid else {})}
         return self._call(header, f"`{name}`", args, kwargs, timeout, None, may_change,
-                          no_draws)
+                          no_draws, forbid or {})
 
     def get(self, name: str) -> Any:
         """The value of the notebook's global ``name``."""
@@ -104,7 +108,8 @@ class Student:
         return value
 
     def _call(self, header: dict, what: str, args, kwargs, timeout: float | None,
-              generation: int | None, may_change: MayChange, no_draws: bool = False) -> Any:
+              generation: int | None, may_change: MayChange, no_draws: bool = False,
+              forbid: Mapping[str, str] | None = None) -> Any:
         """A call that watches its array arguments unless ``may_change`` is True, and its
         generators if ``no_draws``."""
         watch = may_change is not True
@@ -117,6 +122,8 @@ class Student:
             _report_changes(what, reply.header.get("changed"), sent - allowed)
         if no_draws:
             _report_draws(what, reply.header.get("drew"), sent)
+        if forbid:
+            _report_forbidden(what, reply.header.get("used"), forbid)
         current_generation = self._runtime.generation
         return self._runtime.decode(reply, lambda ref: Handle(self, ref, current_generation))
 
@@ -170,6 +177,16 @@ def _report_draws(what: str, drew: Any, watched: set[int | str]) -> None:
                          f"{what} drew random numbers from its argument `{name}`; this call "
                          "must not use the generator", Failure.MISMATCH,
                          "drew random numbers where none may be drawn")
+
+
+def _report_forbidden(what: str, used: Any, forbid: Mapping[str, str]) -> None:
+    """Fail the current check if the worker reports a call of a function the text rules
+    out (only names the suite asked about count)."""
+    name = next((n for n in used[:8] if isinstance(n, str) and n in forbid), None) \
+        if isinstance(used, list) else None
+    if name is not None:
+        current().record(False, f"{what} uses no {name}", f"{what} called {name}: "
+                         f"{forbid[name]}", Failure.MISMATCH, f"called {name}")
 
 
 def _first_reported(report: Any, watched: set[int | str]) -> str | None:

@@ -22,6 +22,9 @@ built from a seed (``RngSeed``) for the call's arguments and reports in ``"drew"
 which of them the call drew numbers from, named like changed arrays; again the trusted
 side decides whether drawing was allowed.
 
+A ``call`` with ``"forbid": ["numpy.linalg.inv", ...]`` reports in ``"used"`` which of
+those functions (of modules already imported) the call called, as the text rules them out.
+
 A ``call`` with ``"send_args": true`` replies ``[value, args]``: the positional arguments
 as the call left them, for a suite that judges a later answer with what the student's
 own function did to its inputs.
@@ -339,8 +342,10 @@ class Worker:
         watched = _array_arguments(args, kwargs) if header.get("watch_args") is True else []
         generators = (_generator_arguments(args, kwargs, built)
                       if header.get("watch_rng") is True else [])
+        used: list[str] = []
         try:
-            with np.errstate(**errstate), _kept(errstate):
+            with np.errstate(**errstate), _kept(errstate), \
+                    _noting_calls(header.get("forbid"), used):
                 value, _, _ = self._student(target, *args, **kwargs)
         except BaseException as exc:  # the student's exception, whatever it is
             return self._exception(exc), []
@@ -353,6 +358,8 @@ class Worker:
             reply["changed"] = self._describe_changes(target, len(args), changed)
         if drew and reply.get("ok") is True:
             reply["drew"] = self._describe_changes(target, len(args), drew)
+        if used and reply.get("ok") is True:
+            reply["used"] = sorted(set(used))
         return reply, blobs
 
     def op_get(self, header: dict, blobs):
@@ -478,6 +485,31 @@ def _kept(strict: dict[str, Any]):
         yield
     finally:
         np.errstate, np.seterr = errstate, seterr  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def _noting_calls(names: Any, used: list[str]):
+    """While a call runs, each function named ``module.function`` (of a module already
+    imported) notes in ``used`` that it was called, then does its work."""
+    saved = []
+    for name in names[:8] if isinstance(names, list) else []:
+        module, _, attr = str(name).rpartition(".")
+        found = sys.modules.get(module)
+        original = getattr(found, attr, None)
+        if not callable(original):
+            continue
+
+        def noting(*args, _name=str(name), _original=original, **kwargs):
+            used.append(_name)
+            return _original(*args, **kwargs)
+
+        saved.append((found, attr, original))
+        setattr(found, attr, noting)
+    try:
+        yield
+    finally:
+        for found, attr, original in saved:
+            setattr(found, attr, original)
 
 
 def _array_arguments(args: list, kwargs: dict) -> list[tuple[int | str, str, np.ndarray,

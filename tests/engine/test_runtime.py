@@ -141,6 +141,28 @@ def test_an_attribute_read_by_reference_is_the_very_object(factory):
         rt.close()
 
 
+def test_a_call_of_a_function_the_text_rules_out_fails_the_check(factory):
+    """forbid= names functions a question rules out; the call still runs, and using one
+    fails the current check with the rule (np.linalg.solve passes)."""
+    from autograder.engine.checks import recording
+    rt = NotebookRuntime(factory, Limits(), Budgets(), [
+        "import numpy as np\ndef by_inverse(A, b):\n    return np.linalg.inv(A) @ b\n"
+        "def by_solve(A, b):\n    return np.linalg.solve(A, b)\n"])
+    A, b = __import__("numpy").eye(2) * 2.0, __import__("numpy").ones(2)
+    rule = {"numpy.linalg.inv": "use np.linalg.solve"}
+    try:
+        rt.run_notebook()
+        student = Student(rt, QuestionBudget(30))
+        with recording() as rec:
+            assert list(student.call("by_inverse", A, b, forbid=rule)) == [0.5, 0.5]
+            student.call("by_solve", A, b, forbid=rule)
+    finally:
+        rt.close()
+    failed = [c for c in rec.checks if not c.passed]
+    assert len(rec.checks) == 1 and len(failed) == 1  # by_solve's call records nothing
+    assert "`by_inverse` called numpy.linalg.inv: use np.linalg.solve" in failed[0].message
+
+
 def test_a_generator_in_the_worker_is_shared_by_the_calls_it_is_passed_to(factory):
     """student.generator(seed) replays a notebook's draws in order: the notebook's own
     function and the generator's methods draw from the same stream."""

@@ -482,5 +482,5 @@ CAPSTONE_CASES: dict[str, dict] = {
         "score": 14, "reason": "exited by itself with code 0"},
     "capstone_lying_predict": {
         "answers": _capstone.answers(), "insert": {5: [CAPSTONE_LYING_PREDICT]},
-        "score": 15, "reason": "test accuracy"},
+        "score": 15.5, "reason": "test accuracy"},  # q4: the notebook's own run is honest
 }
