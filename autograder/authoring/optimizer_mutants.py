@@ -106,7 +106,10 @@ OPTIMIZER: dict[str, dict[str, str]] = {
               "next_product": "the state stores the product P_(t+1) of the look-ahead; it "
                               "holds P_t = mu_1 ... mu_t, the product up to this step",
               "precedence": "mu_t = beta1 (1 - 0.5 * 0.96**(t psi)): the power is t psi, not "
-                            "0.96**t times psi"},
+                            "0.96**t times psi",
+              "adam_correction": "Adam's bias correction 1 - beta1**t where NAdam divides by "
+                                 "1 - P_t and 1 - P_t mu_(t+1), the products of the momentum "
+                                 "coefficients"},
 }
 
 
@@ -232,7 +235,10 @@ def _nadam(theta, g, st, h, mistake):
     d = _root(v if mistake == "v_uncorrected" else v / (1 - h["beta2"] ** t), h["eps"], mistake)
     ahead, ahead_product = ((mu(t), product) if mistake == "mu_t_ahead"
                             else (mu(t + 1), product * mu(t + 1)))
-    theta = (theta - h["lr"] * (1 - mu(t)) / (1 - product) * g / d
+    now = product
+    if mistake == "adam_correction":
+        now, ahead_product = b1 ** t, b1 ** (t + 1)
+    theta = (theta - h["lr"] * (1 - mu(t)) / (1 - now) * g / d
              - h["lr"] * ahead / (1 - ahead_product) * m / d)
     kept = product * mu(t + 1) if mistake == "next_product" else product
     return theta, {"m": m, "v": v, "mu_product": kept}

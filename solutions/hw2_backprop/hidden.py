@@ -371,6 +371,10 @@ def _planted(weights, biases, X, Y, activation, mistake, layer):
     right = mutants.backprop(weights, biases, X, Y, activation=activation)
     if mistake is None:
         return right
+    if isinstance(mistake, float):  # dW^layer off by a relative error of about mistake
+        dWs = [dW * (1 + 2 * mistake) if i == layer - 1 else dW
+               for i, dW in enumerate(right[0])]
+        return dWs, right[1]
     wrong = mutants.backprop(weights, biases, X, Y, mistake, activation=activation)
     hit = {"db_averaged": lambda i: i == layer - 1, "sum_not_mean": lambda i: True}.get(
         mistake, lambda i: i < layer)
@@ -378,10 +382,10 @@ def _planted(weights, biases, X, Y, activation, mistake, layer):
                  for ws, rs in zip(wrong, right, strict=True))
 
 
-def _verdict(dWs, dbs, numerical, rel=relative_error):
-    """The layers (from 1) whose dW or db is farther than GRAD_TOL from ``numerical``."""
+def _verdict(dWs, dbs, numerical, rel=relative_error, tol=GRAD_TOL):
+    """The layers (from 1) whose dW or db is farther than ``tol`` from ``numerical``."""
     return [l + 1 for l, (dW, db, nW, nb) in enumerate(zip(dWs, dbs, *numerical, strict=True))
-            if max(rel(dW, nW), rel(db, nb)) > GRAD_TOL]
+            if max(rel(dW, nW), rel(db, nb)) > tol]
 
 
 def _own_verdict(student, weights, biases, X, Y, activation, dWs, dbs):
@@ -409,7 +413,8 @@ def catching_a_bug(student, rng):
             ("f_not_prime", "tanh", 4, False), ("db_averaged", "sigmoid", 3, False),
             (None, "tanh", 3, False), ("a_for_z", "sigmoid", 4, False),
             ("sum_not_mean", "tanh", 2, False), (None, "sigmoid", 3, True),
-            ("db_averaged", "tanh", 3, True)]:
+            ("db_averaged", "tanh", 3, True), (1e-7, "sigmoid", 3, False),
+            (1e-4, "tanh", 3, False)]:
         sizes = builders.layer_sizes(rng, L)
         weights, biases, X, Y = _case(rng, sizes, 5)
         Y = Y * rng.choice([0.3, 0.5, 1.5, 2.0], size=(5, 1)) if weighted else Y
@@ -418,7 +423,9 @@ def catching_a_bug(student, rng):
         num = _differences(_reference(name, X, Y), weights, biases, 1e-5)
         want, no_b = _verdict(dWs, dbs, num), [np.zeros_like(b) for b in dbs]
         own = _once(_own_verdict, student, weights, biases, X, Y, name, dWs, dbs)
-        what = {None: "no mistake", "sum_not_mean": "gradients n times too large"}.get(
+        what = {None: "no mistake", "sum_not_mean": "gradients n times too large",
+                1e-7: f"an error of 1e-7 in layer {layer}",
+                1e-4: f"an error of 1e-4 in layer {layer}"}.get(
             mistake, f"a mistake in layer {layer}") + (", targets weighted per sample"
                                                        if weighted else "")
         # weights and biases (arguments 0 and 1) may change, as the text says: that rule is
@@ -434,7 +441,10 @@ def catching_a_bug(student, rng):
                 "mean cost?": list(range(1, L + 1)) if len(want) < L else None,
                 BYPASS: _verdict(dWs, dbs, mutants.backprop(weights, biases, X, Y,
                                                             activation=name))
-                if weighted else None}, accept={
+                if weighted else None, **{
+                    f"the question's threshold is {GRAD_TOL:g}, not {tol:g}":
+                        _verdict(dWs, dbs, num, tol=tol) for tol in (1e-8, 1e-3)
+                    if isinstance(mistake, float)}}, accept={
                 "what your own numerical_gradient_of_cost and relative_error (Question 7) "
                 "give": own})
     with check("BUGGY_LAYER, the layer of the wrong line in buggy_backprop, found with "
