@@ -52,5 +52,5 @@ __all__ = ["Axes", "Budgets", "Diagnosis", "Expectation", "Failure", "Figure", "
            "Limits", "Line", "Probe", "Student", "Tolerance", "all_axes", "arrays",
            "as_float_array", "builders", "check", "describe_value", "error_hint", "expect",
            "fail", "manual", "maybe_numbers", "mutants", "note", "numbers", "own_attribute",
-           "own_result",
-           "parse_figures", "probe", "question", "shaped_like", "timeout_hint", "verify"]
+           "own_result", "parse_figures", "probe", "question", "shaped_like", "timeout_hint",
+           "verify"]

@@ -5,9 +5,9 @@ looks for a relation between the student's value and the expected one that names
 mistake without knowing the question: a NaN or inf where a finite value is expected,
 the right values in the wrong shape, the transpose, a flipped sign, a sequence shifted
 by one step, the right rows in another order, values in single precision, or a constant
-factor (named after the
-check's context: ``n``, ``K``, ``p``, ...). Given a second input/output pair (a
-:class:`Probe`), it also recognises a hard-coded result and an ignored argument.
+factor (named after the check's context: ``n``, ``K``, ``p``, ...). Given a second
+input/output pair (a :class:`Probe`), it also recognises a hard-coded result and an
+ignored argument.
 
 Every relation is tested with the check's tolerance (at least ``rtol=1e-9``,
 ``atol=1e-12``, as for mutants), and only on expected values where it means something:

@@ -45,7 +45,7 @@ BACKPROP: dict[str, str] = {
     "W_no_transpose": "missing transpose in BP2: delta^{l+1} @ W^{l+1} instead of "
                       "delta^{l+1} @ W^{l+1}.T",
     "W_off_by_one": "off-by-one layer index in BP2: delta^l = (delta^{l+1} W^{l+1 T}) f'(z^l) "
-                    "takes the weights of layer l + 1, not of layer l",
+                    "multiplies by W^{l+1}, where W^l was used",
     "f_not_prime": "sigma instead of sigma': the activation f(z) was used instead of its "
                    "derivative f'(z)",
     "a_for_z": "using a where z is needed: f' was evaluated at the activation a = f(z) "

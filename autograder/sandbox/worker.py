@@ -8,8 +8,8 @@ Expected values never come here; only inputs do.
 Requests are frames ``{"op": ..., "seq": n, ...}``; each gets exactly one reply with
 the same ``seq``. Operations: ``run`` (execute a cell), ``call`` (call a global or a
 method of a handle), ``get`` (read a global or an attribute; with ``"by_reference":
-true`` as a handle, whatever its type), ``has`` (which globals
-exist), ``figures`` (describe open matplotlib figures), ``generator`` (a generator
+true`` as a handle, whatever its type), ``has`` (which globals exist), ``figures``
+(describe open matplotlib figures), ``generator`` (a generator
 ``np.random.default_rng(seed)`` kept in the worker, for several calls to share).
 
 A ``call`` with ``"watch_args": true`` keeps a copy of every array among its arguments
