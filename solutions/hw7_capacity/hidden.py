@@ -807,9 +807,9 @@ def _sizes_problem(sizes, M, params) -> str:
     if sizes == [M, 1]:
         return (f"the output unit is not a hidden layer: hidden_layer_sizes=({M},), not "
                 f"({M}, 1)")
-    value = params.get("hidden_layer_sizes")
-    shown = describe_value(value) if sizes is None or len(sizes) > 8 else \
-        str(tuple(int(v) for v in sizes))
+    whole = sizes is not None and len(sizes) <= 8 and all(v.is_integer() for v in sizes)
+    shown = str(tuple(int(v) for v in sizes)) if whole else \
+        describe_value(params.get("hidden_layer_sizes"))
     return f"one hidden layer of M units: hidden_layer_sizes=({M},), got {shown}"
 
 
