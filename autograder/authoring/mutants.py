@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from autograder.authoring.optimizer_mutants import DEFAULTS as OPTIMIZER_DEFAULTS
 from autograder.authoring.optimizer_mutants import (
     OPTIMIZER,
     init_state,
@@ -27,10 +28,10 @@ from autograder.authoring.optimizer_mutants import (
 from autograder.authoring.training_mutants import TRAINING, minibatch_sgd
 from reference.activations import ACTIVATIONS, sigmoid, sigmoid_prime, softmax
 
-__all__ = ["BACKPROP", "FORWARD", "MEAN_OVER_ENTRIES", "OPTIMIZER", "TRAINING", "backprop",
-           "backprop_mutants", "column_softmax", "forward_pass", "init_state", "minibatch_sgd",
-           "naive_softmax", "one_sided_gradient", "optimizer_runs", "optimizer_step",
-           "relative_error_mistakes"]
+__all__ = ["BACKPROP", "FORWARD", "MEAN_OVER_ENTRIES", "OPTIMIZER", "OPTIMIZER_DEFAULTS",
+           "TRAINING", "backprop", "backprop_mutants", "column_softmax", "forward_pass",
+           "init_state", "minibatch_sgd", "naive_softmax", "one_sided_gradient",
+           "optimizer_runs", "optimizer_step", "relative_error_mistakes"]
 
 Grads = tuple[list[np.ndarray], list[np.ndarray]]
 

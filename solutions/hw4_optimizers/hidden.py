@@ -60,6 +60,11 @@ REFERENCE = {
     "nadam": lambda h: optim.NAdam(h["lr"], betas=(h.get("beta1", 0.9), h.get("beta2", 0.999)),
                                    eps=h.get("eps", 1e-8),
                                    momentum_decay=h.get("momentum_decay", 4e-3))}
+# the defaults of Keras (and RMSProp's eps for AdaGrad) that a student may carry over
+OTHER_DEFAULTS = {"adagrad": (("eps", 1e-8), ("eps", 1e-7)),
+                  "rmsprop": (("beta", 0.9), ("eps", 1e-7)),
+                  "adam": (("beta2", 0.99), ("eps", 1e-7)),
+                  "nadam": (("beta2", 0.99), ("eps", 1e-7))}
 SHARED = ("the runs share memory outside their states (a global variable?): everything a step "
           "remembers must be in the state it returns")
 
@@ -168,8 +173,13 @@ def _solo(student, rng, name: str, shape, defaults: bool = False) -> None:
         for k, (g, h) in enumerate(zip(grads, hs, strict=True)):
             theta, state = _step(student, name, theta, g, state, h, f"{name}_step at step {k + 1}")
             got.append((theta, state))
-        _compare(name, got, _reference_run(name, theta0, grads, hs),
-                 mutants.optimizer_runs(name, theta0, grads, hs))
+        wrong = mutants.optimizer_runs(name, theta0, grads, hs)
+        if defaults:  # another library's defaults
+            torch = mutants.OPTIMIZER_DEFAULTS.get(name, {})
+            wrong |= {f"the default {key} is {torch[key]:g} (PyTorch's), not {value:g}":
+                      _reference_run(name, theta0, grads, [{**h, key: value} for h in hs])
+                      for key, value in OTHER_DEFAULTS.get(name, ())}
+        _compare(name, got, _reference_run(name, theta0, grads, hs), wrong)
 
 
 def _shared_memory(name, cases) -> list[list]:
