@@ -13,7 +13,9 @@ comparison, so no student-defined method runs here. Without ``rtol`` and ``atol`
 comparison uses the suite's ``TOLERANCE``.
 
 When a value is wrong, each mutant (the answer a classic mistake would give) is
-compared with it; a match names the mistake in the feedback. Failing that, the generic
+compared with it; a match names the mistake in the feedback. A mutant may be a function
+of no arguments, called only then (and by the mutant audit): a costly one, say a run of
+the student's own code, costs nothing when the answer is right. Failing that, the generic
 diagnoses of :mod:`autograder.authoring.diagnoses` are tried (a constant factor, a
 flipped sign, a transpose, ...), with the block's and the comparison's ``context``.
 ``secret=True`` marks an answer that is the same for every student: its feedback then
@@ -28,6 +30,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from typing import Any, NoReturn
 
 import numpy as np
@@ -162,8 +165,10 @@ class Expectation:
                  secret: bool = False, accept: Mapping[str, Any] | None = None) -> bool:
         """Elementwise ``|got - expected| <= atol + rtol * |expected|`` (NumPy's isclose),
         same shape, NaN only where expected is NaN. ``rtol`` and ``atol`` default to the
-        suite's ``TOLERANCE``; ``context`` and ``probes`` (other input/output pairs,
-        see :func:`~autograder.authoring.diagnoses.probe`) help name a mistake.
+        suite's ``TOLERANCE``; ``mutants`` map a classic mistake to its answer (None: not
+        offered here; a function of no arguments: computed only if ``got`` is wrong);
+        ``context`` and ``probes`` (other input/output pairs, see
+        :func:`~autograder.authoring.diagnoses.probe`) help name a mistake.
 
         ``accept`` maps a description to another value that counts as right, typically
         what the student's own earlier function leads to, so that one mistake is not
@@ -207,20 +212,21 @@ class Expectation:
 
     def each_close_to(self, expected: Sequence[Any], rtol: float | None = None,
                       atol: float | None = None,
-                      mutants: Mapping[str, Sequence[Any] | None] | None = None, *,
+                      mutants: Mapping[str, Any] | None = None, *,
                       context: Mapping[str, float] | None = None,
                       accept: Mapping[str, Any] | None = None) -> bool:
         """A list or tuple of arrays, item ``i`` close to ``expected[i]`` (as
-        :meth:`close_to`); each mutant (None: none) is a sequence of the same length, and
-        so is each accepted alternative (or a function of no arguments that returns one,
-        or None)."""
+        :meth:`close_to`); each mutant and each accepted alternative is a sequence of
+        the same length, a function of no arguments that returns one (called once, and
+        only if an item is wrong), or None."""
         n = len(expected)
         if not self.satisfies(lambda g: isinstance(g, list | tuple) and len(g) == n,
                               f"expected a list of {n} arrays, got {describe_value(self.value)}"):
             return False
-        ok = True
+        ok, once = True, {name: cache(m) if callable(m) else m
+                          for name, m in (mutants or {}).items() if m is not None}
         for i, (got, want) in enumerate(zip(self.value, expected, strict=True)):
-            wrong = {name: m[i] for name, m in (mutants or {}).items() if m is not None}
+            wrong = {name: _item_of(m, i) if callable(m) else m[i] for name, m in once.items()}
             alternatives = {name: _item_of(alt, i) for name, alt in (accept or {}).items()}
             ok &= Expectation(got, f"{self.what}[{i}]").close_to(
                 want, rtol, atol, wrong, context=context, accept=alternatives or None)
@@ -236,11 +242,24 @@ class Expectation:
 
 
 def _item_of(alternative: Any, i: int) -> Callable[[], Any]:
-    """Item ``i`` of an accepted sequence (or of what a function returns), lazily."""
+    """Item ``i`` of a sequence (or of what a function returns), lazily."""
     def item() -> Any:
-        value = alternative() if callable(alternative) else alternative
+        value = _value_of(alternative)
         return None if value is None else value[i]
     return item
+
+
+def _value_of(alternative: Any) -> Any:
+    """A mutant's or accepted alternative's value: a function of no arguments is called;
+    None (unavailable) when the student's code it runs fails."""
+    if not callable(alternative):
+        return alternative
+    try:
+        return alternative()
+    except StudentError as exc:
+        if exc.fatal:
+            raise
+        return None
 
 
 def _accepted(got: Any, accept: Mapping[str, Any],
@@ -248,13 +267,7 @@ def _accepted(got: Any, accept: Mapping[str, Any],
     """The description of the first accepted alternative that ``got`` matches by
     ``compare`` (see ``close_to``), or ""."""
     for what, value in accept.items():
-        if callable(value):
-            try:
-                value = value()
-            except StudentError as exc:
-                if exc.fatal:
-                    raise
-                continue
+        value = _value_of(value)
         if value is not None and compare(got, value) is None:
             return what
     return ""
@@ -324,7 +337,7 @@ def _audit(what: str, expected: Any, mutants: Mapping[str, Any] | None, rtol: fl
     unit = current().unit
     label = (unit.label if unit is not None else "") or what or "value"
     for name, wrong in mutants.items():
-        if wrong is not None:
+        if (wrong := _value_of(wrong)) is not None:
             audit.note(label, name, diagnose(expected, {name: wrong}, rtol, atol) != name)
 
 
@@ -514,15 +527,17 @@ def _short(arr: np.ndarray) -> str:
 
 
 def diagnose(got: Any, mutants: Mapping[str, Any], rtol: float, atol: float) -> str | None:
-    """The name of the first classic mistake whose answer equals the student's (a string
-    equal to the letter)."""
+    """The name of the first classic mistake whose answer (or what its function of no
+    arguments returns) equals the student's (a string equal to the letter)."""
     if isinstance(got, str):
         return next((name for name, wrong in mutants.items()
-                     if isinstance(wrong, str) and wrong == got), None)
+                     if isinstance(letter := _value_of(wrong), str) and letter == got), None)
     arr, problem = as_float_array(got)
     if arr is None:
         return None
     for name, wrong in mutants.items():
+        if (wrong := _value_of(wrong)) is None:
+            continue
         with np.errstate(all="ignore"):
             mutant = np.asarray(wrong, dtype=np.float64)
         candidate = arr.reshape(()) if mutant.ndim == 0 and arr.size == 1 else arr

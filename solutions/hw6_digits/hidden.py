@@ -367,8 +367,8 @@ def _sgd_case(student, rng, sizes, n, lr, lam) -> None:
         if not (_same(got[0], want[0], GRAD) and _same(got[1], want[1], GRAD)):
             own = _step(ws, bs, _own(student, rng, ws, bs, lam, X)[0](ws, bs, X, Y), lr)
             if _same(got[0], own[0], GRAD) and _same(got[1], own[1], GRAD):
-                note("your gradients are off (Question 2); sgd_step was judged with them and "
-                     "is itself right")
+                note("sgd_step was judged with your own gradients, which differ from the "
+                     "text's (see Questions 1 and 2), and is itself right")
                 want = own
         for i, what in enumerate(("weights", "biases")):
             expect(got[i], what).each_close_to(want[i], **GRAD, mutants={
@@ -421,8 +421,8 @@ def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam) -> None:
             own = mutants.minibatch_sgd(*setting, _course_network(sizes, seed).rng, gradients=grads,
                                         loss=lambda W, b: loss(W, b, Y))
             if all(_same(g, w) for g, w in zip(got, own, strict=True)):
-                note("your gradients or loss are off (Question 2); fit was judged with them "
-                     "and is itself right")
+                note("fit was judged with your own gradients and loss, which differ from the "
+                     "text's (see Questions 1 and 2), and is itself right")
                 want = own
             elif _draws_nothing(student, sizes, seed) and all(
                     _same(g, w) for g, w in zip(got, wrong[SHUFFLES], strict=True)):
@@ -623,10 +623,13 @@ def grid_search_and_heatmap(student, rng):
             runs = np.array([[_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
                                        batch_size=batch)[:2] for lam in lams] for lr in lrs])
             val, train = runs[..., 0], runs[..., 1]
-            shared = student.generator(seed)  # one generator for the whole grid, row by row
-            one_rng = np.array([[_own_run(student, sizes, shared, *data, lr=lr, lam=lam,
-                                          epochs=epochs, batch_size=batch)[0]
-                                 for lam in lams] for lr in lrs])
+
+            def one_rng(lrs=lrs, lams=lams, data=data, seed=seed, sizes=sizes, epochs=epochs,
+                        batch=batch):
+                shared = student.generator(seed)  # one generator for the whole grid, row by row
+                return np.array([[_own_run(student, sizes, shared, *data, lr=lr, lam=lam,
+                                           epochs=epochs, batch_size=batch)[0]
+                                  for lam in lams] for lr in lrs])
             if _unrepeatable(student, sizes, seed, data, unless=([got], [val]), lr=lrs[0],
                              lam=lams[0], epochs=epochs, batch_size=batch):
                 val = np.clip(numbers(got, "acc", shape), 0.0, 1.0)
@@ -727,14 +730,15 @@ def hyperparameter_study(student, rng):
             verify(min(final) > 0 and all(0 <= a <= 1 for a in accs), "final_loss should hold "
                    "costs (positive) and val_accuracy fractions in [0, 1]", "the sweep")
         else:
-            no_penalty = [_own_run(student, sizes, seed, *data, lr=lr, lam=0.0, epochs=epochs,
-                                   batch_size=b) for b in batch_sizes]
+            no_penalty = cache(lambda: [_own_run(student, sizes, seed, *data, lr=lr, lam=0.0,
+                                                 epochs=epochs, batch_size=b)
+                                        for b in batch_sizes])
             expect(final, "final_loss").close_to([r[2] for r in runs], mutants={
                 "final_loss is the last cost fit returned, after the last epoch":
-                    [r[3] for r in runs], LAM_ZERO: [r[2] for r in no_penalty]})
+                    [r[3] for r in runs], LAM_ZERO: lambda: [r[2] for r in no_penalty()]})
             expect(accs, "val_accuracy").close_to([r[0] for r in runs], mutants={
                 "val_accuracy is measured on the validation set, not the training set":
-                    [r[1] for r in runs], LAM_ZERO: [r[0] for r in no_penalty]})
+                    [r[1] for r in runs], LAM_ZERO: lambda: [r[0] for r in no_penalty()]})
     with check("the lambda sweep's weight_norm and val_accuracy equal those of your network "
                "retrained with each lambda (batch_size = batch_sizes[0]), and the weight norm "
                "decreases as lambda grows"):
@@ -744,8 +748,9 @@ def hyperparameter_study(student, rng):
         if not _unrepeatable(student, sizes, seed, data, lr=lr, lam=lams[0], epochs=epochs,
                              batch_size=batch_sizes[0], unless=(accs, [r[0] for r in runs])):
             squares = [sum(float(np.sum(W * W)) for W in r[4]) for r in runs]
-            last = [_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
-                             batch_size=batch_sizes[-1], weights=True) for lam in lams]
+            last = cache(lambda: [_own_run(student, sizes, seed, *data, lr=lr, lam=lam,
+                                           epochs=epochs, batch_size=batch_sizes[-1],
+                                           weights=True) for lam in lams])
             expect(norms, "weight_norm").close_to(np.sqrt(squares), mutants={
                 "weight_norm is the square root of the sum of squares, sqrt(sum_l ||W^l||^2)":
                     squares,
@@ -755,10 +760,11 @@ def hyperparameter_study(student, rng):
                     None if any(r[5] is None for r in runs) else np.sqrt(
                         [q + sum(float(np.sum(b * b)) for b in r[5])
                          for q, r in zip(squares, runs, strict=True)]),
-                LAST_BATCH: [np.sqrt(sum(float(np.sum(W * W)) for W in r[4])) for r in last]})
+                LAST_BATCH: lambda: [np.sqrt(sum(float(np.sum(W * W)) for W in r[4]))
+                                     for r in last()]})
             expect(accs, "val_accuracy").close_to([r[0] for r in runs], mutants={
                 "val_accuracy is measured on the validation set, not the training set":
-                    [r[1] for r in runs], LAST_BATCH: [r[0] for r in last]})
+                    [r[1] for r in runs], LAST_BATCH: lambda: [r[0] for r in last()]})
         verify(bool(np.all(np.diff(np.asarray(norms, dtype=float)) < 0)), "the final weight "
                f"norm should decrease as lambda grows ({lams}): each step multiplies the "
                "weights by 1 - lr * lam; check the penalty's gradient", "weight_norm")

@@ -8,7 +8,7 @@ import pytest
 from autograder.authoring.expect import check, diagnose, expect, numeric_mismatch
 from autograder.engine.checks import recording
 from autograder.engine.errors import StudentError
-from autograder.engine.results import QuestionResult
+from autograder.engine.results import Failure, QuestionResult
 
 
 def test_numeric_mismatch_names_the_first_bad_index_and_counts():
@@ -153,3 +153,42 @@ def test_each_close_to_compares_item_by_item_with_per_item_mutants():
     second, short = result.checks[1], result.checks[2]
     assert "grads[1]" in second.message and "doubled" in second.message
     assert "expected a list of 2 arrays, got a list of length 1" in short.message
+
+
+def test_a_mutant_given_as_a_function_is_computed_only_for_a_wrong_answer():
+    calls = []
+
+    def doubled(z):
+        calls.append(1)
+        return 2 * z
+    z = np.array([1.0, 2.0])
+
+    def question():
+        with check("right"):
+            expect(z.copy(), "z").close_to(z, mutants={"doubled": lambda: doubled(z)})
+        with check("doubled"):
+            expect(2 * z, "z").close_to(z, mutants={"doubled": lambda: doubled(z)})
+    result = score(question, points=2)
+    assert result.score == 1.0 and len(calls) == 1
+    assert "This matches a common mistake: doubled" in result.checks[1].message
+
+
+def test_lazy_list_mutants_run_once_and_an_unavailable_one_names_nothing():
+    calls, want = [], [np.zeros(2), np.ones(3)]
+
+    def doubled():
+        calls.append(1)
+        return [np.ones(2), 2 * np.ones(3)]
+
+    def broken():
+        raise StudentError(Failure.ERROR, "the student's function raised")
+
+    def question():
+        with check("both items wrong"):
+            expect([np.ones(2), 2 * np.ones(3)], "grads").each_close_to(
+                want, mutants={"broken": broken, "doubled": doubled, "absent": lambda: None})
+    result = score(question, points=1)
+    assert len(calls) == 1
+    message = result.checks[0].message
+    assert "grads[0]" in message and "This matches a common mistake: doubled" in message
+    assert "broken" not in message
