@@ -464,10 +464,25 @@ def _only_unwatched(strict: dict[str, Any], settings: dict[str, Any]) -> dict[st
     return kept
 
 
+def _from_library(frame: Any) -> bool:
+    """The code of ``frame`` belongs to an installed library (SciPy's logsumexp, say,
+    which silences the overflow it then handles): a module imported from the
+    interpreter's own folders, which the student's code cannot write to."""
+    name = frame.f_globals.get("__name__")
+    module = sys.modules.get(name) if isinstance(name, str) and name != "__main__" else None
+    path = getattr(module, "__file__", None)
+    return isinstance(path, str) and path == frame.f_code.co_filename and \
+        os.path.realpath(path).startswith(_INSTALLED)
+
+
+_INSTALLED = tuple({os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_prefix)})
+
+
 @contextlib.contextmanager
 def _kept(strict: dict[str, Any]):
-    """While a strict call runs, np.errstate and np.seterr cannot silence what it turns
-    into errors: the text says overflow raises, and a silenced overflow is still one."""
+    """While a strict call runs, the student's np.errstate and np.seterr cannot silence
+    what it turns into errors: the text says overflow raises, and a silenced overflow is
+    still one. A library's own settings (see :func:`_from_library`) apply as usual."""
     if not strict:
         yield
         return
@@ -475,10 +490,13 @@ def _kept(strict: dict[str, Any]):
 
     class StrictErrstate(errstate):  # type: ignore[misc, valid-type]
         def __init__(self, **settings: Any) -> None:
-            super().__init__(**_only_unwatched(strict, settings))
+            super().__init__(**settings if _from_library(sys._getframe(1))
+                             else _only_unwatched(strict, settings))
 
     def strict_seterr(all: Any = None, **settings: Any) -> Any:  # noqa: A002
-        return seterr(**_only_unwatched(strict, {"all": all, **settings}))
+        settings = {"all": all, **settings}
+        return seterr(**settings if _from_library(sys._getframe(1))
+                      else _only_unwatched(strict, settings))
 
     np.errstate, np.seterr = StrictErrstate, strict_seterr  # type: ignore[misc, assignment]
     try:

@@ -106,6 +106,35 @@ def test_a_strict_call_cannot_silence_what_it_turns_into_errors(factory):
         rt.close()
 
 
+LIBRARY_SILENCING = (
+    "import numpy as np, scipy.special, pathlib, importlib\n"
+    "def lse_softmax(z):\n"
+    "    return np.exp(z - scipy.special.logsumexp(z, axis=-1, keepdims=True))\n"
+    "pathlib.Path('own_module.py').write_text('import numpy as np\\n'\n"
+    "    'def quiet(z):\\n    with np.errstate(over=\"ignore\"):\\n'\n"
+    "    '        return 1 / (1 + np.exp(-z))\\n')\n"
+    "importlib.invalidate_caches()\n"
+    "from own_module import quiet\n")
+
+
+def test_a_library_may_silence_what_it_handles_but_a_module_of_the_students_may_not(factory):
+    """SciPy's logsumexp silences the overflow of its first attempt and handles it, so a
+    softmax built on it is right under a strict call; a module the student writes and
+    imports is the student's code, and stays strict."""
+    rt = NotebookRuntime(factory, Limits(), Budgets(), [LIBRARY_SILENCING])
+    z = __import__("numpy").array([[1000.0, 0.0], [-1000.0, 0.0]])
+    try:
+        log = rt.run_notebook()
+        assert all(cell.ok for cell in log), log
+        student = Student(rt, QuestionBudget(30))
+        got = student.call("lse_softmax", z, strict_floats=True)
+        assert got.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+        with pytest.raises(StudentError, match="FloatingPointError: overflow"):
+            student.call("quiet", z, strict_floats=True)
+    finally:
+        rt.close()
+
+
 def test_a_call_can_send_back_its_arguments_as_it_left_them(factory):
     """With send_args, a call returns [value, args] (the arguments after the call), so a
     suite can judge a later function with what an earlier one did in place."""
