@@ -24,7 +24,12 @@ classic mistakes, and ``diagnoses`` names the mistakes no mutant covers.
 
 from autograder.authoring import builders, mutants
 from autograder.authoring.diagnoses import Diagnosis, Probe, probe
-from autograder.authoring.earlier import own_attribute, own_result, shaped_like
+from autograder.authoring.earlier import (
+    changes_arguments,
+    own_attribute,
+    own_result,
+    shaped_like,
+)
 from autograder.authoring.expect import (
     Expectation,
     arrays,
@@ -48,9 +53,9 @@ from autograder.engine.results import Failure
 from autograder.engine.student import Handle, Student
 from autograder.sandbox.limits import Limits
 
-__all__ = ["Axes", "Budgets", "Diagnosis", "Expectation", "Failure", "Figure", "Handle",
-           "Limits", "Line", "Probe", "Student", "Tolerance", "all_axes", "arrays",
-           "as_float_array", "builders", "check", "describe_value", "error_hint", "expect",
+__all__ = ["Axes", "Budgets", "Diagnosis", "Expectation", "Failure", "Figure", "Handle", "Limits",
+           "Line", "Probe", "Student", "Tolerance", "all_axes", "arrays", "as_float_array",
+           "builders", "changes_arguments", "check", "describe_value", "error_hint", "expect",
            "fail", "manual", "maybe_numbers", "mutants", "note", "numbers", "own_attribute",
            "own_result", "parse_figures", "probe", "question", "shaped_like", "timeout_hint",
            "verify"]

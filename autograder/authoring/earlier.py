@@ -50,6 +50,29 @@ def own_result(student: Student | Handle, name: str, *args: Any, like: Any = Non
     return None if got is None or left is None else (got, left)
 
 
+def changes_arguments(student: Student | Handle, name: str, *args: Any, **kwargs: Any) -> bool:
+    """The student's own function (or method) ``name`` changes in place an array among
+    these arguments. A later function that calls it then changes its own arguments too;
+    pass ``may_change=`` to that call (the earlier function's question charges the
+    change) and say so with a note. False when it raises or is missing."""
+    got = own_result(student, name, *args, with_args=True, **kwargs)
+    return got is not None and not _same_values(got[1], list(args))
+
+
+def _same_values(left: Any, given: Any) -> bool:
+    """Arrays (nested in lists, tuples and dicts) equal to the given ones, NaN to NaN."""
+    if isinstance(given, list | tuple):
+        return isinstance(left, list | tuple) and len(left) == len(given) and all(
+            _same_values(a, b) for a, b in zip(left, given, strict=True))
+    if isinstance(given, dict):
+        return isinstance(left, dict) and left.keys() == given.keys() and all(
+            _same_values(left[k], given[k]) for k in given)
+    if isinstance(given, np.ndarray):
+        return isinstance(left, np.ndarray) and left.shape == given.shape and bool(
+            np.array_equal(left, given, equal_nan=given.dtype.kind in "fc"))
+    return True  # not an array: the worker watches arrays only
+
+
 def own_attribute(obj: Handle, name: str, like: Any = None) -> Any:
     """The attribute ``name`` of a student object, or None when it cannot be read; with
     ``like``, as for :func:`own_result`. It records no check: for a mutant or an accepted

@@ -179,12 +179,13 @@ class Expectation:
         rtol, atol = _tolerance(rtol, atol)
         _audit(self.what, expected, mutants, rtol, atol)
         problem = numeric_mismatch(self.value, expected, rtol, atol, secret)
-        if problem and accept and (accepted := _accepted(
-                self.value, accept, lambda got, v: numeric_mismatch(got, v, rtol, atol))):
+        accepted, tried = _accepted(self.value, accept, lambda got, v: numeric_mismatch(
+            got, v, rtol, atol)) if problem and accept else ("", [])
+        if accepted:
             return self._record(None, accepted=accepted)
         found = _explain(self.value, expected, mutants, rtol, atol, context, probes,
                          generic=not secret) if problem else None
-        return self._record(problem, found, _not_matched(problem, accept))
+        return self._record(problem, found, _not_matched(tried))
 
     def equals(self, expected: Any, mutants: Mapping[str, Any] | None = None, *,
                context: Mapping[str, float] | None = None, probes: Iterable[Probe] = (),
@@ -193,12 +194,14 @@ class Expectation:
         as for :meth:`close_to`."""
         _audit(self.what, expected, mutants, 0.0, 0.0)
         problem = exact_mismatch(self.value, expected, secret)
-        if problem and accept and (accepted := _accepted(self.value, accept, exact_mismatch)):
+        accepted, tried = _accepted(self.value, accept, exact_mismatch) \
+            if problem and accept else ("", [])
+        if accepted:
             return self._record(None, accepted=accepted)
         numeric = not isinstance(expected, str | bool)
         found = _explain(self.value, expected, mutants, 0.0, 0.0, context, probes,
                          generic=numeric and not secret) if problem else None
-        return self._record(problem, found, _not_matched(problem, accept))
+        return self._record(problem, found, _not_matched(tried))
 
     def is_tuple(self, n: int, names: str) -> bool:
         """A tuple (or list) of ``n`` values; ``names`` describes them, e.g. ``"(dW, db)"``."""
@@ -263,20 +266,24 @@ def _value_of(alternative: Any) -> Any:
 
 
 def _accepted(got: Any, accept: Mapping[str, Any],
-              compare: Callable[[Any, Any], str | None]) -> str:
+              compare: Callable[[Any, Any], str | None]) -> tuple[str, list[str]]:
     """The description of the first accepted alternative that ``got`` matches by
-    ``compare`` (see ``close_to``), or ""."""
+    ``compare`` (see ``close_to``), or "", and the available ones it did not match."""
+    tried = []
     for what, value in accept.items():
         value = _value_of(value)
-        if value is not None and compare(got, value) is None:
-            return what
-    return ""
+        if value is None:
+            continue
+        if compare(got, value) is None:
+            return what, tried
+        tried.append(what)
+    return "", tried
 
 
-def _not_matched(problem: str | None, accept: Mapping[str, Any] | None) -> str:
-    """The note of a wrong value that no accepted alternative matches either."""
-    return f"(Also accepted, and not matched either: {'; '.join(accept)}.)" \
-        if problem and accept else ""
+def _not_matched(tried: list[str]) -> str:
+    """The note of a wrong value that the available accepted alternatives do not match
+    either (an unavailable one, None or a failing call, is not named)."""
+    return f"(Also accepted, and not matched either: {'; '.join(tried)}.)" if tried else ""
 
 
 def _note_accepted(label: str, accepted: str) -> str:

@@ -31,11 +31,13 @@ from autograder.authoring import (
     Budgets,
     Tolerance,
     builders,
+    changes_arguments,
     check,
     expect,
     fail,
     maybe_numbers,
     mutants,
+    note,
     own_result,
     question,
     shaped_like,
@@ -252,6 +254,18 @@ def _backprop_mutants(X, Y, ws, bs, lam, r, masks):
     return found
 
 
+PENALTY_IN_PLACE = ("your penalty gradient changes the weights it is given in place (a "
+                    "mistake Question 1 charges), so {} was not charged for that again")
+
+
+def _penalty_in_place(student) -> bool:
+    """The student's own l2_grad, l1_grad or elastic_net_grad changes the weights it is
+    given in place: backprop and gradient_norms, which call it, then change them too."""
+    ws = [np.random.default_rng(0).normal(size=(3, 2))]
+    return any(changes_arguments(student, name, ws, 0.5, *extra) for name, extra in (
+        ("l2_grad", ()), ("l1_grad", ()), ("elastic_net_grad", (0.5,))))
+
+
 @question("q3", points=4)
 def backpropagation(student, rng):
     for sizes, n, rate in [([4, 5, 3], 2, None), ([3, 6, 4, 2], 5, 0.4)]:
@@ -277,14 +291,17 @@ def backpropagation(student, rng):
         @cache
         def own(ws=ws, lam=lam, r=r, dWs=dWs):
             """The data gradients plus the student's own elastic_net_grad, or None."""
-            pen = shaped_like(student.call("elastic_net_grad", ws, lam, r), ws)
+            pen = own_result(student, "elastic_net_grad", ws, lam, r, like=ws)
             return None if pen is None else [g + p for g, p in zip(dWs, pen, strict=True)]
 
         with check(f"backprop(X {X.shape}, weights {builders.shapes_of(ws)}, lam={lam:.2f}, "
                    f"l1_ratio={r:.2f}" + (", dropout masks)" if masks else ")")
                    + " (the penalty gradient of your own elastic_net_grad also counts)",
                    context={"n": n}):
-            got = student.call("backprop", X, Y, ws, bs, lam=lam, l1_ratio=r, masks=masks)
+            if in_place := _penalty_in_place(student):
+                note(PENALTY_IN_PLACE.format("backprop"))
+            got = student.call("backprop", X, Y, ws, bs, lam=lam, l1_ratio=r, masks=masks,
+                               may_change=2 if in_place else ())
             if expect(got).is_tuple(2, "(dWs, dbs)"):
                 expect(got[0], "dWs").each_close_to(
                     want, *GRAD, {k: v[0] for k, v in wrong.items()},
@@ -296,13 +313,15 @@ def backpropagation(student, rng):
 # q4 Monte Carlo dropout
 
 
-def _passes(X, ws, bs, rate, passes, rng, order="text", rule=_keep, forward=None):
+def _passes(X, ws, bs, rate, passes, rng, order="text", rule=_keep, forward=None,
+            rows=None):
     """The softmax outputs of every pass, shape (passes, n, K), with masks drawn in the
     ``order`` of the text (pass by pass, first hidden layer first), last layer first
     (``"reversed"``), layer by layer over all passes (``"layers"``), with a mask on the
     inputs drawn first in each pass (``"inputs"``) or on the softmax outputs drawn last
-    (``"outputs"``), made from the draws by ``rule``; ``forward`` replaces the reference
-    forward pass (the student's own)."""
+    (``"outputs"``), or for the first pass only and reused (``"once"``), made from draws
+    of ``rows`` rows (default n; 1: one mask per unit for all samples) by ``rule``;
+    ``forward`` replaces the reference forward pass (the student's own)."""
     n, hidden = len(X), [W.shape[1] for W in ws[:-1]]
     if order == "inputs":
         hidden = [X.shape[1]] + hidden
@@ -312,13 +331,15 @@ def _passes(X, ws, bs, rate, passes, rng, order="text", rule=_keep, forward=None
         forward = forward or (lambda m: mutants.forward_pass(ws, bs, X, masks=m[:-1])[1][-1]
                               * m[-1])
     draws = [[None] * len(hidden) for _ in range(passes)]
-    slots = [(t, l) for t in range(passes) for l in range(len(hidden))]
+    slots = [(t, l) for t in range(1 if order == "once" else passes) for l in range(len(hidden))]
     if order == "reversed":
         slots = [(t, l) for t in range(passes) for l in reversed(range(len(hidden)))]
     elif order == "layers":
         slots = [(t, l) for l in range(len(hidden)) for t in range(passes)]
     for t, l in slots:
-        draws[t][l] = rule(rng.random((n, hidden[l])), rate)
+        draws[t][l] = rule(rng.random((rows or n, hidden[l])), rate)
+    if order == "once":
+        draws = [draws[0]] * passes
     forward = forward or (lambda m: mutants.forward_pass(ws, bs, X, masks=m)[1][-1])
     return np.array([forward(masks) for masks in draws])
 
@@ -373,8 +394,9 @@ def mc_dropout(student, rng):
             """The passes through the student's own forward, with the text's masks or (with
             ``mine``) those of their own dropout_forward, or None."""
             rule = _own_mask_rule(student, rate) if mine else _keep
-            try:
-                return None if rule is None else run(forward=forward, rule=rule)
+            try:  # None too for the text's rule with mine: the same as without
+                return None if rule is None or (mine and rule is _keep) else run(
+                    forward=forward, rule=rule)
             except (ValueError, TypeError, IndexError, KeyError):
                 return None
 
@@ -387,6 +409,10 @@ def mc_dropout(student, rng):
                  "hidden layer first": run(order="reversed"),
                  "the masks were drawn layer by layer over all passes; the text finishes one "
                  "pass before the next": run(order="layers"),
+                 "the masks were drawn once and reused in every pass: each pass draws new "
+                 "masks": run(order="once"),
+                 "one mask per unit, shared by all the samples of a pass: each sample gets "
+                 "its own, rng.random((n, n_l))": run(rows=1),
                  "dropout was applied to the inputs X too; the text draws one mask per hidden "
                  "layer only": run(order="inputs"),
                  "dropout was applied to the softmax outputs too; the text draws one mask per "
@@ -766,7 +792,8 @@ def _own_experiment(student, X, Y, sizes, seed):
     def norms(ws):
         if ws is None:
             return None
-        got = student.call("gradient_norms", X, Y, ws, [np.zeros(W.shape[1]) for W in ws])
+        got = student.call("gradient_norms", X, Y, ws, [np.zeros(W.shape[1]) for W in ws],
+                           may_change=True)
         return maybe_numbers(got, (len(ws),))
     shapes, g = builders.fan_pairs(sizes), np.random.default_rng(seed)
     normal = norms([g.normal(size=s) for s in shapes])
@@ -790,7 +817,7 @@ def vanishing_gradients(student, rng):
         @cache
         def own(X=X, Y=Y, ws=ws, bs=bs):
             """The norms of the student's own backprop's dC/dW, or None."""
-            got = student.call("backprop", X, Y, ws, bs)
+            got = student.call("backprop", X, Y, ws, bs, may_change=True)
             grads = [maybe_numbers(a) for a in got[0]] if isinstance(got, tuple | list) and \
                 len(got) == 2 and isinstance(got[0], list | tuple) else [None]
             return None if any(a is None for a in grads) else np.array(
@@ -798,7 +825,10 @@ def vanishing_gradients(student, rng):
 
         with check(f"gradient_norms(X {X.shape}, {len(ws)} layers, {scale} weights) (the "
                    "norms of your own backprop's gradients also count)", context={"n": n}):
-            expect(student.call("gradient_norms", X, Y, ws, bs)).close_to(norms, *NORM, {
+            if in_place := _penalty_in_place(student):
+                note(PENALTY_IN_PLACE.format("gradient_norms"))
+            got = student.call("gradient_norms", X, Y, ws, bs, may_change=2 if in_place else ())
+            expect(got).close_to(norms, *NORM, {
                 "the norms are listed last layer first; expected the first layer first":
                     norms[::-1],
                 "returned the squared norms": norms**2,

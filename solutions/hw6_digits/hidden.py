@@ -39,6 +39,7 @@ from autograder.authoring import (
     arrays,
     as_float_array,
     builders,
+    changes_arguments,
     check,
     describe_value,
     expect,
@@ -111,6 +112,27 @@ def _known(student, rng, ws, bs, **hyper) -> Handle:
                      **hyper)
     net.call("set_params", ws, bs)
     return net
+
+
+FIT_IN_PLACE = ("your fit changes the X or Y it is given in place (a mistake Question 3 "
+                "charges), so {} was not charged for that again")
+
+
+def _fit_in_place(student) -> bool:
+    """The student's fit changes the X or Y it is given (shuffling them in place, say)."""
+    X, Y, _, _ = _problem(np.random.default_rng(0), [4, 5, 3], 10)
+    net = own_result(student, "NeuralNetwork", [4, 5, 3], rng=student.rng(0), epochs=1,
+                     batch_size=4)
+    return isinstance(net, Handle) and changes_arguments(net, "fit", X, Y)
+
+
+def _may_shuffle(student, what: str) -> tuple[int, ...]:
+    """The arguments (X and Y, first) that a call of ``what`` may change, with a note:
+    those the student's fit changes in place, which Question 3 charges."""
+    if not _fit_in_place(student):
+        return ()
+    note(FIT_IN_PLACE.format(what))
+    return (0, 1)
 
 
 def _problem(rng, sizes, n, weight_scale=1.0):
@@ -401,7 +423,7 @@ def _fit_repeats(student, sizes, seed, ws, bs, X, Y, **hyper) -> bool:
     for _ in range(2):
         net = _construct(student, sizes, seed, **hyper)
         net.call("set_params", ws, bs)
-        costs.append(net.call("fit", X, Y))
+        costs.append(net.call("fit", X, Y, may_change=True))
     return _same(*costs)
 
 
@@ -468,7 +490,7 @@ def _training_diagnosis(student, rng) -> str:
             return text
     net = _construct(student, sizes, seed, lr=0.5, lam=0.01, epochs=2, batch_size=5)
     net.call("set_params", ws, bs)
-    history = net.call("fit", X, Y)
+    history = net.call("fit", X, Y, may_change=True)
     wrong = _fit_mutants((ws, bs, X, Y, 0.5, 0.01, 2, 5), sizes, seed)
     return next((text for text, run in wrong.items()
                  if text != SHUFFLES and _same(history, run[0])), "")
@@ -480,7 +502,8 @@ def _notebook_run(student, epochs) -> tuple[np.ndarray, float, float]:
     data = {name: student.get(name) for name in ("X_train", "Y_train", "X_val", "y_val")}
     net = _construct(student, E2E_SIZES, 0, **{**E2E, "epochs": epochs})  # the text's run
     with timeout_hint(f"the text's run of {epochs} epochs did not finish"):
-        history = numbers(net.call("fit", data["X_train"], data["Y_train"], timeout=10),
+        history = numbers(net.call("fit", data["X_train"], data["Y_train"], timeout=10,
+                                   may_change=True),
                           "fit's list")
     labels = [np.argmax(numbers(data["Y_train"], "Y_train"), axis=1),
               numbers(data["y_val"], "y_val")]
@@ -528,7 +551,8 @@ def digits_end_to_end(student, rng):
                           "implementation takes about 0.2 s. Python loops over the rows of a "
                           "batch or over the units of a layer are far too slow: use one "
                           "matrix product per layer for the whole batch"):
-            net.call("fit", X_train, one_hot(y_train, 10), timeout=FIT_SECONDS)
+            net.call("fit", X_train, one_hot(y_train, 10), timeout=FIT_SECONDS,
+                     may_change=_may_shuffle(student, "fit"))
         got = net.call("predict", X_test)
         labels, problem = as_float_array(got)
         if expect(got, "predict(X_test)").satisfies(
@@ -579,7 +603,7 @@ def _own_run(student, sizes, seed, X_tr, Y_tr, X_va, y_va, y_tr, weights=False, 
     weights (read only then: a misnamed attribute costs points where it matters) and
     biases (if they can be read)."""
     net = _construct(student, sizes, seed, **hyper)
-    history = arrays([net.call("fit", X_tr, Y_tr)], "the costs fit returned")[0]
+    history = arrays([net.call("fit", X_tr, Y_tr, may_change=True)], "the costs fit returned")[0]
     run = (_accuracy(net.call("predict", X_va), y_va), _accuracy(net.call("predict", X_tr), y_tr),
            history[-1], history[0])
     if not weights:
@@ -616,7 +640,8 @@ def grid_search_and_heatmap(student, rng):
                    f"{sizes}, lrs={lrs}, lams={lams}, epochs={epochs}, batch_size={batch}, "
                    "seed) against your network trained with each pair"):
             got = student.call("grid_search", *data[:4], sizes, lrs, lams, epochs=epochs,
-                               batch_size=batch, seed=seed)
+                               batch_size=batch, seed=seed,
+                               may_change=_may_shuffle(student, "grid_search"))
             if not expect(got, "acc").satisfies(lambda g: as_float_array(g)[1] is None,
                                                 f"expected an array of shape {shape}"):
                 continue
@@ -705,7 +730,8 @@ def hyperparameter_study(student, rng):
                f"lr={lr}, epochs={epochs}, batch_sizes={batch_sizes}, lams={lams}, seed): two "
                "dicts of lists with the documented keys, one entry per value, values as given"):
         study = student.call("hyperparameter_study", *data[:4], sizes, lr=lr, epochs=epochs,
-                             batch_sizes=batch_sizes, lams=lams, seed=seed)
+                             batch_sizes=batch_sizes, lams=lams, seed=seed,
+                             may_change=_may_shuffle(student, "hyperparameter_study"))
         for sweep, keys in SWEEPS.items():
             for key in keys:
                 _column(study, sweep, key, count[sweep])

@@ -168,7 +168,7 @@ def test_each_close_to_accepts_alternatives_item_by_item():
                                                            accept={"your own": None})
     own_check, unavailable = checks(question)
     assert own_check.passed
-    assert not unavailable.passed and "not matched either: your own" in unavailable.message
+    assert not unavailable.passed and "not matched either" not in unavailable.message
 
 
 def test_verify_may_name_the_broken_rule():

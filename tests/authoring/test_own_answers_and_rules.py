@@ -38,7 +38,7 @@ def test_an_accepted_value_passes_and_the_label_says_which():
         "layers (accepted: your own verdict)"]
 
 
-def test_the_label_names_an_accepted_value_only_when_one_was_used():
+def test_the_label_names_an_accepted_value_only_when_one_was_used_and_only_an_available_one():
     def question():
         with check("right"):
             expect(np.ones(2)).close_to(np.ones(2), accept={"your own": np.ones(2)})
@@ -47,7 +47,7 @@ def test_the_label_names_an_accepted_value_only_when_one_was_used():
                                                             "missing": None})
     right, wrong = graded(question).checks
     assert [right.label, wrong.label] == ["right", "wrong"]
-    assert "(Also accepted, and not matched either: your own; missing.)" in wrong.message
+    assert "(Also accepted, and not matched either: your own.)" in wrong.message
 
 
 def test_an_accepted_value_may_be_computed_only_for_a_wrong_answer():
