@@ -269,7 +269,7 @@ def _accepted(got: Any, accept: Mapping[str, Any],
               compare: Callable[[Any, Any], str | None]) -> tuple[str, list[str]]:
     """The description of the first accepted alternative that ``got`` matches by
     ``compare`` (see ``close_to``), or "", and the available ones it did not match."""
-    tried = []
+    tried: list[str] = []
     for what, value in accept.items():
         value = _value_of(value)
         if value is None:
@@ -555,7 +555,9 @@ def diagnose(got: Any, mutants: Mapping[str, Any], rtol: float, atol: float) -> 
 
 
 def _pair(got: float, expected: float) -> tuple[str, str]:
-    """Both numbers with enough digits to show that they differ."""
+    """Both numbers with enough digits to show that they differ (integers in full)."""
+    if all(float(v).is_integer() and abs(float(v)) < 2**53 for v in (got, expected)):
+        return str(int(got)), str(int(expected))
     for digits in (6, 10, 17):
         a, b = f"{float(got):.{digits}g}", f"{float(expected):.{digits}g}"
         if a != b:

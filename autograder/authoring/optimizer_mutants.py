@@ -100,6 +100,8 @@ OPTIMIZER: dict[str, dict[str, str]] = {
               "eps_inside": _EPS.format("v_hat"),
               "mu_t_ahead": "the momentum term used mu_t and P_t where it looks one step ahead: "
                             "mu_{t+1} / (1 - P_t mu_{t+1})",
+              "product_not_stored": "the state kept the old product: store P_t = P_(t-1) "
+                                    "mu_t, which the next step multiplies by mu_(t+1)",
               "as_adam": "NAdam computed as Adam, without the Nesterov look-ahead",
               "v_uncorrected": "v was not bias-corrected: the denominator is "
                                "sqrt(v / (1 - beta2**t)) + eps",
@@ -240,7 +242,8 @@ def _nadam(theta, g, st, h, mistake):
         now, ahead_product = b1 ** t, b1 ** (t + 1)
     theta = (theta - h["lr"] * (1 - mu(t)) / (1 - now) * g / d
              - h["lr"] * ahead / (1 - ahead_product) * m / d)
-    kept = product * mu(t + 1) if mistake == "next_product" else product
+    kept = {"next_product": product * mu(t + 1), "product_not_stored": st["mu_product"]}.get(
+        mistake, product)
     return theta, {"m": m, "v": v, "mu_product": kept}
 
 

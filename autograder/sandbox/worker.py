@@ -657,23 +657,42 @@ def _tick_labels(axis) -> list[str]:
         return []
 
 
+def _legend_labels(ax) -> dict[int, str]:
+    """The names ``ax.legend(["gd", "adam"])`` gives to artists that have no label of their
+    own: Matplotlib pairs the names with the axes' artists in the order they were drawn."""
+    legend = ax.get_legend()
+    if legend is None:
+        return {}
+    texts = [t.get_text() for t in legend.get_texts()]
+    try:
+        handles = list(matplotlib.legend._get_legend_handles([ax]))  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):  # a Matplotlib without this helper
+        return {}
+    own = [str(h.get_label()) for h in handles if not str(h.get_label()).startswith("_")]
+    if texts == own:  # ax.legend() from the artists' own labels
+        return {}
+    return {id(h): t for h, t in zip(handles, texts, strict=False)
+            if str(h.get_label()).startswith("_")}
+
+
 def _describe_axes(ax) -> dict:
     """Lines (a scatter plot's points count as a line), image and mesh shapes, labels, the
     legend (the axes' own, else the figure's) and tick labels of one axes."""
-    lines = [{"label": str(line.get_label()), "marker": str(line.get_marker()),
-              "linestyle": str(line.get_linestyle()),
+    legends = [ax.get_legend()] if ax.get_legend() else list(getattr(ax.figure, "legends", []))
+    named = _legend_labels(ax)
+    lines = [{"label": named.get(id(line), str(line.get_label())),
+              "marker": str(line.get_marker()), "linestyle": str(line.get_linestyle()),
               "x": np.asarray(line.get_xdata(), dtype=float),
               "y": np.asarray(line.get_ydata(), dtype=float)} for line in ax.get_lines()]
     for c in ax.collections:
         points = np.asarray(c.get_offsets(), dtype=float).reshape(-1, 2) \
             if isinstance(c, PathCollection) else np.empty((0, 2))
         if len(points):
-            lines.append({"label": str(c.get_label()), "marker": "o", "linestyle": "None",
-                          "x": points[:, 0], "y": points[:, 1]})
+            lines.append({"label": named.get(id(c), str(c.get_label())), "marker": "o",
+                          "linestyle": "None", "x": points[:, 0], "y": points[:, 1]})
     images = [list(np.shape(im.get_array())) for im in ax.get_images()]
     meshes = [list(np.shape(c.get_array())) for c in ax.collections
               if c.get_array() is not None]
-    legends = [ax.get_legend()] if ax.get_legend() else list(getattr(ax.figure, "legends", []))
     return {
         "title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(),
         "xscale": ax.get_xscale(), "yscale": ax.get_yscale(), "lines": lines,

@@ -324,6 +324,8 @@ def predictions_and_accuracy(student, rng):
             got = student.call("predict", P)
             if expect(got).equals(np.argmax(P, axis=1), mutants={
                     "argmax over columns (axis=0) instead of each row": np.argmax(P, axis=0),
+                    "keepdims=True gives shape (n, 1); predict returns one index per row, "
+                    "shape (n,)": np.argmax(P, axis=1)[:, None],
                     "returned the largest probability instead of its class index":
                         P.max(axis=1),
                     "np.argmax without an axis gives one index into the flattened array: "

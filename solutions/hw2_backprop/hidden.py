@@ -116,6 +116,10 @@ def _relies_on(function, where, own):
 # Questions 1 to 4: the equations one by one
 
 
+PER_OUTPUT = ("divided by K, the number of outputs, where the cost averages over the n "
+              "samples (rows) and sums over the outputs")
+
+
 @question("q1", points=2)
 def output_delta_quadratic(student, rng):
     for n, k in [(1, 3), (6, 2), (9, 4), (5, 1)]:
@@ -128,6 +132,8 @@ def output_delta_quadratic(student, rng):
                     BP["a_for_z"]: (A - Y) / n * act.sigmoid_prime(A),
                     BP["prime_formula_at_z"]: (A - Y) / n * Z * (1 - Z),
                     BP["sum_not_mean"]: (A - Y) * slope, BP["sign_flipped"]: (Y - A) / n * slope,
+                    PER_OUTPUT if n > 1 else f"{PER_OUTPUT} (or by n K: one sample here)":
+                        (A - Y) / k * slope if k > 1 else None,
                     mutants.MEAN_OVER_ENTRIES: (A - Y) / (n * k) * slope if k > 1 else None,
                     "the factor sigma'(z^L) is missing: (a - y) / n is the output error of the "
                     "cross-entropy cost, not of the quadratic cost": (A - Y) / n})
@@ -578,7 +584,8 @@ def sensitivity_and_curvature(student, rng):
             expect(got, "H").close_to(H, HESS.rtol, HESS.atol, mutants={
                 "one-sided differences (g(theta + h e_j) - g(theta)) / h; the question asks "
                 "for central differences": _hessian(grad, weights, biases, h, central=False),
-                "divided by h instead of 2h": 2 * H,
+                "twice the Hessian: divided by h instead of 2h, or symmetrised as H + H^T "
+                "without the 1/2": 2 * H,
                 "the step h given was not used: these are differences with a tiny step, where "
                 "the question asks for central differences with the step h it gives":
                     _hessian(grad, weights, biases, 1e-5)},
@@ -625,6 +632,9 @@ def zero_initialisation(student, rng):
                     "measured the range of all entries, max W - min W; the question compares "
                     "each column with the first, max |W_ij - W_i1|":
                         [np.ptp(W) for W in ws[:-1]],
+                    "compared each column with the last, max |W_ij - W_in|; the question "
+                    "compares each column with the first, max |W_ij - W_i1|":
+                        [np.max(np.abs(W - W[:, -1:])) for W in ws[:-1]],
                     "measured the largest range of a row, max_i (max_j W_ij - min_j W_ij); the "
                     "question compares each column with the first, max |W_ij - W_i1|":
                         [np.max(np.ptp(W, axis=1)) for W in ws[:-1]]})

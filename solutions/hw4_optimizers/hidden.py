@@ -164,7 +164,7 @@ def _case(rng, name: str, shape, defaults: bool = False):
 def _solo(student, rng, name: str, shape, defaults: bool = False) -> None:
     theta0, grads, hs = _case(rng, name, shape, defaults)
     lrs = ", ".join(f"{x['lr']:.3g}" for x in hs)
-    setting = ("default hyper-parameters, gradients of size ~1e-6 (the default eps matters)"
+    setting = ("default hyper-parameters, gradients of size ~1e-6 (every default matters, eps too)"
                if defaults else _fmt({k: v for k, v in hs[0].items() if k != "lr"}) or "gd")
     with check(f"{name}_init then {N_STEPS} steps of {name}_step, theta of shape {shape}, lr "
                f"changing at every step ({lrs}), {setting}: theta and the state after each "
@@ -378,6 +378,19 @@ def _at(name: str, t, kw: dict) -> np.ndarray:
             "exponential": schedules.exponential_schedule}[name](step=t, **kw)
 
 
+def _exponential_mutants(lr0, t, decay) -> dict:
+    """The exponential schedule's mistakes; decay used as a number of steps, in Géron's base
+    0.1 or in e, gives two schedules that are both ~0 when t / decay is large (one name)."""
+    book, steps = lr0 * 0.1 ** (t / decay), lr0 * np.exp(-t / decay)
+    wrong = {"Géron's base 0.1 with the notebook's rate: the notebook's schedule is lr0 * "
+             "exp(-decay * t)": lr0 * 0.1 ** (decay * t)}
+    if np.allclose(book, steps, 1e-9, 1e-12):
+        return {BOOK.format("0.1**(t / decay) or exp(-t / decay)", "lr0 * exp(-decay * t)"):
+                book, **wrong}
+    return {BOOK.format("0.1**(t / decay)", "lr0 * exp(-decay * t)"): book, **wrong,
+            "exp(-t / decay): decay is a rate, lr0 * exp(-decay * t)": steps}
+
+
 def _closed_forms(student, rng) -> None:
     """Power schedules (the default power 1, then two others) and two exponential ones."""
     for power in (None, float(rng.uniform(0.3, 0.8)), float(rng.uniform(1.5, 3.0)), 0, 0):
@@ -392,13 +405,7 @@ def _closed_forms(student, rng) -> None:
                   lr0 / (1 + (decay * t) ** c), "the power is missing": lr0 / (1 + decay * t),
                   "the power was applied to t only: 1 + decay * t**power":
                   lr0 / (1 + decay * t ** c)}
-                 if name == "power" else
-                 {BOOK.format("0.1**(t / decay)", "lr0 * exp(-decay * t)"):
-                  lr0 * 0.1 ** (t / decay),
-                  "Géron's base 0.1 with the notebook's rate: the notebook's schedule is lr0 * "
-                  "exp(-decay * t)": lr0 * 0.1 ** (decay * t),
-                  "exp(-t / decay): decay is a rate, lr0 * exp(-decay * t)":
-                  lr0 * np.exp(-t / decay)})
+                 if name == "power" else _exponential_mutants(lr0, t, decay))
         with check(f"{name}_schedule(t={t}, {_fmt(kw)})"):
             expect(student.call(f"{name}_schedule", lr0, t, decay, *([power] if power else [])),
                    "learning rate").close_to(_at(name, t, kw), mutants=wrong)

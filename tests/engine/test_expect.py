@@ -192,3 +192,8 @@ def test_lazy_list_mutants_run_once_and_an_unavailable_one_names_nothing():
     message = result.checks[0].message
     assert "grads[0]" in message and "This matches a common mistake: doubled" in message
     assert "broken" not in message
+
+
+def test_integers_are_shown_in_full():
+    assert "got 0, expected 107612897" in numeric_mismatch(0, 107612897, 0, 0)
+    assert "got 1.5, expected 2" in numeric_mismatch(1.5, 2, 0, 0)

@@ -64,6 +64,18 @@ def test_lines_labels_images_and_colorbars_are_described(factory):
     assert heat.grids() == [(3, 4)] and not heat.labelled
 
 
+def test_names_given_to_the_legend_label_the_lines_they_are_paired_with(factory):
+    """ax.legend(["gd", "adam"]) names the unlabelled lines in the order they were drawn,
+    as Matplotlib pairs them; a line with a label of its own keeps it."""
+    [own_names, partly] = all_axes(figures_after(factory, (
+        "import matplotlib.pyplot as plt\nfig, (a, b) = plt.subplots(1, 2)\n"
+        "a.plot([1, 2]); a.plot([2, 1]); a.legend(['gd', 'adam'])\n"
+        "b.plot([1, 2], label='sgd'); b.plot([2, 1]); b.legend()\n")))
+    assert [ln.label for ln in own_names.lines] == ["gd", "adam"]
+    assert own_names.legend == ["gd", "adam"]
+    assert [ln.label for ln in partly.lines] == ["sgd", "_child1"]
+
+
 def test_malformed_descriptions_are_dropped_not_trusted():
     raw = [{"axes": [{"lines": [{"x": "no", "y": np.ones(2)}], "images": [["x", 3]],
                       "is_colorbar": "yes", "xlabel": 5}]}, "junk", {"axes": "no"}]
