@@ -218,11 +218,12 @@ def _own_backprop(student, weights, biases, X, Y, activation):
     delta = own_result(student, "output_delta_softmax", zs[-1], Y, like=zs[-1])
     dWs, dbs = [None] * len(weights), [None] * len(weights)
     for i in reversed(range(len(weights))):
-        got = delta is not None and own_result(student, "layer_gradients", acts[i], delta,
-                                               like=(weights[i], biases[i]))
-        if not got:
+        got = None if delta is None else own_result(student, "layer_gradients", acts[i], delta)
+        pair = [maybe_numbers(g) for g in got] if isinstance(got, tuple | list) and \
+            len(got) == 2 else [None]
+        if any(g is None for g in pair):  # db of another shape stays: Question 3 charges it
             return None
-        dWs[i], dbs[i] = got
+        dWs[i], dbs[i] = pair
         if i:
             delta = own_result(student, "hidden_delta", delta, weights[i], zs[i - 1],
                                activation, like=zs[i - 1])
@@ -493,12 +494,13 @@ def _own_buggy_layer(student, bug):
 # Questions 9 and 10: sensitivity, curvature, initialisation
 
 
-def _input_jacobian(weights, biases, x, activation, mistake=None):
-    """d softmax(z^L) / dx (K, n_0) by the chain rule; ``mistake`` "logits": d z^L / dx,
-    "a_for_z": f' evaluated at a^l instead of z^l, "diagonal": softmax's Jacobian as
-    diag(p (1 - p))."""
+def _input_jacobian(weights, biases, x, activation, mistake=None, passes=None):
+    """d softmax(z^L) / dx (K, n_0) by the chain rule, at the (zs, activations) of
+    ``passes`` if given (else the reference forward pass); ``mistake`` "logits":
+    d z^L / dx, "a_for_z": f' evaluated at a^l instead of z^l, "diagonal": softmax's
+    Jacobian as diag(p (1 - p))."""
     fp = act.ACTIVATIONS[activation][1]
-    zs, acts = mutants.forward_pass(weights, biases, x[None, :], activation=activation)
+    zs, acts = passes or mutants.forward_pass(weights, biases, x[None, :], activation=activation)
     p = act.softmax(zs[-1][0])
     J = {"logits": np.eye(len(p)), "diagonal": np.diag(p * (1 - p))}.get(
         mistake or "", act.softmax_jacobian(zs[-1][0]))
@@ -519,6 +521,16 @@ def _own_jacobian(student, weights, biases, x, activation, h=1e-5):
         return np.full(len(biases[-1]), np.nan) if got is None else got[1][-1][0]
     J = jacobian(probabilities, x.copy(), h)
     return None if np.isnan(J).any() else J
+
+
+def _own_chain(student, weights, biases, x, activation):
+    """The chain rule at the z^l of the student's own forward_pass (Question 5), as an
+    input_jacobian that reuses it computes, or None if it fails."""
+    like = mutants.forward_pass(weights, biases, x[None, :], activation=activation)
+    passes = own_result(student, "forward_pass", weights, biases, x[None, :], activation,
+                        like=like)
+    return None if passes is None else _input_jacobian(weights, biases, x, activation,
+                                                       passes=passes)
 
 
 def _flat(ws, bs):
@@ -557,6 +569,7 @@ def sensitivity_and_curvature(student, rng):
         x = rng.normal(size=sizes[0])
         J = _input_jacobian(weights, biases, x, name)
         own = _once(_own_jacobian, student, weights, biases, x, name)
+        chain = _once(_own_chain, student, weights, biases, x, name)
         with check(f"input_jacobian for layer sizes {sizes}, {name}, x {x.shape}"), \
                 error_hint(*_relies_on("forward_pass", "Question 5", own)):
             expect(student.call("input_jacobian", weights, biases, x, name)).close_to(
@@ -570,7 +583,9 @@ def sensitivity_and_curvature(student, rng):
                     "softmax's Jacobian is diag(p) - p p^T: diag(p (1 - p)) treats it as an "
                     "elementwise function": _input_jacobian(weights, biases, x, name,
                                                             "diagonal")},
-                accept={"the Jacobian of your own forward_pass (Question 5)": own})
+                accept={"the Jacobian of your own forward_pass (Question 5)": own,
+                        "the chain rule at the z^l of your own forward_pass (Question 5)":
+                            chain})
     # the last step is large enough that ignoring it shows (the truncation error is O(h^2))
     for sizes, n, name, h in [([2, 3, 2], 4, "sigmoid", 1e-4), ([3, 2, 2], 3, "tanh", 2e-4),
                               ([2, 2, 2], 3, "sigmoid", 0.1)]:

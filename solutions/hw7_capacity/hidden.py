@@ -70,6 +70,7 @@ from autograder.authoring import (
     expect,
     fail,
     manual,
+    maybe_numbers,
     numbers,
     question,
     timeout_hint,
@@ -502,13 +503,19 @@ def _spread_points(rng, n):
     return (-1.0 + (np.arange(n) + rng.uniform(size=n)) * 2.0 / n)[:, None]
 
 
+def _predictions(student, params, X, shape):
+    """predict_network's output as floats of ``shape`` (n, 1); a flat (n,) is taken as that
+    column, since Question 4 charges the shape."""
+    got = student.call("predict_network", params, X)
+    flat = maybe_numbers(got, shape[:1])
+    return flat[:, None] if flat is not None else numbers(got, "predict_network", shape)
+
+
 def _own_error(student, X, Y, M, lr, epochs, lam, seed, X_eval, Y_eval, timeout=None):
     """The error on (X_eval, Y_eval) of the student's own network trained with these
     settings, and its params."""
     params = student.call("train_network", X, Y, M, lr, epochs, lam, seed, timeout=timeout)
-    pred = numbers(student.call("predict_network", params, X_eval), "predict_network",
-                    Y_eval.shape)
-    return mean_squared_error(pred, Y_eval), params
+    return mean_squared_error(_predictions(student, params, X_eval, Y_eval.shape), Y_eval), params
 
 
 @question("q4", points=4)
@@ -597,8 +604,7 @@ def universal_approximation(student, rng):
         expect(error, "fresh-point error").satisfies(
             lambda e: e <= FRESH_MSE,
             f"the mean squared error on fresh points is {error:.3g}, above {FRESH_MSE}")
-        pred = numbers(student.call("predict_network", params, X), "predict_network", Y.shape)
-        own_error = mean_squared_error(pred, Y)
+        own_error = mean_squared_error(_predictions(student, params, X, Y.shape), Y)
 
     with check(f"training_errors(X {X.shape}, Y, Ms={TREND_MS}, lr={LR}, epochs={EPOCHS}, "
                f"lam=0, seed) on the same function: the error falls by a factor of at least "
@@ -659,9 +665,8 @@ def _selection_runs(student, data, Ms, R, epochs, lam, seeds):
         for r in range(R):
             val[i, r], params = _own_error(student, X_tr, Y_tr, M, LR, epochs, lam,
                                            seeds(i, r), X_va, Y_va)
-            pred = numbers(student.call("predict_network", params, X_tr), "predict_network",
-                            Y_tr.shape)
-            train[i, r] = mean_squared_error(pred, Y_tr)
+            train[i, r] = mean_squared_error(_predictions(student, params, X_tr, Y_tr.shape),
+                                             Y_tr)
     return val, train
 
 
