@@ -478,6 +478,11 @@ def sgd_step_and_fit(student, rng):
 # q4 end to end
 
 
+OTHER_FORWARD = "predict_proba differs from the text's forward pass (Question 1)"
+FORWARD_AT_OUTPUT = ("column_softmax", "output_as_hidden", "no_hidden_activation", "no_bias",
+                     "z_from_z")
+
+
 def _training_diagnosis(student, rng) -> str:
     """Why a network barely learns: the first classic mistake of the earlier questions
     that the student's class makes on a small problem ("" if none is found)."""
@@ -485,6 +490,12 @@ def _training_diagnosis(student, rng) -> str:
     if not any(np.any(W) for W in arrays(_construct(student, sizes, seed).get("weights"), "W")):
         return ZERO_INIT
     X, Y, ws, bs = _problem(rng, sizes, 12)
+    P = own_result(_known(student, rng, ws, bs), "predict_proba", X, like=Y)
+    if P is None or not np.allclose(P, MLP.from_params(ws, bs).forward(X), 1e-7, 1e-10):
+        return next((f"{mutants.FORWARD[k]} (Question 1)" for k in FORWARD_AT_OUTPUT
+                     if P is not None and np.allclose(
+                         P, mutants.forward_pass(ws, bs, X, k)[1][-1], 1e-7, 1e-10)),
+                    OTHER_FORWARD)
     got = _known(student, rng, ws, bs, lam=0.01).call("gradients", X, Y)
     for text, wrong in _gradient_mutants(ws, bs, X, Y, 0.01).items():
         if isinstance(got, tuple | list) and len(got) == 2 and all(
@@ -570,7 +581,8 @@ def digits_end_to_end(student, rng):
         acc, hint = float(np.mean(pred == y_test)), ""
         if acc < MIN_ACCURACY:
             cause = _training_diagnosis(student, rng)
-            hint = (f"; this matches a common mistake: {cause}" if cause else
+            hint = (f"; the cause: {cause}" if cause == OTHER_FORWARD else
+                    f"; this matches a common mistake: {cause}" if cause else
                     "; the network barely learns: check the initialisation, the sign of the "
                     "gradient and the learning rate" if acc < 0.5 else "")
         verify(acc >= MIN_ACCURACY, f"test accuracy {acc:.3f} is below {MIN_ACCURACY}{hint}",
