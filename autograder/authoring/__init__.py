@@ -44,6 +44,7 @@ from autograder.authoring.expect import (
     numbers,
     timeout_hint,
     verify,
+    verify_defaults,
 )
 from autograder.authoring.figures import Axes, Figure, Line, all_axes, parse_figures
 from autograder.authoring.questions import manual, question
@@ -58,4 +59,4 @@ __all__ = ["Axes", "Budgets", "Diagnosis", "Expectation", "Failure", "Figure", "
            "builders", "changes_arguments", "check", "describe_value", "error_hint", "expect",
            "fail", "manual", "maybe_numbers", "mutants", "note", "numbers", "own_attribute",
            "own_result", "parse_figures", "probe", "question", "shaped_like", "timeout_hint",
-           "verify"]
+           "verify", "verify_defaults"]

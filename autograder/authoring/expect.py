@@ -39,7 +39,7 @@ from autograder.authoring.diagnoses import Diagnosis, Probe, diagnose_value
 from autograder.engine.checks import current
 from autograder.engine.errors import StudentError
 from autograder.engine.results import CheckResult, Failure
-from autograder.engine.student import Handle
+from autograder.engine.student import NO_DEFAULT, Handle, Student
 from autograder.sandbox.protocol import HandleRef
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,33 @@ def verify(condition: bool, message: str, what: str = "", mistake: str = "") -> 
     text = f"{what}: {message}" if what else message
     return current().record(bool(condition), what or "condition", "" if condition else text,
                             mistake="" if condition else mistake)
+
+
+def verify_defaults(obj: Student | Handle, name: str, **template: Any) -> bool:
+    """The template's default arguments are kept: ``verify_defaults(student,
+    "leaky_relu", alpha=0.01)`` (a :class:`Handle` and a method name for a method; a class
+    name for its constructor). A default changed or removed fails the current check,
+    naming it; parameters of the student's own are free."""
+    found = obj.defaults(name)
+    for param, want in template.items():
+        got = found.get(param, NO_DEFAULT)
+        if param not in found:
+            problem = f"has no parameter {param}; the template's signature has {param}={want!r}"
+        elif got is NO_DEFAULT:
+            problem = f"{param} has no default; the template's is {param}={want!r}"
+        elif not _same_default(got, want):
+            problem = f"the default {param}={got!r} differs from the template's {param}={want!r}"
+        else:
+            continue
+        return verify(False, f"{problem}: keep the signature's defaults", name,
+                      mistake="a default argument differs from the template's")
+    return verify(True, "", name)
+
+
+def _same_default(got: Any, want: Any) -> bool:
+    """Equal defaults: numbers by value (1 and 1.0), anything else of the same type too."""
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (got, want))
+    return bool(got == want) and (numbers or type(got) is type(want))
 
 
 def note(text: str) -> None:

@@ -77,6 +77,11 @@ class Student:
         """The value of the notebook's global ``name``."""
         return self._send({"op": "get", "name": name}, None, None, None, None)
 
+    def defaults(self, name: str) -> dict[str, Any]:
+        """The default arguments of the notebook's function (or class) ``name``: each
+        parameter's default, or :data:`NO_DEFAULT`."""
+        return _defaults(self._send({"op": "defaults", "name": name}, None, None, None, None))
+
     def has(self, *names: str) -> bool:
         """True when every name is defined in the notebook."""
         reply = self._runtime.request({"op": "has", "names": list(names)}, [],
@@ -233,6 +238,12 @@ class Handle:
         return self._student._call(header, f"`{self.type_name}.{method}`", args, kwargs,
                                    timeout, self.generation, may_change, no_draws)
 
+    def defaults(self, method: str) -> dict[str, Any]:
+        """The default arguments of a method of the object (as :meth:`Student.defaults`)."""
+        return _defaults(self._student._send({"op": "defaults", "handle": self.ref.id,
+                                              "attr": method}, None, None, None,
+                                             self.generation))
+
     def get(self, attr: str, by_reference: bool = False) -> Any:
         """Read an attribute of the object; ``by_reference``: as a handle to the object in
         the worker (to pass the very object to another call), whatever its type."""
@@ -242,3 +253,15 @@ class Handle:
 
     def __repr__(self) -> str:
         return f"<student object of type {self.type_name}>"
+
+
+NO_DEFAULT = object()  # a parameter without a default, in :meth:`Student.defaults`
+
+
+def _defaults(value: Any) -> dict[str, Any]:
+    """The worker's ``{parameter: [has a default, default]}`` as ``{parameter: default or
+    NO_DEFAULT}`` (anything malformed is dropped: the reply comes from the worker)."""
+    if not isinstance(value, dict):
+        raise StudentError(Failure.ERROR, "the signature could not be read")
+    return {k: (v[1] if v[0] is True else NO_DEFAULT) for k, v in value.items()
+            if isinstance(k, str) and isinstance(v, list) and len(v) == 2}

@@ -376,6 +376,16 @@ class Worker:
             return self._error("protocol", "ProtocolError", "a generator needs a seed"), []
         return self._reply_value(np.random.default_rng(seed))
 
+    def op_defaults(self, header: dict, blobs):
+        target = self._resolve(header)
+        if isinstance(target, _Failed):
+            return target, []
+        try:
+            found, _, _ = self._student(_defaults_of, target)
+        except BaseException as exc:  # a signature that cannot be read is the student's
+            return self._exception(exc), []
+        return {"ok": True, "value": protocol.Encoder().encode(found)}, []
+
     def op_has(self, header: dict, blobs):
         names = [n for n in header["names"] if n in self.shell.user_ns]
         return {"ok": True, "names": names}, []
@@ -573,6 +583,21 @@ def _unchanged(arr: np.ndarray, saved: tuple) -> bool:
     faster than comparing the values, and sees any write that changed them)."""
     shape, dtype, data = saved
     return arr.shape == shape and arr.dtype == dtype and arr.tobytes() == data
+
+
+def _defaults_of(target) -> dict[str, list]:
+    """{parameter: [has a default, the default]} of a function, method or class (its
+    constructor); a default that is not a plain number, string, bool or None is given as
+    its type's name."""
+    found = {}
+    for p in inspect.signature(target).parameters.values():
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY, p.POSITIONAL_ONLY):
+            value = p.default
+            plain = value is None or isinstance(value, bool | int | float | str)
+            found[p.name] = [value is not p.empty,
+                             None if value is p.empty else value if plain
+                             else f"<{type(value).__name__}>"]
+    return found
 
 
 def _positional_names(target, n_args: int) -> list[str | None]:

@@ -24,6 +24,7 @@ from autograder.authoring import (
     own_result,
     question,
     verify,
+    verify_defaults,
 )
 from reference import activations as act
 from reference import losses
@@ -73,9 +74,14 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
         return got
 
     args = "".join(f", {k}={v:.3g}" for k, v in kw.items())
-    for z in [_signed(rng, s) for s in builders.varied_shapes(rng)] + [LARGE]:
-        with check(f"{name}(z of shape {z.shape}{args})" if z is not LARGE else
-                   f"{name}(z at the kink 0 and with |z| up to 1e3{args})"):
+    defaults = TEMPLATE_DEFAULTS.get(name, {})
+    for i, z in enumerate([_signed(rng, s) for s in builders.varied_shapes(rng)] + [LARGE]):
+        with check(f"{name}(z at the kink 0 and with |z| up to 1e3{args})" if z is LARGE else
+                   f"{name}(z of shape {z.shape}{args})" + (
+                       f", and the template's default {_signature(defaults)}"
+                       if defaults and not i else "")):
+            if defaults and not i:
+                verify_defaults(student, name, **defaults)
             call(z, "")
     pair = (abs(rng.normal()) + 0.1, -abs(rng.normal()) - 0.1)
     if numbers:
@@ -90,6 +96,14 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
     if floats:
         with check(f"{name}(z of shape (3, 4){args}) returns a float array"):
             _verify_floats(call(_signed(rng, (3, 4)), ""), name)
+
+
+TEMPLATE_DEFAULTS = {"leaky_relu": {"alpha": 0.01}, "leaky_relu_prime": {"alpha": 0.01},
+                     "elu": {"alpha": 1.0}, "elu_prime": {"alpha": 1.0}}
+
+
+def _signature(defaults: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in defaults.items())
 
 
 def _verify_floats(got, name):

@@ -42,6 +42,7 @@ from autograder.authoring import (
     question,
     shaped_like,
     verify,
+    verify_defaults,
 )
 from reference import activations as act
 from reference.gradcheck import jacobian, numerical_gradient, relative_error
@@ -247,13 +248,16 @@ def backprop(student, rng):
                 acts, mutants={m: w[1] for m, w in wrong.items()})
     # the first network is square (every width equals n), so the transposition and
     # off-by-one mistakes run and are named; then L = 1, a single row, and random shapes
-    for sizes, n, name in [([3, 3, 3, 3], 3, "sigmoid"), ([5, 3], 4, "relu"),
-                           (builders.layer_sizes(rng, 3), 1, "tanh"),
-                           (builders.layer_sizes(rng, 4), 8, "relu"),
-                           (builders.layer_sizes(rng, 2), 5, "sigmoid")]:
+    for i, (sizes, n, name) in enumerate([([3, 3, 3, 3], 3, "sigmoid"), ([5, 3], 4, "relu"),
+                                          (builders.layer_sizes(rng, 3), 1, "tanh"),
+                                          (builders.layer_sizes(rng, 4), 8, "relu"),
+                                          (builders.layer_sizes(rng, 2), 5, "sigmoid")]):
         weights, biases, X, Y = _case(rng, sizes, n)
-        with check(f"backprop for layer sizes {sizes}, {name}, X {X.shape}, Y {Y.shape}",
+        with check(f"backprop for layer sizes {sizes}, {name}, X {X.shape}, Y {Y.shape}"
+                   + ("; the template's default activation='sigmoid'" if not i else ""),
                    context={"n": n}), error_hint(*SHAPES):
+            if not i:
+                verify_defaults(student, "backprop", activation="sigmoid")
             _grads(student.call("backprop", weights, biases, X, Y, name),
                    _net(weights, biases, name).gradients(X, Y),
                    mutants.backprop_mutants(weights, biases, X, Y, activation=name),
@@ -351,14 +355,17 @@ def gradient_checking(student, rng):
                 "the cost picks the entries where y = 1, which weighted targets do not have "
                 f"(the mean of nothing is nan): the question asks for {ANY_TARGETS}":
                     np.nan if weighted else None})
-    for sizes, n, name, h in [([3, 4, 2], 4, "sigmoid", 1e-2), ([2, 3, 3, 2], 3, "tanh", 2e-2)]:
+    for i, (sizes, n, name, h) in enumerate([([3, 4, 2], 4, "sigmoid", 1e-2),
+                                             ([2, 3, 3, 2], 3, "tanh", 2e-2)]):
         weights, biases, X, Y = _case(rng, sizes, n)
         cost = _reference(name, X, Y)
         want = _differences(cost, weights, biases, h)
         own = _once(_differences, _own_cost(student, X, Y, name), weights, biases, h)
         with check(f"numerical_gradient_of_cost for layer sizes {sizes}, {name}, X {X.shape}, "
-                   f"h={h}", context={"n": n}), error_hint(*_relies_on("cost", "Question 7",
-                                                                       own)):
+                   f"h={h}" + ("; the template's default h=1e-05" if not i else ""),
+                   context={"n": n}), error_hint(*_relies_on("cost", "Question 7", own)):
+            if not i:
+                verify_defaults(student, "numerical_gradient_of_cost", h=1e-5)
             _grads(student.call("numerical_gradient_of_cost", weights, biases, X, Y, name, h=h),
                    want, {"one-sided differences (C(w + h) - C(w)) / h; the question asks for "
                           "central differences": _differences(cost, weights, biases, h,
@@ -587,14 +594,18 @@ def sensitivity_and_curvature(student, rng):
                         "the chain rule at the z^l of your own forward_pass (Question 5)":
                             chain})
     # the last step is large enough that ignoring it shows (the truncation error is O(h^2))
-    for sizes, n, name, h in [([2, 3, 2], 4, "sigmoid", 1e-4), ([3, 2, 2], 3, "tanh", 2e-4),
-                              ([2, 2, 2], 3, "sigmoid", 0.1)]:
+    for i, (sizes, n, name, h) in enumerate([([2, 3, 2], 4, "sigmoid", 1e-4),
+                                             ([3, 2, 2], 3, "tanh", 2e-4),
+                                             ([2, 2, 2], 3, "sigmoid", 0.1)]):
         weights, biases, X, Y = _case(rng, sizes, n)
         grad = _reference(name, X, Y, "gradients")
         H = _hessian(grad, weights, biases, h)
         own = _once(_hessian, _own_backprop_of(student, X, Y, name), weights, biases, h)
-        with check(f"cost_hessian for layer sizes {sizes}, {name}, X {X.shape}, h={h}",
+        with check(f"cost_hessian for layer sizes {sizes}, {name}, X {X.shape}, h={h}"
+                   + ("; the template's default h=0.0001" if not i else ""),
                    context={"n": n}), error_hint(*_relies_on("backprop", "Question 5", own)):
+            if not i:
+                verify_defaults(student, "cost_hessian", h=1e-4)
             got = student.call("cost_hessian", weights, biases, X, Y, name, h=h)
             expect(got, "H").close_to(H, HESS.rtol, HESS.atol, mutants={
                 "one-sided differences (g(theta + h e_j) - g(theta)) / h; the question asks "

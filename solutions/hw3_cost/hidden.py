@@ -36,6 +36,7 @@ from autograder.authoring import (
     probe,
     question,
     verify,
+    verify_defaults,
 )
 from reference import activations as act
 from reference import gradcheck, losses
@@ -510,9 +511,13 @@ def training_comparison(student, rng):
             expected = _train(*case, cost)
             wrong = _training_mutants(case, cost, expected)
             own = cache(lambda case=case, cost=cost: _own_runs(student, case, cost))
+            first = case is cases[0] and cost == "quadratic"
             with check(f"train_neuron(w={w:.3g}, b={b:.3g}, x={x:.3g}, y={y:g}, "
                        f"eta={eta:.3g}, epochs={epochs}, cost={cost!r}) (the run with your "
-                       "own functions of q1 and q3 also counts)"):
+                       "own functions of q1 and q3 also counts)"
+                       + ("; the template's default cost='cross_entropy'" if first else "")):
+                if first:
+                    verify_defaults(student, "train_neuron", cost="cross_entropy")
                 got = student.call("train_neuron", w, b, x, y, eta, epochs, cost)
                 if expect(got).is_tuple(3, "(costs, w, b)"):
                     if np.ndim(got[0]) == 0 and np.ndim(got[2]) == 1:
@@ -641,13 +646,16 @@ def softmax_log_likelihood(student, rng):
                     "divided by n K instead of n": expected / k,
                     COLUMNS: (mutants.column_softmax(Z) - Y) / n})
 
-    for (Z, Y), h in [(_batch(rng, 1, 3), 1e-5), (_batch(rng, 4, 3), 1e-2)]:
+    for i, ((Z, Y), h) in enumerate([(_batch(rng, 1, 3), 1e-5), (_batch(rng, 4, 3), 1e-2)]):
         def cost(V, Y=Y):
             return losses.softmax_cross_entropy(V, Y)
         expected = gradcheck.numerical_gradient(cost, Z.copy(), h)
         with check(f"numerical_gradient(Z, Y, h={h:g}) for Z, Y of shape {Z.shape}, "
                    "leaving Z unchanged (central differences of your own "
-                   "softmax_cross_entropy also count)"):
+                   "softmax_cross_entropy also count)"
+                   + ("; the template's default h=1e-05" if not i else "")):
+            if not i:
+                verify_defaults(student, "numerical_gradient", h=1e-5)
             # the same call with the step 10 h tells whether h is used at all
             other_h = probe(student.call("numerical_gradient", Z, Y, h=10 * h),
                             gradcheck.numerical_gradient(cost, Z.copy(), 10 * h), changed="h")

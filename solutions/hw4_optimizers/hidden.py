@@ -30,6 +30,7 @@ from autograder.authoring import (
     note,
     question,
     verify,
+    verify_defaults,
 )
 from reference import optim, schedules
 
@@ -461,12 +462,16 @@ def learning_rate_schedules(student, rng):
                        "side='right') - 1": np.asarray(kw["values"])[np.minimum(
                            np.searchsorted(kw["boundaries"], t, side="right"), n - 1)]})
     _per_step(student, rng)
-    for patience in (2, 3, int(rng.integers(2, 5))):
+    for i, patience in enumerate((2, 3, int(rng.integers(2, 5)))):
         lr0, factor = float(rng.uniform(0.01, 1.0)), float(rng.uniform(0.2, 0.8))
         losses, min_lr = _plateau_losses(rng, patience), lr0 * factor**3.5  # the 4th: floor
         ref = schedules.PerformanceScheduler(lr0, patience, factor, min_lr)
+        first = i == 0
         with check(f"PerformanceScheduler(lr0={lr0:.3g}, patience={patience}, factor="
-                   f"{factor:.3g}, min_lr={min_lr:.3g}).update on {len(losses)} losses"):
+                   f"{factor:.3g}, min_lr={min_lr:.3g}).update on {len(losses)} losses"
+                   + ("; the template's default min_lr=0.0" if first else "")):
+            if first:
+                verify_defaults(student, "PerformanceScheduler", min_lr=0.0)
             sched = student.call("PerformanceScheduler", lr0, patience, factor, min_lr)
             if expect(sched, "PerformanceScheduler(...)").satisfies(
                     lambda s: isinstance(s, Handle), "expected an object with an update method"):

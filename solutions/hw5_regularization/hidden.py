@@ -42,6 +42,7 @@ from autograder.authoring import (
     question,
     shaped_like,
     verify,
+    verify_defaults,
 )
 from reference import init as ref_init
 from reference import regularization as reg
@@ -169,8 +170,12 @@ def dropout(student, rng):
         out, mask = reg.dropout_forward(x, rate, np.random.default_rng(seed))
         u = np.random.default_rng(seed).random(shape)
         wrong = {k: rule(u, rate) for k, rule in MASK_MISTAKES.items()}
-        with check(f"dropout_forward(x of shape {shape}, rate={rate:.3f}, rng)",
+        first = shape == (1, 6)
+        with check(f"dropout_forward(x of shape {shape}, rate={rate:.3f}, rng)"
+                   + ("; the template's default training=True" if first else ""),
                    context={"p": rate}):
+            if first:
+                verify_defaults(student, "dropout_forward", training=True)
             got = student.call("dropout_forward", x, rate, student.rng(seed))
             if expect(got).is_tuple(2, "(out, mask)"):
                 pair = shaped_like(got, (out, mask))
@@ -274,7 +279,9 @@ def backpropagation(student, rng):
         wrong = {mutants.FORWARD[k]: mutants.forward_pass(ws, bs, X, k, masks=masks)
                  for k in mutants.FORWARD if k != "naive_softmax"}  # no large logits here
         with check(f"forward(X {X.shape}, weights {builders.shapes_of(ws)}"
-                   + (", dropout masks)" if masks else ")")):
+                   + (", dropout masks)" if masks else "); the template's default masks=None")):
+            if not masks:
+                verify_defaults(student, "forward", masks=None)
             got = student.call("forward", X, ws, bs, masks)
             if expect(got).is_tuple(2, "(zs, activations)"):
                 expect(got[0], "zs").each_close_to(zs, mutants={k: v[0] for k, v in wrong.items()})
@@ -296,8 +303,11 @@ def backpropagation(student, rng):
 
         with check(f"backprop(X {X.shape}, weights {builders.shapes_of(ws)}, lam={lam:.2f}, "
                    f"l1_ratio={r:.2f}" + (", dropout masks)" if masks else ")")
-                   + " (the penalty gradient of your own elastic_net_grad also counts)",
-                   context={"n": n}):
+                   + " (the penalty gradient of your own elastic_net_grad also counts)"
+                   + ("; the template's defaults lam=0.0, l1_ratio=0.0, masks=None"
+                      if sizes == [3, 4, 2] else ""), context={"n": n}):
+            if sizes == [3, 4, 2]:
+                verify_defaults(student, "backprop", lam=0.0, l1_ratio=0.0, masks=None)
             if in_place := _penalty_in_place(student):
                 note(PENALTY_IN_PLACE.format("backprop"))
             got = student.call("backprop", X, Y, ws, bs, lam=lam, l1_ratio=r, masks=masks,
@@ -520,7 +530,7 @@ def _curves(rng):
 
 @question("q6", points=2)
 def early_stopping(student, rng):
-    for what, patience, min_delta, losses in _curves(rng):
+    for i, (what, patience, min_delta, losses) in enumerate(_curves(rng)):
         best, stop = _reference_early(losses, patience, min_delta)
         wrong = {
             "stops one epoch late: training stops as soon as wait == patience":
@@ -539,7 +549,10 @@ def early_stopping(student, rng):
             "kept the last epoch instead of the best one: early stopping restores the weights "
             "of the best epoch": (stop, stop)}
         with check(f"early_stopping({len(losses)} losses with {what}, patience={patience}, "
-                   f"min_delta={min_delta:.3f})"):
+                   f"min_delta={min_delta:.3f})"
+                   + ("; the template's default min_delta=0.0" if not i else "")):
+            if not i:
+                verify_defaults(student, "early_stopping", min_delta=0.0)
             got = student.call("early_stopping", losses.tolist(), patience, min_delta=min_delta)
             expect(got).equals((best, stop), mutants={
                 k: v for k, v in wrong.items() if tuple(v) != (best, stop)})
@@ -589,8 +602,14 @@ def batch_norm(student, rng):
         new_rm, new_rv = rm.copy(), rv.copy()
         out = reg.batchnorm_forward(x, gamma, beta, eps, new_rm, new_rv, m)[0]
         mu, var, unbiased = x.mean(axis=0), x.var(axis=0), x.var(axis=0, ddof=1)
+        first = n == 10
         with check(f"batchnorm_forward(x {x.shape}, momentum={m:.3f}, eps={eps:g}, "
-                   "training=True), returning new running statistics"):
+                   "training=True), returning new running statistics" + (
+                       "; the template's defaults momentum=0.1, eps=1e-05, training=True"
+                       if first else "")):
+            if first:
+                verify_defaults(student, "batchnorm_forward", momentum=0.1, eps=1e-5,
+                                training=True)
             got = student.call("batchnorm_forward", x, gamma, beta, rm, rv, momentum=m,
                                eps=eps, training=True)
             if expect(got).is_tuple(3, "(out, new_running_mean, new_running_var)"):
@@ -630,7 +649,10 @@ def batch_norm(student, rng):
         dx, dgamma, dbeta = reg.batchnorm_backward(dout, reg.batchnorm_forward(
             x, gamma, np.zeros(d), eps)[1])
         var, x_hat = x.var(axis=0), (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)
-        with check(f"batchnorm_backward(dout {dout.shape}, x {x.shape}, eps={eps:g})"):
+        with check(f"batchnorm_backward(dout {dout.shape}, x {x.shape}, eps={eps:g})"
+                   + ("; the template's default eps=1e-05" if n == 4 else "")):
+            if n == 4:
+                verify_defaults(student, "batchnorm_backward", eps=1e-5)
             got = student.call("batchnorm_backward", dout, x, gamma, eps=eps)
             if expect(got).is_tuple(3, "(dx, dgamma, dbeta)"):
                 expect(got[0], "dx").close_to(dx, *DX, {

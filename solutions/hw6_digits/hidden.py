@@ -55,6 +55,7 @@ from autograder.authoring import (
     question,
     timeout_hint,
     verify,
+    verify_defaults,
 )
 from reference.data import load_digits_split
 from reference.losses import one_hot
@@ -186,13 +187,31 @@ def _init_mutants(sizes, seed):
             "next layer's weights": draws(course, biases=True)}
 
 
+def _fresh_without_rng(student) -> bool:
+    """Two networks built without rng get different weights (np.random.default_rng(), not
+    a fixed seed); True when that cannot be read (the other checks charge it)."""
+    nets = [own_result(student, "NeuralNetwork", [3, 4, 2]) for _ in range(2)]
+    ws = [own_attribute(net, "weights", like=[np.empty((3, 4)), np.empty((4, 2))])
+          if isinstance(net, Handle) else None for net in nets]
+    return None in ws or not _same(ws[0], ws[1])
+
+
 @question("q1", points=2)
 def initialisation_and_forward(student, rng):
     for sizes in ([6, 5, 3], [7, 6, 5, 4]):
         seed, settings = builders.seed(rng), ", ".join(f"{k}={v}" for k, v in HYPER.items())
         ref = _course_network(sizes, seed)
+        first = len(sizes) == 3
         with check(f"NeuralNetwork({sizes}, {settings}, rng=default_rng(seed)): the "
-                   "attributes, the initial weights and biases"):
+                   "attributes, the initial weights and biases" + (
+                       "; the template's defaults, and fresh draws without rng" if first
+                       else "")):
+            if first:
+                verify_defaults(student, "NeuralNetwork", lr=0.2, lam=0.0, epochs=30,
+                                batch_size=16, rng=None)
+                verify(_fresh_without_rng(student), "two networks built without rng have the "
+                       "same weights: with rng=None use np.random.default_rng(), not a fixed "
+                       "seed", "NeuralNetwork", mistake="rng=None gives a fixed seed")
             net = _construct(student, sizes, seed, **HYPER)
             for name, value in {"sizes": sizes, **HYPER}.items():
                 expect(net.get(name), f"the attribute {name}").equals(value)
@@ -652,7 +671,10 @@ def grid_search_and_heatmap(student, rng):
         data, seed, shape = _small_digits(rng, 200, 100), builders.seed(rng), (len(lrs), len(lams))
         with check(f"grid_search(X_train {data[0].shape}, Y_train, X_val {data[2].shape}, y_val, "
                    f"{sizes}, lrs={lrs}, lams={lams}, epochs={epochs}, batch_size={batch}, "
-                   "seed) against your network trained with each pair"):
+                   "seed) against your network trained with each pair"
+                   + ("; the template's default seed=0" if len(lams) == 3 else "")):
+            if len(lams) == 3:
+                verify_defaults(student, "grid_search", seed=0)
             got = student.call("grid_search", *data[:4], sizes, lrs, lams, epochs=epochs,
                                batch_size=batch, seed=seed,
                                may_change=_may_shuffle(student, "grid_search"))
@@ -742,7 +764,9 @@ def hyperparameter_study(student, rng):
     study, count = None, {"batch_size": len(batch_sizes), "lam": len(lams)}
     with check(f"hyperparameter_study(X_train {data[0].shape}, X_val {data[2].shape}, {sizes}, "
                f"lr={lr}, epochs={epochs}, batch_sizes={batch_sizes}, lams={lams}, seed): two "
-               "dicts of lists with the documented keys, one entry per value, values as given"):
+               "dicts of lists with the documented keys, one entry per value, values as "
+               "given; the template's default seed=0"):
+        verify_defaults(student, "hyperparameter_study", seed=0)
         study = student.call("hyperparameter_study", *data[:4], sizes, lr=lr, epochs=epochs,
                              batch_sizes=batch_sizes, lams=lams, seed=seed,
                              may_change=_may_shuffle(student, "hyperparameter_study"))

@@ -174,3 +174,38 @@ def test_own_result_is_none_when_the_function_fails_and_records_nothing(factory)
         assert rec.checks == [] and np.array_equal(x, np.arange(3.0))
     finally:
         runtime.close()
+
+
+class _Signatures:
+    """A stand-in for the student proxy: the defaults the worker would report."""
+
+    def __init__(self, found):
+        self.found = found
+
+    def defaults(self, name):
+        return self.found[name]
+
+
+def test_verify_defaults_names_a_changed_missing_or_removed_default():
+    from autograder.authoring import verify_defaults
+    from autograder.engine.student import NO_DEFAULT
+    student = _Signatures({"ok": {"z": NO_DEFAULT, "alpha": 0.01, "own": 3},
+                           "int_for_float": {"alpha": 1}, "changed": {"alpha": 0.1},
+                           "removed": {"alpha": NO_DEFAULT}, "renamed": {"a": 0.01},
+                           "text": {"cost": "quadratic"}, "flag": {"h": True}})
+
+    def question():
+        for name in ("ok", "int_for_float", "changed", "removed", "renamed"):
+            with check(name):
+                verify_defaults(student, name, alpha=0.01 if name != "int_for_float" else 1.0)
+        with check("text"):
+            verify_defaults(student, "text", cost="cross_entropy")
+        with check("flag"):
+            verify_defaults(student, "flag", h=1)
+    ok, int_float, changed, removed, renamed, text, flag = graded(question, 7).checks
+    assert ok.passed and int_float.passed
+    assert "the default alpha=0.1 differs from the template's alpha=0.01" in changed.message
+    assert "alpha has no default; the template's is alpha=0.01" in removed.message
+    assert "has no parameter alpha" in renamed.message
+    assert "cost='quadratic' differs from the template's cost='cross_entropy'" in text.message
+    assert not flag.passed and changed.mistake == "a default argument differs from the template's"

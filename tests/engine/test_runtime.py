@@ -243,3 +243,33 @@ def test_an_error_is_said_once_and_with_the_notebooks_own_frames():
     assert _error_line(bare, with_traceback=True) == "AttributeError: no attribute 'lr'"
     framed = dict(bare, traceback='  File "<cell 3>", line 2, in fit\n' + bare["traceback"])
     assert _error_line(framed, with_traceback=True).count("no attribute") == 2
+
+
+DEFAULTS = ("import numpy as np\n"
+            "def leaky(z, alpha=0.01, *, scale=2, name='x', arr=np.zeros(2)):\n    return z\n"
+            "class Net:\n    def __init__(self, sizes, lr=0.2, rng=None):\n        pass\n"
+            "    def fit(self, X, epochs=3):\n        return X\n"
+            "class Odd:\n    __signature__ = property(lambda self: 1 / 0)\n"
+            "    def __call__(self, z):\n        return z\n"
+            "odd = Odd()\n")
+
+
+def test_the_default_arguments_of_functions_classes_and_methods_are_read(factory):
+    """Each parameter's default (a plain value, or its type's name), NO_DEFAULT where there
+    is none; a signature that raises is the student's error."""
+    from autograder.engine.student import NO_DEFAULT
+    rt = NotebookRuntime(factory, Limits(), Budgets(), [DEFAULTS])
+    try:
+        rt.run_notebook()
+        student = Student(rt, QuestionBudget(30))
+        assert student.defaults("leaky") == {"z": NO_DEFAULT, "alpha": 0.01, "scale": 2,
+                                             "name": "x", "arr": "<ndarray>"}
+        assert student.defaults("Net") == {"sizes": NO_DEFAULT, "lr": 0.2, "rng": None}
+        net = student.call("Net", [2, 3])
+        assert net.defaults("fit") == {"X": NO_DEFAULT, "epochs": 3}
+        with pytest.raises(StudentError, match="not defined"):
+            student.defaults("missing")
+        with pytest.raises(StudentError):
+            student.defaults("odd")
+    finally:
+        rt.close()
