@@ -84,11 +84,12 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
                 verify_defaults(student, name, **defaults)
             call(z, "")
     pair = (abs(rng.normal()) + 0.1, -abs(rng.normal()) - 0.1)
+    whole = int(rng.choice([-2, -1, 1, 2]))  # an int input must not give an int result
     if numbers:
-        with check(f"{name} of the Python floats {pair[0]:.3g} and {pair[1]:.3g}{args}"), \
-                error_hint(*NUMBERS):
-            for x in pair:
-                call(x, f"{name}({x:.3g})")
+        with check(f"{name} of the Python numbers {pair[0]:.3g}, {pair[1]:.3g} and "
+                   f"{whole}{args}"), error_hint(*NUMBERS):
+            for x in (*pair, whole):
+                call(x, f"{name}({x:.3g})" if isinstance(x, float) else f"{name}({x})")
     if stable:
         with check(f"{name}(z{args}) for |z| up to 1e3 computes without overflow"), \
                 error_hint(*stable, OVERFLOW):
