@@ -463,7 +463,22 @@ def _plot_problem(axes) -> str | None:
         return "the axes with the loss curves need a label on both axes (set_xlabel, set_ylabel)"
     if not any(ax.labelled and len(ax.legend) >= 2 for ax in good):
         return "the loss curves need a legend that names the two costs (ax.legend())"
+    if not any(ax.labelled and _names_costs(ax.legend) for ax in good):
+        return (f"the legend reads {[ax.legend for ax in good if ax.labelled][0]}: name the "
+                "two costs in it, e.g. label='quadratic' and label='cross-entropy'")
     return None
+
+
+QUADRATIC_WORDS = ("quad", "mse", "squar", "l2", "(a - y)", "(a-y)")
+ENTROPY_WORDS = ("cross", "entrop", "bce", "log", "likelihood", "nll", "xent")
+
+
+def _names_costs(legend: list[str]) -> bool:
+    """The legend's entries name both costs (in any of the usual words, or as "CE")."""
+    texts = [t.lower() for t in legend]
+    return any(any(w in t for w in QUADRATIC_WORDS) for t in texts) and any(
+        any(w in t for w in ENTROPY_WORDS) or "ce" in t.replace("-", " ").split()
+        for t in texts)
 
 
 def _shows(axes, curves, along="y") -> bool:
@@ -522,6 +537,12 @@ def training_comparison(student, rng):
                 if expect(got).is_tuple(3, "(costs, w, b)"):
                     if np.ndim(got[0]) == 0 and np.ndim(got[2]) == 1:
                         fail("returned (w, b, costs): the question asks for (costs, w, b)")
+                    if first:
+                        verify(all(np.ndim(v) == 0 for v in got[1:]), "the final w and b are "
+                               f"floats, got {describe_value(got[1])} and "
+                               f"{describe_value(got[2])}: float(w[0]) of a one-entry array",
+                               "train_neuron", mistake="w or b returned as an array where the "
+                               "text asks for a float")
                     for i, name in enumerate(("costs", "final w", "final b")):
                         expect(got[i], name).close_to(expected[i], *CURVE, wrong[i], accept={
                             plan: lambda i=i, own=own, plan=plan: _part(own()[plan], i)
@@ -554,12 +575,17 @@ def _batch(rng, n, k, scale=2.0):
     return Z, losses.one_hot(rng.integers(0, k, size=n), k)
 
 
+HUGE = " with logits of 1000 above the others, rows thousands apart"
+
+
 def _huge_logits(rng):
     """In each row two logits raised by 1000 and the target the third class: exp(z)
-    overflows, and the target's probability underflows to 0 (its log to -inf)."""
+    overflows, and the target's probability underflows to 0 (its log to -inf); the rows
+    thousands apart, so only a shift by each row's own maximum keeps every row finite."""
     Z = rng.normal(scale=5.0, size=(4, 3))
     Y = losses.one_hot(rng.integers(0, 3, size=4), 3)
-    return Z + 1000.0 * (1.0 - Y), Y
+    rows = rng.permutation([0.0, -3000.0, 1500.0, -1500.0])[:, None]
+    return Z + 1000.0 * (1.0 - Y) + rows, Y
 
 
 COLUMNS = "the softmax normalised each column (axis=0) instead of each row (axis=1)"
@@ -610,12 +636,14 @@ def _own_central(student, Z, Y, h):
 
 def _relative_error_inputs(rng):
     """Two close arrays (a gradient check that passes), two unrelated ones whose largest
-    entries sit at different places (so max|a| + max|b| differs from max(|a| + |b|)), and
-    two close negative ones."""
+    entries sit at different places (so max|a| + max|b| differs from max(|a| + |b|), and
+    the entrywise ratio, 1 at the first entry, from the whole arrays' 3.5 / 5), and two
+    close negative ones."""
     a = rng.normal(size=(3, 4))
     yield a, a + rng.normal(scale=1e-2, size=a.shape)
-    a, b = rng.normal(size=7), rng.normal(size=7)
-    a[0], b[0], b[1] = 3.0 * np.sign(a[0]), -0.5 * np.sign(a[0]), 3.0
+    a, b = rng.uniform(-1.0, 1.0, size=7), rng.uniform(-1.0, 1.0, size=7)
+    sign = 1.0 if a[0] >= 0 else -1.0
+    a[0], b[0], a[1], b[1] = 3.0 * sign, -0.5 * sign, 2.0, 3.0
     yield a, b
     a = -np.abs(rng.normal(size=5))  # all negative: a scale without absolute values shows
     yield a, a * (1 + 1e-3 * rng.normal(size=5))
@@ -626,7 +654,7 @@ def softmax_log_likelihood(student, rng):
     cases = [_batch(rng, 1, 4), _batch(rng, 6, 3), _batch(rng, 5, 10), _huge_logits(rng)]
     for i, (Z, Y) in enumerate(cases):
         expected = losses.softmax_cross_entropy(Z, Y)
-        label = " with logits above 1000" if i == 3 else ""
+        label = HUGE if i == 3 else ""
         with check(f"softmax_cross_entropy(Z, Y) for Z, Y of shape {Z.shape}{label}",
                    context={"n": Z.shape[0], "K": Z.shape[1]}):
             expect(student.call("softmax_cross_entropy", Z, Y)).close_to(
@@ -635,7 +663,7 @@ def softmax_log_likelihood(student, rng):
     for i, (Z, Y) in enumerate([_batch(rng, 1, 4), _batch(rng, 6, 3), _huge_logits(rng)]):
         n, k = Z.shape
         expected = losses.softmax_cross_entropy_grad(Z, Y)
-        label = " with logits above 1000" if i == 2 else ""
+        label = HUGE if i == 2 else ""
         with check(f"softmax_cross_entropy_grad(Z, Y) for Z, Y of shape {Z.shape}{label}",
                    context={"n": n, "K": k}):
             expect(student.call("softmax_cross_entropy_grad", Z, Y)).close_to(
