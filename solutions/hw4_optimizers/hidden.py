@@ -519,6 +519,12 @@ def _parallel_pair(rng) -> tuple[np.ndarray, np.ndarray]:
     return u, v
 
 
+def _obtuse_pair(rng) -> tuple[np.ndarray, np.ndarray]:
+    """Two random vectors more than 90 degrees apart (the cosine is negative)."""
+    u, v = rng.normal(size=5), rng.normal(size=5)
+    return (u, -v) if np.dot(u, v) > 0 else (u, v)
+
+
 LECTURE = np.array([0.9, 100.0])
 
 
@@ -555,14 +561,17 @@ def gradient_clipping(student, rng):
                f"max_norm={low:.3g} (rescaled)"):
         _by_norm(student, below, high)
         _by_norm(student, below, low)
-    for u, v in [(LECTURE, optim.clip_by_value(LECTURE, 1.0)),
-                 (rng.normal(size=5), rng.normal(size=5)), _parallel_pair(rng)]:
+    for u, v in [(LECTURE, optim.clip_by_value(LECTURE, 1.0)), _obtuse_pair(rng),
+                 _parallel_pair(rng)]:
         with check(f"angle_degrees(u={np.round(u, 3)}, v={np.round(v, 3)})"):
             expect(student.call("angle_degrees", u, v), "angle").close_to(
                 _angle(u, v), 0.0, 1e-5, mutants={  # arccos near 1 loses half the digits
                     "the angle is in radians, not degrees": np.radians(_angle(u, v)),
                     "arccos of a cosine just above 1 is nan: clip the cosine to [-1, 1]":
-                        np.nan})
+                        np.nan,
+                    "the cosine was clipped to [0, 1], which turns every obtuse angle into 90 "
+                    "degrees: clip it to [-1, 1]": np.degrees(np.arccos(np.clip(
+                        u @ v / (np.linalg.norm(u) * np.linalg.norm(v)), 0.0, 1.0)))})
 
 
 # ---------------------------------------------------------------------------
