@@ -360,6 +360,8 @@ def counting_weights(student, rng):
                       + int(rng.integers(0, D + K + 1))))
     D, K = int(rng.integers(2, 100)), int(rng.integers(1, 12))
     cases.append((D, K, count_parameters([D, 1, K]) - 1))  # not even one unit fits
+    D, K = int(rng.integers(2, 100)), int(rng.integers(2, 12))
+    cases.append((D, K, int(rng.integers(0, K))))  # not even the output biases fit
     D, K = int(rng.integers(2, 100)), int(rng.integers(1, 12))
     cases.append((D, K, count_parameters([D, int(rng.integers(5, 120)), K])))  # exactly
     with check("largest_hidden_layer(D, K, budget) for (D, K, budget) in "
@@ -374,7 +376,9 @@ def counting_weights(student, rng):
                     "a network of exactly budget parameters fits: (D + 1) M + (M + 1) K <= "
                     "budget, not <": largest_hidden_layer(D, K, budget - 1),
                     "the K output biases count too: M = (budget - K) // (D + K + 1)":
-                        budget // (D + K + 1)})
+                        budget // (D + K + 1),
+                    "M is at least 0: a budget below the K output biases gives 0, "
+                    "max(0, (budget - K) // (D + K + 1))": (budget - K) // (D + K + 1)})
 
 
 # ---------------------------------------------------------------------------
