@@ -53,7 +53,8 @@ class Student:
     def call(self, name: str, *args: Any, timeout: float | None = None,
              strict_floats: bool = False, may_change: MayChange = (),
              no_draws: bool = False, send_args: bool = False,
-             forbid: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
+             forbid: Mapping[str, str] | None = None, fresh: bool = False,
+             **kwargs: Any) -> Any:
         """Call the notebook's global ``name`` with inputs; returns plain values
         (arrays, numbers, lists, dicts) or a :class:`Handle` for other objects.
 
@@ -66,10 +67,12 @@ class Student:
         ``student.rng(seed)``. With ``send_args``, the call returns ``[value, args]``,
         the positional arguments as the call left them. ``forbid`` maps functions the text
         rules out (``"numpy.linalg.inv"``) to the rule: calling one fails the current
-        check with it."""
+        check with it. With ``fresh``, returning an array argument itself (or a view of
+        it) fails the current check: the text asks for a new array."""
         header = {"op": "call", "name": name, "errstate": "raise" if strict_floats else None,
                   **({"send_args": True} if send_args else {}),
-                  **({"forbid": list(forbid)} if forbid else {})}
+                  **({"forbid": list(forbid)} if forbid else {}),
+                  **({"fresh": True} if fresh else {})}
         return self._call(header, f"`{name}`", args, kwargs, timeout, None, may_change,
                           no_draws, forbid or {})
 
@@ -129,6 +132,8 @@ class Student:
             _report_draws(what, reply.header.get("drew"), sent)
         if forbid:
             _report_forbidden(what, reply.header.get("used"), forbid)
+        if header.get("fresh"):
+            _report_aliases(what, reply.header.get("aliased"), sent)
         current_generation = self._runtime.generation
         return self._runtime.decode(reply, lambda ref: Handle(self, ref, current_generation))
 
@@ -172,6 +177,18 @@ def _report_changes(what: str, changed: Any, watched: set[int | str]) -> None:
                          f"{what} changed its argument `{name}` in place; leave the "
                          "caller's arrays unchanged (work on a copy, or build new arrays)",
                          Failure.MISMATCH, "changed an argument in place")
+
+
+def _report_aliases(what: str, aliased: Any, watched: set[int | str]) -> None:
+    """Fail the current check if the worker reports that the result holds an array
+    argument itself (or a view of it)."""
+    name = _first_reported(aliased, watched)
+    if name is not None:
+        current().record(False, f"{what} returns new arrays",
+                         f"{what} returned its argument `{name}` itself (or a view of it), "
+                         "so a change to the result changes the caller's array: return a new "
+                         "array (np.array(W, dtype=float), or an expression such as W * 1.0)",
+                         Failure.MISMATCH, "returned an argument where a new array is asked")
 
 
 def _report_draws(what: str, drew: Any, watched: set[int | str]) -> None:

@@ -352,6 +352,8 @@ class Worker:
         changed = [(key, path) for key, path, arr, saved in watched if not _unchanged(arr, saved)]
         drew = [(key, path) for key, path, gen, state in generators
                 if gen.bit_generator.state != state]
+        aliased = [(key, path) for key, path, arr, _ in watched if _holds(value, arr)] \
+            if header.get("fresh") is True else []
         reply, blobs = self._reply_value([value, list(args)] if header.get("send_args") is True
                                          else value)
         if changed and reply.get("ok") is True:
@@ -360,6 +362,8 @@ class Worker:
             reply["drew"] = self._describe_changes(target, len(args), drew)
         if used and reply.get("ok") is True:
             reply["used"] = sorted(set(used))
+        if aliased and reply.get("ok") is True:
+            reply["aliased"] = self._describe_changes(target, len(args), aliased)
         return reply, blobs
 
     def op_get(self, header: dict, blobs):
@@ -576,6 +580,16 @@ def _arrays_in(value, path: str, depth: int, kind: type = np.ndarray):
     elif depth < _MAX_WATCH_DEPTH and type(value) is dict:
         for k, item in value.items():
             yield from _arrays_in(item, f"{path}[{k!r}]", depth + 1, kind)
+
+
+def _holds(value: Any, arr: np.ndarray, depth: int = 0) -> bool:
+    """``value`` is, or holds in a list or tuple, the array ``arr`` itself or a view that
+    shares its memory (a result that writes through to the caller's array)."""
+    if isinstance(value, np.ndarray):
+        return value is arr or np.shares_memory(value, arr)
+    if isinstance(value, list | tuple) and depth < 3:
+        return any(_holds(v, arr, depth + 1) for v in value[:1000])
+    return False
 
 
 def _unchanged(arr: np.ndarray, saved: tuple) -> bool:

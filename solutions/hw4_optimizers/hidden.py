@@ -529,8 +529,9 @@ LECTURE = np.array([0.9, 100.0])
 
 
 def _by_norm(student, grads, max_norm) -> None:
-    expect(student.call("clip_by_norm", grads, max_norm), "clipped gradients").each_close_to(
-        optim.clip_by_norm(grads, max_norm), mutants=_clipped_wrong(grads, max_norm))
+    got = student.call("clip_by_norm", grads, max_norm, fresh=True)
+    expect(got, "clipped gradients").each_close_to(optim.clip_by_norm(grads, max_norm),
+                                                   mutants=_clipped_wrong(grads, max_norm))
 
 
 @question("q6", points=2)
@@ -542,7 +543,8 @@ def gradient_clipping(student, rng):
     several[2][0, 1] = c0 * rng.uniform(-0.9, 0.9)
     for grads, c in [([LECTURE], 1.0), (several, c0)]:
         with check(f"clip_by_value(grads of shapes {builders.shapes_of(grads)}, c={c:.3g})"):
-            expect(student.call("clip_by_value", grads, c), "clipped gradients").each_close_to(
+            got = student.call("clip_by_value", grads, c, fresh=True)
+            expect(got, "clipped gradients").each_close_to(
                 optim.clip_by_value(grads, c), mutants={
                     "only the upper side was clipped: components below -c must become -c":
                         [np.minimum(g, c) for g in grads]})

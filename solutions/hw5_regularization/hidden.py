@@ -467,8 +467,13 @@ def max_norm(student, rng):
         W = rng.normal(size=shape) * rng.uniform(0.3, 3.0, size=shape[1])
         norms = np.sort(np.linalg.norm(W, axis=0))
         r = float((norms[1] + norms[2]) / 2)  # some columns inside the ball, some outside
-        with check(f"max_norm(W of shape {shape}, r={r:.3f}), a new array; W unchanged"):
-            expect(student.call("max_norm", W, r)).close_to(reg.max_norm(W, r), mutants={
+        inside = shape == (6, 4)  # also every column inside the ball: a copy of W
+        with check(f"max_norm(W of shape {shape}, r={r:.3f}), a new array; W unchanged"
+                   + (f"; with r={2 * norms[-1]:.3f} a copy of W" if inside else "")):
+            if inside:
+                expect(student.call("max_norm", W, 2 * float(norms[-1]), fresh=True)).close_to(W)
+            got = student.call("max_norm", W, r, fresh=True)
+            expect(got).close_to(reg.max_norm(W, r), mutants={
                 "normalised the rows (axis=1) instead of the columns, the incoming weights of "
                 "each unit": reg.max_norm(W, r, axis=1),
                 "rescaled every column to norm r, also those already inside the ball":

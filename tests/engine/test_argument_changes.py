@@ -50,6 +50,12 @@ def reshape_in_place(x):
 def nan_stays_nan(x):
     return x
 
+def constrained(W, r):
+    return W if np.all(np.abs(W) <= r) else np.clip(W, -r, r)
+
+def halves(grads):
+    return [g[: len(g) // 2] for g in grads]
+
 class Net:
     def __init__(self):
         self.seen = None
@@ -186,3 +192,23 @@ def test_watching_costs_little(student):
         unwatched = min(timed(may_change=True) for _ in range(3))
     # one copy and one comparison next to sending the array both ways
     assert watched < unwatched * 1.5 + 0.002, (watched, unwatched)
+
+
+def test_with_fresh_a_result_that_is_an_argument_or_a_view_of_it_fails_the_check(student):
+    """The text asks for a new array: W itself (when nothing is clipped) or a slice of a
+    list's array writes through to the caller; a new array passes."""
+    def question():
+        with check("inside"):
+            expect(student.call("constrained", np.ones(3), 2.0, fresh=True)).close_to(np.ones(3))
+        with check("clipped"):
+            expect(student.call("constrained", 3 * np.ones(3), 2.0, fresh=True)).close_to(
+                2 * np.ones(3))
+        with check("views"):
+            student.call("halves", [np.ones(4), np.ones(2)], fresh=True)
+        with check("not asked"):
+            expect(student.call("constrained", np.ones(3), 2.0)).close_to(np.ones(3))
+    inside, clipped, views, not_asked = graded(question)
+    assert not inside.passed and "`constrained` returned its argument `W` itself" in \
+        inside.message and inside.mistake == "returned an argument where a new array is asked"
+    assert clipped.passed and not_asked.passed
+    assert not views.passed and "returned its argument `grads[0]` itself" in views.message
