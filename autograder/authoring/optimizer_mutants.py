@@ -33,6 +33,9 @@ DEFAULTS = {"adagrad": {"eps": 1e-10}, "rmsprop": {"beta": 0.99, "eps": 1e-8},
 
 _EPS = "eps inside the square root: sqrt({0} + eps) instead of sqrt({0}) + eps"
 _ABS = "{0} averages |g| instead of g**2 (g * g, elementwise)"
+_SQRT = "the square root is missing: the step divides by {0} + eps, not sqrt({0}) + eps"
+_PRECEDENCE = ("eps was added to theta, not to the denominator: theta - lr g / sqrt({0}) + eps "
+               "needs parentheses, lr g / (sqrt({0}) + eps)")
 _UPHILL = "momentum with the wrong sign: theta moved up the gradient (theta + lr * b)"
 _RECURSION = ("the step size was a recursion eta_t = eta_(t-1) / {0} (the deep-networks "
               "notebook's slip): it divides the learning rate again at every step; the step "
@@ -50,7 +53,9 @@ OPTIMIZER: dict[str, dict[str, str]] = {
         "dampened": "b = mu b + (1 - mu) g is the averaged (dampened) form; PyTorch's buffer "
                     "adds g itself: b = mu b + g",
         "lr_in_buffer": "the learning rate went into the buffer, b = mu b + lr g; PyTorch's "
-                        "buffer is b = mu b + g and the step theta - lr b"},
+                        "buffer is b = mu b + g and the step theta - lr b",
+        "as_nesterov": "this is Nesterov's step, theta - lr (g + mu b); plain momentum steps "
+                       "with the buffer itself, theta - lr b"},
     "nag": {
         "plain": "Nesterov gradient at the wrong point: theta - lr * b is plain momentum; the "
                  "look-ahead form is theta - lr * (g + momentum * b)",
@@ -58,6 +63,8 @@ OPTIMIZER: dict[str, dict[str, str]] = {
                       "b_new), with b_new = mu b + g",
         "fresh_buffer": "the incoming buffer was ignored: b_new = mu b + g starts from the "
                         "state's b",
+        "buffer_twice": "the look-ahead added the buffer to itself, theta - lr (b + mu b); it "
+                        "adds it to the gradient: theta - lr (g + mu b)",
         "uphill": _UPHILL},
     "adagrad": {"no_sum": "AdaGrad without accumulation: s = g**2 instead of s = s + g**2",
                 "old_sum": "the step divided by the sum before adding this step's g**2: "
@@ -65,7 +72,8 @@ OPTIMIZER: dict[str, dict[str, str]] = {
                 "g_not_squared": "s accumulates g instead of g**2 (g * g, elementwise)",
                 "eps_inside": _EPS.format("s"),
                 "recursion": _RECURSION.format("(sqrt(s) + eps)"),
-                "recursion_eps_inside": _RECURSION.format("sqrt(s + eps)")},
+                "recursion_eps_inside": _RECURSION.format("sqrt(s + eps)"),
+                "no_sqrt": _SQRT.format("s"), "eps_precedence": _PRECEDENCE.format("s")},
     "rmsprop": {
         "eps_inside": _EPS.format("s"),
         "no_one_minus": "the factor (1 - beta) is missing: s = beta * s + (1 - beta) * g**2",
@@ -74,7 +82,10 @@ OPTIMIZER: dict[str, dict[str, str]] = {
         "g_not_squared": "s averages g instead of g**2 (g * g, elementwise)",
         "abs_not_squared": _ABS.format("s"),
         "bias_corrected": "RMSProp has no bias correction: s itself goes under the root, not "
-                          "s / (1 - beta**t)"},
+                          "s / (1 - beta**t)",
+        "no_sqrt": _SQRT.format("s"), "eps_precedence": _PRECEDENCE.format("s"),
+        "root_stored": "the state holds the root sqrt(s); store the average s itself (the "
+                       "next step averages s, not its root, with g**2)"},
     "adam": {
         "no_bias_correction": "Adam without bias correction: m and v used instead of m_hat and "
                               "v_hat (the deep-networks notebook's code leaves it out, although "
@@ -93,6 +104,8 @@ OPTIMIZER: dict[str, dict[str, str]] = {
         "hats_stored": "the state holds m_hat and v_hat; store m and v themselves (the "
                        "correction is recomputed from them at every step)",
         "recursion": _RECURSION.format("(sqrt(v_hat) + eps)"),
+        "m_uncorrected": "only v was bias-corrected: the step uses m_hat = m / (1 - beta1**t) "
+                         "too",
         "v_beta1": "v was bias-corrected with beta1: v_hat = v / (1 - beta2**t)",
         "v_one_minus_beta1": "v was updated with 1 - beta1: v = beta2 v + (1 - beta2) g**2",
         "abs_not_squared": _ABS.format("v")},
@@ -100,6 +113,11 @@ OPTIMIZER: dict[str, dict[str, str]] = {
               "eps_inside": _EPS.format("v_hat"),
               "mu_t_ahead": "the momentum term used mu_t and P_t where it looks one step ahead: "
                             "mu_{t+1} / (1 - P_t mu_{t+1})",
+              "ahead_old_product": "the momentum term divided by 1 - P_t where it looks one "
+                                   "step ahead: mu_{t+1} / (1 - P_t mu_{t+1})",
+              "no_half": "mu_t = beta1 (1 - 0.5 * 0.96**(t psi)): the factor 0.5 is missing",
+              "ahead_precedence": "mu_{t+1} needs parentheses: 0.96**((t + 1) psi), not "
+                                  "0.96**(t + 1 psi)",
               "product_not_stored": "the state kept the old product: store P_t = P_(t-1) "
                                     "mu_t, which the next step multiplies by mu_(t+1)",
               "as_adam": "NAdam computed as Adam, without the Nesterov look-ahead",
@@ -176,8 +194,9 @@ def _momentum(theta, g, st, h, mistake, nesterov=False):
     b = {"minus": g - mu * b_old, "dampened": mu * b_old + (1 - mu) * g}.get(
         mistake, mu * b_old + g)
     direction = b_old if mistake == "after" else b
-    if nesterov and mistake != "plain":
-        direction = g + mu * (b_old if mistake == "old_buffer" else b)
+    if (nesterov and mistake != "plain") or mistake == "as_nesterov":
+        direction = (b if mistake == "buffer_twice" else g) + mu * (
+            b_old if mistake == "old_buffer" else b)
     return theta + (1 if mistake == "uphill" else -1) * lr * direction, {"b": b}
 
 
@@ -196,7 +215,12 @@ def _adaptive(theta, g, st, h, mistake, name):
     if mistake in ("recursion", "recursion_eps_inside"):  # eta_t = eta_(t-1) / root
         eta = st.get("eta", h["lr"]) / _root(s, h["eps"], mistake)
         return theta - eta * g, {"s": s, "eta": eta}
-    return theta - h["lr"] * g / _root(shown, h["eps"], mistake), {"s": s}
+    if mistake == "no_sqrt":
+        return theta - h["lr"] * g / (s + h["eps"]), {"s": s}
+    if mistake == "eps_precedence":
+        return theta - h["lr"] * g / np.sqrt(s) + h["eps"], {"s": s}
+    return theta - h["lr"] * g / _root(shown, h["eps"], mistake), {
+        "s": np.sqrt(s) if mistake == "root_stored" else s}
 
 
 def _moments(g, st, h, mistake=None):
@@ -212,6 +236,8 @@ def _adam(theta, g, st, h, mistake):
     c2 = c1 if mistake == "v_beta1" else 1 - h["beta2"] ** t
     if mistake == "no_bias_correction":
         step = m / (np.sqrt(v) + eps)
+    elif mistake == "m_uncorrected":
+        step = m / _root(v / c2, eps, None)
     elif mistake == "eps_before_correction":
         step = m / c1 * np.sqrt(c2) / (np.sqrt(v) + eps)
     else:
@@ -230,13 +256,17 @@ def _nadam(theta, g, st, h, mistake):
     def mu(k):
         if mistake == "precedence":
             return b1 * (1 - 0.5 * 0.96 ** k * psi)
-        return b1 if mistake == "constant_mu" else b1 * (1 - 0.5 * 0.96 ** (k * psi))
+        if mistake == "ahead_precedence" and k == t + 1:
+            return b1 * (1 - 0.5 * 0.96 ** (t + psi))
+        half = 1.0 if mistake == "no_half" else 0.5
+        return b1 if mistake == "constant_mu" else b1 * (1 - half * 0.96 ** (k * psi))
 
     product = st["mu_product"] * mu(t)
     m, v = _moments(g, st, h)
     d = _root(v if mistake == "v_uncorrected" else v / (1 - h["beta2"] ** t), h["eps"], mistake)
-    ahead, ahead_product = ((mu(t), product) if mistake == "mu_t_ahead"
-                            else (mu(t + 1), product * mu(t + 1)))
+    ahead, ahead_product = {"mu_t_ahead": (mu(t), product),
+                            "ahead_old_product": (mu(t + 1), product)}.get(
+                                mistake, (mu(t + 1), product * mu(t + 1)))
     now = product
     if mistake == "adam_correction":
         now, ahead_product = b1 ** t, b1 ** (t + 1)
