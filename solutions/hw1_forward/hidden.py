@@ -145,6 +145,8 @@ def relu_family(student, rng):
             lambda z: np.max(z, axis=0)}, numbers=False)
     _activation(student, rng, "relu_prime", act.relu_prime, {
         "relu'(0) should be 0 by the course's convention": lambda z: (z >= 0).astype(float),
+        "relu'(0) should be 0 by the course's convention, not 0.5 (np.heaviside(z, 0.5) or "
+        "(1 + sign(z)) / 2)": lambda z: np.heaviside(z, 0.5),
         "returned relu(z) instead of its derivative": act.relu}, numbers=False, floats=True)
     alpha = float(rng.uniform(0.05, 0.3))
     side = "the slope alpha is applied on the positive side instead of the negative side"
@@ -223,10 +225,11 @@ def stable_softmax(student, rng):
         E = np.exp(Z - Z.max(axis=-1)) if Z.ndim == 2 and Z.shape[0] == Z.shape[1] else None
         rows = Z.ndim == 2 and len(Z) > 1  # where axis 0 and axis -1 differ
         E_row = np.exp(Z - Z.max(axis=-1, keepdims=True))
-        with np.errstate(all="ignore"):  # 0/0 in a row far below another row's max
+        with np.errstate(all="ignore"):  # 0/0 in a row far below another row's max, inf
             E_col, E_all = np.exp(Z - Z.max(axis=0)), np.exp(Z - Z.max())
             col_max = E_col / E_col.sum(axis=-1, keepdims=True)
             global_max = E_all / E_all.sum(axis=-1, keepdims=True)
+            unshifted_sum = E_row / np.exp(Z).sum(axis=-1, keepdims=True)
         with check(f"softmax(Z) for Z of shape {Z.shape}{big}", context={"K": Z.shape[-1]}), \
                 error_hint(*KEEPDIMS), error_hint(*ONE_SAMPLE):
             expect(student.call("softmax", Z)).close_to(act.softmax(Z), mutants={
@@ -245,7 +248,10 @@ def stable_softmax(student, rng):
                 "sum, axis=-1": E_row / E_row.sum(axis=0) if rows else None,
                 "the max was taken over the columns (axis=0): subtract each row's own max "
                 "(axis=-1), since a shift by other rows' values changes the row's proportions":
-                    col_max if rows else None})
+                    col_max if rows else None,
+                "the numerator was shifted by the row's maximum but the denominator sums the "
+                "unshifted exp(z): shift both, exp(z - m) / sum exp(z - m)":
+                    unshifted_sum})
     with check("softmax(Z) for logits of +-1e3 computes without overflow"), \
             error_hint("The question asks to subtract each row's maximum first, so that "
                        "nothing overflows.", mutants.FORWARD["naive_softmax"], OVERFLOW):
@@ -362,4 +368,6 @@ def predictions_and_accuracy(student, rng):
                 "returned the number of correct predictions, not the fraction":
                     float(np.sum(y_true == y_pred)),
                 "returned a percentage, not a fraction in [0, 1]": 100 * acc,
-                "returned the error rate, the fraction of wrong predictions": 1 - acc})
+                "returned the error rate, the fraction of wrong predictions": 1 - acc,
+                "integer division //: the count of correct predictions // n is 0 unless all "
+                "are right; divide with /": float(np.sum(y_true == y_pred) // n)})
