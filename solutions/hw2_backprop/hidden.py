@@ -73,14 +73,18 @@ def _case(rng, sizes, n):
 
 
 def _grads(got, want, wrong=None, accept=None, tol=TOLERANCE, names=("dWs", "dbs")):
-    """Two lists of arrays against ``want``; ``wrong`` maps mistakes to such pairs,
-    ``accept`` descriptions to functions computing them (None if they cannot)."""
+    """Two lists of arrays against ``want``; ``wrong`` maps mistakes to such pairs (or to
+    functions computing them, called only for a wrong answer), ``accept`` descriptions to
+    functions computing them (None if they cannot)."""
+    def part(f, k):
+        return functools.partial(lambda f, k: (f() or (None, None))[k], f, k)
+    lazy = {m: functools.cache(g) if callable(g) else g for m, g in (wrong or {}).items()}
     if expect(got).is_tuple(2, f"({', '.join(names)}) of two lists"):
         for k in (0, 1):
             expect(got[k], names[k]).each_close_to(
-                want[k], tol.rtol, tol.atol, {m: g[k] for m, g in (wrong or {}).items()},
-                accept={d: functools.partial(lambda f, k: (f() or (None, None))[k], f, k)
-                        for d, f in (accept or {}).items()})
+                want[k], tol.rtol, tol.atol,
+                {m: part(g, k) if callable(g) else g[k] for m, g in lazy.items()},
+                accept={d: part(f, k) for d, f in (accept or {}).items()})
 
 
 def _reference(activation, X, Y, what="loss", scale=1.0):
@@ -164,7 +168,10 @@ def output_delta_softmax(student, rng):
             expect(student.call("output_delta_softmax_chain", Z, Y)).close_to(want, mutants={
                 "the softmax was treated as elementwise: only the diagonal p (1 - p) of its "
                 "Jacobian was used": dC_dP * P * (1 - P), BP["sum_not_mean"]: n * want,
-                CHAIN_RULE: (P - Y) / n if soft else None})
+                CHAIN_RULE: (P - Y) / n if soft else None,
+                "p p^T is the outer product np.outer(p, p), a matrix; np.dot(p, p) is a "
+                "number, which diag(p) - np.dot(p, p) subtracts from every entry":
+                    np.stack([(np.diag(p) - p @ p).T @ g for p, g in zip(P, dC_dP, strict=True)])})
 
 
 @question("q3", points=2)
@@ -290,6 +297,22 @@ def tanh_regression(student, rng):
 # Questions 7 and 8: gradient checking
 
 
+def _drifted(cost, weights, biases, h, interleaved=False):
+    """Central differences that never put an entry back: each stays at its value - h, so
+    the later entries are differentiated at a drifted point (in the order W^1, ..., b^1,
+    ..., or with ``interleaved`` W^1, b^1, W^2, ...)."""
+    ps, L = [np.array(p, dtype=float) for p in [*weights, *biases]], len(weights)
+    gs = [np.zeros_like(p) for p in ps]
+    for i in [j for l in range(L) for j in (l, L + l)] if interleaved else range(2 * L):
+        for idx in np.ndindex(ps[i].shape):
+            value = ps[i][idx]
+            ps[i][idx] = value + h
+            up = cost(ps[:L], ps[L:])
+            ps[i][idx] = value - h
+            gs[i][idx] = (up - cost(ps[:L], ps[L:])) / (2 * h)
+    return gs[:L], gs[L:]
+
+
 def _differences(cost, weights, biases, h, method=numerical_gradient):
     """(dWs, dbs) of cost(weights, biases) by ``method`` (central differences, or
     ``mutants.one_sided_gradient``) on copies; None where the cost is nan (it failed)."""
@@ -371,6 +394,10 @@ def gradient_checking(student, rng):
                           "central differences": _differences(cost, weights, biases, h,
                                                               mutants.one_sided_gradient),
                           "divided by h instead of 2h": tuple([2 * g for g in gs] for gs in want),
+                          **{"each perturbed entry was left at w - h instead of being put back, "
+                             "so the later entries were differentiated at a moved point" + how:
+                             functools.partial(_drifted, cost, weights, biases, h, mixed)
+                             for how, mixed in (("", False), (" (W^1, b^1, W^2, ...)", True))},
                           "the step h given was not used: this is the exact gradient, or "
                           "differences with a tiny step, where the question asks for central "
                           "differences with the step h it gives":
@@ -636,6 +663,18 @@ def _train(grad, X, Y, sizes, c, lr, steps, sign=-1.0, bias_c=0.0, bias_lr=None)
     return ws, bs
 
 
+def _per_sample(activation, X, Y, sizes, c, lr, steps):
+    """``steps`` passes of one update of W and b per sample, in order, from W = c, b = 0."""
+    ws = [np.full(shape, float(c)) for shape in builders.fan_pairs(sizes)]
+    bs = [np.zeros(k) for k in sizes[1:]]
+    for _ in range(steps):
+        for i in range(len(X)):
+            dWs, dbs = _reference(activation, X[i:i + 1], Y[i:i + 1], "gradients")(ws, bs)
+            ws = [W - lr * g for W, g in zip(ws, dWs, strict=True)]
+            bs = [b - lr * g for b, g in zip(bs, dbs, strict=True)]
+    return ws, bs
+
+
 @question("q10", points=3)
 def zero_initialisation(student, rng):
     weights, _ = builders.network(rng, [4, 5, 3, 2])
@@ -683,7 +722,10 @@ def zero_initialisation(student, rng):
                        "the biases are trained too: b^l <- b^l - lr dC/db^l":
                            _train(grad, *args, bias_lr=0.0),
                        BP["sum_not_mean"]: _train(_reference(name, X, Y, "gradients", n),
-                                                  *args)},
+                                                  *args),
+                       "one update per sample (stochastic) in each step: a step is one update "
+                       "with the gradient of the whole batch":
+                           functools.partial(_per_sample, name, *args)},
                    {"gradient descent with your own backprop (Question 5)": own},
                    names=("weights", "biases"))
 
