@@ -76,7 +76,9 @@ def penalties(student, rng):
                 "the course's L2 penalty is lam/2 sum W^2; lam sum W^2 (without the 1/2) is "
                 "the other convention": lam * sq,
                 "summed the norms ||W|| instead of the squared norms ||W||^2":
-                    lam / 2 * sum(float(np.linalg.norm(W)) for W in ws)}),
+                    lam / 2 * sum(float(np.linalg.norm(W)) for W in ws),
+                "averaged the squares of each matrix (np.mean) instead of summing them":
+                    lam / 2 * sum(float(np.mean(W * W)) for W in ws)}),
             ("l2_grad", (), reg.l2_grad(ws, lam), {
                 "missing the factor 2 of d(w^2)/dw = 2w: the gradient of lam/2 sum W^2 is "
                 "lam W, not lam/2 W": [lam / 2 * W for W in ws],
@@ -99,6 +101,8 @@ def penalties(student, rng):
             ("elastic_net_grad", (r,), reg.elastic_net_grad(ws, lam, r), {
                 "l1_ratio weights the L2 part instead of the L1 part":
                     reg.elastic_net_grad(ws, lam, 1 - r),
+                "the L2 part of the gradient lost its weight 1 - l1_ratio: lam (r sign(W) + "
+                "(1 - r) W)": [lam * (r * np.sign(W) + W) for W in ws],
                 "the L2 part of the gradient is lam W, not 2 lam W":
                     [lam * (r * np.sign(W) + 2 * (1 - r) * W) for W in ws],
                 "the L2 part of the gradient is lam W, not lam/2 W (the factor 2 of "
@@ -470,8 +474,6 @@ def max_norm(student, rng):
         inside = shape == (6, 4)  # also every column inside the ball: a copy of W
         with check(f"max_norm(W of shape {shape}, r={r:.3f}), a new array; W unchanged"
                    + (f"; with r={2 * norms[-1]:.3f} a copy of W" if inside else "")):
-            if inside:
-                expect(student.call("max_norm", W, 2 * float(norms[-1]), fresh=True)).close_to(W)
             got = student.call("max_norm", W, r, fresh=True)
             expect(got).close_to(reg.max_norm(W, r), mutants={
                 "normalised the rows (axis=1) instead of the columns, the incoming weights of "
@@ -480,11 +482,17 @@ def max_norm(student, rng):
                     W * r / np.linalg.norm(W, axis=0),
                 "divided each column by its norm: the factor is r / max(||w||, r)":
                     W / np.linalg.norm(W, axis=0),
+                "the factor is r / max(||w||, r), not r / min(||w||, r), which stretches the "
+                "short columns to norm r and leaves the long ones":
+                    W * r / np.minimum(np.linalg.norm(W, axis=0), r),
                 "clipped each entry to [-r, r] instead of rescaling the column": np.clip(W, -r, r),
                 "rescaled by the norm of the whole matrix; max-norm bounds the norm of each "
                 "column": W * min(1.0, r / np.linalg.norm(W)),
                 "compared and divided by the squared norm ||w||^2; the factor is "
                 "r / max(||w||, r)": W * r / np.maximum(np.sum(W * W, axis=0), r)})
+            if inside:
+                expect(student.call("max_norm", W, 2 * float(norms[-1]), fresh=True),
+                       "with every column inside").close_to(W)
 
 
 # ---------------------------------------------------------------------------
@@ -552,7 +560,9 @@ def early_stopping(student, rng):
             "when patience never runs out the stop epoch is the last one, len - 1":
                 (best, len(losses)),
             "kept the last epoch instead of the best one: early stopping restores the weights "
-            "of the best epoch": (stop, stop)}
+            "of the best epoch": (stop, stop),
+            "the best epoch is the last improvement (by more than min_delta) before the stop, "
+            "not the minimum of the whole curve": (int(np.argmin(losses)), stop)}
         with check(f"early_stopping({len(losses)} losses with {what}, patience={patience}, "
                    f"min_delta={min_delta:.3f})"
                    + ("; the template's default min_delta=0.0" if not i else "")):
@@ -599,6 +609,10 @@ X_NOT_X_HAT = ("dgamma = sum over the batch of dout * x_hat (the normalised x), 
                "(and dx uses that dgamma)")
 
 
+STALE = ("the running statistics were not updated: training mode returns (1 - m) old + m "
+         "batch statistic")
+
+
 @question("q7", points=4)
 def batch_norm(student, rng):
     for n, d, eps, small in [(10, 5, 1e-3, True), (4, 3, 1e-5, False), (2, 4, 1e-5, False)]:
@@ -627,12 +641,14 @@ def batch_norm(student, rng):
                                                    x.var(1, keepdims=True), eps)})
                 expect(got[1], "new_running_mean").close_to(new_rm, mutants={
                     "momentum is the weight of the new batch: (1 - m) old + m mu":
-                        m * rm + (1 - m) * mu})
+                        m * rm + (1 - m) * mu, STALE: rm})
                 expect(got[2], "new_running_var").close_to(new_rv, mutants={
                     "the running variance averages the unbiased variance n/(n-1) var":
                         (1 - m) * rv + m * var,
                     "momentum is the weight of the new batch: (1 - m) old + m var_unbiased":
-                        m * rv + (1 - m) * unbiased})
+                        m * rv + (1 - m) * unbiased, STALE: rv,
+                    "the unbiased variance is var n / (n - 1) with n the batch size (rows), "
+                    "not the number of features": (1 - m) * rv + m * var * d / (d - 1)})
     for n, d, eps in [(1, 4, 1e-5), (5, 3, 1e-2)]:
         x, gamma, beta, rm, rv = _bn_inputs(rng, n, d)
         wrong = {"eps is missing: divide by sqrt(running_var + eps)":
@@ -671,7 +687,12 @@ def batch_norm(student, rng):
                     "sum(dout) - x_hat sum(dout x_hat)) has the term - sum(dout)":
                         dx + gamma * dout.sum(axis=0) / (n * np.sqrt(var + eps)),
                     X_NOT_X_HAT: dx + gamma * x_hat * ((dout * x_hat).sum(0) - (dout * x).sum(0))
-                    / (n * np.sqrt(var + eps))})
+                    / (n * np.sqrt(var + eps)),
+                    "the path through the variance is missing: dx = gamma / (n std) (n dout - "
+                    "sum(dout) - x_hat sum(dout x_hat)) has the term - x_hat sum(dout x_hat)":
+                        dx + gamma * x_hat * (dout * x_hat).sum(axis=0) / (n * np.sqrt(var + eps)),
+                    "gamma is missing from dx: the gradient reaches x_hat as gamma dout":
+                        dx / gamma})
                 expect(got[1], "dgamma").close_to(dgamma, *GRAD, {
                     X_NOT_X_HAT: (dout * x).sum(axis=0), FEATURES: (dout * x_hat).sum(axis=1)})
                 expect(got[2], "dbeta").close_to(dbeta, *GRAD, {
@@ -691,8 +712,9 @@ def fuse_batch_norm(student, rng):
         rm, rv = rng.normal(size=n_out), rng.uniform(0.002, 2.0, size=n_out)
         Wf, bf = reg.fuse_batchnorm(W, b, gamma, beta, rm, rv, eps)
         s, s0 = gamma / np.sqrt(rv + eps), gamma / np.sqrt(rv)
-        s1 = gamma / (rv + eps)
+        s1, s2 = gamma / (rv + eps), gamma / (np.sqrt(rv) + eps)
         w_wrong = {"eps is missing: s = gamma / sqrt(running_var + eps)": W * s0,
+                   OUTSIDE: W * s2,
                    "the square root is missing: s = gamma / sqrt(running_var + eps)": W * s1}
         if n_in == n_out:
             w_wrong["scaled the rows of W instead of its columns (one scale per output "
@@ -710,7 +732,8 @@ def fuse_batch_norm(student, rng):
                     "beta": b * s - rm + beta,
                     "the square root is missing: s = gamma / sqrt(running_var + eps)":
                         (b - rm) * s1 + beta,
-                    "eps is missing: s = gamma / sqrt(running_var + eps)": (b - rm) * s0 + beta})
+                    "eps is missing: s = gamma / sqrt(running_var + eps)": (b - rm) * s0 + beta,
+                    OUTSIDE: (b - rm) * s2 + beta})
     X, W, b = rng.normal(size=(6, 4)), rng.normal(size=(4, 3)), rng.normal(size=3)
     gamma, beta, rm, rv = *rng.normal(size=(3, 3)), rng.uniform(0.1, 2.0, size=3)
     with check("X @ W_fused + b_fused equals batch norm (inference) of X @ W + b, X of shape "
@@ -941,15 +964,16 @@ def _ridge(X, y, lam):
     return sol[:d], float(sol[d])
 
 
-def _ridge_variant(X, y, diag, penalize_bias=False):
-    """Normal equations with a given diagonal term (mutants only)."""
+def _ridge_variant(X, y, diag, penalize_bias=False, data_scale=1.0):
+    """Normal equations with a given diagonal term and Xc^T Xc / n scaled by
+    ``data_scale`` (mutants only)."""
     n, d = X.shape
     if penalize_bias:
         A = np.hstack([X, np.ones((n, 1))])
         sol = np.linalg.solve(A.T @ A / n + diag * np.eye(d + 1), A.T @ y / n)
         return sol[:d], float(sol[d])
     Xc, yc = X - X.mean(axis=0), y - y.mean()
-    w = np.linalg.solve(Xc.T @ Xc / n + diag * np.eye(d), Xc.T @ yc / n)
+    w = np.linalg.solve(data_scale * Xc.T @ Xc / n + diag * np.eye(d), Xc.T @ yc / n)
     return w, float(y.mean() - X.mean(axis=0) @ w)
 
 
@@ -1000,7 +1024,9 @@ def weight_decay_scaling(student, rng):
                  "the normal equations need centred X and y (or an unpenalised bias column): "
                  "uncentred, the bias leaks into w": _uncentred_ridge(X, y, lam),
                  "b = mean(y) - mean(X) w: the bias must undo the centring of X too":
-                 (_ridge(X, y, lam)[0], float(y.mean()))}
+                 (_ridge(X, y, lam)[0], float(y.mean())),
+                 "np.cov divides by n - 1 by default: the data term is Xc^T Xc / n (bias=True, "
+                 "or Xc.T @ Xc / n)": _ridge_variant(X, y, lam, data_scale=n / (n - 1))}
         with check(f"ridge_fit(X {X.shape}, y {y.shape}, lam={lam}), with np.linalg.solve",
                    context={"n": n}):
             got = student.call("ridge_fit", X, y, lam, forbid=NO_INVERSE)
