@@ -137,9 +137,10 @@ def _seed(rng) -> int:
 
 
 def _perceptron_variant(X, y, w, b, eta, max_epochs, *, always=False, bias=True,
-                        batch=False, stop=True, bias_eta=None):
+                        batch=False, stop=True, bias_eta=None, predict_bias=True):
     """The rule with one classic mistake switched on: (w, b, mistakes); ``bias_eta`` is
-    the bias's own step where it differs from eta."""
+    the bias's own step where it differs from eta; without ``predict_bias`` the prediction
+    H(x . w) leaves out the bias it still updates."""
     w, b = np.array(w, dtype=float), float(b)
     t = 2.0 * y - 1.0
     mistakes = []
@@ -148,7 +149,8 @@ def _perceptron_variant(X, y, w, b, eta, max_epochs, *, always=False, bias=True,
         count = 0
         dw, db = np.zeros_like(w), 0.0
         for i, x in enumerate(X):
-            miss = bool(wrong[i]) if batch else bool(step(x @ w + b) != y[i])
+            miss = bool(wrong[i]) if batch else bool(
+                step(x @ w + (b if predict_bias else 0.0)) != y[i])
             count += miss
             if always:
                 w, b = w + eta * t[i] * x, b + (eta * t[i] if bias else 0.0)
@@ -185,6 +187,10 @@ def _perceptron_mutants(X, y, w0, b0, eta, max_epochs):
         "the mistake counter was not reset at the start of each epoch: mistakes holds each "
         "epoch's own count, and training stops after the first epoch without one":
             (run[0], run[1], np.cumsum(padded).tolist()),
+        "mistakes holds the running total; record each epoch's own count":
+            (run[0], run[1], np.cumsum(run[2]).tolist()),
+        "the prediction H(x . w + b) needs the bias: H(x . w) leaves it out":
+            _perceptron_variant(X, y, w0, b0, eta, max_epochs, predict_bias=False),
         "the epoch without a mistake is recorded too: mistakes ends with its 0":
             (run[0], run[1], run[2][:-1]) if run[2] and run[2][-1] == 0 else None}
 
@@ -215,7 +221,12 @@ def _bound_mutants(X, y, w, b):
         "the bound is the square (R / gamma)^2": R / gamma,
         "the bound is (R / gamma)^2, not (gamma / R)^2": (gamma / R) ** 2,
         "the margin takes t = 2y - 1 in {-1, +1}: with the labels y in {0, 1} every point of "
-        "class 0 has margin 0": _with_labels_as_signs(R, y, z, w)}
+        "class 0 has margin 0": _with_labels_as_signs(R, y, z, w),
+        "gamma is the smallest margin, min_i t_i z_i / ||w||, not their mean":
+            (R / (gamma * np.mean(t * z) / np.min(t * z))) ** 2,
+        "the bound is (R / gamma)^2: R^2 / gamma leaves gamma unsquared": R**2 / gamma,
+        "R = sqrt(max ||x||^2 + 1): the 1 goes under the root, not after it":
+            ((np.sqrt(np.max(np.sum(X * X, axis=1))) + 1.0) / gamma) ** 2}
 
 
 def _with_labels_as_signs(R, y, z, w) -> float:
