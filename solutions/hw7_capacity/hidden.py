@@ -222,7 +222,7 @@ def _bound_mutants(X, y, w, b):
         "the bound is (R / gamma)^2, not (gamma / R)^2": (gamma / R) ** 2,
         "the margin takes t = 2y - 1 in {-1, +1}: with the labels y in {0, 1} every point of "
         "class 0 has margin 0": _with_labels_as_signs(R, y, z, w),
-        "gamma is the smallest margin, min_i t_i z_i / ||w||, not their mean":
+        "gamma is the smallest margin, min_i t_i z_i / ||(w, b)||, not their mean":
             (R / (gamma * np.mean(t * z) / np.min(t * z))) ** 2,
         "the bound is (R / gamma)^2: R^2 / gamma leaves gamma unsquared": R**2 / gamma,
         "R = sqrt(max ||x||^2 + 1): the 1 goes under the root, not after it":
