@@ -635,15 +635,13 @@ def _own_central(student, Z, Y, h):
 
 
 def _relative_error_inputs(rng):
-    """Two close arrays (a gradient check that passes), two unrelated ones whose largest
-    entries sit at different places (so max|a| + max|b| differs from max(|a| + |b|), and
-    the entrywise ratio, 1 at the first entry, from the whole arrays' 3.5 / 5), and two
-    close negative ones."""
+    """Two close arrays (a gradient check that passes; an entrywise ratio differs there),
+    two unrelated ones whose largest entries sit at different places (so max|a| + max|b|
+    differs from max(|a| + |b|)), and two close negative ones."""
     a = rng.normal(size=(3, 4))
     yield a, a + rng.normal(scale=1e-2, size=a.shape)
-    a, b = rng.uniform(-1.0, 1.0, size=7), rng.uniform(-1.0, 1.0, size=7)
-    sign = 1.0 if a[0] >= 0 else -1.0
-    a[0], b[0], a[1], b[1] = 3.0 * sign, -0.5 * sign, 2.0, 3.0
+    a, b = rng.normal(size=7), rng.normal(size=7)
+    a[0], b[0], b[1] = 3.0 * np.sign(a[0]), -0.5 * np.sign(a[0]), 3.0
     yield a, b
     a = -np.abs(rng.normal(size=5))  # all negative: a scale without absolute values shows
     yield a, a * (1 + 1e-3 * rng.normal(size=5))

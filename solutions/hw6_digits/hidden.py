@@ -189,11 +189,12 @@ def _init_mutants(sizes, seed):
 
 def _fresh_without_rng(student) -> bool:
     """Two networks built without rng get different weights (np.random.default_rng(), not
-    a fixed seed); True when that cannot be read (the other checks charge it)."""
+    a fixed seed); True when that cannot be read or the weights are constant (the other
+    checks charge those)."""
     nets = [own_result(student, "NeuralNetwork", [3, 4, 2]) for _ in range(2)]
     ws = [own_attribute(net, "weights", like=[np.empty((3, 4)), np.empty((4, 2))])
           if isinstance(net, Handle) else None for net in nets]
-    return None in ws or not _same(ws[0], ws[1])
+    return None in ws or all(np.ptp(W) == 0 for W in ws[0]) or not _same(ws[0], ws[1])
 
 
 @question("q1", points=2)
@@ -277,17 +278,27 @@ def _keeps_copies(student) -> bool:
 # q2 cost and gradients
 
 
+OUTPUT_ONLY = "the penalty covers the weights of every layer, not only the output layer's"
+
+
 def _loss_mutants(ws, bs, X, Y, lam) -> dict[str, float]:
     n, ce = len(X), MLP.from_params(ws, bs).loss(X, Y)
     sq, sq_b = (sum(float(np.sum(a * a)) for a in arrays) for arrays in (ws, bs))
+    P = MLP.from_params(ws, bs).forward(X)
     wrong = {"summed over the batch instead of averaged: divide the cross-entropy by n":
              n * ce + lam / 2 * sq,
              "the cross-entropy needs its minus sign: -sum Y ln a^L / n": -ce + lam / 2 * sq,
              mutants.MEAN_OVER_ENTRIES: ce / Y.shape[1] + lam / 2 * sq,
              "the course's penalty is lam / 2 * sum ||W||^2; lam * sum ||W||^2 lacks the 1/2":
-             ce + lam * sq}
+             ce + lam * sq,
+             "the cost of a softmax output is -sum Y ln P / n; the sigmoid's cross-entropy "
+             "adds (1 - Y) ln(1 - P)":
+             -float(np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P))) / n + lam / 2 * sq,
+             "ln(P + 1e-7) shifts the cost; the softmax's P is never 0 here, so take ln P "
+             "itself": -float(np.sum(Y * np.log(P + 1e-7))) / n + lam / 2 * sq}
     if lam > 0:
-        wrong.update({mutants.BACKPROP["l2_over_n"]: ce + lam / (2 * n) * sq,
+        wrong.update({OUTPUT_ONLY: ce + lam / 2 * float(np.sum(ws[-1] ** 2)),
+                      mutants.BACKPROP["l2_over_n"]: ce + lam / (2 * n) * sq,
                       "the penalty lam / 2 * sum ||W||^2 is missing": ce,
                       mutants.BACKPROP["l2_on_biases"]: ce + lam / 2 * (sq + sq_b)})
     return wrong
@@ -334,6 +345,7 @@ def _gradient_mutants(ws, bs, X, Y, lam) -> dict[str, tuple]:
         dWs, dbs = mutants.backprop(ws, bs, X, Y)
         wrong["the penalty's gradient is lam W: the factor lam is missing"] = (
             [dW + W for dW, W in zip(dWs, ws, strict=True)], dbs)
+        wrong[OUTPUT_ONLY] = ([*dWs[:-1], dWs[-1] + lam * ws[-1]], dbs)
     return wrong
 
 
@@ -400,7 +412,10 @@ def _sgd_case(student, rng, sizes, n, lr, lam) -> None:
              _step(ws, bs, right, 1.0),
              "the step was divided by the batch size (Nielsen's eta / m): the gradients "
              "already average over the batch, so W <- W - lr * dC/dW":
-             _step(ws, bs, right, lr / n) if n > 1 else None, **{
+             _step(ws, bs, right, lr / n) if n > 1 else None,
+             "the weight decay was applied twice: dC/dW already holds lam W, so W <- W - lr "
+             "dC/dW without a further (1 - lr lam)":
+             _step([W * (1 - lr * lam) for W in ws], bs, right, lr) if lam > 0 else None, **{
                  mutants.BACKPROP[k]: _step(ws, bs, mutants.backprop(ws, bs, X, Y, k, l2=lam), lr)
                  for k in ("sign_flipped", "l2_missing", "l2_over_n", "sum_not_mean")}}
     with check(f"sgd_step({_label(ws, X)}, Y) with lr={lr}, lam={lam}: it returns nothing and "
@@ -563,7 +578,8 @@ def _reported(student) -> None:
     expect(history, "history").close_to(run[0], **FIT)
     expect(val, "val_accuracy").close_to(run[1], 1e-6, 0.0, mutants=None if run[2] is None else {
         "val_accuracy is the accuracy on the validation set (X_val, y_val), not on the "
-        "training set": run[2]})
+        "training set": run[2],
+        "val_accuracy is a fraction in [0, 1], not a percentage": 100 * run[1]})
     seconds = student.get("fit_seconds")
     verify(isinstance(seconds, float | int) and not isinstance(seconds, bool)
            and 0 < seconds < 60, "fit_seconds should be the seconds fit took, a positive "
@@ -783,7 +799,11 @@ def hyperparameter_study(student, rng):
                 "the last, smaller batch of each epoch is a step too: ceil(n / b), not n // b":
                     [epochs * (n_train // b) for b in batch_sizes],
                 f"count the steps of all {epochs} epochs, not of one":
-                    [math.ceil(n_train / b) for b in batch_sizes]})
+                    [math.ceil(n_train / b) for b in batch_sizes],
+                "the number of steps is a whole number, epochs * ceil(n / b), not epochs * n / b":
+                    [epochs * n_train / b for b in batch_sizes],
+                "n // b + 1 counts a step too many when b divides n: ceil(n / b)":
+                    [epochs * (n_train // b + 1) for b in batch_sizes]})
     with check("the batch-size sweep's final_loss and val_accuracy equal those of your network "
                "retrained with each batch size (lam = lams[0])"):
         final, accs = (_column(study, "batch_size", k, 3) for k in ("final_loss", "val_accuracy"))
