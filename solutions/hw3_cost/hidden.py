@@ -443,7 +443,25 @@ def _training_mutants(case, cost, expected):
         found[0]["the quadratic cost is (a - y)^2 / 2: the factor 1/2 is missing"] = 2 * costs
     else:
         found[0].update({NO_MINUS: -costs, LOG2: costs / LN2})
+    copied = {"the gradients took the lecture's input x = 1, not the x given":
+              _train(*case, cost, gradients=_gradients_at(1.0, y, cost)),
+              "the step used the example's learning rate 0.15, not the eta given":
+              _train(w, b, x, y, EXAMPLE[4], epochs, cost)}
+    for name, run in copied.items():
+        for i in range(3):
+            found[i][name] = run[i]
     return found
+
+
+def _gradients_at(x, y, cost):
+    """(dw, db) of one sample at input ``x`` as a function of (w, b) (mutants only)."""
+    grad = losses.quadratic_grad if cost == "quadratic" else losses.binary_cross_entropy_grad
+
+    def gradients(w, b):
+        z = w * x + b
+        delta = float(grad(act.sigmoid(z), y) * act.sigmoid_prime(z))
+        return delta * x, delta
+    return gradients
 
 
 OWN_GRADIENTS = "the run with your own gradient function of q3"
