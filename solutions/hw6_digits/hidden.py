@@ -27,7 +27,7 @@ vectorised ``fit`` takes about 0.2 s, a loop over the rows of a batch about 6 s.
 """
 
 import math
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 
@@ -701,12 +701,15 @@ def grid_search_and_heatmap(student, rng):
                                        batch_size=batch)[:2] for lam in lams] for lr in lrs])
             val, train = runs[..., 0], runs[..., 1]
 
-            def one_rng(lrs=lrs, lams=lams, data=data, seed=seed, sizes=sizes, epochs=epochs,
-                        batch=batch):
-                shared = student.generator(seed)  # one generator for the whole grid, row by row
-                return np.array([[_own_run(student, sizes, shared, *data, lr=lr, lam=lam,
-                                           epochs=epochs, batch_size=batch)[0]
-                                  for lam in lams] for lr in lrs])
+            def grid(shared=False, lrs=lrs, lams=lams, data=data, seed=seed, sizes=sizes,
+                     **hyper):
+                """The student's own grid of validation accuracies with other settings, or
+                one generator for the whole grid (row by row) with ``shared``."""
+                start = student.generator(seed) if shared else seed
+                return np.array([[_own_run(student, sizes, start, *data, lr=lr, lam=lam,
+                                           **hyper)[0] for lam in lams] for lr in lrs])
+            setting = {"epochs": epochs, "batch_size": batch}
+            steps = student.get("EPOCHS") if student.has("EPOCHS") else None
             if _unrepeatable(student, sizes, seed, data, unless=([got], [val]), lr=lrs[0],
                              lam=lams[0], epochs=epochs, batch_size=batch):
                 val = np.clip(numbers(got, "acc", shape), 0.0, 1.0)
@@ -718,7 +721,14 @@ def grid_search_and_heatmap(student, rng):
                 "acc holds fractions in [0, 1], not percentages": 100 * val,
                 "each network of the grid starts from its own np.random.default_rng(seed); one "
                 "generator for the whole grid gives each network other initial weights":
-                    one_rng})
+                    partial(grid, True, **setting),
+                "fit was called twice for each network: train it once, for the given epochs":
+                    partial(grid, epochs=2 * epochs, batch_size=batch),
+                "the batch_size argument was not passed on: the networks trained with the "
+                "default 16": partial(grid, epochs=epochs) if batch != 16 else None,
+                "the networks trained for the notebook's EPOCHS, not the epochs argument":
+                    partial(grid, epochs=steps, batch_size=batch)
+                    if isinstance(steps, int) and steps not in (epochs, 30) else None})
     lrs, lams = 10.0 ** np.arange(-2, 1), 10.0 ** np.arange(-5, 0)
     acc = rng.uniform(0.1, 1.0, size=(len(lrs), len(lams)))
     found = []
