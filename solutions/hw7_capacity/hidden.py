@@ -414,8 +414,9 @@ def _random_params(rng, M) -> list[np.ndarray]:
             rng.normal(0, 1 / np.sqrt(M), size=(M, 1)), rng.normal(size=1)]
 
 
-def _draws(M, seed, *, w1=2.0, w2=None, b1_zero=False, order="W1 b1 W2"):
-    """[W1, b1, W2, b2] drawn in ``order`` with the given scales (mutants only)."""
+def _draws(M, seed, *, w1=2.0, w2=None, b1_zero=False, order="W1 b1 W2", b2_drawn=False):
+    """[W1, b1, W2, b2] drawn in ``order`` with the given scales, b2 drawn last from N(0, 1)
+    with ``b2_drawn`` (mutants only)."""
     g, b1 = np.random.default_rng(seed), np.zeros(M)
     drawn = {}
     for name in order.split():
@@ -425,7 +426,8 @@ def _draws(M, seed, *, w1=2.0, w2=None, b1_zero=False, order="W1 b1 W2"):
             drawn[name] = b1 if b1_zero else g.normal(0.0, 1.0, size=M)
         else:
             drawn[name] = g.normal(0.0, 1 / np.sqrt(M) if w2 is None else w2, size=(M, 1))
-    return [drawn["W1"], drawn["b1"], drawn["W2"], np.zeros(1)]
+    return [drawn["W1"], drawn["b1"], drawn["W2"], g.normal(0.0, 1.0, size=1) if b2_drawn
+            else np.zeros(1)]
 
 
 def _init_mutants(M, seed):
@@ -435,6 +437,9 @@ def _init_mutants(M, seed):
         "b1 is drawn too: b1 = rng.normal(0.0, 1.0, size=M), between W1 and W2":
             _draws(M, seed, b1_zero=True),
         "W1 has standard deviation 2: rng.normal(0.0, 2.0, ...), not 4": _draws(M, seed, w1=4.0),
+        "W1 has standard deviation 2 (variance 4): rng.normal's scale is the standard "
+        "deviation, not sqrt(2)": _draws(M, seed, w1=np.sqrt(2.0)),
+        "b2 starts at zero: it is not drawn": _draws(M, seed, b2_drawn=True),
         "W2 has standard deviation 1 / sqrt(M), not 1": _draws(M, seed, w2=1.0),
         "W2 has standard deviation 1 / sqrt(M), not 1 / M": _draws(M, seed, w2=1.0 / M),
         order + " (W2 was drawn before b1)": _draws(M, seed, order="W1 W2 b1"),
@@ -587,7 +592,11 @@ def universal_approximation(student, rng):
                    "create one Adam(lr) before the loop: a new one at every step forgets the "
                    "moment estimates": _train_variant(X, Y, M, lr, epochs, lam, seed,
                                                       fresh_adam=True),
-                   "train with the penalty lam": _train_variant(X, Y, M, lr, epochs, 0.0, seed)})
+                   "train with the penalty lam": _train_variant(X, Y, M, lr, epochs, 0.0, seed),
+                   f"take exactly epochs = {epochs} Adam steps, not one fewer":
+                       _train_variant(X, Y, M, lr, epochs - 1, lam, seed),
+                   f"the step size is the lr argument, not the notebook's LR = {LR}":
+                       _train_variant(X, Y, M, LR, epochs, lam, seed)})
 
     Ms, n, epochs, lam = [2, 5], 15, 30, 0.02
     f = _target(rng)
