@@ -681,7 +681,10 @@ def _choice_mutants(Ms, table):
             "smallest mean over the starts": Ms[int(np.argmin(table.mean(axis=1)))],
             "return the number of hidden units Ms[i], not the index i": i,
             "choose the smallest validation error, not the largest":
-                Ms[int(np.argmax(table.min(axis=1)))]}
+                Ms[int(np.argmax(table.min(axis=1)))],
+            "the minimum of each row (over the starts of one M, axis=1) picks the M; the "
+            "minimum over axis 0 compares the Ms within one start":
+                Ms[int(np.argmin(table.min(axis=0)))] if table.shape[1] <= len(Ms) else None}
 
 
 def _selection_runs(student, data, Ms, R, epochs, lam, seeds):
@@ -698,11 +701,15 @@ def _selection_runs(student, data, Ms, R, epochs, lam, seeds):
 
 
 def _table_mutants(student, data, Ms, R, epochs, lam, seed, train):
-    return {TRAIN_ERROR: train,
-            SAME_STARTS: _selection_runs(student, data, Ms, R, epochs, lam,
-                                         lambda i, r: seed + r)[0],
-            ONE_START: _selection_runs(student, data, Ms, R, epochs, lam,
-                                       lambda i, r: seed)[0]}
+    """The tables of classic mistakes (functions: each retrains the student's network)."""
+    def runs(seeds, penalty=lam):
+        return lambda: _selection_runs(student, data, Ms, R, epochs, penalty, seeds)[0]
+    return {TRAIN_ERROR: train, SAME_STARTS: runs(lambda i, r: seed + r),
+            ONE_START: runs(lambda i, r: seed),
+            "entry (i, r) starts from seed + i * R + r; seed + r * len(Ms) + i numbers the "
+            "starts the other way": runs(lambda i, r: seed + r * len(Ms) + i),
+            "train with the penalty lam given, not lam = 0":
+                runs(lambda i, r: seed + i * R + r, 0.0)}
 
 
 def _points(ax, markers: bool) -> np.ndarray:
