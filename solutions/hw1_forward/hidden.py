@@ -249,8 +249,9 @@ def stable_softmax(student, rng):
                 "the max was taken over the columns (axis=0): subtract each row's own max "
                 "(axis=-1), since a shift by other rows' values changes the row's proportions":
                     col_max if rows else None,
-                "the numerator was shifted by the row's maximum but the denominator sums the "
-                "unshifted exp(z): shift both, exp(z - m) / sum exp(z - m)":
+                "the denominator sums the unshifted exp(z) (or takes its log), which overflows "
+                "for large logits: shift numerator and denominator alike, exp(z - m) / sum "
+                "exp(z - m)":
                     unshifted_sum})
     with check("softmax(Z) for logits of +-1e3 computes without overflow"), \
             error_hint("The question asks to subtract each row's maximum first, so that "
@@ -360,7 +361,7 @@ def predictions_and_accuracy(student, rng):
         # rate passes
         y_true = rng.integers(0, 5, size=n)
         y_pred = (y_true + rng.integers(1, 5, size=n)) % 5
-        right = rng.permutation(n)[: rng.choice([m for m in range(1, n) if 2 * m != n])]
+        right = rng.permutation(n)[: rng.choice([m for m in range(2, n) if 2 * m != n])]
         y_pred[right] = y_true[right]
         acc = float(np.mean(y_true == y_pred))
         with check(f"accuracy(y_true, y_pred) for {n} samples"):

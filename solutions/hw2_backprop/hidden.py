@@ -429,6 +429,29 @@ def _verdict(dWs, dbs, numerical, rel=relative_error, tol=GRAD_TOL):
             if max(rel(dW, nW), rel(db, nb)) > tol]
 
 
+def _threshold_mutants(dWs, dbs, num, mistake, want) -> dict:
+    """For a planted small error: verdicts with another threshold, or on the absolute
+    difference (one name where the two agree)."""
+    if not isinstance(mistake, float):
+        return {}
+    absolute = _verdict(dWs, dbs, num, rel=_largest_difference)
+    found = {f"the question's threshold is {GRAD_TOL:g}, not {tol:g}":
+             _verdict(dWs, dbs, num, tol=tol) for tol in (1e-8, 1e-3)}
+    both = next((k for k, v in found.items() if v == absolute), None)
+    if both:
+        found[f"{both} (or it was applied to max|a - b| instead of rel(a, b))"] = \
+            found.pop(both)
+    elif absolute != want:
+        found["the threshold applies to the relative error rel(a, b), not to the absolute "
+              "difference max|a - b|"] = absolute
+    return found
+
+
+def _largest_difference(a, b) -> float:
+    """max |a - b| (a mutant of the relative error)."""
+    return float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+
+
 def _own_verdict(student, weights, biases, X, Y, activation, dWs, dbs):
     """The verdict of the student's own numerical_gradient_of_cost and relative_error
     (Question 7), or None if the former fails."""
@@ -460,6 +483,8 @@ def catching_a_bug(student, rng):
         weights, biases, X, Y = _case(rng, sizes, 5)
         Y = Y * rng.choice([0.3, 0.5, 1.5, 2.0], size=(5, 1)) if weighted else Y
         layer = int(rng.integers(1, L + 1 if mistake == "db_averaged" else L))
+        if mistake == 1e-4:  # dW^1 of about 1e-4: its error is 1e-4 relative, 1e-8 absolute
+            X, layer = X * 1e-3, 1
         dWs, dbs = _planted(weights, biases, X, Y, name, mistake, layer)
         num = _differences(_reference(name, X, Y), weights, biases, 1e-5)
         want, no_b = _verdict(dWs, dbs, num), [np.zeros_like(b) for b in dbs]
@@ -482,10 +507,8 @@ def catching_a_bug(student, rng):
                 "mean cost?": list(range(1, L + 1)) if len(want) < L else None,
                 BYPASS: _verdict(dWs, dbs, mutants.backprop(weights, biases, X, Y,
                                                             activation=name))
-                if weighted else None, **{
-                    f"the question's threshold is {GRAD_TOL:g}, not {tol:g}":
-                        _verdict(dWs, dbs, num, tol=tol) for tol in (1e-8, 1e-3)
-                    if isinstance(mistake, float)}}, accept={
+                if weighted else None, **_threshold_mutants(dWs, dbs, num, mistake, want)},
+                accept={
                 "what your own numerical_gradient_of_cost and relative_error (Question 7) "
                 "give": own})
     with check("BUGGY_LAYER, the layer of the wrong line in buggy_backprop, found with "

@@ -26,8 +26,10 @@ from autograder.authoring import (
     describe_value,
     expect,
     fail,
+    maybe_numbers,
     mutants,
     note,
+    own_result,
     question,
     verify,
     verify_defaults,
@@ -412,6 +414,18 @@ def _closed_forms(student, rng) -> None:
                    "learning rate").close_to(_at(name, t, kw), mutants=wrong)
 
 
+def _alone(student, args, losses) -> list | None:
+    """The rates of a fresh scheduler of the student's updated on its own, or None."""
+    sched = own_result(student, "PerformanceScheduler", *args)
+    return [own_result(sched, "update", x) for x in losses] if isinstance(sched, Handle) \
+        else None
+
+
+def _same_rates(got, want) -> bool:
+    arr = maybe_numbers(got, (len(want),)) if got is not None else None
+    return arr is not None and bool(np.allclose(arr, want, 1e-9, 1e-12))
+
+
 def _piecewise(rng, n: int) -> tuple[dict, np.ndarray]:
     boundaries = [0] + np.cumsum(rng.integers(3, 20, size=n - 1)).tolist()
     t = np.unique(np.concatenate([boundaries, np.subtract(boundaries[1:], 1),
@@ -455,8 +469,9 @@ def learning_rate_schedules(student, rng):
                    f"values={np.round(kw['values'], 4).tolist()})"):
             expect(student.call("piecewise_constant", t, kw["boundaries"], kw["values"]),
                    "learning rate").close_to(_at("piecewise", t, kw), mutants={
-                       "at t equal to a boundary the old value was kept; the new value starts "
-                       "at its boundary (searchsorted(..., side='right') - 1)":
+                       "at t equal to a boundary the old value was kept (and at t = 0 the "
+                       "index -1 wrapped to the last value); the new value starts at its "
+                       "boundary (searchsorted(..., side='right') - 1)":
                        np.asarray(kw["values"])[np.searchsorted(kw["boundaries"], t) - 1],
                        "one value too far: the index of t is searchsorted(boundaries, t, "
                        "side='right') - 1": np.asarray(kw["values"])[np.minimum(
@@ -469,16 +484,31 @@ def learning_rate_schedules(student, rng):
         first = i == 0
         with check(f"PerformanceScheduler(lr0={lr0:.3g}, patience={patience}, factor="
                    f"{factor:.3g}, min_lr={min_lr:.3g}).update on {len(losses)} losses"
-                   + ("; the template's default min_lr=0.0" if first else "")):
+                   + ("; the template's default min_lr=0.0, and a second scheduler updated "
+                      "in turn keeps its own state" if first else "")):
             if first:
                 verify_defaults(student, "PerformanceScheduler", min_lr=0.0)
             sched = student.call("PerformanceScheduler", lr0, patience, factor, min_lr)
             if expect(sched, "PerformanceScheduler(...)").satisfies(
                     lambda s: isinstance(s, Handle), "expected an object with an update method"):
-                expect([sched.call("update", x) for x in losses], "learning rates").close_to(
-                    [ref.update(x) for x in losses], mutants={
-                        m: _plateau(losses, lr0, patience, factor, min_lr, **kw)
-                        for m, kw in PLATEAU_MUTANTS.items()})
+                other = student.call("PerformanceScheduler", 1.0, 1, 0.5) if first else None
+                rates, stuck = [], []
+                for x in losses:  # the other one, stuck at a loss of 2, updated in between
+                    rates.append(sched.call("update", x))
+                    if isinstance(other, Handle):
+                        stuck.append(other.call("update", 2.0))
+                want = [ref.update(x) for x in losses]
+                if first and not _same_rates(rates, want) and _same_rates(
+                        _alone(student, (lr0, patience, factor, min_lr), losses), want):
+                    fail("two schedulers updated in turn change each other's rates: keep the "
+                         "best loss and the wait on self, not on the class or in globals")
+                expect(rates, "learning rates").close_to(want, mutants={
+                    m: _plateau(losses, lr0, patience, factor, min_lr, **kw)
+                    for m, kw in PLATEAU_MUTANTS.items()})
+                if first:
+                    alone = schedules.PerformanceScheduler(1.0, 1, 0.5)
+                    expect(stuck, "the second scheduler's rates").close_to(
+                        [alone.update(2.0) for _ in losses])
 
 
 # ---------------------------------------------------------------------------
