@@ -499,13 +499,15 @@ def max_norm(student, rng):
 # q6 early stopping
 
 
-def _early(losses, patience, min_delta=0.0, ties=False, reset=True):
-    """(best_epoch, stop_epoch) under a classic variant of the rules (mutants only)."""
+def _early(losses, patience, min_delta=0.0, ties=False, reset=True, running=False):
+    """(best_epoch, stop_epoch) under a classic variant of the rules (mutants only); with
+    ``running`` the best loss follows every decrease, also those below min_delta."""
     best, best_epoch, wait = np.inf, -1, 0
     for epoch, loss in enumerate(losses):
         if loss < best - min_delta or (ties and loss <= best - min_delta):
             best, best_epoch, wait = loss, epoch, 0 if reset else wait
         else:
+            best = min(best, loss) if running else best
             wait += 1
             if wait >= patience:
                 return best_epoch, epoch
@@ -535,9 +537,12 @@ def _curves(rng):
         new_best + np.cumsum(rng.uniform(0.01, 0.05, size=p + 3))])
     yield "a later loss equal to the best", p, 0.0, np.concatenate([
         fall, [best + 0.02, best], best + rng.uniform(0.01, 0.05, size=p + 3)])
-    delta = float(rng.uniform(0.02, 0.04))  # improvements below min_delta do not count
+    # drops of 0.35 to 0.45 min_delta: two do not count, the third adds up to one that
+    # does; then a rise that runs out the patience
+    delta = float(rng.uniform(0.02, 0.04))
+    slow = best - np.cumsum(rng.uniform(0.35, 0.45, size=p + 4) * delta)
     yield "improvements smaller than min_delta", p, delta, np.concatenate([
-        fall, best - np.cumsum(rng.uniform(0.05, 0.15, size=p + 3) * delta)])
+        fall, slow, slow[-1] + np.cumsum(rng.uniform(0.01, 0.05, size=p + 2))])
     yield "a curve that keeps falling", p, 0.0, 1.0 - np.cumsum(rng.uniform(0.05, 0.1, p + 5))
 
 
@@ -557,6 +562,8 @@ def early_stopping(student, rng):
                 _early(losses, patience, 0.0),
             "the count of epochs without improvement restarts at 0 after an improvement":
                 _early(losses, patience, min_delta, reset=False),
+            "the best loss changes only with an improvement (below best - min_delta): smaller "
+            "drops add up until one counts": _early(losses, patience, min_delta, running=True),
             "when patience never runs out the stop epoch is the last one, len - 1":
                 (best, len(losses)),
             "kept the last epoch instead of the best one: early stopping restores the weights "

@@ -676,15 +676,15 @@ def _tied_table(rng, Ms, R):
 
 
 def _choice_mutants(Ms, table):
-    i = int(np.argmin(table.min(axis=1)))
+    i, start = int(np.argmin(table.min(axis=1))), int(np.argmin(table.min(axis=0)))
     return {"choose the M whose best start (the minimum of its row) is smallest, not the "
             "smallest mean over the starts": Ms[int(np.argmin(table.mean(axis=1)))],
             "return the number of hidden units Ms[i], not the index i": i,
-            "choose the smallest validation error, not the largest":
-                Ms[int(np.argmax(table.min(axis=1)))],
             "the minimum of each row (over the starts of one M, axis=1) picks the M; the "
             "minimum over axis 0 compares the Ms within one start":
-                Ms[int(np.argmin(table.min(axis=0)))] if table.shape[1] <= len(Ms) else None}
+                Ms[start] if start < len(Ms) else None,
+            "choose the smallest validation error, not the largest":
+                Ms[int(np.argmax(table.min(axis=1)))]}
 
 
 def _selection_runs(student, data, Ms, R, epochs, lam, seeds):
