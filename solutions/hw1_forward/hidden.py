@@ -122,6 +122,8 @@ def sigmoid_and_derivative(student, rng):
             lambda z: np.exp(z) / (1.0 + np.exp(z)),
         "the exponent's sign is flipped: 1 / (1 + exp(z)) is sigma(-z) = 1 - sigma(z)":
             lambda z: act.sigmoid(-z),
+        "1 / (1 + exp(-|z|)) is sigma(|z|), right for z >= 0 only: for z < 0 use exp(z) / "
+        "(1 + exp(z)), that is 1 - sigma(|z|)": lambda z: act.sigmoid(np.abs(z)),
         **{f"z was clipped to [-{c}, {c}]: sigmoid then stops at sigma({c}) for larger |z|; a "
            "stable form needs no clipping": lambda z, c=c: act.sigmoid(np.clip(z, -c, c))
            for c in (5, 10, 15, 20, 25)}}, stable=STABLE)
@@ -134,6 +136,8 @@ def sigmoid_and_derivative(student, rng):
             lambda z: 1 - act.sigmoid(z) ** 2,
         "sigma' = sigma (1 - sigma), not sigma (1 + sigma)":
             lambda z: act.sigmoid(z) * (1 + act.sigmoid(z)),
+        "sigma' = sigma(z) (1 - sigma(z)) = sigma(z) sigma(-z); sigma(z)**2 mixes the two "
+        "forms": lambda z: act.sigmoid(z) ** 2,
         "exp(-z) / (1 + exp(-z))**2 overflows to nan for large |z|; use sigma (1 - sigma)":
             lambda z: np.exp(-z) / (1.0 + np.exp(-z)) ** 2})
 
@@ -172,6 +176,10 @@ def tanh_elu_selu(student, rng):
         "returned tanh(z) instead of its derivative 1 - tanh(z)**2": act.tanh,
         "the square is missing: tanh'(z) = 1 - tanh(z)**2, not 1 - tanh(z)":
             lambda z: 1 - act.tanh(z),
+        "the square belongs to tanh(z): 1 - tanh(z)**2, not 1 - tanh(z**2)":
+            lambda z: 1 - act.tanh(z**2),
+        "the square belongs to tanh(z): 1 - tanh(z)**2, not (1 - tanh(z))**2":
+            lambda z: (1 - act.tanh(z)) ** 2,
         "tanh(z) = 2 sigma(2z) - 1, so tanh'(z) = 4 sigma'(2z): the inner derivative's 2 of "
         "the chain rule is missing": lambda z: 2 * act.sigmoid_prime(2 * z)})
     alpha = float(rng.uniform(0.5, 2.0))
@@ -195,7 +203,11 @@ def tanh_elu_selu(student, rng):
         "the two constants are swapped: the scale is 1.0507... and alpha 1.6733...":
             lambda z: alpha01 * act.elu(z, scale),
         "the scale lambda = 1.0507... is missing": lambda z: act.elu(z, alpha01),
-        "SELU's alpha is 1.6733..., not elu's default 1.0": lambda z: scale * act.elu(z)},
+        "SELU's alpha is 1.6733..., not elu's default 1.0": lambda z: scale * act.elu(z),
+        "the scale lambda multiplies both branches, z > 0 too":
+            lambda z: np.where(z > 0, z, act.selu(z)),
+        "alpha belongs to the negative branch only: lambda z for z > 0, lambda alpha (exp(z) "
+        "- 1) below": lambda z: alpha01 * scale * act.elu(z)},
         stable=EXP_OF_MIN)
 
 
@@ -350,6 +362,8 @@ def predictions_and_accuracy(student, rng):
                     "shape (n,)": np.argmax(P, axis=1)[:, None],
                     "returned the largest probability instead of its class index":
                         P.max(axis=1),
+                    "class indices start at 0: np.argmax gives them, without + 1":
+                        np.argmax(P, axis=1) + 1,
                     "np.argmax without an axis gives one index into the flattened array: "
                     "take the argmax of each row, axis=1": np.argmax(P)}):
                 kind = np.asarray(got).dtype
