@@ -127,13 +127,13 @@ class Student:
         if watch:
             allowed = (set() if may_change is False else {may_change}
                        if isinstance(may_change, int | str) else set(may_change))
-            _report_changes(what, reply.header.get("changed"), sent - allowed)
+            _report_arguments("changed", what, reply.header.get("changed"), sent - allowed)
         if no_draws:
-            _report_draws(what, reply.header.get("drew"), sent)
+            _report_arguments("drew", what, reply.header.get("drew"), sent)
         if forbid:
             _report_forbidden(what, reply.header.get("used"), forbid)
         if header.get("fresh"):
-            _report_aliases(what, reply.header.get("aliased"), sent)
+            _report_arguments("aliased", what, reply.header.get("aliased"), sent)
         current_generation = self._runtime.generation
         return self._runtime.decode(reply, lambda ref: Handle(self, ref, current_generation))
 
@@ -168,37 +168,33 @@ class Student:
         return self._runtime.decode(reply, lambda ref: Handle(self, ref, generation_now))
 
 
-def _report_changes(what: str, changed: Any, watched: set[int | str]) -> None:
-    """Fail the current check for the first argument the worker reports as changed in
-    place, if it is among the ``watched`` positions and keywords."""
-    name = _first_reported(changed, watched)
+# What a worker's report on a call's arguments means: reply key -> (check label, message,
+# mistake); ``{what}`` is the function, ``{name}`` the argument.
+_ARGUMENT_REPORTS = {
+    "changed": ("{what} leaves its arguments unchanged",
+                "{what} changed its argument `{name}` in place; leave the caller's arrays "
+                "unchanged (work on a copy, or build new arrays)",
+                "changed an argument in place"),
+    "drew": ("{what} draws no random numbers",
+             "{what} drew random numbers from its argument `{name}`; this call must not use "
+             "the generator", "drew random numbers where none may be drawn"),
+    "aliased": ("{what} returns new arrays",
+                "{what} returned its argument `{name}` itself (or a view of it), so a change "
+                "to the result changes the caller's array: return a new array (np.array(W, "
+                "dtype=float), or an expression such as W * 1.0)",
+                "returned an argument where a new array is asked"),
+}
+
+
+def _report_arguments(kind: str, what: str, report: Any, watched: set[int | str]) -> None:
+    """Fail the current check for the first argument the worker's report of ``kind`` (a
+    key of ``_ARGUMENT_REPORTS``) names, if it is among the ``watched`` positions and
+    keywords."""
+    name = _first_reported(report, watched)
     if name is not None:
-        current().record(False, f"{what} leaves its arguments unchanged",
-                         f"{what} changed its argument `{name}` in place; leave the "
-                         "caller's arrays unchanged (work on a copy, or build new arrays)",
-                         Failure.MISMATCH, "changed an argument in place")
-
-
-def _report_aliases(what: str, aliased: Any, watched: set[int | str]) -> None:
-    """Fail the current check if the worker reports that the result holds an array
-    argument itself (or a view of it)."""
-    name = _first_reported(aliased, watched)
-    if name is not None:
-        current().record(False, f"{what} returns new arrays",
-                         f"{what} returned its argument `{name}` itself (or a view of it), "
-                         "so a change to the result changes the caller's array: return a new "
-                         "array (np.array(W, dtype=float), or an expression such as W * 1.0)",
-                         Failure.MISMATCH, "returned an argument where a new array is asked")
-
-
-def _report_draws(what: str, drew: Any, watched: set[int | str]) -> None:
-    """Fail the current check if the worker reports a draw from a generator argument."""
-    name = _first_reported(drew, watched)
-    if name is not None:
-        current().record(False, f"{what} draws no random numbers",
-                         f"{what} drew random numbers from its argument `{name}`; this call "
-                         "must not use the generator", Failure.MISMATCH,
-                         "drew random numbers where none may be drawn")
+        label, message, mistake = _ARGUMENT_REPORTS[kind]
+        current().record(False, label.format(what=what),
+                         message.format(what=what, name=name), Failure.MISMATCH, mistake)
 
 
 def _report_forbidden(what: str, used: Any, forbid: Mapping[str, str]) -> None:

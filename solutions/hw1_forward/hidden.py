@@ -77,9 +77,7 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
     defaults = TEMPLATE_DEFAULTS.get(name, {})
     for i, z in enumerate([_signed(rng, s) for s in builders.varied_shapes(rng)] + [LARGE]):
         with check(f"{name}(z at the kink 0 and with |z| up to 1e3{args})" if z is LARGE else
-                   f"{name}(z of shape {z.shape}{args})" + (
-                       f", and the template's default {_signature(defaults)}"
-                       if defaults and not i else "")):
+                   f"{name}(z of shape {z.shape}{args})"):
             if defaults and not i:
                 verify_defaults(student, name, **defaults)
             call(z, "")
@@ -101,10 +99,6 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
 
 TEMPLATE_DEFAULTS = {"leaky_relu": {"alpha": 0.01}, "leaky_relu_prime": {"alpha": 0.01},
                      "elu": {"alpha": 1.0}, "elu_prime": {"alpha": 1.0}}
-
-
-def _signature(defaults: dict) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in defaults.items())
 
 
 def _verify_floats(got, name):

@@ -484,8 +484,8 @@ def learning_rate_schedules(student, rng):
         first = i == 0
         with check(f"PerformanceScheduler(lr0={lr0:.3g}, patience={patience}, factor="
                    f"{factor:.3g}, min_lr={min_lr:.3g}).update on {len(losses)} losses"
-                   + ("; the template's default min_lr=0.0, and a second scheduler updated "
-                      "in turn keeps its own state" if first else "")):
+                   + ("; a second scheduler updated in turn keeps its own state" if first
+                      else "")):
             if first:
                 verify_defaults(student, "PerformanceScheduler", min_lr=0.0)
             sched = student.call("PerformanceScheduler", lr0, patience, factor, min_lr)

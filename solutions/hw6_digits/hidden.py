@@ -204,9 +204,8 @@ def initialisation_and_forward(student, rng):
         ref = _course_network(sizes, seed)
         first = len(sizes) == 3
         with check(f"NeuralNetwork({sizes}, {settings}, rng=default_rng(seed)): the "
-                   "attributes, the initial weights and biases" + (
-                       "; the template's defaults, and fresh draws without rng" if first
-                       else "")):
+                   "attributes, the initial weights and biases"
+                   + ("; fresh draws without rng" if first else "")):
             if first:
                 verify_defaults(student, "NeuralNetwork", lr=0.2, lam=0.0, epochs=30,
                                 batch_size=16, rng=None)
@@ -695,8 +694,7 @@ def grid_search_and_heatmap(student, rng):
         data, seed, shape = _small_digits(rng, 200, 100), builders.seed(rng), (len(lrs), len(lams))
         with check(f"grid_search(X_train {data[0].shape}, Y_train, X_val {data[2].shape}, y_val, "
                    f"{sizes}, lrs={lrs}, lams={lams}, epochs={epochs}, batch_size={batch}, "
-                   "seed) against your network trained with each pair"
-                   + ("; the template's default seed=0" if len(lams) == 3 else "")):
+                   "seed) against your network trained with each pair"):
             if len(lams) == 3:
                 verify_defaults(student, "grid_search", seed=0)
             got = student.call("grid_search", *data[:4], sizes, lrs, lams, epochs=epochs,
@@ -799,7 +797,7 @@ def hyperparameter_study(student, rng):
     with check(f"hyperparameter_study(X_train {data[0].shape}, X_val {data[2].shape}, {sizes}, "
                f"lr={lr}, epochs={epochs}, batch_sizes={batch_sizes}, lams={lams}, seed): two "
                "dicts of lists with the documented keys, one entry per value, values as "
-               "given; the template's default seed=0"):
+               "given"):
         verify_defaults(student, "hyperparameter_study", seed=0)
         study = student.call("hyperparameter_study", *data[:4], sizes, lr=lr, epochs=epochs,
                              batch_sizes=batch_sizes, lams=lams, seed=seed,

@@ -12,7 +12,7 @@ from notebook_student import graded, running_student
 
 from autograder.authoring.expect import check, expect
 from autograder.engine.checks import recording
-from autograder.engine.student import _report_changes
+from autograder.engine.student import _report_arguments
 
 pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
 
@@ -167,13 +167,14 @@ def test_outside_a_check_block_a_change_is_a_failed_unit_of_its_own(student):
 ])
 def test_a_malformed_or_forged_report_is_ignored(report):
     with recording() as rec:
-        _report_changes("`f`", report, {0, 1})
+        _report_arguments("changed", "`f`", report, {0, 1})
     assert rec.checks == []
 
 
 def test_a_forged_parameter_name_falls_back_to_the_position():
     with recording() as rec:
-        _report_changes("`f`", [{"arg": 1, "param": "p" * 1000, "path": ""}], {0, 1})
+        _report_arguments("changed", "`f`", [{"arg": 1, "param": "p" * 1000, "path": ""}],
+                          {0, 1})
     assert "`argument 2`" in rec.checks[0].message
 
 

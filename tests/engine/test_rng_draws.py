@@ -10,7 +10,7 @@ from notebook_student import graded, running_student
 
 from autograder.authoring.expect import check, expect
 from autograder.engine.checks import recording
-from autograder.engine.student import _report_draws
+from autograder.engine.student import _report_arguments
 
 pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
 
@@ -104,5 +104,5 @@ def test_generators_inside_dicts_and_methods_of_objects_are_watched(student, cal
 ])
 def test_a_malformed_or_forged_report_is_ignored(report):
     with recording() as rec:
-        _report_draws("`f`", report, {0, 1})
+        _report_arguments("drew", "`f`", report, {0, 1})
     assert rec.checks == []
