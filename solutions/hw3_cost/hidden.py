@@ -315,24 +315,30 @@ def neuron_gradients(student, rng):
 # q4
 
 
+def _gradients_at(x, y, cost):
+    """The reference's (dw, db) of one sample at input ``x`` as a function of (w, b)."""
+    grad = losses.quadratic_grad if cost == "quadratic" else losses.binary_cross_entropy_grad
+
+    def gradients(w, b):
+        z = w * x + b
+        delta = float(grad(act.sigmoid(z), y) * act.sigmoid_prime(z))
+        return delta * x, delta
+    return gradients
+
+
 def _train(w, b, x, y, eta, epochs, cost, cost_of=None, gradients=None):
     """Gradient descent on one sample: (costs, w, b), costs[t] after t updates. By default
     with the reference sigmoid, costs and cost gradients; ``cost_of(a)`` and
     ``gradients(w, b)`` replace the cost and the gradients (the student's own functions).
     """
     value = losses.quadratic if cost == "quadratic" else losses.binary_cross_entropy
-    grad = losses.quadratic_grad if cost == "quadratic" else losses.binary_cross_entropy_grad
+    gradients = gradients or _gradients_at(x, y, cost)
     costs = np.empty(epochs + 1)
     for t in range(epochs + 1):
-        z = w * x + b
-        a = act.sigmoid(z)
+        a = act.sigmoid(w * x + b)
         costs[t] = cost_of(a) if cost_of else value(a, y)
         if t < epochs:
-            if gradients:
-                dw, db = gradients(w, b)
-            else:
-                delta = float(grad(a, y) * act.sigmoid_prime(z))
-                dw, db = delta * x, delta
+            dw, db = gradients(w, b)
             w, b = w - eta * dw, b - eta * db
     return costs, w, b
 
@@ -451,17 +457,6 @@ def _training_mutants(case, cost, expected):
         for i in range(3):
             found[i][name] = run[i]
     return found
-
-
-def _gradients_at(x, y, cost):
-    """(dw, db) of one sample at input ``x`` as a function of (w, b) (mutants only)."""
-    grad = losses.quadratic_grad if cost == "quadratic" else losses.binary_cross_entropy_grad
-
-    def gradients(w, b):
-        z = w * x + b
-        delta = float(grad(act.sigmoid(z), y) * act.sigmoid_prime(z))
-        return delta * x, delta
-    return gradients
 
 
 OWN_GRADIENTS = "the run with your own gradient function of q3"
