@@ -291,6 +291,7 @@ def backpropagation(student, rng):
                 expect(got[1], "activations").each_close_to(
                     acts, mutants={k: v[1] for k, v in wrong.items()})
     # n > 1 throughout: with one row a missing 1/n goes unnoticed
+    in_place = _penalty_in_place(student)
     for sizes, n, lam, r, rate in [([3, 4, 2], 3, 0.0, 0.0, None), ([4, 5, 3], 6, 0.3, 0.0, None),
                                    ([5, 4, 4, 3], 7, 0.2, 0.4, 0.3), ([3, 6, 2], 4, 0.1, 1.0, 0.5)]:
         X, Y, ws, bs, masks = _problem(rng, sizes, n, rate, zeros=r > 0)
@@ -310,7 +311,7 @@ def backpropagation(student, rng):
                    context={"n": n}):
             if sizes == [3, 4, 2]:
                 verify_defaults(student, "backprop", lam=0.0, l1_ratio=0.0, masks=None)
-            if in_place := _penalty_in_place(student):
+            if in_place:
                 note(PENALTY_IN_PLACE.format("backprop"))
             got = student.call("backprop", X, Y, ws, bs, lam=lam, l1_ratio=r, masks=masks,
                                may_change=2 if in_place else ())
@@ -857,6 +858,7 @@ def _own_experiment(student, X, Y, sizes, seed):
 @question("q10", points=3)
 def vanishing_gradients(student, rng):
     # n > 1 throughout: with one row a missing 1/n in backprop goes unnoticed
+    in_place = _penalty_in_place(student)
     for sizes, n, scale in [([4, 5, 3], 2, "glorot"), ([6] + [24] * 9 + [3], 16, "normal")]:
         X, Y = _deep(rng, sizes, n)
         ws = [rng.normal(size=s) if scale == "normal" else ref_init.glorot_normal(*s, rng)
@@ -876,7 +878,7 @@ def vanishing_gradients(student, rng):
 
         with check(f"gradient_norms(X {X.shape}, {len(ws)} layers, {scale} weights) (the "
                    "norms of your own backprop's gradients also count)", context={"n": n}):
-            if in_place := _penalty_in_place(student):
+            if in_place:
                 note(PENALTY_IN_PLACE.format("gradient_norms"))
             got = student.call("gradient_norms", X, Y, ws, bs, may_change=2 if in_place else ())
             expect(got).close_to(norms, *NORM, {

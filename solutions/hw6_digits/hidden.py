@@ -127,10 +127,11 @@ def _fit_in_place(student) -> bool:
     return isinstance(net, Handle) and changes_arguments(net, "fit", X, Y)
 
 
-def _may_shuffle(student, what: str) -> tuple[int, ...]:
+def _may_shuffle(in_place: bool, what: str) -> tuple[int, ...]:
     """The arguments (X and Y, first) that a call of ``what`` may change, with a note:
-    those the student's fit changes in place, which Question 3 charges."""
-    if not _fit_in_place(student):
+    those the student's fit changes in place (``in_place``: see :func:`_fit_in_place`),
+    which Question 3 charges."""
+    if not in_place:
         return ()
     note(FIT_IN_PLACE.format(what))
     return (0, 1)
@@ -599,7 +600,7 @@ def digits_end_to_end(student, rng):
                           "batch or over the units of a layer are far too slow: use one "
                           "matrix product per layer for the whole batch"):
             net.call("fit", X_train, one_hot(y_train, 10), timeout=FIT_SECONDS,
-                     may_change=_may_shuffle(student, "fit"))
+                     may_change=_may_shuffle(_fit_in_place(student), "fit"))
         got = net.call("predict", X_test)
         labels = _labels(got, y_test)  # a column: Question 1 charges the shape
         if expect(got, "predict(X_test)").satisfies(
@@ -689,6 +690,7 @@ def _heatmaps(figures, shape):
 
 @question("q5", points=3)
 def grid_search_and_heatmap(student, rng):
+    in_place = _fit_in_place(student)
     for sizes, lrs, lams, epochs, batch in [([64, 16, 10], [0.3, 2.0], [1e-4, 0.03, 0.3], 4, 16),
                                             ([64, 12, 10], [0.1, 0.5, 1.5], [1e-3, 0.1], 3, 20)]:
         data, seed, shape = _small_digits(rng, 200, 100), builders.seed(rng), (len(lrs), len(lams))
@@ -699,7 +701,7 @@ def grid_search_and_heatmap(student, rng):
                 verify_defaults(student, "grid_search", seed=0)
             got = student.call("grid_search", *data[:4], sizes, lrs, lams, epochs=epochs,
                                batch_size=batch, seed=seed,
-                               may_change=_may_shuffle(student, "grid_search"))
+                               may_change=_may_shuffle(in_place, "grid_search"))
             if not expect(got, "acc").satisfies(lambda g: as_float_array(g)[1] is None,
                                                 f"expected an array of shape {shape}"):
                 continue
@@ -801,7 +803,8 @@ def hyperparameter_study(student, rng):
         verify_defaults(student, "hyperparameter_study", seed=0)
         study = student.call("hyperparameter_study", *data[:4], sizes, lr=lr, epochs=epochs,
                              batch_sizes=batch_sizes, lams=lams, seed=seed,
-                             may_change=_may_shuffle(student, "hyperparameter_study"))
+                             may_change=_may_shuffle(_fit_in_place(student),
+                                                     "hyperparameter_study"))
         for sweep, keys in SWEEPS.items():
             for key in keys:
                 _column(study, sweep, key, count[sweep])
