@@ -237,6 +237,6 @@ def _overall(result: SubmissionResult) -> str:
     failed = [c for c in result.cells if not c.ok]
     if failed:
         lines.append("Cells that failed:")
-        lines += [f"- cell {c.index + 1}: {(c.error or 'failed').splitlines()[0][:300]}"
+        lines += [f"- {c.where}: {(c.error or 'failed').splitlines()[0][:300]}"
                   for c in failed]
     return "\n".join(lines)

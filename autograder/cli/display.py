@@ -120,7 +120,7 @@ def _note(r: SubmissionResult) -> str:
         return ""
     more = f" (+{len(bad) - 1} more failing cells)" if len(bad) > 1 else ""
     first = bad[0].error.splitlines()[0] if bad[0].error else "failed"
-    return f"cell {bad[0].index + 1}: {first}{more}"
+    return f"{bad[0].where}: {first}{more}"
 
 
 def make_console() -> Console:
@@ -139,7 +139,7 @@ def print_feedback(console: Console, r: SubmissionResult) -> None:
         console.print(f"[red]Not graded:[/] {escape(r.error)}")
     for c in r.cells:
         if not c.ok:
-            console.print(f"  cell {c.index + 1} failed: "
+            console.print(f"  {escape(c.where)} failed: "
                           f"{escape(c.error.splitlines()[0][:200])}", highlight=False)
     for q in r.questions:
         points = "pending" if q.score is None else f"{q.score:g}"

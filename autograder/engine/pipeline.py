@@ -45,6 +45,7 @@ def grade_submission(sub: Submission, suite: Suite, factory: WorkerFactory,
     try:
         result.cells = runtime.run_notebook()
         for log in result.cells:  # report positions in the notebook, not among code cells
+            log.start = _first_line(sub.cells[log.index])
             log.index = sub.positions[log.index] if sub.positions else log.index
         result.isolation = runtime.isolation
         result.questions = [_question(q, runtime, suite, seed, sub) for q in suite.questions]
@@ -54,6 +55,12 @@ def grade_submission(sub: Submission, suite: Suite, factory: WorkerFactory,
         runtime.close()
     result.seconds = round(time.monotonic() - start, 3)
     return result
+
+
+def _first_line(source: str, width: int = 60) -> str:
+    """The first line of a cell that is not blank, cut to ``width`` characters."""
+    line = next((x.strip() for x in source.splitlines() if x.strip()), "")
+    return line if len(line) <= width else line[:width - 3] + "..."
 
 
 def _question(q: Question, runtime: NotebookRuntime, suite: Suite, seed: int,

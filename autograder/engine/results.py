@@ -129,6 +129,13 @@ class CellLog:
     ok: bool
     seconds: float
     error: str = ""
+    start: str = ""  # the cell's first line of code, by which a student finds it
+
+    @property
+    def where(self) -> str:
+        """The cell as a student finds it: its number counting every cell from 1 (text cells
+        too) and its first line, e.g. ``cell 9 (def predict(X, W):)``."""
+        return f"cell {self.index + 1}" + (f" ({self.start})" if self.start else "")
 
 
 @dataclass

@@ -153,7 +153,7 @@ def feedback_text(result: SubmissionResult) -> str:
     failed_cells = [c for c in result.cells if not c.ok]
     if failed_cells:
         lines.append("Cells that failed when your notebook ran from top to bottom:")
-        lines += [f"- cell {c.index + 1}: {c.error}" for c in failed_cells]
+        lines += [f"- {c.where}: {c.error}" for c in failed_cells]
         lines.append("")
     for q in result.questions:
         points = "pending" if q.pending else num(q.score or 0.0)

@@ -47,7 +47,7 @@ class FeedbackView:
     penalty: float = 0.0
     final: float | None = None
     pending: tuple[str, ...] = ()
-    failed_cells: tuple[tuple[int, str], ...] = ()  # (cell number from 1, error)
+    failed_cells: tuple[tuple[str, str], ...] = ()  # (where the cell is, error)
     questions: tuple[QuestionView, ...] = field(default_factory=tuple)
 
     @property
@@ -61,7 +61,7 @@ def feedback_view(result: SubmissionResult, level: Feedback) -> FeedbackView:
                         result.sha256, result.error, result.late, result.days_late)
     if level < Feedback.SCORES:
         return base
-    cells = tuple((c.index + 1, c.error) for c in result.cells if not c.ok) \
+    cells = tuple((c.where, c.error) for c in result.cells if not c.ok) \
         if level >= Feedback.MISTAKES else ()
     return FeedbackView(
         level, result.assignment, result.student, result.attempt, result.sha256,

@@ -146,12 +146,13 @@ def test_a_feedback_page_shows_checks_mistakes_and_failed_cells(results, tmp_pat
     fresh.questions[1].checks = [CheckResult("f(X (2, 3))", True),
                                  CheckResult("f(X (4, 1))", False, message="expected shape "
                                              "(1, 4), got shape (4, 1)", mistake=TRANSPOSE)]
-    results[2].cells = [CellLog(4, False, 0.2, "NameError: name 'np' is not defined")]
+    results[2].cells = [CellLog(4, False, 0.2, "NameError: name 'np' is not defined",
+                                "x = np.ones(3)")]
     page, = write_feedback_pages([results[2]], tmp_path, fresh=[fresh])
     html = page.read_text()
     assert "Score <strong>8 / 11</strong>" in html
     assert f"Your answer matches a common mistake: {TRANSPOSE}" in html
     assert '<li class="bad">f(X (4, 1)): expected shape (1, 4), got shape (4, 1)</li>' in html
     assert '<li class="ok">f(X (2, 3))</li>' in html
-    assert "Cell 5:" in html and "name &#39;np&#39; is not defined" in html
+    assert "Cell 5 (x = np.ones(3)):" in html and "name &#39;np&#39; is not defined" in html
     assert "script-src 'none'" in html and "<script" not in html
