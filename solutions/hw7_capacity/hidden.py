@@ -63,6 +63,7 @@ from autograder.authoring import (
     Budgets,
     Handle,
     Limits,
+    Tolerance,
     all_axes,
     as_float_array,
     check,
@@ -97,9 +98,11 @@ BUDGETS = Budgets(cell_seconds=20, notebook_seconds=60, call_seconds=10, questio
 LIMITS = Limits(cpu_seconds=120)
 PRELOAD = ("sklearn.neural_network",)
 
-RTOL, ATOL = 1e-9, 1e-12
-GRAD_RTOL = 1e-7
-TRAIN_RTOL, TRAIN_ATOL = 1e-6, 1e-9
+TOLERANCE = Tolerance(
+    1e-9, 1e-12, "the same floating-point operations in another correct form round alike to "
+    "a few ulps (the perceptron's sums of +-eta x_i, the bound, initial weights, forward "
+    "pass and cost, and the tables recomputed from the student's own functions)")
+GRAD, TRAIN = (1e-7, 1e-12), (1e-6, 1e-9)  # gradients; 25 Adam steps (see above)
 
 XOR_EPOCHS = 20             # the notebook's run on the four XOR points
 LR, EPOCHS = 0.08, 300      # the notebook's training budget
@@ -202,8 +205,8 @@ def _expect_perceptron(got, X, y, w0, b0, eta, max_epochs) -> None:
     wrong = {k: v for k, v in _perceptron_mutants(X, y, w0, b0, eta, max_epochs).items()
              if v is not None}
     expect(got[2], "mistakes").equals(want[2], {k: v[2] for k, v in wrong.items()})
-    expect(got[0], "w").close_to(want[0], RTOL, ATOL, {k: v[0] for k, v in wrong.items()})
-    expect(got[1], "b").close_to(want[1], RTOL, ATOL, {k: v[1] for k, v in wrong.items()})
+    expect(got[0], "w").close_to(want[0], mutants={k: v[0] for k, v in wrong.items()})
+    expect(got[1], "b").close_to(want[1], mutants={k: v[1] for k, v in wrong.items()})
 
 
 def _bound_mutants(X, y, w, b):
@@ -296,7 +299,7 @@ def the_perceptron(student, rng):
     with check(f"mistake_bound(X {X.shape}, y, w_star, b_star) for a separator of norm "
                f"{scale:.3g}"):
         expect(student.call("mistake_bound", X, y, w_star, b_star), "mistake_bound").close_to(
-            mistake_bound(X, y, w_star, b_star), RTOL, ATOL, _bound_mutants(X, y, w_star, b_star))
+            mistake_bound(X, y, w_star, b_star), mutants=_bound_mutants(X, y, w_star, b_star))
 
     X, y, w_star, b_star = make_separable(int(rng.integers(25, 35)), 2, 0.15, rng)
     bound = mistake_bound(X, y, w_star, b_star)
@@ -547,15 +550,15 @@ def universal_approximation(student, rng):
             seed = _seed(rng)
             expect(student.call("init_network", M, student.rng(seed)),
                    f"init_network({M}, rng)").each_close_to(
-                _params(tanh_regressor(M, np.random.default_rng(seed))), RTOL, ATOL,
-                _init_mutants(M, seed))
+                _params(tanh_regressor(M, np.random.default_rng(seed))),
+                mutants=_init_mutants(M, seed))
 
     M, n = 6, 9
     params = _random_params(rng, M)
     X = rng.uniform(-1, 1, size=(n, 1))
     with check(f"predict_network(params with M = {M}, X {X.shape})"):
         expect(student.call("predict_network", params, X), "predict_network").close_to(
-            _with(params).forward(X), RTOL, ATOL, {
+            _with(params).forward(X), mutants={
                 "the hidden units apply tanh: a = tanh(X W1 + b1) W2 + b2":
                     _forward(params, X, hidden=lambda z: z),
                 "the hidden units use tanh, not the sigmoid": _forward(params, X, hidden=sigmoid),
@@ -572,10 +575,10 @@ def universal_approximation(student, rng):
                    "cost and [dW1, db1, dW2, db2]"):
             got = student.call("network_gradients", params, X, Y, lam)
             if expect(got).is_tuple(2, "(cost, grads)"):
-                expect(got[0], "cost").close_to(cost, RTOL, ATOL,
-                                                _cost_mutants(params, X, Y, lam, cost))
+                expect(got[0], "cost").close_to(
+                    cost, mutants=_cost_mutants(params, X, Y, lam, cost))
                 expect(got[1], "grads").each_close_to(
-                    [dWs[0], dbs[0], dWs[1], dbs[1]], GRAD_RTOL, ATOL,
+                    [dWs[0], dbs[0], dWs[1], dbs[1]], *GRAD,
                     _gradient_mutants(params, X, Y, lam))
 
     M, n, epochs, lam, lr = 4, 12, 25, 0.01, 0.03
@@ -585,7 +588,7 @@ def universal_approximation(student, rng):
     with check(f"train_network(X {X.shape}, Y, M={M}, lr={lr}, epochs={epochs}, lam={lam}, "
                "seed): the trained params"):
         expect(student.call("train_network", X, Y, M, lr, epochs, lam, seed),
-               "train_network").each_close_to(want, TRAIN_RTOL, TRAIN_ATOL, {
+               "train_network").each_close_to(want, *TRAIN, {
                    "train with the given Adam(lr): optimizer.step(params, grads), not plain "
                    "gradient descent": _train_variant(X, Y, M, lr, epochs, lam, seed, adam=False),
                    "create one Adam(lr) before the loop: a new one at every step forgets the "
@@ -609,7 +612,7 @@ def universal_approximation(student, rng):
         errors = np.array([e for e, _ in own])
         penalties = np.array([sum(float(np.sum(numbers(p[k], "params") ** 2)) for k in (0, 2))
                               for _, p in own])
-        expect(got, "training_errors").close_to(errors, RTOL, ATOL, {
+        expect(got, "training_errors").close_to(errors, mutants={
             "report the mean squared error E, not its square root": np.sqrt(errors),
             "report the error E = mean (a - y)^2, not the cost C (with its 1/2 and penalty)":
                 errors / 2 + lam / 2 * penalties,
@@ -640,8 +643,7 @@ def universal_approximation(student, rng):
             got = student.call("training_errors", X, Y, TREND_MS, LR, EPOCHS, 0.0, seed)
         errors = numbers(got, "training_errors", (len(TREND_MS),))
         if own_error is not None:
-            expect(errors[-1], f"training_errors(...)[-1] (M = {FIT_M})").close_to(
-                own_error, RTOL, ATOL)
+            expect(errors[-1], f"training_errors(...)[-1] (M = {FIT_M})").close_to(own_error)
         expect(got, "training_errors").satisfies(
             lambda g: bool(np.all(np.isfinite(errors)) and np.all(errors >= 0)
                            and errors[-1] * TREND_FACTOR <= errors[0]),
@@ -722,13 +724,14 @@ def _points(ax, markers: bool) -> np.ndarray:
 def _shows_line(ax, x, y, joined: bool = True) -> bool:
     """A line of ``ax`` goes through the points (x, y) (drawn as a line, with ``joined``)."""
     return any(ln.x.shape == x.shape and ln.y.shape == y.shape and np.allclose(ln.x, x)
-               and np.allclose(ln.y, y, rtol=RTOL, atol=ATOL)
+               and np.allclose(ln.y, y, rtol=TOLERANCE.rtol, atol=TOLERANCE.atol)
                and (ln.has_segments or not joined) for ln in ax.lines)
 
 
 def _shows_points(ax, Ms, table, markers: bool = True) -> bool:
     pts = _points(ax, markers)
-    return all(np.any(np.isclose(pts[:, 0], M) & np.isclose(pts[:, 1], v, rtol=RTOL, atol=ATOL))
+    return all(np.any(np.isclose(pts[:, 0], M)
+                      & np.isclose(pts[:, 1], v, TOLERANCE.rtol, TOLERANCE.atol))
                for M, row in zip(Ms, table, strict=True) for v in row)
 
 
@@ -783,9 +786,9 @@ def choosing_m(student, rng):
             val, train = _selection_runs(student, data, Ms, R, epochs, lam,
                                          lambda i, r: seed + i * R + r)
             arr, problem = as_float_array(got[0])
-            right = problem is None and arr.shape == val.shape and np.allclose(arr, val, RTOL,
-                                                                               ATOL)
-            expect(got[0], "table").close_to(val, RTOL, ATOL, None if right else {
+            right = problem is None and arr.shape == val.shape and np.allclose(
+                arr, val, TOLERANCE.rtol, TOLERANCE.atol)
+            expect(got[0], "table").close_to(val, mutants=None if right else {
                 **_table_mutants(student, data, Ms, R, epochs, lam, seed, train),
                 "table has one row per M and one column per start: shape (len(Ms), R)":
                     val.T})
@@ -873,11 +876,12 @@ def against_scikit_learn(student, rng):
             "activation was left at MLPRegressor's default relu; the course's network uses "
             "tanh": "relu",
             "'logistic' is the sigmoid; the course's network uses tanh": "logistic"})
-        expect(params.get("alpha"), "alpha").close_to(sklearn_alpha(lam, n), RTOL, 0.0, {
-            ALPHA_LAMBDA: lam,
-            "scikit-learn's alpha multiplies lambda by n_samples, not divides": lam / n,
-            "alpha / (2n) = lam / 2 gives alpha = n lam, without another factor 2":
-                2 * lam * n})
+        expect(params.get("alpha"), "alpha").close_to(
+            sklearn_alpha(lam, n), TOLERANCE.rtol, 0.0, {
+                ALPHA_LAMBDA: lam,
+                "scikit-learn's alpha multiplies lambda by n_samples, not divides": lam / n,
+                "alpha / (2n) = lam / 2 gives alpha = n lam, without another factor 2":
+                    2 * lam * n})
 
     M, lam, seed = int(rng.integers(4, 15)), float(10 ** rng.uniform(-4, -2)), _seed(rng)
     with check(f"sklearn_regressor(M={M}, lam={lam:.3g}, n_samples={n}, seed={seed})"
