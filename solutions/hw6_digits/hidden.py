@@ -543,9 +543,9 @@ def _training_diagnosis(student, rng) -> str:
                  if text != SHUFFLES and _same(history, run[0])), "")
 
 
-def _notebook_run(student, epochs) -> tuple[np.ndarray, float, float]:
+def _notebook_run(student, epochs, column=False) -> tuple[np.ndarray, float, float]:
     """(history, validation accuracy, training accuracy) of the run q4's text describes,
-    with the student's class on the notebook's own data."""
+    with the student's class on the notebook's own data (``column``: see :func:`_accuracy`)."""
     data = {name: student.get(name) for name in ("X_train", "Y_train", "X_val", "y_val")}
     net = _construct(student, E2E_SIZES, 0, **{**E2E, "epochs": epochs})  # the text's run
     with timeout_hint(f"the text's run of {epochs} epochs did not finish"):
@@ -554,7 +554,7 @@ def _notebook_run(student, epochs) -> tuple[np.ndarray, float, float]:
                           "fit's list")
     labels = [np.argmax(numbers(data["Y_train"], "Y_train"), axis=1),
               numbers(data["y_val"], "y_val")]
-    val, train = (_accuracy(net.call("predict", data[X]), y)
+    val, train = (_accuracy(net.call("predict", data[X]), y, column)
                   for X, y in (("X_val", labels[1]), ("X_train", labels[0])))
     return history, val, train
 
@@ -576,7 +576,10 @@ def _reported(student) -> None:
                 fail(f"history should hold the {epochs} costs fit returns and val_accuracy "
                      f"a fraction, got {describe_value(history)} and {describe_value(val)}")
     expect(history, "history").close_to(run[0], **FIT)
-    expect(val, "val_accuracy").close_to(run[1], 1e-6, 0.0, mutants=None if run[2] is None else {
+    column = (lambda: _notebook_run(student, epochs, column=True)[1]) \
+        if run[2] is not None and _predicts_column(student) else None
+    expect(val, "val_accuracy").close_to(run[1], 1e-6, 0.0, accept={COLUMN: column},
+                                         mutants=None if run[2] is None else {
         "val_accuracy is the accuracy on the validation set (X_val, y_val), not on the "
         "training set": run[2],
         "val_accuracy is a fraction in [0, 1], not a percentage": 100 * run[1]})
@@ -646,23 +649,41 @@ def _labels(pred, y) -> np.ndarray | None:
     return labels if problem is None and labels.shape == y.shape else None
 
 
-def _accuracy(pred, y) -> float:
-    """Accuracy of the student's predictions; a readable failure if they are not labels."""
+def _accuracy(pred, y, column=False) -> float:
+    """Accuracy of the student's predictions; a readable failure if they are not labels.
+    With ``column``, a column (n, 1) is scored as the student's own code scores it,
+    np.mean(pred == y), which broadcasts to (n, n)."""
     labels = _labels(pred, y)
     if labels is None:
         fail(f"predict gave {describe_value(pred)}, expected class labels of shape {y.shape}")
+    if column and np.shape(pred) == (len(y), 1):
+        return float(np.mean(labels[:, None] == y))
     return float(np.mean(labels == y))
 
 
-def _own_run(student, sizes, seed, X_tr, Y_tr, X_va, y_va, y_tr, weights=False, **hyper):
+COLUMN = ("the accuracies your own predict's column (n, 1) gives: np.mean(pred == y) "
+          "compares it with every label, (n, 1) against (n,) broadcasting to (n, n) "
+          "(Question 1 charges the shape)")
+
+
+def _predicts_column(student) -> bool:
+    """The student's predict returns a column (n, 1), a shape Question 1 charges; their
+    own accuracies then come from :func:`_accuracy` with ``column``."""
+    X, _, _, _ = _problem(np.random.default_rng(0), [4, 5, 3], 6)
+    net = own_result(student, "NeuralNetwork", [4, 5, 3], rng=student.rng(0))
+    return isinstance(net, Handle) and np.shape(own_result(net, "predict", X)) == (6, 1)
+
+
+def _own_run(student, sizes, seed, X_tr, Y_tr, X_va, y_va, y_tr, weights=False, column=False,
+             **hyper):
     """The student's own network trained with these settings: (val accuracy, train
     accuracy, the last cost fit returned, the first), and with ``weights`` the trained
     weights (read only then: a misnamed attribute costs points where it matters) and
-    biases (if they can be read)."""
+    biases (if they can be read); ``column``: see :func:`_accuracy`."""
     net = _construct(student, sizes, seed, **hyper)
     history = arrays([net.call("fit", X_tr, Y_tr, may_change=True)], "the costs fit returned")[0]
-    run = (_accuracy(net.call("predict", X_va), y_va), _accuracy(net.call("predict", X_tr), y_tr),
-           history[-1], history[0])
+    run = (_accuracy(net.call("predict", X_va), y_va, column),
+           _accuracy(net.call("predict", X_tr), y_tr, column), history[-1], history[0])
     if not weights:
         return run
     return (*run, arrays(net.get("weights"), "weights"),
@@ -690,7 +711,7 @@ def _heatmaps(figures, shape):
 
 @question("q5", points=3)
 def grid_search_and_heatmap(student, rng):
-    in_place = _fit_in_place(student)
+    in_place, column = _fit_in_place(student), _predicts_column(student)
     for sizes, lrs, lams, epochs, batch in [([64, 16, 10], [0.3, 2.0], [1e-4, 0.03, 0.3], 4, 16),
                                             ([64, 12, 10], [0.1, 0.5, 1.5], [1e-3, 0.1], 3, 20)]:
         data, seed, shape = _small_digits(rng, 200, 100), builders.seed(rng), (len(lrs), len(lams))
@@ -721,7 +742,8 @@ def grid_search_and_heatmap(student, rng):
             if _unrepeatable(student, sizes, seed, data, unless=([got], [val]), lr=lrs[0],
                              lam=lams[0], epochs=epochs, batch_size=batch):
                 val = np.clip(numbers(got, "acc", shape), 0.0, 1.0)
-            expect(got, "acc").close_to(val, mutants={
+            expect(got, "acc").close_to(val, accept={
+                COLUMN: partial(grid, column=True, **setting) if column else None}, mutants={
                 "the rows of acc are the learning rates and its columns the lambdas: shape "
                 "(len(lrs), len(lams))": val.T,
                 "acc holds the accuracy on the validation set, not on the training set": train,
@@ -796,6 +818,7 @@ def hyperparameter_study(student, rng):
     # batch sizes unsorted on purpose; lams[0] > 0, so a sweep run with lam = 0 shows
     batch_sizes, lams = [20, 8, n_train], [0.002, 0.01, 0.1, 1.0]
     study, count = None, {"batch_size": len(batch_sizes), "lam": len(lams)}
+    column = _predicts_column(student)
     with check(f"hyperparameter_study(X_train {data[0].shape}, X_val {data[2].shape}, {sizes}, "
                f"lr={lr}, epochs={epochs}, batch_sizes={batch_sizes}, lams={lams}, seed): two "
                "dicts of lists with the documented keys, one entry per value, values as "
@@ -839,7 +862,10 @@ def hyperparameter_study(student, rng):
             expect(final, "final_loss").close_to([r[2] for r in runs], mutants={
                 "final_loss is the last cost fit returned, after the last epoch":
                     [r[3] for r in runs], LAM_ZERO: lambda: [r[2] for r in no_penalty()]})
-            expect(accs, "val_accuracy").close_to([r[0] for r in runs], mutants={
+            expect(accs, "val_accuracy").close_to([r[0] for r in runs], accept={
+                COLUMN: lambda: [_own_run(student, sizes, seed, *data, lr=lr, lam=lams[0],
+                                          epochs=epochs, batch_size=b, column=True)[0]
+                                 for b in batch_sizes] if column else None}, mutants={
                 "val_accuracy is measured on the validation set, not the training set":
                     [r[1] for r in runs], LAM_ZERO: lambda: [r[0] for r in no_penalty()]})
     with check("the lambda sweep's weight_norm and val_accuracy equal those of your network "
@@ -865,7 +891,11 @@ def hyperparameter_study(student, rng):
                          for q, r in zip(squares, runs, strict=True)]),
                 LAST_BATCH: lambda: [np.sqrt(sum(float(np.sum(W * W)) for W in r[4]))
                                      for r in last()]})
-            expect(accs, "val_accuracy").close_to([r[0] for r in runs], mutants={
+            expect(accs, "val_accuracy").close_to([r[0] for r in runs], accept={
+                COLUMN: lambda: [_own_run(student, sizes, seed, *data, lr=lr, lam=lam,
+                                          epochs=epochs, batch_size=batch_sizes[0],
+                                          column=True)[0] for lam in lams] if column else None},
+                mutants={
                 "val_accuracy is measured on the validation set, not the training set":
                     [r[1] for r in runs], LAST_BATCH: lambda: [r[0] for r in last()]})
         verify(bool(np.all(np.diff(np.asarray(norms, dtype=float)) < 0)), "the final weight "

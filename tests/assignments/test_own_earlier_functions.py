@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import pytest
 
+from autograder.authoring.assign import master_notebook
 from autograder.engine.pipeline import grade_path
 
 pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
@@ -42,3 +44,22 @@ def test_a_later_question_accepts_the_students_own_earlier_function(
     assert result.question(earlier).score < result.question(earlier).max_points
     labels = [c.label for c in result.question(later).checks if c.passed]
     assert any(f"(accepted: {accepted}" in label for label in labels), labels
+
+
+def test_a_predict_column_costs_its_shape_once(tmp_path, suites, factory):
+    """hw6: a predict that returns a column (n, 1) loses Question 1's shape check only. The
+    notebook's own accuracy helper, np.mean(pred == y), then broadcasts to (n, n), and the
+    accuracies the notebook reports in Questions 4 to 6 are judged as that gives them."""
+    nb = nbformat.read(master_notebook(COURSE, "hw6_digits"), as_version=4)
+    right = "return np.argmax(self.predict_proba(X), axis=1)"
+    cell, = [c for c in nb.cells if right in c.source]
+    cell.source = cell.source.replace(right, right + "[:, None]")
+    path = tmp_path / "column.ipynb"
+    nbformat.write(nb, path)
+    result = grade_path(path, suites("hw6_digits"), factory, SEED)
+    assert [c.label for c in result.question("q1").checks if not c.passed] == [
+        "predict(X (12, 5)) for layer sizes [5, 6, 4]"]
+    for q in ("q4", "q5", "q6"):
+        assert result.question(q).score == result.question(q).max_points, q
+        assert any("(accepted: the accuracies your own predict's column" in c.label
+                   for c in result.question(q).checks), q
