@@ -240,6 +240,12 @@ class Handle:
     def type_name(self) -> str:
         return self.ref.type_name
 
+    def is_a(self, class_name: str) -> bool:
+        """The object is an instance of a class of this name or derives from one (a
+        subclass of ``MLPRegressor`` is an ``MLPRegressor``). Names only: the class
+        itself stays in the worker."""
+        return class_name in (self.type_name, *self.ref.bases)
+
     def call(self, method: str, *args: Any, timeout: float | None = None,
              strict_floats: bool = False, may_change: MayChange = (),
              no_draws: bool = False, send_args: bool = False, **kwargs: Any) -> Any:

@@ -32,6 +32,7 @@ _BLOB = struct.Struct("<Q")
 
 #: dtype kinds allowed across the wire: bool, signed/unsigned int, float, complex, unicode.
 ALLOWED_KINDS = frozenset("biufcU")
+MAX_BASES = 16  # base-class names a handle carries
 
 
 class ProtocolError(Exception):
@@ -54,6 +55,7 @@ class HandleRef:
 
     id: int
     type_name: str
+    bases: tuple[str, ...] = ()  # the names of the classes it derives from (not object)
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ class Encoder:
         if isinstance(x, str):
             return {"t": "str", "v": str.__str__(x)}
         if isinstance(x, HandleRef):
-            return {"t": "handle", "id": x.id, "type": x.type_name}
+            return {"t": "handle", "id": x.id, "type": x.type_name, "bases": list(x.bases)}
         if isinstance(x, RngSeed):
             return {"t": "rng", "seed": str(int(x.seed))}
         if isinstance(x, np.ndarray | complex | np.complexfloating):
@@ -306,7 +308,11 @@ class Decoder:
     def _handle(self, node, depth):
         if not isinstance(node["id"], int) or isinstance(node["id"], bool):
             raise TypeError("handle id is not an integer")
-        ref = HandleRef(node["id"], self._text(node.get("type", "object"), limit=200))
+        bases = self._seq(node.get("bases", []))
+        if len(bases) > MAX_BASES:
+            raise TypeError("too many base classes")
+        ref = HandleRef(node["id"], self._text(node.get("type", "object"), limit=200),
+                        tuple(self._text(b, limit=100) for b in bases))
         return self._from_handle(ref)
 
     def _rng(self, node, depth):

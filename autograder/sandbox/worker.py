@@ -445,7 +445,7 @@ class Worker:
         return self.handles[ref.id]
 
     def _keep(self, obj) -> protocol.HandleRef:
-        ref = protocol.HandleRef(self.next_handle, type(obj).__name__[:100])
+        ref = protocol.HandleRef(self.next_handle, type(obj).__name__[:100], _bases(obj))
         self.handles[ref.id] = obj
         self.next_handle += 1
         return ref
@@ -622,6 +622,16 @@ def _positional_names(target, n_args: int) -> list[str | None]:
             star = p.name
     extra = [f"{star}[{i}]" if star else None for i in range(max(0, n_args - len(names)))]
     return [n if isinstance(n, str) else None for n in (names + extra)[:n_args]]
+
+
+def _bases(obj: Any) -> tuple[str, ...]:
+    """The names of the classes ``obj``'s class derives from, nearest first, without
+    ``object`` (the trusted side compares names only)."""
+    try:
+        mro = type.__getattribute__(type(obj), "__mro__")
+        return tuple(c.__name__[:100] for c in mro[1:protocol.MAX_BASES + 1] if c is not object)
+    except Exception:  # an odd metaclass: no bases reported
+        return ()
 
 
 def _safe_str(exc: BaseException) -> str:

@@ -766,7 +766,7 @@ def grid_search_and_heatmap(student, rng):
                f"{acc.shape} on axes labelled on both sides, the values of the learning rates "
                "and lambdas as tick labels, and returns the figure"):
         returned = student.call("plot_grid", acc, lrs, lams)
-        verify(isinstance(returned, Handle) and returned.type_name == "Figure",
+        verify(isinstance(returned, Handle) and returned.is_a("Figure"),
                f"plot_grid returns the figure it drew, got {describe_value(returned)}",
                "plot_grid")
         figures = parse_figures(student.figures(also=returned))

@@ -824,7 +824,7 @@ def choosing_m(student, rng):
             lambda a: any(ax.labelled for ax in a),
             "label both axes (the number of hidden units M and the validation error)")
         expect(fig, "plot_selection(...)").satisfies(
-            lambda f: isinstance(f, Handle) and f.type_name == "Figure",
+            lambda f: isinstance(f, Handle) and f.is_a("Figure"),
             f"return the figure (fig), got {describe_value(fig)}")
 
 
@@ -834,7 +834,7 @@ def choosing_m(student, rng):
 
 def _regressor(student, M, lam, n, seed) -> Handle:
     model = student.call("sklearn_regressor", M, lam, n, seed)
-    if not isinstance(model, Handle) or model.type_name != "MLPRegressor":
+    if not (isinstance(model, Handle) and model.is_a("MLPRegressor")):
         fail(f"sklearn_regressor(...) gave {describe_value(model)}, expected an MLPRegressor")
     return model
 

@@ -71,9 +71,19 @@ def test_ndarray_subclass_arrives_as_a_plain_ndarray():
 def test_unsendable_object_becomes_a_handle_only_where_allowed():
     kept = []
     tree, _ = protocol.pack(object(), to_handle=lambda o: kept.append(o) or HandleRef(7, "object"))
-    assert tree == {"t": "handle", "id": 7, "type": "object"}
+    assert tree == {"t": "handle", "id": 7, "type": "object", "bases": []}
     with pytest.raises(ProtocolError):
         protocol.pack(object())
+
+
+def test_a_handle_carries_its_base_class_names_within_bounds():
+    ref = HandleRef(3, "Crate", ("Box", "Base"))
+    tree, blobs = protocol.pack(ref)
+    got = protocol.unpack(tree, blobs, from_handle=lambda r: r)
+    assert got == ref
+    for bases in (["x"] * (protocol.MAX_BASES + 1), ["x" * 101], "Box", [3]):
+        with pytest.raises(ProtocolError):
+            protocol.unpack({**tree, "bases": bases}, blobs, from_handle=lambda r: r)
 
 
 def test_object_arrays_are_never_unpickled():

@@ -13,7 +13,8 @@ from autograder.sandbox.limits import Limits
 pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
 
 CELLS = ["class Box:\n    def __init__(self, v):\n        self.v = v\n"
-         "    def add(self, other):\n        return self.v + other.v\n",
+         "    def add(self, other):\n        return self.v + other.v\n"
+         "class Crate(Box):\n    pass\n",
          "import os\nstarted = os.getpid()",
          "import os\nos._exit(1)",
          "after = 'defined after the crash'"]
@@ -40,6 +41,9 @@ def test_objects_travel_by_reference_and_are_lost_with_their_worker(runtime):
     student = Student(runtime, QuestionBudget(30))
     a, b = student.call("Box", 2), student.call("Box", 5)
     assert a.type_name == "Box" and a.call("add", b) == 7 and b.get("v") == 5
+    crate = student.call("Crate", 1)  # a subclass is what its base class is
+    assert crate.is_a("Crate") and crate.is_a("Box") and not a.is_a("Crate")
+    assert not crate.is_a("object") and crate.call("add", a) == 3
     big = student.call("Box", __import__("numpy").array([1e308]))
     assert big.call("add", big)[0] == float("inf")
     with pytest.raises(StudentError, match="FloatingPointError: overflow"):

@@ -1,0 +1,40 @@
+"""Correct forms that a suite once failed, each the master notebook with one answer
+written another way that the text allows: every automatically graded question keeps full
+marks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.authoring.assign import master_notebook
+from autograder.engine.pipeline import grade_path
+from autograder.engine.results import Status
+
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
+COURSE = Path(__file__).resolve().parents[2]
+SEED = 20261202
+
+FORMS = {
+    "hw7 sklearn_regressor returns a subclass of MLPRegressor": (
+        "hw7_capacity", "    return MLPRegressor(hidden_layer_sizes=(M,)",
+        "    class CourseMLP(MLPRegressor):\n        pass\n\n"
+        "    return CourseMLP(hidden_layer_sizes=(M,)"),
+}
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_correct_form_keeps_full_marks(form, tmp_path, suites, factory):
+    hw, old, new = FORMS[form]
+    nb = nbformat.read(master_notebook(COURSE, hw), as_version=4)
+    cell, = [c for c in nb.cells if old in c.source]
+    cell.source = cell.source.replace(old, new)
+    path = tmp_path / "form.ipynb"
+    nbformat.write(nb, path)
+    result = grade_path(path, suites(hw), factory, SEED)
+    lost = {q.question: q.feedback for q in result.questions
+            if q.status != Status.MANUAL and q.score != q.max_points}
+    assert lost == {}
