@@ -53,6 +53,7 @@ from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 from IPython.core.magic import Magics, line_magic, magics_class  # noqa: E402
 from IPython.utils.text import SList  # noqa: E402
 from matplotlib import _pylab_helpers  # noqa: E402
+from matplotlib.axes import Axes as MplAxes  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.figure import Figure as MplFigure  # noqa: E402
 from traitlets.config import Config  # noqa: E402
@@ -396,7 +397,7 @@ class Worker:
         enc = protocol.Encoder()
         also = self.handles.get(header["handle"]) if "handle" in header else None
         try:
-            value, _, _ = self._student(_describe_figures, also)
+            value, _, _ = self._student(_describe_figures, also, self.shell.user_ns)
             tree = enc.encode(value)
         except BaseException as exc:
             return self._exception(exc), []
@@ -662,15 +663,30 @@ class _Failed(dict):
     """The error reply of a request whose target could not be resolved."""
 
 
-def _describe_figures(also: Any = None) -> list[dict]:
+def _describe_figures(also: Any = None, namespace: dict | None = None) -> list[dict]:
     """A plain description of every figure the notebook closed, every open figure, and
-    ``also`` (a figure a call returned, numbered 0) when it is neither: what the suite
-    may inspect, oldest first."""
+    ``also`` (a figure a call returned) and the figures the notebook built without pyplot
+    (numbered 0) when they are neither: what the suite may inspect, oldest first."""
     figures = CLOSED_FIGURES + [(int(num), plt.figure(num)) for num in plt.get_fignums()]
-    if isinstance(also, MplFigure) and all(fig is not also for _, fig in figures):
-        figures.append((0, also))
+    for extra in [also, *_figures_without_pyplot(namespace or {})]:
+        if isinstance(extra, MplFigure) and all(fig is not extra for _, fig in figures):
+            figures.append((0, extra))
     return [fig if isinstance(fig, dict) else _describe_figure(num, fig)
             for num, fig in figures]
+
+
+def _figures_without_pyplot(namespace: dict, most: int = 20) -> list:
+    """Figures built as ``matplotlib.figure.Figure(...)`` (pyplot never sees them) that a
+    global of the notebook holds, itself or as the figure of its axes (``ax``)."""
+    found: list = []
+    for value in list(namespace.values()):
+        try:
+            fig = value.figure if isinstance(value, MplAxes) else value
+            if isinstance(fig, MplFigure) and fig.canvas.manager is None:
+                found.append(fig)
+        except Exception:  # a global that breaks isinstance or .figure is no figure
+            continue
+    return found[:most]
 
 
 def _describe_figure(number: int, fig) -> dict:

@@ -125,6 +125,18 @@ def test_closed_figures_and_a_returned_one_never_open_are_described(factory):
     assert not heat.ticks_show("x", [0.1])
 
 
+def test_a_figure_built_without_pyplot_counts_when_a_global_holds_it_or_its_axes(factory):
+    """matplotlib.figure.Figure(...) never reaches pyplot; the notebook keeps it in ``fig``
+    or its axes in ``ax`` (the texts ask for ``ax``), and displays it with display(fig)."""
+    for kept in ("fig", "ax"):
+        [ax] = all_axes(figures_after(factory, (
+            "from matplotlib.figure import Figure\ndef draw():\n    fig = Figure()\n"
+            "    ax = fig.subplots()\n    ax.semilogy([1, 2, 3], [1, 10, 100], label='gd')\n"
+            "    return fig, ax\n"
+            f"{kept} = draw()[{int(kept == 'ax')}]\nunrelated = draw()[0].axes[0].lines\n")))
+        assert [ln.label for ln in ax.lines] == ["gd"] and ax.yscale == "log"
+
+
 @pytest.mark.parametrize("text, value", [
     ("0.01", 0.01), ("1e-02", 0.01), ("$10^{-2}$", 0.01), ("$\\mathdefault{10^{-2}}$", 0.01),
     ("$2 \\times 10^{-3}$", 0.002), ("lr = 0.5", 0.5), ("\u22121", -1.0), ("adam", None),
