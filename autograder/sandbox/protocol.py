@@ -33,6 +33,7 @@ _BLOB = struct.Struct("<Q")
 #: dtype kinds allowed across the wire: bool, signed/unsigned int, float, complex, unicode.
 ALLOWED_KINDS = frozenset("biufcU")
 MAX_BASES = 16  # base-class names a handle carries
+ANY_KEYWORD = "**"  # in a signature's defaults: it takes any keyword (**kwargs)
 
 
 class ProtocolError(Exception):

@@ -598,17 +598,38 @@ def _unchanged(arr: np.ndarray, saved: tuple) -> bool:
 
 def _defaults_of(target) -> dict[str, list]:
     """{parameter: [has a default, the default]} of a function, method or class (its
-    constructor); a default that is not a plain number, string, bool or None is given as
-    its type's name."""
-    found = {}
-    for p in inspect.signature(target).parameters.values():
-        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY, p.POSITIONAL_ONLY):
+    constructor), or of the function a decorator wraps; a default that is not a plain
+    number, string, bool or None is given as its type's name, and ``**kwargs`` as
+    ``protocol.ANY_KEYWORD``."""
+    found: dict[str, list] = {}
+    for p in inspect.signature(_wrapped(target)).parameters.values():
+        if p.kind is p.VAR_KEYWORD:
+            found[protocol.ANY_KEYWORD] = [False, None]
+        elif p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY, p.POSITIONAL_ONLY):
             value = p.default
             plain = value is None or isinstance(value, bool | int | float | str)
             found[p.name] = [value is not p.empty,
                              None if value is p.empty else value if plain
                              else f"<{type(value).__name__}>"]
     return found
+
+
+def _wrapped(target, depth: int = 0):
+    """The function a decorator hides without ``functools.wraps`` (inspect follows
+    ``__wrapped__`` itself): a ``wrapper(*args, **kwargs)`` whose closure holds exactly
+    one function or class passes every call, defaults included, on to it."""
+    kinds = [p.kind for p in inspect.signature(target).parameters.values()]
+    if depth >= 8 or kinds != [inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD]:
+        return target
+    inner = []
+    for cell in getattr(target, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # a cell not yet filled
+            continue
+        if inspect.isfunction(value) or inspect.isclass(value) or inspect.ismethod(value):
+            inner.append(value)
+    return _wrapped(inner[0], depth + 1) if len(inner) == 1 else target
 
 
 def _positional_names(target, n_args: int) -> list[str | None]:

@@ -192,7 +192,8 @@ def test_verify_defaults_names_a_changed_missing_or_removed_default():
     student = _Signatures({"ok": {"z": NO_DEFAULT, "alpha": 0.01, "own": 3},
                            "int_for_float": {"alpha": 1}, "changed": {"alpha": 0.1},
                            "removed": {"alpha": NO_DEFAULT}, "renamed": {"a": 0.01},
-                           "text": {"cost": "quadratic"}, "flag": {"h": True}})
+                           "text": {"cost": "quadratic"}, "flag": {"h": True},
+                           "kwargs": {"z": NO_DEFAULT, "**": NO_DEFAULT}})
 
     def question():
         for name in ("ok", "int_for_float", "changed", "removed", "renamed"):
@@ -202,7 +203,10 @@ def test_verify_defaults_names_a_changed_missing_or_removed_default():
             verify_defaults(student, "text", cost="cross_entropy")
         with check("flag"):
             verify_defaults(student, "flag", h=1)
-    ok, int_float, changed, removed, renamed, text, flag = graded(question, 7).checks
+        with check("kwargs"):  # alpha may hide in **kwargs: the calls judge it
+            verify_defaults(student, "kwargs", alpha=0.01)
+    ok, int_float, changed, removed, renamed, text, flag, kwargs = graded(question, 8).checks
+    assert kwargs.passed
     assert ok.passed and int_float.passed
     assert ok.label == "ok; the template's default alpha=0.01"
     assert "the default alpha=0.1 differs from the template's alpha=0.01" in changed.message

@@ -255,7 +255,11 @@ DEFAULTS = ("import numpy as np\n"
             "    def fit(self, X, epochs=3):\n        return X\n"
             "class Odd:\n    __signature__ = property(lambda self: 1 / 0)\n"
             "    def __call__(self, z):\n        return z\n"
-            "odd = Odd()\n")
+            "odd = Odd()\n"
+            "def timed(f):\n    def wrapper(*args, **kwargs):\n        return f(*args, **kwargs)\n"
+            "    return wrapper\n"
+            "leaky_timed = timed(timed(leaky))\n"
+            "def loose(z, **options):\n    return z * options.get('alpha', 0.01)\n")
 
 
 def test_the_default_arguments_of_functions_classes_and_methods_are_read(factory):
@@ -271,6 +275,9 @@ def test_the_default_arguments_of_functions_classes_and_methods_are_read(factory
         assert student.defaults("Net") == {"sizes": NO_DEFAULT, "lr": 0.2, "rng": None}
         net = student.call("Net", [2, 3])
         assert net.defaults("fit") == {"X": NO_DEFAULT, "epochs": 3}
+        # a decorator without functools.wraps passes the call, defaults too, to leaky
+        assert student.defaults("leaky_timed") == student.defaults("leaky")
+        assert student.defaults("loose") == {"z": NO_DEFAULT, "**": NO_DEFAULT}
         with pytest.raises(StudentError, match="not defined"):
             student.defaults("missing")
         with pytest.raises(StudentError):
