@@ -84,13 +84,23 @@ def own_attribute(obj: Handle, name: str, like: Any = None) -> Any:
     return value if like is None else shaped_like(value, like)
 
 
-def shaped_like(value: Any, template: Any) -> Any:
+def shaped_like(value: Any, template: Any, broadcast: bool = False) -> Any:
     """``value`` as float64 arrays shaped like ``template`` (nested in lists and tuples the
-    same way), or None when it is not."""
+    same way), or None when it is not. With ``broadcast``, an array that broadcasts to
+    the template's shape counts, broadcast, as the student's own ``b - lr * db`` uses it
+    (a bias gradient summed to one number, say)."""
     if isinstance(template, tuple | list):
         if not isinstance(value, tuple | list) or len(value) != len(template):
             return None
-        items = [shaped_like(v, t) for v, t in zip(value, template, strict=True)]
+        items = [shaped_like(v, t, broadcast) for v, t in zip(value, template, strict=True)]
         return None if any(i is None for i in items) else items
     arr, problem = as_float_array(value)
-    return arr if arr is not None and problem is None and arr.shape == np.shape(template) else None
+    shape = np.shape(template)
+    if arr is None or problem is not None:
+        return None
+    if broadcast and arr.shape != shape and arr.ndim <= len(shape):
+        try:
+            return np.broadcast_to(arr, shape).copy()
+        except ValueError:
+            return None
+    return arr if arr.shape == shape else None

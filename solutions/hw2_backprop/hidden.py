@@ -112,8 +112,9 @@ def _cost_of_own_forward(student, weights, biases, X, Y, activation):
 def _relies_on(function, where, own):
     """error_hint's arguments for a call that relies on the student's earlier ``function``:
     they apply when ``own()``, what that function leads to here, is None (it fails too)."""
-    return (f"This uses your {function} ({where}), which fails on these inputs too: see "
-            "that question first.", f"relies on {function} ({where}), which fails here", (),
+    return (f"This uses your {function} ({where}), which fails on these inputs too, or "
+            "returns other shapes: see that question first.",
+            f"relies on {function} ({where}), which fails here", (),
             lambda: own() is None)
 
 
@@ -610,10 +611,12 @@ def _hessian(grad, weights, biases, h, central=True):
     return None if np.isnan(H).any() else (H + H.T) / 2
 
 
-def _own_backprop_of(student, X, Y, activation):
-    """The student's own backprop (Question 5) as a function of the parameters."""
-    return lambda ws, bs: own_result(student, "backprop", ws, bs, X, Y, activation,
-                                     like=(ws, bs))
+def _own_backprop_of(student, X, Y, activation, broadcast=False):
+    """The student's own backprop (Question 5) as a function of the parameters; with
+    ``broadcast``, gradients that broadcast to the parameters' shapes count, as the
+    student's own ``b - lr * db`` uses them (a db summed to one number: Question 3)."""
+    return lambda ws, bs: shaped_like(own_result(student, "backprop", ws, bs, X, Y, activation),
+                                      (ws, bs), broadcast)
 
 
 @question("q9", points=3)
@@ -729,7 +732,7 @@ def zero_initialisation(student, rng):
         X, Y = builders.batch(rng, n, sizes[0], sizes[-1])
         grad = _reference(name, X, Y, "gradients")
         args = (X, Y, sizes, c, lr, steps)
-        own = _once(_train, _own_backprop_of(student, X, Y, name), *args)
+        own = _once(_train, _own_backprop_of(student, X, Y, name, broadcast=True), *args)
         with check(f"train_constant_init(X {X.shape}, Y {Y.shape}, {sizes}, {name!r}, c={c}, "
                    f"lr={lr}, steps={steps})", context={"n": n}), \
                 error_hint(*_relies_on("backprop", "Question 5", own)):

@@ -46,6 +46,24 @@ def test_a_later_question_accepts_the_students_own_earlier_function(
     assert any(f"(accepted: {accepted}" in label for label in labels), labels
 
 
+@pytest.mark.parametrize("hw, old, new, earlier, later, accepted", [
+    # db summed to one number (q3): gradient descent with that backprop broadcasts it to b
+    ("hw2_backprop", "delta.sum(axis=0)\n", "delta.sum()\n", "q3", "q10",
+     "gradient descent with your own backprop"),
+])
+def test_a_master_with_one_earlier_mistake_loses_points_there_only_once(
+        hw, old, new, earlier, later, accepted, tmp_path, suites, factory):
+    nb = nbformat.read(master_notebook(COURSE, hw), as_version=4)
+    cell, = [c for c in nb.cells if old in c.source]
+    cell.source = cell.source.replace(old, new)
+    nbformat.write(nb, tmp_path / "one_mistake.ipynb")
+    result = grade_path(tmp_path / "one_mistake.ipynb", suites(hw), factory, SEED)
+    assert result.question(earlier).score < result.question(earlier).max_points
+    assert result.question(later).score == result.question(later).max_points
+    labels = [c.label for c in result.question(later).checks]
+    assert any(f"(accepted: {accepted}" in label for label in labels), labels
+
+
 def test_a_predict_column_costs_its_shape_once(tmp_path, suites, factory):
     """hw6: a predict that returns a column (n, 1) loses Question 1's shape check only. The
     notebook's own accuracy helper, np.mean(pred == y), then broadcasts to (n, n), and the
