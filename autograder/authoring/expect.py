@@ -89,11 +89,13 @@ def verify_defaults(obj: Student | Handle, name: str, **template: Any) -> bool:
     "leaky_relu", alpha=0.01)`` (a :class:`Handle` and a method name for a method; a class
     name for its constructor). A default changed or removed fails the current check,
     naming it; parameters of the student's own are free. The open check's label says
-    which defaults it verifies ("; the template's default alpha=0.01")."""
+    which defaults it verifies, as a rule apart from the call it labels ("; and the
+    signature keeps the template's default alpha=0.01")."""
     shown = ", ".join(f"{param}={want!r}" for param, want in template.items())
     unit = current().unit
     if unit is not None:
-        unit.label += f"; the template's default{'s' if len(template) > 1 else ''} {shown}"
+        unit.label += (f"; and the signature keeps the template's "
+                       f"default{'s' if len(template) > 1 else ''} {shown}")
     found = obj.defaults(name)
     for param, want in template.items():
         got = found.get(param, NO_DEFAULT)
