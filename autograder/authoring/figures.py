@@ -79,10 +79,15 @@ class Axes:
                                      and all_shown(np.log10(wanted)))
 
 
+SUPERSCRIPTS = "\u207b\u207a\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+_FROM_SUPERSCRIPT = str.maketrans(SUPERSCRIPTS, "-+0123456789")
+
+
 def tick_value(text: str) -> float | None:
-    """The number a tick label writes: "0.01", "1e-02", "$10^{-2}$", "$2 \\times 10^{-3}$",
-    "lr = 0.01" (what follows the last "="); None for anything else."""
+    """The number a tick label writes: "0.01", "1e-02", "$10^{-2}$", "10⁻²",
+    "$2 \\times 10^{-3}$", "lr = 0.01" (what follows the last "="); None for anything else."""
     t = text.replace("\u2212", "-").replace("\\mathdefault", "").replace("\\times", "x")
+    t = re.sub(f"[{SUPERSCRIPTS}]+", lambda m: "^" + m.group().translate(_FROM_SUPERSCRIPT), t)
     t = re.sub(r"[\s${}]", "", t).split("=")[-1]
     power = re.fullmatch(r"(?:([-+]?(?:\d+\.?\d*|\.\d+))[x×*·])?10\^([-+]?\d{1,4})", t)
     try:

@@ -140,7 +140,8 @@ def test_a_figure_built_without_pyplot_counts_when_a_global_holds_it_or_its_axes
 @pytest.mark.parametrize("text, value", [
     ("0.01", 0.01), ("1e-02", 0.01), ("$10^{-2}$", 0.01), ("$\\mathdefault{10^{-2}}$", 0.01),
     ("$2 \\times 10^{-3}$", 0.002), ("lr = 0.5", 0.5), ("\u22121", -1.0), ("adam", None),
-    ("10^{99999}", None),
+    ("10^{99999}", None), ("10\u207b\u00b2", 0.01), ("2\u00d710\u207b\u00b3", 0.002),
+    ("\u03bb = 10\u2074", 1e4),
 ])
 def test_tick_labels_are_read_as_the_numbers_they_write(text, value):
     assert tick_value(text) == (None if value is None else pytest.approx(value))
