@@ -175,7 +175,9 @@ def tanh_elu_selu(student, rng):
         "the square belongs to tanh(z): 1 - tanh(z)**2, not (1 - tanh(z))**2":
             lambda z: (1 - act.tanh(z)) ** 2,
         "tanh(z) = 2 sigma(2z) - 1, so tanh'(z) = 4 sigma'(2z): the inner derivative's 2 of "
-        "the chain rule is missing": lambda z: 2 * act.sigmoid_prime(2 * z)})
+        "the chain rule is missing": lambda z: 2 * act.sigmoid_prime(2 * z),
+        "tanh'(z) = sech(z)**2 = 1 / cosh(z)**2: the square is missing":
+            lambda z: 1 / np.cosh(z)})
     alpha = float(rng.uniform(0.5, 2.0))
     ignored = "the argument alpha was ignored: the default 1.0 was used"
     _activation(student, rng, "elu", act.elu, {
@@ -189,7 +191,9 @@ def tanh_elu_selu(student, rng):
         "returned elu(z) = alpha (exp(z) - 1) for z <= 0 instead of its derivative "
         "alpha exp(z)": lambda z, alpha: np.where(z > 0, 1.0, act.elu(z, alpha)),
         "elu'(0) is alpha exp(0) = alpha (the text's branch z <= 0), not 1":
-            lambda z, alpha: np.where(z >= 0, 1.0, alpha * np.exp(np.minimum(z, 0)))},
+            lambda z, alpha: np.where(z >= 0, 1.0, alpha * np.exp(np.minimum(z, 0))),
+        "alpha exp(z) is the derivative for z <= 0 only; for z > 0 it is 1":
+            lambda z, alpha: alpha * np.exp(np.minimum(z, 0))},
         alpha=alpha)
     scale, alpha01 = act.SELU_SCALE, act.SELU_ALPHA
     _activation(student, rng, "selu", act.selu, {
@@ -201,7 +205,10 @@ def tanh_elu_selu(student, rng):
         "the scale lambda multiplies both branches, z > 0 too":
             lambda z: np.where(z > 0, z, act.selu(z)),
         "alpha belongs to the negative branch only: lambda z for z > 0, lambda alpha (exp(z) "
-        "- 1) below": lambda z: alpha01 * scale * act.elu(z)},
+        "- 1) below": lambda z: alpha01 * scale * act.elu(z),
+        "the constants were rounded (1.0507, 1.6733): write them in full, lambda = "
+        "1.0507009873554805 and alpha = 1.6732632423543772":
+            lambda z: 1.0507 * act.elu(z, 1.6733)},
         stable=EXP_OF_MIN)
 
 
@@ -236,6 +243,8 @@ def stable_softmax(student, rng):
             col_max = E_col / E_col.sum(axis=-1, keepdims=True)
             global_max = E_all / E_all.sum(axis=-1, keepdims=True)
             unshifted_sum = E_row / np.exp(Z).sum(axis=-1, keepdims=True)
+            E_min = np.exp(Z - Z.min(axis=-1, keepdims=True))
+            min_shift = E_min / E_min.sum(axis=-1, keepdims=True)
         with check(f"softmax(Z) for Z of shape {Z.shape}{big}", context={"K": Z.shape[-1]}), \
                 error_hint(*KEEPDIMS), error_hint(*ONE_SAMPLE):
             expect(student.call("softmax", Z)).close_to(act.softmax(Z), mutants={
@@ -258,7 +267,11 @@ def stable_softmax(student, rng):
                 "the denominator sums the unshifted exp(z) (or takes its log), which overflows "
                 "for large logits: shift numerator and denominator alike, exp(z - m) / sum "
                 "exp(z - m)":
-                    unshifted_sum})
+                    unshifted_sum,
+                "exp(z - max) was not divided by its row's sum: each row must sum to 1":
+                    E_row,
+                "subtracted each row's minimum: exp(z - min) overflows when a row spans more "
+                "than about 709; subtract the maximum, so every exponent is <= 0": min_shift})
     with check("softmax(Z) for logits of +-1e3 computes without overflow"), \
             error_hint("The question asks to subtract each row's maximum first, so that "
                        "nothing overflows.", mutants.FORWARD["naive_softmax"], OVERFLOW):
@@ -379,4 +392,6 @@ def predictions_and_accuracy(student, rng):
                 "returned a percentage, not a fraction in [0, 1]": 100 * acc,
                 "returned the error rate, the fraction of wrong predictions": 1 - acc,
                 "integer division //: the count of correct predictions // n is 0 unless all "
-                "are right; divide with /": float(np.sum(y_true == y_pred) // n)})
+                "are right; divide with /": float(np.sum(y_true == y_pred) // n),
+                "the fraction was rounded: return it in full (round only when printing)":
+                    round(acc, 2)})
