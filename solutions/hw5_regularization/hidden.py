@@ -38,6 +38,7 @@ from autograder.authoring import (
     maybe_numbers,
     mutants,
     note,
+    numbers,
     own_result,
     question,
     shaped_like,
@@ -193,6 +194,22 @@ def dropout(student, rng):
                 expect(got[1], "mask").close_to(mask, mutants={
                     KEEP_PATTERN if out_ok and k.startswith(NO_RESCALE) else k: m
                     for k, m in wrong.items()})
+    x, seed = rng.normal(size=(3, 4)), builders.seed(rng)
+    with check(f"dropout_forward(x of shape {x.shape}, rate=0.0, rng): out = x and a mask of "
+               "ones, still drawn with one call rng.random(x.shape)"):
+        g = student.generator(seed)
+        got = student.call("dropout_forward", x, 0.0, g)
+        if expect(got).is_tuple(2, "(out, mask)"):
+            expect(got[0], "out").close_to(x)
+            expect(got[1], "mask").close_to(np.ones_like(x))
+        if not _ignores_rng(student, 0.5):  # Question 2's first checks charge that
+            after = np.random.default_rng(seed)
+            after.random(x.shape)
+            verify(np.array_equal(numbers(g.call("random", 3), "the draws after"),
+                                  after.random(3)),
+                   "with rate=0 the generator must be where one call rng.random(x.shape) "
+                   "leaves it: the text draws the mask once, whatever the rate",
+                   "dropout_forward", mistake="no draw (or another draw) when the rate is 0")
     x, rate, seed = rng.normal(size=(4, 5)), _rate(rng), builders.seed(rng)
     with check(f"dropout_forward(x of shape {x.shape}, rate={rate:.3f}, rng, training=False): "
                "out = x, a mask of ones, and no draw from rng at inference"):
@@ -498,12 +515,15 @@ def max_norm(student, rng):
 # q6 early stopping
 
 
-def _early(losses, patience, min_delta=0.0, ties=False, reset=True, running=False):
+def _early(losses, patience, min_delta=0.0, ties=False, reset=True, running=False,
+           relative=False):
     """(best_epoch, stop_epoch) under a classic variant of the rules (mutants only); with
-    ``running`` the best loss follows every decrease, also those below min_delta."""
+    ``running`` the best loss follows every decrease, also those below min_delta; with
+    ``relative`` an improvement beats best * (1 - min_delta)."""
     best, best_epoch, wait = np.inf, -1, 0
     for epoch, loss in enumerate(losses):
-        if loss < best - min_delta or (ties and loss <= best - min_delta):
+        bar = best * (1 - min_delta) if relative else best - min_delta
+        if loss < bar or (ties and loss <= bar):
             best, best_epoch, wait = loss, epoch, 0 if reset else wait
         else:
             best = min(best, loss) if running else best
@@ -543,6 +563,11 @@ def _curves(rng):
     yield "improvements smaller than min_delta", p, delta, np.concatenate([
         fall, slow, slow[-1] + np.cumsum(rng.uniform(0.01, 0.05, size=p + 2))])
     yield "a curve that keeps falling", p, 0.0, 1.0 - np.cumsum(rng.uniform(0.05, 0.1, p + 5))
+    # losses near 3 falling by 1.2 to 1.5 min_delta a step: each drop counts, where a bar
+    # relative to the loss, best * (1 - min_delta), would ask for about 3 min_delta
+    high = 3.0 - np.cumsum(rng.uniform(1.2, 1.5, size=p + 3) * delta)
+    yield "losses near 3 falling by a little more than min_delta", p, delta, np.concatenate([
+        high, high[-1] + np.cumsum(rng.uniform(0.01, 0.05, size=p + 2))])
 
 
 @question("q6", points=2)
@@ -563,6 +588,8 @@ def early_stopping(student, rng):
                 _early(losses, patience, min_delta, reset=False),
             "the best loss changes only with an improvement (below best - min_delta): smaller "
             "drops add up until one counts": _early(losses, patience, min_delta, running=True),
+            "min_delta is an absolute margin, loss < best - min_delta, not a fraction of the "
+            "loss, best * (1 - min_delta)": _early(losses, patience, min_delta, relative=True),
             "when patience never runs out the stop epoch is the last one, len - 1":
                 (best, len(losses)),
             "kept the last epoch instead of the best one: early stopping restores the weights "

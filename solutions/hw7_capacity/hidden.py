@@ -261,17 +261,20 @@ def _converges_within_bound(got, X, y, bound, max_epochs) -> str | None:
 
 @question("q1", points=4)
 def the_perceptron(student, rng):
-    with check("heaviside(z) for z of shapes (7,) and (3, 4), each with two entries exactly 0"):
+    with check("heaviside(z) for z of shapes (7,) and (3, 4), each with two entries exactly 0 "
+               "(0.0 and -0.0)"):
         for shape in [(7,), (3, 4)]:
             z = rng.normal(size=shape)
-            z.flat[rng.choice(z.size, size=2, replace=False)] = 0.0
+            z.flat[rng.choice(z.size, size=2, replace=False)] = [0.0, -0.0]
             got = student.call("heaviside", z)
             if expect(got, f"heaviside(z of shape {shape})").close_to(
                     step(z), 0, 0, {TIE: (z > 0).astype(float),
                                     "np.heaviside(z, 0.5) gives 0.5 at 0; here H(0) = 1":
                                         np.heaviside(z, 0.5),
                                     "H(z) is 0 or 1, not the sign -1 or +1":
-                                        np.where(z >= 0, 1.0, -1.0)}):
+                                        np.where(z >= 0, 1.0, -1.0),
+                                    "-0.0 == 0, so H(-0.0) = 1; np.signbit(-0.0) is True":
+                                        1.0 - np.signbit(z)}):
                 verify(np.asarray(got).dtype.kind == "f", "the text asks for an array of "
                        f"floats 0.0 and 1.0, got dtype {np.asarray(got).dtype}", "heaviside",
                        mistake="booleans or integers where the text asks for floats")
@@ -600,7 +603,7 @@ def universal_approximation(student, rng):
                    f"the step size is the lr argument, not the notebook's LR = {LR}":
                        _train_variant(X, Y, M, LR, epochs, lam, seed)})
 
-    Ms, n, epochs, lam = [2, 5], 15, 30, 0.02
+    Ms, n, epochs, lam = [5, 2], 15, 30, 0.02  # not sorted: "in the order given"
     f = _target(rng)
     X = _spread_points(rng, n)
     Y = f(X)
@@ -616,7 +619,8 @@ def universal_approximation(student, rng):
             "report the mean squared error E, not its square root": np.sqrt(errors),
             "report the error E = mean (a - y)^2, not the cost C (with its 1/2 and penalty)":
                 errors / 2 + lam / 2 * penalties,
-            "the error E = mean (a - y)^2 has no 1/2 (the cost C has one)": errors / 2})
+            "the error E = mean (a - y)^2 has no 1/2 (the cost C has one)": errors / 2,
+            "one error per M in the order of Ms as given, not sorted": errors[np.argsort(Ms)]})
 
     f = _target(rng)
     X, X_fresh = _spread_points(rng, N_FIT), rng.uniform(-1, 1, size=(N_FRESH, 1))
