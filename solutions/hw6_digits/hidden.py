@@ -27,6 +27,8 @@ vectorised ``fit`` takes about 0.2 s, a loop over the rows of a batch about 6 s.
 """
 
 import math
+import re
+import time
 from functools import cache, partial
 
 import numpy as np
@@ -251,12 +253,16 @@ def initialisation_and_forward(student, rng):
                                     "naive_softmax")}})
     X, _, ws, bs = _problem(rng, [5, 6, 4], 12, weight_scale=3.0)
     P = MLP.from_params(ws, bs).forward(X)
-    with check(f"predict(X {X.shape}) for layer sizes [5, 6, 4]"):
-        expect(_known(student, rng, ws, bs).call("predict", X), "predict").equals(
-            np.argmax(P, axis=1), mutants={
+    with check(f"predict(X {X.shape}) for layer sizes [5, 6, 4]: integer class indices"):
+        got = _known(student, rng, ws, bs).call("predict", X)
+        if expect(got, "predict").equals(np.argmax(P, axis=1), mutants={
                 "the class is the argmax of each row (axis=1), not of each column":
                     np.argmax(P, axis=0),
-                "predict returns class indices of shape (n,), not the probabilities": P})
+                "predict returns class indices of shape (n,), not the probabilities": P}):
+            kind = np.asarray(got).dtype
+            verify(kind.kind in "iu", "the text asks for an integer array (as np.argmax gives "
+                   f"it), got values of dtype {kind}", "predict",
+                   mistake="class indices returned as floats")
 
 
 def _keeps_copies(student) -> bool:
@@ -543,20 +549,26 @@ def _training_diagnosis(student, rng) -> str:
                  if text != SHUFFLES and _same(history, run[0])), "")
 
 
-def _notebook_run(student, epochs, column=False) -> tuple[np.ndarray, float, float]:
-    """(history, validation accuracy, training accuracy) of the run q4's text describes,
-    with the student's class on the notebook's own data (``column``: see :func:`_accuracy`)."""
+def _notebook_run(student, epochs, column=False) -> tuple[np.ndarray, float, float, float]:
+    """(history, validation accuracy, training accuracy, seconds fit took here) of the run
+    q4's text describes, with the student's class on the notebook's own data (``column``:
+    see :func:`_accuracy`)."""
     data = {name: student.get(name) for name in ("X_train", "Y_train", "X_val", "y_val")}
     net = _construct(student, E2E_SIZES, 0, **{**E2E, "epochs": epochs})  # the text's run
     with timeout_hint(f"the text's run of {epochs} epochs did not finish"):
+        start = time.perf_counter()
         history = numbers(net.call("fit", data["X_train"], data["Y_train"], timeout=10,
                                    may_change=True),
                           "fit's list")
+        seconds = time.perf_counter() - start
     labels = [np.argmax(numbers(data["Y_train"], "Y_train"), axis=1),
               numbers(data["y_val"], "y_val")]
     val, train = (_accuracy(net.call("predict", data[X]), y, column)
                   for X, y in (("X_val", labels[1]), ("X_train", labels[0])))
-    return history, val, train
+    return history, val, train, seconds
+
+
+SECONDS_FACTOR = 30  # fit_seconds against the same run timed here: load differs, units do not
 
 
 def _reported(student) -> None:
@@ -567,6 +579,7 @@ def _reported(student) -> None:
         fail(f"EPOCHS should be a positive int, got {describe_value(epochs)}")
     history, val = student.get("history"), student.get("val_accuracy")
     run = _notebook_run(student, epochs)
+    timed = run[3]
     if not (_same(history, run[0]) and _same([val], [run[1]])):
         again = _notebook_run(student, epochs)
         if not _same(again[0], run[0]):
@@ -584,10 +597,15 @@ def _reported(student) -> None:
         "training set": run[2],
         "val_accuracy is a fraction in [0, 1], not a percentage": 100 * run[1]})
     seconds = student.get("fit_seconds")
-    verify(isinstance(seconds, float | int) and not isinstance(seconds, bool)
-           and 0 < seconds < 60, "fit_seconds should be the seconds fit took, a positive "
-           f"number (time.perf_counter() after minus before), got {describe_value(seconds)}",
-           "fit_seconds")
+    if verify(isinstance(seconds, float | int) and not isinstance(seconds, bool)
+              and 0 < seconds < 60, "fit_seconds should be the seconds fit took, a positive "
+              f"number (time.perf_counter() after minus before), got {describe_value(seconds)}",
+              "fit_seconds"):
+        verify(timed / SECONDS_FACTOR <= seconds <= SECONDS_FACTOR * timed + 0.5,
+               f"fit_seconds is {seconds:.3g}, but the same run of fit takes {timed:.2g} s "
+               "here: time fit alone, in seconds (time.perf_counter() after minus before)",
+               "fit_seconds", mistake="fit_seconds in milliseconds, not seconds"
+               if seconds > 100 * timed else "fit_seconds is not the time fit took")
 
 
 @question("q4", points=3, timeout=20)
@@ -703,6 +721,18 @@ def _unrepeatable(student, sizes, seed, data, unless=None, **hyper) -> bool:
     return True
 
 
+LR_WORDS = re.compile(r"learning|\blr\b|\u03b7|\beta\b|step ?size", re.IGNORECASE)
+LAMBDA_WORDS = re.compile(r"lambda|\u03bb|\blam\b|penalt|regulari|decay|\bl2\b", re.IGNORECASE)
+
+
+def _labels_swapped(ax) -> bool:
+    """The x label names the learning rate and the y label lambda (and neither the other):
+    only a label that names the wrong hyper-parameter counts, never a wording."""
+    def names(label, words, other):
+        return bool(words.search(label)) and not other.search(label)
+    return names(ax.xlabel, LR_WORDS, LAMBDA_WORDS) and names(ax.ylabel, LAMBDA_WORDS, LR_WORDS)
+
+
 def _heatmaps(figures, shape):
     """(figure, axes) pairs whose axes draw an image or mesh of the given shape."""
     return [(fig, ax) for fig in figures for ax in fig.axes
@@ -777,6 +807,10 @@ def grid_search_and_heatmap(student, rng):
                 else ""), "heatmap"):
             verify(any(ax.labelled for _, ax in found), "label both axes of the heatmap (the "
                    "learning rate and lambda)", "heatmap")
+            verify(not all(_labels_swapped(ax) for _, ax in found), "the x axis (the columns) "
+                   "is labelled as the learning rate and the y axis (the rows) as lambda: the "
+                   "rows of acc are the learning rates", "heatmap",
+                   mistake="the heatmap's axis labels are swapped")
             verify(any(ax.ticks_show("y", lrs) and ax.ticks_show("x", lams) for _, ax in found),
                    "the tick labels must be the values: the learning rates along the rows (y "
                    "axis) and the lambdas along the columns (x axis), e.g. ax.set_xticks("

@@ -1,0 +1,75 @@
+"""Classic mistakes and broken rules, each planted in the master notebook on its own: the
+question it belongs to loses points and its feedback names it; every other automatically
+graded question keeps full marks (a mistake costs points once)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.authoring.assign import master_notebook
+from autograder.engine.pipeline import grade_path
+from autograder.engine.results import Status
+
+pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
+
+COURSE = Path(__file__).resolve().parents[2]
+SEED = 20261202
+
+PLANTED = {
+    "hw1 tanh' as sech(z)": (
+        "hw1_forward", "return 1.0 - np.tanh(z) ** 2", "return 1.0 / np.cosh(z)", "q3",
+        "sech(z)**2 = 1 / cosh(z)**2: the square is missing"),
+    "hw1 softmax shifted by the row minimum": (
+        "hw1_forward", "E = np.exp(Z - Z.max(axis=-1, keepdims=True))",
+        "E = np.exp(Z - Z.min(axis=-1, keepdims=True))", "q4", "subtracted each row's minimum"),
+    "hw1 accuracy rounded": (
+        "hw1_forward", "return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))",
+        "return round(float(np.mean(np.asarray(y_true) == np.asarray(y_pred))), 2)", "q7",
+        "the fraction was rounded"),
+    "hw5 min_delta as a fraction of the loss": (
+        "hw5_regularization", "if loss < best - min_delta:", "if loss < best * (1 - min_delta):",
+        "q6", "min_delta is an absolute margin"),
+    "hw5 no draw at rate 0": (
+        "hw5_regularization", "    mask = (rng.random(x.shape) >= rate)",
+        "    if rate == 0:\n        return x * 1.0, np.ones_like(x, dtype=float)\n"
+        "    mask = (rng.random(x.shape) >= rate)", "q2",
+        "the text draws the mask once, whatever the rate"),
+    "hw6 predict as floats": (
+        "hw6_digits", "return np.argmax(self.predict_proba(X), axis=1)",
+        "return np.argmax(self.predict_proba(X), axis=1).astype(float)", "q1",
+        "got values of dtype float64"),
+    "hw6 fit_seconds in milliseconds": (
+        "hw6_digits", "fit_seconds = time.perf_counter() - start",
+        "fit_seconds = 1000 * (time.perf_counter() - start)", "q4",
+        "time fit alone, in seconds"),
+    "hw6 heatmap axis labels swapped": (
+        "hw6_digits", 'ax.set_xlabel("L2 strength $\\\\lambda$")\n'
+        '    ax.set_ylabel("learning rate $\\\\eta$")',
+        'ax.set_xlabel("learning rate $\\\\eta$")\n    ax.set_ylabel("L2 strength $\\\\lambda$")',
+        "q5", "the rows of acc are the learning rates"),
+    "hw7 heaviside by the sign bit": (
+        "hw7_capacity", "return np.where(np.asarray(z) >= 0, 1.0, 0.0)",
+        "return 1.0 - np.signbit(np.asarray(z, dtype=float))", "q1",
+        "H(-0.0) = 1; np.signbit(-0.0) is True"),
+    "hw7 training errors in sorted order": (
+        "hw7_capacity", "    for M in Ms:\n        params = train_network(",
+        "    for M in sorted(Ms):\n        params = train_network(", "q4",
+        "in the order of Ms as given, not sorted"),
+}
+
+
+@pytest.mark.parametrize("mistake", PLANTED)
+def test_a_planted_mistake_is_named_where_it_belongs(mistake, tmp_path, suites, factory):
+    hw, old, new, where, named = PLANTED[mistake]
+    nb = nbformat.read(master_notebook(COURSE, hw), as_version=4)
+    cell, = [c for c in nb.cells if c.cell_type == "code" and old in c.source]
+    cell.source = cell.source.replace(old, new)
+    nbformat.write(nb, tmp_path / "planted.ipynb")
+    result = grade_path(tmp_path / "planted.ipynb", suites(hw), factory, SEED)
+    lost = {q.question for q in result.questions
+            if q.status != Status.MANUAL and q.score != q.max_points}
+    assert lost == {where}, {q.question: q.feedback for q in result.questions}
+    assert named in result.question(where).feedback
