@@ -908,13 +908,14 @@ def hyperparameter_study(student, rng):
         norms, accs = (_column(study, "lam", k, 4) for k in ("weight_norm", "val_accuracy"))
         runs = [_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
                          batch_size=batch_sizes[0], weights=True) for lam in lams]
+        own_norms = False  # the norms are those of the student's own network
         if not _unrepeatable(student, sizes, seed, data, lr=lr, lam=lams[0], epochs=epochs,
                              batch_size=batch_sizes[0], unless=(accs, [r[0] for r in runs])):
             squares = [sum(float(np.sum(W * W)) for W in r[4]) for r in runs]
             last = cache(lambda: [_own_run(student, sizes, seed, *data, lr=lr, lam=lam,
                                            epochs=epochs, batch_size=batch_sizes[-1],
                                            weights=True) for lam in lams])
-            expect(norms, "weight_norm").close_to(np.sqrt(squares), mutants={
+            own_norms = expect(norms, "weight_norm").close_to(np.sqrt(squares), mutants={
                 "weight_norm is the square root of the sum of squares, sqrt(sum_l ||W^l||^2)":
                     squares,
                 "weight_norm is one norm over all weights, not the sum of the per-layer norms":
@@ -932,9 +933,14 @@ def hyperparameter_study(student, rng):
                 mutants={
                 "val_accuracy is measured on the validation set, not the training set":
                     [r[1] for r in runs], LAST_BATCH: lambda: [r[0] for r in last()]})
-        verify(bool(np.all(np.diff(np.asarray(norms, dtype=float)) < 0)), "the final weight "
-               f"norm should decrease as lambda grows ({lams}): each step multiplies the "
-               "weights by 1 - lr * lam; check the penalty's gradient", "weight_norm")
+        falls = bool(np.all(np.diff(np.asarray(norms, dtype=float)) < 0))
+        if own_norms and not falls:
+            note("your own network's final weight norm does not decrease as lambda grows; "
+                 "its training is charged in Questions 2 and 3, so not here")
+        else:
+            verify(falls, f"the final weight norm should decrease as lambda grows ({lams}): "
+                   "each step multiplies the weights by 1 - lr * lam; check the penalty's "
+                   "gradient and the step of Question 3", "weight_norm")
 
 
 manual("q7", points=3, prompt=(

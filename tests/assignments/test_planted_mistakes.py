@@ -50,6 +50,11 @@ PLANTED = {
         '    ax.set_ylabel("learning rate $\\\\eta$")',
         'ax.set_xlabel("learning rate $\\\\eta$")\n    ax.set_ylabel("L2 strength $\\\\lambda$")',
         "q5", "the rows of acc are the learning rates"),
+    "hw6 a step of lr times the batch size": (
+        "hw6_digits", "        W -= self.lr * dW\n    for b, db in zip(self.biases, dbs):\n"
+        "        b -= self.lr * db\n", "        W -= self.lr * len(X) * dW\n"
+        "    for b, db in zip(self.biases, dbs):\n        b -= self.lr * len(X) * db\n", "q3",
+        "weights[0]: first mismatch"),
     "hw7 heaviside by the sign bit": (
         "hw7_capacity", "return np.where(np.asarray(z) >= 0, 1.0, 0.0)",
         "return 1.0 - np.signbit(np.asarray(z, dtype=float))", "q1",
