@@ -39,6 +39,29 @@ class Line:
         return self.linestyle.strip() not in ("", "None", "none")
 
 
+@dataclass(eq=False)
+class Picture:
+    """An image's values and where its cells stand (imshow's extent and origin)."""
+
+    values: np.ndarray
+    extent: tuple[float, float, float, float]  # left, right, bottom, top
+    origin: str = "upper"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Picture) and np.array_equal(self.values, other.values) and \
+            (self.extent, self.origin) == (other.extent, other.origin)
+
+    def centres(self, axis: str) -> np.ndarray:
+        """The data coordinate of each row's centre (``"y"``) or column's (``"x"``)."""
+        left, right, bottom, top = self.extent
+        if axis == "x":
+            start, end, n = left, right, self.values.shape[1]
+        else:  # row 0 stands at the top with origin "upper", at the bottom with "lower"
+            start, end = (top, bottom) if self.origin == "upper" else (bottom, top)
+            n = self.values.shape[0]
+        return start + (np.arange(n) + 0.5) * (end - start) / n
+
+
 @dataclass
 class Axes:
     title: str = ""
@@ -53,11 +76,36 @@ class Axes:
     xticklabels: list[str] = field(default_factory=list)
     yticklabels: list[str] = field(default_factory=list)
     is_colorbar: bool = False
+    xticks: list[float] = field(default_factory=list)  # where each tick label stands
+    yticks: list[float] = field(default_factory=list)
+    pictures: list[Picture] = field(default_factory=list)  # small images with their values
 
     @property
     def labelled(self) -> bool:
         """Both axes carry a label."""
         return bool(self.xlabel.strip() and self.ylabel.strip())
+
+    def cells_mislabelled(self, values: np.ndarray, rows: Sequence[float],
+                          columns: Sequence[float]) -> bool:
+        """Every image of these axes that shows ``values`` (its rows and columns in any
+        order) has a tick at the centre of a row or column that names another row's (or
+        column's) value, or its log10: the labels do not follow the cells. False whenever
+        that cannot be told (no such image, rows alike, ticks between cells)."""
+        told = [self._mislabelled(p, np.asarray(values, dtype=float), rows, columns)
+                for p in self.pictures if p.values.shape == np.shape(values)]
+        told = [t for t in told if t is not None]
+        return bool(told) and all(told)
+
+    def _mislabelled(self, picture: Picture, values: np.ndarray, rows: Sequence[float],
+                     columns: Sequence[float]) -> bool | None:
+        row_of = _matching(picture.values, values)
+        col_of = _matching(picture.values.T, values.T)
+        if row_of is None or col_of is None:
+            return None
+        return any(_names_another(locs, labels, picture.centres(axis), order, wanted)
+                   for axis, locs, labels, order, wanted in (
+                       ("y", self.yticks, self.yticklabels, row_of, rows),
+                       ("x", self.xticks, self.xticklabels, col_of, columns)))
 
     def grids(self) -> list[tuple[int, ...]]:
         """Shapes of every image or mesh drawn on these axes."""
@@ -81,6 +129,34 @@ class Axes:
 
 SUPERSCRIPTS = "\u207b\u207a\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
 _FROM_SUPERSCRIPT = str.maketrans(SUPERSCRIPTS, "-+0123456789")
+
+
+def _matching(shown: np.ndarray, values: np.ndarray) -> list[int] | None:
+    """For each row of ``shown``, the one row of ``values`` equal to it, or None."""
+    found = [[k for k in range(len(values)) if np.allclose(row, values[k], 1e-9, 1e-12)]
+             for row in shown]
+    order = [k[0] for k in found if len(k) == 1]
+    return order if len(order) == len(shown) and len(set(order)) == len(order) else None
+
+
+def _names_another(locs: Sequence[float], labels: Sequence[str], centres: np.ndarray,
+                   order: list[int], wanted: Sequence[float]) -> bool:
+    """A tick at a cell's centre names the value of another cell and not its own."""
+    if len(locs) != len(labels) or len(centres) < 2:
+        return False
+    half = abs(centres[1] - centres[0]) / 4
+    want = np.asarray(wanted, dtype=float)
+    logs = np.log10(np.where(want > 0, want, np.nan))
+    for loc, label in zip(locs, labels, strict=True):
+        value, cell = tick_value(label), int(np.argmin(np.abs(centres - loc)))
+        if value is None or abs(centres[cell] - loc) > half:
+            continue
+        own = want[order[cell]]
+        names = np.isclose(value, want, rtol=1e-2) | np.isclose(value, logs, rtol=1e-2)
+        if names.any() and not (np.isclose(value, own, rtol=1e-2)
+                                or np.isclose(value, logs[order[cell]], rtol=1e-2)):
+            return True
+    return False
 
 
 def tick_value(text: str) -> float | None:
@@ -144,7 +220,24 @@ def _axes(d: dict) -> Axes:
                 legend=[_str(t) for t in _list(d.get("legend"))],
                 xticklabels=[_str(t) for t in _list(d.get("xticklabels"))],
                 yticklabels=[_str(t) for t in _list(d.get("yticklabels"))],
-                is_colorbar=d.get("is_colorbar") is True)
+                is_colorbar=d.get("is_colorbar") is True,
+                xticks=_floats(d.get("xticks")), yticks=_floats(d.get("yticks")),
+                pictures=[p for p in map(_picture, _list(d.get("pictures"))) if p is not None])
+
+
+def _floats(v: Any) -> list[float]:
+    return [float(x) for x in _list(v) if isinstance(x, float) and np.isfinite(x)]
+
+
+def _picture(d: Any) -> Picture | None:
+    if not isinstance(d, dict):
+        return None
+    values, extent = d.get("values"), _floats(d.get("extent"))
+    if not (isinstance(values, np.ndarray) and values.ndim == 2 and values.dtype.kind == "f"
+            and min(values.shape) >= 1 and len(extent) == 4):
+        return None
+    return Picture(values, (extent[0], extent[1], extent[2], extent[3]),
+                   "lower" if d.get("origin") == "lower" else "upper")
 
 
 def _line(d: Any) -> Line | None:

@@ -739,6 +739,29 @@ def _tick_labels(axis) -> list[str]:
         return []
 
 
+def _tick_locations(axis) -> list[float]:
+    """Where the major ticks stand, in data coordinates (one per tick label)."""
+    try:
+        return [float(v) for v in axis.get_majorticklocs()][:100]
+    except Exception:
+        return []
+
+
+MAX_PICTURE = 2500  # entries of an image described with its values
+
+
+def _picture(im) -> dict:
+    """An image's values (a small 2-D one's) and where its cells stand: extent, origin."""
+    try:
+        data = np.ma.getdata(im.get_array())
+        values = np.array(data, dtype=float) if np.ndim(data) == 2 and \
+            np.size(data) <= MAX_PICTURE else None
+        return {"values": values, "extent": [float(v) for v in im.get_extent()],
+                "origin": str(im.origin)}
+    except Exception:  # an image the notebook broke is described without its cells
+        return {}
+
+
 def _legend_labels(ax) -> dict[int, str]:
     """The names ``ax.legend(["gd", "adam"])`` gives to artists that have no label of their
     own: Matplotlib pairs the names with the axes' artists in the order they were drawn."""
@@ -773,6 +796,7 @@ def _describe_axes(ax) -> dict:
             lines.append({"label": named.get(id(c), str(c.get_label())), "marker": "o",
                           "linestyle": "None", "x": points[:, 0], "y": points[:, 1]})
     images = [list(np.shape(im.get_array())) for im in ax.get_images()]
+    pictures = [_picture(im) for im in ax.get_images()[:10]]
     meshes = [list(np.shape(c.get_array())) for c in ax.collections
               if c.get_array() is not None]
     return {
@@ -781,5 +805,7 @@ def _describe_axes(ax) -> dict:
         "images": images, "meshes": meshes,
         "legend": [t.get_text() for legend in legends for t in legend.get_texts()],
         "xticklabels": _tick_labels(ax.xaxis), "yticklabels": _tick_labels(ax.yaxis),
+        "xticks": _tick_locations(ax.xaxis), "yticks": _tick_locations(ax.yaxis),
+        "pictures": pictures,
         "is_colorbar": hasattr(ax, "_colorbar"),
     }

@@ -816,6 +816,11 @@ def grid_search_and_heatmap(student, rng):
                    "axis) and the lambdas along the columns (x axis), e.g. ax.set_xticks("
                    "range(len(lams)), [f'{lam:g}' for lam in lams])", "heatmap",
                    mistake="tick labels are not the hyper-parameter values")
+            verify(not all(ax.cells_mislabelled(acc, lrs, lams) for _, ax in found),
+                   "a tick label names another row's learning rate (or another column's "
+                   "lambda) than the cells it stands at: label row i with lrs[i] and column "
+                   "j with lams[j]", "heatmap", mistake="the tick labels are in another "
+                   "order than the rows and columns of the heatmap")
     with check(f"plot_grid(acc of shape {acc.shape}, ...): the heatmap's figure has a colorbar"):
         verify(any(fig.has_colorbar for fig, _ in found), "no colorbar next to the heatmap: add "
                "fig.colorbar(image, ax=ax)" if found else "no heatmap of the right shape was "

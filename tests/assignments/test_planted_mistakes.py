@@ -55,6 +55,9 @@ PLANTED = {
         "        b -= self.lr * db\n", "        W -= self.lr * len(X) * dW\n"
         "    for b, db in zip(self.biases, dbs):\n        b -= self.lr * len(X) * db\n", "q3",
         "weights[0]: first mismatch"),
+    "hw6 heatmap rows named the other way round": (
+        "hw6_digits", '[f"{lr:g}" for lr in lrs]', '[f"{lr:g}" for lr in lrs[::-1]]', "q5",
+        "a tick label names another row's learning rate"),
     "hw7 heaviside by the sign bit": (
         "hw7_capacity", "return np.where(np.asarray(z) >= 0, 1.0, 0.0)",
         "return 1.0 - np.signbit(np.asarray(z, dtype=float))", "q1",

@@ -137,6 +137,38 @@ def test_a_figure_built_without_pyplot_counts_when_a_global_holds_it_or_its_axes
         assert [ln.label for ln in ax.lines] == ["gd"] and ax.yscale == "log"
 
 
+HEATMAPS = """
+import matplotlib.pyplot as plt
+import numpy as np
+acc = np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]])
+lrs, lams = [0.01, 1.0], [1e-4, 1e-3, 1e-2]
+
+def heat(values, rows, cols, **options):
+    fig, ax = plt.subplots()
+    ax.imshow(values, **options)
+    ax.set_yticks(range(len(rows)), [f"{v:g}" for v in rows])
+    ax.set_xticks(range(len(cols)), [f"{v:g}" for v in cols])
+
+heat(acc, lrs, lams)                                  # right
+heat(acc, lrs[::-1], lams)                            # rows named the other way round
+heat(acc[::-1], lrs[::-1], lams)                      # rows flipped with their names: right
+heat(acc, lrs, lams, origin="lower")                  # right
+heat(acc, lrs, lams[::-1], origin="lower")            # columns named the other way round
+heat(acc, np.log10(lrs), np.log10(lams))              # log10 of the values: right
+heat(np.ones((2, 3)), lrs[::-1], lams)                # rows alike: cannot be told
+fig, ax = plt.subplots()
+ax.pcolormesh(acc)                                    # no image: cannot be told
+ax.set_yticks([0.5, 1.5], ["1", "0.01"])
+"""
+
+
+def test_tick_labels_that_name_other_rows_or_columns_are_found(factory):
+    acc = np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]])
+    told = [ax.cells_mislabelled(acc, [0.01, 1.0], [1e-4, 1e-3, 1e-2])
+            for ax in all_axes(figures_after(factory, HEATMAPS))]
+    assert told == [False, True, False, False, True, False, False, False]
+
+
 @pytest.mark.parametrize("text, value", [
     ("0.01", 0.01), ("1e-02", 0.01), ("$10^{-2}$", 0.01), ("$\\mathdefault{10^{-2}}$", 0.01),
     ("$2 \\times 10^{-3}$", 0.002), ("lr = 0.5", 0.5), ("\u22121", -1.0), ("adam", None),
