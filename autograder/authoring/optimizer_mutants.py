@@ -55,7 +55,9 @@ OPTIMIZER: dict[str, dict[str, str]] = {
         "lr_in_buffer": "the learning rate went into the buffer, b = mu b + lr g; PyTorch's "
                         "buffer is b = mu b + g and the step theta - lr b",
         "as_nesterov": "this is Nesterov's step, theta - lr (g + mu b); plain momentum steps "
-                       "with the buffer itself, theta - lr b"},
+                       "with the buffer itself, theta - lr b",
+        "buffer_not_stored": "the new buffer b = mu b + g was not stored: the state returned "
+                             "holds the old b"},
     "nag": {
         "plain": "Nesterov gradient at the wrong point: theta - lr * b is plain momentum; the "
                  "look-ahead form is theta - lr * (g + momentum * b)",
@@ -108,7 +110,9 @@ OPTIMIZER: dict[str, dict[str, str]] = {
                          "too",
         "v_beta1": "v was bias-corrected with beta1: v_hat = v / (1 - beta2**t)",
         "v_one_minus_beta1": "v was updated with 1 - beta1: v = beta2 v + (1 - beta2) g**2",
-        "abs_not_squared": _ABS.format("v")},
+        "abs_not_squared": _ABS.format("v"),
+        "correction_precedence": "the bias correction is 1 - beta**t, not (1 - beta)**t: the "
+                                 "power applies to beta alone"},
     "nadam": {"constant_mu": "NAdam without the momentum schedule: mu_t = beta1 at every step",
               "eps_inside": _EPS.format("v_hat"),
               "mu_t_ahead": "the momentum term used mu_t and P_t where it looks one step ahead: "
@@ -129,7 +133,10 @@ OPTIMIZER: dict[str, dict[str, str]] = {
                             "0.96**t times psi",
               "adam_correction": "Adam's bias correction 1 - beta1**t where NAdam divides by "
                                  "1 - P_t and 1 - P_t mu_(t+1), the products of the momentum "
-                                 "coefficients"},
+                                 "coefficients",
+              "now_ahead_product": "the gradient term divided by 1 - P_t mu_(t+1), the "
+                                   "look-ahead's product; the gradient term is this step's, "
+                                   "(1 - mu_t) / (1 - P_t)"},
 }
 
 
@@ -197,7 +204,8 @@ def _momentum(theta, g, st, h, mistake, nesterov=False):
     if (nesterov and mistake != "plain") or mistake == "as_nesterov":
         direction = (b if mistake == "buffer_twice" else g) + mu * (
             b_old if mistake == "old_buffer" else b)
-    return theta + (1 if mistake == "uphill" else -1) * lr * direction, {"b": b}
+    kept = b_old if mistake == "buffer_not_stored" else b
+    return theta + (1 if mistake == "uphill" else -1) * lr * direction, {"b": kept}
 
 
 def _adaptive(theta, g, st, h, mistake, name):
@@ -234,6 +242,8 @@ def _adam(theta, g, st, h, mistake):
     m, v = _moments(g, st, h, mistake)
     c1, eps = 1 - h["beta1"] ** t, h["eps"]
     c2 = c1 if mistake == "v_beta1" else 1 - h["beta2"] ** t
+    if mistake == "correction_precedence":
+        c1, c2 = (1 - h["beta1"]) ** t, (1 - h["beta2"]) ** t
     if mistake == "no_bias_correction":
         step = m / (np.sqrt(v) + eps)
     elif mistake == "m_uncorrected":
@@ -267,7 +277,7 @@ def _nadam(theta, g, st, h, mistake):
     ahead, ahead_product = {"mu_t_ahead": (mu(t), product),
                             "ahead_old_product": (mu(t + 1), product)}.get(
                                 mistake, (mu(t + 1), product * mu(t + 1)))
-    now = product
+    now = product * mu(t + 1) if mistake == "now_ahead_product" else product
     if mistake == "adam_correction":
         now, ahead_product = b1 ** t, b1 ** (t + 1)
     theta = (theta - h["lr"] * (1 - mu(t)) / (1 - now) * g / d

@@ -330,11 +330,12 @@ def narrow_valley(student, rng):
 
 
 def _plateau(losses, lr0, patience, factor, min_lr, tie_improves=False, extra=0,
-             reset_after=True, reset_on_improve=True, floor=max, forget_best=False
-             ) -> list[float]:
+             reset_after=True, reset_on_improve=True, floor=max, forget_best=False,
+             best0=None) -> list[float]:
     """Performance scheduling with one of its classic mistakes switched on (``floor``:
-    how lr * factor meets min_lr, None for not at all)."""
-    lr, best, wait, out = lr0, None, 0, []
+    how lr * factor meets min_lr, None for not at all; ``best0``: the best loss before
+    the first, None for none)."""
+    lr, best, wait, out = lr0, best0, 0, []
     for loss in losses:
         if best is None or loss < best or (tie_improves and loss == best):
             best, wait = loss, 0 if reset_on_improve else wait
@@ -368,7 +369,9 @@ PLATEAU_MUTANTS = {
     "the floor min_lr was not applied": {"floor": None},
     "min(lr * factor, min_lr) jumps to the floor at once: the floor is max(lr * factor, min_lr)":
         {"floor": min},
-    "the best loss was forgotten after a reduction; the text keeps it": {"forget_best": True}}
+    "the best loss was forgotten after a reduction; the text keeps it": {"forget_best": True},
+    "the best loss started at 0, which no loss is below: start it at +inf (or the first "
+    "loss)": {"best0": 0.0}}
 BOOK = ("decay was used as Géron's number of steps s ({0}); here decay is the deep-networks "
         "notebook's rate: {1} (the same schedule with s = 1 / decay)")
 
@@ -407,7 +410,9 @@ def _closed_forms(student, rng) -> None:
                   "the power was applied to decay * t only: 1 + (decay * t)**power":
                   lr0 / (1 + (decay * t) ** c), "the power is missing": lr0 / (1 + decay * t),
                   "the power was applied to t only: 1 + decay * t**power":
-                  lr0 / (1 + decay * t ** c)}
+                  lr0 / (1 + decay * t ** c),
+                  "(1 + decay)**(power t) decays geometrically; the power schedule is "
+                  "lr0 / (1 + decay * t)**power": lr0 / (1 + decay) ** (c * t)}
                  if name == "power" else _exponential_mutants(lr0, t, decay))
         with check(f"{name}_schedule(t={t}, {_fmt(kw)})"):
             expect(student.call(f"{name}_schedule", lr0, t, decay, *([power] if power else [])),
@@ -603,7 +608,9 @@ def gradient_clipping(student, rng):
                         np.nan,
                     "the cosine was clipped to [0, 1], which turns every obtuse angle into 90 "
                     "degrees: clip it to [-1, 1]": np.degrees(np.arccos(np.clip(
-                        u @ v / (np.linalg.norm(u) * np.linalg.norm(v)), 0.0, 1.0)))})
+                        u @ v / (np.linalg.norm(u) * np.linalg.norm(v)), 0.0, 1.0))),
+                    "the angle was clipped to [-1, 1] after arccos; clip the cosine before "
+                    "it": np.degrees(np.clip(np.radians(_angle(u, v)), -1.0, 1.0))})
 
 
 # ---------------------------------------------------------------------------
