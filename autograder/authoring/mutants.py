@@ -142,6 +142,21 @@ def one_sided_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
     return grad
 
 
+def drifted_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
+                     h: float) -> np.ndarray:
+    """Central differences that never put an entry back: each entry stays at its value
+    - h, so the later entries are differentiated at a drifted point (on a copy of x)."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.empty_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        up = f(x)
+        x[i] = old - h
+        grad[i] = (up - f(x)) / (2 * h)
+    return grad
+
+
 def relative_error_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float | None]:
     """The classic wrong forms of rel(a, b) = max|a_i - b_i| / max(|a_i| + |b_i|), keyed
     by what went wrong. For two zero arrays only the missing guard is named: every form

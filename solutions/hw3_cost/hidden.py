@@ -277,15 +277,17 @@ def neuron_gradients(student, rng):
         args = (X, w, b, y)
         label = f"(X {X.shape}, w {w.shape}, b, y {y.shape})"
         quad, ce = _gradients(*args, "quadratic"), _gradients(*args, "cross_entropy")
+        no_bias = "z = X w + b: the bias b is missing from z"
         with check(f"quadratic_gradients{label}", context={"n": n}):
             _check_gradients(student.call("quadratic_gradients", *args), quad, n, d, {
+                no_bias: _gradients(X, w, 0.0, y, "quadratic"),
                 "sigma'(z) is missing: that is the cross-entropy gradient": ce,
                 SIGMA_NOT_PRIME: _plain(*args, act.sigmoid),
                 mutants.BACKPROP["a_for_z"]: _plain(
                     *args, lambda z: act.sigmoid_prime(act.sigmoid(z)))})
         with check(f"cross_entropy_gradients{label}", context={"n": n}):
             _check_gradients(student.call("cross_entropy_gradients", *args), ce, n, d,
-                             {SIGMA_KEPT: quad})
+                             {SIGMA_KEPT: quad, no_bias: _gradients(X, w, 0.0, y, "cross_entropy")})
     with check("quadratic_gradients and cross_entropy_gradients return db as a float, the "
                f"gradient of the one bias b (X {X.shape})"):
         for name in ("quadratic_gradients", "cross_entropy_gradients"):
@@ -408,7 +410,7 @@ def _train_mistake(w, b, x, y, eta, epochs, cost, mistake):
             if mistake == "sequential":  # dC/db taken at the updated w
                 a = act.sigmoid(w * x + b)
                 delta = (a - y) * (a * (1 - a) if keep_sigma else 1.0)
-            b -= 0.0 if mistake == "no bias" else step * delta
+            b -= {"no bias": 0.0, "no eta on b": delta}.get(mistake, step * delta)
     return costs, w, b
 
 
@@ -419,6 +421,8 @@ def _training_mutants(case, cost, expected):
         "the update goes uphill: w <- w - eta dC/dw, with a minus sign": "uphill",
         "the input x is missing from dC/dw = x dC/dz": "no x",
         "the bias b is never updated": "no bias",
+        "the learning rate is missing from the bias's update: b <- b - eta dC/db":
+            "no eta on b",
         "dC/db was computed after w was updated: take both gradients at the same (w, b), "
         "then update both": "sequential"}
     if cost == "cross_entropy":
@@ -449,6 +453,8 @@ def _training_mutants(case, cost, expected):
         found[0]["the quadratic cost is (a - y)^2 / 2: the factor 1/2 is missing"] = 2 * costs
     else:
         found[0].update({NO_MINUS: -costs, LOG2: costs / LN2})
+    for i, start in ((1, w), (2, b)):
+        found[i]["returned the starting w and b: return the trained ones"] = start
     copied = {"the gradients took the lecture's input x = 1, not the x given":
               _train(*case, cost, gradients=_gradients_at(1.0, y, cost)),
               "the step used the example's learning rate 0.15, not the eta given":
@@ -628,6 +634,9 @@ def _cost_mutants(Z, Y, expected):
             "log-sum-exp half done: ln p = (z - m) - ln sum_j exp(z_j - m); the exponentials "
             "in the sum must be shifted by m too":
                 -np.sum(Y * (shifted - np.log(np.exp(Z).sum(axis=1, keepdims=True)))) / n,
+            "ln p = z - m - ln sum_j exp(z_j - m): the shift m was taken out of the sum but "
+            "not subtracted from z": -np.sum(Y * (Z - np.log(np.exp(shifted).sum(
+                axis=1, keepdims=True)))) / n,
             "the log-sum-exp summed over the whole batch (np.sum without axis): each row has "
             "its own sum over the K classes":
                 -np.sum(Y * (shifted - np.log(np.exp(shifted).sum()))) / n}
@@ -700,6 +709,8 @@ def softmax_log_likelihood(student, rng):
                 expected, *FD, probes=[other_h], mutants={
                     "one-sided difference (f(z + h) - f(z)) / h instead of the central "
                     "(f(z + h) - f(z - h)) / (2h)": mutants.one_sided_gradient(cost, Z, h),
+                    "each entry was left at z - h: put it back before the next one":
+                        mutants.drifted_gradient(cost, Z, h),
                     "the central difference is divided by h instead of 2h": 2 * expected,
                     "every entry of Z was moved at once (Z + h): perturb one entry at a "
                     "time, Z + h e_i": np.zeros_like(Z),

@@ -143,6 +143,13 @@ def test_one_sided_differences_may_read_x_through_a_closure():
     assert all(np.array_equal(p, b) for p, b in zip(params, before, strict=True))
 
 
+def test_drifted_differences_are_taken_at_the_entries_left_behind():
+    """f(x) = x0 * x1: with x0 left at x0 - h, x1's difference is taken at (x0 - h, x1)."""
+    x, h = np.array([2.0, 5.0]), 1e-3
+    got = mutants.drifted_gradient(lambda v: float(v[0] * v[1]), x, h)
+    assert np.allclose(got, [5.0, 2.0 - h]) and np.array_equal(x, [2.0, 5.0])
+
+
 def test_relative_error_mistakes_differ_from_the_reference():
     rng = np.random.default_rng(6)
     a = rng.normal(size=10) * 10.0 ** rng.uniform(-3, 1, size=10)
