@@ -74,11 +74,12 @@ def _case(rng, sizes, n):
 
 def _grads(got, want, wrong=None, accept=None, tol=TOLERANCE, names=("dWs", "dbs")):
     """Two lists of arrays against ``want``; ``wrong`` maps mistakes to such pairs (or to
-    functions computing them, called only for a wrong answer), ``accept`` descriptions to
-    functions computing them (None if they cannot)."""
+    functions computing them, called only for a wrong answer; None: not offered),
+    ``accept`` descriptions to functions computing them (None if they cannot)."""
     def part(f, k):
         return functools.partial(lambda f, k: (f() or (None, None))[k], f, k)
-    lazy = {m: functools.cache(g) if callable(g) else g for m, g in (wrong or {}).items()}
+    lazy = {m: functools.cache(g) if callable(g) else g for m, g in (wrong or {}).items()
+            if g is not None}
     if expect(got).is_tuple(2, f"({', '.join(names)}) of two lists"):
         for k in (0, 1):
             expect(got[k], names[k]).each_close_to(
@@ -172,7 +173,9 @@ def output_delta_softmax(student, rng):
                 CHAIN_RULE: (P - Y) / n if soft else None,
                 "p p^T is the outer product np.outer(p, p), a matrix; np.dot(p, p) is a "
                 "number, which diag(p) - np.dot(p, p) subtracts from every entry":
-                    np.stack([(np.diag(p) - p @ p).T @ g for p, g in zip(P, dC_dP, strict=True)])})
+                    np.stack([(np.diag(p) - p @ p).T @ g for p, g in zip(P, dC_dP, strict=True)]),
+                "the softmax Jacobian is diag(p) - p p^T; p p^T - diag(p) flips the sign":
+                    -want})
 
 
 @question("q3", points=2)
@@ -272,6 +275,16 @@ def backprop(student, rng):
                     _once(_own_backprop, student, weights, biases, X, Y, name)})
 
 
+def _tanh_output_delta(W1, b1, W2, b2, X, Y):
+    """(dWs, dbs) of tanh_regression with the linear output's delta multiplied by
+    1 - a^2, as if the output were a tanh unit (a mutant)."""
+    A1 = np.tanh(X @ W1 + b1)
+    A2 = A1 @ W2 + b2
+    delta2 = (A2 - Y) / len(X) * (1 - A2**2)
+    delta1 = delta2 @ W2.T * (1 - A1**2)
+    return [X.T @ delta1, A1.T @ delta2], [delta1.sum(axis=0), delta2.sum(axis=0)]
+
+
 @question("q6", points=3)
 def tanh_regression(student, rng):
     # the first case is square (n = d = m = K), so transposition mistakes run and are named
@@ -288,9 +301,11 @@ def tanh_regression(student, rng):
                     "the cost lacks the factor 1/2 of the quadratic cost": 2 * C,
                     "the cost was summed over the batch instead of averaged": n * C,
                     mutants.MEAN_OVER_ENTRIES: C / k if k > 1 else None})
-                _grads(([got[1], got[3]], [got[2], got[4]]), net.gradients(X, Y),
-                       mutants.backprop_mutants(weights, biases, X, Y, activation="tanh",
-                                                output="linear"), names=("dW", "db"))
+                _grads(([got[1], got[3]], [got[2], got[4]]), net.gradients(X, Y), {
+                    **mutants.backprop_mutants(weights, biases, X, Y, activation="tanh",
+                                               output="linear"),
+                    "the output unit is linear, a = z: its delta has no tanh'(z) factor "
+                    "(1 - a^2)": _tanh_output_delta(W1, b1, W2, b2, X, Y)}, names=("dW", "db"))
 
 
 # ---------------------------------------------------------------------------
@@ -742,6 +757,8 @@ def zero_initialisation(student, rng):
                            _train(grad, *args, sign=1.0),
                        "the biases start at c like the weights, instead of 0":
                            _train(grad, *args, bias_c=c),
+                       "the weights start at 0 whatever c is: W^l = c everywhere":
+                           _train(grad, X, Y, sizes, 0.0, lr, steps) if c else None,
                        "the biases are trained too: b^l <- b^l - lr dC/db^l":
                            _train(grad, *args, bias_lr=0.0),
                        BP["sum_not_mean"]: _train(_reference(name, X, Y, "gradients", n),
