@@ -87,7 +87,9 @@ def penalties(student, rng):
                     [2 * lam * W for W in ws]}),
             ("l1_penalty", (), reg.l1_penalty(ws, lam), {
                 "summed the weights instead of their absolute values": lam * sum(map(np.sum, ws)),
-                "the L1 penalty is lam sum |W|, without a 1/2": lam / 2 * ab}),
+                "the L1 penalty is lam sum |W|, without a 1/2": lam / 2 * ab,
+                "np.linalg.norm(W, 1) of a matrix is its largest column sum of |w|; the L1 "
+                "penalty sums every |w|": lam * sum(float(np.linalg.norm(W, 1)) for W in ws)}),
             ("l1_grad", (), reg.l1_grad(ws, lam), {
                 "sign(0) must be 0 (the subgradient np.sign gives)":
                     [lam * np.where(W >= 0, 1.0, -1.0) for W in ws],
@@ -498,6 +500,8 @@ def max_norm(student, rng):
                     W * r / np.linalg.norm(W, axis=0),
                 "divided each column by its norm: the factor is r / max(||w||, r)":
                     W / np.linalg.norm(W, axis=0),
+                "the factor is r / max(||w||, r): the r above the line is missing":
+                    W / np.maximum(np.linalg.norm(W, axis=0), r),
                 "the factor is r / max(||w||, r), not r / min(||w||, r), which stretches the "
                 "short columns to norm r and leaves the long ones":
                     W * r / np.minimum(np.linalg.norm(W, axis=0), r),
@@ -669,16 +673,20 @@ def batch_norm(student, rng):
                     "normalised each row over its features (axis=1) instead of each feature "
                     "over the batch (axis=0)": _bn(x, gamma, beta, x.mean(1, keepdims=True),
                                                    x.var(1, keepdims=True), eps)})
+                ignored = "the momentum argument was ignored: the default 0.1 was used"
                 expect(got[1], "new_running_mean").close_to(new_rm, mutants={
                     "momentum is the weight of the new batch: (1 - m) old + m mu":
-                        m * rm + (1 - m) * mu, STALE: rm})
+                        m * rm + (1 - m) * mu, STALE: rm, ignored: 0.9 * rm + 0.1 * mu})
                 expect(got[2], "new_running_var").close_to(new_rv, mutants={
                     "the running variance averages the unbiased variance n/(n-1) var":
                         (1 - m) * rv + m * var,
                     "momentum is the weight of the new batch: (1 - m) old + m var_unbiased":
                         m * rv + (1 - m) * unbiased, STALE: rv,
                     "the unbiased variance is var n / (n - 1) with n the batch size (rows), "
-                    "not the number of features": (1 - m) * rv + m * var * d / (d - 1)})
+                    "not the number of features": (1 - m) * rv + m * var * d / (d - 1),
+                    "the correction is inverted: the unbiased variance is var n / (n - 1), "
+                    "not var (n - 1) / n": (1 - m) * rv + m * var * (n - 1) / n,
+                    ignored: 0.9 * rv + 0.1 * unbiased})
     for n, d, eps in [(1, 4, 1e-5), (5, 3, 1e-2)]:
         x, gamma, beta, rm, rv = _bn_inputs(rng, n, d)
         wrong = {"eps is missing: divide by sqrt(running_var + eps)":
@@ -721,7 +729,10 @@ def batch_norm(student, rng):
                     "sum(dout) - x_hat sum(dout x_hat)) has the term - x_hat sum(dout x_hat)":
                         dx + gamma * x_hat * (dout * x_hat).sum(axis=0) / (n * np.sqrt(var + eps)),
                     "gamma is missing from dx: the gradient reaches x_hat as gamma dout":
-                        dx / gamma})
+                        dx / gamma,
+                    "the sums over the batch in dx were means: dx = gamma / (n std) (n dout - "
+                    "sum(dout) - x_hat sum(dout x_hat))": gamma / (n * np.sqrt(var + eps)) * (
+                        n * dout - dout.mean(axis=0) - x_hat * (dout * x_hat).mean(axis=0))})
                 expect(got[1], "dgamma").close_to(dgamma, *GRAD, {
                     X_NOT_X_HAT: (dout * x).sum(axis=0), FEATURES: (dout * x_hat).sum(axis=1)})
                 expect(got[2], "dbeta").close_to(dbeta, *GRAD, {
@@ -742,7 +753,9 @@ def fuse_batch_norm(student, rng):
         Wf, bf = reg.fuse_batchnorm(W, b, gamma, beta, rm, rv, eps)
         s, s0 = gamma / np.sqrt(rv + eps), gamma / np.sqrt(rv)
         s1, s2 = gamma / (rv + eps), gamma / (np.sqrt(rv) + eps)
+        fixed = "the eps argument was ignored: the default 1e-5 was used"
         w_wrong = {"eps is missing: s = gamma / sqrt(running_var + eps)": W * s0,
+                   fixed: W * gamma / np.sqrt(rv + 1e-5) if eps != 1e-5 else None,
                    OUTSIDE: W * s2,
                    "the square root is missing: s = gamma / sqrt(running_var + eps)": W * s1}
         if n_in == n_out:
@@ -762,7 +775,8 @@ def fuse_batch_norm(student, rng):
                     "the square root is missing: s = gamma / sqrt(running_var + eps)":
                         (b - rm) * s1 + beta,
                     "eps is missing: s = gamma / sqrt(running_var + eps)": (b - rm) * s0 + beta,
-                    OUTSIDE: (b - rm) * s2 + beta})
+                    OUTSIDE: (b - rm) * s2 + beta,
+                    fixed: (b - rm) * gamma / np.sqrt(rv + 1e-5) + beta if eps != 1e-5 else None})
     X, W, b = rng.normal(size=(6, 4)), rng.normal(size=(4, 3)), rng.normal(size=3)
     gamma, beta, rm, rv = *rng.normal(size=(3, 3)), rng.uniform(0.1, 2.0, size=3)
     with check("X @ W_fused + b_fused equals batch norm (inference) of X @ W + b, X of shape "
@@ -787,7 +801,9 @@ OTHER_VARIANCE = {  # the variances a classic mistake uses instead, by family
                lambda i, o: 1 / (i + o)},
     "he": {"He's variance is 2 / fan_in; 1 / fan_in is LeCun's": VARIANCE["lecun"],
            "He's variance is 2 / fan_in; 2 / (fan_in + fan_out) is Glorot's": VARIANCE["glorot"],
-           "He's variance uses fan_in, not fan_out: 2 / fan_in": lambda i, o: 2 / o},
+           "He's variance uses fan_in, not fan_out: 2 / fan_in": lambda i, o: 2 / o,
+           "the standard deviation is sqrt(2 / fan_in), not sqrt(2) / fan_in: the root "
+           "covers the fraction": lambda i, o: 2 / i**2},
     "lecun": {"LeCun's variance is 1 / fan_in; 2 / fan_in is He's": VARIANCE["he"],
               "LeCun's variance uses fan_in, not fan_out: 1 / fan_in": lambda i, o: 1 / o}}
 
@@ -994,6 +1010,15 @@ def _ridge(X, y, lam):
     return sol[:d], float(sol[d])
 
 
+def _scalar_centred_ridge(X, y, lam):
+    """The normal equations with X centred by one number, X.mean(), and b = mean(y - X w)
+    (a mutant)."""
+    n, d = X.shape
+    Xc, yc = X - X.mean(), y - y.mean()
+    w = np.linalg.solve(Xc.T @ Xc / n + lam * np.eye(d), Xc.T @ yc / n)
+    return w, float(np.mean(y - X @ w))
+
+
 def _ridge_variant(X, y, diag, penalize_bias=False, data_scale=1.0):
     """Normal equations with a given diagonal term and Xc^T Xc / n scaled by
     ``data_scale`` (mutants only)."""
@@ -1056,7 +1081,9 @@ def weight_decay_scaling(student, rng):
                  "b = mean(y) - mean(X) w: the bias must undo the centring of X too":
                  (_ridge(X, y, lam)[0], float(y.mean())),
                  "np.cov divides by n - 1 by default: the data term is Xc^T Xc / n (bias=True, "
-                 "or Xc.T @ Xc / n)": _ridge_variant(X, y, lam, data_scale=n / (n - 1))}
+                 "or Xc.T @ Xc / n)": _ridge_variant(X, y, lam, data_scale=n / (n - 1)),
+                 "X was centred by the mean of all its entries; centre each column by its own "
+                 "mean, X - X.mean(axis=0)": _scalar_centred_ridge(X, y, lam)}
         with check(f"ridge_fit(X {X.shape}, y {y.shape}, lam={lam}), with np.linalg.solve",
                    context={"n": n}):
             got = student.call("ridge_fit", X, y, lam, forbid=NO_INVERSE)
