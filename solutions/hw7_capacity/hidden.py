@@ -229,7 +229,9 @@ def _bound_mutants(X, y, w, b):
             (R / (gamma * np.mean(t * z) / np.min(t * z))) ** 2,
         "the bound is (R / gamma)^2: R^2 / gamma leaves gamma unsquared": R**2 / gamma,
         "R = sqrt(max ||x||^2 + 1): the 1 goes under the root, not after it":
-            ((np.sqrt(np.max(np.sum(X * X, axis=1))) + 1.0) / gamma) ** 2}
+            ((np.sqrt(np.max(np.sum(X * X, axis=1))) + 1.0) / gamma) ** 2,
+        "R is the largest norm of one input, max_i ||(x_i, 1)||, not the norm of the whole "
+        "matrix": (np.sqrt(np.sum(X * X) + len(X)) / gamma) ** 2}
 
 
 def _with_labels_as_signs(R, y, z, w) -> float:
@@ -346,7 +348,9 @@ def _count_mutants(sizes):
             "every unit has its own bias: n_out biases per layer, not one":
                 sum(m * k for m, k in pairs) + len(pairs),
             "a layer's biases belong to its outputs: (n_in + 1) n_out, not n_in (n_out + 1)":
-                sum(m * (k + 1) for m, k in pairs)}
+                sum(m * (k + 1) for m, k in pairs),
+            "the output layer was not counted: every layer of weights counts, the last "
+            "one too": sum((m + 1) * k for m, k in pairs[:-1]) if len(pairs) > 1 else None}
 
 
 @question("q3", points=2)
@@ -394,7 +398,9 @@ def counting_weights(student, rng):
                     "the K output biases count too: M = (budget - K) // (D + K + 1)":
                         budget // (D + K + 1),
                     "M is at least 0: a budget below the K output biases gives 0, "
-                    "max(0, (budget - K) // (D + K + 1))": (budget - K) // (D + K + 1)})
+                    "max(0, (budget - K) // (D + K + 1))": (budget - K) // (D + K + 1),
+                    "M is a whole number of units: round down with //, not /":
+                        (budget - K) / (D + K + 1) if budget >= K else None})
 
 
 # ---------------------------------------------------------------------------
@@ -419,16 +425,16 @@ def _random_params(rng, M) -> list[np.ndarray]:
             rng.normal(0, 1 / np.sqrt(M), size=(M, 1)), rng.normal(size=1)]
 
 
-def _draws(M, seed, *, w1=2.0, w2=None, b1_zero=False, order="W1 b1 W2", b2_drawn=False):
+def _draws(M, seed, *, w1=2.0, w2=None, b1_zero=False, order="W1 b1 W2", b2_drawn=False,
+           b1=1.0):
     """[W1, b1, W2, b2] drawn in ``order`` with the given scales, b2 drawn last from N(0, 1)
     with ``b2_drawn`` (mutants only)."""
-    g, b1 = np.random.default_rng(seed), np.zeros(M)
-    drawn = {}
+    g, drawn = np.random.default_rng(seed), {}
     for name in order.split():
         if name == "W1":
             drawn[name] = g.normal(0.0, w1, size=(1, M))
         elif name == "b1":
-            drawn[name] = b1 if b1_zero else g.normal(0.0, 1.0, size=M)
+            drawn[name] = np.zeros(M) if b1_zero else g.normal(0.0, b1, size=M)
         else:
             drawn[name] = g.normal(0.0, 1 / np.sqrt(M) if w2 is None else w2, size=(M, 1))
     return [drawn["W1"], drawn["b1"], drawn["W2"], g.normal(0.0, 1.0, size=1) if b2_drawn
@@ -447,6 +453,8 @@ def _init_mutants(M, seed):
         "b2 starts at zero: it is not drawn": _draws(M, seed, b2_drawn=True),
         "W2 has standard deviation 1 / sqrt(M), not 1": _draws(M, seed, w2=1.0),
         "W2 has standard deviation 1 / sqrt(M), not 1 / M": _draws(M, seed, w2=1.0 / M),
+        "the scales are swapped: W1 has standard deviation 2 and b1 standard deviation 1":
+            _draws(M, seed, w1=1.0, b1=2.0),
         order + " (W2 was drawn before b1)": _draws(M, seed, order="W1 W2 b1"),
         order + " (b1 was drawn before W1)": _draws(M, seed, order="b1 W1 W2")}
 
@@ -480,6 +488,8 @@ def _gradient_mutants(params, X, Y, lam):
             _cost_and_grads(params, X, Y, lam, slope=lambda A, Z: 1 - Z**2),
         "backpropagation multiplies by tanh'(z) = 1 - tanh(z)^2, not by tanh(z)":
             _cost_and_grads(params, X, Y, lam, slope=lambda A, Z: A),
+        "tanh'(z) = 1 - a^2 is missing: the hidden layer was treated as linear going back":
+            _cost_and_grads(params, X, Y, lam, slope=lambda A, Z: np.ones_like(A)),
         "the penalty's gradient lam W was not added to dC/dW":
             _cost_and_grads(params, X, Y, lam, l2=0.0),
         "the course's penalty lam / 2 ||W||^2 is not divided by n: its gradient is lam W":
@@ -714,7 +724,16 @@ def _table_mutants(student, data, Ms, R, epochs, lam, seed, train):
             "entry (i, r) starts from seed + i * R + r; seed + r * len(Ms) + i numbers the "
             "starts the other way": runs(lambda i, r: seed + r * len(Ms) + i),
             "train with the penalty lam given, not lam = 0":
-                runs(lambda i, r: seed + i * R + r, 0.0)}
+                runs(lambda i, r: seed + i * R + r, 0.0),
+            "trained on the validation split and scored on the training split: train on "
+            "(X_train, Y_train), score on (X_val, Y_val)": lambda: _selection_runs(
+                student, (data[2], data[3], data[0], data[1]), Ms, R, epochs, lam,
+                lambda i, r: seed + i * R + r)[0],
+            "trained for the notebook's EPOCHS, not the epochs argument": lambda: (
+                _selection_runs(student, data, Ms, R, steps, lam, lambda i, r: seed + i * R + r)[0]
+                if student.has("EPOCHS") and isinstance(steps := student.get("EPOCHS"), int)
+                and 0 < steps != epochs
+                else None)}
 
 
 def _points(ax, markers: bool) -> np.ndarray:
