@@ -35,6 +35,8 @@ TRAINING: dict[str, str] = {
                        "the cost of the last batch",
     "array_split": "the batches are consecutive slices of batch_size rows of the order (the "
                    "last may be smaller), not np.array_split into n // batch_size parts",
+    "cost_every_step": "record the cost once per epoch, after its last step, not after every "
+                       "step",
 }
 
 
@@ -69,6 +71,10 @@ def minibatch_sgd(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X
             dWs, dbs = gradients(ws, bs, X[rows], Y[targets])
             ws = [W - lr * dW for W, dW in zip(ws, dWs, strict=True)]
             bs = [b - lr * db for b, db in zip(bs, dbs, strict=True)]
+            if mistake == "cost_every_step":
+                history.append(loss(ws, bs))
+        if mistake == "cost_every_step":
+            continue
         if mistake == "last_batch_cost":
             last = batches[-1][0]
             history.append(MLP.from_params(ws, bs).loss(X[last], Y[last], l2=lam))

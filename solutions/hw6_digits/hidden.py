@@ -179,6 +179,8 @@ def _init_mutants(sizes, seed):
         return 1.0 / np.sqrt(m)
 
     return {ZERO_INIT: [np.zeros(p) for p in builders.fan_pairs(sizes)],
+            "each layer's standard deviation is 1 / sqrt(n_in) of its own inputs, not of the "
+            "network's input size": draws(lambda m: 1.0 / np.sqrt(sizes[0])),
             "the standard deviation is 1 / sqrt(n_in), not 1 (N(0, 1) saturates the sigmoids)":
                 draws(lambda m: 1.0),
             "the standard deviation is 1 / sqrt(n_in), not 1 / n_in": draws(lambda m: 1.0 / m),
@@ -421,7 +423,8 @@ def _sgd_case(student, rng, sizes, n, lr, lam) -> None:
              _step(ws, bs, right, lr / n) if n > 1 else None,
              "the weight decay was applied twice: dC/dW already holds lam W, so W <- W - lr "
              "dC/dW without a further (1 - lr lam)":
-             _step([W * (1 - lr * lam) for W in ws], bs, right, lr) if lam > 0 else None, **{
+             _step([W * (1 - lr * lam) for W in ws], bs, right, lr) if lam > 0 else None,
+             "the biases were not updated: b <- b - lr * dC/db too": (want[0], bs), **{
                  mutants.BACKPROP[k]: _step(ws, bs, mutants.backprop(ws, bs, X, Y, k, l2=lam), lr)
                  for k in ("sign_flipped", "l2_missing", "l2_over_n", "sum_not_mean")}}
     with check(f"sgd_step({_label(ws, X)}, Y) with lr={lr}, lam={lam}: it returns nothing and "
@@ -598,7 +601,7 @@ def _reported(student) -> None:
         "val_accuracy is a fraction in [0, 1], not a percentage": 100 * run[1]})
     seconds = student.get("fit_seconds")
     if verify(isinstance(seconds, float | int) and not isinstance(seconds, bool)
-              and 0 < seconds < 60, "fit_seconds should be the seconds fit took, a positive "
+              and seconds > 0, "fit_seconds should be the seconds fit took, a positive "
               f"number (time.perf_counter() after minus before), got {describe_value(seconds)}",
               "fit_seconds"):
         verify(timed / SECONDS_FACTOR <= seconds <= SECONDS_FACTOR * timed + 0.5,
@@ -788,7 +791,12 @@ def grid_search_and_heatmap(student, rng):
                 "default 16": partial(grid, epochs=epochs) if batch != 16 else None,
                 "the networks trained for the notebook's EPOCHS, not the epochs argument":
                     partial(grid, epochs=steps, batch_size=batch)
-                    if isinstance(steps, int) and steps not in (epochs, 30) else None})
+                    if isinstance(steps, int) and steps not in (epochs, 30) else None,
+                "the learning rate and lambda were swapped in the constructor: lr=lrs[i], "
+                "lam=lams[j]": lambda lrs=lrs, lams=lams, data=data, seed=seed, sizes=sizes,
+                epochs=epochs, batch=batch: np.array([[_own_run(
+                    student, sizes, seed, *data, lr=lam, lam=lr, epochs=epochs,
+                    batch_size=batch)[0] for lam in lams] for lr in lrs])})
     lrs, lams = 10.0 ** np.arange(-2, 1), 10.0 ** np.arange(-5, 0)
     acc = rng.uniform(0.1, 1.0, size=(len(lrs), len(lams)))
     found = []
@@ -833,6 +841,11 @@ LAST_BATCH = ("the lambda sweep runs with batch_size = batch_sizes[0]; this is t
               "size (a loop variable left over from the batch-size sweep?)")
 SWEEPS = {"batch_size": ("values", "updates", "final_loss", "val_accuracy"),
           "lam": ("values", "weight_norm", "val_accuracy")}
+
+
+def _norm(weights) -> float:
+    """sqrt(sum_l ||W^l||^2) of a list of the student's weights."""
+    return float(np.sqrt(sum(float(np.sum(W * W)) for W in arrays(weights, "weights"))))
 
 
 def _column(study, sweep, key, n: int) -> list:
@@ -929,8 +942,9 @@ def hyperparameter_study(student, rng):
                     None if any(r[5] is None for r in runs) else np.sqrt(
                         [q + sum(float(np.sum(b * b)) for b in r[5])
                          for q, r in zip(squares, runs, strict=True)]),
-                LAST_BATCH: lambda: [np.sqrt(sum(float(np.sum(W * W)) for W in r[4]))
-                                     for r in last()]})
+                LAST_BATCH: lambda: [_norm(r[4]) for r in last()],
+                "weight_norm was measured before fit: the norm of the trained weights":
+                    lambda: [_norm(_construct(student, sizes, seed).get("weights"))] * len(lams)})
             expect(accs, "val_accuracy").close_to([r[0] for r in runs], accept={
                 COLUMN: lambda: [_own_run(student, sizes, seed, *data, lr=lr, lam=lam,
                                           epochs=epochs, batch_size=batch_sizes[0],
