@@ -651,7 +651,8 @@ def _bases(obj: Any) -> tuple[str, ...]:
     ``object`` (the trusted side compares names only)."""
     try:
         mro = type.__getattribute__(type(obj), "__mro__")
-        return tuple(c.__name__[:100] for c in mro[1:protocol.MAX_BASES + 1] if c is not object)
+        return tuple(str(c.__name__)[:100] for c in mro[1:protocol.MAX_BASES + 1]
+                     if c is not object)
     except Exception:  # an odd metaclass: no bases reported
         return ()
 
@@ -747,7 +748,7 @@ def _tick_locations(axis) -> list[float]:
         return []
 
 
-MAX_PICTURE = 2500  # entries of an image described with its values
+MAX_PICTURE, MAX_PICTURES = 2500, 3  # entries of an image described with its values, images
 
 
 def _picture(im) -> dict:
@@ -796,7 +797,7 @@ def _describe_axes(ax) -> dict:
             lines.append({"label": named.get(id(c), str(c.get_label())), "marker": "o",
                           "linestyle": "None", "x": points[:, 0], "y": points[:, 1]})
     images = [list(np.shape(im.get_array())) for im in ax.get_images()]
-    pictures = [_picture(im) for im in ax.get_images()[:10]]
+    pictures = [_picture(im) for im in ax.get_images()[:MAX_PICTURES]]
     meshes = [list(np.shape(c.get_array())) for c in ax.collections
               if c.get_array() is not None]
     return {
