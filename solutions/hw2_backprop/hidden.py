@@ -626,6 +626,16 @@ def _hessian(grad, weights, biases, h, central=True):
     return None if np.isnan(H).any() else (H + H.T) / 2
 
 
+def _weights_first(H, weights, biases):
+    """(A + A^T) / 2 for A = H with its rows (the gradient's entries) in the order W^1, ...,
+    W^L, b^1, ..., b^L and its columns (theta's) in flatten_params' order (a mutant)."""
+    ends = np.cumsum([0] + [np.size(p) for W, b in zip(weights, biases, strict=True)
+                            for p in (W, b)])
+    spans = [np.arange(a, b) for a, b in zip(ends[:-1], ends[1:], strict=True)]
+    A = H[np.concatenate(spans[0::2] + spans[1::2])]
+    return (A + A.T) / 2
+
+
 def _own_backprop_of(student, X, Y, activation, broadcast=False):
     """The student's own backprop (Question 5) as a function of the parameters; with
     ``broadcast``, gradients that broadcast to the parameters' shapes count, as the
@@ -679,7 +689,10 @@ def sensitivity_and_curvature(student, rng):
                 "without the 1/2": 2 * H,
                 "the step h given was not used: these are differences with a tiny step, where "
                 "the question asks for central differences with the step h it gives":
-                    _hessian(grad, weights, biases, 1e-5)},
+                    _hessian(grad, weights, biases, 1e-5),
+                "the gradient was flattened all weights, then all biases, while theta follows "
+                "flatten_params, W^1, b^1, W^2, b^2, ...: flatten both alike":
+                    _weights_first(H, weights, biases)},
                 accept={"central differences of your own backprop (Question 5)": own})
             H_got = shaped_like(got, H)
             verify(H_got is None or np.max(np.abs(H_got - H_got.T))

@@ -346,14 +346,15 @@ def backpropagation(student, rng):
 
 
 def _passes(X, ws, bs, rate, passes, rng, order="text", rule=_keep, forward=None,
-            rows=None):
+            rows=None, transposed=False):
     """The softmax outputs of every pass, shape (passes, n, K), with masks drawn in the
     ``order`` of the text (pass by pass, first hidden layer first), last layer first
     (``"reversed"``), layer by layer over all passes (``"layers"``), with a mask on the
     inputs drawn first in each pass (``"inputs"``) or on the softmax outputs drawn last
     (``"outputs"``), or for the first pass only and reused (``"once"``), made from draws
-    of ``rows`` rows (default n; 1: one mask per unit for all samples) by ``rule``;
-    ``forward`` replaces the reference forward pass (the student's own)."""
+    of ``rows`` rows (default n; 1: one mask per unit for all samples) by ``rule`` (drawn
+    as (n_l, rows) and transposed with ``transposed``); ``forward`` replaces the reference
+    forward pass (the student's own)."""
     n, hidden = len(X), [W.shape[1] for W in ws[:-1]]
     if order == "inputs":
         hidden = [X.shape[1]] + hidden
@@ -369,7 +370,9 @@ def _passes(X, ws, bs, rate, passes, rng, order="text", rule=_keep, forward=None
     elif order == "layers":
         slots = [(t, l) for l in range(len(hidden)) for t in range(passes)]
     for t, l in slots:
-        draws[t][l] = rule(rng.random((rows or n, hidden[l])), rate)
+        u = rng.random((hidden[l], rows or n)).T if transposed else \
+            rng.random((rows or n, hidden[l]))
+        draws[t][l] = rule(u, rate)
     if order == "once":
         draws = [draws[0]] * passes
     forward = forward or (lambda m: mutants.forward_pass(ws, bs, X, masks=m)[1][-1])
@@ -445,6 +448,8 @@ def mc_dropout(student, rng):
                  "masks": run(order="once"),
                  "one mask per unit, shared by all the samples of a pass: each sample gets "
                  "its own, rng.random((n, n_l))": run(rows=1),
+                 "the draws were made as rng.random((n_l, n)).T: other numbers in other "
+                 "places than rng.random((n, n_l))": run(transposed=True),
                  "dropout was applied to the inputs X too; the text draws one mask per hidden "
                  "layer only": run(order="inputs"),
                  "dropout was applied to the softmax outputs too; the text draws one mask per "

@@ -764,12 +764,15 @@ def grid_search_and_heatmap(student, rng):
             val, train = runs[..., 0], runs[..., 1]
 
             def grid(shared=False, lrs=lrs, lams=lams, data=data, seed=seed, sizes=sizes,
-                     **hyper):
+                     per_row=False, **hyper):
                 """The student's own grid of validation accuracies with other settings, or
-                one generator for the whole grid (row by row) with ``shared``."""
+                one generator for the whole grid (row by row) with ``shared``, or one per
+                learning rate with ``per_row``."""
                 start = student.generator(seed) if shared else seed
-                return np.array([[_own_run(student, sizes, start, *data, lr=lr, lam=lam,
-                                           **hyper)[0] for lam in lams] for lr in lrs])
+                return np.array([[_own_run(student, sizes, row, *data, lr=lr, lam=lam,
+                                           **hyper)[0] for lam in lams]
+                                 for lr in lrs for row in [student.generator(seed) if per_row
+                                                           else start]])
             setting = {"epochs": epochs, "batch_size": batch}
             steps = student.get("EPOCHS") if student.has("EPOCHS") else None
             if _unrepeatable(student, sizes, seed, data, unless=([got], [val]), lr=lrs[0],
@@ -785,6 +788,9 @@ def grid_search_and_heatmap(student, rng):
                 "each network of the grid starts from its own np.random.default_rng(seed); one "
                 "generator for the whole grid gives each network other initial weights":
                     partial(grid, True, **setting),
+                "each network starts from its own np.random.default_rng(seed); one generator "
+                "per learning rate, shared by its lambdas, gives them other initial weights":
+                    partial(grid, per_row=True, **setting),
                 "fit was called twice for each network: train it once, for the given epochs":
                     partial(grid, epochs=2 * epochs, batch_size=batch),
                 "the batch_size argument was not passed on: the networks trained with the "
@@ -897,7 +903,9 @@ def hyperparameter_study(student, rng):
                 "the number of steps is a whole number, epochs * ceil(n / b), not epochs * n / b":
                     [epochs * n_train / b for b in batch_sizes],
                 "n // b + 1 counts a step too many when b divides n: ceil(n / b)":
-                    [epochs * (n_train // b + 1) for b in batch_sizes]})
+                    [epochs * (n_train // b + 1) for b in batch_sizes],
+                "updates counts the steps, epochs * ceil(n / b), not the epochs (the length of "
+                "the history)": [epochs] * len(batch_sizes)})
     with check("the batch-size sweep's final_loss and val_accuracy equal those of your network "
                "retrained with each batch size (lam = lams[0])"):
         final, accs = (_column(study, "batch_size", k, 3) for k in ("final_loss", "val_accuracy"))
