@@ -304,6 +304,8 @@ def narrow_valley(student, rng):
         grads, hs = [lambda th, a=a, b=b: _grad(th, a, b)] * n, [h] * n
         want = [_cost(theta0, a, b)] + [_cost(th, a, b) for th, _ in _reference_run(
             name, theta0, grads, hs)]
+        fixed = [_cost(theta0, 20.0, 1.0)] + [_cost(th, 20.0, 1.0) for th, _ in _reference_run(
+            name, theta0, [lambda th: _grad(th, 20.0, 1.0)] * n, hs)]
         stale, th = [_cost(theta0, a, b)], theta0
         for _ in range(n):  # every step from the initial state
             th, _ = mutants.optimizer_step(name, th, _grad(th, a, b),
@@ -322,7 +324,9 @@ def narrow_valley(student, rng):
                     want = own
             expect(got, "cost history").close_to(want, mutants={
                 "the state each step returns must be passed to the next step (here every step "
-                "started from the initial state)": stale})
+                "started from the initial state)": stale,
+                "the run used the lecture's valley (a = 20, b = 1), not the a and b given":
+                    fixed})
 
 
 # ---------------------------------------------------------------------------
