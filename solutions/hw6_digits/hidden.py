@@ -228,11 +228,14 @@ def initialisation_and_forward(student, rng):
     wrong = {mutants.FORWARD[k]: mutants.forward_pass(ws, bs, X, k) for k in (
         "no_bias", "z_from_z", "zs_hold_a", "no_hidden_activation", "output_as_hidden",
         "output_after_hidden")}
-    with check(f"set_params({_label(ws, X)}), then feedforward(X); set_params keeps copies"):
+    with check(f"set_params keeps float copies; then feedforward(X) with {_label(ws, X)}"):
         verify(_keeps_copies(student), "set_params stores the very arrays it is given, "
                "and sgd_step changes them in place: the caller's arrays change with the "
                "network; store copies, [np.array(W, dtype=float) for W in weights]",
                "set_params", mistake="set_params keeps the caller's arrays")
+        verify(_floats_kept(student), "set_params keeps integer weights as integers: the "
+               "text asks for float copies, [np.array(W, dtype=float) for W in weights]",
+               "set_params", mistake="set_params does not make float copies")
         got = _known(student, rng, ws, bs).call("feedforward", X)
         if expect(got).is_tuple(2, "(zs, activations)"):
             expect(got[0], "zs").each_close_to(zs, mutants={k: v[0] for k, v in wrong.items()})
@@ -241,8 +244,9 @@ def initialisation_and_forward(student, rng):
                 **{k: v[1] for k, v in wrong.items()}})
     for sizes, n, large in [([6, 5, 3], 1, False), ([7, 6, 5, 4], 9, False), ([5, 8, 4], 6, True)]:
         X, _, ws, bs = _problem(rng, sizes, n)
-        if large:  # output logits up to 1000: exp overflows without the shift
-            factor = 1000.0 / np.abs(MLP.from_params(ws, bs).forward_pass(X)[0][-1]).max()
+        if large:  # the largest output logit 1000: exp overflows without the shift
+            logits = MLP.from_params(ws, bs).forward_pass(X)[0][-1]
+            factor = 1000.0 / (logits.max() if logits.max() > 0 else np.abs(logits).max())
             ws[-1], bs[-1] = ws[-1] * factor, bs[-1] * factor
         with check(f"set_params({_label(ws, X)}), then predict_proba(X)"
                    f"{' with output logits up to 1000' if large else ''}"):
@@ -265,6 +269,20 @@ def initialisation_and_forward(student, rng):
             verify(kind.kind in "iu", "the text asks for an integer array (as np.argmax gives "
                    f"it), got values of dtype {kind}", "predict",
                    mistake="class indices returned as floats")
+
+
+def _floats_kept(student) -> bool:
+    """Integer weights and biases handed to set_params are stored as floats (True when
+    that cannot be read: the other checks judge set_params)."""
+    ws, bs = [np.arange(20).reshape(4, 5) - 9, np.arange(15).reshape(5, 3) - 7], \
+        [np.arange(5) - 2, np.arange(3) - 1]
+    net = own_result(student, "NeuralNetwork", [4, 5, 3], rng=student.rng(0))
+    if not isinstance(net, Handle):
+        return True
+    own_result(net, "set_params", ws, bs)
+    stored = [own_attribute(net, name) for name in ("weights", "biases")]
+    return any(s is None or not isinstance(s, list | tuple) for s in stored) or all(
+        np.asarray(a).dtype.kind == "f" for s in stored for a in s)
 
 
 def _keeps_copies(student) -> bool:
