@@ -55,9 +55,9 @@ PLANTED = {
         "        b -= self.lr * db\n", "        W -= self.lr * len(X) * dW\n"
         "    for b, db in zip(self.biases, dbs):\n        b -= self.lr * len(X) * db\n", "q3",
         "weights[0]: first mismatch"),
-    "hw6 set_params keeping the given arrays": (
+    "hw6 set_params copying without making floats": (
         "hw6_digits", "self.weights = [np.array(W, dtype=float) for W in weights]",
-        "self.weights = list(weights)", "q1", "the text asks for float copies"),
+        "self.weights = [np.array(W) for W in weights]", "q1", "the text asks for float copies"),
     "hw6 heatmap rows named the other way round": (
         "hw6_digits", '[f"{lr:g}" for lr in lrs]', '[f"{lr:g}" for lr in lrs[::-1]]', "q5",
         "a tick label names another row's learning rate"),
