@@ -88,14 +88,15 @@ def verify_defaults(obj: Student | Handle, name: str, **template: Any) -> bool:
     """The template's default arguments are kept: ``verify_defaults(student,
     "leaky_relu", alpha=0.01)`` (a :class:`Handle` and a method name for a method; a class
     name for its constructor). A default changed or removed fails the current check,
-    naming it; parameters of the student's own are free. The open check's label says
-    which defaults it verifies, as a rule apart from the call it labels ("; and the
-    signature keeps the template's default alpha=0.01")."""
+    naming it; parameters of the student's own are free. The open check's label names
+    the defaults it verifies first, as a rule of their own, so that a mismatch of the call
+    reads right after the call ("the signature keeps the template's default alpha=0.01;
+    leaky_relu(z, alpha=0.3): first mismatch ...")."""
     shown = ", ".join(f"{param}={want!r}" for param, want in template.items())
     unit = current().unit
     if unit is not None:
-        unit.label += (f"; and the signature keeps the template's "
-                       f"default{'s' if len(template) > 1 else ''} {shown}")
+        unit.label = (f"the signature keeps the template's "
+                      f"default{'s' if len(template) > 1 else ''} {shown}; {unit.label}")
     found = obj.defaults(name)
     for param, want in template.items():
         got = found.get(param, NO_DEFAULT)

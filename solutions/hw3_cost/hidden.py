@@ -501,11 +501,25 @@ def _names_costs(legend: list[str]) -> bool:
 
 
 def _shows(axes, curves, along="y") -> bool:
-    """Some axes shows every curve of ``curves`` (as the values ``along`` that axis)."""
+    """Some axes shows every curve of ``curves`` (as the values ``along`` that axis), whole
+    or, along y, every k-th cost at its epoch."""
     def on(ax, curve):
         return any(getattr(line, along).shape == curve.shape and np.allclose(
-            getattr(line, along), curve, *CURVE, equal_nan=True) for line in ax.lines)
+            getattr(line, along), curve, *CURVE, equal_nan=True)
+            or along == "y" and _every_kth(line, curve) for line in ax.lines)
     return bool(curves) and any(all(on(ax, c) for c in curves) for ax in axes)
+
+
+def _every_kth(line, curve) -> bool:
+    """The line draws costs at whole epochs, from epoch 0 to within one stride of the
+    last, each at its own epoch: curve[x] at x (a thinned curve is still the curve)."""
+    x, y, last = line.x, line.y, len(curve) - 1
+    if x.shape != y.shape or len(x) < 2 or np.any(x != np.round(x)) or x[0] != 0:
+        return False
+    steps = np.diff(x)
+    if np.any(steps <= 0) or x[-1] > last or last - x[-1] >= steps.max():
+        return False
+    return bool(np.allclose(y, curve[x.astype(int)], *CURVE, equal_nan=True))
 
 
 def _part(run, i):
@@ -690,7 +704,10 @@ def softmax_log_likelihood(student, rng):
                     "not divided by n: that is the gradient of the summed cost, not the mean":
                         n * expected,
                     "the sign is flipped: the gradient is P - Y, not Y - P": -expected,
-                    "divided by n K instead of n": expected / k,
+                    "divided by n K instead of n" if n > 1 else "divided by K (or n K), the "
+                    "number of classes, instead of n": expected / k,
+                    "divided by K, the number of classes, instead of n, the number of rows":
+                        expected * n / k if n > 1 and n != k else None,
                     COLUMNS: (mutants.column_softmax(Z) - Y) / n})
 
     for i, ((Z, Y), h) in enumerate([(_batch(rng, 1, 3), 1e-5), (_batch(rng, 4, 3), 1e-2)]):

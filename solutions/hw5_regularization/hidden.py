@@ -775,8 +775,8 @@ def fuse_batch_norm(student, rng):
                     "b - mean must be scaled as a whole: b' = (b - mean) s + beta":
                         b - rm * s + beta,
                     "beta was not added: b' = (b - mean) s + beta": (b - rm) * s,
-                    "the running mean was subtracted after the scaling: b' = (b - mean) s + "
-                    "beta": b * s - rm + beta,
+                    "the running mean was subtracted after the scaling, b s - mean + beta; the "
+                    "fused bias is (b - mean) s + beta": b * s - rm + beta,
                     "the square root is missing: s = gamma / sqrt(running_var + eps)":
                         (b - rm) * s1 + beta,
                     "eps is missing: s = gamma / sqrt(running_var + eps)": (b - rm) * s0 + beta,

@@ -13,12 +13,11 @@ Where a question builds on an earlier one it is graded with the student's own ea
 functions, so that one mistake costs points once: the table of training errors (q4) and
 the table of validation errors (q5) are compared with the student's own ``train_network``
 and ``predict_network`` called again with the seeds each entry states. The perceptron's
-tie convention H(0) = 1 is checked once, in ``heaviside``: the training checks start from
-random weights (a zero net input then has probability zero), and the run from w = 0
-(where the first net input is exactly 0) is judged by properties that hold whatever the
-tie rule (it stops, separates the data, within Novikoff's bound, which holds for both).
-``xor_mistakes``, the notebook's fixed run, is judged by its length and by every epoch
-having a mistake, never against its values, so no feedback prints them.
+tie convention H(0) = 1 is checked in ``heaviside`` and in the run from w = 0, whose first
+net input is exactly 0; a student whose own ``heaviside`` has another H(0) (charged there)
+is judged by the run with that H(0). ``xor_mistakes``, the notebook's fixed run, must be
+a mistake in every epoch and equal the run of the rule, or of the student's own
+``train_perceptron`` (charged in its own checks); its values are never printed.
 
 Tolerances:
 
@@ -73,6 +72,7 @@ from autograder.authoring import (
     manual,
     maybe_numbers,
     numbers,
+    own_result,
     question,
     timeout_hint,
     verify,
@@ -105,6 +105,7 @@ TOLERANCE = Tolerance(
 GRAD, TRAIN = (1e-7, 1e-12), (1e-6, 1e-9)  # gradients; 25 Adam steps (see above)
 
 XOR_EPOCHS = 20             # the notebook's run on the four XOR points
+XOR = (np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0, 1, 1, 0]))
 LR, EPOCHS = 0.08, 300      # the notebook's training budget
 TREND_MS, TREND_FACTOR = [1, 3, 10], 10.0
 FIT_M, N_FIT, N_FRESH, FRESH_MSE = 10, 40, 200, 0.05
@@ -140,28 +141,31 @@ def _seed(rng) -> int:
 
 
 def _perceptron_variant(X, y, w, b, eta, max_epochs, *, always=False, bias=True,
-                        batch=False, stop=True, bias_eta=None, predict_bias=True):
+                        batch=False, stop=True, bias_eta=None, predict_bias=True, tie=1.0):
     """The rule with one classic mistake switched on: (w, b, mistakes); ``bias_eta`` is
     the bias's own step where it differs from eta; without ``predict_bias`` the prediction
-    H(x . w) leaves out the bias it still updates."""
+    H(x . w) leaves out the bias it still updates; ``tie`` is H(0), and the update is
+    eta (y - yhat) (half a step where H(0) = 0.5)."""
+    def heaviside(z):
+        return np.where(z > 0, 1.0, np.where(z == 0, tie, 0.0))
     w, b = np.array(w, dtype=float), float(b)
     t = 2.0 * y - 1.0
     mistakes = []
     for _ in range(max_epochs):
-        wrong = step(X @ w + b) != y if batch else None
+        wrong = heaviside(X @ w + b) != y if batch else None
         count = 0
         dw, db = np.zeros_like(w), 0.0
         for i, x in enumerate(X):
-            miss = bool(wrong[i]) if batch else bool(
-                step(x @ w + (b if predict_bias else 0.0)) != y[i])
+            yhat = heaviside(x @ w + (b if predict_bias else 0.0))
+            miss = bool(wrong[i]) if batch else bool(yhat != y[i])
             count += miss
             if always:
                 w, b = w + eta * t[i] * x, b + (eta * t[i] if bias else 0.0)
             elif miss and batch:
                 dw, db = dw + eta * t[i] * x, db + eta * t[i]
             elif miss:
-                b_eta = eta if bias_eta is None else bias_eta
-                w, b = w + eta * t[i] * x, b + (b_eta * t[i] if bias else 0.0)
+                b_eta, e = eta if bias_eta is None else bias_eta, y[i] - yhat
+                w, b = w + eta * e * x, b + (b_eta * e if bias else 0.0)
         if batch:
             w, b = w + dw, b + db
         mistakes.append(count)
@@ -195,18 +199,38 @@ def _perceptron_mutants(X, y, w0, b0, eta, max_epochs):
         "the prediction H(x . w + b) needs the bias: H(x . w) leaves it out":
             _perceptron_variant(X, y, w0, b0, eta, max_epochs, predict_bias=False),
         "the epoch without a mistake is recorded too: mistakes ends with its 0":
-            (run[0], run[1], run[2][:-1]) if run[2] and run[2][-1] == 0 else None}
+            (run[0], run[1], run[2][:-1]) if run[2] and run[2][-1] == 0 else None,
+        TIE: _perceptron_variant(X, y, w0, b0, eta, max_epochs, tie=0.0),
+        "H(0) = 1 while training too: (sign(z) + 1) / 2 gives 0.5 at a net input of 0, and "
+        "a half step": _perceptron_variant(X, y, w0, b0, eta, max_epochs, tie=0.5)}
 
 
-def _expect_perceptron(got, X, y, w0, b0, eta, max_epochs) -> None:
+def _expect_perceptron(got, X, y, w0, b0, eta, max_epochs, tie=None) -> None:
+    """(w, b, mistakes) against the rule; with ``tie``, the H(0) of the student's own
+    heaviside (not 1: charged there), the run with that H(0) is accepted too."""
     want = train_perceptron(X, y, w0, b0, eta, max_epochs)
     if not expect(got).is_tuple(3, "(w, b, mistakes)"):
         return
     wrong = {k: v for k, v in _perceptron_mutants(X, y, w0, b0, eta, max_epochs).items()
              if v is not None}
-    expect(got[2], "mistakes").equals(want[2], {k: v[2] for k, v in wrong.items()})
-    expect(got[0], "w").close_to(want[0], mutants={k: v[0] for k, v in wrong.items()})
-    expect(got[1], "b").close_to(want[1], mutants={k: v[1] for k, v in wrong.items()})
+    own = None if tie is None else _perceptron_variant(X, y, w0, b0, eta, max_epochs, tie=tie)
+    for i, what in ((2, "mistakes"), (0, "w"), (1, "b")):
+        accept = {OWN_TIE: None if own is None else own[i]}
+        if i == 2:
+            expect(got[i], what).equals(want[i], {k: v[i] for k, v in wrong.items()},
+                                        accept=accept)
+        else:
+            expect(got[i], what).close_to(want[i], mutants={k: v[i] for k, v in wrong.items()},
+                                          accept=accept)
+
+
+OWN_TIE = "the run with the H(0) of your own heaviside (charged above)"
+
+
+def _own_tie(student) -> float | None:
+    """H(0) of the student's own heaviside where it is not 1, else None."""
+    got = own_result(student, "heaviside", np.zeros(1), like=np.zeros(1))
+    return None if got is None or got[0] == 1.0 else float(got[0])
 
 
 def _bound_mutants(X, y, w, b):
@@ -309,25 +333,35 @@ def the_perceptron(student, rng):
     X, y, w_star, b_star = make_separable(int(rng.integers(25, 35)), 2, 0.15, rng)
     bound = mistake_bound(X, y, w_star, b_star)
     epochs, eta = int(bound) + 2, float(rng.uniform(0.2, 2.0))
+    tie = _own_tie(student)
     with check(f"train_perceptron(X {X.shape}, y, zeros, 0, eta={eta:.3g}, "
-               f"max_epochs={epochs}) on separable data from w = 0, b = 0: it stops after an "
-               "epoch without a mistake, within Novikoff's bound, and separates the data"):
+               f"max_epochs={epochs}) on separable data from w = 0, b = 0 (a net input of "
+               "exactly 0 first, where H(0) = 1): mistakes per epoch, final w and b; it stops "
+               "after an epoch without a mistake, within Novikoff's bound, and separates the "
+               "data"):
         got = student.call("train_perceptron", X, y, np.zeros(2), 0.0, eta, epochs)
         if expect(got).is_tuple(3, "(w, b, mistakes)"):
             problem = _converges_within_bound(got, X, y, bound, epochs)
             expect(got, "the run from zero").satisfies(lambda g: problem is None, problem or "")
+            _expect_perceptron(got, X, y, np.zeros(2), 0.0, eta, epochs, tie)
 
     with check(f"xor_mistakes: the perceptron on the four XOR points never converges (a "
                f"mistake in each of the XOR_EPOCHS = {XOR_EPOCHS} epochs)"):
         got = student.get("xor_mistakes")
         counts, problem = as_float_array(got)
-        expect(got, "xor_mistakes").satisfies(
-            lambda g: problem is None and counts.shape == (XOR_EPOCHS,)
-            and bool(np.all(counts >= 1)) and bool(np.all(counts == np.round(counts))),
-            f"xor_mistakes should be the list of the mistakes of each of the {XOR_EPOCHS} "
-            "epochs of train_perceptron(X_xor, y_xor, np.zeros(2), 0.0, eta=1.0, "
-            "max_epochs=XOR_EPOCHS), every one at least 1 since no line separates XOR; got "
-            + describe_value(got))
+        if expect(got, "xor_mistakes").satisfies(
+                lambda g: problem is None and counts.shape == (XOR_EPOCHS,)
+                and bool(np.all(counts >= 1)) and bool(np.all(counts == np.round(counts))),
+                f"xor_mistakes should be the list of the mistakes of each of the {XOR_EPOCHS} "
+                "epochs of train_perceptron(X_xor, y_xor, np.zeros(2), 0.0, eta=1.0, "
+                "max_epochs=XOR_EPOCHS), every one at least 1 since no line separates XOR; got "
+                + describe_value(got)):
+            xor = (XOR[0], XOR[1], np.zeros(2), 0.0, 1.0, XOR_EPOCHS)
+            own = own_result(student, "train_perceptron", *xor)
+            expect(got, "xor_mistakes").equals(train_perceptron(*xor)[2], secret=True, accept={
+                OWN_TIE: None if tie is None else _perceptron_variant(*xor, tie=tie)[2],
+                "the mistakes of your own train_perceptron (charged above)":
+                    own[2] if isinstance(own, tuple | list) and len(own) == 3 else None})
 
 
 manual("q2", points=2, prompt=(

@@ -81,3 +81,18 @@ def test_a_predict_column_costs_its_shape_once(tmp_path, suites, factory):
         assert result.question(q).score == result.question(q).max_points, q
         assert any("(accepted: the accuracies your own predict's column" in c.label
                    for c in result.question(q).checks), q
+
+
+def test_a_heaviside_with_another_tie_is_charged_once(tmp_path, suites, factory):
+    """hw7: H(0) = 0 in heaviside fails its own check; the runs from zero that use it (a
+    net input of exactly 0 first, and xor_mistakes) are judged with that H(0) too."""
+    nb = nbformat.read(master_notebook(COURSE, "hw7_capacity"), as_version=4)
+    right = "np.where(np.asarray(z) >= 0, 1.0, 0.0)"
+    cell, = [c for c in nb.cells if right in c.source]
+    cell.source = cell.source.replace(right, "np.where(np.asarray(z) > 0, 1.0, 0.0)")
+    nbformat.write(nb, tmp_path / "tie.ipynb")
+    checks = grade_path(tmp_path / "tie.ipynb", suites("hw7_capacity"), factory,
+                        SEED).question("q1").checks
+    assert [c.label.split(" for ")[0] for c in checks if not c.passed] == ["heaviside(z)"]
+    assert sum("(accepted: the run with the H(0) of your own heaviside" in c.label
+               for c in checks) == 2

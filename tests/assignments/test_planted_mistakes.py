@@ -65,6 +65,9 @@ PLANTED = {
         "hw7_capacity", "return np.where(np.asarray(z) >= 0, 1.0, 0.0)",
         "return 1.0 - np.signbit(np.asarray(z, dtype=float))", "q1",
         "H(-0.0) = 1; np.signbit(-0.0) is True"),
+    "hw7 a training rule with H(0) = 0 beside a right heaviside": (
+        "hw7_capacity", "error = y_i - heaviside(x_i @ w + b)",
+        "error = y_i - float(x_i @ w + b > 0)", "q1", "H(0) = 1: the unit fires"),
     "hw7 training errors in sorted order": (
         "hw7_capacity", "    for M in Ms:\n        params = train_network(",
         "    for M in sorted(Ms):\n        params = train_network(", "q4",

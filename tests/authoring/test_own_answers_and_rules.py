@@ -218,7 +218,7 @@ def test_verify_defaults_names_a_changed_missing_or_removed_default():
     ok, int_float, changed, removed, renamed, text, flag, kwargs = graded(question, 8).checks
     assert kwargs.passed
     assert ok.passed and int_float.passed
-    assert ok.label == "ok; and the signature keeps the template's default alpha=0.01"
+    assert ok.label == "the signature keeps the template's default alpha=0.01; ok"
     assert "the default alpha=0.1 differs from the template's alpha=0.01" in changed.message
     assert "alpha has no default; the template's is alpha=0.01" in removed.message
     assert "has no parameter alpha" in renamed.message
