@@ -215,7 +215,7 @@ def test_nothing_outlives_the_worker(factory):
     reply = run(session, "import subprocess\np = subprocess.Popen(['sleep', '300'], "
                          "start_new_session=True)\nprint(p.pid)", timeout=30)
     assert reply["ok"], reply  # the cell itself ran (a busy machine may take a while)
-    assert _sleepers(), "the worker's own process started"
+    assert wait_for(_sleepers, 5), "the worker's own process started"
     session.close()
     # killed at once, but the kernel may take a moment to end them on a busy machine
     assert wait_for(lambda: not _sleepers(), 5), _sleepers()
