@@ -69,6 +69,8 @@ BACKPROP: dict[str, str] = {
     "sign_flipped": "the output error has the wrong sign: delta^L = (a^L - Y) / n, not "
                     "(Y - a^L) / n",
     "all_signs_flipped": "the whole gradient has the wrong sign (the penalty's part too)",
+    "bp1_at_z": "BP1's error is a^L - Y with the output a^L = g(z^L), not z^L - Y with the "
+                "pre-activation z^L",
     "output_prime": "for a softmax output with the cross-entropy (or a sigmoid with the "
                     "binary cross-entropy), delta^L = (a^L - Y) / n: there is no g'(z^L) factor",
     "quadratic_bp1": "delta^L is BP1 of the quadratic cost with a sigmoid output, "
@@ -91,6 +93,8 @@ FORWARD: dict[str, str] = {
     "z_from_z": "z^l was computed from z^{l-1} instead of a^{l-1} = f(z^{l-1})",
     "output_as_hidden": "the output layer applied the hidden activation instead of the "
                         "output function (softmax)",
+    "hidden_as_output": "the hidden layers applied the output function (softmax) instead of "
+                        "the hidden activation: a^l = f(z^l) for l < L",
     "output_after_hidden": "the output layer applied the hidden activation before the output "
                            "function: a^L = softmax(z^L), not softmax(f(z^L))",
     "zs_hold_a": "zs holds the activations a^l = f(z^l) instead of the pre-activations z^l",
@@ -138,6 +142,23 @@ def one_sided_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
         old = x[i]
         x[i] = old + h
         grad[i] = (f(x) - base) / h
+        x[i] = old
+    return grad
+
+
+def relative_step_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
+                           h: float) -> np.ndarray:
+    """Central differences with a step scaled to each entry, h_i = h |x_i| (h where
+    x_i = 0), where the fixed step h is expected (on a copy of x)."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.empty_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        step = h * abs(old) or h
+        x[i] = old + step
+        up = f(x)
+        x[i] = old - step
+        grad[i] = (up - f(x)) / (2 * step)
         x[i] = old
     return grad
 
@@ -201,6 +222,7 @@ def forward_pass(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X:
            "output_as_hidden": f,
            "output_after_hidden": lambda z: _OUTPUTS[output](f(z))}.get(mistake or "",
                                                                        _OUTPUTS[output])
+    hidden = _OUTPUTS[output] if mistake == "hidden_as_output" else f
     zs: list[np.ndarray] = []
     acts = [np.asarray(X, dtype=np.float64)]
     for i, (W, b) in enumerate(zip(weights, biases, strict=True)):
@@ -210,9 +232,9 @@ def forward_pass(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X:
             acts.append(out(zs[-1]))
             continue
         if masks is not None and mistake == "mask_on_z":
-            acts.append(f(zs[-1] * masks[i]))
+            acts.append(hidden(zs[-1] * masks[i]))
             continue
-        a = zs[-1] if mistake == "no_hidden_activation" else f(zs[-1])
+        a = zs[-1] if mistake == "no_hidden_activation" else hidden(zs[-1])
         acts.append(a if masks is None or mistake == "mask_missing" else a * masks[i])
     if mistake == "zs_hold_a":
         zs = acts[1:]
@@ -306,7 +328,8 @@ def _applies(mistake: str | None, activation: str, pair: tuple[str, str], l2: fl
 def _output_error(z: np.ndarray, a: np.ndarray, Y: np.ndarray, mistake: str | None,
                   output: str, loss: str) -> np.ndarray:
     """delta^L = dC/dz^L of the mean cost (BP1), or what a mistake makes of it."""
-    delta = (a - Y) / (1 if mistake == "sum_not_mean" else len(Y))
+    out = z if mistake == "bp1_at_z" else a
+    delta = (out - Y) / (1 if mistake == "sum_not_mean" else len(Y))
     if mistake == "quadratic_bp1":
         delta = (sigmoid(z) - Y) * sigmoid_prime(z) / len(Y)
     elif (output, loss) == ("sigmoid", "quadratic"):

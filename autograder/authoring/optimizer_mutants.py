@@ -108,6 +108,7 @@ OPTIMIZER: dict[str, dict[str, str]] = {
         "recursion": _RECURSION.format("(sqrt(v_hat) + eps)"),
         "m_uncorrected": "only v was bias-corrected: the step uses m_hat = m / (1 - beta1**t) "
                          "too",
+        "m_beta2": "m was averaged with beta2: m = beta1 m + (1 - beta1) g (beta2 is v's)",
         "v_beta1": "v was bias-corrected with beta1: v_hat = v / (1 - beta2**t)",
         "v_one_minus_beta1": "v was updated with 1 - beta1: v = beta2 v + (1 - beta2) g**2",
         "abs_not_squared": _ABS.format("v"),
@@ -234,7 +235,8 @@ def _adaptive(theta, g, st, h, mistake, name):
 def _moments(g, st, h, mistake=None):
     g2 = np.abs(g) if mistake == "abs_not_squared" else g * g
     into_v = 1 - (h["beta1"] if mistake == "v_one_minus_beta1" else h["beta2"])
-    return h["beta1"] * st["m"] + (1 - h["beta1"]) * g, h["beta2"] * st["v"] + into_v * g2
+    b1 = h["beta2"] if mistake == "m_beta2" else h["beta1"]
+    return b1 * st["m"] + (1 - b1) * g, h["beta2"] * st["v"] + into_v * g2
 
 
 def _adam(theta, g, st, h, mistake):

@@ -145,7 +145,9 @@ def relu_family(student, rng):
         "relu'(0) should be 0 by the course's convention": lambda z: (z >= 0).astype(float),
         "relu'(0) should be 0 by the course's convention, not 0.5 (np.heaviside(z, 0.5) or "
         "(1 + sign(z)) / 2)": lambda z: np.heaviside(z, 0.5),
-        "returned relu(z) instead of its derivative": act.relu}, numbers=False, floats=True)
+        "returned relu(z) instead of its derivative": act.relu,
+        "relu(z) / z is 0/0 = nan at z = 0; relu' is 1 for z > 0 and 0 otherwise":
+            lambda z: act.relu(z) / z}, numbers=False, floats=True)
     alpha = float(rng.uniform(0.05, 0.3))
     side = "the slope alpha is applied on the positive side instead of the negative side"
     ignored = "the argument alpha was ignored: the default 0.01 was used"
@@ -158,7 +160,9 @@ def relu_family(student, rng):
         "leaky_relu'(0) should be alpha by the course's convention":
             lambda z, alpha: np.where(z >= 0, 1.0, alpha),
         "leaky_relu'(z) is alpha for z < 0, not 0 (that is relu's derivative)":
-            lambda z, alpha: act.relu_prime(z)},
+            lambda z, alpha: act.relu_prime(z),
+        "for z < 0, leaky_relu(z) = alpha z, whose derivative is the constant alpha, not "
+        "alpha z": lambda z, alpha: np.where(z > 0, 1.0, alpha * z)},
         numbers=False, floats=True, alpha=alpha)
 
 
@@ -180,12 +184,14 @@ def tanh_elu_selu(student, rng):
             lambda z: 1 / np.cosh(z)})
     alpha = float(rng.uniform(0.5, 2.0))
     ignored = "the argument alpha was ignored: the default 1.0 was used"
+    both = "alpha multiplies the branch z > 0 too: it scales only z <= 0"
     _activation(student, rng, "elu", act.elu, {
         ignored: lambda z, alpha: act.elu(z),
         "the -1 is missing: elu(z) = alpha (exp(z) - 1) for z <= 0":
             lambda z, alpha: np.where(z > 0, z, alpha * np.exp(np.minimum(z, 0))),
         "alpha (exp(z) - 1) was applied to every z, also z > 0":
-            lambda z, alpha: alpha * np.expm1(z)}, stable=EXP_OF_MIN, alpha=alpha)
+            lambda z, alpha: alpha * np.expm1(z),
+        both: lambda z, alpha: alpha * act.elu(z)}, stable=EXP_OF_MIN, alpha=alpha)
     _activation(student, rng, "elu_prime", act.elu_prime, {
         ignored: lambda z, alpha: act.elu_prime(z),
         "returned elu(z) = alpha (exp(z) - 1) for z <= 0 instead of its derivative "
@@ -193,7 +199,8 @@ def tanh_elu_selu(student, rng):
         "elu'(0) is alpha exp(0) = alpha (the text's branch z <= 0), not 1":
             lambda z, alpha: np.where(z >= 0, 1.0, alpha * np.exp(np.minimum(z, 0))),
         "alpha exp(z) is the derivative for z <= 0 only; for z > 0 it is 1":
-            lambda z, alpha: alpha * np.exp(np.minimum(z, 0))},
+            lambda z, alpha: alpha * np.exp(np.minimum(z, 0)),
+        both: lambda z, alpha: alpha * act.elu_prime(z)},
         alpha=alpha)
     scale, alpha01 = act.SELU_SCALE, act.SELU_ALPHA
     _activation(student, rng, "selu", act.selu, {
@@ -337,7 +344,7 @@ def forward_pass(student, rng):
         # first) already tells the latter
         wrong = {mutants.FORWARD[m]: _parts(*mutants.forward_pass(weights, biases, X, m))
                  for m in ("no_bias", "z_from_z", "no_hidden_activation", "output_as_hidden",
-                           "column_softmax")}
+                           "hidden_as_output", "column_softmax")}
         Z1, A1, Z2, P = right
         Z2_plain = A1 @ weights[1]
         wrong["the output bias b2 was not added: Z2 = A1 W2 + b2"] = (

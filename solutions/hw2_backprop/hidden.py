@@ -139,6 +139,7 @@ def output_delta_quadratic(student, rng):
                     BP["a_for_z"]: (A - Y) / n * act.sigmoid_prime(A),
                     BP["prime_formula_at_z"]: (A - Y) / n * Z * (1 - Z),
                     BP["sum_not_mean"]: (A - Y) * slope, BP["sign_flipped"]: (Y - A) / n * slope,
+                    BP["bp1_at_z"]: (Z - Y) / n * slope,
                     PER_OUTPUT if n > 1 else f"{PER_OUTPUT} (or by n K: one sample here)":
                         (A - Y) / k * slope if k > 1 else None,
                     mutants.MEAN_OVER_ENTRIES: (A - Y) / (n * k) * slope if k > 1 else None,
@@ -158,7 +159,7 @@ def output_delta_softmax(student, rng):
         with check(f"output_delta_softmax(ZL {Z.shape}, Y {Y.shape})", context={"n": n}):
             expect(student.call("output_delta_softmax", Z, Y)).close_to((P - Y) / n, mutants={
                 BP["sum_not_mean"]: P - Y, BP["sign_flipped"]: (Y - P) / n,
-                BP["output_prime"]: (P - Y) / n * P * (1 - P)})
+                BP["output_prime"]: (P - Y) / n * P * (1 - P), BP["bp1_at_z"]: (Z - Y) / n})
     for n, k, soft in [(1, 3, False), (6, 4, False), (10, 5, True), (5, 3, True)]:
         Z = rng.normal(scale=2.0, size=(n, k))
         Y = rng.uniform(size=(n, k)) if soft else builders.batch(rng, n, 1, k)[1]

@@ -86,7 +86,10 @@ def _bce_terms(a, y):
         MINUS_FIRST: -_xlny(y, a) + _xlny(1 - y, 1 - a),
         LOG2: right / LN2,
         LOG10: right / LN10,
-        SWAPPED: -(_xlny(a, y) + _xlny(1 - a, 1 - y))}
+        SWAPPED: -(_xlny(a, y) + _xlny(1 - a, 1 - y)),
+        "the term (1 - y) ln(1 - a) is missing: -y ln a alone is the categorical form, where "
+        "the other outputs come in through the softmax; a sigmoid output needs both terms":
+            -_xlny(y, a)}
 
 
 def _item(value, i, n):
@@ -629,6 +632,10 @@ def _log_softmax(Z, axis):
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+NOT_LN_P = ("ln({}) is not ln p: it changes the cost wherever p is small, and where p "
+            "underflowed to 0; compute ln p by log-sum-exp, z - m - ln sum_j exp(z_j - m)")
+
+
 def _cost_mutants(Z, Y, expected):
     n, k = Z.shape
     shifted = Z - Z.max(axis=1, keepdims=True)
@@ -653,7 +660,11 @@ def _cost_mutants(Z, Y, expected):
                 axis=1, keepdims=True)))) / n,
             "the log-sum-exp summed over the whole batch (np.sum without axis): each row has "
             "its own sum over the K classes":
-                -np.sum(Y * (shifted - np.log(np.exp(shifted).sum()))) / n}
+                -np.sum(Y * (shifted - np.log(np.exp(shifted).sum()))) / n,
+            **{NOT_LN_P.format(form.format(eps)): -np.sum(Y * np.log(f(act.softmax(Z), eps)))
+               / n for eps in (1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15)
+               # clipped first: both agree where the clip acts, the only place it shows
+               for form, f in (("p clipped at {:g}", np.maximum), ("p + {:g}", np.add))}}
 
 
 def _own_central(student, Z, Y, h):
@@ -728,6 +739,8 @@ def softmax_log_likelihood(student, rng):
                     "(f(z + h) - f(z - h)) / (2h)": mutants.one_sided_gradient(cost, Z, h),
                     "each entry was left at z - h: put it back before the next one":
                         mutants.drifted_gradient(cost, Z, h),
+                    "the step was scaled by each entry (h |z_i|): the question asks for the "
+                    "fixed step h": mutants.relative_step_gradient(cost, Z, h),
                     "the central difference is divided by h instead of 2h": 2 * expected,
                     "every entry of Z was moved at once (Z + h): perturb one entry at a "
                     "time, Z + h e_i": np.zeros_like(Z),

@@ -416,7 +416,9 @@ def _closed_forms(student, rng) -> None:
                   "the power was applied to t only: 1 + decay * t**power":
                   lr0 / (1 + decay * t ** c),
                   "(1 + decay)**(power t) decays geometrically; the power schedule is "
-                  "lr0 / (1 + decay * t)**power": lr0 / (1 + decay) ** (c * t)}
+                  "lr0 / (1 + decay * t)**power": lr0 / (1 + decay) ** (c * t),
+                  "lr0 (1 + decay * t)**power grows with t: the schedule divides, "
+                  "lr0 / (1 + decay * t)**power": lr0 * (1 + decay * t) ** c}
                  if name == "power" else _exponential_mutants(lr0, t, decay))
         with check(f"{name}_schedule(t={t}, {_fmt(kw)})"):
             expect(student.call(f"{name}_schedule", lr0, t, decay, *([power] if power else [])),

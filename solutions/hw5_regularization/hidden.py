@@ -63,6 +63,9 @@ NOT_MEAN = "the gradients are n times too large: the cost is a mean over the bat
 # q1 penalties
 
 
+NO_LAM = "the {} part is missing its factor lam: both parts are scaled by lam"
+
+
 @question("q1", points=3)
 def penalties(student, rng):
     for shapes in [[(1, 5)], [(4, 3), (3, 3), (3, 2)]]:
@@ -100,7 +103,9 @@ def penalties(student, rng):
                 "l1_ratio weights the L2 part instead of the L1 part":
                     reg.elastic_net_penalty(ws, lam, 1 - r),
                 "the L2 part lost its 1/2: lam sum W^2 is not the course's convention":
-                    r * lam * ab + (1 - r) * lam * sq}),
+                    r * lam * ab + (1 - r) * lam * sq,
+                NO_LAM.format("L2"): r * lam * ab + (1 - r) / 2 * sq,
+                NO_LAM.format("L1"): r * ab + (1 - r) * lam / 2 * sq}),
             ("elastic_net_grad", (r,), reg.elastic_net_grad(ws, lam, r), {
                 "l1_ratio weights the L2 part instead of the L1 part":
                     reg.elastic_net_grad(ws, lam, 1 - r),
@@ -111,7 +116,9 @@ def penalties(student, rng):
                 "the L2 part of the gradient is lam W, not lam/2 W (the factor 2 of "
                 "d(w^2)/dw is missing)": [lam * (r * np.sign(W) + (1 - r) / 2 * W) for W in ws],
                 "sign(0) must be 0 (the subgradient np.sign gives)":
-                    [lam * (r * np.where(W >= 0, 1.0, -1.0) + (1 - r) * W) for W in ws]})]
+                    [lam * (r * np.where(W >= 0, 1.0, -1.0) + (1 - r) * W) for W in ws],
+                NO_LAM.format("L2"): [lam * r * np.sign(W) + (1 - r) * W for W in ws],
+                NO_LAM.format("L1"): [r * np.sign(W) + lam * (1 - r) * W for W in ws]})]
         for name, extra, want, wrong in cases:
             with check(f"{name}({label}" + (f", l1_ratio={r:.3f})" if extra else ")")):
                 got = student.call(name, ws, lam, *extra)
@@ -1044,6 +1051,20 @@ def _uncentred_ridge(X, y, lam):
     return w, float(y.mean() - X.mean(axis=0) @ w)
 
 
+def _mixed_ridges(X, y, lam):
+    """{left side, right side: (w, b)} of the normal equations with centred data on one
+    side and uncentred on the other (mutants; Xc^T y = X^T yc = Xc^T yc, since the
+    columns of Xc and the entries of yc sum to 0)."""
+    n, d = X.shape
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    out = {}
+    for left, right, rhs in [("Xc^T Xc", "X^T y", X.T @ y), ("X^T X", "Xc^T yc", Xc.T @ yc)]:
+        A = Xc if left.startswith("Xc") else X
+        w = np.linalg.solve(A.T @ A / n + lam * np.eye(d), rhs / n)
+        out[left, right] = w, float(y.mean() - X.mean(axis=0) @ w)
+    return out
+
+
 def _regression(rng, n, d):
     X = rng.normal(size=(n, d)) * rng.uniform(0.5, 2.0, size=d) + rng.normal(size=d)
     return X, X @ rng.normal(size=d) + rng.normal() + rng.normal(scale=0.3, size=n)
@@ -1088,7 +1109,10 @@ def weight_decay_scaling(student, rng):
                  "np.cov divides by n - 1 by default: the data term is Xc^T Xc / n (bias=True, "
                  "or Xc.T @ Xc / n)": _ridge_variant(X, y, lam, data_scale=n / (n - 1)),
                  "X was centred by the mean of all its entries; centre each column by its own "
-                 "mean, X - X.mean(axis=0)": _scalar_centred_ridge(X, y, lam)}
+                 "mean, X - X.mean(axis=0)": _scalar_centred_ridge(X, y, lam),
+                 **{f"the normal equations mix centred and uncentred data ({left} with "
+                    f"{right}): centre both, (Xc^T Xc / n + lam I) w = Xc^T yc / n": fit
+                    for (left, right), fit in _mixed_ridges(X, y, lam).items()}}
         with check(f"ridge_fit(X {X.shape}, y {y.shape}, lam={lam}), with np.linalg.solve",
                    context={"n": n}):
             got = student.call("ridge_fit", X, y, lam, forbid=NO_INVERSE)

@@ -256,7 +256,7 @@ def initialisation_and_forward(student, rng):
                        "z^L": MLP.from_params(ws, bs).forward_pass(X)[0][-1],
                        **{mutants.FORWARD[k]: mutants.forward_pass(ws, bs, X, k)[1][-1]
                           for k in ("column_softmax", "output_as_hidden", "no_hidden_activation",
-                                    "naive_softmax")}})
+                                    "hidden_as_output", "naive_softmax")}})
     X, _, ws, bs = _problem(rng, [5, 6, 4], 12, weight_scale=3.0)
     P = MLP.from_params(ws, bs).forward(X)
     with check(f"predict(X {X.shape}) for layer sizes [5, 6, 4]: integer class indices"):
@@ -264,7 +264,9 @@ def initialisation_and_forward(student, rng):
         if expect(got, "predict").equals(np.argmax(P, axis=1), mutants={
                 "the class is the argmax of each row (axis=1), not of each column":
                     np.argmax(P, axis=0),
-                "predict returns class indices of shape (n,), not the probabilities": P}):
+                "predict returns class indices of shape (n,), not the probabilities": P,
+                "the least likely class: np.argsort sorts ascending, so its first column is the "
+                "argmin; the class is the argmax of each row": np.argmin(P, axis=1)}):
             kind = np.asarray(got).dtype
             verify(kind.kind in "iu", "the text asks for an integer array (as np.argmax gives "
                    f"it), got values of dtype {kind}", "predict",

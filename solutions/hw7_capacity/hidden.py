@@ -251,6 +251,8 @@ def _bound_mutants(X, y, w, b):
         "class 0 has margin 0": _with_labels_as_signs(R, y, z, w),
         "gamma is the smallest margin, min_i t_i z_i / ||(w, b)||, not their mean":
             (R / (gamma * np.mean(t * z) / np.min(t * z))) ** 2,
+        "gamma is the smallest margin, min_i t_i z_i / ||(w, b)||, not the largest":
+            (R / (gamma * np.max(t * z) / np.min(t * z))) ** 2,
         "the bound is (R / gamma)^2: R^2 / gamma leaves gamma unsquared": R**2 / gamma,
         "R = sqrt(max ||x||^2 + 1): the 1 goes under the root, not after it":
             ((np.sqrt(np.max(np.sum(X * X, axis=1))) + 1.0) / gamma) ** 2,
@@ -384,7 +386,9 @@ def _count_mutants(sizes):
             "a layer's biases belong to its outputs: (n_in + 1) n_out, not n_in (n_out + 1)":
                 sum(m * (k + 1) for m, k in pairs),
             "the output layer was not counted: every layer of weights counts, the last "
-            "one too": sum((m + 1) * k for m, k in pairs[:-1]) if len(pairs) > 1 else None}
+            "one too": sum((m + 1) * k for m, k in pairs[:-1]) if len(pairs) > 1 else None,
+            "the K output units have biases too: every layer past the input has one bias "
+            "per unit": count_parameters(sizes) - sizes[-1]}
 
 
 @question("q3", points=2)

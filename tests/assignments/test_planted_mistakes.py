@@ -29,6 +29,22 @@ PLANTED = {
         "hw1_forward", "return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))",
         "return round(float(np.mean(np.asarray(y_true) == np.asarray(y_pred))), 2)", "q7",
         "the fraction was rounded"),
+    "hw2 BP1 at the pre-activation": (
+        "hw2_backprop", "return (softmax(ZL) - Y) / ZL.shape[0]", "return (ZL - Y) / ZL.shape[0]",
+        "q2", "BP1's error is a^L - Y with the output a^L = g(z^L)"),
+    "hw3 ln(p + eps)": (
+        "hw3_cost", "    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
+        "    log_p = np.log(softmax(Z) + 1e-8)", "q5", "ln(p + 1e-08) is not ln p"),
+    "hw4 Adam's m averaged with beta2": (
+        "hw4_optimizers", '    m = beta1 * state["m"] + (1 - beta1) * grad\n'
+        '    v = beta2 * state["v"] + (1 - beta2) * grad * grad\n    m_hat',
+        '    m = beta2 * state["m"] + (1 - beta2) * grad\n'
+        '    v = beta2 * state["v"] + (1 - beta2) * grad * grad\n    m_hat', "q3",
+        "m was averaged with beta2"),
+    "hw5 ridge with uncentred X on the left": (
+        "hw5_regularization", "w = np.linalg.solve(Xc.T @ Xc / n + lam * np.eye(d), Xc.T @ yc / n)",
+        "w = np.linalg.solve(X.T @ X / n + lam * np.eye(d), Xc.T @ yc / n)", "q11",
+        "mix centred and uncentred data (X^T X with Xc^T yc)"),
     "hw5 min_delta as a fraction of the loss": (
         "hw5_regularization", "if loss < best - min_delta:", "if loss < best * (1 - min_delta):",
         "q6", "min_delta is an absolute margin"),
@@ -61,6 +77,10 @@ PLANTED = {
     "hw6 heatmap rows named the other way round": (
         "hw6_digits", '[f"{lr:g}" for lr in lrs]', '[f"{lr:g}" for lr in lrs[::-1]]', "q5",
         "a tick label names another row's learning rate"),
+    "hw7 output biases not counted": (
+        "hw7_capacity", "    return int(sum((n_in + 1) * n_out for n_in, n_out in "
+        "zip(sizes[:-1], sizes[1:])))", "    return int(sum((n_in + 1) * n_out for n_in, n_out in "
+        "zip(sizes[:-1], sizes[1:]))) - sizes[-1]", "q3", "the K output units have biases too"),
     "hw7 heaviside by the sign bit": (
         "hw7_capacity", "return np.where(np.asarray(z) >= 0, 1.0, 0.0)",
         "return 1.0 - np.signbit(np.asarray(z, dtype=float))", "q1",
