@@ -110,6 +110,12 @@ def _cost_of_own_forward(student, weights, biases, X, Y, activation):
         return None if got is None else float(-np.sum(Y * np.log(got[1][-1])) / len(X))
 
 
+def _one_hot_form(weights, biases, X, Y, activation):
+    """-(1/n) sum_i ln(sum_k y_ik p_ik), the cross-entropy of one-hot targets (mutant)."""
+    p = _net(weights, biases, activation).forward(X)
+    return float(-np.mean(np.log(np.sum(Y * p, axis=1))))
+
+
 def _relies_on(function, where, own):
     """error_hint's arguments for a call that relies on the student's earlier ``function``:
     they apply when ``own()``, what that function leads to here, is None (it fails too)."""
@@ -391,6 +397,9 @@ def gradient_checking(student, rng):
                 "the weights of the targets were dropped, as if they were one-hot: the "
                 f"question asks for {ANY_TARGETS}":
                     _net(weights, biases, name).loss(X, Y > 0) if weighted else None,
+                "-ln sum_k y_k p_k is the cross-entropy of one-hot targets only: the question "
+                f"asks for {ANY_TARGETS}":
+                    _one_hot_form(weights, biases, X, Y, name) if weighted else None,
                 "the cost picks the entries where y = 1, which weighted targets do not have "
                 f"(the mean of nothing is nan): the question asks for {ANY_TARGETS}":
                     np.nan if weighted else None})
@@ -570,7 +579,7 @@ def _input_jacobian(weights, biases, x, activation, mistake=None, passes=None):
     """d softmax(z^L) / dx (K, n_0) by the chain rule, at the (zs, activations) of
     ``passes`` if given (else the reference forward pass); ``mistake`` "logits":
     d z^L / dx, "a_for_z": f' evaluated at a^l instead of z^l, "diagonal": softmax's
-    Jacobian as diag(p (1 - p))."""
+    Jacobian as diag(p (1 - p)), "no_slopes": the factors f'(z^l) left out."""
     fp = act.ACTIVATIONS[activation][1]
     zs, acts = passes or mutants.forward_pass(weights, biases, x[None, :], activation=activation)
     p = act.softmax(zs[-1][0])
@@ -578,7 +587,7 @@ def _input_jacobian(weights, biases, x, activation, mistake=None, passes=None):
         mistake or "", act.softmax_jacobian(zs[-1][0]))
     for i in range(len(weights) - 1, -1, -1):
         J = J @ weights[i].T
-        if i > 0:
+        if i > 0 and mistake != "no_slopes":
             J = J * fp(acts[i][0] if mistake == "a_for_z" else zs[i - 1][0])
     return J
 
@@ -666,7 +675,10 @@ def sensitivity_and_curvature(student, rng):
                     BP["a_for_z"]: _input_jacobian(weights, biases, x, name, "a_for_z"),
                     "softmax's Jacobian is diag(p) - p p^T: diag(p (1 - p)) treats it as an "
                     "elementwise function": _input_jacobian(weights, biases, x, name,
-                                                            "diagonal")},
+                                                            "diagonal"),
+                    "the factors f'(z^l) of the hidden layers are missing: J = S W^L.T D^{L-1} "
+                    "... W^1.T with D^l = diag(f'(z^l))": _input_jacobian(weights, biases, x,
+                                                                          name, "no_slopes")},
                 accept={"the Jacobian of your own forward_pass (Question 5)": own,
                         "the chain rule at the z^l of your own forward_pass (Question 5)":
                             chain})

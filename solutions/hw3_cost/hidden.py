@@ -290,7 +290,10 @@ def neuron_gradients(student, rng):
                     *args, lambda z: act.sigmoid_prime(act.sigmoid(z)))})
         with check(f"cross_entropy_gradients{label}", context={"n": n}):
             _check_gradients(student.call("cross_entropy_gradients", *args), ce, n, d,
-                             {SIGMA_KEPT: quad, no_bias: _gradients(X, w, 0.0, y, "cross_entropy")})
+                             {SIGMA_KEPT: quad, no_bias: _gradients(X, w, 0.0, y, "cross_entropy"),
+                              "dC/da = (a - y) / (a (1 - a)) was used as dC/dz: the chain rule "
+                              "multiplies it by sigma'(z) = a (1 - a), leaving a - y":
+                                  _plain(*args, lambda z: 1 / act.sigmoid_prime(z))})
     with check("quadratic_gradients and cross_entropy_gradients return db as a float, the "
                f"gradient of the one bias b (X {X.shape})"):
         for name in ("quadratic_gradients", "cross_entropy_gradients"):
@@ -474,10 +477,15 @@ OWN_BOTH = "the run with both of your own functions"
 EXAMPLE = (2.0, 2.0, 1.0, 0.0, 0.15, 300)  # the notebook's lecture example
 
 
-def _plot_problem(axes) -> str | None:
-    """Why no axes shows two labelled curves with a legend, or None if one does."""
+def _plot_problem(axes, curve_sets) -> str | None:
+    """Why no axes shows two labelled curves with a legend, or None if one does;
+    ``curve_sets`` are the pairs of loss curves the figure may show."""
     if not axes:
         return "no figure was found: plot the two loss curves in the notebook"
+    if not any(_shows(axes, c) for c in curve_sets) and any(
+            _each_shown(axes, c) for c in curve_sets):
+        return ("the two loss curves are on different axes (ax.twinx() or two subplots): the "
+                "text asks for both on one axes")
     if not any(len(ax.lines) >= 2 for ax in axes):
         return "no axes has two lines: plot both loss curves on the same axes"
     good = [ax for ax in axes if len(ax.lines) >= 2]
@@ -511,6 +519,11 @@ def _shows(axes, curves, along="y") -> bool:
             getattr(line, along), curve, *CURVE, equal_nan=True)
             or along == "y" and _every_kth(line, curve) for line in ax.lines)
     return bool(curves) and any(all(on(ax, c) for c in curves) for ax in axes)
+
+
+def _each_shown(axes, curves) -> bool:
+    """Every curve of ``curves`` is shown by some axes, together or apart."""
+    return bool(curves) and all(_shows(axes, [c]) for c in curves)
 
 
 def _every_kth(line, curve) -> bool:
@@ -583,17 +596,18 @@ def training_comparison(student, rng):
                             plan: lambda i=i, own=own, plan=plan: _part(own()[plan], i)
                             for plan in _plans(cost)})
 
+    curves = [_train(*EXAMPLE, cost)[0] for cost in ("quadratic", "cross_entropy")]
+    own = _own_example(student) or []
     with check("figure: two loss curves on one axes, both axes labelled, with a legend"):
-        problem = _plot_problem(all_axes(student.figures()))
+        problem = _plot_problem(all_axes(student.figures()), [curves, own])
         verify(problem is None, problem or "", "loss-curve figure",
                mistake="the figure breaks a rule of the text (one axes, labels, legend)")
-    curves = [_train(*EXAMPLE, cost)[0] for cost in ("quadratic", "cross_entropy")]
     with check("figure: the curves are the example's (w = b = 2, x = 1, y = 0, eta = 0.15, "
                "300 epochs), as the question's train_neuron or your own computes them"):
         axes = all_axes(student.figures())
-        own = _own_example(student) or []
         swapped = _shows(axes, curves, "x") or _shows(axes, own, "x")
-        verify(_shows(axes, curves) or _shows(axes, own),
+        # curves apart on two axes are charged once, by the rule above
+        verify(_each_shown(axes, curves) or _each_shown(axes, own),
                "the costs are on the horizontal axis: the text puts the epoch there, "
                "ax.plot(epochs, costs)" if swapped else
                "no axes shows both loss curves of the example: 301 costs each, from "

@@ -782,6 +782,8 @@ def fuse_batch_norm(student, rng):
                     "b - mean must be scaled as a whole: b' = (b - mean) s + beta":
                         b - rm * s + beta,
                     "beta was not added: b' = (b - mean) s + beta": (b - rm) * s,
+                    "the layer's bias b was dropped: b' = (b - mean) s + beta (batch norm "
+                    "cancels b only with the batch's own mean, in training)": beta - rm * s,
                     "the running mean was subtracted after the scaling, b s - mean + beta; the "
                     "fused bias is (b - mean) s + beta": b * s - rm + beta,
                     "the square root is missing: s = gamma / sqrt(running_var + eps)":

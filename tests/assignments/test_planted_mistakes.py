@@ -35,6 +35,10 @@ PLANTED = {
     "hw3 ln(p + eps)": (
         "hw3_cost", "    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
         "    log_p = np.log(softmax(Z) + 1e-8)", "q5", "ln(p + 1e-08) is not ln p"),
+    "hw3 the two loss curves on twin axes": (
+        "hw3_cost", '    ax.plot(np.arange(301), costs, label=cost.replace("_", "-"))',
+        '    (ax if cost == "quadratic" else ax.twinx()).plot(np.arange(301), costs, '
+        'label=cost.replace("_", "-"))', "q4", "the two loss curves are on different axes"),
     "hw4 Adam's m averaged with beta2": (
         "hw4_optimizers", '    m = beta1 * state["m"] + (1 - beta1) * grad\n'
         '    v = beta2 * state["v"] + (1 - beta2) * grad * grad\n    m_hat',
