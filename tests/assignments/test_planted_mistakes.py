@@ -85,6 +85,9 @@ PLANTED = {
         "hw7_capacity", "    return int(sum((n_in + 1) * n_out for n_in, n_out in "
         "zip(sizes[:-1], sizes[1:])))", "    return int(sum((n_in + 1) * n_out for n_in, n_out in "
         "zip(sizes[:-1], sizes[1:]))) - sizes[-1]", "q3", "the K output units have biases too"),
+    "hw7 a new Adam at every step (its network misses q6's bar too, charged in q4 only)": (
+        "hw7_capacity", "        optimizer.step(params, grads)", "        Adam(lr).step(params, grads)",
+        "q4", "a new one at every step forgets the moment estimates"),
     "hw7 heaviside by the sign bit": (
         "hw7_capacity", "return np.where(np.asarray(z) >= 0, 1.0, 0.0)",
         "return 1.0 - np.signbit(np.asarray(z, dtype=float))", "q1",
