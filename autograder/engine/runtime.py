@@ -16,11 +16,32 @@ from typing import Any
 from autograder.engine.budgets import Budgets
 from autograder.engine.errors import StudentError
 from autograder.engine.results import CellLog, Failure
-from autograder.engine.session import Reply, Session, WorkerDied, WorkerFactory, WorkerTimeout
+from autograder.engine.session import (
+    STARVED_FACTOR,
+    Reply,
+    Session,
+    WorkerDied,
+    WorkerFactory,
+    WorkerTimeout,
+    thread_queue_seconds,
+)
 from autograder.sandbox import protocol
 from autograder.sandbox.limits import Limits
 
 MAX_RESTARTS = 12
+
+
+class Credit:
+    """The seconds a wall-clock budget of ``seconds`` gains from the time spent waiting
+    for a CPU since it began (``starved`` only grows), at most (STARVED_FACTOR - 1) times
+    the budget: on a busy host a budget counts the grading's own time."""
+
+    def __init__(self, starved: Callable[[], float], seconds: float) -> None:
+        self.starved, self.start = starved, starved()
+        self.most = (STARVED_FACTOR - 1) * seconds
+
+    def __call__(self) -> float:
+        return min(self.most, self.starved() - self.start)
 
 
 class NotebookRuntime:
@@ -36,14 +57,16 @@ class NotebookRuntime:
         self.generation = 0
         self.session: Session | None = None
         self.isolation = ""
+        self._starved_before = 0.0  # of the sessions that died
 
     # -- notebook ------------------------------------------------------------
 
     def run_notebook(self) -> list[CellLog]:
         """Run every code cell once, within the per-cell and per-notebook limits."""
         budget_end = time.monotonic() + self.budgets.notebook_seconds
+        credit = Credit(self.starved_seconds, self.budgets.notebook_seconds)
         for index, source in enumerate(self.cells):
-            remaining = budget_end - time.monotonic()
+            remaining = budget_end + credit() - time.monotonic()
             if remaining <= 0:
                 self.log.append(CellLog(index, False, 0.0,
                                         "not run: the notebook's time limit "
@@ -73,6 +96,12 @@ class NotebookRuntime:
             return CellLog(index, True, elapsed)
         return CellLog(index, False, elapsed, _error_line(error))
 
+    def starved_seconds(self) -> float:
+        """Seconds the time limits of this notebook's workers moved on while they waited
+        for a CPU, and the grading thread's own waits (both only grow)."""
+        live = self.session.starved if self.session is not None else 0.0
+        return self._starved_before + live + thread_queue_seconds()
+
     # -- worker lifecycle ----------------------------------------------------
 
     def _live_session(self) -> Session:
@@ -83,6 +112,7 @@ class NotebookRuntime:
                 raise WorkerDied(f"{self.session.dead_reason}; not restarted again "
                                  f"(already restarted {MAX_RESTARTS} times)")
             self.restarts += 1
+            self._starved_before += self.session.starved
         self.session = self.factory.spawn(self.limits, self.budgets.message_mb)
         self.isolation = self.session.isolation.summary()
         self.generation += 1

@@ -46,6 +46,9 @@ from autograder.sandbox.limits import Limits
 from autograder.sandbox.tiers import HARNESS_FAILED, UID_SLOTS, Isolation, Policy
 
 GRACE_SECONDS = 2.0
+# On a busy host a worker waits for a CPU: a time limit counts the worker's own time (the
+# wall clock less its waits in the run queue), up to this many times the limit in all.
+STARVED_FACTOR = 4.0
 
 
 class WorkerDied(Exception):
@@ -358,6 +361,7 @@ class Session:
         self.seq = 0
         self.dead_reason: str | None = None
         self.workdir: str | None = None
+        self.starved = 0.0  # seconds its time limits moved on while it waited for a CPU
         try:
             self.worker_pid = self._expect("spawned", 10.0)["pid"]
             ready = self._expect("ready", 10.0)
@@ -396,8 +400,7 @@ class Session:
             protocol.send_frame(self.sock, header, list(blobs))
         except OSError:
             raise WorkerDied(self._died()) from None
-        deadline = time.monotonic() + timeout
-        reply = self._reply(deadline)
+        reply = self._reply_within(timeout)
         if reply is not None:
             return reply
         self._interrupt()
@@ -407,6 +410,26 @@ class Session:
         self.kill("killed after exceeding its time limit")
         raise WorkerTimeout(f"no answer within {timeout:g} s; the worker was stopped",
                             killed=True)
+
+    def _reply_within(self, timeout: float) -> Reply | None:
+        """The reply within ``timeout`` seconds of the worker's own time: the deadline
+        moves on by the time the worker waited for a CPU (``STARVED_FACTOR`` caps it)."""
+        start, waited = time.monotonic(), queue_seconds(self.worker_pid)
+        cap, deadline, moved = start + STARVED_FACTOR * timeout, start + timeout, 0.0
+        try:
+            while True:
+                reply = self._reply(deadline)
+                if reply is not None or waited is None:
+                    return reply
+                moved = max(moved, (queue_seconds(self.worker_pid) or waited) - waited)
+                later = min(cap, start + timeout + moved)
+                if later <= time.monotonic() + 0.01:
+                    return None
+                deadline = later
+        finally:
+            if waited is not None:
+                now = queue_seconds(self.worker_pid)
+                self.starved += max(moved, (now or waited) - waited)
 
     def _reply(self, deadline: float) -> Reply | None:
         while self._wait_readable(deadline - time.monotonic()):
@@ -488,3 +511,26 @@ def describe_exit(status: int | None) -> str:
 def value_from(reply: Reply, budget: protocol.Budget) -> Any:
     """Decode the ``value`` of a successful reply (handles stay references)."""
     return protocol.unpack(reply.header.get("value"), reply.blobs, budget)
+
+
+def queue_seconds(pid: int) -> float | None:
+    """Seconds the process, or the one among its descendants that waited most, has waited
+    in the run queue (ready to run, no CPU free), from /proc/<pid>/schedstat; None where
+    the kernel does not tell. The worker's code runs in a child of the process spawned."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            own = int(f.read().split()[1]) / 1e9
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = [int(c) for c in f.read().split()]
+    except (OSError, IndexError, ValueError):
+        return None
+    return max([own, *(q for c in children if (q := queue_seconds(c)) is not None)])
+
+
+def thread_queue_seconds() -> float:
+    """Seconds the calling thread has waited in the run queue (0 where not told)."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0

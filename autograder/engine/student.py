@@ -16,7 +16,7 @@ built from ``student.rng(seed)``, and a draw fails the current check the same wa
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from autograder.engine.checks import current
@@ -30,13 +30,15 @@ MayChange = bool | int | str | Collection[int | str]
 
 
 class QuestionBudget:
-    """The wall-clock budget left to one question."""
+    """The wall-clock budget left to one question, which grows by the time the grading
+    waited for a CPU (``credit``)."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, credit: Callable[[], float] = lambda: 0.0) -> None:
         self.end = time.monotonic() + seconds
+        self.credit = credit
 
     def take(self, wanted: float) -> float:
-        left = self.end - time.monotonic()
+        left = self.end + self.credit() - time.monotonic()
         if left <= 0:
             raise StudentError(Failure.TIMEOUT, "the question's time limit was used up")
         return min(wanted, left)

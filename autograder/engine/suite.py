@@ -32,7 +32,7 @@ from autograder.engine.budgets import Budgets
 from autograder.engine.checks import DEFAULT_TOLERANCE, Tolerance, recording
 from autograder.engine.errors import StudentError
 from autograder.engine.results import CheckResult, Failure, QuestionResult
-from autograder.engine.runtime import NotebookRuntime
+from autograder.engine.runtime import Credit, NotebookRuntime
 from autograder.engine.student import QuestionBudget, Student
 from autograder.sandbox.limits import Limits
 
@@ -143,7 +143,8 @@ def run_question(q: Question, runtime: NotebookRuntime, rng: np.random.Generator
     if q.func is None:
         raise ValueError(f"{q.id} is graded by hand; it has nothing to run")
     start = time.monotonic()
-    budget = QuestionBudget(q.timeout or runtime.budgets.question_seconds)
+    seconds = q.timeout or runtime.budgets.question_seconds
+    budget = QuestionBudget(seconds, Credit(runtime.starved_seconds, seconds))
     abort = None
     with recording(q.tolerance) as rec:
         try:

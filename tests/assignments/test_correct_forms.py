@@ -1,6 +1,6 @@
-"""Correct forms that a suite once failed, each the master notebook with one answer
-written another way that the text allows: every automatically graded question keeps full
-marks."""
+"""Correct forms that a suite or a public test once failed, each the master notebook with
+one answer written another way that the text allows: every automatically graded question
+keeps full marks, and every cell (the public tests too) runs."""
 
 from __future__ import annotations
 
@@ -26,6 +26,13 @@ FORMS = {
     "hw3 loss curves drawn at every 5th epoch": (
         "hw3_cost", 'ax.plot(np.arange(301), costs, label=',
         'ax.plot(np.arange(0, 301, 5), costs[::5], label='),
+    "hw4 Adam in the lecture's sign convention (m averages -g, the step is added)": (
+        "hw4_optimizers", '    m = beta1 * state["m"] + (1 - beta1) * grad\n'
+        '    v = beta2 * state["v"] + (1 - beta2) * grad * grad\n    m_hat = m / (1 - beta1**t)\n'
+        '    v_hat = v / (1 - beta2**t)\n    return theta - lr * m_hat',
+        '    m = beta1 * state["m"] - (1 - beta1) * grad\n'
+        '    v = beta2 * state["v"] + (1 - beta2) * grad * grad\n    m_hat = m / (1 - beta1**t)\n'
+        '    v_hat = v / (1 - beta2**t)\n    return theta + lr * m_hat'),
 }
 
 
@@ -41,3 +48,4 @@ def test_a_correct_form_keeps_full_marks(form, tmp_path, suites, factory):
     lost = {q.question: q.feedback for q in result.questions
             if q.status != Status.MANUAL and q.score != q.max_points}
     assert lost == {}
+    assert [f"{c.where}: {c.error}" for c in result.cells if not c.ok] == []

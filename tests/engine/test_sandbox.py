@@ -180,9 +180,11 @@ def test_file_size_and_disk_are_limited(worker):
 
 
 def test_a_runaway_cell_is_interrupted_and_the_worker_survives(worker):
-    start = time.monotonic()
+    start, starved = time.monotonic(), worker.starved
     out = run(worker, "while True:\n    pass", timeout=1.0)
-    assert out["error"]["kind"] == "timeout" and time.monotonic() - start < 2.5
+    # on a busy host the limit counts the worker's own time: it waited `starved` for a CPU
+    assert out["error"]["kind"] == "timeout"
+    assert time.monotonic() - start < 2.5 + worker.starved - starved
     assert run(worker, "y = 2")["ok"] is True
 
 

@@ -1,0 +1,65 @@
+"""Time limits count the worker's own time: on a host so busy that the worker waits for a
+CPU, a cell that needs less than its limit still finishes, while one that sleeps past it
+is stopped on time."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+
+import pytest
+
+from autograder.engine.session import STARVED_FACTOR, queue_seconds
+from autograder.sandbox.limits import Limits
+
+pytestmark = pytest.mark.integration  # runs cells in the sandbox
+
+CPU = 0  # the worker and the competing processes share this one CPU
+WORK = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.6:\n    pass"
+
+
+def _tree(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [pid, *(p for c in f.read().split() for p in _tree(int(c)))]
+
+
+def _spin() -> None:
+    os.sched_setaffinity(0, {CPU})
+    while True:
+        pass
+
+
+@pytest.fixture
+def crowded_worker(factory):
+    """A worker pinned to one CPU beside three busy processes: it gets a quarter of it."""
+    session = factory.spawn(Limits(cpu_seconds=30))
+    if queue_seconds(session.worker_pid) is None:
+        session.close()
+        pytest.skip("this kernel does not report run-queue waits (/proc/<pid>/schedstat)")
+    for pid in _tree(session.worker_pid):
+        os.sched_setaffinity(pid, {CPU})
+    spinners = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(3)]
+    for p in spinners:
+        p.start()
+    yield session
+    for p in spinners:
+        p.kill()
+    session.close()
+
+
+def test_a_starved_cell_gets_the_time_it_waited_for_a_cpu(crowded_worker):
+    start = time.monotonic()
+    reply = crowded_worker.request({"op": "run", "source": WORK}, timeout=1.2)
+    wall = time.monotonic() - start
+    assert reply.header["ok"] is True, reply.header
+    assert wall > 1.2, f"the host was not busy enough to show it ({wall:.2f} s)"
+    assert crowded_worker.starved > 0.5
+
+
+def test_a_starved_cell_that_sleeps_is_still_stopped_on_time(crowded_worker):
+    start = time.monotonic()
+    reply = crowded_worker.request({"op": "run", "source": "import time\ntime.sleep(30)"},
+                                   timeout=1.0)
+    assert reply.header["error"]["kind"] == "timeout"
+    assert time.monotonic() - start < STARVED_FACTOR * 1.0 + 1.0
