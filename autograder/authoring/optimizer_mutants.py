@@ -118,6 +118,8 @@ OPTIMIZER: dict[str, dict[str, str]] = {
               "eps_inside": _EPS.format("v_hat"),
               "mu_t_ahead": "the momentum term used mu_t and P_t where it looks one step ahead: "
                             "mu_{t+1} / (1 - P_t mu_{t+1})",
+              "mu_t_both": "the momentum term used mu_t, mu_t / (1 - P_t mu_t), where it looks "
+                           "one step ahead: mu_{t+1} / (1 - P_t mu_{t+1})",
               "ahead_old_product": "the momentum term divided by 1 - P_t where it looks one "
                                    "step ahead: mu_{t+1} / (1 - P_t mu_{t+1})",
               "no_half": "mu_t = beta1 (1 - 0.5 * 0.96**(t psi)): the factor 0.5 is missing",
@@ -277,6 +279,7 @@ def _nadam(theta, g, st, h, mistake):
     m, v = _moments(g, st, h)
     d = _root(v if mistake == "v_uncorrected" else v / (1 - h["beta2"] ** t), h["eps"], mistake)
     ahead, ahead_product = {"mu_t_ahead": (mu(t), product),
+                            "mu_t_both": (mu(t), product * mu(t)),
                             "ahead_old_product": (mu(t + 1), product)}.get(
                                 mistake, (mu(t + 1), product * mu(t + 1)))
     now = product * mu(t + 1) if mistake == "now_ahead_product" else product

@@ -484,6 +484,10 @@ def learning_rate_schedules(student, rng):
                        "index -1 wrapped to the last value); the new value starts at its "
                        "boundary (searchsorted(..., side='right') - 1)":
                        np.asarray(kw["values"])[np.searchsorted(kw["boundaries"], t) - 1],
+                       "at t equal to a boundary the old value was kept: the new value starts "
+                       "at its boundary (searchsorted(..., side='right') - 1)":
+                       np.asarray(kw["values"])[np.maximum(
+                           np.searchsorted(kw["boundaries"], t) - 1, 0)],
                        "one value too far: the index of t is searchsorted(boundaries, t, "
                        "side='right') - 1": np.asarray(kw["values"])[np.minimum(
                            np.searchsorted(kw["boundaries"], t, side="right"), n - 1)]})
