@@ -103,9 +103,10 @@ TEMPLATE_DEFAULTS = {"leaky_relu": {"alpha": 0.01}, "leaky_relu_prime": {"alpha"
 
 def _verify_floats(got, name):
     """The stated rule: a float array."""
+    kind = getattr(got, "dtype", type(got).__name__)
     verify(isinstance(got, np.ndarray) and np.issubdtype(got.dtype, np.floating),
-           f"got dtype {getattr(got, 'dtype', type(got).__name__)}; the question asks for "
-           "float arrays: booleans break arithmetic such as -x", name,
+           f"got dtype {kind}; the question asks for float arrays"
+           + (": booleans break arithmetic such as -x" if kind == np.bool_ else ""), name,
            mistake="booleans or integers returned where the question asks for float arrays")
 
 
