@@ -368,6 +368,7 @@ class Session:
         except (EOFError, OSError, protocol.ProtocolError, KeyError) as exc:
             self.kill()
             raise WorkerDied(f"the worker failed to start ({exc})") from None
+        self.runner = runner_pid(self.worker_pid)  # before any code of the notebook runs
         self.isolation = Isolation.from_dict(ready["isolation"])
         self.workdir = ready.get("workdir")
         if not self.isolation.meets(factory.policy):
@@ -414,21 +415,21 @@ class Session:
     def _reply_within(self, timeout: float) -> Reply | None:
         """The reply within ``timeout`` seconds of the worker's own time: the deadline
         moves on by the time the worker waited for a CPU (``STARVED_FACTOR`` caps it)."""
-        start, waited = time.monotonic(), queue_seconds(self.worker_pid)
+        start, waited = time.monotonic(), queue_seconds(self.runner)
         cap, deadline, moved = start + STARVED_FACTOR * timeout, start + timeout, 0.0
         try:
             while True:
                 reply = self._reply(deadline)
                 if reply is not None or waited is None:
                     return reply
-                moved = max(moved, (queue_seconds(self.worker_pid) or waited) - waited)
+                moved = max(moved, (queue_seconds(self.runner) or waited) - waited)
                 later = min(cap, start + timeout + moved)
                 if later <= time.monotonic() + 0.01:
                     return None
                 deadline = later
         finally:
             if waited is not None:
-                now = queue_seconds(self.worker_pid)
+                now = queue_seconds(self.runner)
                 self.starved += max(moved, (now or waited) - waited)
 
     def _reply(self, deadline: float) -> Reply | None:
@@ -514,17 +515,24 @@ def value_from(reply: Reply, budget: protocol.Budget) -> Any:
 
 
 def queue_seconds(pid: int) -> float | None:
-    """Seconds the process, or the one among its descendants that waited most, has waited
-    in the run queue (ready to run, no CPU free), from /proc/<pid>/schedstat; None where
-    the kernel does not tell. The worker's code runs in a child of the process spawned."""
+    """Seconds the process's main thread has waited in the run queue (ready to run, no
+    CPU free), from /proc/<pid>/schedstat; None where the kernel does not tell."""
     try:
         with open(f"/proc/{pid}/schedstat") as f:
-            own = int(f.read().split()[1]) / 1e9
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = [int(c) for c in f.read().split()]
+            return int(f.read().split()[1]) / 1e9
     except (OSError, IndexError, ValueError):
         return None
-    return max([own, *(q for c in children if (q := queue_seconds(c)) is not None)])
+
+
+def runner_pid(pid: int) -> int:
+    """The process that runs the worker's code: the spawned one, or in a PID namespace
+    its only child (the spawned one is the namespace's init)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = f.read().split()
+    except OSError:
+        return pid
+    return int(children[0]) if len(children) == 1 else pid
 
 
 def thread_queue_seconds() -> float:

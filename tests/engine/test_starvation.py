@@ -35,7 +35,7 @@ def crowded_worker(factory):
     """A worker pinned to one CPU beside three busy processes: it gets a half of it (its
     cgroup against theirs) to a quarter."""
     session = factory.spawn(Limits(cpu_seconds=30))
-    if queue_seconds(session.worker_pid) is None:
+    if queue_seconds(session.runner) is None:
         session.close()
         pytest.skip("this kernel does not report run-queue waits (/proc/<pid>/schedstat)")
     for pid in _tree(session.worker_pid):
