@@ -517,8 +517,13 @@ def value_from(reply: Reply, budget: protocol.Budget) -> Any:
 def queue_seconds(pid: int) -> float | None:
     """Seconds the process's main thread has waited in the run queue (ready to run, no
     CPU free), from /proc/<pid>/schedstat; None where the kernel does not tell."""
+    return _waited(f"/proc/{pid}/schedstat")
+
+
+def _waited(schedstat: str) -> float | None:
+    """The run-queue wait a schedstat file gives (its second field, in ns), in seconds."""
     try:
-        with open(f"/proc/{pid}/schedstat") as f:
+        with open(schedstat) as f:
             return int(f.read().split()[1]) / 1e9
     except (OSError, IndexError, ValueError):
         return None
@@ -537,8 +542,4 @@ def runner_pid(pid: int) -> int:
 
 def thread_queue_seconds() -> float:
     """Seconds the calling thread has waited in the run queue (0 where not told)."""
-    try:
-        with open("/proc/thread-self/schedstat") as f:
-            return int(f.read().split()[1]) / 1e9
-    except (OSError, IndexError, ValueError):
-        return 0.0
+    return _waited("/proc/thread-self/schedstat") or 0.0
