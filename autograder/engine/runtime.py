@@ -14,17 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 from autograder.engine.budgets import Budgets
+from autograder.engine.crowding import STARVED_FACTOR
 from autograder.engine.errors import StudentError
 from autograder.engine.results import CellLog, Failure
-from autograder.engine.session import (
-    STARVED_FACTOR,
-    Reply,
-    Session,
-    WorkerDied,
-    WorkerFactory,
-    WorkerTimeout,
-    thread_queue_seconds,
-)
+from autograder.engine.session import Reply, Session, WorkerDied, WorkerFactory, WorkerTimeout
 from autograder.sandbox import protocol
 from autograder.sandbox.limits import Limits
 
@@ -97,10 +90,10 @@ class NotebookRuntime:
         return CellLog(index, False, elapsed, _error_line(error))
 
     def starved_seconds(self) -> float:
-        """Seconds the time limits of this notebook's workers moved on while they waited
-        for a CPU, and the grading thread's own waits (both only grow)."""
+        """Seconds the time limits of this notebook's workers moved on while they, or the
+        grading thread, waited for a CPU that others held (only grows)."""
         live = self.session.starved if self.session is not None else 0.0
-        return self._starved_before + live + thread_queue_seconds()
+        return self._starved_before + live
 
     # -- worker lifecycle ----------------------------------------------------
 

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from autograder.engine.crowding import STARVED_FACTOR, Crowding, runner_pid
 from autograder.engine.launch import (
     PRELOAD,
     Launched,
@@ -46,9 +47,6 @@ from autograder.sandbox.limits import Limits
 from autograder.sandbox.tiers import HARNESS_FAILED, UID_SLOTS, Isolation, Policy
 
 GRACE_SECONDS = 2.0
-# On a busy host a worker waits for a CPU: a time limit counts the worker's own time (the
-# wall clock less its waits in the run queue), up to this many times the limit in all.
-STARVED_FACTOR = 4.0
 
 
 class WorkerDied(Exception):
@@ -361,14 +359,14 @@ class Session:
         self.seq = 0
         self.dead_reason: str | None = None
         self.workdir: str | None = None
-        self.starved = 0.0  # seconds its time limits moved on while it waited for a CPU
         try:
             self.worker_pid = self._expect("spawned", 10.0)["pid"]
             ready = self._expect("ready", 10.0)
         except (EOFError, OSError, protocol.ProtocolError, KeyError) as exc:
             self.kill()
             raise WorkerDied(f"the worker failed to start ({exc})") from None
-        self.runner = runner_pid(self.worker_pid)  # before any code of the notebook runs
+        # found before any code of the notebook runs
+        self.crowding = Crowding(pid, runner_pid(self.worker_pid))
         self.isolation = Isolation.from_dict(ready["isolation"])
         self.workdir = ready.get("workdir")
         if not self.isolation.meets(factory.policy):
@@ -412,25 +410,26 @@ class Session:
         raise WorkerTimeout(f"no answer within {timeout:g} s; the worker was stopped",
                             killed=True)
 
+    @property
+    def starved(self) -> float:
+        """Seconds its time limits moved on while it waited for a CPU that others held
+        (only grows; frozen when the worker is gone, whose pids may be reused)."""
+        return self.crowding.seconds() if self.alive else self.crowding.settled
+
     def _reply_within(self, timeout: float) -> Reply | None:
         """The reply within ``timeout`` seconds of the worker's own time: the deadline
-        moves on by the time the worker waited for a CPU (``STARVED_FACTOR`` caps it)."""
-        start, waited = time.monotonic(), queue_seconds(self.runner)
-        cap, deadline, moved = start + STARVED_FACTOR * timeout, start + timeout, 0.0
-        try:
-            while True:
-                reply = self._reply(deadline)
-                if reply is not None or waited is None:
-                    return reply
-                moved = max(moved, (queue_seconds(self.runner) or waited) - waited)
-                later = min(cap, start + timeout + moved)
-                if later <= time.monotonic() + 0.01:
-                    return None
-                deadline = later
-        finally:
-            if waited is not None:
-                now = queue_seconds(self.runner)
-                self.starved += max(moved, (now or waited) - waited)
+        moves on by the time the worker waited for a CPU that others held
+        (``STARVED_FACTOR`` caps it)."""
+        start, before = time.monotonic(), self.starved
+        cap, deadline = start + STARVED_FACTOR * timeout, start + timeout
+        while True:
+            reply = self._reply(deadline)
+            if reply is not None:
+                return reply
+            later = min(cap, start + timeout + self.starved - before)
+            if later <= time.monotonic() + 0.01:
+                return None
+            deadline = later
 
     def _reply(self, deadline: float) -> Reply | None:
         while self._wait_readable(deadline - time.monotonic()):
@@ -512,34 +511,3 @@ def describe_exit(status: int | None) -> str:
 def value_from(reply: Reply, budget: protocol.Budget) -> Any:
     """Decode the ``value`` of a successful reply (handles stay references)."""
     return protocol.unpack(reply.header.get("value"), reply.blobs, budget)
-
-
-def queue_seconds(pid: int) -> float | None:
-    """Seconds the process's main thread has waited in the run queue (ready to run, no
-    CPU free), from /proc/<pid>/schedstat; None where the kernel does not tell."""
-    return _waited(f"/proc/{pid}/schedstat")
-
-
-def _waited(schedstat: str) -> float | None:
-    """The run-queue wait a schedstat file gives (its second field, in ns), in seconds."""
-    try:
-        with open(schedstat) as f:
-            return int(f.read().split()[1]) / 1e9
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def runner_pid(pid: int) -> int:
-    """The process that runs the worker's code: the spawned one, or in a PID namespace
-    its only child (the spawned one is the namespace's init)."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = f.read().split()
-    except OSError:
-        return pid
-    return int(children[0]) if len(children) == 1 else pid
-
-
-def thread_queue_seconds() -> float:
-    """Seconds the calling thread has waited in the run queue (0 where not told)."""
-    return _waited("/proc/thread-self/schedstat") or 0.0

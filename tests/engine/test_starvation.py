@@ -1,6 +1,7 @@
 """Time limits count the worker's own time: on a host so busy that the worker waits for a
 CPU, a cell that needs less than its limit still finishes, while one that sleeps past it
-is stopped on time."""
+is stopped on time, and one that crowds itself with busy processes of its own earns no
+extra time."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import time
 
 import pytest
 
-from autograder.engine.session import STARVED_FACTOR, queue_seconds
+from autograder.engine.crowding import CHECK_SECONDS, STARVED_FACTOR, queue_seconds
 from autograder.sandbox.limits import Limits
 
 pytestmark = pytest.mark.integration  # runs cells in the sandbox
@@ -31,22 +32,28 @@ def _spin() -> None:
 
 
 @pytest.fixture
-def crowded_worker(factory):
-    """A worker pinned to one CPU beside three busy processes: it gets a half of it (its
-    cgroup against theirs) to a quarter."""
+def pinned_worker(factory):
+    """A worker pinned to one CPU (what it starts is pinned there too)."""
     session = factory.spawn(Limits(cpu_seconds=30))
-    if queue_seconds(session.runner) is None:
+    if queue_seconds(session.crowding.runner) is None:
         session.close()
         pytest.skip("this kernel does not report run-queue waits (/proc/<pid>/schedstat)")
     for pid in _tree(session.worker_pid):
         os.sched_setaffinity(pid, {CPU})
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def crowded_worker(pinned_worker):
+    """A worker pinned to one CPU beside three busy processes: it gets a half of it (its
+    cgroup against theirs) to a quarter."""
     spinners = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(3)]
     for p in spinners:
         p.start()
-    yield session
+    yield pinned_worker
     for p in spinners:
         p.kill()
-    session.close()
 
 
 def test_a_starved_cell_gets_the_time_it_waited_for_a_cpu(crowded_worker):
@@ -64,3 +71,15 @@ def test_a_starved_cell_that_sleeps_is_still_stopped_on_time(crowded_worker):
                                    timeout=1.0)
     assert reply.header["error"]["kind"] == "timeout"
     assert time.monotonic() - start < STARVED_FACTOR * 1.0 + 1.0
+
+
+def test_a_cell_that_crowds_itself_earns_no_time(pinned_worker):
+    """Three busy processes of the notebook's own on its CPU: the cell waits as long as
+    beside strangers, but its limit does not move on."""
+    crowd = ("import os\nfor _ in range(3):\n    if os.fork() == 0:\n        while True:\n"
+             "            pass\n")
+    start = time.monotonic()
+    reply = pinned_worker.request({"op": "run", "source": crowd + WORK}, timeout=0.9)
+    assert reply.header["error"]["kind"] == "timeout", reply.header
+    assert time.monotonic() - start < 0.9 + 2 * CHECK_SECONDS + 1.0
+    assert pinned_worker.starved < 2 * CHECK_SECONDS
