@@ -202,7 +202,10 @@ def relative_error_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float | N
             "the difference needs its absolute value: max|a_i - b_i|, not max(a_i - b_i)":
                 float(np.max(a - b) / np.max(s)),
             "the relative error takes the largest entries, not the means: "
-            "max|a_i - b_i| / max(|a_i| + |b_i|)": float(np.mean(d) / np.mean(s))}
+            "max|a_i - b_i| / max(|a_i| + |b_i|)": float(np.mean(d) / np.mean(s)),
+            "np.linalg.norm(x, ord=np.inf) of a matrix is its largest row sum of |x_ij|, not "
+            "its largest entry: take np.max(np.abs(x))": float(
+                np.linalg.norm(d, np.inf) / np.linalg.norm(s, np.inf)) if d.ndim == 2 else None}
 
 
 # ---------------------------------------------------------------------------

@@ -75,7 +75,9 @@ OPTIMIZER: dict[str, dict[str, str]] = {
                 "eps_inside": _EPS.format("s"),
                 "recursion": _RECURSION.format("(sqrt(s) + eps)"),
                 "recursion_eps_inside": _RECURSION.format("sqrt(s + eps)"),
-                "no_sqrt": _SQRT.format("s"), "eps_precedence": _PRECEDENCE.format("s")},
+                "no_sqrt": _SQRT.format("s"), "eps_precedence": _PRECEDENCE.format("s"),
+                "root_stored": "the state holds the root sqrt(s); store the sum s itself (the "
+                               "text's state, to which the next step adds g**2)"},
     "rmsprop": {
         "eps_inside": _EPS.format("s"),
         "no_one_minus": "the factor (1 - beta) is missing: s = beta * s + (1 - beta) * g**2",

@@ -253,6 +253,8 @@ def stable_softmax(student, rng):
             unshifted_sum = E_row / np.exp(Z).sum(axis=-1, keepdims=True)
             E_min = np.exp(Z - Z.min(axis=-1, keepdims=True))
             min_shift = E_min / E_min.sum(axis=-1, keepdims=True)
+            E_mean = np.exp(Z - Z.mean(axis=-1, keepdims=True))
+            mean_shift = E_mean / E_mean.sum(axis=-1, keepdims=True)
         with check(f"softmax(Z) for Z of shape {Z.shape}{big}", context={"K": Z.shape[-1]}), \
                 error_hint(*KEEPDIMS), error_hint(*ONE_SAMPLE):
             expect(student.call("softmax", Z)).close_to(act.softmax(Z), mutants={
@@ -279,7 +281,10 @@ def stable_softmax(student, rng):
                 "exp(z - max) was not divided by its row's sum: each row must sum to 1":
                     E_row,
                 "subtracted each row's minimum: exp(z - min) overflows when a row spans more "
-                "than about 709; subtract the maximum, so every exponent is <= 0": min_shift})
+                "than about 709; subtract the maximum, so every exponent is <= 0": min_shift,
+                "subtracted each row's mean: exp(z - mean) overflows when an entry is more "
+                "than about 709 above its row's mean; subtract the maximum, so every exponent "
+                "is <= 0": mean_shift})
     with check("softmax(Z) for logits of +-1e3 computes without overflow"), \
             error_hint("The question asks to subtract each row's maximum first, so that "
                        "nothing overflows.", mutants.FORWARD["naive_softmax"], OVERFLOW):

@@ -791,7 +791,11 @@ def zero_initialisation(student, rng):
                                                   *args),
                        "one update per sample (stochastic) in each step: a step is one update "
                        "with the gradient of the whole batch":
-                           functools.partial(_per_sample, name, *args)},
+                           functools.partial(_per_sample, name, *args),
+                       "one update too few (range(1, steps)?): run exactly `steps` updates":
+                           _train(grad, X, Y, sizes, c, lr, steps - 1),
+                       "one update too many (range(steps + 1)?): run exactly `steps` updates":
+                           _train(grad, X, Y, sizes, c, lr, steps + 1)},
                    {"gradient descent with your own backprop (Question 5)": own},
                    names=("weights", "biases"))
 

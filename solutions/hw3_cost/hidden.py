@@ -192,7 +192,10 @@ def cross_entropy_minimum(student, rng):
                     "took the minimum of the whole table for every row: each target y has "
                     "its own row minimum, T.min(axis=1)": np.full(len(ys), T.min()),
                     "took the minimum over the targets (axis=0): each row's minimum over the "
-                    "grid is T.min(axis=1)": T.min(axis=0)},
+                    "grid is T.min(axis=1)": T.min(axis=0),
+                    "returned the binary entropy of a_best, H(a_best); the smallest cost of row "
+                    "i is C(y_i, a_best), which is H(y_i) only when y_i is on the grid":
+                        losses.binary_entropy(a_best)},
                     accept={"the minimum of your own cost_table": lambda own=own: own()[1]})
 
     cases = [rng.uniform(0.01, 0.99, size=7),
@@ -444,6 +447,9 @@ def _training_mutants(case, cost, expected):
     for i in (1, 2):
         found[i]["one update too many: epochs updates in all, the cost recorded before the "
                  "first and after each one"] = extra[i]
+    lecture = _train(w, b, 1.0, y, eta, epochs, cost) if x != 1.0 else (None,) * 3
+    for i in range(3):
+        found[i]["trained with the lecture's input x = 1 instead of the argument x"] = lecture[i]
     if cost == "quadratic":
         other = _train(*case, "cross_entropy")
         for i in range(3):

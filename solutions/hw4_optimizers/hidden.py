@@ -306,6 +306,8 @@ def narrow_valley(student, rng):
             name, theta0, grads, hs)]
         fixed = [_cost(theta0, 20.0, 1.0)] + [_cost(th, 20.0, 1.0) for th, _ in _reference_run(
             name, theta0, [lambda th: _grad(th, 20.0, 1.0)] * n, hs)]
+        swapped = [_cost(theta0, a, b)] + [_cost(th, a, b) for th, _ in _reference_run(
+            name, theta0, [lambda th, a=a, b=b: _grad(th, b, a)] * n, hs)]
         stale, th = [_cost(theta0, a, b)], theta0
         for _ in range(n):  # every step from the initial state
             th, _ = mutants.optimizer_step(name, th, _grad(th, a, b),
@@ -326,7 +328,9 @@ def narrow_valley(student, rng):
                 "the state each step returns must be passed to the next step (here every step "
                 "started from the initial state)": stale,
                 "the run used the lecture's valley (a = 20, b = 1), not the a and b given":
-                    fixed})
+                    fixed,
+                "the gradient was taken with a and b swapped (valley_grad(theta, b, a)?): "
+                "pass them in the order of the signature": swapped})
 
 
 # ---------------------------------------------------------------------------
