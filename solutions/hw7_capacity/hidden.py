@@ -389,7 +389,10 @@ def _count_mutants(sizes):
             "the output layer was not counted: every layer of weights counts, the last "
             "one too": sum((m + 1) * k for m, k in pairs[:-1]) if len(pairs) > 1 else None,
             "the K output units have biases too: every layer past the input has one bias "
-            "per unit": count_parameters(sizes) - sizes[-1]}
+            "per unit": count_parameters(sizes) - sizes[-1],
+            "only the first hidden layer and the output were counted, (D + 1) M + (M + 1) K "
+            "with M = sizes[1]: sum (n_(l-1) + 1) n_l over every layer":
+                count_parameters([sizes[0], sizes[1], sizes[-1]]) if len(sizes) > 3 else None}
 
 
 @question("q3", points=2)
@@ -533,6 +536,10 @@ def _gradient_mutants(params, X, Y, lam):
             _cost_and_grads(params, X, Y, lam, l2=0.0),
         "the course's penalty lam / 2 ||W||^2 is not divided by n: its gradient is lam W":
             _cost_and_grads(params, X, Y, lam, l2=1.0 / n),
+        "the gradient of the penalty lam / 2 ||W||^2 is lam W: the 1/2 cancels against the "
+        "square's 2": _cost_and_grads(params, X, Y, lam, l2=0.5),
+        "the gradient of the penalty lam / 2 ||W||^2 is lam W, not 2 lam W":
+            _cost_and_grads(params, X, Y, lam, l2=2.0),
         "the penalty applies to the weights only, not to the biases":
             _cost_and_grads(params, X, Y, lam, l2_bias=True),
         "the gradient has the wrong sign: dC/da = (a - y) / n, not (y - a) / n":
