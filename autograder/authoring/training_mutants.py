@@ -35,6 +35,9 @@ TRAINING: dict[str, str] = {
                        "the cost of the last batch",
     "array_split": "the batches are consecutive slices of batch_size rows of the order (the "
                    "last may be smaller), not np.array_split into n // batch_size parts",
+    "array_split_ceil": "the batches are consecutive slices of batch_size rows of the order "
+                        "(the last may be smaller), not np.array_split into ceil(n / "
+                        "batch_size) balanced parts",
     "cost_every_step": "record the cost once per epoch, after its last step, not after every "
                        "step",
 }
@@ -65,8 +68,9 @@ def minibatch_sgd(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X
         labels = rng.permutation(n) if mistake == "misaligned" else order
         batches = [(order[i:i + batch_size], labels[i:i + batch_size])
                    for i in range(0, stop, batch_size)]
-        if mistake == "array_split":
-            batches = [(b, b) for b in np.array_split(order, max(n // batch_size, 1))]
+        if mistake in ("array_split", "array_split_ceil"):
+            parts = -(-n // batch_size) if mistake == "array_split_ceil" else n // batch_size
+            batches = [(b, b) for b in np.array_split(order, max(parts, 1))]
         for rows, targets in batches:
             dWs, dbs = gradients(ws, bs, X[rows], Y[targets])
             ws = [W - lr * dW for W, dW in zip(ws, dWs, strict=True)]

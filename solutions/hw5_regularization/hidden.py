@@ -687,12 +687,14 @@ def batch_norm(student, rng):
                                                    x.var(1, keepdims=True), eps)})
                 ignored = "the momentum argument was ignored: the default 0.1 was used"
                 expect(got[1], "new_running_mean").close_to(new_rm, mutants={
-                    "momentum is the weight of the new batch: (1 - m) old + m mu":
-                        m * rm + (1 - m) * mu, STALE: rm, ignored: 0.9 * rm + 0.1 * mu})
+                    "momentum weighted the old value (Keras's convention); here it is the "
+                    "weight of the new batch: (1 - m) old + m mu": m * rm + (1 - m) * mu,
+                    STALE: rm, ignored: 0.9 * rm + 0.1 * mu})
                 expect(got[2], "new_running_var").close_to(new_rv, mutants={
-                    "the running variance averages the unbiased variance n/(n-1) var":
-                        (1 - m) * rv + m * var,
-                    "momentum is the weight of the new batch: (1 - m) old + m var_unbiased":
+                    "the running variance averaged the biased batch variance; it averages the "
+                    "unbiased variance n/(n-1) var": (1 - m) * rv + m * var,
+                    "momentum weighted the old value (Keras's convention); here it is the "
+                    "weight of the new batch: (1 - m) old + m var_unbiased":
                         m * rv + (1 - m) * unbiased, STALE: rv,
                     "the unbiased variance is var n / (n - 1) with n the batch size (rows), "
                     "not the number of features": (1 - m) * rv + m * var * d / (d - 1),

@@ -572,12 +572,13 @@ def _training_diagnosis(student, rng) -> str:
                  if text != SHUFFLES and _same(history, run[0])), "")
 
 
-def _notebook_run(student, epochs, column=False) -> tuple[np.ndarray, float, float, float]:
+def _notebook_run(student, epochs, column=False, **changed) -> tuple[np.ndarray, float, float,
+                                                                    float]:
     """(history, validation accuracy, training accuracy, seconds fit took here) of the run
-    q4's text describes, with the student's class on the notebook's own data (``column``:
-    see :func:`_accuracy`)."""
+    q4's text describes (but for the ``changed`` settings), with the student's class on the
+    notebook's own data (``column``: see :func:`_accuracy`)."""
     data = {name: student.get(name) for name in ("X_train", "Y_train", "X_val", "y_val")}
-    net = _construct(student, E2E_SIZES, 0, **{**E2E, "epochs": epochs})  # the text's run
+    net = _construct(student, E2E_SIZES, 0, **{**E2E, "epochs": epochs, **changed})
     with timeout_hint(f"the text's run of {epochs} epochs did not finish"):
         start = time.perf_counter()
         history = numbers(net.call("fit", data["X_train"], data["Y_train"], timeout=10,
@@ -613,7 +614,9 @@ def _reported(student) -> None:
                      f"a fraction, got {describe_value(history)} and {describe_value(val)}")
     expect(history, "history").close_to(run[0], **FIT, mutants={
         "the network was built without epochs=EPOCHS: it trained for the default 30 epochs":
-            (lambda: _notebook_run(student, 30)[0]) if epochs != 30 else None})
+            (lambda: _notebook_run(student, 30)[0]) if epochs != 30 else None,
+        "the network was built without lam=1e-4: it trained with the default lam=0.0":
+            lambda: _notebook_run(student, epochs, lam=0.0)[0]})
     column = (lambda: _notebook_run(student, epochs, column=True)[1]) \
         if run[2] is not None and _predicts_column(student) else None
     expect(val, "val_accuracy").close_to(run[1], 1e-6, 0.0, accept={COLUMN: column},
