@@ -86,9 +86,9 @@ def own_attribute(obj: Handle, name: str, like: Any = None) -> Any:
 
 def shaped_like(value: Any, template: Any, broadcast: bool = False) -> Any:
     """``value`` as float64 arrays shaped like ``template`` (nested in lists and tuples the
-    same way), or None when it is not. With ``broadcast``, an array that broadcasts to
-    the template's shape counts, broadcast, as the student's own ``b - lr * db`` uses it
-    (a bias gradient summed to one number, say)."""
+    same way), or None when it is not. With ``broadcast``, an array that broadcasts
+    against the template's shape counts as it is, as the student's own ``b - lr * db``
+    uses it (a bias gradient summed to one number, or kept 2-D with keepdims, say)."""
     if isinstance(template, tuple | list):
         if not isinstance(value, tuple | list) or len(value) != len(template):
             return None
@@ -98,9 +98,10 @@ def shaped_like(value: Any, template: Any, broadcast: bool = False) -> Any:
     shape = np.shape(template)
     if arr is None or problem is not None:
         return None
-    if broadcast and arr.shape != shape and arr.ndim <= len(shape):
+    if broadcast and arr.shape != shape:
         try:
-            return np.broadcast_to(arr, shape).copy()
+            np.broadcast_shapes(arr.shape, shape)
         except ValueError:
             return None
+        return arr
     return arr if arr.shape == shape else None

@@ -160,8 +160,13 @@ def test_relative_error_mistakes_differ_from_the_reference():
     b[np.argmin(np.abs(a))] *= -1
     zero_case = "two zero arrays give 0/0 = nan; return 0 when both are zero"
     wrong = list(mutants.relative_error_mistakes(a, b).values())
-    assert len(wrong) == 7 and zero_case not in mutants.relative_error_mistakes(a, b)
-    assert all(far_apart(v, relative_error(a, b)) for v in wrong[:3] + wrong[6:])
+    assert len(wrong) == 8 and zero_case not in mutants.relative_error_mistakes(a, b)
+    assert all(far_apart(v, relative_error(a, b)) for v in wrong[:3] + wrong[6:7])
+    # the matrix inf-norm (a largest row sum) is the largest entry for a vector
+    assert wrong[7] is None
+    A, B = a.reshape(2, 5), b.reshape(2, 5)
+    assert far_apart(list(mutants.relative_error_mistakes(A, B).values())[7],
+                     relative_error(A, B))
     # a difference without its absolute value shows where every a_i - b_i is negative
     above = a + np.abs(b - a)
     below = list(mutants.relative_error_mistakes(a, above).values())
