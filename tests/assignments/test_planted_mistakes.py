@@ -32,6 +32,13 @@ PLANTED = {
     "hw2 BP1 at the pre-activation": (
         "hw2_backprop", "return (softmax(ZL) - Y) / ZL.shape[0]", "return (ZL - Y) / ZL.shape[0]",
         "q2", "BP1's error is a^L - Y with the output a^L = g(z^L)"),
+    "hw2 db kept 2-D (its shape costs Question 3 only)": (
+        "hw2_backprop", "return A_prev.T @ delta, delta.sum(axis=0)",
+        "return A_prev.T @ delta, delta.sum(axis=0, keepdims=True)", "q3",
+        "The values are right but the shape is (1, "),
+    "hw2 one update too few": (
+        "hw2_backprop", "    for _ in range(steps):\n", "    for _ in range(steps - 1):\n", "q10",
+        "one update too few"),
     "hw3 ln(p + eps)": (
         "hw3_cost", "    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
         "    log_p = np.log(softmax(Z) + 1e-8)", "q5", "ln(p + 1e-08) is not ln p"),
@@ -45,6 +52,9 @@ PLANTED = {
         '    m = beta2 * state["m"] + (1 - beta2) * grad\n'
         '    v = beta2 * state["v"] + (1 - beta2) * grad * grad\n    m_hat', "q3",
         "m was averaged with beta2"),
+    "hw4 the valley's gradient with a and b swapped": (
+        "hw4_optimizers", "valley_grad(theta, a, b), state", "valley_grad(theta, b, a), state",
+        "q4", "the gradient was taken with a and b swapped"),
     "hw5 ridge with uncentred X on the left": (
         "hw5_regularization", "w = np.linalg.solve(Xc.T @ Xc / n + lam * np.eye(d), Xc.T @ yc / n)",
         "w = np.linalg.solve(X.T @ X / n + lam * np.eye(d), Xc.T @ yc / n)", "q11",
@@ -81,6 +91,14 @@ PLANTED = {
     "hw6 heatmap rows named the other way round": (
         "hw6_digits", '[f"{lr:g}" for lr in lrs]', '[f"{lr:g}" for lr in lrs[::-1]]', "q5",
         "a tick label names another row's learning rate"),
+    "hw6 batches by np.array_split": (
+        "hw6_digits", "        for start in range(0, len(X), self.batch_size):\n"
+        "            rows = order[start:start + self.batch_size]\n",
+        "        for rows in np.array_split(order, -(-len(X) // self.batch_size)):\n", "q3",
+        "not np.array_split into ceil(n / batch_size) balanced parts"),
+    "hw6 the end-to-end run without lam": (
+        "hw6_digits", "lr=0.2, lam=1e-4, epochs=EPOCHS", "lr=0.2, epochs=EPOCHS", "q4",
+        "built without lam=1e-4"),
     "hw7 output biases not counted": (
         "hw7_capacity", "    return int(sum((n_in + 1) * n_out for n_in, n_out in "
         "zip(sizes[:-1], sizes[1:])))", "    return int(sum((n_in + 1) * n_out for n_in, n_out in "
