@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from autograder.sandbox.isolation import descendants
+from autograder.sandbox.procs import descendants
 
 # A time limit counts the worker's own time, up to this many times the limit in all.
 STARVED_FACTOR = 4.0

@@ -43,7 +43,7 @@ import time
 from dataclasses import dataclass
 
 from autograder.sandbox import isolation as sandbox
-from autograder.sandbox import protocol, worker
+from autograder.sandbox import procs, protocol, worker
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.tiers import HARNESS_FAILED, NET_NAMESPACE, UID_SLOTS, Isolation, Policy
 
@@ -136,7 +136,7 @@ class ForkServer:
         for pid in self.children:
             _kill_group(pid)
         deadline = time.monotonic() + seconds
-        while self.children or self.cgroups or sandbox.children(os.getpid()):
+        while self.children or self.cgroups or procs.children(os.getpid()):
             self._reap()
             if time.monotonic() > deadline:
                 break
@@ -202,7 +202,7 @@ class ForkServer:
         """Kill processes that a finished worker left in a session of their own: as
         this server is a subreaper, they become its children when their worker's
         intermediate process dies (while it lives, they are its children)."""
-        for pid in sandbox.children(os.getpid()):
+        for pid in procs.children(os.getpid()):
             if pid not in self.children:
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -226,7 +226,7 @@ class ForkServer:
         self.disk_checked = now
         for pid, spec in list(self.children.items()):
             limit = spec.limits.disk_mb * 2**20
-            used = sandbox.disk_usage(spec.workdir, limit, sandbox.descendants(pid))
+            used = sandbox.disk_usage(spec.workdir, limit, procs.descendants(pid))
             if pid not in self.reasons and used > limit:
                 self.reasons[pid] = (f"the notebook's process was stopped: it wrote more than "
                                      f"its {spec.limits.disk_mb} MB of disk")

@@ -106,22 +106,6 @@ def become_subreaper() -> None:
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
-def children(pid: int) -> list[int]:
-    """The pids of the children of process ``pid`` (every thread's)."""
-    pids: list[int] = []
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return pids
-    for tid in tids:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/children") as f:
-                pids += [int(p) for p in f.read().split()]
-        except OSError:
-            continue
-    return pids
-
-
 def enter_namespaces(as_root: bool) -> list[str]:
     """Unshare every namespace the worker needs; returns their names.
 
@@ -436,13 +420,3 @@ def _deleted_but_open(path: str, pids: Sequence[int]) -> int:
             except OSError:
                 continue
     return total
-
-
-def descendants(pid: int) -> list[int]:
-    """``pid`` and every process below it (a subreaper keeps orphans below it)."""
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo += children(current)
-    return found

@@ -14,7 +14,7 @@ from waiting import wait_for
 from autograder.engine import batch
 from autograder.engine.batch import Job, grade_batch
 from autograder.engine.session import WorkerFactory
-from autograder.sandbox import isolation
+from autograder.sandbox import procs
 from autograder.sandbox.limits import Limits
 
 pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
@@ -52,13 +52,13 @@ def test_two_workers_grade_in_two_processes_with_the_grades_of_one(
         jobs, suites, factory, monkeypatch):
     suite = suites("hw1_forward")
     alone = grade_batch(jobs, suite, None, 3, 1, factory)
-    before = set(isolation.children(os.getpid()))
+    before = set(procs.children(os.getpid()))
     stamped_with_pid(monkeypatch)
     split = grade_batch(jobs, suite, None, 3, 2, factory)
     assert scores(split) == scores(alone)
     graders = {r.isolation for r in split.results}
     assert str(os.getpid()) not in graders and 1 <= len(graders) <= 2
-    assert set(isolation.children(os.getpid())) <= before  # the grading processes ended
+    assert set(procs.children(os.getpid())) <= before  # the grading processes ended
 
 
 def test_a_grading_process_that_dies_stops_the_batch_and_leaves_no_worker(
@@ -73,13 +73,13 @@ def test_a_grading_process_that_dies_stops_the_batch_and_leaves_no_worker(
         return grade(job, suite, f, seed)
     monkeypatch.setattr(batch, "_grade_safely", dying)
     server = factory._proc.pid
-    before = set(isolation.children(server))  # the grader's own spare worker, if any
+    before = set(procs.children(server))  # the grader's own spare worker, if any
     outcome = grade_batch(jobs, suite, None, 3, 2, factory)
     assert "a grading process ended unexpectedly (exit code 3)" in outcome.error
     assert "claude_shannon" not in {r.student for r in outcome.results}
     assert all(not r.error for r in outcome.results)  # what finished is a real grade
-    assert wait_for(lambda: set(isolation.children(server)) <= before, 10), \
-        isolation.children(server)
+    assert wait_for(lambda: set(procs.children(server)) <= before, 10), \
+        procs.children(server)
 
 
 def test_the_fork_server_ends_the_workers_of_a_client_that_goes_away(factory):
