@@ -536,9 +536,9 @@ def _gradient_mutants(params, X, Y, lam):
             _cost_and_grads(params, X, Y, lam, l2=0.0),
         "the course's penalty lam / 2 ||W||^2 is not divided by n: its gradient is lam W":
             _cost_and_grads(params, X, Y, lam, l2=1.0 / n),
-        "the gradient of the penalty lam / 2 ||W||^2 is lam W: the 1/2 cancels against the "
-        "square's 2": _cost_and_grads(params, X, Y, lam, l2=0.5),
-        "the gradient of the penalty lam / 2 ||W||^2 is lam W, not 2 lam W":
+        "the penalty's gradient was lam W / 2: the 1/2 of lam / 2 ||W||^2 cancels against "
+        "the square's 2, so its gradient is lam W": _cost_and_grads(params, X, Y, lam, l2=0.5),
+        "the penalty's gradient was 2 lam W: the gradient of lam / 2 ||W||^2 is lam W":
             _cost_and_grads(params, X, Y, lam, l2=2.0),
         "the penalty applies to the weights only, not to the biases":
             _cost_and_grads(params, X, Y, lam, l2_bias=True),
