@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from autograder.sandbox.procs import descendants
+from autograder.sandbox.procs import children, descendants
 
 # A time limit counts the worker's own time, up to this many times the limit in all.
 STARVED_FACTOR = 4.0
@@ -45,12 +45,8 @@ def _schedstat(path: str, field: int) -> float | None:
 def runner_pid(pid: int) -> int:
     """The process that runs the worker's code: the spawned one, or in a PID namespace
     its only child (the spawned one is the namespace's init)."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = f.read().split()
-    except OSError:
-        return pid
-    return int(children[0]) if len(children) == 1 else pid
+    below = children(pid)
+    return below[0] if len(below) == 1 else pid
 
 
 def own_cpu_seconds(top: int, runner: int) -> float:

@@ -13,16 +13,12 @@ import pytest
 
 from autograder.engine.crowding import CHECK_SECONDS, STARVED_FACTOR, queue_seconds
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.procs import descendants
 
 pytestmark = pytest.mark.integration  # runs cells in the sandbox
 
 CPU = 0  # the worker and the competing processes share this one CPU
 WORK = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.6:\n    pass"
-
-
-def _tree(pid: int) -> list[int]:
-    with open(f"/proc/{pid}/task/{pid}/children") as f:
-        return [pid, *(p for c in f.read().split() for p in _tree(int(c)))]
 
 
 def _spin() -> None:
@@ -38,7 +34,7 @@ def pinned_worker(factory):
     if queue_seconds(session.crowding.runner) is None:
         session.close()
         pytest.skip("this kernel does not report run-queue waits (/proc/<pid>/schedstat)")
-    for pid in _tree(session.worker_pid):
+    for pid in descendants(session.worker_pid):
         os.sched_setaffinity(pid, {CPU})
     yield session
     session.close()
