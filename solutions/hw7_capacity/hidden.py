@@ -784,6 +784,9 @@ def _table_mutants(student, data, Ms, R, epochs, lam, seed, train):
             ONE_START: runs(lambda i, r: seed),
             "entry (i, r) starts from seed + i * R + r; seed + r * len(Ms) + i numbers the "
             "starts the other way": runs(lambda i, r: seed + r * len(Ms) + i),
+            "the rows are len(Ms) starts apart in seed + i * len(Ms) + r: each M has R starts, "
+            "so entry (i, r) starts from seed + i * R + r": runs(
+                lambda i, r: seed + i * len(Ms) + r),
             "train with the penalty lam given, not lam = 0":
                 runs(lambda i, r: seed + i * R + r, 0.0),
             "trained on the validation split and scored on the training split: train on "

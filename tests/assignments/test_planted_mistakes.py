@@ -117,6 +117,9 @@ PLANTED = {
         "hw7_capacity", "    for M in Ms:\n        params = train_network(",
         "    for M in sorted(Ms):\n        params = train_network(", "q4",
         "in the order of Ms as given, not sorted"),
+    "hw7 starts numbered len(Ms) apart": (
+        "hw7_capacity", "lam, seed + i * R + r)", "lam, seed + i * len(Ms) + r)", "q5",
+        "the rows are len(Ms) starts apart"),
 }
 
 
