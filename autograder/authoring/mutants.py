@@ -63,6 +63,8 @@ BACKPROP: dict[str, str] = {
                "axis=0",
     "sum_not_mean": "summing instead of averaging: the gradients are n times too large; the "
                     "cost is the mean over the batch, so delta^L carries a factor 1/n",
+    "mean_twice": "averaged twice: the gradients are n times too small; the 1/n of the mean "
+                  "cost is already inside delta^L, so BP3 and BP4 are plain sums over the batch",
     "off_by_one_fprime": "off-by-one layer index: BP2 for layer l used f'(z^{l+1}) instead "
                          "of f'(z^l)",
     "off_by_one_a": "off-by-one layer index: dC/dW^l used a^l instead of a^{l-1}",
@@ -332,9 +334,10 @@ def _output_error(z: np.ndarray, a: np.ndarray, Y: np.ndarray, mistake: str | No
                   output: str, loss: str) -> np.ndarray:
     """delta^L = dC/dz^L of the mean cost (BP1), or what a mistake makes of it."""
     out = z if mistake == "bp1_at_z" else a
-    delta = (out - Y) / (1 if mistake == "sum_not_mean" else len(Y))
+    n = len(Y)
+    delta = (out - Y) / {"sum_not_mean": 1, "mean_twice": n * n}.get(mistake or "", n)
     if mistake == "quadratic_bp1":
-        delta = (sigmoid(z) - Y) * sigmoid_prime(z) / len(Y)
+        delta = (sigmoid(z) - Y) * sigmoid_prime(z) / n
     elif (output, loss) == ("sigmoid", "quadratic"):
         delta = delta * sigmoid_prime(z)
     elif mistake == "output_prime":

@@ -65,6 +65,8 @@ OPTIMIZER: dict[str, dict[str, str]] = {
                       "b_new), with b_new = mu b + g",
         "fresh_buffer": "the incoming buffer was ignored: b_new = mu b + g starts from the "
                         "state's b",
+        "expanded_wrong": "g + mu b_new expands to (1 + mu) g + mu**2 b_old (b_new = mu b_old + "
+                          "g), not (1 + mu) g + mu b_old",
         "buffer_twice": "the look-ahead added the buffer to itself, theta - lr (b + mu b); it "
                         "adds it to the gradient: theta - lr (g + mu b)",
         "uphill": _UPHILL},
@@ -124,6 +126,9 @@ OPTIMIZER: dict[str, dict[str, str]] = {
                            "one step ahead: mu_{t+1} / (1 - P_t mu_{t+1})",
               "ahead_old_product": "the momentum term divided by 1 - P_t where it looks one "
                                    "step ahead: mu_{t+1} / (1 - P_t mu_{t+1})",
+              "schedule_behind": "the momentum schedule ran one step behind: mu_t and "
+                                 "mu_{t+1} were computed from the counter before its "
+                                 "increment; step t uses t = state['t'] + 1",
               "no_half": "mu_t = beta1 (1 - 0.5 * 0.96**(t psi)): the factor 0.5 is missing",
               "ahead_precedence": "mu_{t+1} needs parentheses: 0.96**((t + 1) psi), not "
                                   "0.96**(t + 1 psi)",
@@ -209,6 +214,8 @@ def _momentum(theta, g, st, h, mistake, nesterov=False):
     if (nesterov and mistake != "plain") or mistake == "as_nesterov":
         direction = (b if mistake == "buffer_twice" else g) + mu * (
             b_old if mistake == "old_buffer" else b)
+    if mistake == "expanded_wrong":
+        direction = (1 + mu) * g + mu * b_old
     kept = b_old if mistake == "buffer_not_stored" else b
     return theta + (1 if mistake == "uphill" else -1) * lr * direction, {"b": kept}
 
@@ -270,6 +277,7 @@ def _nadam(theta, g, st, h, mistake):
     t, b1, psi = st["t"] + 1, h["beta1"], h["momentum_decay"]
 
     def mu(k):
+        k -= mistake == "schedule_behind"
         if mistake == "precedence":
             return b1 * (1 - 0.5 * 0.96 ** k * psi)
         if mistake == "ahead_precedence" and k == t + 1:

@@ -178,6 +178,11 @@ def output_delta_softmax(student, rng):
                 "the softmax was treated as elementwise: only the diagonal p (1 - p) of its "
                 "Jacobian was used": dC_dP * P * (1 - P), BP["sum_not_mean"]: n * want,
                 CHAIN_RULE: (P - Y) / n if soft else None,
+                "dC/dp_ik = -y_ik / (n p_ik) keeps the target's value: -1 / (n p_ik) wherever "
+                "y_ik > 0 holds for one-hot targets only":
+                    np.stack([act.softmax_jacobian(z).T @ g for z, g in zip(
+                        Z, np.where(Y > 0, -1.0, 0.0) / (n * P), strict=True)])
+                    if soft else None,
                 "p p^T is the outer product np.outer(p, p), a matrix; np.dot(p, p) is a "
                 "number, which diag(p) - np.dot(p, p) subtracts from every entry":
                     np.stack([(np.diag(p) - p @ p).T @ g for p, g in zip(P, dC_dP, strict=True)]),

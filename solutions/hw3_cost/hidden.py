@@ -195,7 +195,11 @@ def cross_entropy_minimum(student, rng):
                     "grid is T.min(axis=1)": T.min(axis=0),
                     "returned the binary entropy of a_best, H(a_best); the smallest cost of row "
                     "i is C(y_i, a_best), which is H(y_i) only when y_i is on the grid":
-                        losses.binary_entropy(a_best)},
+                        losses.binary_entropy(a_best),
+                    "returned the binary entropy H(y_i), the smallest cost over every a in "
+                    "(0, 1); over the grid the smallest cost is the table's own row minimum, "
+                    "T[i].min(), which is H(y_i) only when y_i is on the grid":
+                        losses.binary_entropy(ys)},
                     accept={"the minimum of your own cost_table": lambda own=own: own()[1]})
 
     cases = [rng.uniform(0.01, 0.99, size=7),

@@ -651,6 +651,10 @@ def universal_approximation(student, rng):
             if expect(got).is_tuple(2, "(cost, grads)"):
                 expect(got[0], "cost").close_to(
                     cost, mutants=_cost_mutants(params, X, Y, lam, cost))
+                verify(np.ndim(got[0]) == 0, "the cost is a float, got "
+                       f"{describe_value(got[0])}: float(np.sum(r**2) / (2 * n) + penalty)",
+                       "network_gradients", mistake="the cost returned as an array where the "
+                       "text asks for a float")
                 expect(got[1], "grads").each_close_to(
                     [dWs[0], dbs[0], dWs[1], dbs[1]], *GRAD,
                     _gradient_mutants(params, X, Y, lam))
