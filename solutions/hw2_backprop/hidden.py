@@ -157,6 +157,11 @@ CHAIN_RULE = ("the question asks for the chain rule written out, J_i^T dC/dp_i f
               "the simplified (P - Y) / n is right only when every row of Y sums to 1")
 
 
+def _through_softmax(Z, dC_dP):
+    """dC/dz per row by the chain rule through the softmax: J(z)^T dC/dp."""
+    return np.stack([act.softmax_jacobian(z).T @ g for z, g in zip(Z, dC_dP, strict=True)])
+
+
 @question("q2", points=2)
 def output_delta_softmax(student, rng):
     for n, k in [(1, 4), (7, 3), (12, 5)]:
@@ -170,7 +175,7 @@ def output_delta_softmax(student, rng):
         Z = rng.normal(scale=2.0, size=(n, k))
         Y = rng.uniform(size=(n, k)) if soft else builders.batch(rng, n, 1, k)[1]
         P, dC_dP = act.softmax(Z), -Y / (n * act.softmax(Z))
-        want = np.stack([act.softmax_jacobian(z).T @ g for z, g in zip(Z, dC_dP, strict=True)])
+        want = _through_softmax(Z, dC_dP)
         targets = "targets whose rows do not sum to 1" if soft else "one-hot Y"
         with check(f"output_delta_softmax_chain(ZL {Z.shape}, {targets} {Y.shape})",
                    context={"n": n}):
@@ -180,9 +185,7 @@ def output_delta_softmax(student, rng):
                 CHAIN_RULE: (P - Y) / n if soft else None,
                 "dC/dp_ik = -y_ik / (n p_ik) keeps the target's value: -1 / (n p_ik) wherever "
                 "y_ik > 0 holds for one-hot targets only":
-                    np.stack([act.softmax_jacobian(z).T @ g for z, g in zip(
-                        Z, np.where(Y > 0, -1.0, 0.0) / (n * P), strict=True)])
-                    if soft else None,
+                    _through_softmax(Z, np.where(Y > 0, -1.0, 0.0) / (n * P)) if soft else None,
                 "p p^T is the outer product np.outer(p, p), a matrix; np.dot(p, p) is a "
                 "number, which diag(p) - np.dot(p, p) subtracts from every entry":
                     np.stack([(np.diag(p) - p @ p).T @ g for p, g in zip(P, dC_dP, strict=True)]),
