@@ -36,12 +36,23 @@ PLANTED = {
         "hw2_backprop", "return A_prev.T @ delta, delta.sum(axis=0)",
         "return A_prev.T @ delta, delta.sum(axis=0, keepdims=True)", "q3",
         "The values are right but the shape is (1, "),
+    "hw2 soft targets' dC/dp as if one-hot": (
+        "hw2_backprop", "dC_dP = -Y / (n * P)", "dC_dP = np.where(Y > 0, -1.0, 0.0) / (n * P)",
+        "q2", "holds for one-hot targets only"),
+    "hw2 gradients averaged twice": (
+        "hw2_backprop", "layer_gradients(activations[l - 1], delta)  # BP3",
+        "(g / len(X) for g in layer_gradients(activations[l - 1], delta))  # BP3", "q5",
+        "averaged twice"),
     "hw2 one update too few": (
         "hw2_backprop", "    for _ in range(steps):\n", "    for _ in range(steps - 1):\n", "q10",
         "one update too few"),
     "hw3 ln(p + eps)": (
         "hw3_cost", "    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
         "    log_p = np.log(softmax(Z) + 1e-8)", "q5", "ln(p + 1e-08) is not ln p"),
+    "hw3 c_best as H(y)": (
+        "hw3_cost", "return np.asarray(grid, dtype=float)[j], T[np.arange(T.shape[0]), j]",
+        "return np.asarray(grid, dtype=float)[j], binary_entropy(ys)", "q2",
+        "returned the binary entropy H(y_i)"),
     "hw3 the two loss curves on twin axes": (
         "hw3_cost", '    ax.plot(np.arange(301), costs, label=cost.replace("_", "-"))',
         '    (ax if cost == "quadratic" else ax.twinx()).plot(np.arange(301), costs, '
@@ -52,6 +63,15 @@ PLANTED = {
         '    m = beta2 * state["m"] + (1 - beta2) * grad\n'
         '    v = beta2 * state["v"] + (1 - beta2) * grad * grad\n    m_hat', "q3",
         "m was averaged with beta2"),
+    "hw4 NAG expanded with mu b_old": (
+        "hw4_optimizers", "return theta - lr * (grad + momentum * b), {",
+        'return theta - lr * ((1 + momentum) * grad + momentum * state["b"]), {', "q1",
+        "not (1 + mu) g + mu b_old"),
+    "hw4 NAdam's schedule one step behind": (
+        "hw4_optimizers", "0.96 ** (t * momentum_decay))\n    mu_next = beta1 * (1 - 0.5 * "
+        "0.96 ** ((t + 1) * momentum_decay))", "0.96 ** ((t - 1) * momentum_decay))\n    "
+        "mu_next = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))", "q3",
+        "the momentum schedule ran one step behind"),
     "hw4 the valley's gradient with a and b swapped": (
         "hw4_optimizers", "valley_grad(theta, a, b), state", "valley_grad(theta, b, a), state",
         "q4", "the gradient was taken with a and b swapped"),
@@ -117,6 +137,9 @@ PLANTED = {
         "hw7_capacity", "    for M in Ms:\n        params = train_network(",
         "    for M in sorted(Ms):\n        params = train_network(", "q4",
         "in the order of Ms as given, not sorted"),
+    "hw7 the cost returned as a (1, 1) array": (
+        "hw7_capacity", "return float(cost), grads", "return np.array([[cost]]), grads", "q4",
+        "the cost is a float, got an array of shape (1, 1)"),
     "hw7 starts numbered len(Ms) apart": (
         "hw7_capacity", "lam, seed + i * R + r)", "lam, seed + i * len(Ms) + r)", "q5",
         "the rows are len(Ms) starts apart"),
