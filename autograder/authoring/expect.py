@@ -184,7 +184,7 @@ class Expectation:
         self.what = what
 
     def _record(self, problem: str | None, found: Diagnosis | None = None,
-                note: str = "", accepted: str = "") -> bool:
+                note: str = "", accepted: str = "", mistake: str = "") -> bool:
         label = self.what or "value"
         if accepted:
             label = _note_accepted(label, accepted)
@@ -194,7 +194,7 @@ class Expectation:
             problem += f"\n{note}"
         message = f"{self.what}: {problem}" if self.what and problem else (problem or "")
         return current().record(problem is None, label, message,
-                                mistake=found.name if problem and found else "")
+                                mistake=(found.name if found else mistake) if problem else "")
 
     def close_to(self, expected: Any, rtol: float | None = None, atol: float | None = None,
                  mutants: Mapping[str, Any] | None = None, *,
@@ -249,6 +249,18 @@ class Expectation:
         """A NumPy array; with ``shape``, of that shape (``None`` matches any length);
         with ``dtype``, of that type or a subtype (``float``, ``np.integer``, ...)."""
         return self._record(array_problem(self.value, shape, dtype))
+
+    def is_number(self, hint: str = "") -> bool:
+        """One real number, where the text asks for "a float": a Python or NumPy integer or
+        float, or a 0-d array; not an array of one entry, a bool or a string. ``hint`` says
+        how to make one, e.g. ``"float(np.sum(delta))"``."""
+        value = self.value
+        ok = not isinstance(value, bool) and (
+            isinstance(value, int | float | np.integer | np.floating)
+            or isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf")
+        problem = f"expected a float, got {describe_value(value)}" + (f": {hint}" if hint else "")
+        return self._record(None if ok else problem, mistake=f"{self.what or 'a value'} not "
+                            "returned as the float the text asks for")
 
     def each_close_to(self, expected: Sequence[Any], rtol: float | None = None,
                       atol: float | None = None,

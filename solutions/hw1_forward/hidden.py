@@ -399,7 +399,10 @@ def predictions_and_accuracy(student, rng):
         y_pred[right] = y_true[right]
         acc = float(np.mean(y_true == y_pred))
         with check(f"accuracy(y_true, y_pred) for {n} samples"):
-            expect(student.call("accuracy", y_true, y_pred)).close_to(acc, *ACCURACY, {
+            got = student.call("accuracy", y_true, y_pred)
+            if n == 4:  # the rule costs one check
+                expect(got, "accuracy").is_number("float(np.mean(y_true == y_pred))")
+            expect(got).close_to(acc, *ACCURACY, {
                 "returned the number of correct predictions, not the fraction":
                     float(np.sum(y_true == y_pred)),
                 "returned a percentage, not a fraction in [0, 1]": 100 * acc,

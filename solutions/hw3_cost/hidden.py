@@ -27,7 +27,6 @@ from autograder.authoring import (
     Tolerance,
     all_axes,
     check,
-    describe_value,
     expect,
     fail,
     manual,
@@ -306,9 +305,8 @@ def neuron_gradients(student, rng):
         for name in ("quadratic_gradients", "cross_entropy_gradients"):
             got = student.call(name, *args)
             if expect(got).is_tuple(2, "(dw, db)"):
-                verify(np.ndim(got[1]) == 0, f"db is a float, got {describe_value(got[1])}: "
-                       "sum to a number, e.g. float(np.sum(delta))", name,
-                       mistake="db returned as an array where the text asks for a float")
+                expect(got[1], f"db from {name}").is_number(
+                    "sum to a number, e.g. float(np.sum(delta))")
 
     for y, zs in [(0.0, np.sort(rng.uniform(-10, 10, size=11))),
                   (1.0, np.linspace(rng.uniform(-12, -8), rng.uniform(1, 4), 7))]:
@@ -596,11 +594,8 @@ def training_comparison(student, rng):
                     if np.ndim(got[0]) == 0 and np.ndim(got[2]) == 1:
                         fail("returned (w, b, costs): the question asks for (costs, w, b)")
                     if first:
-                        verify(all(np.ndim(v) == 0 for v in got[1:]), "the final w and b are "
-                               f"floats, got {describe_value(got[1])} and "
-                               f"{describe_value(got[2])}: float(w[0]) of a one-entry array",
-                               "train_neuron", mistake="w or b returned as an array where the "
-                               "text asks for a float")
+                        for i, name in ((1, "final w"), (2, "final b")):
+                            expect(got[i], name).is_number("float(w[0]) of a one-entry array")
                     for i, name in enumerate(("costs", "final w", "final b")):
                         expect(got[i], name).close_to(expected[i], *CURVE, wrong[i], accept={
                             plan: lambda i=i, own=own, plan=plan: _part(own()[plan], i)
@@ -725,8 +720,11 @@ def softmax_log_likelihood(student, rng):
         label = HUGE if i == 3 else ""
         with check(f"softmax_cross_entropy(Z, Y) for Z, Y of shape {Z.shape}{label}",
                    context={"n": Z.shape[0], "K": Z.shape[1]}):
-            expect(student.call("softmax_cross_entropy", Z, Y)).close_to(
-                expected, mutants=_cost_mutants(Z, Y, expected))
+            got = student.call("softmax_cross_entropy", Z, Y)
+            if i == 0:  # the rule costs one check
+                expect(got, "softmax_cross_entropy").is_number("the mean over the batch: "
+                                                               "float(np.mean(...))")
+            expect(got).close_to(expected, mutants=_cost_mutants(Z, Y, expected))
 
     for i, (Z, Y) in enumerate([_batch(rng, 1, 4), _batch(rng, 6, 3), _huge_logits(rng)]):
         n, k = Z.shape
@@ -775,9 +773,12 @@ def softmax_log_likelihood(student, rng):
                 accept={"central differences of your own softmax_cross_entropy":
                         lambda Z=Z, Y=Y, h=h: _own_central(student, Z, Y, h)})
 
-    for a, b in _relative_error_inputs(rng):
+    for i, (a, b) in enumerate(_relative_error_inputs(rng)):
         with check(f"relative_error(a, b) for a, b of shape {a.shape}"):
-            expect(student.call("relative_error", a, b)).close_to(
+            got = student.call("relative_error", a, b)
+            if i == 0:  # the rule costs one check
+                expect(got, "relative_error").is_number("one number for the whole array")
+            expect(got).close_to(
                 gradcheck.relative_error(a, b), mutants=mutants.relative_error_mistakes(a, b))
 
 

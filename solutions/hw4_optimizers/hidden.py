@@ -270,12 +270,15 @@ def _grad(theta, a: float, b: float) -> np.ndarray:
 def _valley_functions(student, rng) -> bool:
     """valley_cost and valley_grad at two points; whether both were right."""
     right = True
-    for _ in range(2):
+    for first in (True, False):
         a, b = float(rng.uniform(5, 40)), float(rng.uniform(0.5, 2))
         theta = rng.uniform(1, 4, size=2) * rng.choice([-1.0, 1.0], size=2)
         with check(f"valley_cost and valley_grad at theta={np.round(theta, 3)}, a={a:.3g}, "
                    f"b={b:.3g}"):
-            right &= expect(student.call("valley_cost", theta, a, b), "valley_cost").close_to(
+            cost = student.call("valley_cost", theta, a, b)
+            if first:  # the rule costs one check; the values alone decide `right`
+                expect(cost, "valley_cost").is_number("float(a * theta[0]**2 + ...)")
+            right &= expect(cost, "valley_cost").close_to(
                 _cost(theta, a, b), mutants={"a and b swapped": _cost(theta, b, a)})
             right &= expect(student.call("valley_grad", theta, a, b), "valley_grad").close_to(
                 _grad(theta, a, b), mutants={"the factor 2 is missing: the derivative of a "
@@ -406,7 +409,9 @@ def _exponential_mutants(lr0, t, decay) -> dict:
 
 
 def _closed_forms(student, rng) -> None:
-    """Power schedules (the default power 1, then two others) and two exponential ones."""
+    """Power schedules (the default power 1, then two others) and two exponential ones; the
+    first of each also at one integer step t, where the text asks for a float."""
+    at_an_int = {"power", "exponential"}
     for power in (None, float(rng.uniform(0.3, 0.8)), float(rng.uniform(1.5, 3.0)), 0, 0):
         name = "exponential" if power == 0 else "power"
         lr0, decay = float(rng.uniform(0.01, 1.0)), _log_uniform(rng, 0.02, 0.2)
@@ -427,6 +432,14 @@ def _closed_forms(student, rng) -> None:
         with check(f"{name}_schedule(t={t}, {_fmt(kw)})"):
             expect(student.call(f"{name}_schedule", lr0, t, decay, *([power] if power else [])),
                    "learning rate").close_to(_at(name, t, kw), mutants=wrong)
+            if name in at_an_int:
+                at_an_int.remove(name)
+                t0 = int(t[0])
+                got = student.call(f"{name}_schedule", lr0, t0, decay, *([power] if power else []))
+                what = f"the rate at the integer t={t0}"
+                expect(got, what).is_number("a float for an integer t, an array of t's shape for "
+                                            "an array")
+                expect(got, what).close_to(_at(name, t0, kw))
 
 
 def _alone(student, args, losses) -> list | None:

@@ -69,6 +69,7 @@ NO_LAM = "the {} part is missing its factor lam: both parts are scaled by lam"
 @question("q1", points=3)
 def penalties(student, rng):
     for shapes in [[(1, 5)], [(4, 3), (3, 3), (3, 2)]]:
+        first = len(shapes) == 1
         ws = [rng.normal(size=s) for s in shapes]
         for W in ws:  # exact zeros, where sign(0) = 0 matters
             W.flat[rng.choice(W.size, size=2, replace=False)] = 0.0
@@ -125,6 +126,8 @@ def penalties(student, rng):
                 if isinstance(want, list):
                     expect(got, name).each_close_to(want, mutants=wrong)
                 else:
+                    if first:  # the rule costs one check
+                        expect(got, name).is_number("one float, summed over all matrices")
                     expect(got).close_to(want, mutants=wrong)
 
 
@@ -1121,6 +1124,8 @@ def weight_decay_scaling(student, rng):
                    context={"n": n}):
             got = student.call("ridge_fit", X, y, lam, forbid=NO_INVERSE)
             if expect(got).is_tuple(2, "(w, b)"):
+                if n == 6:  # the first case; the rule costs one check
+                    expect(got[1], "b").is_number("float(y.mean() - X.mean(axis=0) @ w)")
                 for i, what in enumerate(("w", "b")):
                     expect(got[i], what).close_to(_ridge(X, y, lam)[i], *SOLVE,
                                                   {k: v[i] for k, v in wrong.items()})

@@ -314,8 +314,10 @@ def the_perceptron(student, rng):
     with check(f"train_perceptron(X {X.shape}, y, w0, b0, eta={eta:.3g}, max_epochs=200) on "
                "separable data from a random start: mistakes per epoch, final w and b"):
         verify_defaults(student, "train_perceptron", eta=1.0, max_epochs=100)
-        _expect_perceptron(student.call("train_perceptron", X, y, w0, b0, eta, 200),
-                           X, y, w0, b0, eta, 200)
+        got = student.call("train_perceptron", X, y, w0, b0, eta, 200)
+        if isinstance(got, tuple | list) and len(got) == 3:  # the rule costs one check
+            expect(got[1], "b").is_number("the final bias, e.g. float(b)")
+        _expect_perceptron(got, X, y, w0, b0, eta, 200)
 
     X, y = make_xor(int(rng.integers(12, 18)), rng)
     w0, b0, eta = rng.normal(size=2), float(rng.normal()), float(rng.uniform(0.2, 1.5))
@@ -330,7 +332,9 @@ def the_perceptron(student, rng):
     w_star, b_star = scale * w_star, scale * b_star
     with check(f"mistake_bound(X {X.shape}, y, w_star, b_star) for a separator of norm "
                f"{scale:.3g}"):
-        expect(student.call("mistake_bound", X, y, w_star, b_star), "mistake_bound").close_to(
+        got = student.call("mistake_bound", X, y, w_star, b_star)
+        expect(got, "mistake_bound").is_number("float((R / gamma)**2)")
+        expect(got, "mistake_bound").close_to(
             mistake_bound(X, y, w_star, b_star), mutants=_bound_mutants(X, y, w_star, b_star))
 
     X, y, w_star, b_star = make_separable(int(rng.integers(25, 35)), 2, 0.15, rng)
@@ -651,10 +655,8 @@ def universal_approximation(student, rng):
             if expect(got).is_tuple(2, "(cost, grads)"):
                 expect(got[0], "cost").close_to(
                     cost, mutants=_cost_mutants(params, X, Y, lam, cost))
-                verify(np.ndim(got[0]) == 0, "the cost is a float, got "
-                       f"{describe_value(got[0])}: float(np.sum(r**2) / (2 * n) + penalty)",
-                       "network_gradients", mistake="the cost returned as an array where the "
-                       "text asks for a float")
+                if M == 5:  # the first case; the rule costs one check
+                    expect(got[0], "cost").is_number("float(np.sum(r**2) / (2 * n) + penalty)")
                 expect(got[1], "grads").each_close_to(
                     [dWs[0], dbs[0], dWs[1], dbs[1]], *GRAD,
                     _gradient_mutants(params, X, Y, lam))

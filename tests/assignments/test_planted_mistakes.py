@@ -139,7 +139,7 @@ PLANTED = {
         "in the order of Ms as given, not sorted"),
     "hw7 the cost returned as a (1, 1) array": (
         "hw7_capacity", "return float(cost), grads", "return np.array([[cost]]), grads", "q4",
-        "the cost is a float, got an array of shape (1, 1)"),
+        "cost: expected a float, got an array of shape (1, 1)"),
     "hw7 starts numbered len(Ms) apart": (
         "hw7_capacity", "lam, seed + i * R + r)", "lam, seed + i * len(Ms) + r)", "q5",
         "the rows are len(Ms) starts apart"),

@@ -197,3 +197,25 @@ def test_lazy_list_mutants_run_once_and_an_unavailable_one_names_nothing():
 def test_integers_are_shown_in_full():
     assert "got 0, expected 107612897" in numeric_mismatch(0, 107612897, 0, 0)
     assert "got 1.5, expected 2" in numeric_mismatch(1.5, 2, 0, 0)
+
+
+@pytest.mark.parametrize("value", [0.5, 3, np.float32(0.5), np.int64(2), np.array(0.5)])
+def test_is_number_takes_any_single_real_number(value):
+    def question():
+        expect(value, "cost").is_number()
+    assert score(question, points=1).score == 1.0
+
+
+@pytest.mark.parametrize("value, shown", [
+    (np.array([[0.5]]), "an array of shape (1, 1)"), ([0.5], "a list of length 1"),
+    (True, "bool True"), ("0.5", "the string '0.5'"), (None, "None"),
+    (np.array(1 + 2j), "an array of shape () and dtype complex128")])
+def test_is_number_refuses_arrays_and_other_types_naming_the_rule(value, shown):
+    def question():
+        with check("the cost"):
+            expect(value, "cost").is_number("float(np.sum(r**2))")
+    result = score(question)
+    assert result.score == 0.0
+    assert f"cost: expected a float, got {shown}" in result.feedback
+    assert "float(np.sum(r**2))" in result.feedback
+    assert result.mistakes == ["cost not returned as the float the text asks for"]
