@@ -215,7 +215,9 @@ class Encoder:
         arr = np.asarray(x)
         if arr.dtype.kind not in ALLOWED_KINDS or arr.dtype.names:
             return self._other(x)
-        self.blobs.append(_array_to_npy(np.ascontiguousarray(arr).view(np.ndarray)))
+        # not np.ascontiguousarray, which turns a 0-d array (one number) into shape (1,)
+        contiguous = arr if arr.flags.c_contiguous else np.array(arr, order="C")
+        self.blobs.append(_array_to_npy(contiguous.view(np.ndarray)))
         return {"t": "array", "b": len(self.blobs) - 1}
 
     def _other(self, x: Any) -> dict:

@@ -36,6 +36,13 @@ def test_arrays_round_trip_with_dtype_and_shape(dtype):
     assert type(got) is np.ndarray and got.dtype == arr.dtype and np.array_equal(got, arr)
 
 
+@pytest.mark.parametrize("array", [np.array(0.5), np.array(3), np.arange(6.0)[::2],
+                                   np.ones((2, 3)).T])
+def test_a_zero_dimensional_or_strided_array_keeps_its_shape(array):
+    got = roundtrip(array)
+    assert got.shape == array.shape and np.array_equal(got, array)
+
+
 @pytest.mark.parametrize("array", [
     np.zeros(()), np.arange(3), np.linspace(0, 1, 12).reshape(3, 4),
     np.ones((2, 3, 4), dtype=np.float32), np.array([True, False]), np.array(["ab", "c"]),
