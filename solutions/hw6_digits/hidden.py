@@ -919,7 +919,11 @@ def hyperparameter_study(student, rng):
         expect(study["lam"]["values"], "study['lam']['values']").close_to(lams, 0, 0)
     with check(f"study['batch_size']['updates'] for {n_train} training rows, {epochs} epochs "
                "(an epoch takes ceil(n / batch_size) steps)"):
-        expect(_column(study, "batch_size", "updates", 3), "updates").equals(
+        updates = _column(study, "batch_size", "updates", 3)
+        verify(all(isinstance(u, int | np.integer) for u in updates), "each entry is an int, "
+               f"the number of sgd_step calls, got {updates}", "updates",
+               mistake="updates counted as floats where the text asks for ints")
+        expect(updates, "updates").equals(
             [epochs * math.ceil(n_train / b) for b in batch_sizes], mutants={
                 "the last, smaller batch of each epoch is a step too: ceil(n / b), not n // b":
                     [epochs * (n_train // b) for b in batch_sizes],
