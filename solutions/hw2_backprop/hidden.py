@@ -157,6 +157,10 @@ CHAIN_RULE = ("the question asks for the chain rule written out, J_i^T dC/dp_i f
               "the simplified (P - Y) / n is right only when every row of Y sums to 1")
 
 
+ONE_HOT_DC_DP = ("dC/dp_ik = -y_ik / (n p_ik) for every k keeps each target's value: {} "
+                 "holds for one-hot targets only")
+
+
 def _through_softmax(Z, dC_dP):
     """dC/dz per row by the chain rule through the softmax: J(z)^T dC/dp."""
     return np.stack([act.softmax_jacobian(z).T @ g for z, g in zip(Z, dC_dP, strict=True)])
@@ -183,9 +187,12 @@ def output_delta_softmax(student, rng):
                 "the softmax was treated as elementwise: only the diagonal p (1 - p) of its "
                 "Jacobian was used": dC_dP * P * (1 - P), BP["sum_not_mean"]: n * want,
                 CHAIN_RULE: (P - Y) / n if soft else None,
-                "dC/dp_ik = -y_ik / (n p_ik) keeps the target's value: -1 / (n p_ik) wherever "
-                "y_ik > 0 holds for one-hot targets only":
+                ONE_HOT_DC_DP.format("-1 / (n p_ik) wherever y_ik > 0"):
                     _through_softmax(Z, np.where(Y > 0, -1.0, 0.0) / (n * P)) if soft else None,
+                ONE_HOT_DC_DP.format("-1 / (n p_ic) at the largest target c = argmax_k y_ik "
+                                     "alone"): _through_softmax(Z, np.where(
+                                         Y == Y.max(axis=1, keepdims=True), -1.0, 0.0) / (n * P))
+                    if soft else None,
                 "p p^T is the outer product np.outer(p, p), a matrix; np.dot(p, p) is a "
                 "number, which diag(p) - np.dot(p, p) subtracts from every entry":
                     np.stack([(np.diag(p) - p @ p).T @ g for p, g in zip(P, dC_dP, strict=True)]),
@@ -594,12 +601,15 @@ def _input_jacobian(weights, biases, x, activation, mistake=None, passes=None):
     """d softmax(z^L) / dx (K, n_0) by the chain rule, at the (zs, activations) of
     ``passes`` if given (else the reference forward pass); ``mistake`` "logits":
     d z^L / dx, "a_for_z": f' evaluated at a^l instead of z^l, "diagonal": softmax's
-    Jacobian as diag(p (1 - p)), "no_slopes": the factors f'(z^l) left out."""
+    Jacobian as diag(p (1 - p)), "no_slopes": the factors f'(z^l) left out, "output_slope":
+    an extra f'(z^L) of the hidden activation at the softmax layer."""
     fp = act.ACTIVATIONS[activation][1]
     zs, acts = passes or mutants.forward_pass(weights, biases, x[None, :], activation=activation)
     p = act.softmax(zs[-1][0])
     J = {"logits": np.eye(len(p)), "diagonal": np.diag(p * (1 - p))}.get(
         mistake or "", act.softmax_jacobian(zs[-1][0]))
+    if mistake == "output_slope":
+        J = J * fp(zs[-1][0])
     for i in range(len(weights) - 1, -1, -1):
         J = J @ weights[i].T
         if i > 0 and mistake != "no_slopes":
@@ -693,7 +703,10 @@ def sensitivity_and_curvature(student, rng):
                                                             "diagonal"),
                     "the factors f'(z^l) of the hidden layers are missing: J = S W^L.T D^{L-1} "
                     "... W^1.T with D^l = diag(f'(z^l))": _input_jacobian(weights, biases, x,
-                                                                          name, "no_slopes")},
+                                                                          name, "no_slopes"),
+                    "the output layer's activation is the softmax alone: J = S W^L.T D^{L-1} "
+                    "... W^1.T has no D^L = diag(f'(z^L)) of the hidden activation":
+                        _input_jacobian(weights, biases, x, name, "output_slope")},
                 accept={"the Jacobian of your own forward_pass (Question 5)": own,
                         "the chain rule at the z^l of your own forward_pass (Question 5)":
                             chain})

@@ -318,6 +318,8 @@ def neuron_gradients(student, rng):
                     1 / ratio,
                 SIGMA_KEPT + " (so the ratio came out as 1)": np.ones_like(zs),
                 SIGMA_NOT_PRIME: act.sigmoid(zs),
+                mutants.BACKPROP["a_for_z"] + "; the ratio is sigma'(z)":
+                    act.sigmoid_prime(act.sigmoid(zs)),
                 "returned the quadratic cost's gradient |(a - y) sigma'(z)|, not its ratio to "
                 "the cross-entropy's": np.abs(act.sigmoid(zs) - y) * act.sigmoid_prime(zs)},
                 accept={"the ratio of your own gradient functions":

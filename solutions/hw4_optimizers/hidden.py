@@ -485,7 +485,9 @@ def _per_step(student, rng) -> None:
                 "asks for one step per update (t = 0, 1, ..., epochs * steps_per_epoch - 1)":
                     np.repeat(_at(name, np.arange(epochs), kw), per_epoch),
                 "the rate was updated once per epoch only (constant within each epoch); the "
-                "schedule changes at every update": np.repeat(want[::per_epoch], per_epoch)})
+                "schedule changes at every update": np.repeat(want[::per_epoch], per_epoch),
+                "the updates were numbered from 1: the first update uses the rate at t = 0, "
+                "t = np.arange(epochs * steps_per_epoch)": _at(name, steps + 1, kw)})
 
 
 @question("q5", points=3)

@@ -39,6 +39,14 @@ PLANTED = {
     "hw2 soft targets' dC/dp as if one-hot": (
         "hw2_backprop", "dC_dP = -Y / (n * P)", "dC_dP = np.where(Y > 0, -1.0, 0.0) / (n * P)",
         "q2", "holds for one-hot targets only"),
+    "hw2 soft targets' dC/dp at the largest target only": (
+        "hw2_backprop", "dC_dP = -Y / (n * P)",
+        "dC_dP = np.where(Y == Y.max(axis=1, keepdims=True), -1.0, 0.0) / (n * P)", "q2",
+        "at the largest target c = argmax_k y_ik alone"),
+    "hw2 the input Jacobian with f'(z^L) at the softmax layer": (
+        "hw2_backprop", "J = np.diag(p) - np.outer(p, p)  # dp / dz^L",
+        "J = (np.diag(p) - np.outer(p, p)) * f_prime(zs[-1][0])", "q9",
+        "the output layer's activation is the softmax alone"),
     "hw2 gradients averaged twice": (
         "hw2_backprop", "layer_gradients(activations[l - 1], delta)  # BP3",
         "(g / len(X) for g in layer_gradients(activations[l - 1], delta))  # BP3", "q5",
@@ -53,6 +61,10 @@ PLANTED = {
         "hw3_cost", "return np.asarray(grid, dtype=float)[j], T[np.arange(T.shape[0]), j]",
         "return np.asarray(grid, dtype=float)[j], binary_entropy(ys)", "q2",
         "returned the binary entropy H(y_i)"),
+    "hw3 the slowdown ratio with sigma' at a": (
+        "hw3_cost", "return error * sigmoid_prime(zs) / error",
+        "return error * sigmoid_prime(sigmoid(zs)) / error", "q3",
+        "instead of the pre-activation z; the ratio is sigma'(z)"),
     "hw3 the two loss curves on twin axes": (
         "hw3_cost", '    ax.plot(np.arange(301), costs, label=cost.replace("_", "-"))',
         '    (ax if cost == "quadratic" else ax.twinx()).plot(np.arange(301), costs, '
@@ -72,6 +84,10 @@ PLANTED = {
         "0.96 ** ((t + 1) * momentum_decay))", "0.96 ** ((t - 1) * momentum_decay))\n    "
         "mu_next = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))", "q3",
         "the momentum schedule ran one step behind"),
+    "hw4 updates numbered from 1": (
+        "hw4_optimizers", "steps = np.arange(epochs * steps_per_epoch)",
+        "steps = np.arange(1, epochs * steps_per_epoch + 1)", "q5",
+        "the updates were numbered from 1"),
     "hw4 the valley's gradient with a and b swapped": (
         "hw4_optimizers", "valley_grad(theta, a, b), state", "valley_grad(theta, b, a), state",
         "q4", "the gradient was taken with a and b swapped"),
