@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from autograder.serve.service import Service
 
 DEFAULT_DB = "out/gradebook.db"
+# An idle connection stays open this long: well past the progress page's longest wait
+# between polls (5 s), so a poll never races the server closing its connection.
+KEEP_ALIVE_SECONDS = 20
 
 
 def _common(command):
@@ -124,7 +127,7 @@ def serve(ctx, db, roster, data, host, port, workers, scheduler, forwarded_allow
                   "Ctrl-C stops it.", highlight=False)
     uvicorn.run(create_app(service, graders), host=host, port=port, access_log=False,
                 log_config=None, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
-                server_header=False)
+                server_header=False, timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 @serve.command()
