@@ -50,6 +50,8 @@ NUMBERS = ("The question asks for a function that also takes plain Python number
            "np.asarray(z, dtype=float) turns one into an array.", "fails on a plain Python "
            "number, which the question asks it to take", ["AttributeError", "TypeError",
                                                           "IndexError"])
+INT_RESULT = ("an int input gave a result truncated to an int (an array built like the input, "
+              "np.ones_like(z) say): build float arrays, np.asarray(z, dtype=float)")
 
 
 def _signed(rng, shape, scale=3.0):
@@ -69,8 +71,11 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
     def call(z, label, **options):
         with np.errstate(all="ignore"):
             bad = {m: f(z, **kw) for m, f in wrong.items()}
+        want = ref(z, **kw)
+        if isinstance(z, int) and np.trunc(want) != want:
+            bad[INT_RESULT] = np.trunc(want)
         got = student.call(name, z, **options, **kw)
-        expect(got, label).close_to(ref(z, **kw), mutants=bad)
+        expect(got, label).close_to(want, mutants=bad)
         return got
 
     args = "".join(f", {k}={v:.3g}" for k, v in kw.items())
@@ -82,11 +87,12 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
                 verify_defaults(student, name, **defaults)
             call(z, "")
     pair = (abs(rng.normal()) + 0.1, -abs(rng.normal()) - 0.1)
-    whole = int(rng.choice([-2, -1, 1, 2]))  # an int input must not give an int result
+    # ints of both signs and the kink: an int input must not give an int result
+    wholes = (int(rng.choice([-2, -1])), 0, int(rng.choice([1, 2])))
     if numbers:
-        with check(f"{name} of the Python numbers {pair[0]:.3g}, {pair[1]:.3g} and "
-                   f"{whole}{args}"), error_hint(*NUMBERS):
-            for x in (*pair, whole):
+        with check(f"{name} of the Python numbers {pair[0]:.3g}, {pair[1]:.3g} and the ints "
+                   f"{', '.join(map(str, wholes))}{args}"), error_hint(*NUMBERS):
+            for x in (*pair, *wholes):
                 call(x, f"{name}({x:.3g})" if isinstance(x, float) else f"{name}({x})")
     if stable:
         with check(f"{name}(z{args}) for |z| up to 1e3 computes without overflow"), \

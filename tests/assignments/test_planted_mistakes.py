@@ -29,6 +29,15 @@ PLANTED = {
         "hw1_forward", "return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))",
         "return round(float(np.mean(np.asarray(y_true) == np.asarray(y_pred))), 2)", "q7",
         "the fraction was rounded"),
+    "hw1 elu' truncated to ints for an int input": (
+        "hw1_forward", "z = np.asarray(z, dtype=float)\n    return np.where(z > 0, 1.0, alpha * "
+        "np.exp(np.minimum(z, 0.0)))", "z = np.asarray(z)\n    return np.where(z > 0, 1.0, alpha "
+        "* np.exp(np.minimum(z, 0.0))).astype(z.dtype)", "q3",
+        "an int input gave a result truncated to an int"),
+    "hw2 BP1 with a softmax that overflows": (
+        "hw2_backprop", "return (softmax(ZL) - Y) / ZL.shape[0]",
+        "return (np.exp(ZL) / np.exp(ZL).sum(axis=1, keepdims=True) - Y) / ZL.shape[0]", "q2",
+        "the given softmax, which subtracts each row's maximum"),
     "hw2 BP1 at the pre-activation": (
         "hw2_backprop", "return (softmax(ZL) - Y) / ZL.shape[0]", "return (ZL - Y) / ZL.shape[0]",
         "q2", "BP1's error is a^L - Y with the output a^L = g(z^L)"),
