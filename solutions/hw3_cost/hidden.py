@@ -308,7 +308,9 @@ def neuron_gradients(student, rng):
                 expect(got[1], f"db from {name}").is_number(
                     "sum to a number, e.g. float(np.sum(delta))")
 
-    for y, zs in [(0.0, np.sort(rng.uniform(-10, 10, size=11))),
+    # z = 0, where sigma' peaks at 1/4, is in the first case: a neuron built with input
+    # x = z instead of x = 1 has both gradients 0 there
+    for y, zs in [(0.0, np.sort(np.append(rng.uniform(-10, 10, size=10), 0.0))),
                   (1.0, np.linspace(rng.uniform(-12, -8), rng.uniform(1, 4), 7))]:
         ratio = np.array([_slowdown(z, y) for z in zs])
         with check(f"slowdown_ratio(zs of shape {zs.shape}, y={y:g}) (the ratio of your own "
@@ -321,7 +323,10 @@ def neuron_gradients(student, rng):
                 mutants.BACKPROP["a_for_z"] + "; the ratio is sigma'(z)":
                     act.sigmoid_prime(act.sigmoid(zs)),
                 "returned the quadratic cost's gradient |(a - y) sigma'(z)|, not its ratio to "
-                "the cross-entropy's": np.abs(act.sigmoid(zs) - y) * act.sigmoid_prime(zs)},
+                "the cross-entropy's": np.abs(act.sigmoid(zs) - y) * act.sigmoid_prime(zs),
+                "the neuron's input is x = 1 and its weight z: with the input x = z both "
+                "gradients vanish at z = 0, where the ratio is sigma'(0) = 1/4":
+                    np.where(zs == 0, np.nan, ratio) if 0 in zs else None},
                 accept={"the ratio of your own gradient functions":
                         lambda zs=zs, y=y: _own_slowdown(student, zs, y)})
 

@@ -74,6 +74,10 @@ PLANTED = {
         "hw3_cost", "return error * sigmoid_prime(zs) / error",
         "return error * sigmoid_prime(sigmoid(zs)) / error", "q3",
         "instead of the pre-activation z; the ratio is sigma'(z)"),
+    "hw3 the slowdown ratio of a neuron with input x = z": (
+        "hw3_cost", "return error * sigmoid_prime(zs) / error",
+        "return np.abs(zs * error * sigmoid_prime(zs)) / np.abs(zs * error)", "q3",
+        "with the input x = z both gradients vanish at z = 0"),
     "hw3 the two loss curves on twin axes": (
         "hw3_cost", '    ax.plot(np.arange(301), costs, label=cost.replace("_", "-"))',
         '    (ax if cost == "quadratic" else ax.twinx()).plot(np.arange(301), costs, '
