@@ -117,7 +117,10 @@ OPTIMIZER: dict[str, dict[str, str]] = {
         "v_one_minus_beta1": "v was updated with 1 - beta1: v = beta2 v + (1 - beta2) g**2",
         "abs_not_squared": _ABS.format("v"),
         "correction_precedence": "the bias correction is 1 - beta**t, not (1 - beta)**t: the "
-                                 "power applies to beta alone"},
+                                 "power applies to beta alone",
+        "default_betas": "the bias correction used the default betas, 1 - 0.9**t and "
+                         "1 - 0.999**t: it is 1 - beta1**t and 1 - beta2**t with the betas "
+                         "given"},
     "nadam": {"constant_mu": "NAdam without the momentum schedule: mu_t = beta1 at every step",
               "eps_inside": _EPS.format("v_hat"),
               "mu_t_ahead": "the momentum term used mu_t and P_t where it looks one step ahead: "
@@ -146,7 +149,9 @@ OPTIMIZER: dict[str, dict[str, str]] = {
                                  "coefficients",
               "now_ahead_product": "the gradient term divided by 1 - P_t mu_(t+1), the "
                                    "look-ahead's product; the gradient term is this step's, "
-                                   "(1 - mu_t) / (1 - P_t)"},
+                                   "(1 - mu_t) / (1 - P_t)",
+              "m_decayed_by_mu": "m was decayed by the momentum coefficient mu_t: the average "
+                                 "is m = beta1 m + (1 - beta1) g; mu_t weighs only the step"},
 }
 
 
@@ -257,6 +262,8 @@ def _adam(theta, g, st, h, mistake):
     c2 = c1 if mistake == "v_beta1" else 1 - h["beta2"] ** t
     if mistake == "correction_precedence":
         c1, c2 = (1 - h["beta1"]) ** t, (1 - h["beta2"]) ** t
+    if mistake == "default_betas":
+        c1, c2 = 1 - DEFAULTS["adam"]["beta1"] ** t, 1 - DEFAULTS["adam"]["beta2"] ** t
     if mistake == "no_bias_correction":
         step = m / (np.sqrt(v) + eps)
     elif mistake == "m_uncorrected":
@@ -287,6 +294,8 @@ def _nadam(theta, g, st, h, mistake):
 
     product = st["mu_product"] * mu(t)
     m, v = _moments(g, st, h)
+    if mistake == "m_decayed_by_mu":
+        m = mu(t) * st["m"] + (1 - b1) * g
     d = _root(v if mistake == "v_uncorrected" else v / (1 - h["beta2"] ** t), h["eps"], mistake)
     ahead, ahead_product = {"mu_t_ahead": (mu(t), product),
                             "mu_t_both": (mu(t), product * mu(t)),

@@ -88,6 +88,14 @@ PLANTED = {
         '    m = beta2 * state["m"] + (1 - beta2) * grad\n'
         '    v = beta2 * state["v"] + (1 - beta2) * grad * grad\n    m_hat', "q3",
         "m was averaged with beta2"),
+    "hw4 Adam corrected with the default betas": (
+        "hw4_optimizers", "    m_hat = m / (1 - beta1**t)\n    v_hat = v / (1 - beta2**t)",
+        "    m_hat = m / (1 - 0.9**t)\n    v_hat = v / (1 - 0.999**t)", "q3",
+        "the bias correction used the default betas"),
+    "hw4 NAdam's m decayed by mu_t": (
+        "hw4_optimizers", '    mu_product = state["mu_product"] * mu\n    m = beta1 * state["m"]',
+        '    mu_product = state["mu_product"] * mu\n    m = mu * state["m"]', "q3",
+        "m was decayed by the momentum coefficient mu_t"),
     "hw4 NAG expanded with mu b_old": (
         "hw4_optimizers", "return theta - lr * (grad + momentum * b), {",
         'return theta - lr * ((1 + momentum) * grad + momentum * state["b"]), {', "q1",
