@@ -784,10 +784,24 @@ def _selection_runs(student, data, Ms, R, epochs, lam, seeds):
     return val, train
 
 
+def _notebook_global(student, name, kind, given):
+    """The notebook's global ``name`` where it is a ``kind`` other than ``given``, or None."""
+    value = student.get(name) if student.has(name) else None
+    return value if isinstance(value, kind) and value != given else None
+
+
 def _table_mutants(student, data, Ms, R, epochs, lam, seed, train):
     """The tables of classic mistakes (functions: each retrains the student's network)."""
-    def runs(seeds, penalty=lam):
-        return lambda: _selection_runs(student, data, Ms, R, epochs, penalty, seeds)[0]
+    def runs(seeds, penalty=lam, steps=epochs):
+        return lambda: _selection_runs(student, data, Ms, R, steps, penalty, seeds)[0]
+
+    def numbered(i, r):
+        return seed + i * R + r
+
+    def with_global(name, kind, given, setting):
+        value = _notebook_global(student, name, kind, given)
+        return None if value is None or value <= 0 else runs(numbered, **{setting: value})()
+
     return {TRAIN_ERROR: train, SAME_STARTS: runs(lambda i, r: seed + r),
             ONE_START: runs(lambda i, r: seed),
             "entry (i, r) starts from seed + i * R + r; seed + r * len(Ms) + i numbers the "
@@ -795,17 +809,14 @@ def _table_mutants(student, data, Ms, R, epochs, lam, seed, train):
             "the rows are len(Ms) starts apart in seed + i * len(Ms) + r: each M has R starts, "
             "so entry (i, r) starts from seed + i * R + r": runs(
                 lambda i, r: seed + i * len(Ms) + r),
-            "train with the penalty lam given, not lam = 0":
-                runs(lambda i, r: seed + i * R + r, 0.0),
+            "train with the penalty lam given, not lam = 0": runs(numbered, 0.0),
             "trained on the validation split and scored on the training split: train on "
             "(X_train, Y_train), score on (X_val, Y_val)": lambda: _selection_runs(
-                student, (data[2], data[3], data[0], data[1]), Ms, R, epochs, lam,
-                lambda i, r: seed + i * R + r)[0],
-            "trained for the notebook's EPOCHS, not the epochs argument": lambda: (
-                _selection_runs(student, data, Ms, R, steps, lam, lambda i, r: seed + i * R + r)[0]
-                if student.has("EPOCHS") and isinstance(steps := student.get("EPOCHS"), int)
-                and 0 < steps != epochs
-                else None)}
+                student, (data[2], data[3], data[0], data[1]), Ms, R, epochs, lam, numbered)[0],
+            "trained for the notebook's EPOCHS, not the epochs argument":
+                lambda: with_global("EPOCHS", int, epochs, "steps"),
+            "trained with the notebook's LAM, not the lam argument":
+                lambda: with_global("LAM", float, lam, "penalty")}
 
 
 def _points(ax, markers: bool) -> np.ndarray:
@@ -871,10 +882,11 @@ def choosing_m(student, rng):
     for n in (20, 20):
         X = rng.uniform(-1, 1, size=(n, 1))
         data += [X, f(X) + 0.15 * rng.normal(size=(n, 1))]
-    Ms, R, epochs, lam, seed = [3, 1, 6], 2, 100, 1e-4, _seed(rng)
+    # a lam other than the notebook's LAM = 1e-4, so that the argument is seen to be used
+    Ms, R, epochs, lam, seed = [3, 1, 6], 2, 100, float(rng.uniform(2e-4, 1e-3)), _seed(rng)
     table = None
     with check(f"select_hidden_units(X_train {data[0].shape}, Y_train, X_val {data[2].shape}, "
-               f"Y_val, Ms={Ms}, R={R}, lr={LR}, epochs={epochs}, lam={lam}, seed): every "
+               f"Y_val, Ms={Ms}, R={R}, lr={LR}, epochs={epochs}, lam={lam:.3g}, seed): every "
                "entry of the table against your own network retrained with seed + i * R + r"):
         got = student.call("select_hidden_units", *data, Ms, R, LR, epochs, lam, seed)
         if expect(got).is_tuple(2, "(table, best_M)"):

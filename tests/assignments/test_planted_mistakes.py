@@ -177,6 +177,9 @@ PLANTED = {
     "hw7 the cost returned as a (1, 1) array": (
         "hw7_capacity", "return float(cost), grads", "return np.array([[cost]]), grads", "q4",
         "cost: expected a float, got an array of shape (1, 1)"),
+    "hw7 the selection trained with the notebook's LAM": (
+        "hw7_capacity", "lam, seed + i * R + r)", "LAM, seed + i * R + r)", "q5",
+        "trained with the notebook's LAM, not the lam argument"),
     "hw7 starts numbered len(Ms) apart": (
         "hw7_capacity", "lam, seed + i * R + r)", "lam, seed + i * len(Ms) + r)", "q5",
         "the rows are len(Ms) starts apart"),
