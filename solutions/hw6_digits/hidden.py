@@ -492,14 +492,26 @@ def _fit_repeats(student, sizes, seed, ws, bs, X, Y, **hyper) -> bool:
     return _same(*costs)
 
 
-def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam) -> None:
+def _fit_again(net, X, Y, epochs) -> None:
+    """A second call of fit returns the costs of its own epochs, the last one the cost of
+    the network it leaves."""
+    again = maybe_numbers(net.call("fit", X, Y))
+    verify(again is not None and again.shape == (epochs,) and np.isclose(
+        again[-1], float(net.call("loss", X, Y)), **FIT),
+        f"fit called a second time returned {describe_value(again)}: each call returns a new "
+        f"list of the costs after each of its own {epochs} epochs", "fit",
+        mistake="fit's list of costs carried over from an earlier call")
+
+
+def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again=False) -> None:
     X, Y, ws, bs = _problem(rng, sizes, n)
     seed, setting = builders.seed(rng), (ws, bs, X, Y, lr, lam, epochs, batch)
     ref = MLP.from_params(ws, bs, rng=_course_network(sizes, seed).rng)
     want = (ref.fit(X, Y, epochs, batch, SGD(lr), l2=lam)["loss"], ref.weights, ref.biases)
     wrong = _fit_mutants(setting, sizes, seed)
     with check(f"fit({_label(ws, X)}, Y) with batch_size={batch}, epochs={epochs}, lr={lr}, "
-               f"lam={lam}: the costs it returns and the final parameters"):
+               f"lam={lam}: the costs it returns and the final parameters"
+               + ("; then a second fit, which returns its own costs" if again else "")):
         net = _construct(student, sizes, seed, lr=lr, lam=lam, epochs=epochs, batch_size=batch)
         net.call("set_params", ws, bs)
         got = (net.call("fit", X, Y), net.get("weights"), net.get("biases"))
@@ -525,6 +537,8 @@ def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam) -> None:
         for i, what in ((1, "weights"), (2, "biases")):
             expect(got[i], what).each_close_to(want[i], **FIT, mutants={
                 k: v[i] for k, v in wrong.items()})
+        if again:  # the rule costs one check
+            _fit_again(net, X, Y, epochs)
 
 
 @question("q3", points=3)
@@ -534,7 +548,7 @@ def sgd_step_and_fit(student, rng):
     # n is not a multiple of the batch size, so the last batch is smaller
     for sizes, n, batch, epochs, lr, lam in [([5, 4, 3], 23, 5, 3, 0.5, 0.05),
                                              ([6, 7, 5, 4], 17, 4, 2, 0.8, 0.0)]:
-        _fit_case(student, rng, sizes, n, batch, epochs, lr, lam)
+        _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again=lam == 0.0)
 
 
 # ---------------------------------------------------------------------------

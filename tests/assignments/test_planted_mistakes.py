@@ -156,6 +156,10 @@ PLANTED = {
     "hw6 the end-to-end run without lam": (
         "hw6_digits", "lr=0.2, lam=1e-4, epochs=EPOCHS", "lr=0.2, epochs=EPOCHS", "q4",
         "built without lam=1e-4"),
+    "hw6 fit's list kept on the network across calls": (
+        "hw6_digits", "    history = []\n    for _ in range(self.epochs):",
+        '    history = self.__dict__.setdefault("history", [])\n    for _ in range(self.epochs):',
+        "q3", "fit called a second time returned"),
     "hw7 output biases not counted": (
         "hw7_capacity", "    return int(sum((n_in + 1) * n_out for n_in, n_out in "
         "zip(sizes[:-1], sizes[1:])))", "    return int(sum((n_in + 1) * n_out for n_in, n_out in "
