@@ -495,12 +495,12 @@ def _fit_repeats(student, sizes, seed, ws, bs, X, Y, **hyper) -> bool:
 def _fit_again(net, X, Y, epochs) -> None:
     """A second call of fit returns the costs of its own epochs, the last one the cost of
     the network it leaves."""
-    again = maybe_numbers(net.call("fit", X, Y))
-    verify(again is not None and again.shape == (epochs,) and np.isclose(
-        again[-1], float(net.call("loss", X, Y)), **FIT),
-        f"fit called a second time returned {describe_value(again)}: each call returns a new "
-        f"list of the costs after each of its own {epochs} epochs", "fit",
-        mistake="fit's list of costs carried over from an earlier call")
+    again, cost = maybe_numbers(net.call("fit", X, Y)), maybe_numbers(net.call("loss", X, Y))
+    own = (again is not None and again.shape == (epochs,) and cost is not None
+           and np.allclose(again[-1], cost, **FIT))
+    verify(own, f"fit called a second time returned {describe_value(again)}: each call "
+           f"returns a new list of the costs after each of its own {epochs} epochs", "fit",
+           mistake="fit's list of costs carried over from an earlier call")
 
 
 def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again=False) -> None:
