@@ -68,6 +68,8 @@ BACKPROP: dict[str, str] = {
     "off_by_one_fprime": "off-by-one layer index: BP2 for layer l used f'(z^{l+1}) instead "
                          "of f'(z^l)",
     "off_by_one_a": "off-by-one layer index: dC/dW^l used a^l instead of a^{l-1}",
+    "sigmoid_prime_always": "BP2 used sigma'(z^l) whatever the hidden activation: f' is the "
+                            "derivative of the network's own activation f",
     "sign_flipped": "the output error has the wrong sign: delta^L = (a^L - Y) / n, not "
                     "(Y - a^L) / n",
     "all_signs_flipped": "the whole gradient has the wrong sign (the penalty's part too)",
@@ -274,6 +276,7 @@ def backprop(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.
         "prime_formula_at_z": lambda j: _PRIME_OF_A[activation](zs[j]),
         "prime_from_masked_a": lambda j: _PRIME_OF_A[activation](acts[j + 1]),
         "off_by_one_fprime": lambda j: fp(zs[j + 1]),
+        "sigmoid_prime_always": lambda j: sigmoid_prime(zs[j]),
     }.get(mistake or "", lambda j: fp(zs[j]))
     L = len(weights)
     dWs: list[np.ndarray] = [np.empty(0)] * L
@@ -327,6 +330,8 @@ def _applies(mistake: str | None, activation: str, pair: tuple[str, str], l2: fl
         return pair == ("softmax", "cross_entropy")
     if mistake in ("prime_formula_at_z", "prime_from_masked_a"):
         return activation in _PRIME_OF_A
+    if mistake == "sigmoid_prime_always":
+        return activation != "sigmoid"
     return not (mistake is not None and mistake.startswith("l2_") and l2 == 0)
 
 

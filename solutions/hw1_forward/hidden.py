@@ -356,7 +356,7 @@ def forward_pass(student, rng):
         # first) already tells the latter
         wrong = {mutants.FORWARD[m]: _parts(*mutants.forward_pass(weights, biases, X, m))
                  for m in ("no_bias", "z_from_z", "no_hidden_activation", "output_as_hidden",
-                           "hidden_as_output", "column_softmax")}
+                           "output_after_hidden", "hidden_as_output", "column_softmax")}
         Z1, A1, Z2, P = right
         Z2_plain = A1 @ weights[1]
         wrong["the output bias b2 was not added: Z2 = A1 W2 + b2"] = (

@@ -771,6 +771,9 @@ def softmax_log_likelihood(student, rng):
                     "the step was scaled by each entry (h |z_i|): the question asks for the "
                     "fixed step h": mutants.relative_step_gradient(cost, Z, h),
                     "the central difference is divided by h instead of 2h": 2 * expected,
+                    "each entry was differentiated through its own row's cost alone; the "
+                    "cost is the mean over the n rows, so each entry is n times smaller":
+                        Z.shape[0] * expected if Z.shape[0] > 1 else None,
                     "every entry of Z was moved at once (Z + h): perturb one entry at a "
                     "time, Z + h e_i": np.zeros_like(Z),
                     "the step h given was not used: this is the analytic gradient (P - Y) / n, "

@@ -342,10 +342,11 @@ def narrow_valley(student, rng):
 
 def _plateau(losses, lr0, patience, factor, min_lr, tie_improves=False, extra=0,
              reset_after=True, reset_on_improve=True, floor=max, forget_best=False,
-             best0=None) -> list[float]:
+             best_to_loss=False, best0=None) -> list[float]:
     """Performance scheduling with one of its classic mistakes switched on (``floor``:
-    how lr * factor meets min_lr, None for not at all; ``best0``: the best loss before
-    the first, None for none)."""
+    how lr * factor meets min_lr, None for not at all; ``forget_best`` and
+    ``best_to_loss``: the best loss after a reduction is none, or the loss of that epoch;
+    ``best0``: the best loss before the first, None for none)."""
     lr, best, wait, out = lr0, best0, 0, []
     for loss in losses:
         if best is None or loss < best or (tie_improves and loss == best):
@@ -355,7 +356,7 @@ def _plateau(losses, lr0, patience, factor, min_lr, tie_improves=False, extra=0,
             if wait >= patience + extra:
                 lr = floor(lr * factor, min_lr) if floor else lr * factor
                 wait = 0 if reset_after else wait
-                best = None if forget_best else best
+                best = None if forget_best else loss if best_to_loss else best
         out.append(lr)
     return out
 
@@ -381,6 +382,8 @@ PLATEAU_MUTANTS = {
     "min(lr * factor, min_lr) jumps to the floor at once: the floor is max(lr * factor, min_lr)":
         {"floor": min},
     "the best loss was forgotten after a reduction; the text keeps it": {"forget_best": True},
+    "the best loss became the loss of the epoch that reduced the rate; the text keeps the "
+    "best loss": {"best_to_loss": True},
     "the best loss started at 0, which no loss is below: start it at +inf (or the first "
     "loss)": {"best0": 0.0}}
 BOOK = ("decay was used as Géron's number of steps s ({0}); here decay is the deep-networks "

@@ -699,6 +699,8 @@ def universal_approximation(student, rng):
             "report the error E = mean (a - y)^2, not the cost C (with its 1/2 and penalty)":
                 errors / 2 + lam / 2 * penalties,
             "the error E = mean (a - y)^2 has no 1/2 (the cost C has one)": errors / 2,
+            "report the error E = mean (a - y)^2 alone: twice the cost C adds the penalty "
+            "lam (|W1|^2 + |W2|^2)": errors + lam * penalties,
             "one error per M in the order of Ms as given, not sorted": errors[np.argsort(Ms)]})
 
     f = _target(rng)

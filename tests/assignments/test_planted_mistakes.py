@@ -34,6 +34,14 @@ PLANTED = {
         "np.exp(np.minimum(z, 0.0)))", "z = np.asarray(z)\n    return np.where(z > 0, 1.0, alpha "
         "* np.exp(np.minimum(z, 0.0))).astype(z.dtype)", "q3",
         "an int input gave a result truncated to an int"),
+    "hw1 the hidden activation before the output softmax": (
+        "hw1_forward", "    return Z1, A1, Z2, softmax(Z2)\n",
+        "    return Z1, A1, Z2, softmax(sigmoid(Z2))\n", "q6",
+        "the output layer applied the hidden activation before the output function"),
+    "hw2 BP2 with sigma' whatever the activation": (
+        "hw2_backprop", "hidden_delta(delta, weights[l - 1], zs[l - 2], activation)  # BP2",
+        'hidden_delta(delta, weights[l - 1], zs[l - 2], "sigmoid")  # BP2', "q5",
+        "BP2 used sigma'(z^l) whatever the hidden activation"),
     "hw2 BP1 with a softmax that overflows": (
         "hw2_backprop", "return (softmax(ZL) - Y) / ZL.shape[0]",
         "return (np.exp(ZL) / np.exp(ZL).sum(axis=1, keepdims=True) - Y) / ZL.shape[0]", "q2",
@@ -78,6 +86,12 @@ PLANTED = {
         "hw3_cost", "return error * sigmoid_prime(zs) / error",
         "return np.abs(zs * error * sigmoid_prime(zs)) / np.abs(zs * error)", "q3",
         "with the input x = z both gradients vanish at z = 0"),
+    "hw3 numerical_gradient through one row's cost": (
+        "hw3_cost", "        up = softmax_cross_entropy(Z, Y)\n        Z[i] = old - h\n"
+        "        down = softmax_cross_entropy(Z, Y)",
+        "        row = slice(i[0], i[0] + 1)\n        up = softmax_cross_entropy(Z[row], Y[row])\n"
+        "        Z[i] = old - h\n        down = softmax_cross_entropy(Z[row], Y[row])", "q5",
+        "each entry was differentiated through its own row's cost alone"),
     "hw3 the two loss curves on twin axes": (
         "hw3_cost", '    ax.plot(np.arange(301), costs, label=cost.replace("_", "-"))',
         '    (ax if cost == "quadratic" else ax.twinx()).plot(np.arange(301), costs, '
@@ -96,6 +110,10 @@ PLANTED = {
         "hw4_optimizers", '    mu_product = state["mu_product"] * mu\n    m = beta1 * state["m"]',
         '    mu_product = state["mu_product"] * mu\n    m = mu * state["m"]', "q3",
         "m was decayed by the momentum coefficient mu_t"),
+    "hw4 the scheduler's best loss moved to the reducing epoch's loss": (
+        "hw4_optimizers", "                self.wait = 0\n        return self.lr",
+        "                self.wait = 0\n                self.best = val_loss\n        return self.lr",
+        "q5", "the best loss became the loss of the epoch that reduced the rate"),
     "hw4 NAG expanded with mu b_old": (
         "hw4_optimizers", "return theta - lr * (grad + momentum * b), {",
         'return theta - lr * ((1 + momentum) * grad + momentum * state["b"]), {', "q1",
@@ -174,6 +192,10 @@ PLANTED = {
     "hw7 a training rule with H(0) = 0 beside a right heaviside": (
         "hw7_capacity", "error = y_i - heaviside(x_i @ w + b)",
         "error = y_i - float(x_i @ w + b > 0)", "q1", "H(0) = 1: the unit fires"),
+    "hw7 training errors as twice the cost": (
+        "hw7_capacity", "errors.append(mean_squared_error(predict_network(params, X), Y))",
+        "errors.append(2 * network_gradients(params, X, Y, lam)[0])", "q4",
+        "twice the cost C adds the penalty"),
     "hw7 training errors in sorted order": (
         "hw7_capacity", "    for M in Ms:\n        params = train_network(",
         "    for M in sorted(Ms):\n        params = train_network(", "q4",

@@ -42,12 +42,13 @@ def setting(seed, activation="tanh", sizes=(3, 3, 3, 3), n=3, l2=0.0, rate=None)
 
 CONFIG = {"mask_not_reused": {"rate": 0.4}, "prime_from_masked_a": {"rate": 0.4},
           **{k: {"l2": 0.3} for k in mutants.BACKPROP if k.startswith("l2_")}}
+NOT_SIGMOID = {"sigmoid_prime_always"}  # mistakes a sigmoid network cannot make
 
 
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("mistake", list(mutants.BACKPROP))
 def test_every_backprop_mistake_is_far_from_the_reference(mistake, seed):
-    for activation in ("sigmoid", "tanh"):
+    for activation in ("relu", "tanh") if mistake in NOT_SIGMOID else ("sigmoid", "tanh"):
         ws, bs, X, Y, options = setting(seed, activation, **CONFIG.get(mistake, {}))
         right = MLP.from_params(ws, bs, activation).gradients(X, Y, l2=options["l2"],
                                                               masks=options["masks"])
@@ -79,6 +80,8 @@ def test_mistakes_that_do_not_apply_give_none():
     assert mutants.backprop(ws, bs, X, Y, "l2_half", **options) is None          # l2 = 0
     assert mutants.backprop(ws, bs, X, Y, "prime_formula_at_z", **options) is None  # relu
     assert mutants.backprop(ws, bs, X, Y, "off_by_one_fprime", **options) is None   # shapes
+    assert mutants.backprop(ws, bs, X, Y, "sigmoid_prime_always",
+                            **{**options, "activation": "sigmoid"}) is None
     with pytest.raises(ValueError, match="unknown mistake"):
         mutants.backprop(ws, bs, X, Y, "typo", **options)
 
