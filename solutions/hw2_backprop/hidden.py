@@ -246,6 +246,9 @@ def hidden_delta(student, rng):
                     BP["f_not_prime"]: back * f(Z), BP["a_for_z"]: back * fp(f(Z)),
                     BP["prime_formula_at_z"]: back * formula(Z) if formula else None,
                     BP["W_no_transpose"]: d_next @ W * fp(Z) if n_l == n_next else None,
+                    "reshape is not a transpose: (W delta^T).reshape(n, n_l) reorders the "
+                    "entries; delta^{l+1} W^T (or (W delta^T).T) keeps them":
+                        (W @ d_next.T).reshape(Z.shape) * fp(Z) if n > 1 else None,
                     "the Hadamard product with f'(z^l) is missing": back})
 
 

@@ -262,7 +262,9 @@ def _bound_mutants(X, y, w, b):
         "R = sqrt(max ||x||^2 + 1): the 1 goes under the root, not after it":
             ((np.sqrt(np.max(np.sum(X * X, axis=1))) + 1.0) / gamma) ** 2,
         "R is the largest norm of one input, max_i ||(x_i, 1)||, not the norm of the whole "
-        "matrix": (np.sqrt(np.sum(X * X) + len(X)) / gamma) ** 2}
+        "matrix": (np.sqrt(np.sum(X * X) + len(X)) / gamma) ** 2,
+        "R is the largest norm of a row (x_i, 1), axis=1, not of a column (axis=0)":
+            (np.sqrt(max(np.max(np.sum(X * X, axis=0)), len(X))) / gamma) ** 2}
 
 
 def _with_labels_as_signs(R, y, z, w) -> float:

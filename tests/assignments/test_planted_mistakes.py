@@ -42,6 +42,10 @@ PLANTED = {
         "hw2_backprop", "hidden_delta(delta, weights[l - 1], zs[l - 2], activation)  # BP2",
         'hidden_delta(delta, weights[l - 1], zs[l - 2], "sigmoid")  # BP2', "q5",
         "BP2 used sigma'(z^l) whatever the hidden activation"),
+    "hw2 BP2 by a reshape instead of a transpose": (
+        "hw2_backprop", "    return (delta_next @ W_next.T) * f_prime(Z)\n",
+        "    return (W_next @ delta_next.T).reshape(Z.shape) * f_prime(Z)\n", "q4",
+        "reshape is not a transpose"),
     "hw2 BP1 with a softmax that overflows": (
         "hw2_backprop", "return (softmax(ZL) - Y) / ZL.shape[0]",
         "return (np.exp(ZL) / np.exp(ZL).sum(axis=1, keepdims=True) - Y) / ZL.shape[0]", "q2",
@@ -78,6 +82,10 @@ PLANTED = {
         "hw3_cost", "return np.asarray(grid, dtype=float)[j], T[np.arange(T.shape[0]), j]",
         "return np.asarray(grid, dtype=float)[j], binary_entropy(ys)", "q2",
         "returned the binary entropy H(y_i)"),
+    "hw3 c_best by np.take without an axis": (
+        "hw3_cost", "return np.asarray(grid, dtype=float)[j], T[np.arange(T.shape[0]), j]",
+        "return np.asarray(grid, dtype=float)[j], np.take(T, j)", "q2",
+        "np.take(T, j) indexes the flattened table"),
     "hw3 the slowdown ratio with sigma' at a": (
         "hw3_cost", "return error * sigmoid_prime(zs) / error",
         "return error * sigmoid_prime(sigmoid(zs)) / error", "q3",
@@ -189,6 +197,10 @@ PLANTED = {
         "hw7_capacity", "return np.where(np.asarray(z) >= 0, 1.0, 0.0)",
         "return 1.0 - np.signbit(np.asarray(z, dtype=float))", "q1",
         "H(-0.0) = 1; np.signbit(-0.0) is True"),
+    "hw7 R over the columns": (
+        "hw7_capacity", "R = np.sqrt(np.max(np.sum(X**2, axis=1)) + 1)",
+        "R = np.sqrt(np.max(np.sum(np.column_stack([X, np.ones(len(X))])**2, axis=0)))", "q1",
+        "R is the largest norm of a row (x_i, 1), axis=1, not of a column"),
     "hw7 a training rule with H(0) = 0 beside a right heaviside": (
         "hw7_capacity", "error = y_i - heaviside(x_i @ w + b)",
         "error = y_i - float(x_i @ w + b > 0)", "q1", "H(0) = 1: the unit fires"),
