@@ -27,6 +27,7 @@ from autograder.authoring.diagnoses import Diagnosis, Probe, probe
 from autograder.authoring.earlier import (
     changes_arguments,
     own_attribute,
+    own_global,
     own_result,
     shaped_like,
 )
@@ -58,5 +59,5 @@ __all__ = ["Axes", "Budgets", "Diagnosis", "Expectation", "Failure", "Figure", "
            "Line", "Probe", "Student", "Tolerance", "all_axes", "arrays", "as_float_array",
            "builders", "changes_arguments", "check", "describe_value", "error_hint", "expect",
            "fail", "manual", "maybe_numbers", "mutants", "note", "numbers", "own_attribute",
-           "own_result", "parse_figures", "probe", "question", "shaped_like", "timeout_hint",
-           "verify", "verify_defaults"]
+           "own_global", "own_result", "parse_figures", "probe", "question", "shaped_like",
+           "timeout_hint", "verify", "verify_defaults"]

@@ -84,6 +84,18 @@ def own_attribute(obj: Handle, name: str, like: Any = None) -> Any:
     return value if like is None else shaped_like(value, like)
 
 
+def own_global(student: Student, name: str, kind: type | tuple[type, ...] = object) -> Any:
+    """The notebook's global ``name`` when it is defined and a ``kind``, or None. It records
+    no check: for a mistake that uses a notebook setting instead of an argument."""
+    if not student.has(name):
+        return None
+    try:
+        value = student.get(name)
+    except StudentError:
+        return None
+    return value if isinstance(value, kind) and not isinstance(value, bool) else None
+
+
 def shaped_like(value: Any, template: Any, broadcast: bool = False) -> Any:
     """``value`` as float64 arrays shaped like ``template`` (nested in lists and tuples the
     same way), or None when it is not. With ``broadcast``, an array that broadcasts

@@ -52,6 +52,7 @@ from autograder.authoring import (
     note,
     numbers,
     own_attribute,
+    own_global,
     own_result,
     parse_figures,
     question,
@@ -814,7 +815,7 @@ def grid_search_and_heatmap(student, rng):
                                  for lr in lrs for row in [student.generator(seed) if per_row
                                                            else start]])
             setting = {"epochs": epochs, "batch_size": batch}
-            steps = student.get("EPOCHS") if student.has("EPOCHS") else None
+            steps = own_global(student, "EPOCHS", int)
             if _unrepeatable(student, sizes, seed, data, unless=([got], [val]), lr=lrs[0],
                              lam=lams[0], epochs=epochs, batch_size=batch):
                 val = np.clip(numbers(got, "acc", shape), 0.0, 1.0)
@@ -837,7 +838,7 @@ def grid_search_and_heatmap(student, rng):
                 "default 16": partial(grid, epochs=epochs) if batch != 16 else None,
                 "the networks trained for the notebook's EPOCHS, not the epochs argument":
                     partial(grid, epochs=steps, batch_size=batch)
-                    if isinstance(steps, int) and steps not in (epochs, 30) else None,
+                    if steps is not None and steps not in (epochs, 30) else None,
                 "the learning rate and lambda were swapped in the constructor: lr=lrs[i], "
                 "lam=lams[j]": lambda lrs=lrs, lams=lams, data=data, seed=seed, sizes=sizes,
                 epochs=epochs, batch=batch: np.array([[_own_run(

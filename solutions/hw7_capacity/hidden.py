@@ -73,6 +73,7 @@ from autograder.authoring import (
     maybe_numbers,
     note,
     numbers,
+    own_global,
     own_result,
     question,
     timeout_hint,
@@ -788,12 +789,6 @@ def _selection_runs(student, data, Ms, R, epochs, lam, seeds):
     return val, train
 
 
-def _notebook_global(student, name, kind, given):
-    """The notebook's global ``name`` where it is a ``kind`` other than ``given``, or None."""
-    value = student.get(name) if student.has(name) else None
-    return value if isinstance(value, kind) and value != given else None
-
-
 def _table_mutants(student, data, Ms, R, epochs, lam, seed, train):
     """The tables of classic mistakes (functions: each retrains the student's network)."""
     def runs(seeds, penalty=lam, steps=epochs):
@@ -803,8 +798,9 @@ def _table_mutants(student, data, Ms, R, epochs, lam, seed, train):
         return seed + i * R + r
 
     def with_global(name, kind, given, setting):
-        value = _notebook_global(student, name, kind, given)
-        return None if value is None or value <= 0 else runs(numbered, **{setting: value})()
+        value = own_global(student, name, kind)
+        return None if value is None or value == given or value <= 0 else runs(
+            numbered, **{setting: value})()
 
     return {TRAIN_ERROR: train, SAME_STARTS: runs(lambda i, r: seed + r),
             ONE_START: runs(lambda i, r: seed),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.authoring import check, error_hint, expect, own_result, verify
+from autograder.authoring import check, error_hint, expect, own_global, own_result, verify
 from autograder.authoring.earlier import shaped_like
 from autograder.engine.budgets import Budgets
 from autograder.engine.checks import recording
@@ -167,10 +167,11 @@ def test_error_hint_may_depend_on_a_condition_checked_only_for_an_error():
     assert second.mistake == "" and third.passed and len(asked) == 2
 
 
-def test_own_result_is_none_when_the_function_fails_and_records_nothing(factory):
+def test_own_result_and_own_global_are_none_when_unavailable_and_record_nothing(factory):
     cells = ["import numpy as np\n"
              "def doubled(x):\n    x *= 2\n    return x\n"
-             "def broken(x):\n    return 1 / 0\n"]
+             "def broken(x):\n    return 1 / 0\n"
+             "EPOCHS, LAM, FLAG = 40, 1e-3, True\n"]
     runtime = NotebookRuntime(factory, Limits(), Budgets(), cells)
     try:
         runtime.run_notebook()
@@ -182,6 +183,11 @@ def test_own_result_is_none_when_the_function_fails_and_records_nothing(factory)
             assert own_result(student, "doubled", x, like=np.zeros(4)) is None
             assert own_result(student, "broken", x) is None
             assert own_result(student, "undefined", x) is None
+            assert own_global(student, "EPOCHS", int) == 40
+            assert own_global(student, "LAM", float) == 1e-3
+            assert own_global(student, "LAM", int) is None  # not of the type asked for
+            assert own_global(student, "FLAG", int) is None  # a bool is not a setting
+            assert own_global(student, "UNDEFINED") is None
         assert rec.checks == [] and np.array_equal(x, np.arange(3.0))
     finally:
         runtime.close()
