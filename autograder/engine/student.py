@@ -56,7 +56,7 @@ class Student:
              strict_floats: bool = False, may_change: MayChange = (),
              no_draws: bool = False, send_args: bool = False,
              forbid: Mapping[str, str] | None = None, fresh: bool = False,
-             **kwargs: Any) -> Any:
+             require: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
         """Call the notebook's global ``name`` with inputs; returns plain values
         (arrays, numbers, lists, dicts) or a :class:`Handle` for other objects.
 
@@ -69,14 +69,18 @@ class Student:
         ``student.rng(seed)``. With ``send_args``, the call returns ``[value, args]``,
         the positional arguments as the call left them. ``forbid`` maps functions the text
         rules out (``"numpy.linalg.inv"``) to the rule: calling one fails the current
-        check with it. With ``fresh``, returning an array argument itself (or a view of
-        it) fails the current check: the text asks for a new array."""
+        check with it. ``require`` maps the notebook's own functions the text asks the
+        function to use (``"sigmoid"``) to the rule: a call that returns without calling
+        one the notebook defines fails the current check with it. With ``fresh``,
+        returning an array argument itself (or a view of it) fails the current check: the
+        text asks for a new array."""
         header = {"op": "call", "name": name, "errstate": "raise" if strict_floats else None,
                   **({"send_args": True} if send_args else {}),
                   **({"forbid": list(forbid)} if forbid else {}),
+                  **({"require": list(require)} if require else {}),
                   **({"fresh": True} if fresh else {})}
         return self._call(header, f"`{name}`", args, kwargs, timeout, None, may_change,
-                          no_draws, forbid or {})
+                          no_draws, forbid or {}, require or {})
 
     def get(self, name: str) -> Any:
         """The value of the notebook's global ``name``."""
@@ -119,7 +123,8 @@ class Student:
 
     def _call(self, header: dict, what: str, args, kwargs, timeout: float | None,
               generation: int | None, may_change: MayChange, no_draws: bool = False,
-              forbid: Mapping[str, str] | None = None) -> Any:
+              forbid: Mapping[str, str] | None = None,
+              require: Mapping[str, str] | None = None) -> Any:
         """A call that watches its array arguments unless ``may_change`` is True, and its
         generators if ``no_draws``."""
         watch = may_change is not True
@@ -134,6 +139,9 @@ class Student:
             _report_arguments("drew", what, reply.header.get("drew"), sent)
         if forbid:
             _report_forbidden(what, reply.header.get("used"), forbid)
+        if require:
+            _report_unused(what, reply.header.get("used"), reply.header.get("defined"),
+                           require)
         if header.get("fresh"):
             _report_arguments("aliased", what, reply.header.get("aliased"), sent)
         current_generation = self._runtime.generation
@@ -207,6 +215,17 @@ def _report_forbidden(what: str, used: Any, forbid: Mapping[str, str]) -> None:
     if name is not None:
         current().record(False, f"{what} uses no {name}", f"{what} called {name}: "
                          f"{forbid[name]}", Failure.MISMATCH, f"called {name}")
+
+
+def _report_unused(what: str, used: Any, defined: Any, require: Mapping[str, str]) -> None:
+    """Fail the current check if the call did not call a notebook function the text asks
+    it to use (of those the worker found defined)."""
+    used = used if isinstance(used, list) else []
+    defined = defined if isinstance(defined, list) else []
+    name = next((n for n in require if n in defined and n not in used), None)
+    if name is not None:
+        current().record(False, f"{what} uses your {name}", f"{what} did not call your "
+                         f"{name}: {require[name]}", Failure.MISMATCH, f"did not use {name}")
 
 
 def _first_reported(report: Any, watched: set[int | str]) -> str | None:

@@ -24,6 +24,9 @@ side decides whether drawing was allowed.
 
 A ``call`` with ``"forbid": ["numpy.linalg.inv", ...]`` reports in ``"used"`` which of
 those functions (of modules already imported) the call called, as the text rules them out.
+With ``"require": ["sigmoid", ...]``, names of the notebook's own functions the text asks
+the call to use, it reports in ``"used"`` those it called too, and in ``"defined"`` those
+the notebook defines as functions (only those can be asked for).
 
 A ``call`` with ``"send_args": true`` replies ``[value, args]``: the positional arguments
 as the call left them, for a suite that judges a later answer with what the student's
@@ -344,9 +347,12 @@ class Worker:
         generators = (_generator_arguments(args, kwargs, built)
                       if header.get("watch_rng") is True else [])
         used: list[str] = []
+        required = [n for n in header.get("require") or [] if isinstance(n, str)
+                    and callable(self.shell.user_ns.get(n))][:8]
         try:
             with np.errstate(**errstate), _kept(errstate), \
-                    _noting_calls(header.get("forbid"), used):
+                    _noting_calls(header.get("forbid"), used), \
+                    _noting_calls(required, used, self.shell.user_ns):
                 value, _, _ = self._student(target, *args, **kwargs)
         except BaseException as exc:  # the student's exception, whatever it is
             return self._exception(exc), []
@@ -363,6 +369,8 @@ class Worker:
                     reply[key] = self._describe_changes(target, len(args), found)
             if used:
                 reply["used"] = sorted(set(used))
+            if required:
+                reply["defined"] = required
         return reply, blobs
 
     def op_get(self, header: dict, blobs):
@@ -519,13 +527,14 @@ def _kept(strict: dict[str, Any]):
 
 
 @contextlib.contextmanager
-def _noting_calls(names: Any, used: list[str]):
+def _noting_calls(names: Any, used: list[str], namespace: dict | None = None):
     """While a call runs, each function named ``module.function`` (of a module already
-    imported) notes in ``used`` that it was called, then does its work."""
+    imported), or with ``namespace`` each of its functions named, notes in ``used`` that
+    it was called, then does its work."""
     saved = []
     for name in names[:8] if isinstance(names, list) else []:
         module, _, attr = str(name).rpartition(".")
-        found = sys.modules.get(module)
+        found = _Namespace(namespace) if namespace is not None else sys.modules.get(module)
         original = getattr(found, attr, None)
         if not callable(original):
             continue
@@ -541,6 +550,19 @@ def _noting_calls(names: Any, used: list[str]):
     finally:
         for found, attr, original in saved:
             setattr(found, attr, original)
+
+
+class _Namespace:
+    """A dict seen through attributes, as ``_noting_calls`` sees a module."""
+
+    def __init__(self, names: dict) -> None:
+        object.__setattr__(self, "names", names)
+
+    def __getattr__(self, attr: str) -> Any:
+        return self.names.get(attr)
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        self.names[attr] = value
 
 
 def _array_arguments(args: list, kwargs: dict) -> list[tuple[int | str, str, np.ndarray,

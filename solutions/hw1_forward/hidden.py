@@ -334,6 +334,11 @@ def _own_forward(student, X, weights, biases):
     return (Z1, A1, Z2, None) if got is None else (Z1, A1, got[1][0], got[0])
 
 
+USE_YOURS = dict.fromkeys(("sigmoid", "softmax"), "the question asks mlp_forward to use your "
+                          "sigmoid and softmax (Questions 1 and 4), so that a mistake in them "
+                          "is not charged twice")
+
+
 def _parts(zs, acts):
     """(Z1, A1, Z2, P) of a network with one hidden layer."""
     return zs[0], acts[1], zs[1], acts[2]
@@ -371,7 +376,8 @@ def forward_pass(student, rng):
                 "This uses your sigmoid or softmax (Questions 1 and 4), which fails on these "
                 "inputs too: see those questions first.", "relies on sigmoid or softmax "
                 "(Questions 1 and 4), which fails here", when=lambda own=own: own()[3] is None):
-            got = student.call("mlp_forward", X, weights[0], biases[0], weights[1], biases[1])
+            got = student.call("mlp_forward", X, weights[0], biases[0], weights[1], biases[1],
+                               require=USE_YOURS if n == 1 else None)  # one check's rule
             expect(got, "(Z1, A1, Z2, P)").each_close_to(right, mutants=wrong, accept={
                 "what your own sigmoid and softmax (Questions 1 and 4) give": own})
 

@@ -149,6 +149,19 @@ def _minimum(T, grid):
     return grid[j], T[np.arange(len(T)), j]
 
 
+def _off_nearest(rng, grid, k):
+    """k targets, in k intervals of the grid, each between the interval's midpoint and
+    the target y* whose costs at the two ends are equal: the grid value nearest y is not
+    the one of smallest cost there (C is not symmetric about its minimum a = y)."""
+    lo, hi = grid[:-1], grid[1:]
+    # C(y, lo) = C(y, hi) is linear in y: y ln(hi / lo) = (1 - y) ln((1 - lo) / (1 - hi))
+    tie = np.log((1 - lo) / (1 - hi)) / (np.log(hi / lo) + np.log((1 - lo) / (1 - hi)))
+    mid = (lo + hi) / 2
+    wide = np.flatnonzero(np.abs(tie - mid) > 1e-3)  # not the intervals near a = 1/2
+    j = rng.choice(wide, size=k, replace=False)
+    return mid[j] + rng.uniform(0.2, 0.8, size=k) * (tie[j] - mid[j])
+
+
 @question("q2", points=3)
 def cross_entropy_minimum(student, rng):
     cases = [(rng.uniform(0.05, 0.95, size=3), np.linspace(0.05, 0.95, 19)),
@@ -161,8 +174,9 @@ def cross_entropy_minimum(student, rng):
 
     fine = np.linspace(0.01, 0.99, 99)
     coarse = np.linspace(0.05, 0.95, 10)  # step 0.1: targets fall between grid values
+    between = np.concatenate([rng.uniform(0.03, 0.97, size=4), _off_nearest(rng, coarse, 2)])
     cases = [(fine[rng.choice(fine.size, size=5, replace=False)], fine, "on the grid"),
-             (rng.uniform(0.03, 0.97, size=4), coarse, "between grid values")]
+             (between, coarse, "between grid values")]
     for ys, grid, where in cases:
         T = _table(ys, grid)[0]
         a_best, c_best = _minimum(T, grid)
@@ -183,7 +197,12 @@ def cross_entropy_minimum(student, rng):
                     "returned the index of the smallest cost instead of the grid value a":
                         np.argmin(T, axis=1),
                     "took the argmin over the targets (axis=0): each row's minimum over the "
-                    "grid is at np.argmin(T, axis=1)": grid[np.argmin(T, axis=0)]},
+                    "grid is at np.argmin(T, axis=1)": grid[np.argmin(T, axis=0)],
+                    "took the grid value nearest y: C is not symmetric about its minimum "
+                    "a = y, so between two grid values the smaller cost can be at the farther "
+                    "one; take the row's argmin": grid[np.argmin(np.abs(
+                        grid[None, :] - ys[:, None]), axis=1)] if where != "on the grid"
+                    else None},
                     accept={"the minimum of your own cost_table": lambda own=own: own()[0]})
                 expect(got[1], "c_best").close_to(c_best, mutants={
                     "returned the largest cost of each row instead of the smallest":

@@ -34,6 +34,9 @@ PLANTED = {
         "np.exp(np.minimum(z, 0.0)))", "z = np.asarray(z)\n    return np.where(z > 0, 1.0, alpha "
         "* np.exp(np.minimum(z, 0.0))).astype(z.dtype)", "q3",
         "an int input gave a result truncated to an int"),
+    "hw1 mlp_forward without the notebook's sigmoid": (
+        "hw1_forward", "    A1 = sigmoid(Z1)\n", "    A1 = 1.0 / (1.0 + np.exp(-Z1))\n", "q6",
+        "did not call your sigmoid"),
     "hw1 the hidden activation before the output softmax": (
         "hw1_forward", "    return Z1, A1, Z2, softmax(Z2)\n",
         "    return Z1, A1, Z2, softmax(sigmoid(Z2))\n", "q6",
@@ -82,6 +85,9 @@ PLANTED = {
         "hw3_cost", "return np.asarray(grid, dtype=float)[j], T[np.arange(T.shape[0]), j]",
         "return np.asarray(grid, dtype=float)[j], binary_entropy(ys)", "q2",
         "returned the binary entropy H(y_i)"),
+    "hw3 a_best as the grid value nearest y": (
+        "hw3_cost", "    j = np.argmin(T, axis=1)\n", "    j = np.argmin(np.abs(np.asarray(grid)"
+        "[None, :] - np.asarray(ys)[:, None]), axis=1)\n", "q2", "took the grid value nearest y"),
     "hw3 c_best by np.take without an axis": (
         "hw3_cost", "return np.asarray(grid, dtype=float)[j], T[np.arange(T.shape[0]), j]",
         "return np.asarray(grid, dtype=float)[j], np.take(T, j)", "q2",
