@@ -347,12 +347,10 @@ class Worker:
         generators = (_generator_arguments(args, kwargs, built)
                       if header.get("watch_rng") is True else [])
         used: list[str] = []
-        required = [n for n in header.get("require") or [] if isinstance(n, str)
-                    and callable(self.shell.user_ns.get(n))][:8]
+        required = _own_code(header.get("require"), self.shell.user_ns)
         try:
             with np.errstate(**errstate), _kept(errstate), \
-                    _noting_calls(header.get("forbid"), used), \
-                    _noting_calls(required, used, self.shell.user_ns):
+                    _noting_calls(header.get("forbid"), used), _noting_runs(required, used):
                 value, _, _ = self._student(target, *args, **kwargs)
         except BaseException as exc:  # the student's exception, whatever it is
             return self._exception(exc), []
@@ -370,7 +368,7 @@ class Worker:
             if used:
                 reply["used"] = sorted(set(used))
             if required:
-                reply["defined"] = required
+                reply["defined"] = sorted(set(required.values()))
         return reply, blobs
 
     def op_get(self, header: dict, blobs):
@@ -527,14 +525,13 @@ def _kept(strict: dict[str, Any]):
 
 
 @contextlib.contextmanager
-def _noting_calls(names: Any, used: list[str], namespace: dict | None = None):
+def _noting_calls(names: Any, used: list[str]):
     """While a call runs, each function named ``module.function`` (of a module already
-    imported), or with ``namespace`` each of its functions named, notes in ``used`` that
-    it was called, then does its work."""
+    imported) notes in ``used`` that it was called, then does its work."""
     saved = []
     for name in names[:8] if isinstance(names, list) else []:
         module, _, attr = str(name).rpartition(".")
-        found = _Namespace(namespace) if namespace is not None else sys.modules.get(module)
+        found = sys.modules.get(module)
         original = getattr(found, attr, None)
         if not callable(original):
             continue
@@ -552,17 +549,39 @@ def _noting_calls(names: Any, used: list[str], namespace: dict | None = None):
             setattr(found, attr, original)
 
 
-class _Namespace:
-    """A dict seen through attributes, as ``_noting_calls`` sees a module."""
+def _own_code(names: Any, namespace: dict) -> dict[types.CodeType, str]:
+    """The code objects of the notebook's functions of these names (through decorators
+    such as functools.cache), each to its name; names of anything else are left out."""
+    found: dict[types.CodeType, str] = {}
+    for name in names[:8] if isinstance(names, list) else []:
+        obj = namespace.get(name) if isinstance(name, str) else None
+        try:
+            code = getattr(inspect.unwrap(obj), "__code__", None) if callable(obj) else None
+        except ValueError:  # a cycle of __wrapped__
+            code = None
+        if isinstance(code, types.CodeType):
+            found[code] = name
+    return found
 
-    def __init__(self, names: dict) -> None:
-        object.__setattr__(self, "names", names)
 
-    def __getattr__(self, attr: str) -> Any:
-        return self.names.get(attr)
+@contextlib.contextmanager
+def _noting_runs(codes: dict[types.CodeType, str], used: list[str]):
+    """While a call runs, note in ``used`` the name of each of these code objects that
+    starts running, however the call reaches it (a global, an alias, a default argument)."""
+    if not codes:
+        yield
+        return
+    previous = sys.getprofile()
 
-    def __setattr__(self, attr: str, value: Any) -> None:
-        self.names[attr] = value
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code in codes:
+            used.append(codes[frame.f_code])
+
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)
 
 
 def _array_arguments(args: list, kwargs: dict) -> list[tuple[int | str, str, np.ndarray,

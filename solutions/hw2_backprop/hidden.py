@@ -102,6 +102,10 @@ def _once(function, *args):
     return functools.cache(functools.partial(function, *args))
 
 
+USE_FORWARD = {"forward_pass": "the question asks cost to use your forward_pass (Question "
+                               "5), so that a mistake in it is not charged twice"}
+
+
 def _cost_of_own_forward(student, weights, biases, X, Y, activation):
     """-(1/n) sum Y ln p with p the output of the student's own forward_pass, or None."""
     like = mutants.forward_pass(weights, biases, X, activation=activation)
@@ -420,7 +424,9 @@ def gradient_checking(student, rng):
                    + (", targets weighted per sample" if weighted else "")
                    + " (the cost of your own forward_pass's output also counts)",
                    context={"n": n}):
-            expect(student.call("cost", weights, biases, X, Y, name)).close_to(C, accept={
+            got = student.call("cost", weights, biases, X, Y, name,
+                               require=USE_FORWARD if name == "sigmoid" else None)  # one check
+            expect(got).close_to(C, accept={
                 "the cost of your own forward_pass (Question 5)":
                     lambda w=weights, b=biases, X=X, Y=Y, f=name: _cost_of_own_forward(
                         student, w, b, X, Y, f)}, mutants={

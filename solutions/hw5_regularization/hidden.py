@@ -917,6 +917,10 @@ def _own_experiment(student, X, Y, sizes, seed):
                 normal, norms(_own_glorot(student, seed, shapes)))}
 
 
+USE_BACKPROP = {"backprop": "the question asks gradient_norms to use your backprop "
+                            "(Question 3), so that a mistake in it is not charged twice"}
+
+
 @question("q10", points=3)
 def vanishing_gradients(student, rng):
     # n > 1 throughout: with one row a missing 1/n in backprop goes unnoticed
@@ -942,7 +946,8 @@ def vanishing_gradients(student, rng):
                    "norms of your own backprop's gradients also count)", context={"n": n}):
             if in_place:
                 note(PENALTY_IN_PLACE.format("gradient_norms"))
-            got = student.call("gradient_norms", X, Y, ws, bs, may_change=2 if in_place else ())
+            got = student.call("gradient_norms", X, Y, ws, bs, may_change=2 if in_place else (),
+                               require=USE_BACKPROP if scale == "glorot" else None)
             expect(got).close_to(norms, *NORM, {
                 "the norms are listed last layer first; expected the first layer first":
                     norms[::-1],

@@ -41,6 +41,12 @@ PLANTED = {
         "hw1_forward", "    return Z1, A1, Z2, softmax(Z2)\n",
         "    return Z1, A1, Z2, softmax(sigmoid(Z2))\n", "q6",
         "the output layer applied the hidden activation before the output function"),
+    "hw2 cost without the notebook's forward_pass": (
+        "hw2_backprop", "    P = forward_pass(weights, biases, X, activation)[1][-1]\n",
+        "    A = X\n    for W, b in zip(weights[:-1], biases[:-1]):\n"
+        "        A = ACTIVATIONS[activation][0](A @ W + b)\n"
+        "    P = softmax(A @ weights[-1] + biases[-1])\n", "q7",
+        "did not call your forward_pass"),
     "hw2 BP2 with sigma' whatever the activation": (
         "hw2_backprop", "hidden_delta(delta, weights[l - 1], zs[l - 2], activation)  # BP2",
         'hidden_delta(delta, weights[l - 1], zs[l - 2], "sigmoid")  # BP2', "q5",
@@ -144,6 +150,14 @@ PLANTED = {
     "hw4 the valley's gradient with a and b swapped": (
         "hw4_optimizers", "valley_grad(theta, a, b), state", "valley_grad(theta, b, a), state",
         "q4", "the gradient was taken with a and b swapped"),
+    "hw5 gradient_norms without the notebook's backprop": (
+        "hw5_regularization", "    dWs, _ = backprop(X, Y, weights, biases)\n",
+        "    zs, acts = forward(X, weights, biases)\n    delta, dWs = (acts[-1] - Y) / len(X), []\n"
+        "    for l in range(len(weights) - 1, -1, -1):\n"
+        "        dWs.insert(0, acts[l].T @ delta)\n"
+        "        s = 1 / (1 + np.exp(-zs[l - 1]))\n"
+        "        delta = delta @ weights[l].T * s * (1 - s) if l else None\n", "q10",
+        "did not call your backprop"),
     "hw5 ridge with uncentred X on the left": (
         "hw5_regularization", "w = np.linalg.solve(Xc.T @ Xc / n + lam * np.eye(d), Xc.T @ yc / n)",
         "w = np.linalg.solve(X.T @ X / n + lam * np.eye(d), Xc.T @ yc / n)", "q11",

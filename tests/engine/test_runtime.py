@@ -198,14 +198,15 @@ def test_a_call_of_a_function_the_text_rules_out_fails_the_check(factory):
 
 def test_a_call_that_skips_a_notebook_function_the_text_asks_for_fails_the_check(factory):
     """require= names the notebook's own functions a question asks the function to use;
-    a call that returns without calling one fails the current check with the rule, and
-    the notebook's function is its own again after the call."""
+    a call that returns without running one (under whatever name) fails the current
+    check with the rule, and the notebook's function is its own again after the call."""
     from autograder.engine.checks import recording
     rt = NotebookRuntime(factory, Limits(), Budgets(), [
         "import math\ndef square(x):\n    return x * x\n"
         "def through_helper(x):\n    return helper(x)\n"
         "def helper(x):\n    return square(x) + 1\n"
         "def by_hand(x):\n    return x ** 2 + 1\n"
+        "def bound(x, f=square):\n    return f(x) + 1\n"
         "def raises(x):\n    raise ValueError(x)\n"
         "def is_original():\n    return square.__name__ == 'square'\n"])
     rule = {"square": "use your square", "undefined": "use your undefined"}
@@ -215,6 +216,7 @@ def test_a_call_that_skips_a_notebook_function_the_text_asks_for_fails_the_check
         with recording() as rec:
             assert student.call("through_helper", 3.0, require=rule) == 10.0
             assert student.call("by_hand", 3.0, require=rule) == 10.0
+            assert student.call("bound", 3.0, require=rule) == 10.0  # the same function
             with pytest.raises(StudentError):
                 student.call("raises", 3.0, require=rule)
         assert student.call("is_original") is True
