@@ -120,6 +120,14 @@ def _one_hot_form(weights, biases, X, Y, activation):
     return float(-np.mean(np.log(np.sum(Y * p, axis=1))))
 
 
+def _largest_target_form(weights, biases, X, Y, activation):
+    """-(1/n) sum_i (sum_k y_ik) ln p_i,argmax y_i: right for scaled one-hot rows only
+    (mutant)."""
+    p = _net(weights, biases, activation).forward(X)
+    rows = np.arange(len(Y))
+    return float(-np.mean(Y.sum(axis=1) * np.log(p[rows, np.argmax(Y, axis=1)])))
+
+
 def _relies_on(function, where, own):
     """error_hint's arguments for a call that relies on the student's earlier ``function``:
     they apply when ``own()``, what that function leads to here, is None (it fails too)."""
@@ -414,18 +422,21 @@ def gradient_checking(student, rng):
                     "one number for the whole array: float(np.max(np.abs(a - b)) / ...)")
             expect(got).close_to(
                 relative_error(x, y), mutants=mutants.relative_error_mistakes(x, y))
-    for sizes, n, name, weighted in [([3, 4, 3], 5, "sigmoid", False),
-                                     ([4, 3, 3, 2], 7, "tanh", False),
-                                     ([3, 2, 4], 6, "tanh", True)]:
+    for sizes, n, name, targets in [([3, 4, 3], 5, "sigmoid", ""),
+                                    ([4, 3, 3, 2], 7, "tanh", ""),
+                                    ([3, 2, 4], 6, "tanh", "weighted per sample"),
+                                    ([2, 5, 4], 4, "sigmoid", "soft, several nonzero per row")]:
         weights, biases, X, Y = _case(rng, sizes, n)
-        Y = Y * rng.uniform(0.3, 2.0, size=(n, 1)) if weighted else Y
+        weighted, soft = bool(targets), targets.startswith("soft")
+        Y = rng.dirichlet(np.ones(sizes[-1]), size=n) * rng.uniform(0.5, 1.5) if soft else \
+            Y * rng.uniform(0.3, 2.0, size=(n, 1)) if weighted else Y
         C = _net(weights, biases, name).loss(X, Y)
         with check(f"cost for layer sizes {sizes}, {name}, X {X.shape}"
-                   + (", targets weighted per sample" if weighted else "")
+                   + (f", targets {targets}" if targets else "")
                    + " (the cost of your own forward_pass's output also counts)",
                    context={"n": n}):
             got = student.call("cost", weights, biases, X, Y, name,
-                               require=USE_FORWARD if name == "sigmoid" else None)  # one check
+                               require=USE_FORWARD if sizes == [3, 4, 3] else None)  # one check
             expect(got).close_to(C, accept={
                 "the cost of your own forward_pass (Question 5)":
                     lambda w=weights, b=biases, X=X, Y=Y, f=name: _cost_of_own_forward(
@@ -436,6 +447,9 @@ def gradient_checking(student, rng):
                 "the weights of the targets were dropped, as if they were one-hot: the "
                 f"question asks for {ANY_TARGETS}":
                     _net(weights, biases, name).loss(X, Y > 0) if weighted else None,
+                "only the largest target of each row counts (times the row's sum): the "
+                f"question asks for {ANY_TARGETS}, every y_ik > 0 of a row":
+                    _largest_target_form(weights, biases, X, Y, name) if soft else None,
                 "-ln sum_k y_k p_k is the cross-entropy of one-hot targets only: the question "
                 f"asks for {ANY_TARGETS}":
                     _one_hot_form(weights, biases, X, Y, name) if weighted else None,

@@ -144,8 +144,9 @@ def _compare(name: str, got: list, want: list, wrong: dict, run: str = "") -> No
                 return
 
 
-def _case(rng, name: str, shape, defaults: bool = False):
-    """theta0, the gradients and the hyper-parameters of each step (lr always changes)."""
+def _case(rng, name: str, shape, defaults: bool = False, fixed: dict | None = None):
+    """theta0, the gradients and the hyper-parameters of each step (lr always changes;
+    ``fixed`` overrides the others)."""
     h = {}
     if not defaults:
         h = {"momentum": {"momentum": float(rng.uniform(0.5, 0.95))},
@@ -160,7 +161,7 @@ def _case(rng, name: str, shape, defaults: bool = False):
             h["eps"] = _log_uniform(rng, 1e-3, 1e-1)
     scale = (1e-7, 1e-5) if defaults else (0.03, 1.0)  # tiny: the default eps matters
     grads = [rng.normal(size=shape) * _log_uniform(rng, *scale) for _ in range(N_STEPS)]
-    hs = [{"lr": float(rng.uniform(0.05, 0.5)), **h} for _ in range(N_STEPS)]
+    hs = [{"lr": float(rng.uniform(0.05, 0.5)), **h, **(fixed or {})} for _ in range(N_STEPS)]
     return rng.normal(size=shape), grads, hs
 
 
@@ -225,9 +226,29 @@ def _rules(student, rng, names, defaults=False) -> None:
         _interleaved(student, rng, name)
 
 
+def _no_momentum(student, rng, name: str) -> None:
+    """With momentum 0, momentum and NAG are gradient descent (b = g is not compared: the
+    reference keeps no buffer then)."""
+    theta0, grads, hs = _case(rng, name, SHAPES[1], fixed={"momentum": 0.0})
+    with check(f"{name}_init then {N_STEPS} steps of {name}_step with momentum=0, theta of "
+               f"shape {SHAPES[1]}: theta after each step is that of gradient descent"):
+        state, theta, got = student.call(f"{name}_init", theta0), theta0, []
+        for k, (g, h) in enumerate(zip(grads, hs, strict=True)):
+            theta, state = _step(student, name, theta, g, state, h, f"{name}_step at step {k + 1}")
+            got.append(theta)
+        expect(got, "theta after each step").each_close_to(
+            [w for w, _ in _reference_run("gd", theta0, grads, hs)], mutants={
+                "momentum=0 was replaced by 0.9 (momentum or 0.9, say): a momentum of 0 is a "
+                "valid value, with which the method is gradient descent": [
+                    w for w, _ in _reference_run(name, theta0, grads,
+                                                 [{**h, "momentum": 0.9} for h in hs])]})
+
+
 @question("q1", points=3)
 def momentum_methods(student, rng):
     _rules(student, rng, ("gd", "momentum", "nag"))
+    for name in ("momentum", "nag"):
+        _no_momentum(student, rng, name)
 
 
 @question("q2", points=3)
@@ -498,7 +519,9 @@ def learning_rate_schedules(student, rng):
     _closed_forms(student, rng)
     for n in (2, 4):
         kw, t = _piecewise(rng, n)
-        with check(f"piecewise_constant(t={t}, boundaries={kw['boundaries']}, "
+        if n == 4:  # "an array t": of any shape, the result of its shape
+            t = t[:t.size // 2 * 2].reshape(2, -1)
+        with check(f"piecewise_constant(t={t.tolist()}, boundaries={kw['boundaries']}, "
                    f"values={np.round(kw['values'], 4).tolist()})"):
             expect(student.call("piecewise_constant", t, kw["boundaries"], kw["values"]),
                    "learning rate").close_to(_at("piecewise", t, kw), mutants={
@@ -586,6 +609,16 @@ def _parallel_pair(rng) -> tuple[np.ndarray, np.ndarray]:
     return u, v
 
 
+def _antiparallel_pair(rng) -> tuple[np.ndarray, np.ndarray]:
+    """u and a negative multiple of u whose cosine, computed directly, rounds below -1."""
+    for _ in range(200):
+        u = rng.normal(size=4)
+        v = -u * rng.uniform(0.01, 0.5)
+        if np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v)) < -1.0:
+            break
+    return u, v
+
+
 def _obtuse_pair(rng) -> tuple[np.ndarray, np.ndarray]:
     """Two random vectors more than 90 degrees apart (the cosine is negative)."""
     u, v = rng.normal(size=5), rng.normal(size=5)
@@ -631,13 +664,13 @@ def gradient_clipping(student, rng):
         _by_norm(student, below, high)
         _by_norm(student, below, low)
     for u, v in [(LECTURE, optim.clip_by_value(LECTURE, 1.0)), _obtuse_pair(rng),
-                 _parallel_pair(rng)]:
+                 _parallel_pair(rng), _antiparallel_pair(rng)]:
         with check(f"angle_degrees(u={np.round(u, 3)}, v={np.round(v, 3)})"):
             expect(student.call("angle_degrees", u, v), "angle").close_to(
                 _angle(u, v), 0.0, 1e-5, mutants={  # arccos near 1 loses half the digits
                     "the angle is in radians, not degrees": np.radians(_angle(u, v)),
-                    "arccos of a cosine just above 1 is nan: clip the cosine to [-1, 1]":
-                        np.nan,
+                    "arccos of a cosine just beyond 1 or -1 is nan: clip the cosine to "
+                    "[-1, 1], both ends": np.nan,
                     "the cosine was clipped to [0, 1], which turns every obtuse angle into 90 "
                     "degrees: clip it to [-1, 1]": np.degrees(np.arccos(np.clip(
                         u @ v / (np.linalg.norm(u) * np.linalg.norm(v)), 0.0, 1.0))),

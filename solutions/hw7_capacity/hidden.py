@@ -311,9 +311,9 @@ def the_perceptron(student, rng):
                                         np.where(z >= 0, 1.0, -1.0),
                                     "-0.0 == 0, so H(-0.0) = 1; np.signbit(-0.0) is True":
                                         1.0 - np.signbit(z)}):
-                verify(np.asarray(got).dtype.kind == "f", "the text asks for an array of "
-                       f"floats 0.0 and 1.0, got dtype {np.asarray(got).dtype}", "heaviside",
-                       mistake="booleans or integers where the text asks for floats")
+                verify(np.asarray(got).dtype == np.float64, "the text asks for float64 "
+                       f"arrays of 0.0 and 1.0, got dtype {np.asarray(got).dtype}", "heaviside",
+                       mistake="booleans, integers or float32 where the text asks for float64")
 
     n, D, eta = int(rng.integers(15, 25)), 3, float(rng.uniform(0.2, 1.5))
     X, y, _, _ = make_separable(n, D, 0.1, rng)
@@ -401,7 +401,14 @@ def _count_mutants(sizes):
             "per unit": count_parameters(sizes) - sizes[-1],
             "only the first hidden layer and the output were counted, (D + 1) M + (M + 1) K "
             "with M = sizes[1]: sum (n_(l-1) + 1) n_l over every layer":
-                count_parameters([sizes[0], sizes[1], sizes[-1]]) if len(sizes) > 3 else None}
+                count_parameters([sizes[0], sizes[1], sizes[-1]]) if len(sizes) > 3 else None,
+            "the count wrapped around in 32-bit integers (np.int32, NumPy's default int on "
+            "Windows): count with Python ints": _int32(sum(_int32((m + 1) * k) for m, k in pairs))}
+
+
+def _int32(count: int) -> int:
+    """What a count becomes in 32-bit two's complement arithmetic."""
+    return (count + 2**31) % 2**32 - 2**31
 
 
 @question("q3", points=2)
@@ -417,7 +424,9 @@ def counting_weights(student, rng):
 
     deeper = [[int(s) for s in rng.integers(1, 300, size=n)] for n in (4, 6)]
     deeper.append([int(rng.integers(2, 50)), int(rng.integers(1, 10))])  # no hidden layer
-    with check("count_parameters for several hidden layers and for none: "
+    deeper.append([int(s) for s in rng.integers(50_000, 100_000, size=3)])  # beyond 2^31
+    with check("count_parameters for several hidden layers, for none and for counts beyond "
+               "2^31: "
                + ", ".join(map(str, deeper))):
         for sizes in deeper:
             expect(student.call("count_parameters", list(sizes)),
