@@ -535,7 +535,9 @@ def learning_rate_schedules(student, rng):
                            np.searchsorted(kw["boundaries"], t) - 1, 0)],
                        "one value too far: the index of t is searchsorted(boundaries, t, "
                        "side='right') - 1": np.asarray(kw["values"])[np.minimum(
-                           np.searchsorted(kw["boundaries"], t, side="right"), n - 1)]})
+                           np.searchsorted(kw["boundaries"], t, side="right"), n - 1)],
+                       "the result was flattened: return an array of t's shape":
+                           np.ravel(_at("piecewise", t, kw)) if t.ndim > 1 else None})
     _per_step(student, rng)
     for i, patience in enumerate((2, 3, int(rng.integers(2, 5)))):
         lr0, factor = float(rng.uniform(0.01, 1.0)), float(rng.uniform(0.2, 0.8))

@@ -403,7 +403,7 @@ def _count_mutants(sizes):
             "with M = sizes[1]: sum (n_(l-1) + 1) n_l over every layer":
                 count_parameters([sizes[0], sizes[1], sizes[-1]]) if len(sizes) > 3 else None,
             "the count wrapped around in 32-bit integers (np.int32, NumPy's default int on "
-            "Windows): count with Python ints": _int32(sum(_int32((m + 1) * k) for m, k in pairs))}
+            "Windows): count with Python ints": sum(_int32((m + 1) * k) for m, k in pairs)}
 
 
 def _int32(count: int) -> int:
@@ -714,6 +714,15 @@ def universal_approximation(student, rng):
             "report the error E = mean (a - y)^2 alone: twice the cost C adds the penalty "
             "lam (|W1|^2 + |W2|^2)": errors + lam * penalties,
             "one error per M in the order of Ms as given, not sorted": errors[np.argsort(Ms)]})
+    Y_other = _target(rng)(X)
+    with check("training_errors called again with the same settings and other targets Y: the "
+               "errors of those targets"):
+        got = student.call("training_errors", X, Y_other, Ms, LR, epochs, lam, seed)
+        expect(got, "training_errors").close_to(np.array(
+            [_own_error(student, X, Y_other, M, LR, epochs, lam, seed, X, Y_other)[0]
+             for M in Ms]), mutants={
+                "the errors of the earlier call came back (kept across calls, whatever the "
+                "data): each call trains on its own X and Y": errors})
 
     f = _target(rng)
     X, X_fresh = _spread_points(rng, N_FIT), rng.uniform(-1, 1, size=(N_FRESH, 1))

@@ -41,6 +41,11 @@ PLANTED = {
         "hw1_forward", "    return Z1, A1, Z2, softmax(Z2)\n",
         "    return Z1, A1, Z2, softmax(sigmoid(Z2))\n", "q6",
         "the output layer applied the hidden activation before the output function"),
+    "hw2 cost from the largest target of each row": (
+        "hw2_backprop", "    return -np.sum(Y * np.log(P)) / X.shape[0]\n",
+        "    rows = np.arange(len(Y))\n"
+        "    return -np.mean(Y.sum(axis=1) * np.log(P[rows, np.argmax(Y, axis=1)]))\n", "q7",
+        "only the largest target of each row counts"),
     "hw2 cost without the notebook's forward_pass": (
         "hw2_backprop", "    P = forward_pass(weights, biases, X, activation)[1][-1]\n",
         "    A = X\n    for W, b in zip(weights[:-1], biases[:-1]):\n"
@@ -116,6 +121,17 @@ PLANTED = {
         "hw3_cost", '    ax.plot(np.arange(301), costs, label=cost.replace("_", "-"))',
         '    (ax if cost == "quadratic" else ax.twinx()).plot(np.arange(301), costs, '
         'label=cost.replace("_", "-"))', "q4", "the two loss curves are on different axes"),
+    "hw4 NAG with momentum or 0.9": (
+        "hw4_optimizers", '    b = momentum * state["b"] + grad\n    return theta - lr * (grad + '
+        'momentum * b)', '    momentum = momentum or 0.9\n    b = momentum * state["b"] + grad\n'
+        '    return theta - lr * (grad + momentum * b)', "q1", "momentum=0 was replaced by 0.9"),
+    "hw4 the cosine clipped above only": (
+        "hw4_optimizers", "np.clip(cos, -1.0, 1.0)", "np.minimum(cos, 1.0)", "q6",
+        "clip the cosine to [-1, 1], both ends"),
+    "hw4 piecewise_constant flattened": (
+        "hw4_optimizers", 'np.searchsorted(boundaries, t, side="right") - 1]',
+        'np.searchsorted(boundaries, np.ravel(t), side="right") - 1]', "q5",
+        "the result was flattened"),
     "hw4 Adam's m averaged with beta2": (
         "hw4_optimizers", '    m = beta1 * state["m"] + (1 - beta1) * grad\n'
         '    v = beta2 * state["v"] + (1 - beta2) * grad * grad\n    m_hat',
@@ -206,6 +222,21 @@ PLANTED = {
         "hw6_digits", "    history = []\n    for _ in range(self.epochs):",
         '    history = self.__dict__.setdefault("history", [])\n    for _ in range(self.epochs):',
         "q3", "fit called a second time returned"),
+    "hw7 heaviside in float32": (
+        "hw7_capacity", "return np.where(np.asarray(z) >= 0, 1.0, 0.0)",
+        "return np.where(np.asarray(z) >= 0, 1.0, 0.0).astype(np.float32)", "q1",
+        "the text asks for float64 arrays"),
+    "hw7 parameters counted in 32-bit integers": (
+        "hw7_capacity", "return int(sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], "
+        "sizes[1:])))", "s = np.array(sizes, dtype=np.int32)\n    return int(np.sum((s[:-1] + 1) "
+        "* s[1:]))", "q3", "wrapped around in 32-bit integers"),
+    "hw7 training_errors kept across calls": (
+        "hw7_capacity", "def training_errors(X, Y, Ms, lr, epochs, lam, seed):\n    \"\"\"The "
+        "training error E of train_network(X, Y, M, ...) for each M of Ms.\"\"\"\n    # BEGIN "
+        "SOLUTION\n    errors = []\n", "def training_errors(X, Y, Ms, lr, epochs, lam, seed, "
+        "_cache={}):\n    key = (tuple(Ms), lr, epochs, lam, seed)\n    if key in _cache:\n"
+        "        return _cache[key]\n    errors = _cache.setdefault(key, [])\n", "q4",
+        "the errors of the earlier call came back"),
     "hw7 output biases not counted": (
         "hw7_capacity", "    return int(sum((n_in + 1) * n_out for n_in, n_out in "
         "zip(sizes[:-1], sizes[1:])))", "    return int(sum((n_in + 1) * n_out for n_in, n_out in "
