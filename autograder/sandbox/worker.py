@@ -557,7 +557,7 @@ def _own_code(names: Any, namespace: dict) -> dict[types.CodeType, str]:
         obj = namespace.get(name) if isinstance(name, str) else None
         try:
             code = getattr(inspect.unwrap(obj), "__code__", None) if callable(obj) else None
-        except ValueError:  # a cycle of __wrapped__
+        except Exception:  # a cycle of __wrapped__, or an object's own __getattr__ failing
             code = None
         if isinstance(code, types.CodeType):
             found[code] = name
