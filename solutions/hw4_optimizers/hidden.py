@@ -165,6 +165,15 @@ def _case(rng, name: str, shape, defaults: bool = False, fixed: dict | None = No
     return rng.normal(size=shape), grads, hs
 
 
+def _run(student, name: str, theta0, grads, hs) -> list[tuple]:
+    """(theta, state) after each step of the student's optimizer, from its own init."""
+    state, theta, got = student.call(f"{name}_init", theta0), theta0, []
+    for k, (g, h) in enumerate(zip(grads, hs, strict=True)):
+        theta, state = _step(student, name, theta, g, state, h, f"{name}_step at step {k + 1}")
+        got.append((theta, state))
+    return got
+
+
 def _solo(student, rng, name: str, shape, defaults: bool = False) -> None:
     theta0, grads, hs = _case(rng, name, shape, defaults)
     lrs = ", ".join(f"{x['lr']:.3g}" for x in hs)
@@ -173,10 +182,7 @@ def _solo(student, rng, name: str, shape, defaults: bool = False) -> None:
     with check(f"{name}_init then {N_STEPS} steps of {name}_step, theta of shape {shape}, lr "
                f"changing at every step ({lrs}), {setting}: theta and the state after each "
                "step"):
-        state, theta, got = student.call(f"{name}_init", theta0), theta0, []
-        for k, (g, h) in enumerate(zip(grads, hs, strict=True)):
-            theta, state = _step(student, name, theta, g, state, h, f"{name}_step at step {k + 1}")
-            got.append((theta, state))
+        got = _run(student, name, theta0, grads, hs)
         wrong = mutants.optimizer_runs(name, theta0, grads, hs)
         if defaults:  # another library's defaults
             torch = mutants.OPTIMIZER_DEFAULTS.get(name, {})
@@ -232,10 +238,7 @@ def _no_momentum(student, rng, name: str) -> None:
     theta0, grads, hs = _case(rng, name, SHAPES[1], fixed={"momentum": 0.0})
     with check(f"{name}_init then {N_STEPS} steps of {name}_step with momentum=0, theta of "
                f"shape {SHAPES[1]}: theta after each step is that of gradient descent"):
-        state, theta, got = student.call(f"{name}_init", theta0), theta0, []
-        for k, (g, h) in enumerate(zip(grads, hs, strict=True)):
-            theta, state = _step(student, name, theta, g, state, h, f"{name}_step at step {k + 1}")
-            got.append(theta)
+        got = [theta for theta, _ in _run(student, name, theta0, grads, hs)]
         expect(got, "theta after each step").each_close_to(
             [w for w, _ in _reference_run("gd", theta0, grads, hs)], mutants={
                 "momentum=0 was replaced by 0.9 (momentum or 0.9, say): a momentum of 0 is a "
