@@ -50,6 +50,14 @@ def varied_shapes(rng: np.random.Generator, low: int = 2,
             random_shape(rng, 2, low, high)]
 
 
+def fortran(a: np.ndarray) -> np.ndarray:
+    """``a`` with the same values stored column by column, as a transpose ``A.T`` is (its
+    layout crosses to the worker unchanged). A function that writes through ``ravel()`` or
+    ``reshape(-1)``, which copy such an array, or that reads it in memory order
+    (``ravel(order="K")``) and reshapes in C order, shows its mistake on it."""
+    return np.asfortranarray(a)
+
+
 def layer_sizes(rng: np.random.Generator, depth: int, low: int = 2,
                 high: int = 6) -> list[int]:
     """Sizes ``[n_0, ..., n_depth]`` of a network of ``depth`` layers, each in

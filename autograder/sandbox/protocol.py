@@ -215,10 +215,15 @@ class Encoder:
         arr = np.asarray(x)
         if arr.dtype.kind not in ALLOWED_KINDS or arr.dtype.names:
             return self._other(x)
+        # A Fortran-ordered array (a transpose, say) crosses as its C-ordered transpose and
+        # is transposed back, so a function is called with the layout the suite chose.
+        fortran = arr.ndim > 1 and arr.flags.f_contiguous and not arr.flags.c_contiguous
+        if fortran:
+            arr = arr.T
         # not np.ascontiguousarray, which turns a 0-d array (one number) into shape (1,)
         contiguous = arr if arr.flags.c_contiguous else np.array(arr, order="C")
         self.blobs.append(_array_to_npy(contiguous.view(np.ndarray)))
-        return {"t": "array", "b": len(self.blobs) - 1}
+        return {"t": "array", "b": len(self.blobs) - 1, **({"o": "F"} if fortran else {})}
 
     def _other(self, x: Any) -> dict:
         if self._to_handle is None:
@@ -306,7 +311,9 @@ class Decoder:
             raise IndexError("array blob index out of range")
         arr = npy_to_array(self.blobs[index], self.budget)
         self.items += arr.size
-        return arr
+        if node.get("o", "C") not in ("C", "F") or (node.get("o") == "F" and arr.ndim < 2):
+            raise ValueError("unknown array layout")
+        return arr.T if node.get("o") == "F" else arr
 
     def _handle(self, node, depth):
         if not isinstance(node["id"], int) or isinstance(node["id"], bool):

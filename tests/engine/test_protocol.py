@@ -43,6 +43,23 @@ def test_a_zero_dimensional_or_strided_array_keeps_its_shape(array):
     assert got.shape == array.shape and np.array_equal(got, array)
 
 
+@pytest.mark.parametrize("array", [np.ones((2, 3)).T, np.arange(6).reshape(2, 3).T,
+                                   np.asfortranarray(np.arange(24.0).reshape(2, 3, 4))])
+def test_a_fortran_ordered_array_arrives_fortran_ordered(array):
+    """A suite may call a function with a transposed matrix: it must arrive as one, not
+    as a C-ordered copy that hides a function's dependence on memory layout."""
+    got = roundtrip(array)
+    assert np.array_equal(got, array) and got.dtype == array.dtype
+    assert got.flags.f_contiguous and not got.flags.c_contiguous
+
+
+def test_an_unknown_or_impossible_layout_is_a_protocol_error():
+    tree, blobs = protocol.pack(np.arange(3.0))
+    for layout in ("X", "F"):  # "F" is meaningless for one dimension
+        with pytest.raises(ProtocolError, match="layout"):
+            protocol.unpack({**tree, "o": layout}, blobs)
+
+
 @pytest.mark.parametrize("array", [
     np.zeros(()), np.arange(3), np.linspace(0, 1, 12).reshape(3, 4),
     np.ones((2, 3, 4), dtype=np.float32), np.array([True, False]), np.array(["ab", "c"]),
