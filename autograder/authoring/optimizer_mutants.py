@@ -151,7 +151,10 @@ OPTIMIZER: dict[str, dict[str, str]] = {
                                    "look-ahead's product; the gradient term is this step's, "
                                    "(1 - mu_t) / (1 - P_t)",
               "m_decayed_by_mu": "m was decayed by the momentum coefficient mu_t: the average "
-                                 "is m = beta1 m + (1 - beta1) g; mu_t weighs only the step"},
+                                 "is m = beta1 m + (1 - beta1) g; mu_t weighs only the step",
+              "blog_form": "the blog form of NAdam, beta1 m_hat + (1 - beta1) g / (1 - "
+                           "beta1**t) with a constant beta1: this is torch.optim.NAdam, with "
+                           "the momentum schedule mu_t and its products P_t"},
 }
 
 
@@ -294,6 +297,11 @@ def _nadam(theta, g, st, h, mistake):
 
     product = st["mu_product"] * mu(t)
     m, v = _moments(g, st, h)
+    if mistake == "blog_form":  # Dozat's NAdam as Ruder's overview writes it
+        power = b1 ** t
+        d = _root(v / (1 - h["beta2"] ** t), h["eps"], mistake)
+        step = (b1 * m / (1 - power) + (1 - b1) * g / (1 - power)) / d
+        return theta - h["lr"] * step, {"m": m, "v": v, "mu_product": power}
     if mistake == "m_decayed_by_mu":
         m = mu(t) * st["m"] + (1 - b1) * g
     d = _root(v if mistake == "v_uncorrected" else v / (1 - h["beta2"] ** t), h["eps"], mistake)

@@ -40,6 +40,9 @@ TRAINING: dict[str, str] = {
                         "batch_size) balanced parts",
     "cost_every_step": "record the cost once per epoch, after its last step, not after every "
                        "step",
+    "batch_cost_mean": "record the cost over the whole training set after each epoch, not the "
+                       "mean of the batches' costs met during the epoch (the running average "
+                       "Keras reports)",
 }
 
 
@@ -71,7 +74,10 @@ def minibatch_sgd(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X
         if mistake in ("array_split", "array_split_ceil"):
             parts = -(-n // batch_size) if mistake == "array_split_ceil" else n // batch_size
             batches = [(b, b) for b in np.array_split(order, max(parts, 1))]
+        met = []  # with batch_cost_mean: each batch's cost before its step, and its size
         for rows, targets in batches:
+            if mistake == "batch_cost_mean":
+                met.append((MLP.from_params(ws, bs).loss(X[rows], Y[targets], l2=lam), len(rows)))
             dWs, dbs = gradients(ws, bs, X[rows], Y[targets])
             ws = [W - lr * dW for W, dW in zip(ws, dWs, strict=True)]
             bs = [b - lr * db for b, db in zip(bs, dbs, strict=True)]
@@ -79,7 +85,10 @@ def minibatch_sgd(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X
                 history.append(loss(ws, bs))
         if mistake == "cost_every_step":
             continue
-        if mistake == "last_batch_cost":
+        if mistake == "batch_cost_mean":
+            costs, sizes = zip(*met, strict=True)
+            history.append(float(np.average(costs, weights=sizes)))
+        elif mistake == "last_batch_cost":
             last = batches[-1][0]
             history.append(MLP.from_params(ws, bs).loss(X[last], Y[last], l2=lam))
         elif mistake != "cost_before":

@@ -64,10 +64,11 @@ def _signed(rng, shape, scale=3.0):
 
 def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, floats=False,
                 **kw):
-    """The checks of one elementwise function: a row, a vector and a matrix of both signs,
-    the kink and large |z|; with ``numbers``, two Python floats of opposite signs; with
-    ``stable`` = (rule, mistake), |z| up to 1e3 with overflow raising; with ``floats``, a
-    float array. ``wrong`` maps a mistake to the function (of z and ``kw``) making it."""
+    """The checks of one elementwise function: a row, a vector and a matrix of both signs
+    (stored column by column, as a transpose is), the kink and large |z|; with
+    ``numbers``, two Python floats of opposite signs; with ``stable`` = (rule, mistake),
+    |z| up to 1e3 with overflow raising; with ``floats``, a float array. ``wrong`` maps a
+    mistake to the function (of z and ``kw``) making it."""
     def call(z, label, **options):
         with np.errstate(all="ignore"):
             bad = {m: f(z, **kw) for m, f in wrong.items()}
@@ -80,9 +81,11 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
 
     args = "".join(f", {k}={v:.3g}" for k, v in kw.items())
     defaults = TEMPLATE_DEFAULTS.get(name, {})
-    for i, z in enumerate([_signed(rng, s) for s in builders.varied_shapes(rng)] + [LARGE]):
+    row, vector, matrix = (_signed(rng, s) for s in builders.varied_shapes(rng))
+    for i, z in enumerate([row, vector, builders.fortran(matrix), LARGE]):
+        layout = " in Fortran order, as a transpose is" if z.ndim > 1 and z.shape[0] > 1 else ""
         with check(f"{name}(z at the kink 0 and with |z| up to 1e3{args})" if z is LARGE else
-                   f"{name}(z of shape {z.shape}{args})"):
+                   f"{name}(z of shape {z.shape}{layout}{args})"):
             if defaults and not i:
                 verify_defaults(student, name, **defaults)
             call(z, "")
@@ -399,7 +402,10 @@ def predictions_and_accuracy(student, rng):
                     "class indices start at 0: np.argmax gives them, without + 1":
                         np.argmax(P, axis=1) + 1,
                     "np.argmax without an axis gives one index into the flattened array: "
-                    "take the argmax of each row, axis=1": np.argmax(P)}):
+                    "take the argmax of each row, axis=1": np.argmax(P),
+                    "thresholding P[:, 1] at 0.5 decides between two classes only; with K "
+                    "classes take the largest of each row, np.argmax(P, axis=1)":
+                        (P[:, 1] > 0.5).astype(int)}):
                 kind = np.asarray(got).dtype
                 verify(kind.kind in "iu", "the question asks for integer class indices (as "
                        f"np.argmax gives them), got values of dtype {kind}", "predict",

@@ -223,7 +223,7 @@ def output_delta_softmax(student, rng):
 @question("q3", points=2)
 def layer_gradients(student, rng):
     # the first case is square (n == n_prev), so a forgotten transpose runs and is named
-    for n, n_prev, n_l in [(4, 4, 3), (1, 3, 2), (7, 5, 3), (10, 2, 6)]:
+    for n, n_prev, n_l in [(4, 4, 3), (1, 3, 2), (7, 5, 3), (10, 2, 6), (5, 3, 1)]:
         A, delta = rng.normal(size=(n, n_prev)), rng.normal(size=(n, n_l)) / n
         with check(f"layer_gradients(A_prev {A.shape}, delta {delta.shape})",
                    context={"n": n}), error_hint(*SHAPES):
@@ -507,13 +507,17 @@ def _verdict(dWs, dbs, numerical, rel=relative_error, tol=GRAD_TOL):
 
 
 def _threshold_mutants(dWs, dbs, num, mistake, want) -> dict:
-    """For a planted small error: verdicts with another threshold, or on the absolute
-    difference (one name where the two agree)."""
+    """Verdicts with another threshold (the thresholds that agree under one name); for a
+    planted small error also on the absolute difference (one name where the two agree)."""
+    alike: dict[tuple, list[float]] = {}
+    for tol in (1e-9, 1e-8, 1e-3):
+        alike.setdefault(tuple(_verdict(dWs, dbs, num, tol=tol)), []).append(tol)
+    found = {f"the question's threshold is {GRAD_TOL:g}, not "
+             f"{' or '.join(f'{tol:g}' for tol in tols)}": list(verdict)
+             for verdict, tols in alike.items() if list(verdict) != want}
     if not isinstance(mistake, float):
-        return {}
+        return found
     absolute = _verdict(dWs, dbs, num, rel=_largest_difference)
-    found = {f"the question's threshold is {GRAD_TOL:g}, not {tol:g}":
-             _verdict(dWs, dbs, num, tol=tol) for tol in (1e-8, 1e-3)}
     both = next((k for k, v in found.items() if v == absolute), None)
     if both:
         found[f"{both} (or it was applied to max|a - b| instead of rel(a, b))"] = \
@@ -848,6 +852,9 @@ def zero_initialisation(student, rng):
                            _train(grad, *args, bias_lr=0.0),
                        BP["sum_not_mean"]: _train(_reference(name, X, Y, "gradients", n),
                                                   *args),
+                       "the learning rate was divided by n again (NNDL's eta / "
+                       "len(mini_batch)): backprop's gradient of the mean cost already has "
+                       "the 1/n": _train(_reference(name, X, Y, "gradients", 1 / n), *args),
                        "one update per sample (stochastic) in each step: a step is one update "
                        "with the gradient of the whole batch":
                            functools.partial(_per_sample, name, *args),

@@ -176,7 +176,9 @@ def cross_entropy_minimum(student, rng):
     coarse = np.linspace(0.05, 0.95, 10)  # step 0.1: targets fall between grid values
     between = np.concatenate([rng.uniform(0.03, 0.97, size=4), _off_nearest(rng, coarse, 2)])
     cases = [(fine[rng.choice(fine.size, size=5, replace=False)], fine, "on the grid"),
-             (between, coarse, "between grid values")]
+             (between, coarse, "between grid values"),
+             (rng.uniform(0.03, 0.97, size=4), rng.permutation(coarse),
+              "and a grid in no particular order (the text does not sort it)")]
     for ys, grid, where in cases:
         T = _table(ys, grid)[0]
         a_best, c_best = _minimum(T, grid)
@@ -201,8 +203,8 @@ def cross_entropy_minimum(student, rng):
                     "took the grid value nearest y: C is not symmetric about its minimum "
                     "a = y, so between two grid values the smaller cost can be at the farther "
                     "one; take the row's argmin": grid[np.argmin(np.abs(
-                        grid[None, :] - ys[:, None]), axis=1)] if where != "on the grid"
-                    else None},
+                        grid[None, :] - ys[:, None]), axis=1)]
+                    if where == "between grid values" else None},
                     accept={"the minimum of your own cost_table": lambda own=own: own()[0]})
                 expect(got[1], "c_best").close_to(c_best, mutants={
                     "returned the largest cost of each row instead of the smallest":
@@ -313,6 +315,9 @@ def neuron_gradients(student, rng):
             _check_gradients(student.call("quadratic_gradients", *args), quad, n, d, {
                 no_bias: _gradients(X, w, 0.0, y, "quadratic"),
                 "sigma'(z) is missing: that is the cross-entropy gradient": ce,
+                "the course's quadratic cost has the 1/2, (1/2n) sum (a - y)^2, so its "
+                "gradient has no factor 2: (a - y) sigma'(z) / n":
+                    (2 * quad[0], 2 * quad[1]),
                 SIGMA_NOT_PRIME: _plain(*args, act.sigmoid),
                 mutants.BACKPROP["a_for_z"]: _plain(
                     *args, lambda z: act.sigmoid_prime(act.sigmoid(z)))})

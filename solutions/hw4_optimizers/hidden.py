@@ -366,14 +366,15 @@ def narrow_valley(student, rng):
 
 def _plateau(losses, lr0, patience, factor, min_lr, tie_improves=False, extra=0,
              reset_after=True, reset_on_improve=True, floor=max, forget_best=False,
-             best_to_loss=False, best0=None) -> list[float]:
+             best_to_loss=False, best0=None, threshold=0.0) -> list[float]:
     """Performance scheduling with one of its classic mistakes switched on (``floor``:
     how lr * factor meets min_lr, None for not at all; ``forget_best`` and
     ``best_to_loss``: the best loss after a reduction is none, or the loss of that epoch;
-    ``best0``: the best loss before the first, None for none)."""
+    ``best0``: the best loss before the first, None for none; ``threshold``: a relative
+    margin an improvement must clear)."""
     lr, best, wait, out = lr0, best0, 0, []
     for loss in losses:
-        if best is None or loss < best or (tie_improves and loss == best):
+        if best is None or loss < best * (1 - threshold) or (tie_improves and loss == best):
             best, wait = loss, 0 if reset_on_improve else wait
         else:
             wait += 1
@@ -387,11 +388,12 @@ def _plateau(losses, lr0, patience, factor, min_lr, tie_improves=False, extra=0,
 
 def _plateau_losses(rng, patience: int) -> list[float]:
     """Validation losses whose pattern separates every mistake: two reductions in a row,
-    improvements that must reset the count, ties with the best, a long plateau."""
+    improvements that must reset the count (the last by a millionth only), ties with the
+    best, a long plateau."""
     best, losses = float(rng.uniform(1, 3)), []
-    for n_worse in (0, 2 * patience, patience - 1, patience - 1):
+    for i, n_worse in enumerate((0, 2 * patience, patience - 1, patience - 1)):
         losses.extend(best * rng.uniform(1.01, 1.5, size=n_worse))
-        best *= float(rng.uniform(0.85, 0.98))
+        best *= 1 - 1e-6 if i == 3 else float(rng.uniform(0.85, 0.98))
         losses.append(best)
     losses.extend([best] * patience + list(best * rng.uniform(1.01, 1.5, size=patience + 1)))
     return [float(x) for x in losses]
@@ -409,7 +411,10 @@ PLATEAU_MUTANTS = {
     "the best loss became the loss of the epoch that reduced the rate; the text keeps the "
     "best loss": {"best_to_loss": True},
     "the best loss started at 0, which no loss is below: start it at +inf (or the first "
-    "loss)": {"best0": 0.0}}
+    "loss)": {"best0": 0.0},
+    "a loss below the best by a millionth was not counted as an improvement: any loss "
+    "strictly below the best improves, with no threshold (torch's is best * (1 - 1e-4))":
+        {"threshold": 1e-4}}
 BOOK = ("decay was used as Géron's number of steps s ({0}); here decay is the deep-networks "
         "notebook's rate: {1} (the same schedule with s = 1 / decay)")
 
@@ -522,10 +527,12 @@ def learning_rate_schedules(student, rng):
     _closed_forms(student, rng)
     for n in (2, 4):
         kw, t = _piecewise(rng, n)
+        if n == 2:  # a first rate of 1 (an int) must not make the later ones ints
+            kw["values"][0] = 1
         if n == 4:  # "an array t": of any shape, the result of its shape
             t = t[:t.size // 2 * 2].reshape(2, -1)
         with check(f"piecewise_constant(t={t.tolist()}, boundaries={kw['boundaries']}, "
-                   f"values={np.round(kw['values'], 4).tolist()})"):
+                   f"values={[round(v, 4) for v in kw['values']]})"):
             expect(student.call("piecewise_constant", t, kw["boundaries"], kw["values"]),
                    "learning rate").close_to(_at("piecewise", t, kw), mutants={
                        "at t equal to a boundary the old value was kept (and at t = 0 the "
@@ -540,7 +547,11 @@ def learning_rate_schedules(student, rng):
                        "side='right') - 1": np.asarray(kw["values"])[np.minimum(
                            np.searchsorted(kw["boundaries"], t, side="right"), n - 1)],
                        "the result was flattened: return an array of t's shape":
-                           np.ravel(_at("piecewise", t, kw)) if t.ndim > 1 else None})
+                           np.ravel(_at("piecewise", t, kw)) if t.ndim > 1 else None,
+                       "the rates were truncated to ints: an array built from the first "
+                       "value, 1 (np.full(t.shape, values[0]), say), has its int dtype; "
+                       "build a float array": np.trunc(_at("piecewise", t, kw))
+                       if n == 2 else None})
     _per_step(student, rng)
     for i, patience in enumerate((2, 3, int(rng.integers(2, 5)))):
         lr0, factor = float(rng.uniform(0.01, 1.0)), float(rng.uniform(0.2, 0.8))
@@ -596,7 +607,11 @@ def _clipped_wrong(grads, max_norm) -> dict[str, list]:
             [g / (norm + 1e-6) for g in grads],
         "clipped each component to [-max_norm, max_norm] (clipping by value): clipping by "
         "norm rescales all the arrays by one factor": [np.clip(g, -max_norm, max_norm)
-                                                       for g in grads]}
+                                                       for g in grads],
+        "an array in Fortran order came back with its entries moved: it was flattened in "
+        "memory order (ravel(order='K')) and reshaped in C order; scale each array as it is":
+            [np.ravel(g, order="K").reshape(g.shape) * min(1.0, max_norm / (norm + 1e-6))
+             for g in grads] if any(np.isfortran(g) for g in grads) else None}
 
 
 def _angle(u, v) -> float:
@@ -652,13 +667,19 @@ def gradient_clipping(student, rng):
             expect(got, "clipped gradients").each_close_to(
                 optim.clip_by_value(grads, c), mutants={
                     "only the upper side was clipped: components below -c must become -c":
-                        [np.minimum(g, c) for g in grads]})
-    for grads in ([LECTURE], [rng.normal(scale=2.0, size=s) for s in [(3, 2), (4,), (1, 3)]],
-                  [rng.normal(scale=2.0, size=(1, 5))]):
+                        [np.minimum(g, c) for g in grads],
+                    "components below -c became +c: np.where(|g| > c, c, g) loses the sign; "
+                    "clip to [-c, c], np.clip(g, -c, c)":
+                        [np.where(np.abs(g) > c, c, g) for g in grads]})
+    mixed = [rng.normal(scale=2.0, size=s) for s in [(3, 2), (4,), (1, 3)]]
+    mixed[0] = builders.fortran(mixed[0])
+    for grads in ([LECTURE], mixed, [rng.normal(scale=2.0, size=(1, 5))]):
         norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
         max_norm = norm * float(rng.uniform(0.2, 0.8)) if len(grads) > 1 else 1.0
         with check(f"clip_by_norm(grads of shapes {builders.shapes_of(grads)}, "
-                   f"max_norm={max_norm:.3g}), global norm {norm:.3g}"):
+                   f"max_norm={max_norm:.3g}), global norm {norm:.3g}"
+                   + (", the first in Fortran order (as a transpose is)"
+                      if grads is mixed else "")):
             _by_norm(student, grads, max_norm)
     below = [rng.normal(size=s) for s in [(2, 2), (3,)]]
     norm = float(np.sqrt(sum(np.sum(g * g) for g in below)))

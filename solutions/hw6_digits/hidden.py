@@ -60,6 +60,7 @@ from autograder.authoring import (
     verify,
     verify_defaults,
 )
+from reference.activations import sigmoid, softmax
 from reference.data import load_digits_split
 from reference.losses import one_hot
 from reference.network import MLP
@@ -203,6 +204,15 @@ def _fresh_without_rng(student) -> bool:
     return None in ws or all(np.ptp(W) == 0 for W in ws[0]) or not _same(ws[0], ws[1])
 
 
+def _softmax_by_width(ws, bs, X) -> np.ndarray:
+    """The output when every layer as wide as the output takes the softmax (a mutant)."""
+    a, k = X, ws[-1].shape[1]
+    for W, b in zip(ws, bs, strict=True):
+        z = a @ W + b
+        a = softmax(z) if W.shape[1] == k else sigmoid(z)
+    return a
+
+
 @question("q1", points=2)
 def initialisation_and_forward(student, rng):
     for sizes in ([6, 5, 3], [7, 6, 5, 4]):
@@ -243,7 +253,8 @@ def initialisation_and_forward(student, rng):
             expect(got[1], "activations").each_close_to(acts, mutants={
                 "activations starts with a^0 = X: [X, a1, ..., aL]": acts[1:] + [acts[-1]],
                 **{k: v[1] for k, v in wrong.items()}})
-    for sizes, n, large in [([6, 5, 3], 1, False), ([7, 6, 5, 4], 9, False), ([5, 8, 4], 6, True)]:
+    # [7, 4, 5, 4]: a hidden layer as wide as the output still takes the sigmoid
+    for sizes, n, large in [([6, 5, 3], 1, False), ([7, 4, 5, 4], 9, False), ([5, 8, 4], 6, True)]:
         X, _, ws, bs = _problem(rng, sizes, n)
         if large:  # the largest output logit 1000: exp overflows without the shift
             logits = MLP.from_params(ws, bs).forward_pass(X)[0][-1]
@@ -255,6 +266,9 @@ def initialisation_and_forward(student, rng):
                    "predict_proba").close_to(MLP.from_params(ws, bs).forward(X), mutants={
                        "predict_proba returns the probabilities softmax(z^L), not the logits "
                        "z^L": MLP.from_params(ws, bs).forward_pass(X)[0][-1],
+                       "a hidden layer as wide as the output took the softmax: the softmax is "
+                       "for the last layer l = L only, whatever the widths":
+                           _softmax_by_width(ws, bs, X),
                        **{mutants.FORWARD[k]: mutants.forward_pass(ws, bs, X, k)[1][-1]
                           for k in ("column_softmax", "output_as_hidden", "no_hidden_activation",
                                     "hidden_as_output", "naive_softmax")}})
@@ -324,7 +338,10 @@ def _loss_mutants(ws, bs, X, Y, lam) -> dict[str, float]:
              "adds (1 - Y) ln(1 - P)":
              -float(np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P))) / n + lam / 2 * sq,
              "ln(P + 1e-7) shifts the cost; the softmax's P is never 0 here, so take ln P "
-             "itself": -float(np.sum(Y * np.log(P + 1e-7))) / n + lam / 2 * sq}
+             "itself": -float(np.sum(Y * np.log(P + 1e-7))) / n + lam / 2 * sq,
+             "P was clipped to [1e-7, 1 - 1e-7] (Keras's epsilon), which changes the cost of "
+             "confident outputs; the softmax's P is never 0 here, so take ln P itself":
+             -float(np.sum(Y * np.log(np.clip(P, 1e-7, 1 - 1e-7)))) / n + lam / 2 * sq}
     if lam > 0:
         wrong.update({OUTPUT_ONLY: ce + lam / 2 * float(np.sum(ws[-1] ** 2)),
                       mutants.BACKPROP["l2_over_n"]: ce + lam / (2 * n) * sq,
@@ -380,11 +397,18 @@ def _gradient_mutants(ws, bs, X, Y, lam) -> dict[str, tuple]:
 
 @question("q2", points=3)
 def cost_and_gradients(student, rng):
-    for sizes, n, lam in [([4, 5, 3], 6, 0.1), ([5, 4, 4, 3], 7, 0.0), ([3, 6, 2], 5, 0.35)]:
+    for sizes, n, lam, scale in [([4, 5, 3], 6, 0.1, 1.0), ([5, 4, 4, 3], 7, 0.0, 1.0),
+                                 ([3, 6, 2], 5, 0.35, 1.0), ([4, 5, 3], 8, 0.0, 30.0)]:
         X, Y, ws, bs = _problem(rng, sizes, n)
+        if scale > 1:  # output logits spread by about 30: P from 1e-26 to 1 - 1e-13
+            logits = MLP.from_params(ws, bs).forward_pass(X)[0][-1]
+            factor = scale / np.ptp(logits, axis=1).mean()
+            ws[-1], bs[-1] = ws[-1] * factor, bs[-1] * factor
         own = _own_output(student, ws, bs, X, Y, lam)
-        with check(f"loss({_label(ws, X)}, Y) with lam={lam}: a float (the cost of your own "
-                   "predict_proba's output also counts)", context={"n": n}):
+        with check(f"loss({_label(ws, X)}, Y) with lam={lam}"
+                   + (", confident outputs (P near 0 and near 1)" if scale > 1 else "")
+                   + ": a float (the cost of your own predict_proba's output also counts)",
+                   context={"n": n}):
             got = _known(student, rng, ws, bs, lam=lam).call("loss", X, Y)
             expect(got, "loss").close_to(MLP.from_params(ws, bs).loss(X, Y, l2=lam),
                                          mutants=_loss_mutants(ws, bs, X, Y, lam), accept={
@@ -431,23 +455,29 @@ def _own(student, rng, ws, bs, lam, X):
     return gradients, lambda W, b, Y: call("loss", W, b, X, Y)
 
 
+def _sgd_mutants(ws, bs, X, Y, lr, lam) -> dict[str, tuple | None]:
+    """The parameters after one SGD step with each classic mistake (None: not shown)."""
+    n, right = len(X), MLP.from_params(ws, bs).gradients(X, Y, l2=lam)
+    want = _step(ws, bs, right, lr)
+    return {"the step goes uphill: W <- W - lr * dC/dW, with a minus sign":
+            _step(ws, bs, right, -lr),
+            "the step is not scaled by the learning rate: W <- W - lr * dC/dW":
+            _step(ws, bs, right, 1.0),
+            "the step was divided by the batch size (Nielsen's eta / m): the gradients "
+            "already average over the batch, so W <- W - lr * dC/dW":
+            _step(ws, bs, right, lr / n) if n > 1 else None,
+            "the weight decay was applied twice: dC/dW already holds lam W, so W <- W - lr "
+            "dC/dW without a further (1 - lr lam)":
+            _step([W * (1 - lr * lam) for W in ws], bs, right, lr) if lam > 0 else None,
+            "the biases were not updated: b <- b - lr * dC/db too": (want[0], bs), **{
+                mutants.BACKPROP[k]: _step(ws, bs, mutants.backprop(ws, bs, X, Y, k, l2=lam), lr)
+                for k in ("sign_flipped", "l2_missing", "l2_over_n", "sum_not_mean")}}
+
+
 def _sgd_case(student, rng, sizes, n, lr, lam) -> None:
     X, Y, ws, bs = _problem(rng, sizes, n)
-    right = MLP.from_params(ws, bs).gradients(X, Y, l2=lam)
-    want = _step(ws, bs, right, lr)
-    wrong = {"the step goes uphill: W <- W - lr * dC/dW, with a minus sign":
-             _step(ws, bs, right, -lr),
-             "the step is not scaled by the learning rate: W <- W - lr * dC/dW":
-             _step(ws, bs, right, 1.0),
-             "the step was divided by the batch size (Nielsen's eta / m): the gradients "
-             "already average over the batch, so W <- W - lr * dC/dW":
-             _step(ws, bs, right, lr / n) if n > 1 else None,
-             "the weight decay was applied twice: dC/dW already holds lam W, so W <- W - lr "
-             "dC/dW without a further (1 - lr lam)":
-             _step([W * (1 - lr * lam) for W in ws], bs, right, lr) if lam > 0 else None,
-             "the biases were not updated: b <- b - lr * dC/db too": (want[0], bs), **{
-                 mutants.BACKPROP[k]: _step(ws, bs, mutants.backprop(ws, bs, X, Y, k, l2=lam), lr)
-                 for k in ("sign_flipped", "l2_missing", "l2_over_n", "sum_not_mean")}}
+    want = _step(ws, bs, MLP.from_params(ws, bs).gradients(X, Y, l2=lam), lr)
+    wrong = _sgd_mutants(ws, bs, X, Y, lr, lam)
     with check(f"sgd_step({_label(ws, X)}, Y) with lr={lr}, lam={lam}: it returns nothing and "
                "updates the weights and biases", context={"n": n}):
         net = _known(student, rng, ws, bs, lr=lr, lam=lam)
@@ -460,7 +490,7 @@ def _sgd_case(student, rng, sizes, n, lr, lam) -> None:
                 want = own
         for i, what in enumerate(("weights", "biases")):
             expect(got[i], what).each_close_to(want[i], **GRAD, mutants={
-                k: v[i] for k, v in wrong.items()})
+                k: v[i] for k, v in wrong.items() if v is not None})
         verify(returned is None, "sgd_step updates the network in place and returns nothing "
                f"(got {describe_value(returned)})", "sgd_step")
 
@@ -582,6 +612,13 @@ def _training_diagnosis(student, rng) -> str:
         if isinstance(got, tuple | list) and len(got) == 2 and all(
                 _same(g, w, GRAD) for g, w in zip(got, wrong, strict=True)):
             return text
+    net = _known(student, rng, ws, bs, lr=0.5, lam=0.01)
+    net.call("sgd_step", X, Y)
+    stepped = (net.get("weights"), net.get("biases"))
+    for text, wrong in _sgd_mutants(ws, bs, X, Y, 0.5, 0.01).items():
+        if wrong is not None and all(_same(g, w, GRAD) for g, w in zip(stepped, wrong,
+                                                                          strict=True)):
+            return f"{text} (Question 3)"
     net = _construct(student, sizes, seed, lr=0.5, lam=0.01, epochs=2, batch_size=5)
     net.call("set_params", ws, bs)
     history = net.call("fit", X, Y, may_change=True)

@@ -116,6 +116,8 @@ MAX_ITER = 1000             # the notebook's max_iter for MLPRegressor
 
 TIE = ("H(0) = 1: the unit fires when its net input is exactly zero (z >= 0, not z > 0; "
        "np.heaviside(z, 0) gives 0 there)")
+TIE_TRAINING = (f"{TIE[:-1]}; the +-1 test t (x . w + b) <= 0 also counts a sample of class 1 "
+                "there as a mistake)")
 ALWAYS = ("the weights change only on a mistake: w <- w + eta (y - yhat) x is zero for a "
           "correctly classified sample, but the update was applied to every sample")
 NO_BIAS = "the bias is never updated: b <- b + eta (y - yhat), like a weight of input 1"
@@ -202,7 +204,7 @@ def _perceptron_mutants(X, y, w0, b0, eta, max_epochs):
             _perceptron_variant(X, y, w0, b0, eta, max_epochs, predict_bias=False),
         "the epoch without a mistake is recorded too: mistakes ends with its 0":
             (run[0], run[1], run[2][:-1]) if run[2] and run[2][-1] == 0 else None,
-        TIE: _perceptron_variant(X, y, w0, b0, eta, max_epochs, tie=0.0),
+        TIE_TRAINING: _perceptron_variant(X, y, w0, b0, eta, max_epochs, tie=0.0),
         "H(0) = 1 while training too: (sign(z) + 1) / 2 gives 0.5 at a net input of 0, and "
         "a half step": _perceptron_variant(X, y, w0, b0, eta, max_epochs, tie=0.5)}
 
@@ -343,12 +345,16 @@ def the_perceptron(student, rng):
             mistake_bound(X, y, w_star, b_star), mutants=_bound_mutants(X, y, w_star, b_star))
 
     X, y, w_star, b_star = make_separable(int(rng.integers(25, 35)), 2, 0.15, rng)
+    first = int(np.flatnonzero(y == 1)[0])  # a sample of class 1 first: H(0) = 1 is right
+    order = np.r_[first, np.delete(np.arange(len(y)), first)]
+    X, y = X[order], y[order]
     bound = mistake_bound(X, y, w_star, b_star)
     epochs, eta = int(bound) + 2, float(rng.uniform(0.2, 2.0))
     tie = _own_tie(student)
     with check(f"train_perceptron(X {X.shape}, y, zeros, 0, eta={eta:.3g}, "
                f"max_epochs={epochs}) on separable data from w = 0, b = 0 (a net input of "
-               "exactly 0 first, where H(0) = 1): mistakes per epoch, final w and b; it stops "
+               "exactly 0 first, for a sample of class 1, which H(0) = 1 classifies "
+               "correctly): mistakes per epoch, final w and b; it stops "
                "after an epoch without a mistake, within Novikoff's bound, and separates the "
                "data"):
         got = student.call("train_perceptron", X, y, np.zeros(2), 0.0, eta, epochs)
@@ -711,6 +717,8 @@ def universal_approximation(student, rng):
             "report the error E = mean (a - y)^2, not the cost C (with its 1/2 and penalty)":
                 errors / 2 + lam / 2 * penalties,
             "the error E = mean (a - y)^2 has no 1/2 (the cost C has one)": errors / 2,
+            "the error E is the mean (1/n) sum (a - y)^2; (1/2) sum (a - y)^2 is the "
+            "sum-of-squares error": len(Y) / 2 * errors,
             "report the error E = mean (a - y)^2 alone: twice the cost C adds the penalty "
             "lam (|W1|^2 + |W2|^2)": errors + lam * penalties,
             "one error per M in the order of Ms as given, not sorted": errors[np.argsort(Ms)]})

@@ -272,6 +272,75 @@ PLANTED = {
     "hw7 starts numbered len(Ms) apart": (
         "hw7_capacity", "lam, seed + i * R + r)", "lam, seed + i * len(Ms) + r)", "q5",
         "the rows are len(Ms) starts apart"),
+    "hw1 predict by a two-class threshold": (
+        "hw1_forward", "return np.argmax(P, axis=-1)", "return (P[:, 1] > 0.5).astype(int)",
+        "q7", "thresholding P[:, 1] at 0.5 decides between two classes only"),
+    "hw2 the learning rate divided by n again": (
+        "hw2_backprop", " - lr * d", " - lr / len(X) * d", "q10",  # weights and biases
+        "the learning rate was divided by n again"),
+    "hw2 db squeezed for a layer of one unit": (
+        "hw2_backprop", "return A_prev.T @ delta, delta.sum(axis=0)",
+        "return A_prev.T @ delta, np.squeeze(delta.sum(axis=0))", "q3",
+        "db: expected shape (1,), got shape ()"),
+    "hw4 clipping by value loses the sign": (
+        "hw4_optimizers", "return [np.clip(g, -c, c) for g in grads]",
+        "return [np.where(np.abs(g) > c, c, g) for g in grads]", "q6", "loses the sign"),
+    "hw4 clipping by norm reshapes memory order in C order": (
+        "hw4_optimizers", "    return [g * coef for g in grads]\n",
+        "    flat = np.concatenate([np.ravel(g, order='K') for g in grads]) * coef\n"
+        "    ends = np.cumsum([g.size for g in grads])[:-1]\n"
+        "    return [f.reshape(np.shape(g)) for f, g in zip(np.split(flat, ends), grads)]\n",
+        "q6", "flattened in memory order"),
+    "hw4 piecewise rates in the dtype of the first value": (
+        "hw4_optimizers",
+        "    return np.asarray(values, dtype=float)[np.searchsorted(boundaries, t, "
+        "side=\"right\") - 1]\n", "    out = np.full(np.shape(t), values[0])\n"
+        "    for b, v in zip(boundaries[1:], values[1:]):\n        out[np.asarray(t) >= b] = v\n"
+        "    return out\n", "q5", "the rates were truncated to ints"),
+    "hw4 a relative threshold for an improvement": (
+        "hw4_optimizers", "if self.best is None or val_loss < self.best:",
+        "if self.best is None or val_loss < self.best * (1 - 1e-4):", "q5",
+        "a loss below the best by a millionth was not counted as an improvement"),
+    "hw4 NAdam in its blog form": (
+        "hw4_optimizers", "    theta = (theta - lr * (1 - mu) / (1 - mu_product) * grad / d\n"
+        "             - lr * mu_next / (1 - mu_product * mu_next) * m / d)\n"
+        "    return theta, {\"t\": t, \"m\": m, \"v\": v, \"mu_product\": mu_product}\n",
+        "    power = beta1 ** t\n"
+        "    theta = theta - lr * (beta1 * m / (1 - power) + (1 - beta1) * grad / (1 - power))"
+        " / d\n"
+        "    return theta, {\"t\": t, \"m\": m, \"v\": v, \"mu_product\": power}\n", "q3",
+        "the blog form of NAdam"),
+    "hw6 probabilities clipped as Keras does": (
+        "hw6_digits", "np.log(np.maximum(P, 1e-300))", "np.log(np.clip(P, 1e-7, 1 - 1e-7))",
+        "q2", "Keras's epsilon"),
+    "hw6 the softmax chosen by a layer's width": (
+        "hw6_digits", "softmax(z) if l == last else sigmoid(z)",
+        "softmax(z) if W.shape[1] == self.weights[-1].shape[1] else sigmoid(z)", "q1",
+        "a hidden layer as wide as the output took the softmax"),
+    "hw6 the costs met during an epoch averaged": (
+        "hw6_digits", "        order = self.rng.permutation(len(X))\n"
+        "        for start in range(0, len(X), self.batch_size):\n"
+        "            rows = order[start:start + self.batch_size]\n"
+        "            self.sgd_step(X[rows], Y[rows])\n        history.append(self.loss(X, Y))\n",
+        "        order, met = self.rng.permutation(len(X)), []\n"
+        "        for start in range(0, len(X), self.batch_size):\n"
+        "            rows = order[start:start + self.batch_size]\n"
+        "            met.append((self.loss(X[rows], Y[rows]), len(rows)))\n"
+        "            self.sgd_step(X[rows], Y[rows])\n"
+        "        history.append(float(np.average([c for c, _ in met], "
+        "weights=[k for _, k in met])))\n", "q3", "the running average Keras reports"),
+    "hw7 training errors as the sum-of-squares error": (
+        "hw7_capacity", "errors.append(mean_squared_error(predict_network(params, X), Y))",
+        "errors.append(0.5 * float(np.sum((predict_network(params, X) - Y) ** 2)))", "q4",
+        "is the sum-of-squares error"),
+    "hw7 the perceptron's +-1 test": (
+        "hw7_capacity", "            error = y_i - heaviside(x_i @ w + b)\n",
+        "            t = 2 * y_i - 1\n            error = t if t * (x_i @ w + b) <= 0 else 0\n",
+        "q1", "also counts a sample of class 1 there as a mistake"),
+    "hw3 the quadratic cost's gradient without its 1/2": (
+        "hw3_cost", "    delta = (sigmoid(z) - y) * sigmoid_prime(z)\n",
+        "    delta = 2 * (sigmoid(z) - y) * sigmoid_prime(z)\n", "q3",
+        "so its gradient has no factor 2"),
 }
 
 
