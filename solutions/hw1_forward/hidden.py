@@ -50,6 +50,9 @@ NUMBERS = ("The question asks for a function that also takes plain Python number
            "np.asarray(z, dtype=float) turns one into an array.", "fails on a plain Python "
            "number, which the question asks it to take", ["AttributeError", "TypeError",
                                                           "IndexError"])
+UNCHANGED_COPY = ("z came back unchanged: for an array stored in Fortran order (a transpose) "
+                  "z.ravel() and z.reshape(-1) are copies, so writes through them never reach "
+                  "the result; index the array itself, or use np.where or np.maximum")
 INT_RESULT = ("an int input gave a result truncated to an int (an array built like the input, "
               "np.ones_like(z) say): build float arrays, np.asarray(z, dtype=float)")
 
@@ -75,6 +78,8 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
         want = ref(z, **kw)
         if isinstance(z, int) and np.trunc(want) != want:
             bad[INT_RESULT] = np.trunc(want)
+        if isinstance(z, np.ndarray) and np.isfortran(z):
+            bad[UNCHANGED_COPY] = np.array(z)
         got = student.call(name, z, **options, **kw)
         expect(got, label).close_to(want, mutants=bad)
         return got

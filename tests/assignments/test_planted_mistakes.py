@@ -341,6 +341,10 @@ PLANTED = {
         "hw3_cost", "    delta = (sigmoid(z) - y) * sigmoid_prime(z)\n",
         "    delta = 2 * (sigmoid(z) - y) * sigmoid_prime(z)\n", "q3",
         "so its gradient has no factor 2"),
+    "hw1 relu written through a flattened copy": (
+        "hw1_forward", "    return np.maximum(0.0, np.asarray(z, dtype=float))\n",
+        "    out = np.array(z, dtype=float)\n    flat = out.reshape(-1)\n"
+        "    flat[flat < 0] = 0.0\n    return out\n", "q2", "z came back unchanged"),
 }
 
 
