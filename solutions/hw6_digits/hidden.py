@@ -258,7 +258,7 @@ def initialisation_and_forward(student, rng):
         X, _, ws, bs = _problem(rng, sizes, n)
         if large:  # the largest output logit 1000: exp overflows without the shift
             logits = MLP.from_params(ws, bs).forward_pass(X)[0][-1]
-            factor = 1000.0 / (logits.max() if logits.max() > 0 else np.abs(logits).max())
+            factor = 1000.0 / logits.flat[np.argmax(np.abs(logits))]  # that logit: +1000
             ws[-1], bs[-1] = ws[-1] * factor, bs[-1] * factor
         with check(f"set_params({_label(ws, X)}), then predict_proba(X)"
                    f"{' with output logits up to 1000' if large else ''}"):
