@@ -153,8 +153,9 @@ OPTIMIZER: dict[str, dict[str, str]] = {
               "m_decayed_by_mu": "m was decayed by the momentum coefficient mu_t: the average "
                                  "is m = beta1 m + (1 - beta1) g; mu_t weighs only the step",
               "blog_form": "the blog form of NAdam, beta1 m_hat + (1 - beta1) g / (1 - "
-                           "beta1**t) with a constant beta1: this is torch.optim.NAdam, with "
-                           "the momentum schedule mu_t and its products P_t"},
+                           "beta1**t) with a constant beta1; the text asks for "
+                           "torch.optim.NAdam, with the momentum schedule mu_t and its "
+                           "products P_t"},
 }
 
 
