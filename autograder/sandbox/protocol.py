@@ -311,9 +311,10 @@ class Decoder:
             raise IndexError("array blob index out of range")
         arr = npy_to_array(self.blobs[index], self.budget)
         self.items += arr.size
-        if node.get("o", "C") not in ("C", "F") or (node.get("o") == "F" and arr.ndim < 2):
+        layout = node.get("o", "C")
+        if layout not in ("C", "F") or (layout == "F" and arr.ndim < 2):
             raise ValueError("unknown array layout")
-        return arr.T if node.get("o") == "F" else arr
+        return arr.T if layout == "F" else arr
 
     def _handle(self, node, depth):
         if not isinstance(node["id"], int) or isinstance(node["id"], bool):
