@@ -29,9 +29,10 @@ from autograder.authoring.training_mutants import TRAINING, minibatch_sgd
 from reference.activations import ACTIVATIONS, sigmoid, sigmoid_prime, softmax
 
 __all__ = ["BACKPROP", "FORWARD", "MEAN_OVER_ENTRIES", "OPTIMIZER", "OPTIMIZER_DEFAULTS",
-           "TRAINING", "backprop", "backprop_mutants", "column_softmax", "forward_pass",
-           "init_state", "minibatch_sgd", "naive_softmax", "one_sided_gradient",
-           "optimizer_runs", "optimizer_step", "relative_error_mistakes"]
+           "TRAINING", "backprop", "backprop_mutants", "column_softmax",
+           "epsilon_cost_mistakes", "forward_pass", "init_state", "minibatch_sgd",
+           "naive_softmax", "one_sided_gradient", "optimizer_runs", "optimizer_step",
+           "relative_error_mistakes"]
 
 Grads = tuple[list[np.ndarray], list[np.ndarray]]
 
@@ -182,6 +183,20 @@ def drifted_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
     return grad
 
 
+def epsilon_cost_mistakes(P: np.ndarray, Y: np.ndarray, penalty: float = 0.0
+                          ) -> dict[str, float]:
+    """The cross-entropy -sum Y ln P / n (+ ``penalty``) of softmax outputs P, each never 0,
+    taken with an epsilon some libraries add: its classic forms, keyed by what went wrong.
+    Only confident outputs (P within 1e-7 of 0 or 1) tell the clipped form apart."""
+    n = len(P)
+    return {
+        "ln(P + 1e-7) shifts the cost; the softmax's P is never 0 here, so take ln P itself":
+            -float(np.sum(Y * np.log(P + 1e-7))) / n + penalty,
+        "P was clipped to [1e-7, 1 - 1e-7] (Keras's epsilon), which changes the cost of "
+        "confident outputs; the softmax's P is never 0 here, so take ln P itself":
+            -float(np.sum(Y * np.log(np.clip(P, 1e-7, 1 - 1e-7)))) / n + penalty}
+
+
 def relative_error_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float | None]:
     """The classic wrong forms of rel(a, b) = max|a_i - b_i| / max(|a_i| + |b_i|), keyed
     by what went wrong. For two zero arrays only the missing guard is named: every form
@@ -191,7 +206,10 @@ def relative_error_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float | N
         d, s = np.abs(a - b), np.abs(a) + np.abs(b)
         if np.max(s) == 0:
             return {"two zero arrays give 0/0 = nan; return 0 when both are zero": float("nan")}
+        one_zero = not np.any(a) or not np.any(b)
         return {
+            "0 only when both arrays are zero: with one zero array, rel = max|b_i| / max|b_i| "
+            "= 1": 0.0 if one_zero else None,
             "the relative error was taken entry by entry, max |a_i - b_i| / (|a_i| + |b_i|); "
             "divide the largest difference by the largest |a_i| + |b_i|":
                 float(np.max(d / np.maximum(s, 1e-8))),

@@ -67,6 +67,14 @@ def _net(ws, bs, activation, output="softmax", loss="cross_entropy"):
     return MLP.from_params(ws, bs, activation, output, loss)
 
 
+def _scale_logits(weights, biases, X, activation, spread):
+    """Scale the output layer in place so that each row's logits are about ``spread``
+    apart: P then comes within about e^-spread of 0 and of 1, and is never 0."""
+    logits = _net(weights, biases, activation).forward_pass(X)[0][-1]
+    factor = spread / np.ptp(logits, axis=1).mean()
+    weights[-1], biases[-1] = weights[-1] * factor, biases[-1] * factor
+
+
 def _case(rng, sizes, n):
     """A network of these layer sizes and a batch of n samples with one-hot targets."""
     return (*builders.network(rng, sizes), *builders.batch(rng, n, sizes[0], sizes[-1]))
@@ -147,10 +155,15 @@ PER_OUTPUT = ("divided by K, the number of outputs, where the cost averages over
 
 @question("q1", points=2)
 def output_delta_quadratic(student, rng):
-    for n, k in [(1, 3), (6, 2), (9, 4), (5, 1)]:
+    for n, k, saturated in [(1, 3, False), (6, 2, False), (9, 4, False), (5, 1, False),
+                            (4, 3, True)]:
         Z, Y = rng.normal(scale=2.0, size=(n, k)), rng.uniform(size=(n, k))
+        if saturated:  # saturated units, where e^-z or e^z overflows: sigma'(z) is ~0
+            Z[::2, 0], Z[1::2, 1] = -rng.uniform(720, 800, size=2), rng.uniform(720, 800, size=2)
         A, slope = act.sigmoid(Z), act.sigmoid_prime(Z)
-        with check(f"output_delta_quadratic(ZL {Z.shape}, Y {Y.shape})", context={"n": n}):
+        with check(f"output_delta_quadratic(ZL {Z.shape}, Y {Y.shape})"
+                   + (" with saturated units, |z| from 720 to 800" if saturated else ""),
+                   context={"n": n}):
             expect(student.call("output_delta_quadratic", Z, Y)).close_to(
                 (A - Y) / n * slope, mutants={  # BP1
                     BP["f_not_prime"]: (A - Y) / n * A,
@@ -162,7 +175,19 @@ def output_delta_quadratic(student, rng):
                         (A - Y) / k * slope if k > 1 else None,
                     mutants.MEAN_OVER_ENTRIES: (A - Y) / (n * k) * slope if k > 1 else None,
                     "the factor sigma'(z^L) is missing: (a - y) / n is the output error of the "
-                    "cross-entropy cost, not of the quadratic cost": (A - Y) / n})
+                    "cross-entropy cost, not of the quadratic cost": (A - Y) / n,
+                    **(_overflowing_slopes(Z, (A - Y) / n) if saturated else {})})
+
+
+def _overflowing_slopes(Z, error):
+    """BP1 with sigma' written through e^-z or e^z, which overflow to inf / inf = nan for
+    saturated units; the given sigmoid_prime, sigma(z) (1 - sigma(z)), stays finite."""
+    with np.errstate(all="ignore"):
+        return {f"sigma'(z) written as {form} gives inf / inf = nan where {where}: "
+                "use the given sigmoid_prime, sigma(z) (1 - sigma(z)), stable for any z":
+                error * np.exp(sign * Z) / (1 + np.exp(sign * Z)) ** 2
+                for form, where, sign in (("e^-z / (1 + e^-z)^2", "z < -710", -1),
+                                          ("e^z / (1 + e^z)^2", "z > 710", 1))}
 
 
 STABLE_P = ("The question asks for P = softmax(ZL), the given softmax, which subtracts each "
@@ -413,6 +438,7 @@ def gradient_checking(student, rng):
               "of b at different entries"),
              (a, -1.01 * a, "arrays of shape (3, 4) of opposite signs"),
              (np.zeros((2, 3)), np.zeros((2, 3)), "two zero arrays (2, 3)"),
+             (np.zeros((2, 3)), a[:2, :3].copy(), "a zero array and a nonzero one (2, 3)"),
              (e, f, "arrays (1, 5) that differ only in an entry close to zero")]
     for i, (x, y, what) in enumerate(cases):
         with check(f"relative_error for {what}"):
@@ -425,12 +451,16 @@ def gradient_checking(student, rng):
     for sizes, n, name, targets in [([3, 4, 3], 5, "sigmoid", ""),
                                     ([4, 3, 3, 2], 7, "tanh", ""),
                                     ([3, 2, 4], 6, "tanh", "weighted per sample"),
-                                    ([2, 5, 4], 4, "sigmoid", "soft, several nonzero per row")]:
+                                    ([2, 5, 4], 4, "sigmoid", "soft, several nonzero per row"),
+                                    ([3, 4, 3], 5, "sigmoid", "one-hot, confident outputs")]:
         weights, biases, X, Y = _case(rng, sizes, n)
-        weighted, soft = bool(targets), targets.startswith("soft")
+        weighted, soft = targets.startswith(("weighted", "soft")), targets.startswith("soft")
         Y = rng.dirichlet(np.ones(sizes[-1]), size=n) * rng.uniform(0.5, 1.5) if soft else \
             Y * rng.uniform(0.3, 2.0, size=(n, 1)) if weighted else Y
+        if targets.endswith("confident outputs"):  # each row's logits about 30 apart
+            _scale_logits(weights, biases, X, name, 30.0)
         C = _net(weights, biases, name).loss(X, Y)
+        P = _net(weights, biases, name).forward(X)
         with check(f"cost for layer sizes {sizes}, {name}, X {X.shape}"
                    + (f", targets {targets}" if targets else "")
                    + " (the cost of your own forward_pass's output also counts)",
@@ -453,7 +483,8 @@ def gradient_checking(student, rng):
                     _one_hot_form(weights, biases, X, Y, name) if weighted else None,
                 "the cost picks the entries where y = 1, which weighted targets do not have "
                 f"(the mean of nothing is nan): the question asks for {ANY_TARGETS}":
-                    np.nan if weighted else None})
+                    np.nan if weighted else None,
+                **mutants.epsilon_cost_mistakes(P, Y)})
             if right and sizes == [3, 4, 3]:  # the rule, once, on a right answer
                 student.call("cost", weights, biases, X, Y, name, require=USE_FORWARD)
     for i, (sizes, n, name, h) in enumerate([([3, 4, 2], 4, "sigmoid", 1e-2),

@@ -351,6 +351,8 @@ def neuron_gradients(student, rng):
                     act.sigmoid_prime(act.sigmoid(zs)),
                 "returned the quadratic cost's gradient |(a - y) sigma'(z)|, not its ratio to "
                 "the cross-entropy's": np.abs(act.sigmoid(zs) - y) * act.sigmoid_prime(zs),
+                "the ratio is of magnitudes, |dC_q/dw| / |dC_ce/dw|: without |a - y| below the "
+                "line it is negative wherever a < y": -ratio if y == 1.0 else None,
                 "the neuron's input is x = 1 and its weight z: with the input x = z both "
                 "gradients vanish at z = 0, where the ratio is sigma'(0) = 1/4":
                     np.where(zs == 0, np.nan, ratio) if 0 in zs else None},

@@ -349,6 +349,18 @@ def backpropagation(student, rng):
                     want, *GRAD, {k: v[0] for k, v in wrong.items()},
                     accept={"the penalty gradient of your own elastic_net_grad": own})
                 expect(got[1], "dbs").each_close_to(dbs, *GRAD, {k: v[1] for k, v in wrong.items()})
+    # output logits near 1000, a shift the softmax ignores: the given softmax stays finite
+    X, _, ws, bs, _ = _problem(rng, [4, 5, 3], 3)
+    bs[-1] = bs[-1] + 1000.0
+    zs, acts = mutants.forward_pass(ws, bs, X)
+    with check(f"forward(X {X.shape}, weights {builders.shapes_of(ws)}) with output logits "
+               "near 1000"):
+        got = student.call("forward", X, ws, bs)
+        if expect(got).is_tuple(2, "(zs, activations)"):
+            expect(got[0], "zs").each_close_to(zs)
+            expect(got[1], "activations").each_close_to(acts, mutants={
+                mutants.FORWARD["naive_softmax"]:
+                    mutants.forward_pass(ws, bs, X, "naive_softmax")[1]})
 
 
 # ---------------------------------------------------------------------------
@@ -421,7 +433,7 @@ def _plausible(value, shape, what) -> np.ndarray | None:
 @question("q4", points=2)
 def mc_dropout(student, rng):
     for sizes, n, rate, passes in [([4, 6, 3], 2, 0.3, 20), ([3, 8, 5, 2], 5, 0.5, 30),
-                                   ([5, 10, 4], 7, 0.2, 12)]:
+                                   ([5, 10, 4], 7, 0.2, 12), ([4, 5, 3], 1, 0.4, 6)]:
         X, _, ws, bs, _ = _problem(rng, sizes, n)
         seed = builders.seed(rng)
 
@@ -552,9 +564,11 @@ def _early(losses, patience, min_delta=0.0, ties=False, reset=True, running=Fals
     return best_epoch, len(losses) - 1
 
 
-def _reference_early(losses, patience, min_delta=0.0):
+def _reference_early(losses, patience, min_delta=0.0, examined=None):
+    """(best_epoch, stop_epoch) by the reference; with ``examined``, only that many
+    epochs are looked at (a mutant: a loop that stops short)."""
     stopper = reg.EarlyStopping(patience, min_delta)
-    for epoch, loss in enumerate(losses):
+    for epoch, loss in enumerate(losses[:examined]):
         if stopper.update(float(loss)):
             return stopper.best_epoch, epoch
     return stopper.best_epoch, len(losses) - 1
@@ -611,6 +625,9 @@ def early_stopping(student, rng):
             "loss, best * (1 - min_delta)": _early(losses, patience, min_delta, relative=True),
             "when patience never runs out the stop epoch is the last one, len - 1":
                 (best, len(losses)),
+            "the last epoch was never examined (a loop over range(len(val_losses) - 1)): it "
+            "can improve or run out the patience too":
+                _reference_early(losses, patience, min_delta, examined=len(losses) - 1),
             "kept the last epoch instead of the best one: early stopping restores the weights "
             "of the best epoch": (stop, stop),
             "the best epoch is the last improvement (by more than min_delta) before the stop, "

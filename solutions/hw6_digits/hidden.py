@@ -337,11 +337,7 @@ def _loss_mutants(ws, bs, X, Y, lam) -> dict[str, float]:
              "the cost of a softmax output is -sum Y ln P / n; the sigmoid's cross-entropy "
              "adds (1 - Y) ln(1 - P)":
              -float(np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P))) / n + lam / 2 * sq,
-             "ln(P + 1e-7) shifts the cost; the softmax's P is never 0 here, so take ln P "
-             "itself": -float(np.sum(Y * np.log(P + 1e-7))) / n + lam / 2 * sq,
-             "P was clipped to [1e-7, 1 - 1e-7] (Keras's epsilon), which changes the cost of "
-             "confident outputs; the softmax's P is never 0 here, so take ln P itself":
-             -float(np.sum(Y * np.log(np.clip(P, 1e-7, 1 - 1e-7)))) / n + lam / 2 * sq}
+             **mutants.epsilon_cost_mistakes(P, Y, lam / 2 * sq)}
     if lam > 0:
         wrong.update({OUTPUT_ONLY: ce + lam / 2 * float(np.sum(ws[-1] ** 2)),
                       mutants.BACKPROP["l2_over_n"]: ce + lam / (2 * n) * sq,
@@ -430,6 +426,19 @@ def cost_and_gradients(student, rng):
                     expect(got[i], what).each_close_to(want, **GRAD, mutants={
                         k: v[i] for k, v in wrong.items()}, accept={
                         OWN_OUTPUT: lambda i=i, own=own: own()[1][i]})
+    # output logits near 1000, a shift the softmax and the cost ignore
+    X, Y, ws, bs = _problem(rng, [4, 5, 3], 6)
+    bs[-1] = bs[-1] + 1000.0
+    own = _own_output(student, ws, bs, X, Y, 0.0)
+    with check(f"loss({_label(ws, X)}, Y) with lam=0, output logits near 1000 (the cost of "
+               "your own predict_proba's output also counts)", context={"n": len(X)}):
+        got = _known(student, rng, ws, bs).call("loss", X, Y)
+        expect(got, "loss").close_to(MLP.from_params(ws, bs).loss(X, Y), mutants={
+            f"e^z of logits near 1000 overflows to inf, {then}: subtract each row's maximum "
+            "before exp (or take ln of the given softmax's P)": value
+            for then, value in (("and so does ln sum_k e^z_k", np.inf),
+                                ("and 0 * inf = nan where a target is 0", np.nan))}, accept={
+            OWN_OUTPUT: lambda own=own: own()[0]})
 
 
 # ---------------------------------------------------------------------------

@@ -41,6 +41,17 @@ PLANTED = {
         "hw1_forward", "    return Z1, A1, Z2, softmax(Z2)\n",
         "    return Z1, A1, Z2, softmax(sigmoid(Z2))\n", "q6",
         "the output layer applied the hidden activation before the output function"),
+    "hw2 BP1 with sigma' through e^-z": (
+        "hw2_backprop", "    return (sigmoid(ZL) - Y) / n * sigmoid_prime(ZL)",
+        "    e = np.exp(-ZL)\n    return (sigmoid(ZL) - Y) / n * e / (1 + e) ** 2", "q1",
+        "gives inf / inf = nan where z < -710"),
+    "hw2 relative error 0 whenever a is zero": (
+        "hw2_backprop", "    return 0.0 if scale == 0 else",
+        "    return 0.0 if not np.any(a) else", "q7", "0 only when both arrays are zero"),
+    "hw2 cost with Keras's clipped probabilities": (
+        "hw2_backprop", "    return -np.sum(Y * np.log(P)) / X.shape[0]",
+        "    return -np.sum(Y * np.log(np.clip(P, 1e-7, 1 - 1e-7))) / X.shape[0]", "q7",
+        "P was clipped to [1e-7, 1 - 1e-7]"),
     "hw2 cost from the largest target of each row": (
         "hw2_backprop", "    return -np.sum(Y * np.log(P)) / X.shape[0]\n",
         "    rows = np.arange(len(Y))\n"
@@ -107,6 +118,10 @@ PLANTED = {
         "hw3_cost", "return error * sigmoid_prime(zs) / error",
         "return error * sigmoid_prime(sigmoid(zs)) / error", "q3",
         "instead of the pre-activation z; the ratio is sigma'(z)"),
+    "hw3 the slowdown ratio without the magnitude of a - y below the line": (
+        "hw3_cost", "return error * sigmoid_prime(zs) / error",
+        "return error * sigmoid_prime(zs) / (sigmoid(zs) - y)", "q3",
+        "it is negative wherever a < y"),
     "hw3 the slowdown ratio of a neuron with input x = z": (
         "hw3_cost", "return error * sigmoid_prime(zs) / error",
         "return np.abs(zs * error * sigmoid_prime(zs)) / np.abs(zs * error)", "q3",
@@ -345,6 +360,20 @@ PLANTED = {
         "hw1_forward", "    return np.maximum(0.0, np.asarray(z, dtype=float))\n",
         "    out = np.array(z, dtype=float)\n    flat = out.reshape(-1)\n"
         "    flat[flat < 0] = 0.0\n    return out\n", "q2", "z came back unchanged"),
+    "hw5 forward with an unshifted softmax": (
+        "hw5_regularization", "            activations.append(softmax(z))",
+        "            activations.append(np.exp(z) / np.exp(z).sum(axis=1, keepdims=True))",
+        "q3", "subtract each row's maximum before exp"),
+    "hw5 early stopping that never examines the last epoch": (
+        "hw5_regularization", "    for epoch, loss in enumerate(val_losses):",
+        "    for epoch, loss in enumerate(val_losses[:-1]):", "q6",
+        "the last epoch was never examined"),
+    "hw6 loss by an unshifted log-sum-exp": (
+        "hw6_digits", "    P = self.predict_proba(X)\n    cross_entropy = "
+        "-np.sum(Y * np.log(np.maximum(P, 1e-300))) / len(X)",
+        "    z = self.feedforward(X)[0][-1]\n    cross_entropy = "
+        "np.sum(Y * (np.log(np.exp(z).sum(axis=1, keepdims=True)) - z)) / len(X)", "q2",
+        "e^z of logits near 1000 overflows to inf"),
 }
 
 
