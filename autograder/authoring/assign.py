@@ -9,6 +9,7 @@ deterministic so the committed notebooks only change when their content does.
 
 from __future__ import annotations
 
+import doctest
 import hashlib
 import re
 import shutil
@@ -77,11 +78,46 @@ def otter_autograder_zip(course: Path, assignment: str, dest: Path) -> Path:
     return dest
 
 
+QUIET = (">>> from contextlib import redirect_stdout as _quiet\n"
+         ">>> from io import StringIO as _StringIO\n")
+
+
+def quiet_case(code: str) -> str:
+    """A public doctest case whose examples run with their printed output discarded, so a
+    student's function that prints (which the texts allow) does not fail a check whose
+    asserts all hold; an example that states its expected output is kept as it is."""
+    examples = doctest.DocTestParser().get_examples(code)
+    if not examples or all(e.want for e in examples):
+        return code
+    lines = [QUIET]
+    for e in examples:
+        if e.want:
+            lines.append(_doctest_lines(e.source) + e.want)
+        else:
+            body = "".join(f"    {line}\n" for line in e.source.splitlines())
+            lines.append(_doctest_lines("with _quiet(_StringIO()):\n" + body))
+    return "".join(lines)
+
+
+def _doctest_lines(source: str) -> str:
+    first, *rest = source.splitlines()
+    return "".join([f">>> {first}\n", *(f"... {line}\n" for line in rest)])
+
+
+def _quiet_tests(nb: nbformat.NotebookNode) -> None:
+    for test in nb.metadata.get("otter", {}).get("tests", {}).values():
+        for suite in test.get("suites", []):
+            for case in suite.get("cases", []):
+                case["code"] = quiet_case(case["code"])
+
+
 def _finish(path: Path, manual: list[str]) -> None:
     """Name each manual question's cells after it (Otter Assign only encloses them in
     ``<!-- BEGIN QUESTION -->`` ... ``<!-- END QUESTION -->``), so answers are matched by
-    name when graded; and make cell ids deterministic."""
+    name when graded; make the public tests indifferent to what the student's functions
+    print; and make cell ids deterministic."""
     nb = nbformat.read(path, as_version=4)
+    _quiet_tests(nb)
     block, inside = -1, False
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":

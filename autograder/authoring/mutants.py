@@ -208,8 +208,6 @@ def relative_error_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float | N
             return {"two zero arrays give 0/0 = nan; return 0 when both are zero": float("nan")}
         one_zero = not np.any(a) or not np.any(b)
         return {
-            "0 only when both arrays are zero: with one zero array, rel = max|b_i| / max|b_i| "
-            "= 1": 0.0 if one_zero else None,
             "the relative error was taken entry by entry, max |a_i - b_i| / (|a_i| + |b_i|); "
             "divide the largest difference by the largest |a_i| + |b_i|":
                 float(np.max(d / np.maximum(s, 1e-8))),
@@ -227,7 +225,9 @@ def relative_error_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float | N
             "max|a_i - b_i| / max(|a_i| + |b_i|)": float(np.mean(d) / np.mean(s)),
             "np.linalg.norm(x, ord=np.inf) of a matrix is its largest row sum of |x_ij|, not "
             "its largest entry: take np.max(np.abs(x))": float(
-                np.linalg.norm(d, np.inf) / np.linalg.norm(s, np.inf)) if d.ndim == 2 else None}
+                np.linalg.norm(d, np.inf) / np.linalg.norm(s, np.inf)) if d.ndim == 2 else None,
+            "0 only when both arrays are zero: with one zero array, rel = max|b_i| / max|b_i| "
+            "= 1": 0.0 if one_zero else None}
 
 
 # ---------------------------------------------------------------------------
