@@ -452,13 +452,15 @@ def gradient_checking(student, rng):
                                     ([4, 3, 3, 2], 7, "tanh", ""),
                                     ([3, 2, 4], 6, "tanh", "weighted per sample"),
                                     ([2, 5, 4], 4, "sigmoid", "soft, several nonzero per row"),
-                                    ([3, 4, 3], 5, "sigmoid", "one-hot, confident outputs")]:
+                                    ([3, 4, 3], 1, "sigmoid", "one-hot, confidently wrong")]:
         weights, biases, X, Y = _case(rng, sizes, n)
         weighted, soft = targets.startswith(("weighted", "soft")), targets.startswith("soft")
         Y = rng.dirichlet(np.ones(sizes[-1]), size=n) * rng.uniform(0.5, 1.5) if soft else \
             Y * rng.uniform(0.3, 2.0, size=(n, 1)) if weighted else Y
-        if targets.endswith("confident outputs"):  # each row's logits about 30 apart
-            _scale_logits(weights, biases, X, name, 30.0)
+        if targets.endswith("confidently wrong"):  # logits about 30 apart, the target's
+            _scale_logits(weights, biases, X, name, 30.0)  # smallest: p near e^-30
+            logits = _net(weights, biases, name).forward_pass(X)[0][-1]
+            Y = np.eye(sizes[-1])[np.argmin(logits, axis=1)]
         C = _net(weights, biases, name).loss(X, Y)
         P = _net(weights, biases, name).forward(X)
         with check(f"cost for layer sizes {sizes}, {name}, X {X.shape}"

@@ -605,7 +605,8 @@ def _curves(rng):
 
 @question("q6", points=2)
 def early_stopping(student, rng):
-    for i, (what, patience, min_delta, losses) in enumerate(_curves(rng)):
+    curves = list(_curves(rng))
+    for i, (what, patience, min_delta, losses) in enumerate(curves):
         best, stop = _reference_early(losses, patience, min_delta)
         wrong = {
             "stops one epoch late: training stops as soon as wait == patience":
@@ -639,6 +640,17 @@ def early_stopping(student, rng):
             got = student.call("early_stopping", losses.tolist(), patience, min_delta=min_delta)
             expect(got).equals((best, stop), mutants={
                 k: v for k, v in wrong.items() if tuple(v) != (best, stop)})
+    # the second curve again, reversed: same length and settings, another answer
+    _, patience, min_delta, losses = curves[1]
+    earlier, want = (_reference_early(c, patience, min_delta) for c in (losses, losses[::-1]))
+    if want != earlier:
+        with check(f"early_stopping called again on {len(losses)} other losses with the same "
+                   f"patience={patience}: nothing carries over from an earlier call"):
+            got = student.call("early_stopping", losses[::-1].tolist(), patience,
+                               min_delta=min_delta)
+            expect(got).equals(want, mutants={
+                "the answer of an earlier call with as many losses and the same settings: "
+                "early_stopping keeps nothing between calls": earlier})
 
 
 # ---------------------------------------------------------------------------
@@ -979,7 +991,7 @@ def vanishing_gradients(student, rng):
             if right and scale == "glorot":
                 student.call("gradient_norms", X, Y, ws, bs, may_change=changes,
                              require=USE_BACKPROP)  # the rule, once, on a right answer
-    for sizes, n in [([5] + [24] * 9 + [4], 20), ([8] + [32] * 9 + [3], 3)]:
+    for sizes, n in [([5] + [24] * 9 + [4], 20), ([8] + [32] * 5 + [3], 3)]:  # 10, 6 layers
         X, Y = _deep(rng, sizes, n)
         seed, shapes = builders.seed(rng), builders.fan_pairs(sizes)
         g = np.random.default_rng(seed)

@@ -587,10 +587,12 @@ def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again=False) -> No
 def sgd_step_and_fit(student, rng):
     for sizes, n, lr, lam in [([4, 5, 3], 6, 0.7, 0.2), ([5, 4, 4, 3], 5, 0.3, 0.05)]:
         _sgd_case(student, rng, sizes, n, lr, lam)
-    # n is not a multiple of the batch size, so the last batch is smaller; the last case
-    # also calls fit a second time (the rule costs one check)
+    # n is not a multiple of the batch size in the first two, so the last batch is smaller
+    # (in the third it is: no empty batch follows); the second also calls fit a second time
+    # (the rule costs one check)
     for sizes, n, batch, epochs, lr, lam, again in [([5, 4, 3], 23, 5, 3, 0.5, 0.05, False),
-                                                    ([6, 7, 5, 4], 17, 4, 2, 0.8, 0.0, True)]:
+                                                    ([6, 7, 5, 4], 17, 4, 2, 0.8, 0.0, True),
+                                                    ([4, 5, 3], 12, 4, 2, 0.6, 0.1, False)]:
         _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again)
 
 

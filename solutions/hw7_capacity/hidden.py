@@ -450,6 +450,7 @@ def counting_weights(student, rng):
     cases.append((D, K, int(rng.integers(0, K))))  # not even the output biases fit
     D, K = int(rng.integers(2, 100)), int(rng.integers(1, 12))
     cases.append((D, K, count_parameters([D, int(rng.integers(5, 120)), K])))  # exactly
+    cases.append((3, 2, 100_000))  # a layer of thousands of units: no search with a cap
     with check("largest_hidden_layer(D, K, budget) for (D, K, budget) in "
                + ", ".join(map(str, cases))):
         for D, K, budget in cases:

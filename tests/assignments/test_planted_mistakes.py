@@ -374,6 +374,15 @@ PLANTED = {
         "    z = self.feedforward(X)[0][-1]\n    cross_entropy = "
         "np.sum(Y * (np.log(np.exp(z).sum(axis=1, keepdims=True)) - z)) / len(X)", "q2",
         "e^z of logits near 1000 overflows to inf"),
+    "hw5 early stopping that caches its answers by length and settings": (
+        "hw5_regularization", "def early_stopping(val_losses, patience, min_delta=0.0):",
+        "def early_stopping(val_losses, patience, min_delta=0.0, _memo={}):\n"
+        "    key = (len(val_losses), patience, min_delta)\n"
+        "    if key not in _memo:\n"
+        "        _memo[key] = _early_stopping(val_losses, patience, min_delta)\n"
+        "    return _memo[key]\n\n\n"
+        "def _early_stopping(val_losses, patience, min_delta=0.0):", "q6",
+        "early_stopping keeps nothing between calls"),
 }
 
 
