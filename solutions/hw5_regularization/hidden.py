@@ -355,7 +355,7 @@ def backpropagation(student, rng):
     zs, acts = mutants.forward_pass(ws, bs, X)
     with check(f"forward(X {X.shape}, weights {builders.shapes_of(ws)}) with output logits "
                "near 1000"):
-        got = student.call("forward", X, ws, bs)
+        got = student.call("forward", X, ws, bs, None)
         if expect(got).is_tuple(2, "(zs, activations)"):
             expect(got[0], "zs").each_close_to(zs)
             expect(got[1], "activations").each_close_to(acts, mutants={
