@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from reference.losses import one_hot
+from reference.network import MLP
 
 
 def seed(rng: np.random.Generator) -> int:
@@ -56,6 +57,17 @@ def fortran(a: np.ndarray) -> np.ndarray:
     ``reshape(-1)``, which copy such an array, or that reads it in memory order
     (``ravel(order="K")``) and reshapes in C order, shows its mistake on it."""
     return np.asfortranarray(a)
+
+
+def spread_logits(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray,
+                  spread: float, activation: str = "sigmoid") -> np.ndarray:
+    """Scale the output layer (in the lists) so that each row's logits z^L are about
+    ``spread`` apart on average: a softmax output then comes within about e^-spread of 0
+    and of 1 (confident outputs), and is never 0. Returns the scaled logits."""
+    logits = MLP.from_params(weights, biases, activation).forward_pass(X)[0][-1]
+    factor = spread / np.ptp(logits, axis=1).mean()
+    weights[-1], biases[-1] = weights[-1] * factor, biases[-1] * factor
+    return logits * factor
 
 
 def layer_sizes(rng: np.random.Generator, depth: int, low: int = 2,

@@ -67,14 +67,6 @@ def _net(ws, bs, activation, output="softmax", loss="cross_entropy"):
     return MLP.from_params(ws, bs, activation, output, loss)
 
 
-def _scale_logits(weights, biases, X, activation, spread):
-    """Scale the output layer in place so that each row's logits are about ``spread``
-    apart: P then comes within about e^-spread of 0 and of 1, and is never 0."""
-    logits = _net(weights, biases, activation).forward_pass(X)[0][-1]
-    factor = spread / np.ptp(logits, axis=1).mean()
-    weights[-1], biases[-1] = weights[-1] * factor, biases[-1] * factor
-
-
 def _case(rng, sizes, n):
     """A network of these layer sizes and a batch of n samples with one-hot targets."""
     return (*builders.network(rng, sizes), *builders.batch(rng, n, sizes[0], sizes[-1]))
@@ -458,11 +450,10 @@ def gradient_checking(student, rng):
         Y = rng.dirichlet(np.ones(sizes[-1]), size=n) * rng.uniform(0.5, 1.5) if soft else \
             Y * rng.uniform(0.3, 2.0, size=(n, 1)) if weighted else Y
         if targets.endswith("confidently wrong"):  # logits about 30 apart, the target's
-            _scale_logits(weights, biases, X, name, 30.0)  # smallest: p near e^-30
-            logits = _net(weights, biases, name).forward_pass(X)[0][-1]
-            Y = np.eye(sizes[-1])[np.argmin(logits, axis=1)]
-        C = _net(weights, biases, name).loss(X, Y)
-        P = _net(weights, biases, name).forward(X)
+            logits = builders.spread_logits(weights, biases, X, 30.0, name)  # smallest:
+            Y = np.eye(sizes[-1])[np.argmin(logits, axis=1)]  # p near e^-30
+        net = _net(weights, biases, name)
+        C, P = net.loss(X, Y), net.forward(X)
         with check(f"cost for layer sizes {sizes}, {name}, X {X.shape}"
                    + (f", targets {targets}" if targets else "")
                    + " (the cost of your own forward_pass's output also counts)",

@@ -397,9 +397,7 @@ def cost_and_gradients(student, rng):
                                  ([3, 6, 2], 5, 0.35, 1.0), ([4, 5, 3], 8, 0.0, 30.0)]:
         X, Y, ws, bs = _problem(rng, sizes, n)
         if scale > 1:  # each row's logits about 30 apart: P within ~e^-30 of 0 and of 1
-            logits = MLP.from_params(ws, bs).forward_pass(X)[0][-1]
-            factor = scale / np.ptp(logits, axis=1).mean()
-            ws[-1], bs[-1] = ws[-1] * factor, bs[-1] * factor
+            builders.spread_logits(ws, bs, X, scale)
         own = _own_output(student, ws, bs, X, Y, lam)
         with check(f"loss({_label(ws, X)}, Y) with lam={lam}"
                    + (", confident outputs (P near 0 and near 1)" if scale > 1 else "")

@@ -64,3 +64,18 @@ def test_shapes_cover_a_row_a_vector_and_a_matrix():
     assert builders.random_shape(rng, 3, 4, 4) == (4, 4, 4)
     assert builders.shapes_of([np.zeros((2, 3)), np.zeros(3)]) == "(2, 3) (3,)"
     assert builders.shapes_of([np.zeros(2)] * 2, sep=", ") == "(2,), (2,)"
+
+
+def test_spread_logits_makes_confident_softmax_outputs():
+    rng = np.random.default_rng(3)
+    ws, bs = builders.network(rng, [4, 5, 3])
+    X = rng.normal(size=(6, 4))
+    logits = builders.spread_logits(ws, bs, X, 30.0)
+    z = X
+    for W, b in zip(ws[:-1], bs[:-1], strict=True):
+        z = 1 / (1 + np.exp(-(z @ W + b)))
+    assert np.allclose(z @ ws[-1] + bs[-1], logits)  # the lists hold the scaled layer
+    assert np.isclose(np.ptp(logits, axis=1).mean(), 30.0)
+    P = np.exp(logits - logits.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    assert P.min() > 0 and (P.min(axis=1) < 1e-7).any()
