@@ -200,7 +200,9 @@ def epsilon_cost_mistakes(P: np.ndarray, Y: np.ndarray, penalty: float = 0.0
 def relative_error_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float | None]:
     """The classic wrong forms of rel(a, b) = max|a_i - b_i| / max(|a_i| + |b_i|), keyed
     by what went wrong. For two zero arrays only the missing guard is named: every form
-    without one gives 0/0 = nan there."""
+    without one gives 0/0 = nan there. A floor under the scale shows only on arrays whose
+    max(|a_i| + |b_i|) is below it (where the entrywise form, floored at 1e-8 as usual,
+    is the same number and is not named)."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     with np.errstate(all="ignore"):
         d, s = np.abs(a - b), np.abs(a) + np.abs(b)
@@ -210,7 +212,7 @@ def relative_error_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float | N
         return {
             "the relative error was taken entry by entry, max |a_i - b_i| / (|a_i| + |b_i|); "
             "divide the largest difference by the largest |a_i| + |b_i|":
-                float(np.max(d / np.maximum(s, 1e-8))),
+                float(np.max(d / np.maximum(s, 1e-8))) if np.max(s) >= 1e-8 else None,
             "norms were used, ||a - b|| / (||a|| + ||b||); use the maximum entries":
                 float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))),
             "the scale was max|a| + max|b| instead of max(|a_i| + |b_i|)":
@@ -227,7 +229,10 @@ def relative_error_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float | N
             "its largest entry: take np.max(np.abs(x))": float(
                 np.linalg.norm(d, np.inf) / np.linalg.norm(s, np.inf)) if d.ndim == 2 else None,
             "0 only when both arrays are zero: with one zero array, rel = max|b_i| / max|b_i| "
-            "= 1": 0.0 if one_zero else None}
+            "= 1": 0.0 if one_zero else None,
+            "the scale was floored at 1e-8: rel(a, b) does not depend on the size of a and b, "
+            "and only two zero arrays need a guard":
+                float(np.max(d) / 1e-8) if np.max(s) < 1e-8 else None}
 
 
 # ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from autograder.authoring import (
     mutants,
     own_result,
     question,
+    shaped_like,
     verify,
     verify_defaults,
 )
@@ -331,15 +332,19 @@ def one_hot(student, rng):
 def _own_forward(student, X, weights, biases):
     """(Z1, A1, Z2, P) with the student's own sigmoid and softmax (None where they fail),
     Z1 and Z2 as those functions leave them: mlp_forward returns the very arrays it passed
-    to them, so one that works in place is charged in its own question only."""
+    to them, so one that works in place is charged in its own question only. P keeps the
+    shape the student's softmax gives it (one that squeezes a batch of one is charged in
+    Question 4)."""
     Z1 = X @ weights[0] + biases[0]
     got = own_result(student, "sigmoid", Z1, like=Z1, with_args=True)
     if got is None:
         return Z1, None, None, None
     A1, (Z1,) = got
     Z2 = A1 @ weights[1] + biases[1]
-    got = own_result(student, "softmax", Z2, like=Z2, with_args=True)
-    return (Z1, A1, Z2, None) if got is None else (Z1, A1, got[1][0], got[0])
+    got = own_result(student, "softmax", Z2, with_args=True)
+    P, left = (None, None) if got is None else (
+        shaped_like(got[0], Z2, broadcast=True), shaped_like(got[1], [Z2]))
+    return (Z1, A1, Z2, None) if P is None or left is None else (Z1, A1, left[0], P)
 
 
 USE_YOURS = dict.fromkeys(("sigmoid", "softmax"), "the question asks mlp_forward to use your "
@@ -392,6 +397,21 @@ def forward_pass(student, rng):
                 student.call("mlp_forward", *args, require=USE_YOURS)
 
 
+def _tied_predict(student, P):
+    """predict on P with two rows whose two largest probabilities are tied exactly: either
+    tied class is right (the text states no tie rule), one index per row either way."""
+    Z = np.log(P)
+    for r in (0, 4):
+        Z[r, np.argsort(Z[r])[-2]] = Z[r].max()
+    P = act.softmax(Z)  # equal logits give bit-identical probabilities
+    last = P.shape[1] - 1 - np.argmax(P[:, ::-1], axis=1)
+    with check(f"predict(P of shape {P.shape}, two rows with a tie for the largest probability)"):
+        expect(student.call("predict", P)).equals(np.argmax(P, axis=1), mutants={
+            "np.nonzero(P == P.max(...)) gives every tied index; predict returns one per row":
+                np.nonzero(P == P.max(axis=1, keepdims=True))[1]},
+            accept={"the last of the tied classes": last})
+
+
 @question("q7", points=2)
 def predictions_and_accuracy(student, rng):
     for n, k in [(1, 3), (9, 4), (30, 10)]:
@@ -415,6 +435,8 @@ def predictions_and_accuracy(student, rng):
                 verify(kind.kind in "iu", "the question asks for integer class indices (as "
                        f"np.argmax gives them), got values of dtype {kind}", "predict",
                        mistake="class indices returned as floats")
+        if n == 9:
+            _tied_predict(student, P)
     for n in (4, 10, 57):
         # a fraction strictly between 0 and 1 and not 1/2: no count, percentage or error
         # rate passes

@@ -19,6 +19,9 @@ Tolerances besides ``TOLERANCE`` (analytic quantities):
 * ``HESS``: central differences of the gradient at h ~ 1e-4: rounding gives eps |g| / h ~
   1e-13, an unsymmetrised answer half its O(h^2) asymmetry, ~1e-9 (that rule is checked
   apart); one-sided differences are off by h C''' / 2 ~ 1e-5.
+* ``TINY_SCALE``: the relative error of arrays near 1e-9, where a floor of 1e-8 under the
+  scale is off by a factor of 5, and a guard of up to 1e-12 added to it, which the text
+  does not ask for but which costs nothing at a gradient's usual scale, by less than 1e-3.
 * ``GRAD_TOL``, Question 8's threshold: a correct layer checked at h = 1e-5 gives at most
   ~1e-7, every planted mistake at least ~1e-2.
 """
@@ -54,6 +57,7 @@ TOLERANCE = Tolerance(1e-8, 1e-12, "deltas, gradients, costs and trained weights
 FD = Tolerance(1e-6, 1e-9, "central differences with a given step: see the docstring")
 JAC = Tolerance(1e-6, 1e-9, "finite differences are as good as the chain: see the docstring")
 HESS = Tolerance(1e-6, 1e-7, "central differences of the gradient: see the docstring")
+TINY_SCALE = (1e-3, 0.0)
 GRAD_TOL = 1e-5
 BP = mutants.BACKPROP
 PRIME_OF_A = {"sigmoid": lambda a: a * (1 - a), "tanh": lambda a: 1 - a**2}
@@ -432,14 +436,16 @@ def gradient_checking(student, rng):
              (np.zeros((2, 3)), np.zeros((2, 3)), "two zero arrays (2, 3)"),
              (np.zeros((2, 3)), a[:2, :3].copy(), "a zero array and a nonzero one (2, 3)"),
              (e, f, "arrays (1, 5) that differ only in an entry close to zero")]
+    tiny = 2e-9 / np.max(np.abs(a) + np.abs(cases[0][1]))  # the scale of a vanishing gradient
+    cases.append((tiny * a, tiny * cases[0][1], "close arrays (3, 4) with entries near 1e-9"))
     for i, (x, y, what) in enumerate(cases):
         with check(f"relative_error for {what}"):
             got = student.call("relative_error", x, y)
             if i == 0:  # the rule costs one check
                 expect(got, "relative_error").is_number(
                     "one number for the whole array: float(np.max(np.abs(a - b)) / ...)")
-            expect(got).close_to(
-                relative_error(x, y), mutants=mutants.relative_error_mistakes(x, y))
+            expect(got).close_to(relative_error(x, y), *(TINY_SCALE if i == 6 else ()),
+                                 mutants=mutants.relative_error_mistakes(x, y))
     for sizes, n, name, targets in [([3, 4, 3], 5, "sigmoid", ""),
                                     ([4, 3, 3, 2], 7, "tanh", ""),
                                     ([3, 2, 4], 6, "tanh", "weighted per sample"),

@@ -232,36 +232,45 @@ def _rules(student, rng, names, defaults=False) -> None:
         _interleaved(student, rng, name)
 
 
-def _no_momentum(student, rng, name: str) -> None:
-    """With momentum 0, momentum and NAG are gradient descent (b = g is not compared: the
-    reference keeps no buffer then)."""
-    theta0, grads, hs = _case(rng, name, SHAPES[1], fixed={"momentum": 0.0})
-    with check(f"{name}_init then {N_STEPS} steps of {name}_step with momentum=0, theta of "
-               f"shape {SHAPES[1]}: theta after each step is that of gradient descent"):
+ZERO_DECAY = {"momentum": ("momentum", 0.9, "gd"), "nag": ("momentum", 0.9, "gd"),
+              "rmsprop": ("beta", 0.99, "rmsprop"), "adam": ("beta1", 0.9, "adam")}
+
+
+def _zero_decay(student, rng, name: str) -> None:
+    """A decay rate of 0 is a valid value, used as given: momentum and NAG with momentum 0
+    are gradient descent, RMSProp with beta 0 divides by |g|, Adam with beta1 0 steps along
+    g itself (theta only is compared: the reference keeps no buffer with momentum 0)."""
+    key, default, same_as = ZERO_DECAY[name]
+    theta0, grads, hs = _case(rng, name, SHAPES[1], fixed={key: 0.0})
+    with check(f"{name}_init then {N_STEPS} steps of {name}_step with {key}=0, theta of shape "
+               f"{SHAPES[1]}: theta after each step"
+               + (" is that of gradient descent" if same_as == "gd" else "")):
         got = [theta for theta, _ in _run(student, name, theta0, grads, hs)]
         expect(got, "theta after each step").each_close_to(
-            [w for w, _ in _reference_run("gd", theta0, grads, hs)], mutants={
-                "momentum=0 was replaced by 0.9 (momentum or 0.9, say): a momentum of 0 is a "
-                "valid value, with which the method is gradient descent": [
+            [w for w, _ in _reference_run(same_as, theta0, grads, hs)], mutants={
+                f"{key}=0 was replaced by {default} ({key} or {default}, say): a {key} of 0 "
+                "is a valid value, used as given": [
                     w for w, _ in _reference_run(name, theta0, grads,
-                                                 [{**h, "momentum": 0.9} for h in hs])]})
+                                                 [{**h, key: default} for h in hs])]})
 
 
 @question("q1", points=3)
 def momentum_methods(student, rng):
     _rules(student, rng, ("gd", "momentum", "nag"))
     for name in ("momentum", "nag"):
-        _no_momentum(student, rng, name)
+        _zero_decay(student, rng, name)
 
 
 @question("q2", points=3)
 def adagrad_rmsprop(student, rng):
     _rules(student, rng, ("adagrad", "rmsprop"), defaults=True)
+    _zero_decay(student, rng, "rmsprop")
 
 
 @question("q3", points=4)
 def adam_nadam(student, rng):
     _rules(student, rng, ("adam", "nadam"), defaults=True)
+    _zero_decay(student, rng, "adam")
 
 
 # ---------------------------------------------------------------------------

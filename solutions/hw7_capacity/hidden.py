@@ -700,6 +700,14 @@ def universal_approximation(student, rng):
                        _train_variant(X, Y, M, lr, epochs - 1, lam, seed),
                    f"the step size is the lr argument, not the notebook's LR = {LR}":
                        _train_variant(X, Y, M, LR, epochs, lam, seed)})
+    X, Y = -X, Y[::-1].copy()  # other data of the same shape, nothing new drawn
+    with check("train_network called again with the same settings on other data of the same "
+               "shape: the params trained on that data"):
+        expect(student.call("train_network", X, Y, M, lr, epochs, lam, seed),
+               "train_network").each_close_to(
+            _params(train_tanh_regressor(X, Y, M, lr, epochs, lam, seed)), *TRAIN, {
+                "the params of the earlier call came back (kept across calls, whatever the "
+                "data): each call trains on its own X and Y": want})
 
     Ms, n, epochs, lam = [5, 2], 15, 30, 0.02  # not sorted: "in the order given"
     f = _target(rng)

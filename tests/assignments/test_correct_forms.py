@@ -33,6 +33,12 @@ FORMS = {
         '    m = beta1 * state["m"] - (1 - beta1) * grad\n'
         '    v = beta2 * state["v"] + (1 - beta2) * grad * grad\n    m_hat = m / (1 - beta1**t)\n'
         '    v_hat = v / (1 - beta2**t)\n    return theta + lr * m_hat'),
+    "hw1 predict breaks a tie to the last class": (
+        "hw1_forward", "return np.argmax(P, axis=-1)",
+        "return np.shape(P)[-1] - 1 - np.argmax(np.asarray(P)[..., ::-1], axis=-1)"),
+    "hw2 relative error with a guard of 1e-12 added to the scale": (
+        "hw2_backprop", "    return 0.0 if scale == 0 else float(np.max(np.abs(a - b)) / scale)",
+        "    return float(np.max(np.abs(a - b)) / (scale + 1e-12))"),
     "hw1 accuracy as a 0-d array": (
         "hw1_forward", "return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))",
         "return np.asarray(np.mean(np.asarray(y_true) == np.asarray(y_pred)))"),

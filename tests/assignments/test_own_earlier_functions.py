@@ -47,6 +47,10 @@ def test_a_later_question_accepts_the_students_own_earlier_function(
 
 
 @pytest.mark.parametrize("hw, old, new, earlier, later, accepted", [
+    # softmax squeezes a batch of one to (K,) (q4): mlp_forward's P has that shape too
+    ("hw1_forward", "    return E / E.sum(axis=-1, keepdims=True)\n",
+     "    return np.squeeze(E / E.sum(axis=-1, keepdims=True))\n", "q4", "q6",
+     "what your own sigmoid and softmax"),
     # db summed to one number (q3): gradient descent with that backprop broadcasts it to b
     ("hw2_backprop", "delta.sum(axis=0)\n", "delta.sum()\n", "q3", "q10",
      "gradient descent with your own backprop"),

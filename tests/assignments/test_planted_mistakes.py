@@ -41,10 +41,34 @@ PLANTED = {
         "hw1_forward", "    return Z1, A1, Z2, softmax(Z2)\n",
         "    return Z1, A1, Z2, softmax(sigmoid(Z2))\n", "q6",
         "the output layer applied the hidden activation before the output function"),
+    "hw1 predict with every tied index": (
+        "hw1_forward", "return np.argmax(P, axis=-1)",
+        "return np.nonzero(P == P.max(axis=-1, keepdims=True))[-1]", "q7",
+        "np.nonzero(P == P.max(...)) gives every tied index"),
     "hw2 BP1 with sigma' through e^-z": (
         "hw2_backprop", "    return (sigmoid(ZL) - Y) / n * sigmoid_prime(ZL)",
         "    e = np.exp(-ZL)\n    return (sigmoid(ZL) - Y) / n * e / (1 + e) ** 2", "q1",
         "gives inf / inf = nan where z < -710"),
+    "hw2 relative error with a floored scale": (
+        "hw2_backprop", "    scale = np.max(np.abs(a) + np.abs(b))\n",
+        "    scale = max(np.max(np.abs(a) + np.abs(b)), 1e-8)\n", "q7",
+        "the scale was floored at 1e-8"),
+    "hw3 cross-entropy delta left uncancelled": (
+        "hw3_cost", "    delta = sigmoid(X @ w + b) - y\n",
+        "    a = sigmoid(X @ w + b)\n    delta = (a - y) / (a * (1 - a)) * (a * (1 - a))\n", "q3",
+        "was left uncancelled"),
+    "hw7 train_network cached by its settings": (
+        "hw7_capacity", "def train_network(X, Y, M, lr, epochs, lam, seed):\n",
+        "_trained = {}\n\n\ndef train_network(X, Y, M, lr, epochs, lam, seed):\n"
+        "    key = (M, lr, epochs, lam, seed, np.shape(X))\n"
+        "    if key not in _trained:\n"
+        "        _trained[key] = _train_network(X, Y, M, lr, epochs, lam, seed)\n"
+        "    return _trained[key]\n\n\n"
+        "def _train_network(X, Y, M, lr, epochs, lam, seed):\n", "q4",
+        "the params of the earlier call came back"),
+    "hw3 relative error with a floored scale": (
+        "hw3_cost", "max(np.max(np.abs(a) + np.abs(b)), 1e-300)",
+        "max(np.max(np.abs(a) + np.abs(b)), 1e-8)", "q5", "the scale was floored at 1e-8"),
     "hw2 relative error 0 whenever a is zero": (
         "hw2_backprop", "    return 0.0 if scale == 0 else",
         "    return 0.0 if not np.any(a) else", "q7", "0 only when both arrays are zero"),
@@ -140,6 +164,10 @@ PLANTED = {
         "hw4_optimizers", '    b = momentum * state["b"] + grad\n    return theta - lr * (grad + '
         'momentum * b)', '    momentum = momentum or 0.9\n    b = momentum * state["b"] + grad\n'
         '    return theta - lr * (grad + momentum * b)', "q1", "momentum=0 was replaced by 0.9"),
+    "hw4 RMSProp beta=0 replaced by the default": (
+        "hw4_optimizers", '    s = beta * state["s"] + (1 - beta) * grad * grad\n',
+        '    beta = beta or 0.99\n    s = beta * state["s"] + (1 - beta) * grad * grad\n', "q2",
+        "beta=0 was replaced by 0.99"),
     "hw4 the cosine clipped above only": (
         "hw4_optimizers", "np.clip(cos, -1.0, 1.0)", "np.minimum(cos, 1.0)", "q6",
         "clip the cosine to [-1, 1], both ends"),

@@ -163,7 +163,7 @@ def test_relative_error_mistakes_differ_from_the_reference():
     b[np.argmin(np.abs(a))] *= -1
     zero_case = "two zero arrays give 0/0 = nan; return 0 when both are zero"
     wrong = list(mutants.relative_error_mistakes(a, b).values())
-    assert len(wrong) == 9 and zero_case not in mutants.relative_error_mistakes(a, b)
+    assert len(wrong) == 10 and zero_case not in mutants.relative_error_mistakes(a, b)
     assert all(far_apart(v, relative_error(a, b)) for v in wrong[:3] + wrong[6:7])
     # the matrix inf-norm (a largest row sum) is the largest entry for a vector
     assert wrong[7] is None
@@ -171,6 +171,10 @@ def test_relative_error_mistakes_differ_from_the_reference():
     assert wrong[8] is None
     one_zero = list(mutants.relative_error_mistakes(np.zeros(10), b).values())[8]
     assert one_zero == 0.0 and relative_error(np.zeros(10), b) == 1.0
+    # a floor under the scale is offered, and wrong, only on arrays below it
+    assert wrong[9] is None
+    floored = list(mutants.relative_error_mistakes(1e-10 * a, 1e-10 * b).values())[9]
+    assert far_apart(floored, relative_error(1e-10 * a, 1e-10 * b))
     A, B = a.reshape(2, 5), b.reshape(2, 5)
     assert far_apart(list(mutants.relative_error_mistakes(A, B).values())[7],
                      relative_error(A, B))
