@@ -184,17 +184,23 @@ def drifted_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
 
 
 def epsilon_cost_mistakes(P: np.ndarray, Y: np.ndarray, penalty: float = 0.0
-                          ) -> dict[str, float]:
+                          ) -> dict[str, float | None]:
     """The cross-entropy -sum Y ln P / n (+ ``penalty``) of softmax outputs P, each never 0,
     taken with an epsilon some libraries add: its classic forms, keyed by what went wrong.
-    Only confident outputs (P within 1e-7 of 0 or 1) tell the clipped form apart."""
+    Only confident outputs (P within 1e-7 of 0 or 1) tell the clipped forms apart, and
+    scikit-learn's clipping at 1e-15 is offered only where a target's P is beyond it."""
     n = len(P)
+    beyond = np.any((Y != 0) & ((P < 1e-15) | (P > 1 - 1e-15)))
     return {
         "ln(P + 1e-7) shifts the cost; the softmax's P is never 0 here, so take ln P itself":
             -float(np.sum(Y * np.log(P + 1e-7))) / n + penalty,
         "P was clipped to [1e-7, 1 - 1e-7] (Keras's epsilon), which changes the cost of "
         "confident outputs; the softmax's P is never 0 here, so take ln P itself":
-            -float(np.sum(Y * np.log(np.clip(P, 1e-7, 1 - 1e-7)))) / n + penalty}
+            -float(np.sum(Y * np.log(np.clip(P, 1e-7, 1 - 1e-7)))) / n + penalty,
+        "P was clipped to [1e-15, 1 - 1e-15] (scikit-learn's log_loss), which changes the "
+        "cost of outputs beyond it; the softmax's P is never 0 here, so take ln P itself":
+            -float(np.sum(Y * np.log(np.clip(P, 1e-15, 1 - 1e-15)))) / n + penalty
+            if beyond else None}
 
 
 def relative_error_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float | None]:

@@ -120,7 +120,9 @@ OPTIMIZER: dict[str, dict[str, str]] = {
                                  "power applies to beta alone",
         "default_betas": "the bias correction used the default betas, 1 - 0.9**t and "
                          "1 - 0.999**t: it is 1 - beta1**t and 1 - beta2**t with the betas "
-                         "given"},
+                         "given",
+        "amsgrad": "v kept its running maximum, max(v, beta2 v + (1 - beta2) g**2) (AMSGrad): "
+                   "Adam's v is the moving average itself, and may shrink"},
     "nadam": {"constant_mu": "NAdam without the momentum schedule: mu_t = beta1 at every step",
               "eps_inside": _EPS.format("v_hat"),
               "mu_t_ahead": "the momentum term used mu_t and P_t where it looks one step ahead: "
@@ -262,6 +264,8 @@ def _moments(g, st, h, mistake=None):
 def _adam(theta, g, st, h, mistake):
     t = {"t_before_increment": st["t"], "t_stuck": 1}.get(mistake, st["t"] + 1)
     m, v = _moments(g, st, h, mistake)
+    if mistake == "amsgrad":
+        v = np.maximum(st["v"], v)
     c1, eps = 1 - h["beta1"] ** t, h["eps"]
     c2 = c1 if mistake == "v_beta1" else 1 - h["beta2"] ** t
     if mistake == "correction_precedence":

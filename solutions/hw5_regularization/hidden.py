@@ -536,7 +536,11 @@ def max_norm(student, rng):
                 "rescaled by the norm of the whole matrix; max-norm bounds the norm of each "
                 "column": W * min(1.0, r / np.linalg.norm(W)),
                 "compared and divided by the squared norm ||w||^2; the factor is "
-                "r / max(||w||, r)": W * r / np.maximum(np.sum(W * W, axis=0), r)})
+                "r / max(||w||, r)": W * r / np.maximum(np.sum(W * W, axis=0), r),
+                "Keras's MaxNorm, W clip(||w||, 0, r) / (1e-7 + ||w||), shrinks every column "
+                "a little: one inside the ball is left unchanged, r / max(||w||, r)":
+                    W * np.clip(np.linalg.norm(W, axis=0), 0, r)
+                    / (1e-7 + np.linalg.norm(W, axis=0))})
             if inside:
                 expect(student.call("max_norm", W, 2 * float(norms[-1]), fresh=True),
                        "with every column inside").close_to(W)

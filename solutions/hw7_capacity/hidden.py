@@ -267,7 +267,11 @@ def _bound_mutants(X, y, w, b):
         "R is the largest norm of one input, max_i ||(x_i, 1)||, not the norm of the whole "
         "matrix": (np.sqrt(np.sum(X * X) + len(X)) / gamma) ** 2,
         "R is the largest norm of a row (x_i, 1), axis=1, not of a column (axis=0)":
-            (np.sqrt(max(np.max(np.sum(X * X, axis=0)), len(X))) / gamma) ** 2}
+            (np.sqrt(max(np.max(np.sum(X * X, axis=0)), len(X))) / gamma) ** 2,
+        "the bound was rounded down to a whole number: return (R / gamma)^2 itself, a float":
+            float(np.floor((R / gamma) ** 2)),
+        "the bound was rounded up to a whole number: return (R / gamma)^2 itself, a float":
+            float(np.ceil((R / gamma) ** 2))}
 
 
 def _with_labels_as_signs(R, y, z, w) -> float:

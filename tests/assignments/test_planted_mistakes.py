@@ -57,6 +57,19 @@ PLANTED = {
         "hw3_cost", "    delta = sigmoid(X @ w + b) - y\n",
         "    a = sigmoid(X @ w + b)\n    delta = (a - y) / (a * (1 - a)) * (a * (1 - a))\n", "q3",
         "was left uncancelled"),
+    "hw4 Adam keeps the running maximum of v": (
+        "hw4_optimizers", "    v = beta2 * state[\"v\"] + (1 - beta2) * grad * grad\n    m_hat",
+        "    v = np.maximum(state[\"v\"], beta2 * state[\"v\"] + (1 - beta2) * grad * grad)\n"
+        "    m_hat", "q3", "v kept its running maximum"),
+    "hw5 max_norm in Keras's form": (
+        "hw5_regularization", "    return W * (r / np.maximum(norms, r))",
+        "    return W * np.clip(norms, 0, r) / (1e-7 + norms)", "q5", "Keras's MaxNorm"),
+    "hw6 loss clipped as scikit-learn's log_loss": (
+        "hw6_digits", "np.log(np.maximum(P, 1e-300))", "np.log(np.clip(P, 1e-15, 1 - 1e-15))",
+        "q2", "scikit-learn's log_loss"),
+    "hw7 mistake_bound rounded down": (
+        "hw7_capacity", "    return float((R / gamma) ** 2)", "    return float(int((R / gamma) ** 2))",
+        "q1", "the bound was rounded down"),
     "hw7 train_network cached by its settings": (
         "hw7_capacity", "def train_network(X, Y, M, lr, epochs, lam, seed):\n",
         "_trained = {}\n\n\ndef train_network(X, Y, M, lr, epochs, lam, seed):\n"

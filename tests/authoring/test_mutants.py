@@ -153,6 +153,16 @@ def test_drifted_differences_are_taken_at_the_entries_left_behind():
     assert np.allclose(got, [5.0, 2.0 - h]) and np.array_equal(x, [2.0, 5.0])
 
 
+def test_epsilon_cost_mistakes_offer_each_clip_where_it_shows():
+    P = np.array([[1e-20, 1 - 1e-20], [0.3, 0.7]])
+    Y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    right = -float(np.sum(Y * np.log(P))) / 2
+    assert all(far_apart(v, right) for v in mutants.epsilon_cost_mistakes(P, Y).values())
+    # scikit-learn's 1e-15 is offered only where a target's P is beyond it
+    calm = mutants.epsilon_cost_mistakes(np.array([[1e-9, 1 - 1e-9]]), np.array([[1.0, 0.0]]))
+    assert list(calm.values())[2] is None
+
+
 def test_relative_error_mistakes_differ_from_the_reference():
     rng = np.random.default_rng(6)
     a = rng.normal(size=10) * 10.0 ** rng.uniform(-3, 1, size=10)
