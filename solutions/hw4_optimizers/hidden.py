@@ -375,9 +375,10 @@ def narrow_valley(student, rng):
 
 def _plateau(losses, lr0, patience, factor, min_lr, tie_improves=False, extra=0,
              reset_after=True, reset_on_improve=True, floor=max, forget_best=False,
-             best_to_loss=False, best0=None, threshold=0.0) -> list[float]:
+             best_to_loss=False, best0=None, threshold=0.0, skip=False) -> list[float]:
     """Performance scheduling with one of its classic mistakes switched on (``floor``:
-    how lr * factor meets min_lr, None for not at all; ``forget_best`` and
+    how lr * factor meets min_lr, None for not at all; ``skip``: a reduction below min_lr
+    is not made at all; ``forget_best`` and
     ``best_to_loss``: the best loss after a reduction is none, or the loss of that epoch;
     ``best0``: the best loss before the first, None for none; ``threshold``: a relative
     margin an improvement must clear)."""
@@ -388,7 +389,8 @@ def _plateau(losses, lr0, patience, factor, min_lr, tie_improves=False, extra=0,
         else:
             wait += 1
             if wait >= patience + extra:
-                lr = floor(lr * factor, min_lr) if floor else lr * factor
+                if not (skip and lr * factor < min_lr):
+                    lr = floor(lr * factor, min_lr) if floor else lr * factor
                 wait = 0 if reset_after else wait
                 best = None if forget_best else loss if best_to_loss else best
         out.append(lr)
@@ -416,6 +418,8 @@ PLATEAU_MUTANTS = {
     "the floor min_lr was not applied": {"floor": None},
     "min(lr * factor, min_lr) jumps to the floor at once: the floor is max(lr * factor, min_lr)":
         {"floor": min},
+    "a reduction that would go below min_lr was skipped: the rate is max(lr * factor, "
+    "min_lr), so it comes down to min_lr": {"skip": True},
     "the best loss was forgotten after a reduction; the text keeps it": {"forget_best": True},
     "the best loss became the loss of the epoch that reduced the rate; the text keeps the "
     "best loss": {"best_to_loss": True},

@@ -61,6 +61,11 @@ PLANTED = {
         "hw4_optimizers", "    v = beta2 * state[\"v\"] + (1 - beta2) * grad * grad\n    m_hat",
         "    v = np.maximum(state[\"v\"], beta2 * state[\"v\"] + (1 - beta2) * grad * grad)\n"
         "    m_hat", "q3", "v kept its running maximum"),
+    "hw4 a reduction below min_lr skipped": (
+        "hw4_optimizers", "                self.lr = max(self.lr * self.factor, self.min_lr)\n",
+        "                if self.lr * self.factor >= self.min_lr:\n"
+        "                    self.lr = self.lr * self.factor\n", "q5",
+        "a reduction that would go below min_lr was skipped"),
     "hw5 max_norm in Keras's form": (
         "hw5_regularization", "    return W * (r / np.maximum(norms, r))",
         "    return W * np.clip(norms, 0, r) / (1e-7 + norms)", "q5", "Keras's MaxNorm"),
