@@ -71,7 +71,8 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
     """The checks of one elementwise function: a row, a vector and a matrix of both signs
     (stored column by column, as a transpose is), the kink and large |z|; with
     ``numbers``, two Python floats of opposite signs; with ``stable`` = (rule, mistake),
-    |z| up to 1e3 with overflow raising; with ``floats``, a float array. ``wrong`` maps a
+    |z| up to 1e3 with overflow raising (as an array and, with ``numbers``, as Python
+    numbers); with ``floats``, a float array. ``wrong`` maps a
     mistake to the function (of z and ``kw``) making it."""
     def call(z, label, **options):
         with np.errstate(all="ignore"):
@@ -107,6 +108,11 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
         with check(f"{name}(z{args}) for |z| up to 1e3 computes without overflow"), \
                 error_hint(*stable, OVERFLOW):
             call(LARGE, "", strict_floats=True)
+        if numbers:  # "stable for every z", also for a plain number
+            with check(f"{name} of the Python numbers -1000.0 and 1000.0{args}"), \
+                    error_hint(*stable, [*OVERFLOW, "OverflowError"]):
+                for x in (-1e3, 1e3):
+                    call(x, f"{name}({x:g})", strict_floats=True)
     if floats:
         with check(f"{name}(z of shape (3, 4){args}) returns a float array"):
             _verify_floats(call(_signed(rng, (3, 4)), ""), name)

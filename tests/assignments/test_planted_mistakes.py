@@ -41,6 +41,11 @@ PLANTED = {
         "hw1_forward", "    return Z1, A1, Z2, softmax(Z2)\n",
         "    return Z1, A1, Z2, softmax(sigmoid(Z2))\n", "q6",
         "the output layer applied the hidden activation before the output function"),
+    "hw1 sigmoid of a plain number through math.exp": (
+        "hw1_forward", '    """Logistic sigmoid, stable for any z."""\n',
+        '    """Logistic sigmoid, stable for any z."""\n    if isinstance(z, float):\n'
+        '        import math\n        return 1.0 / (1.0 + math.exp(-z))\n', "q1",
+        "stable for every z"),
     "hw1 predict with every tied index": (
         "hw1_forward", "return np.argmax(P, axis=-1)",
         "return np.nonzero(P == P.max(axis=-1, keepdims=True))[-1]", "q7",
