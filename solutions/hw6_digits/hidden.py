@@ -530,10 +530,20 @@ def _fit_repeats(student, sizes, seed, ws, bs, X, Y, **hyper) -> bool:
     return _same(*costs)
 
 
-def _fit_again(net, X, Y, epochs) -> None:
+EXTRA_DRAW = ("fit drew more than one permutation per epoch, so the second fit shuffles "
+              "differently: the text's rule is exactly one self.rng.permutation(n) per epoch "
+              "and nothing else")
+
+
+def _fit_again(net, X, Y, epochs, want=None, extra=None) -> None:
     """A second call of fit returns the costs of its own epochs, the last one the cost of
-    the network it leaves."""
+    the network it leaves; after a first fit that was right, they are ``want``, the
+    reference's second fit from the generator as one permutation per epoch leaves it
+    (``extra``: one permutation more)."""
     again, cost = maybe_numbers(net.call("fit", X, Y)), maybe_numbers(net.call("loss", X, Y))
+    if want is not None:
+        expect(again, "the second fit's costs").close_to(want, **FIT,
+                                                         mutants={EXTRA_DRAW: extra})
     counted = again is not None and again.shape == (epochs,)
     if counted and not (cost is not None and np.isfinite(again[-1]) and np.isfinite(cost)):
         return  # a run that diverged: the first fit's costs already say what differs
@@ -541,6 +551,17 @@ def _fit_again(net, X, Y, epochs) -> None:
     verify(own, f"fit called a second time returned {describe_value(again)}: each call "
            f"returns a new list of the costs after each of its own {epochs} epochs", "fit",
            mistake="fit's list of costs carried over from an earlier call")
+
+
+def _second_fits(ref, setting, sizes, seed) -> tuple[np.ndarray, np.ndarray]:
+    """The costs of a second fit of ``ref`` (fitted once), and of the same second fit after
+    one permutation more (mutant)."""
+    ws, bs, X, Y, lr, lam, epochs, batch = setting
+    extra = MLP.from_params(ws, bs, rng=_course_network(sizes, seed).rng)
+    extra.fit(X, Y, epochs, batch, SGD(lr), l2=lam)
+    extra.rng.permutation(len(X))
+    return (np.array(ref.fit(X, Y, epochs, batch, SGD(lr), l2=lam)["loss"]),
+            np.array(extra.fit(X, Y, epochs, batch, SGD(lr), l2=lam)["loss"]))
 
 
 def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again=False) -> None:
@@ -555,7 +576,8 @@ def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again=False) -> No
         net = _construct(student, sizes, seed, lr=lr, lam=lam, epochs=epochs, batch_size=batch)
         net.call("set_params", ws, bs)
         got = (net.call("fit", X, Y), net.get("weights"), net.get("biases"))
-        if not all(_same(g, w) for g, w in zip(got, want, strict=True)):
+        right = all(_same(g, w) for g, w in zip(got, want, strict=True))
+        if not right:
             grads, loss = _own(student, rng, ws, bs, lam, X)
             own = mutants.minibatch_sgd(*setting, _course_network(sizes, seed).rng, gradients=grads,
                                         loss=lambda W, b: loss(W, b, Y))
@@ -578,7 +600,8 @@ def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again=False) -> No
             expect(got[i], what).each_close_to(want[i], **FIT, mutants={
                 k: v[i] for k, v in wrong.items()})
         if again:
-            _fit_again(net, X, Y, epochs)
+            _fit_again(net, X, Y, epochs, *(_second_fits(ref, setting, sizes, seed)
+                                             if right else ()))
 
 
 @question("q3", points=3)

@@ -77,6 +77,10 @@ PLANTED = {
     "hw6 loss clipped as scikit-learn's log_loss": (
         "hw6_digits", "np.log(np.maximum(P, 1e-300))", "np.log(np.clip(P, 1e-15, 1 - 1e-15))",
         "q2", "scikit-learn's log_loss"),
+    "hw6 fit draws a permutation more than one per epoch": (
+        "hw6_digits", "        history.append(self.loss(X, Y))\n    return history\n",
+        "        history.append(self.loss(X, Y))\n    self.rng.permutation(len(X))\n"
+        "    return history\n", "q3", "fit drew more than one permutation per epoch"),
     "hw7 mistake_bound rounded down": (
         "hw7_capacity", "    return float((R / gamma) ** 2)", "    return float(int((R / gamma) ** 2))",
         "q1", "the bound was rounded down"),
