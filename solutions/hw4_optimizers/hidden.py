@@ -674,8 +674,11 @@ def gradient_clipping(student, rng):
     # components above c, below -c and inside (-c, c), wherever the draws fall
     several[0][1, 0], several[1][2] = -c0 - rng.uniform(0.5, 2.0), c0 + rng.uniform(0.5, 2.0)
     several[2][0, 1] = c0 * rng.uniform(-0.9, 0.9)
-    for grads, c in [([LECTURE], 1.0), (several, c0)]:
-        with check(f"clip_by_value(grads of shapes {builders.shapes_of(grads)}, c={c:.3g})"):
+    inside = [*several, 0.5 * np.clip(several[1], -c0, c0)]  # the last needs no clipping
+    for grads, c in [([LECTURE], 1.0), (several, c0), (inside, c0)]:
+        with check(f"clip_by_value(grads of shapes {builders.shapes_of(grads)}, c={c:.3g})"
+                   + (", the last already inside [-c, c]: a new array all the same"
+                      if grads is inside else "")):
             got = student.call("clip_by_value", grads, c, fresh=True)
             expect(got, "clipped gradients").each_close_to(
                 optim.clip_by_value(grads, c), mutants={

@@ -66,6 +66,10 @@ PLANTED = {
         "hw4_optimizers", "    v = beta2 * state[\"v\"] + (1 - beta2) * grad * grad\n    m_hat",
         "    v = np.maximum(state[\"v\"], beta2 * state[\"v\"] + (1 - beta2) * grad * grad)\n"
         "    m_hat", "q3", "v kept its running maximum"),
+    "hw4 clip_by_value returns an array that needs no clipping itself": (
+        "hw4_optimizers", "    return [np.clip(g, -c, c) for g in grads]",
+        "    return [g if np.all(np.abs(g) <= c) else np.clip(g, -c, c) for g in grads]", "q6",
+        "returned its argument `grads["),
     "hw4 a reduction below min_lr skipped": (
         "hw4_optimizers", "                self.lr = max(self.lr * self.factor, self.min_lr)\n",
         "                if self.lr * self.factor >= self.min_lr:\n"
