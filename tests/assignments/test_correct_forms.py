@@ -39,6 +39,9 @@ FORMS = {
     "hw2 relative error with a guard of 1e-12 added to the scale": (
         "hw2_backprop", "    return 0.0 if scale == 0 else float(np.max(np.abs(a - b)) / scale)",
         "    return float(np.max(np.abs(a - b)) / (scale + 1e-12))"),
+    "hw4 momentum_step puts its new arrays into the state dict it is given": (
+        "hw4_optimizers", '    return theta - lr * b, {"t": state["t"] + 1, "b": b}\n',
+        '    state["b"], state["t"] = b, state["t"] + 1\n    return theta - lr * b, state\n'),
     "hw1 accuracy as a 0-d array": (
         "hw1_forward", "return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))",
         "return np.asarray(np.mean(np.asarray(y_true) == np.asarray(y_pred)))"),
