@@ -389,6 +389,9 @@ def forward_pass(student, rng):
         wrong |= {f"the hidden layer applies the sigmoid, as the question says, not {f}":
                   _parts(*mutants.forward_pass(weights, biases, X, activation=f))
                   for f in ("tanh", "relu")}
+        slip = act.sigmoid_prime(Z1)  # A1 = sigmoid_prime(Z1)
+        wrong["the hidden activation is sigmoid(Z1), not its derivative sigmoid_prime(Z1)"] = (
+            Z1, slip, slip @ weights[1] + biases[1], act.softmax(slip @ weights[1] + biases[1]))
         own = functools.cache(functools.partial(_own_forward, student, X, weights, biases))
         with check(f"mlp_forward(X {X.shape}, W1 {weights[0].shape}, b1 {biases[0].shape}, "
                    f"W2 {weights[1].shape}, b2 {biases[1].shape})"), error_hint(

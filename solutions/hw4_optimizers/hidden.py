@@ -344,6 +344,8 @@ def narrow_valley(student, rng):
             name, theta0, [lambda th: _grad(th, 20.0, 1.0)] * n, hs)]
         swapped = [_cost(theta0, a, b)] + [_cost(th, a, b) for th, _ in _reference_run(
             name, theta0, [lambda th, a=a, b=b: _grad(th, b, a)] * n, hs)]
+        lecture_grad = [_cost(theta0, a, b)] + [_cost(th, a, b) for th, _ in _reference_run(
+            name, theta0, [lambda th: _grad(th, 20.0, 1.0)] * n, hs)]
         stale, th = [_cost(theta0, a, b)], theta0
         for _ in range(n):  # every step from the initial state
             th, _ = mutants.optimizer_step(name, th, _grad(th, a, b),
@@ -365,6 +367,8 @@ def narrow_valley(student, rng):
                 "started from the initial state)": stale,
                 "the run used the lecture's valley (a = 20, b = 1), not the a and b given":
                     fixed,
+                "the steps used the gradient of the lecture's valley, valley_grad(theta, 20, 1), "
+                "not that of the a and b given": lecture_grad,
                 "the gradient was taken with a and b swapped (valley_grad(theta, b, a)?): "
                 "pass them in the order of the signature": swapped})
 

@@ -703,7 +703,9 @@ def universal_approximation(student, rng):
                    f"take exactly epochs = {epochs} Adam steps, not one fewer":
                        _train_variant(X, Y, M, lr, epochs - 1, lam, seed),
                    f"the step size is the lr argument, not the notebook's LR = {LR}":
-                       _train_variant(X, Y, M, LR, epochs, lam, seed)})
+                       _train_variant(X, Y, M, LR, epochs, lam, seed),
+                   "the network starts from default_rng(seed) with the seed given, not a fixed "
+                   "seed 0": _params(train_tanh_regressor(X, Y, M, lr, epochs, lam, 0))})
     X, Y = -X, Y[::-1].copy()  # other data of the same shape, nothing new drawn
     with check("train_network called again with the same settings on other data of the same "
                "shape: the params trained on that data"):
@@ -896,6 +898,11 @@ def _selection_plot_problem(axes, Ms, table) -> str | None:
         if any(_shows_points(ax, Ms, table, markers=False) for ax in best):
             return ("every start's error should be a marker, not a point of a line joining "
                     "the starts: ax.plot(np.repeat(Ms, R), table.ravel(), 'o')")
+        tiled = table.ravel().reshape(-1, len(Ms)).T  # the errors np.tile(Ms, R) puts at each M
+        if any(_shows_points(ax, Ms, tiled) for ax in best):
+            return ("every start's error is drawn above another M: table.ravel() runs through "
+                    "the starts of one M before the next, so the xs are np.repeat(Ms, R), not "
+                    "np.tile(Ms, R)")
         return ("the spread over the starts is missing: draw every start's error as a marker, "
                 "ax.plot(np.repeat(Ms, R), table.ravel(), 'o')")
     return None

@@ -46,6 +46,9 @@ PLANTED = {
         '    """Logistic sigmoid, stable for any z."""\n    if isinstance(z, float):\n'
         '        import math\n        return 1.0 / (1.0 + math.exp(-z))\n', "q1",
         "stable for every z"),
+    "hw1 mlp_forward with sigmoid_prime for the hidden activation": (
+        "hw1_forward", "    A1 = sigmoid(Z1)\n", "    A1 = sigmoid_prime(Z1)\n", "q6",
+        "not its derivative sigmoid_prime(Z1)"),
     "hw1 predict with every tied index": (
         "hw1_forward", "return np.argmax(P, axis=-1)",
         "return np.nonzero(P == P.max(axis=-1, keepdims=True))[-1]", "q7",
@@ -70,6 +73,10 @@ PLANTED = {
         "hw4_optimizers", "    return [np.clip(g, -c, c) for g in grads]",
         "    return [g if np.all(np.abs(g) <= c) else np.clip(g, -c, c) for g in grads]", "q6",
         "returned its argument `grads["),
+    "hw4 run_valley steps with the lecture's valley gradient": (
+        "hw4_optimizers", "step(theta, valley_grad(theta, a, b), state, **hyper)",
+        "step(theta, valley_grad(theta, 20, 1), state, **hyper)", "q4",
+        "the steps used the gradient of the lecture's valley"),
     "hw4 a reduction below min_lr skipped": (
         "hw4_optimizers", "                self.lr = max(self.lr * self.factor, self.min_lr)\n",
         "                if self.lr * self.factor >= self.min_lr:\n"
@@ -88,6 +95,13 @@ PLANTED = {
     "hw7 mistake_bound rounded down": (
         "hw7_capacity", "    return float((R / gamma) ** 2)", "    return float(int((R / gamma) ** 2))",
         "q1", "the bound was rounded down"),
+    "hw7 train_network from a fixed seed 0": (
+        "hw7_capacity", "    params = init_network(M, np.random.default_rng(seed))\n",
+        "    params = init_network(M, np.random.default_rng(0))\n", "q4", "not a fixed seed 0"),
+    "hw7 the starts' markers at np.tile(Ms, R)": (
+        "hw7_capacity", "ax.plot(np.repeat(Ms, table.shape[1]), table.ravel()",
+        "ax.plot(np.tile(Ms, table.shape[1]), table.ravel()", "q5",
+        "every start's error is drawn above another M"),
     "hw7 train_network cached by its settings": (
         "hw7_capacity", "def train_network(X, Y, M, lr, epochs, lam, seed):\n",
         "_trained = {}\n\n\ndef train_network(X, Y, M, lr, epochs, lam, seed):\n"
