@@ -92,6 +92,10 @@ PLANTED = {
         "hw6_digits", "        history.append(self.loss(X, Y))\n    return history\n",
         "        history.append(self.loss(X, Y))\n    self.rng.permutation(len(X))\n"
         "    return history\n", "q3", "fit drew more than one permutation per epoch"),
+    "hw6 the study's networks from a fixed seed 0": (
+        "hw6_digits", "                            rng=np.random.default_rng(seed))\n        history",
+        "                            rng=np.random.default_rng(0))\n        history", "q6",
+        "not a fixed default_rng(0)"),
     "hw7 mistake_bound rounded down": (
         "hw7_capacity", "    return float((R / gamma) ** 2)", "    return float(int((R / gamma) ** 2))",
         "q1", "the bound was rounded down"),
