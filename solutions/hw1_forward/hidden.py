@@ -390,8 +390,9 @@ def forward_pass(student, rng):
                   _parts(*mutants.forward_pass(weights, biases, X, activation=f))
                   for f in ("tanh", "relu")}
         slip = act.sigmoid_prime(Z1)  # A1 = sigmoid_prime(Z1)
+        Z2_slip = slip @ weights[1] + biases[1]
         wrong["the hidden activation is sigmoid(Z1), not its derivative sigmoid_prime(Z1)"] = (
-            Z1, slip, slip @ weights[1] + biases[1], act.softmax(slip @ weights[1] + biases[1]))
+            Z1, slip, Z2_slip, act.softmax(Z2_slip))
         own = functools.cache(functools.partial(_own_forward, student, X, weights, biases))
         with check(f"mlp_forward(X {X.shape}, W1 {weights[0].shape}, b1 {biases[0].shape}, "
                    f"W2 {weights[1].shape}, b2 {biases[1].shape})"), error_hint(

@@ -300,6 +300,13 @@ def _grad(theta, a: float, b: float) -> np.ndarray:
     return np.array([2 * a * theta[0], 2 * b * theta[1]])
 
 
+def _valley_run(name: str, theta0, hs, cost_ab, grad_ab) -> list[float]:
+    """The costs, on the valley ``cost_ab`` = (a, b), of the reference run from theta0 whose
+    steps take the gradient of the valley ``grad_ab`` (another one for a mistake)."""
+    steps = _reference_run(name, theta0, [lambda th: _grad(th, *grad_ab)] * len(hs), hs)
+    return [_cost(theta0, *cost_ab)] + [_cost(th, *cost_ab) for th, _ in steps]
+
+
 def _valley_functions(student, rng) -> bool:
     """valley_cost and valley_grad at two points; whether both were right."""
     right = True
@@ -337,15 +344,11 @@ def narrow_valley(student, rng):
         a, b = float(rng.uniform(5, 40)), float(rng.uniform(0.5, 2))
         theta0 = rng.uniform(1, 4, size=2) * rng.choice([-1.0, 1.0], size=2)
         n, h = int(rng.integers(20, 41)), _valley_hyper(name, a, rng)
-        grads, hs = [lambda th, a=a, b=b: _grad(th, a, b)] * n, [h] * n
-        want = [_cost(theta0, a, b)] + [_cost(th, a, b) for th, _ in _reference_run(
-            name, theta0, grads, hs)]
-        fixed = [_cost(theta0, 20.0, 1.0)] + [_cost(th, 20.0, 1.0) for th, _ in _reference_run(
-            name, theta0, [lambda th: _grad(th, 20.0, 1.0)] * n, hs)]
-        swapped = [_cost(theta0, a, b)] + [_cost(th, a, b) for th, _ in _reference_run(
-            name, theta0, [lambda th, a=a, b=b: _grad(th, b, a)] * n, hs)]
-        lecture_grad = [_cost(theta0, a, b)] + [_cost(th, a, b) for th, _ in _reference_run(
-            name, theta0, [lambda th: _grad(th, 20.0, 1.0)] * n, hs)]
+        hs, lecture = [h] * n, (20.0, 1.0)
+        want = _valley_run(name, theta0, hs, (a, b), (a, b))
+        fixed = _valley_run(name, theta0, hs, lecture, lecture)
+        swapped = _valley_run(name, theta0, hs, (a, b), (b, a))
+        lecture_grad = _valley_run(name, theta0, hs, (a, b), lecture)
         stale, th = [_cost(theta0, a, b)], theta0
         for _ in range(n):  # every step from the initial state
             th, _ = mutants.optimizer_step(name, th, _grad(th, a, b),

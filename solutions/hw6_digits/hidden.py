@@ -26,9 +26,11 @@ splits and seeds, so the bar of 0.93 fails a correct network essentially never; 
 vectorised ``fit`` takes about 0.2 s, a loop over the rows of a batch about 6 s.
 """
 
+import copy
 import math
 import re
 import time
+from collections.abc import Callable
 from functools import cache, partial
 
 import numpy as np
@@ -539,7 +541,7 @@ def _fit_again(net, X, Y, epochs, want=None, extra=None) -> None:
     """A second call of fit returns the costs of its own epochs, the last one the cost of
     the network it leaves; after a first fit that was right, they are ``want``, the
     reference's second fit from the generator as one permutation per epoch leaves it
-    (``extra``: one permutation more)."""
+    (``extra``: one permutation more, a function of no arguments)."""
     again, cost = maybe_numbers(net.call("fit", X, Y)), maybe_numbers(net.call("loss", X, Y))
     counted = again is not None and again.shape == (epochs,)
     if counted and not (cost is not None and np.isfinite(again[-1]) and np.isfinite(cost)):
@@ -553,15 +555,18 @@ def _fit_again(net, X, Y, epochs, want=None, extra=None) -> None:
                                                          mutants={EXTRA_DRAW: extra})
 
 
-def _second_fits(ref, setting, sizes, seed) -> tuple[np.ndarray, np.ndarray]:
-    """The costs of a second fit of ``ref`` (fitted once), and of the same second fit after
-    one permutation more (mutant)."""
-    ws, bs, X, Y, lr, lam, epochs, batch = setting
-    extra = MLP.from_params(ws, bs, rng=_course_network(sizes, seed).rng)
-    extra.fit(X, Y, epochs, batch, SGD(lr), l2=lam)
-    extra.rng.permutation(len(X))
-    return (np.array(ref.fit(X, Y, epochs, batch, SGD(lr), l2=lam)["loss"]),
-            np.array(extra.fit(X, Y, epochs, batch, SGD(lr), l2=lam)["loss"]))
+def _second_fits(ref, setting) -> tuple[np.ndarray, Callable[[], np.ndarray]]:
+    """The costs of a second fit of ``ref`` (fitted once), and, computed only if called, of
+    the same second fit after one permutation more (mutant)."""
+    _, _, X, Y, lr, lam, epochs, batch = setting
+    extra = copy.deepcopy(ref)
+
+    @cache  # it draws and fits: once
+    def after_extra_draw() -> np.ndarray:
+        extra.rng.permutation(len(X))
+        return np.array(extra.fit(X, Y, epochs, batch, SGD(lr), l2=lam)["loss"])
+
+    return np.array(ref.fit(X, Y, epochs, batch, SGD(lr), l2=lam)["loss"]), after_extra_draw
 
 
 def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again=False) -> None:
@@ -600,8 +605,7 @@ def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again=False) -> No
             expect(got[i], what).each_close_to(want[i], **FIT, mutants={
                 k: v[i] for k, v in wrong.items()})
         if again:
-            _fit_again(net, X, Y, epochs, *(_second_fits(ref, setting, sizes, seed)
-                                             if right else ()))
+            _fit_again(net, X, Y, epochs, *(_second_fits(ref, setting) if right else ()))
 
 
 @question("q3", points=3)
