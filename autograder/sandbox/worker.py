@@ -25,8 +25,9 @@ side decides whether drawing was allowed.
 A ``call`` with ``"forbid": ["numpy.linalg.inv", ...]`` reports in ``"used"`` which of
 those functions (of modules already imported) the call called, as the text rules them out.
 With ``"require": ["sigmoid", ...]``, names of the notebook's own functions the text asks
-the call to use, it reports in ``"used"`` those it called too, and in ``"defined"`` those
-the notebook defines as functions (only those can be asked for).
+the call to use, it reports in ``"used"`` those it ran too (themselves, or the notebook's
+functions and classes they hand their work to), and in ``"defined"`` those the notebook
+defines (only those can be asked for).
 
 A ``call`` with ``"send_args": true`` replies ``[value, args]``: the positional arguments
 as the call left them, for a suite that judges a later answer with what the student's
@@ -550,18 +551,51 @@ def _noting_calls(names: Any, used: list[str]):
 
 
 def _own_code(names: Any, namespace: dict) -> dict[types.CodeType, str]:
-    """The code objects of the notebook's functions of these names (through decorators
-    such as functools.cache), each to its name; names of anything else are left out."""
+    """The code objects that count as running the notebook's functions of these names, each
+    to its name: the function's own (through decorators such as functools.cache), and that
+    of the notebook's functions, classes and objects it names, one level down, since a
+    function that delegates its work (``sigmoid(z)`` returning ``Sigmoid()(z)``) is used
+    whenever that work runs. A class counts by the methods it defines itself, not those it
+    inherits, which its siblings share. Names of anything else are left out."""
     found: dict[types.CodeType, str] = {}
+    home = namespace.get("__name__", "__main__")
     for name in names[:8] if isinstance(names, list) else []:
         obj = namespace.get(name) if isinstance(name, str) else None
-        try:
-            code = getattr(inspect.unwrap(obj), "__code__", None) if callable(obj) else None
-        except Exception:  # a cycle of __wrapped__, or an object's own __getattr__ failing
-            code = None
-        if isinstance(code, types.CodeType):
-            found[code] = name
+        if not (isinstance(name, str) and callable(obj)):
+            continue
+        own = _codes_of(obj, home, anywhere=True)
+        if own:
+            delegates = [_codes_of(namespace.get(n), home)
+                         for code in own for n in _global_names(code)]
+            found.update(dict.fromkeys([c for cs in delegates for c in cs], name))
+            found.update(dict.fromkeys(own, name))
     return found
+
+
+def _codes_of(obj: Any, home: str, anywhere: bool = False) -> list[types.CodeType]:
+    """The code a notebook function runs (``anywhere``: any Python function), or the methods
+    a notebook class (or the class of a notebook object) defines itself; nothing for what
+    the notebook did not define."""
+    try:
+        obj = inspect.unwrap(obj)
+        if isinstance(obj, types.FunctionType):
+            return [obj.__code__] if anywhere or obj.__module__ == home else []
+        cls = obj if isinstance(obj, type) else type(obj)
+        if getattr(cls, "__module__", None) != home:
+            return []
+        members = [getattr(m, "__func__", m) for m in vars(cls).values()]
+    except Exception:  # a cycle of __wrapped__, or an object's own __getattr__ failing
+        return []
+    return [m.__code__ for m in members if isinstance(m, types.FunctionType)]
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    """The names a code object and the code nested in it (lambdas, comprehensions) use."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
 
 
 @contextlib.contextmanager

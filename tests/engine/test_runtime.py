@@ -208,8 +208,15 @@ def test_a_call_that_skips_a_notebook_function_the_text_asks_for_fails_the_check
         "def by_hand(x):\n    return x ** 2 + 1\n"
         "def bound(x, f=square):\n    return f(x) + 1\n"
         "def raises(x):\n    raise ValueError(x)\n"
-        "def is_original():\n    return square.__name__ == 'square'\n"])
+        "def is_original():\n    return square.__name__ == 'square'\n"
+        "class Cube:\n    def __call__(self, x):\n        return self.forward(x)\n"
+        "    def forward(self, x):\n        return x ** 3\n"
+        "def cube(x):\n    return Cube()(x)\n"
+        "def through_class(x):\n    return Cube().forward(x) + 1\n"
+        "class Square:\n    def forward(self, x):\n        return x * x\n"
+        "def by_other_class(x):\n    return Square().forward(x) + 1\n"])
     rule = {"square": "use your square", "undefined": "use your undefined"}
+    cubed = {"cube": "use your cube"}
     try:
         rt.run_notebook()
         student = Student(rt, QuestionBudget(30))
@@ -219,11 +226,15 @@ def test_a_call_that_skips_a_notebook_function_the_text_asks_for_fails_the_check
             assert student.call("bound", 3.0, require=rule) == 10.0  # the same function
             with pytest.raises(StudentError):
                 student.call("raises", 3.0, require=rule)
+            # the work cube hands on (Cube's own methods) counts as using cube
+            assert student.call("through_class", 2.0, require=cubed) == 9.0
+            assert student.call("by_other_class", 2.0, require=cubed) == 5.0
         assert student.call("is_original") is True
     finally:
         rt.close()
     assert [(c.passed, c.message) for c in rec.checks] == [
-        (False, "`by_hand` did not call your square: use your square")]
+        (False, "`by_hand` did not call your square: use your square"),
+        (False, "`by_other_class` did not call your cube: use your cube")]
 
 
 def test_a_generator_in_the_worker_is_shared_by_the_calls_it_is_passed_to(factory):
