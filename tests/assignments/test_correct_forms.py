@@ -42,6 +42,14 @@ FORMS = {
     "hw4 momentum_step puts its new arrays into the state dict it is given": (
         "hw4_optimizers", '    return theta - lr * b, {"t": state["t"] + 1, "b": b}\n',
         '    state["b"], state["t"] = b, state["t"] + 1\n    return theta - lr * b, state\n'),
+    "hw1 mlp_forward through the class its sigmoid hands the work to": (
+        "hw1_forward", "    A1 = sigmoid(Z1)\n    Z2 = dense_forward(A1, W2, b2)\n"
+        "    return Z1, A1, Z2, softmax(Z2)\n",
+        "    A1 = Sigmoid().forward(Z1)\n    Z2 = dense_forward(A1, W2, b2)\n"
+        "    return Z1, A1, Z2, softmax(Z2)\n\n\n"
+        "class Sigmoid:\n    def forward(self, z):\n"
+        "        return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))\n\n\n"
+        "def sigmoid(z):\n    return Sigmoid().forward(z)\n"),
     "hw1 accuracy as a 0-d array": (
         "hw1_forward", "return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))",
         "return np.asarray(np.mean(np.asarray(y_true) == np.asarray(y_pred)))"),
