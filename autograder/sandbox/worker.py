@@ -36,6 +36,7 @@ own function did to its inputs.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import inspect
 import io
@@ -43,6 +44,7 @@ import os
 import re
 import signal
 import sys
+import textwrap
 import traceback
 import types
 import warnings
@@ -552,11 +554,11 @@ def _noting_calls(names: Any, used: list[str]):
 
 def _own_code(names: Any, namespace: dict) -> dict[types.CodeType, str]:
     """The code objects that count as running the notebook's functions of these names, each
-    to its name: the function's own (through decorators such as functools.cache), and that
-    of the notebook's functions, classes and objects it names, one level down, since a
-    function that delegates its work (``sigmoid(z)`` returning ``Sigmoid()(z)``) is used
-    whenever that work runs. A class counts by the methods it defines itself, not those it
-    inherits, which its siblings share. Names of anything else are left out."""
+    to its name: the function's own (through decorators such as functools.cache), and, for
+    a function that only hands its work on (``sigmoid(z)`` returning ``Sigmoid()(z)``, see
+    :func:`_handed_to`), that of the notebook's functions, classes and objects it hands it
+    to. A class counts by the methods it defines itself, not those it inherits, which its
+    siblings share. Names of anything else are left out."""
     found: dict[types.CodeType, str] = {}
     home = namespace.get("__name__", "__main__")
     for name in names[:8] if isinstance(names, list) else []:
@@ -565,11 +567,37 @@ def _own_code(names: Any, namespace: dict) -> dict[types.CodeType, str]:
             continue
         own = _codes_of(obj, home, anywhere=True)
         if own:
-            delegates = [_codes_of(namespace.get(n), home)
-                         for code in own for n in _global_names(code)]
-            found.update(dict.fromkeys([c for cs in delegates for c in cs], name))
+            handed = [_codes_of(namespace.get(n), home) for n in _handed_to(obj)]
+            found.update(dict.fromkeys([c for cs in handed for c in cs], name))
             found.update(dict.fromkeys(own, name))
     return found
+
+
+def _handed_to(obj: Any) -> set[str]:
+    """The names in the returned call of a function whose body does nothing but check or
+    convert its arguments and return that call; nothing for any other body (a function
+    that computes, loops or branches is used only when it runs itself)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(inspect.unwrap(obj))))
+    except Exception:  # no source (exec, a builtin), or source that does not parse alone
+        return set()
+    func = tree.body[0] if tree.body else None
+    if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+        return set()
+    *before, last = [s for s in func.body if not (
+        isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))] or [None]
+    if not (isinstance(last, ast.Return) and isinstance(last.value, ast.Call)
+            and all(_only_checks(s) for s in before)):
+        return set()
+    return {n.id for n in ast.walk(last.value) if isinstance(n, ast.Name)}
+
+
+def _only_checks(stmt: ast.stmt) -> bool:
+    """Whether a statement only converts or checks arguments: an assignment, an assert, or
+    an ``if`` that raises."""
+    if isinstance(stmt, ast.If):
+        return not stmt.orelse and all(isinstance(s, ast.Raise) for s in stmt.body)
+    return isinstance(stmt, ast.Assign | ast.AnnAssign | ast.Assert)
 
 
 def _codes_of(obj: Any, home: str, anywhere: bool = False) -> list[types.CodeType]:
@@ -587,15 +615,6 @@ def _codes_of(obj: Any, home: str, anywhere: bool = False) -> list[types.CodeTyp
     except Exception:  # a cycle of __wrapped__, or an object's own __getattr__ failing
         return []
     return [m.__code__ for m in members if isinstance(m, types.FunctionType)]
-
-
-def _global_names(code: types.CodeType) -> set[str]:
-    """The names a code object and the code nested in it (lambdas, comprehensions) use."""
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _global_names(const)
-    return names
 
 
 @contextlib.contextmanager

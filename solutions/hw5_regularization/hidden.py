@@ -784,7 +784,10 @@ def batch_norm(student, rng):
                     "sum(dout) - x_hat sum(dout x_hat))": gamma / (n * np.sqrt(var + eps)) * (
                         n * dout - dout.mean(axis=0) - x_hat * (dout * x_hat).mean(axis=0))})
                 expect(got[1], "dgamma").close_to(dgamma, *GRAD, {
-                    X_NOT_X_HAT: (dout * x).sum(axis=0), FEATURES: (dout * x_hat).sum(axis=1)})
+                    X_NOT_X_HAT: (dout * x).sum(axis=0), FEATURES: (dout * x_hat).sum(axis=1),
+                    "dgamma = sum over the batch of dout * x_hat, with x_hat = (x - mu) / "
+                    "sqrt(var + eps) normalised, not only centred":
+                        (dout * (x - x.mean(axis=0))).sum(axis=0)})
                 expect(got[2], "dbeta").close_to(dbeta, *GRAD, {
                     FEATURES: dout.sum(axis=1),
                     "dbeta is the sum of dout over the batch, not its mean": dout.mean(axis=0)})

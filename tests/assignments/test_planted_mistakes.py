@@ -85,6 +85,10 @@ PLANTED = {
     "hw5 max_norm in Keras's form": (
         "hw5_regularization", "    return W * (r / np.maximum(norms, r))",
         "    return W * np.clip(norms, 0, r) / (1e-7 + norms)", "q5", "Keras's MaxNorm"),
+    "hw5 dgamma against the centred x": (
+        "hw5_regularization", "    return dx, dgamma, dbeta\n",
+        "    return dx, (dout * (x - x.mean(axis=0))).sum(axis=0), dbeta\n", "q7",
+        "not only centred"),
     "hw6 loss clipped as scikit-learn's log_loss": (
         "hw6_digits", "np.log(np.maximum(P, 1e-300))", "np.log(np.clip(P, 1e-15, 1 - 1e-15))",
         "q2", "scikit-learn's log_loss"),

@@ -211,12 +211,15 @@ def test_a_call_that_skips_a_notebook_function_the_text_asks_for_fails_the_check
         "def is_original():\n    return square.__name__ == 'square'\n"
         "class Cube:\n    def __call__(self, x):\n        return self.forward(x)\n"
         "    def forward(self, x):\n        return x ** 3\n"
-        "def cube(x):\n    return Cube()(x)\n"
+        "def cube(x):\n    '''the cube'''\n    assert x == x\n    return Cube()(x)\n"
+        "def poly(x):\n    return cube(x) + x\n"
+        "def cube_plus(x):\n    return cube(x) + x + 1\n"
         "def through_class(x):\n    return Cube().forward(x) + 1\n"
         "class Square:\n    def forward(self, x):\n        return x * x\n"
         "def by_other_class(x):\n    return Square().forward(x) + 1\n"])
     rule = {"square": "use your square", "undefined": "use your undefined"}
     cubed = {"cube": "use your cube"}
+    poly = {"poly": "use your poly"}
     try:
         rt.run_notebook()
         student = Student(rt, QuestionBudget(30))
@@ -229,12 +232,15 @@ def test_a_call_that_skips_a_notebook_function_the_text_asks_for_fails_the_check
             # the work cube hands on (Cube's own methods) counts as using cube
             assert student.call("through_class", 2.0, require=cubed) == 9.0
             assert student.call("by_other_class", 2.0, require=cubed) == 5.0
+            # poly computes more than it hands on: running cube is not running poly
+            assert student.call("cube_plus", 2.0, require=poly) == 11.0
         assert student.call("is_original") is True
     finally:
         rt.close()
     assert [(c.passed, c.message) for c in rec.checks] == [
         (False, "`by_hand` did not call your square: use your square"),
-        (False, "`by_other_class` did not call your cube: use your cube")]
+        (False, "`by_other_class` did not call your cube: use your cube"),
+        (False, "`cube_plus` did not call your poly: use your poly")]
 
 
 def test_a_generator_in_the_worker_is_shared_by_the_calls_it_is_passed_to(factory):
