@@ -584,10 +584,11 @@ def _handed_to(obj: Any) -> set[str]:
     func = tree.body[0] if tree.body else None
     if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
         return set()
-    *before, last = [s for s in func.body if not (
-        isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))] or [None]
+    body = [s for s in func.body if not (
+        isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    last = body[-1] if body else None
     if not (isinstance(last, ast.Return) and isinstance(last.value, ast.Call)
-            and all(_only_checks(s) for s in before)):
+            and all(_only_checks(s) for s in body[:-1])):
         return set()
     return {n.id for n in ast.walk(last.value) if isinstance(n, ast.Name)}
 

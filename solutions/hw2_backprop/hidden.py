@@ -501,6 +501,9 @@ def gradient_checking(student, rng):
                           "central differences": _differences(cost, weights, biases, h,
                                                               mutants.one_sided_gradient),
                           "divided by h instead of 2h": tuple([2 * g for g in gs] for gs in want),
+                          "(C(w + h/2) - C(w - h/2)) / h is the difference with step h/2; the "
+                          "question's central difference steps by h each way and divides by 2h":
+                              _differences(cost, weights, biases, h / 2),
                           **{"each perturbed entry was left at w - h instead of being put back, "
                              "so the later entries were differentiated at a moved point" + how:
                              functools.partial(_drifted, cost, weights, biases, h, mixed)
@@ -736,6 +739,16 @@ def _weights_first(H, weights, biases):
     return (A + A.T) / 2
 
 
+def _column_major(H, weights, biases):
+    """H with theta's entries in flatten_params' order but each W^l raveled column by
+    column (order='F') for both the steps and the gradient (a mutant)."""
+    params = [p for W, b in zip(weights, biases, strict=True) for p in (W, b)]
+    starts = np.cumsum([0] + [np.size(p) for p in params])[:-1]
+    order = np.concatenate([start + np.arange(np.size(p)).reshape(np.shape(p)).ravel(order="F")
+                            for start, p in zip(starts, params, strict=True)])
+    return H[np.ix_(order, order)]
+
+
 def _own_backprop_of(student, X, Y, activation, broadcast=False):
     """The student's own backprop (Question 5) as a function of the parameters; with
     ``broadcast``, gradients that broadcast to the parameters' shapes count, as the
@@ -798,7 +811,10 @@ def sensitivity_and_curvature(student, rng):
                     _hessian(grad, weights, biases, 1e-5),
                 "the gradient was flattened all weights, then all biases, while theta follows "
                 "flatten_params, W^1, b^1, W^2, b^2, ...: flatten both alike":
-                    _weights_first(H, weights, biases)},
+                    _weights_first(H, weights, biases),
+                "the weights were flattened column by column (order='F'), while theta follows "
+                "flatten_params, each W^l row by row as ravel() gives it":
+                    _column_major(H, weights, biases)},
                 accept={"central differences of your own backprop (Question 5)": own})
             H_got = shaped_like(got, H)
             verify(H_got is None or np.max(np.abs(H_got - H_got.T))

@@ -611,9 +611,15 @@ def learning_rate_schedules(student, rng):
 # q6: gradient clipping
 
 
-def _clipped_wrong(grads, max_norm) -> dict[str, list]:
+def _clipped_wrong(grads, max_norm) -> dict[str, list | None]:
     norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+    spectral = float(np.sqrt(sum(np.linalg.norm(g, 2 if g.ndim == 2 else None) ** 2
+                                 for g in grads)))
     return {
+        "np.linalg.norm(g, 2) of a matrix is its largest singular value; the global norm "
+        "takes every entry, sqrt(sum_k ||g_k||^2) with Frobenius norms": None
+        if np.isclose(spectral, norm) else
+            [g * min(1.0, max_norm / (spectral + 1e-6)) for g in grads],
         "each array was rescaled by its own norm, not by the global norm of all the arrays":
             [optim.clip_by_norm(g, max_norm) for g in grads],
         "rescaled although the global norm was already below max_norm":

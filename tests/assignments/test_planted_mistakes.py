@@ -82,6 +82,23 @@ PLANTED = {
         "                if self.lr * self.factor >= self.min_lr:\n"
         "                    self.lr = self.lr * self.factor\n", "q5",
         "a reduction that would go below min_lr was skipped"),
+    "hw2 central differences with step h/2": (
+        "hw2_backprop", "    grads = []\n", "    grads, h = [], h / 2\n", "q7",
+        "the difference with step h/2"),
+    "hw2 the Hessian's theta with each W raveled column by column": (
+        "hw2_backprop", "    theta = flatten_params(weights, biases)\n    H = np.empty(",
+        "    def flatten_params(ws, bs):\n        return np.concatenate([p.ravel(order='F') "
+        "for W, b in zip(ws, bs) for p in (W, b)])\n\n"
+        "    def unflatten_params(t, ws, bs):\n        out, i = [], 0\n"
+        "        for p in [p for W, b in zip(ws, bs) for p in (W, b)]:\n"
+        "            out.append(t[i:i + p.size].reshape(p.shape, order='F'))\n"
+        "            i += p.size\n        return out[0::2], out[1::2]\n\n"
+        "    theta = flatten_params(weights, biases)\n    H = np.empty(", "q9",
+        "flattened column by column"),
+    "hw4 clip_by_norm with the spectral norm of each matrix": (
+        "hw4_optimizers", "    norm = np.sqrt(sum(np.sum(g * g) for g in grads))\n",
+        "    norm = np.sqrt(sum(np.linalg.norm(g, 2) ** 2 for g in grads))\n", "q6",
+        "largest singular value"),
     "hw5 max_norm in Keras's form": (
         "hw5_regularization", "    return W * (r / np.maximum(norms, r))",
         "    return W * np.clip(norms, 0, r) / (1e-7 + norms)", "q5", "Keras's MaxNorm"),
