@@ -589,12 +589,15 @@ def _cost_mutants(params, X, Y, lam, cost):
                 cost + lam / 2 * float(np.sum(b1**2) + np.sum(b2**2))}
 
 
-def _train_variant(X, Y, M, lr, epochs, lam, seed, *, adam=True, fresh_adam=False):
-    """The training loop with one classic mistake switched on: the final params."""
+def _train_variant(X, Y, M, lr, epochs, lam, seed, *, adam=True, fresh_adam=False,
+                   decoupled=False):
+    """The training loop with one classic mistake switched on: the final params. With
+    ``decoupled``, AdamW's weight decay: Adam steps on the unpenalised gradient, then each
+    weight matrix shrinks by lr lam W."""
     net = tanh_regressor(M, np.random.default_rng(seed))
     optimizer = Adam(lr)
     for _ in range(epochs):
-        dWs, dbs = net.gradients(X, Y, l2=lam)
+        dWs, dbs = net.gradients(X, Y, l2=0.0 if decoupled else lam)
         if not adam:
             for p, g in zip(net.weights + net.biases, dWs + dbs, strict=True):
                 p -= lr * g
@@ -602,6 +605,8 @@ def _train_variant(X, Y, M, lr, epochs, lam, seed, *, adam=True, fresh_adam=Fals
         if fresh_adam:
             optimizer = Adam(lr)
         optimizer.step(net.weights + net.biases, dWs + dbs)
+        for W in net.weights if decoupled else []:
+            W -= lr * lam * W
     return _params(net)
 
 
@@ -700,6 +705,9 @@ def universal_approximation(student, rng):
                    "moment estimates": _train_variant(X, Y, M, lr, epochs, lam, seed,
                                                       fresh_adam=True),
                    "train with the penalty lam": _train_variant(X, Y, M, lr, epochs, 0.0, seed),
+                   "the penalty was applied as decoupled weight decay after each step (AdamW): "
+                   "Adam steps on the gradient of the penalised cost, network_gradients(params, "
+                   "X, Y, lam)": _train_variant(X, Y, M, lr, epochs, lam, seed, decoupled=True),
                    f"take exactly epochs = {epochs} Adam steps, not one fewer":
                        _train_variant(X, Y, M, lr, epochs - 1, lam, seed),
                    f"the step size is the lr argument, not the notebook's LR = {LR}":
@@ -851,6 +859,9 @@ def _table_mutants(student, data, Ms, R, epochs, lam, seed, train):
             "so entry (i, r) starts from seed + i * R + r": runs(
                 lambda i, r: seed + i * len(Ms) + r),
             "train with the penalty lam given, not lam = 0": runs(numbered, 0.0),
+            "row i belongs to Ms[i] in the order given: np.unique(Ms) or sorted(Ms) sorts the "
+            "grid": lambda: _selection_runs(student, data, sorted(Ms), R, epochs, lam,
+                                            numbered)[0],
             "trained on the validation split and scored on the training split: train on "
             "(X_train, Y_train), score on (X_val, Y_val)": lambda: _selection_runs(
                 student, (data[2], data[3], data[0], data[1]), Ms, R, epochs, lam, numbered)[0],

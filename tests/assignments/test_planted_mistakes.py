@@ -117,6 +117,16 @@ PLANTED = {
         "hw6_digits", "                            rng=np.random.default_rng(seed))\n        history",
         "                            rng=np.random.default_rng(0))\n        history", "q6",
         "not a fixed default_rng(0)"),
+    "hw7 train_network with AdamW's decoupled weight decay": (
+        "hw7_capacity", "        cost, grads = network_gradients(params, X, Y, lam)\n"
+        "        optimizer.step(params, grads)\n",
+        "        cost, grads = network_gradients(params, X, Y, 0.0)\n"
+        "        optimizer.step(params, grads)\n        for W in (params[0], params[2]):\n"
+        "            W -= lr * lam * W\n", "q4", "decoupled weight decay"),
+    "hw7 select_hidden_units over the sorted grid": (
+        "hw7_capacity", "    for i, M in enumerate(Ms):\n        for r in range(R):",
+        "    for i, M in enumerate(sorted(Ms)):\n        for r in range(R):", "q5",
+        "sorts the grid"),
     "hw7 mistake_bound rounded down": (
         "hw7_capacity", "    return float((R / gamma) ** 2)", "    return float(int((R / gamma) ** 2))",
         "q1", "the bound was rounded down"),
