@@ -288,6 +288,12 @@ def initialisation_and_forward(student, rng):
             verify(kind.kind in "iu", "the text asks for an integer array (as np.argmax gives "
                    f"it), got values of dtype {kind}", "predict",
                    mistake="class indices returned as floats")
+    with check("predict(X (1, 5)), the first row alone: one class index, shape (1,)"):
+        got = _known(student, rng, ws, bs).call("predict", X[:1])
+        if verify(np.ndim(got) != 0, "a batch of one row gives one index in an array of shape "
+                  "(1,), as np.argmax(P, axis=1) gives it; this one was squeezed to shape ()",
+                  "predict", mistake="a batch of one squeezed to shape ()"):
+            expect(got, "predict").equals(np.argmax(P[:1], axis=1))
 
 
 def _floats_kept(student) -> bool:
@@ -505,7 +511,11 @@ def _sgd_case(student, rng, sizes, n, lr, lam) -> None:
 
 
 def _fit_mutants(setting, sizes, seed) -> dict[str, tuple]:
-    return {SHUFFLES: mutants.minibatch_sgd(*setting, np.random.default_rng(seed)), **{
+    start = _course_network(sizes, seed)
+    return {SHUFFLES: mutants.minibatch_sgd(*setting, np.random.default_rng(seed)),
+            "fit started again from the constructor's initial weights, dropping those of "
+            "set_params: fit trains the network's current parameters": mutants.minibatch_sgd(
+                start.weights, start.biases, *setting[2:], start.rng), **{
         mutants.TRAINING[k]: mutants.minibatch_sgd(*setting, _course_network(sizes, seed).rng, k)
         for k in mutants.TRAINING}, **{
         f"fit shuffles with a generator of its own, np.random.default_rng({s}){fresh}; the "
@@ -1045,7 +1055,12 @@ def hyperparameter_study(student, rng):
                 "every network is built with default_rng(seed), the seed given, not a fixed "
                 "default_rng(0)": lambda: [_own_run(student, sizes, 0, *data, lr=lr,
                                                     lam=lams[0], epochs=epochs,
-                                                    batch_size=b)[2] for b in batch_sizes]})
+                                                    batch_size=b)[2] for b in batch_sizes],
+                "each network starts from its own np.random.default_rng(seed); one generator "
+                "for the sweep, shared by its runs, gives the later ones other initial weights":
+                    lambda: [_own_run(student, sizes, shared, *data, lr=lr, lam=lams[0],
+                                      epochs=epochs, batch_size=b)[2]
+                             for shared in [student.generator(seed)] for b in batch_sizes]})
             expect(accs, "val_accuracy").close_to([r[0] for r in runs], accept={
                 COLUMN: lambda: [_own_run(student, sizes, seed, *data, lr=lr, lam=lams[0],
                                           epochs=epochs, batch_size=b, column=True)[0]

@@ -106,6 +106,14 @@ PLANTED = {
         "hw5_regularization", "    return dx, dgamma, dbeta\n",
         "    return dx, (dout * (x - x.mean(axis=0))).sum(axis=0), dbeta\n", "q7",
         "not only centred"),
+    "hw6 predict squeezes a batch of one": (
+        "hw6_digits", "        return np.argmax(self.predict_proba(X), axis=1)",
+        "        return np.squeeze(np.argmax(self.predict_proba(X), axis=1))", "q1",
+        "squeezed"),
+    "hw6 the study's sweeps share one generator": (
+        "hw6_digits", "    def run(batch_size, lam):\n", "    shared = np.random.default_rng(seed)\n\n"
+        "    def run(batch_size, lam, seed=None):\n        seed = shared\n", "q6",
+        "one generator for the sweep"),
     "hw6 loss clipped as scikit-learn's log_loss": (
         "hw6_digits", "np.log(np.maximum(P, 1e-300))", "np.log(np.clip(P, 1e-15, 1 - 1e-15))",
         "q2", "scikit-learn's log_loss"),
