@@ -114,6 +114,11 @@ PLANTED = {
         "hw6_digits", "    def run(batch_size, lam):\n", "    shared = np.random.default_rng(seed)\n\n"
         "    def run(batch_size, lam, seed=None):\n        seed = shared\n", "q6",
         "one generator for the sweep"),
+    "hw6 fit stops early once the cost levels off": (
+        "hw6_digits", "        history.append(self.loss(X, Y))\n    return history\n",
+        "        history.append(self.loss(X, Y))\n"
+        "        if len(history) > 3 and min(history[-3:]) >= min(history[:-3]):\n"
+        "            break\n    return history\n", "q3", "no early stopping"),
     "hw6 loss clipped as scikit-learn's log_loss": (
         "hw6_digits", "np.log(np.maximum(P, 1e-300))", "np.log(np.clip(P, 1e-15, 1 - 1e-15))",
         "q2", "scikit-learn's log_loss"),
