@@ -74,15 +74,17 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
     |z| up to 1e3 with overflow raising (as an array and, with ``numbers``, as Python
     numbers); with ``floats``, a float array. ``wrong`` maps a
     mistake to the function (of z and ``kw``) making it."""
-    def call(z, label, **options):
+    def call(z, label, given=kw, **options):
         with np.errstate(all="ignore"):
-            bad = {m: f(z, **kw) for m, f in wrong.items()}
-        want = ref(z, **kw)
+            bad = {m: f(z, **given) for m, f in wrong.items()}
+        want = ref(z, **given)
         if isinstance(z, int) and np.trunc(want) != want:
             bad[INT_RESULT] = np.trunc(want)
         if isinstance(z, np.ndarray) and np.isfortran(z):
             bad[UNCHANGED_COPY] = np.array(z)
-        got = student.call(name, z, **options, **kw)
+        if given is not kw:
+            bad[STALE_ALPHA] = ref(z, **kw)
+        got = student.call(name, z, **options, **given)
         expect(got, label).close_to(want, mutants=bad)
         return got
 
@@ -91,11 +93,15 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
     row, vector, matrix = (_signed(rng, s) for s in builders.varied_shapes(rng))
     for i, z in enumerate([row, vector, builders.fortran(matrix), LARGE]):
         layout = " in Fortran order, as a transpose is" if z.ndim > 1 and z.shape[0] > 1 else ""
+        again = "alpha" in kw and not i  # the same z again, with another alpha
         with check(f"{name}(z at the kink 0 and with |z| up to 1e3{args})" if z is LARGE else
-                   f"{name}(z of shape {z.shape}{layout}{args})"):
+                   f"{name}(z of shape {z.shape}{layout}{args})"
+                   + (f", then the same z with alpha={2 * kw['alpha']:.3g}" if again else "")):
             if defaults and not i:
                 verify_defaults(student, name, **defaults)
             call(z, "")
+            if again:
+                call(z, "", {**kw, "alpha": 2 * kw["alpha"]})
     pair = (abs(rng.normal()) + 0.1, -abs(rng.normal()) - 0.1)
     # ints of both signs and the kink: an int input must not give an int result
     wholes = (int(rng.choice([-2, -1])), 0, int(rng.choice([1, 2])))
@@ -118,6 +124,8 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
             _verify_floats(call(_signed(rng, (3, 4)), ""), name)
 
 
+STALE_ALPHA = ("the result of the call before, on the same z with another alpha, came back: "
+               "a result kept between calls must depend on alpha too (or keep none)")
 TEMPLATE_DEFAULTS = {"leaky_relu": {"alpha": 0.01}, "leaky_relu_prime": {"alpha": 0.01},
                      "elu": {"alpha": 1.0}, "elu_prime": {"alpha": 1.0}}
 
@@ -428,6 +436,11 @@ def predictions_and_accuracy(student, rng):
         P = act.softmax(rng.normal(scale=3.0, size=(n, k)))
         with check(f"predict(P of shape {P.shape})"):
             got = student.call("predict", P)
+            if n == 1 and not verify(np.ndim(got) != 0, "a bare number came back for a batch "
+                                     "of one row (np.argmax without an axis, or a squeeze): "
+                                     "predict returns one index per row, shape (n,)", "predict",
+                                     mistake="a batch of one row gave a bare number"):
+                continue
             if expect(got).equals(np.argmax(P, axis=1), mutants={
                     "argmax over columns (axis=0) instead of each row": np.argmax(P, axis=0),
                     "keepdims=True gives shape (n, 1); predict returns one index per row, "
@@ -437,7 +450,7 @@ def predictions_and_accuracy(student, rng):
                     "class indices start at 0: np.argmax gives them, without + 1":
                         np.argmax(P, axis=1) + 1,
                     "np.argmax without an axis gives one index into the flattened array: "
-                    "take the argmax of each row, axis=1": np.argmax(P),
+                    "take the argmax of each row, axis=1": np.argmax(P) if n > 1 else None,
                     "thresholding P[:, 1] at 0.5 decides between two classes only; with K "
                     "classes take the largest of each row, np.argmax(P, axis=1)":
                         (P[:, 1] > 0.5).astype(int)}):

@@ -53,6 +53,13 @@ PLANTED = {
         "hw1_forward", "return np.argmax(P, axis=-1)",
         "return np.nonzero(P == P.max(axis=-1, keepdims=True))[-1]", "q7",
         "np.nonzero(P == P.max(...)) gives every tied index"),
+    "hw1 leaky_relu keeps its results by z alone": (
+        "hw1_forward", "def leaky_relu(z, alpha=0.01):\n",
+        "_kept = {}\n\n\ndef leaky_relu(z, alpha=0.01):\n"
+        "    key = np.asarray(z, dtype=float).tobytes()\n"
+        "    if key not in _kept:\n        _kept[key] = _leaky(z, alpha)\n"
+        "    return _kept[key].copy()\n\n\ndef _leaky(z, alpha=0.01):\n", "q2",
+        "must depend on alpha too"),
     "hw2 BP1 with sigma' through e^-z": (
         "hw2_backprop", "    return (sigmoid(ZL) - Y) / n * sigmoid_prime(ZL)",
         "    e = np.exp(-ZL)\n    return (sigmoid(ZL) - Y) / n * e / (1 + e) ** 2", "q1",
