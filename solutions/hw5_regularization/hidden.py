@@ -319,10 +319,12 @@ def backpropagation(student, rng):
                 expect(got[0], "zs").each_close_to(zs, mutants={k: v[0] for k, v in wrong.items()})
                 expect(got[1], "activations").each_close_to(
                     acts, mutants={k: v[1] for k, v in wrong.items()})
-    # n > 1 throughout: with one row a missing 1/n goes unnoticed
+    # n > 1 throughout: with one row a missing 1/n goes unnoticed; the last has one layer
+    # (L = 1, no hidden layer), where the penalty still belongs to W^1
     in_place = _penalty_in_place(student)
     for sizes, n, lam, r, rate in [([3, 4, 2], 3, 0.0, 0.0, None), ([4, 5, 3], 6, 0.3, 0.0, None),
-                                   ([5, 4, 4, 3], 7, 0.2, 0.4, 0.3), ([3, 6, 2], 4, 0.1, 1.0, 0.5)]:
+                                   ([5, 4, 4, 3], 7, 0.2, 0.4, 0.3), ([3, 6, 2], 4, 0.1, 1.0, 0.5),
+                                   ([4, 3], 5, 0.25, 0.5, None)]:
         X, Y, ws, bs, masks = _problem(rng, sizes, n, rate, zeros=r > 0)
         dWs, dbs = MLP.from_params(ws, bs).gradients(X, Y, masks=masks)
         want = [g + p for g, p in zip(dWs, reg.elastic_net_grad(ws, lam, r), strict=True)]
@@ -551,14 +553,15 @@ def max_norm(student, rng):
 
 
 def _early(losses, patience, min_delta=0.0, ties=False, reset=True, running=False,
-           relative=False):
+           relative=False, close=False):
     """(best_epoch, stop_epoch) under a classic variant of the rules (mutants only); with
     ``running`` the best loss follows every decrease, also those below min_delta; with
-    ``relative`` an improvement beats best * (1 - min_delta)."""
+    ``relative`` an improvement beats best * (1 - min_delta); with ``close`` a loss that
+    np.isclose calls equal to the best is none."""
     best, best_epoch, wait = np.inf, -1, 0
     for epoch, loss in enumerate(losses):
         bar = best * (1 - min_delta) if relative else best - min_delta
-        if loss < bar or (ties and loss <= bar):
+        if (loss < bar or (ties and loss <= bar)) and not (close and np.isclose(loss, best)):
             best, best_epoch, wait = loss, epoch, 0 if reset else wait
         else:
             best = min(best, loss) if running else best
@@ -605,6 +608,11 @@ def _curves(rng):
     high = 3.0 - np.cumsum(rng.uniform(1.2, 1.5, size=p + 3) * delta)
     yield "losses near 3 falling by a little more than min_delta", p, delta, np.concatenate([
         high, high[-1] + np.cumsum(rng.uniform(0.01, 0.05, size=p + 2))])
+    # with min_delta = 0 a drop of 1e-9 improves too, however little (a length no other
+    # curve with these settings has, so an answer kept by length cannot pass for this one)
+    tiny = best - 1e-9 * np.arange(1, p + 2)
+    yield "drops of 1e-9 after the fall", p, 0.0, np.concatenate([
+        fall, tiny, tiny[-1] + np.cumsum(rng.uniform(0.01, 0.05, size=p + 3))])
 
 
 @question("q6", points=2)
@@ -636,7 +644,10 @@ def early_stopping(student, rng):
             "kept the last epoch instead of the best one: early stopping restores the weights "
             "of the best epoch": (stop, stop),
             "the best epoch is the last improvement (by more than min_delta) before the stop, "
-            "not the minimum of the whole curve": (int(np.argmin(losses)), stop)}
+            "not the minimum of the whole curve": (int(np.argmin(losses)), stop),
+            "a tiny drop was taken for none (np.isclose(loss, best), or a rounding): any loss "
+            "below best - min_delta improves, however little":
+                _early(losses, patience, min_delta, close=True)}
         with check(f"early_stopping({len(losses)} losses with {what}, patience={patience}, "
                    f"min_delta={min_delta:.3f})"):
             if not i:
@@ -872,6 +883,7 @@ def _draw(seed, kind, spread, shape):
 
 @question("q9", points=2)
 def initializers(student, rng):
+    first = {}  # the first shape of each initializer
     for family, variance in VARIANCE.items():
         for kind in ("normal", "uniform"):
             # fan_in >= 3: with fan_in = 1 (LeCun) or 2 (He) the variance is 1 and passing
@@ -905,10 +917,30 @@ def initializers(student, rng):
                     wrong["drew N(0, r^2) where the uniform U(-r, r) is asked (rng.uniform(-r, "
                           "r, size))"] = _draw(seed, "normal", np.sqrt(3 * var), shape)
                 name = f"{family}_{kind}"
+                first.setdefault(name, shape)
                 with check(f"{name}({shape[0]}, {shape[1]}, rng)"):
                     expect(student.call(name, *shape, student.rng(seed))).close_to(
                         getattr(ref_init, name)(*shape, np.random.default_rng(seed)),
                         mutants=wrong)
+    _glorot_again(student, rng, first)
+
+
+def _glorot_again(student, rng, first) -> None:
+    """Glorot's initializers called again with an earlier call's fan_in and another fan_out:
+    the variance 2 / (fan_in + fan_out) depends on both, so a scale kept by fan_in shows."""
+    with check("glorot_normal and glorot_uniform called again with the fan_in of their first "
+               "call and another fan_out"):
+        for kind in ("normal", "uniform"):
+            fan_in, fan_out = first[f"glorot_{kind}"]
+            shape, seed = (fan_in, fan_out - 1), builders.seed(rng)
+            spread = {o: np.sqrt((1 if kind == "normal" else 3) * VARIANCE["glorot"](fan_in, o))
+                      for o in (fan_out, fan_out - 1)}
+            expect(student.call(f"glorot_{kind}", *shape, student.rng(seed)),
+                   f"glorot_{kind}{shape}").close_to(
+                _draw(seed, kind, spread[fan_out - 1], shape), mutants={
+                    "the scale of the earlier call with the same fan_in came back: Glorot's "
+                    "variance 2 / (fan_in + fan_out) depends on fan_out too (a cache must be "
+                    "keyed on both, or none kept)": _draw(seed, kind, spread[fan_out], shape)})
 
 
 # ---------------------------------------------------------------------------
