@@ -629,6 +629,41 @@ def _own_example(student):
     return curves
 
 
+STALE_RUN = ("the run of an earlier call with the same w, b, eta and epochs came back: x and "
+             "y change the run too (a result kept between calls must depend on every argument)")
+
+
+def _training_case(student, case, cost, first=False, stale=None) -> None:
+    """One check of train_neuron: (costs, w, b) against the reference, the classic mistakes'
+    runs and (``stale``) an earlier call's run; the run with the student's own functions
+    of q1 and q3 also counts."""
+    w, b, x, y, eta, epochs = case
+    expected = _train(*case, cost)
+    wrong = _training_mutants(case, cost, expected)
+    for i in range(3) if stale else ():
+        wrong[i][STALE_RUN] = stale[i]
+    for label in (0.0, 1.0) if 0 < y < 1 and cost == "cross_entropy" else ():
+        wrong[0][f"the cost took the soft target y = {y:.3g} for the label {label:g}: "
+                 "-[y ln a + (1 - y) ln(1 - a)] holds for any y in [0, 1]"] = _train(
+            *case, cost, cost_of=lambda a, label=label: losses.binary_cross_entropy(a, label))[0]
+    own = cache(lambda: _own_runs(student, case, cost))
+    with check(f"train_neuron(w={w:.3g}, b={b:.3g}, x={x:.3g}, y={y:.3g}, eta={eta:.3g}, "
+               f"epochs={epochs}, cost={cost!r})" + (", a soft target" if 0 < y < 1 else "")
+               + " (the run with your own functions of q1 and q3 also counts)"):
+        if first:
+            verify_defaults(student, "train_neuron", cost="cross_entropy")
+        got = student.call("train_neuron", w, b, x, y, eta, epochs, cost)
+        if expect(got).is_tuple(3, "(costs, w, b)"):
+            if np.ndim(got[0]) == 0 and np.ndim(got[2]) == 1:
+                fail("returned (w, b, costs): the question asks for (costs, w, b)")
+            if first:
+                for i, name in ((1, "final w"), (2, "final b")):
+                    expect(got[i], name).is_number("float(w[0]) of a one-entry array")
+            for i, name in enumerate(("costs", "final w", "final b")):
+                expect(got[i], name).close_to(expected[i], *CURVE, wrong[i], accept={
+                    plan: lambda i=i, plan=plan: _part(own()[plan], i) for plan in _plans(cost)})
+
+
 @question("q4", points=4)
 def training_comparison(student, rng):
     cases = []
@@ -639,27 +674,12 @@ def training_comparison(student, rng):
         cases.append((w, b, x, y, float(rng.uniform(0.1, 0.6)), int(rng.integers(25, 60))))
     for case in cases:
         for cost in ("quadratic", "cross_entropy"):
-            w, b, x, y, eta, epochs = case
-            expected = _train(*case, cost)
-            wrong = _training_mutants(case, cost, expected)
-            own = cache(lambda case=case, cost=cost: _own_runs(student, case, cost))
-            first = case is cases[0] and cost == "quadratic"
-            with check(f"train_neuron(w={w:.3g}, b={b:.3g}, x={x:.3g}, y={y:g}, "
-                       f"eta={eta:.3g}, epochs={epochs}, cost={cost!r}) (the run with your "
-                       "own functions of q1 and q3 also counts)"):
-                if first:
-                    verify_defaults(student, "train_neuron", cost="cross_entropy")
-                got = student.call("train_neuron", w, b, x, y, eta, epochs, cost)
-                if expect(got).is_tuple(3, "(costs, w, b)"):
-                    if np.ndim(got[0]) == 0 and np.ndim(got[2]) == 1:
-                        fail("returned (w, b, costs): the question asks for (costs, w, b)")
-                    if first:
-                        for i, name in ((1, "final w"), (2, "final b")):
-                            expect(got[i], name).is_number("float(w[0]) of a one-entry array")
-                    for i, name in enumerate(("costs", "final w", "final b")):
-                        expect(got[i], name).close_to(expected[i], *CURVE, wrong[i], accept={
-                            plan: lambda i=i, own=own, plan=plan: _part(own()[plan], i)
-                            for plan in _plans(cost)})
+            _training_case(student, case, cost, first=case is cases[0] and cost == "quadratic")
+    # the first case's w, b, eta and epochs again, with another x and a soft target: an
+    # answer kept by those settings alone, or a cost that takes y for a label, shows
+    w, b, x, _, eta, epochs = cases[0]
+    _training_case(student, (w, b, -x, float(rng.uniform(0.2, 0.8)), eta, epochs),
+                   "cross_entropy", stale=_train(*cases[0], "cross_entropy"))
 
     curves = [_train(*EXAMPLE, cost)[0] for cost in ("quadratic", "cross_entropy")]
     own = _own_example(student) or []

@@ -102,6 +102,18 @@ PLANTED = {
         "            i += p.size\n        return out[0::2], out[1::2]\n\n"
         "    theta = flatten_params(weights, biases)\n    H = np.empty(", "q9",
         "flattened column by column"),
+    "hw3 train_neuron records the cost of a rounded target": (
+        "hw3_cost", "                    else binary_cross_entropy(a, target))",
+        "                    else binary_cross_entropy(a, np.round(target)))", "q4",
+        "for the label 1"),
+    "hw3 train_neuron keeps its runs by w, b, eta and epochs": (
+        "hw3_cost", 'def train_neuron(w, b, x, y, eta, epochs, cost="cross_entropy"):\n',
+        'def train_neuron(w, b, x, y, eta, epochs, cost="cross_entropy", _runs={}):\n'
+        "    key = (w, b, eta, epochs, cost)\n"
+        "    if key not in _runs:\n        _runs[key] = _train_neuron(w, b, x, y, eta, epochs, cost)\n"
+        "    return _runs[key]\n\n\n"
+        'def _train_neuron(w, b, x, y, eta, epochs, cost="cross_entropy"):\n', "q4",
+        "x and y change the run too"),
     "hw4 clip_by_norm with the spectral norm of each matrix": (
         "hw4_optimizers", "    norm = np.sqrt(sum(np.sum(g * g) for g in grads))\n",
         "    norm = np.sqrt(sum(np.linalg.norm(g, 2) ** 2 for g in grads))\n", "q6",
