@@ -227,6 +227,9 @@ def relative_error_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float | N
             "opposite signs cancel": float(np.max(d) / max(np.max(np.abs(a + b)), 1e-300)),
             "the scale was max(a_i + b_i) instead of max(|a_i| + |b_i|): the absolute values "
             "are missing": float(np.max(d) / np.max(a + b)),
+            "0 for arrays that differ: a shortcut such as np.allclose(a, b) took a small "
+            "difference for none (or max(a_i - b_i) lacks the absolute value); rel is 0 only "
+            "when a == b": 0.0 if np.max(d) > 0 and np.allclose(a, b) else None,
             "the difference needs its absolute value: max|a_i - b_i|, not max(a_i - b_i)":
                 float(np.max(a - b) / np.max(s)),
             "the relative error takes the largest entries, not the means: "

@@ -625,6 +625,7 @@ def catching_a_bug(student, rng):
                 accept={
                 "what your own numerical_gradient_of_cost and relative_error (Question 7) "
                 "give": own})
+    _other_network(student, rng, sizes, X, Y, name, want, num)
     with check("BUGGY_LAYER, the layer of the wrong line in buggy_backprop, found with "
                "wrong_layers"):
         bug = [student.get(n) for n in ("bug_weights", "bug_biases", "bug_X", "bug_Y")]
@@ -641,6 +642,31 @@ def catching_a_bug(student, rng):
             isinstance(l, int | np.integer) for l in found), "the question asks to find "
             "BUGGY_LAYER by applying wrong_layers to buggy_backprop on bug_weights, bug_biases, "
             "bug_X, bug_Y; it returned " + describe_value(found), "wrong_layers")
+
+
+def _other_network(student, rng, sizes, X, Y, name, earlier, earlier_num) -> None:
+    """wrong_layers on the X and Y of the call before (its verdict ``earlier`` from the
+    finite differences ``earlier_num``), with another network and its right gradients: a
+    verdict or finite differences kept by the data alone show."""
+    weights, biases = builders.network(rng, sizes)
+    dWs, dbs = _planted(weights, biases, X, Y, name, None, 1)
+    want = _verdict(dWs, dbs, _differences(_reference(name, X, Y), weights, biases, 1e-5))
+    if want == earlier:
+        return
+    own = _once(_own_verdict, student, weights, biases, X, Y, name, dWs, dbs)
+    with check(f"wrong_layers on the same X {X.shape} and Y with another network {sizes} and "
+               "its right gradients"):
+        expect(student.call("wrong_layers", weights, biases, X, Y, name, dWs, dbs,
+                            may_change=(0, 1))).equals(want, mutants={
+            "the verdict of the call before, on the same X and Y with another network, came "
+            "back: it depends on the weights and gradients too (a result kept between calls "
+            "must depend on every argument)": earlier,
+            "the gradients were compared with the finite differences of the call before, on "
+            "the same X and Y with another network: they depend on the weights too (a result "
+            "kept between calls must depend on every argument)":
+                _verdict(dWs, dbs, earlier_num)}, accept={
+            "what your own numerical_gradient_of_cost and relative_error (Question 7) give":
+                own})
 
 
 def _own_buggy_layer(student, bug):

@@ -102,6 +102,13 @@ PLANTED = {
         "            i += p.size\n        return out[0::2], out[1::2]\n\n"
         "    theta = flatten_params(weights, biases)\n    H = np.empty(", "q9",
         "flattened column by column"),
+    "hw2 wrong_layers keeps its finite differences by the data": (
+        "hw2_backprop",
+        "    num_W, num_b = numerical_gradient_of_cost(weights, biases, X, Y, activation)\n",
+        "    kept = wrong_layers.__dict__.setdefault('kept', {})\n"
+        "    key = (activation, X.tobytes(), Y.tobytes())\n    if key not in kept:\n"
+        "        kept[key] = numerical_gradient_of_cost(weights, biases, X, Y, activation)\n"
+        "    num_W, num_b = kept[key]\n", "q8", "they depend on the weights too"),
     "hw3 train_neuron records the cost of a rounded target": (
         "hw3_cost", "                    else binary_cross_entropy(a, target))",
         "                    else binary_cross_entropy(a, np.round(target)))", "q4",

@@ -173,25 +173,31 @@ def test_relative_error_mistakes_differ_from_the_reference():
     b[np.argmin(np.abs(a))] *= -1
     zero_case = "two zero arrays give 0/0 = nan; return 0 when both are zero"
     wrong = list(mutants.relative_error_mistakes(a, b).values())
-    assert len(wrong) == 10 and zero_case not in mutants.relative_error_mistakes(a, b)
-    assert all(far_apart(v, relative_error(a, b)) for v in wrong[:3] + wrong[6:7])
+    assert len(wrong) == 11 and zero_case not in mutants.relative_error_mistakes(a, b)
+    assert all(far_apart(v, relative_error(a, b)) for v in wrong[:3] + wrong[7:8])
     # the matrix inf-norm (a largest row sum) is the largest entry for a vector
-    assert wrong[7] is None
-    # "0 whenever one array is zero" is offered, and wrong, only with a zero array
     assert wrong[8] is None
-    one_zero = list(mutants.relative_error_mistakes(np.zeros(10), b).values())[8]
+    # "0 whenever one array is zero" is offered, and wrong, only with a zero array
+    assert wrong[9] is None
+    one_zero = list(mutants.relative_error_mistakes(np.zeros(10), b).values())[9]
     assert one_zero == 0.0 and relative_error(np.zeros(10), b) == 1.0
     # a floor under the scale is offered, and wrong, only on arrays below it
-    assert wrong[9] is None
-    floored = list(mutants.relative_error_mistakes(1e-10 * a, 1e-10 * b).values())[9]
+    assert wrong[10] is None
+    floored = list(mutants.relative_error_mistakes(1e-10 * a, 1e-10 * b).values())[10]
     assert far_apart(floored, relative_error(1e-10 * a, 1e-10 * b))
     A, B = a.reshape(2, 5), b.reshape(2, 5)
-    assert far_apart(list(mutants.relative_error_mistakes(A, B).values())[7],
+    assert far_apart(list(mutants.relative_error_mistakes(A, B).values())[8],
                      relative_error(A, B))
     # a difference without its absolute value shows where every a_i - b_i is negative
     above = a + np.abs(b - a)
     below = list(mutants.relative_error_mistakes(a, above).values())
-    assert far_apart(below[5], relative_error(a, above))
+    assert far_apart(below[6], relative_error(a, above))
+    # 0 for arrays that differ is offered only where np.allclose calls them equal
+    assert wrong[5] is None
+    near = a.copy()
+    near[0] += 1e-12
+    shortcut = list(mutants.relative_error_mistakes(a, near).values())[5]
+    assert shortcut == 0.0 and relative_error(a, near) > 0
     # a scale without absolute values: max|a_i + b_i| shows on entries of opposite signs,
     # max(a_i + b_i) on negative ones
     opposite = list(mutants.relative_error_mistakes(a, -1.01 * a).values())
