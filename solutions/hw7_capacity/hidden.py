@@ -301,15 +301,21 @@ def _converges_within_bound(got, X, y, bound, max_epochs) -> str | None:
     return None
 
 
+def _with_zeros(rng, shape) -> np.ndarray:
+    """Normal draws of ``shape`` with two entries set to 0.0 and -0.0."""
+    z = rng.normal(size=shape)
+    z.flat[rng.choice(z.size, size=2, replace=False)] = [0.0, -0.0]
+    return z
+
+
 @question("q1", points=4)
 def the_perceptron(student, rng):
     with check("heaviside(z) for z of shapes (7,) and (3, 4), each with two entries exactly 0 "
-               "(0.0 and -0.0)"):
-        for shape in [(7,), (3, 4)]:
-            z = rng.normal(size=shape)
-            z.flat[rng.choice(z.size, size=2, replace=False)] = [0.0, -0.0]
+               "(0.0 and -0.0), and for integers (a net input of integer data)"):
+        integers = np.array([[-3, 0, 2], [1, -1, 0]])
+        for z in [_with_zeros(rng, (7,)), _with_zeros(rng, (3, 4)), integers]:
             got = student.call("heaviside", z)
-            if expect(got, f"heaviside(z of shape {shape})").close_to(
+            if expect(got, f"heaviside(z of shape {z.shape}, dtype {z.dtype})").close_to(
                     step(z), 0, 0, {TIE: (z > 0).astype(float),
                                     "np.heaviside(z, 0.5) gives 0.5 at 0; here H(0) = 1":
                                         np.heaviside(z, 0.5),
@@ -455,6 +461,8 @@ def counting_weights(student, rng):
     D, K = int(rng.integers(2, 100)), int(rng.integers(1, 12))
     cases.append((D, K, count_parameters([D, int(rng.integers(5, 120)), K])))  # exactly
     cases.append((3, 2, 100_000))  # a layer of thousands of units: no search with a cap
+    D, K = int(rng.integers(2, 100)), int(rng.integers(1, 12))
+    cases.append((D, K, count_parameters([D, 1, K])))  # exactly one unit
     with check("largest_hidden_layer(D, K, budget) for (D, K, budget) in "
                + ", ".join(map(str, cases))):
         for D, K, budget in cases:
@@ -651,6 +659,21 @@ def _own_error(student, X, Y, M, lr, epochs, lam, seed, X_eval, Y_eval, timeout=
     return mean_squared_error(_predictions(student, params, X_eval, Y_eval.shape), Y_eval), params
 
 
+def _network_gradients(student, params, X, Y, lam, first=False) -> None:
+    """network_gradients' cost and gradients against the reference and the classic
+    mistakes (``first``: also the rule that the cost is a float)."""
+    net = _with(params)
+    cost = net.loss(X, Y, l2=lam)
+    dWs, dbs = net.gradients(X, Y, l2=lam)
+    got = student.call("network_gradients", params, X, Y, lam)
+    if expect(got).is_tuple(2, "(cost, grads)"):
+        expect(got[0], "cost").close_to(cost, mutants=_cost_mutants(params, X, Y, lam, cost))
+        if first:  # the rule costs one check
+            expect(got[0], "cost").is_number("float(np.sum(r**2) / (2 * n) + penalty)")
+        expect(got[1], "grads").each_close_to([dWs[0], dbs[0], dWs[1], dbs[1]], *GRAD,
+                                              _gradient_mutants(params, X, Y, lam))
+
+
 @question("q4", points=4)
 def universal_approximation(student, rng):
     with check("init_network(M, rng=default_rng(seed)) for M = 1 and M = 7"):
@@ -676,20 +699,12 @@ def universal_approximation(student, rng):
     for M, n, lam in [(5, 8, 0.03), (3, 11, 0.2)]:
         params = _random_params(rng, M)
         X, Y = rng.uniform(-1, 1, size=(n, 1)), rng.normal(size=(n, 1))
-        net = _with(params)
-        cost = net.loss(X, Y, l2=lam)
-        dWs, dbs = net.gradients(X, Y, l2=lam)
         with check(f"network_gradients(params with M = {M}, X {X.shape}, Y, lam={lam}): the "
-                   "cost and [dW1, db1, dW2, db2]"):
-            got = student.call("network_gradients", params, X, Y, lam)
-            if expect(got).is_tuple(2, "(cost, grads)"):
-                expect(got[0], "cost").close_to(
-                    cost, mutants=_cost_mutants(params, X, Y, lam, cost))
-                if M == 5:  # the first case; the rule costs one check
-                    expect(got[0], "cost").is_number("float(np.sum(r**2) / (2 * n) + penalty)")
-                expect(got[1], "grads").each_close_to(
-                    [dWs[0], dbs[0], dWs[1], dbs[1]], *GRAD,
-                    _gradient_mutants(params, X, Y, lam))
+                   "cost and [dW1, db1, dW2, db2]" + (", then for its first row alone (a batch "
+                                                      "of one)" if M == 3 else "")):
+            for rows in (slice(None), slice(0, 1)) if M == 3 else (slice(None),):
+                _network_gradients(student, params, X[rows], Y[rows], lam, first=M == 5)
+
 
     M, n, epochs, lam, lr = 4, 12, 25, 0.01, 0.03
     X, Y = rng.uniform(-1, 1, size=(n, 1)), rng.normal(size=(n, 1))
@@ -806,11 +821,11 @@ def _choice_table(rng, Ms, R, avoid=None):
 
 
 def _tied_table(rng, Ms, R):
-    """Two rows share the smallest entry exactly: the first of them in the order of Ms wins."""
+    """Two rows, i before j, share the smallest entry exactly (i's M wins): (table, i, j)."""
     table = 10.0 ** rng.uniform(-2, -1, size=(len(Ms), R))
     first, second = sorted(rng.choice(len(Ms), size=2, replace=False))
     table[first, rng.integers(R)] = table[second, rng.integers(R)] = 10.0 ** rng.uniform(-4, -3)
-    return table, Ms[second]
+    return table, int(first), int(second)
 
 
 def _choice_mutants(Ms, table):
@@ -925,14 +940,20 @@ def choosing_m(student, rng):
         first = _choice_table(rng, Ms, R)
         tables = [first, _choice_table(rng, Ms, R, avoid=np.argmin(first.min(axis=1)))]
         with check(f"best_hidden_units(Ms={Ms}, table of shape {first.shape}) for two tables "
-                   "whose best starts lie in different rows, and one with a tie"):
+                   "whose best starts lie in different rows, one with a tie, and the same "
+                   "with the first of the two 1e-9 (relative) worse"):
             for table in tables:
                 expect(student.call("best_hidden_units", Ms, table), "best_hidden_units").equals(
                     best_hidden_units(Ms, table), _choice_mutants(Ms, table))
-            table, last = _tied_table(rng, Ms, R)
+            table, i, j = _tied_table(rng, Ms, R)
             expect(student.call("best_hidden_units", Ms, table),
-                   "best_hidden_units (two rows tied)").equals(best_hidden_units(Ms, table), {
-                       "on a tie, the first such M in the order of Ms": last})
+                   "best_hidden_units (two rows tied)").equals(Ms[i], {
+                       "on a tie, the first such M in the order of Ms": Ms[j]})
+            table[i] *= 1 + 1e-9  # nothing drawn: the tie undone by a hair
+            expect(student.call("best_hidden_units", Ms, table),
+                   "best_hidden_units (the first 1e-9 worse)").equals(Ms[j], {
+                       "a difference of 1e-9 is no tie (np.isclose calls it one): the smallest "
+                       "entry wins, and only an exact tie goes to the first M": Ms[i]})
 
     f = _target(rng)
     data = []
