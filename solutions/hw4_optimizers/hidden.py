@@ -552,7 +552,8 @@ def learning_rate_schedules(student, rng):
         if n == 4:  # "an array t": of any shape, the result of its shape
             t = t[:t.size // 2 * 2].reshape(2, -1)
         with check(f"piecewise_constant(t={t.tolist()}, boundaries={kw['boundaries']}, "
-                   f"values={[round(v, 4) for v in kw['values']]})"):
+                   f"values={[round(v, 4) for v in kw['values']]})"
+                   + (f", then t={t[:1].tolist()} (one step: shape (1,))" if n == 2 else "")):
             expect(student.call("piecewise_constant", t, kw["boundaries"], kw["values"]),
                    "learning rate").close_to(_at("piecewise", t, kw), mutants={
                        "at t equal to a boundary the old value was kept (and at t = 0 the "
@@ -572,6 +573,10 @@ def learning_rate_schedules(student, rng):
                        "value, 1 (np.full(t.shape, values[0]), say), has its int dtype; "
                        "build a float array": np.trunc(_at("piecewise", t, kw))
                        if n == 2 else None})
+            if n == 2:  # an axis of length 1 is kept too
+                expect(student.call("piecewise_constant", t[:1], kw["boundaries"],
+                                    kw["values"]), "learning rate for t of shape (1,)").close_to(
+                    _at("piecewise", t[:1], kw))
     _per_step(student, rng)
     for i, patience in enumerate((2, 3, int(rng.integers(2, 5)))):
         lr0, factor = float(rng.uniform(0.01, 1.0)), float(rng.uniform(0.2, 0.8))
