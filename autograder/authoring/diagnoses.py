@@ -146,10 +146,12 @@ def _probes(c: _Case) -> Diagnosis | None:
 
 
 def _wrong_shape(c: _Case) -> Diagnosis | None:
-    """The expected values in order, in another shape."""
-    if c.got.shape == c.exp.shape or c.got.size != c.exp.size or c.exp.size < 2:
+    """The expected values in order, in another shape (one value counts unless it is 0;
+    several unless they are all equal: any shape would hold those)."""
+    if c.got.shape == c.exp.shape or c.got.size != c.exp.size or c.exp.size == 0:
         return None
-    if _constant(c, c.exp.ravel()) or not c.close(c.got.ravel(), c.exp.ravel()):
+    trivial = c.negligible(c.exp) if c.exp.size == 1 else _constant(c, c.exp.ravel())
+    if trivial or not c.close(c.got.ravel(), c.exp.ravel()):
         return None
     return Diagnosis(
         "right values in the wrong shape",

@@ -783,6 +783,10 @@ def _own_backprop_of(student, X, Y, activation, broadcast=False):
                                       (ws, bs), broadcast)
 
 
+NO_ACTIVATION = ("this is the Hessian of the sigmoid network: the activation given was not "
+                 "passed on to backprop, whose default is 'sigmoid'")
+
+
 @question("q9", points=3)
 def sensitivity_and_curvature(student, rng):
     for sizes, name in [([3, 4, 2], "tanh"), ([5, 4, 3, 4], "sigmoid"), ([2, 3], "relu"),
@@ -840,7 +844,9 @@ def sensitivity_and_curvature(student, rng):
                     _weights_first(H, weights, biases),
                 "the weights were flattened column by column (order='F'), while theta follows "
                 "flatten_params, each W^l row by row as ravel() gives it":
-                    _column_major(H, weights, biases)},
+                    _column_major(H, weights, biases),
+                NO_ACTIVATION: None if name == "sigmoid" else
+                    _hessian(_reference("sigmoid", X, Y, "gradients"), weights, biases, h)},
                 accept={"central differences of your own backprop (Question 5)": own})
             H_got = shaped_like(got, H)
             verify(H_got is None or np.max(np.abs(H_got - H_got.T))

@@ -481,7 +481,8 @@ def _train_mistake(w, b, x, y, eta, epochs, cost, mistake):
             if mistake == "sequential":  # dC/db taken at the updated w
                 a = act.sigmoid(w * x + b)
                 delta = (a - y) * (a * (1 - a) if keep_sigma else 1.0)
-            b -= {"no bias": 0.0, "no eta on b": delta}.get(mistake, step * delta)
+            b -= {"no bias": 0.0, "no eta on b": delta, "x on b": step * delta * x}.get(
+                mistake, step * delta)
     return costs, w, b
 
 
@@ -494,6 +495,8 @@ def _training_mutants(case, cost, expected):
         "the bias b is never updated": "no bias",
         "the learning rate is missing from the bias's update: b <- b - eta dC/db":
             "no eta on b",
+        "dC/db has the factor x of dC/dw: z = w x + b gives dz/db = 1, so dC/db = dC/dz":
+            "x on b",
         "dC/db was computed after w was updated: take both gradients at the same (w, b), "
         "then update both": "sequential"}
     if cost == "cross_entropy":

@@ -530,6 +530,12 @@ PLANTED = {
         "    return _memo[key]\n\n\n"
         "def _early_stopping(val_losses, patience, min_delta=0.0):", "q6",
         "early_stopping keeps nothing between calls"),
+    "hw2 the Hessian's backprop without the activation": (
+        "hw2_backprop", "X, Y, activation))", "X, Y))", "q9",
+        "the activation given was not passed on to backprop"),
+    "hw3 the bias's gradient with the factor x": (
+        "hw3_cost", "            b = b - eta * db\n", "            b = b - eta * db * x\n",
+        "q4", "dC/db has the factor x of dC/dw"),
 }
 
 

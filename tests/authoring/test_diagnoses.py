@@ -126,6 +126,8 @@ def test_the_right_values_in_the_wrong_shape(A):
     v = A[0]
     assert name(v[:, None], v) == "right values in the wrong shape"
     assert name(np.ones(6), np.ones((2, 3))) is None  # constant: any shape would do
+    assert name(np.float64(0.37), np.array([0.37])) == "right values in the wrong shape"
+    assert name(np.zeros(()), np.zeros(1)) is None  # a lone zero says nothing
     assert name(A.ravel()[::-1], A) is None
 
 
