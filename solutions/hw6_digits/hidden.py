@@ -979,6 +979,8 @@ LAM_ZERO = ("the batch-size sweep runs with lam = lams[0], the base setting, not
             "(no penalty)")
 LAST_BATCH = ("the lambda sweep runs with batch_size = batch_sizes[0]; this is the last batch "
               "size (a loop variable left over from the batch-size sweep?)")
+LAST_LAM = ("the batch-size sweep runs with lam = lams[0]; this is the last lambda (a loop "
+            "variable left over from the lambda sweep?)")
 SWEEPS = {"batch_size": ("values", "updates", "final_loss", "val_accuracy"),
           "lam": ("values", "weight_norm", "val_accuracy")}
 
@@ -1057,9 +1059,12 @@ def hyperparameter_study(student, rng):
             no_penalty = cache(lambda: [_own_run(student, sizes, seed, *data, lr=lr, lam=0.0,
                                                  epochs=epochs, batch_size=b)
                                         for b in batch_sizes])
+            last = cache(lambda: [_own_run(student, sizes, seed, *data, lr=lr, lam=lams[-1],
+                                           epochs=epochs, batch_size=b) for b in batch_sizes])
             expect(final, "final_loss").close_to([r[2] for r in runs], mutants={
                 "final_loss is the last cost fit returned, after the last epoch":
                     [r[3] for r in runs], LAM_ZERO: lambda: [r[2] for r in no_penalty()],
+                LAST_LAM: lambda: [r[2] for r in last()],
                 "every network is built with default_rng(seed), the seed given, not a fixed "
                 "default_rng(0)": lambda: [_own_run(student, sizes, 0, *data, lr=lr,
                                                     lam=lams[0], epochs=epochs,
@@ -1074,7 +1079,8 @@ def hyperparameter_study(student, rng):
                                           epochs=epochs, batch_size=b, column=True)[0]
                                  for b in batch_sizes] if column else None}, mutants={
                 "val_accuracy is measured on the validation set, not the training set":
-                    [r[1] for r in runs], LAM_ZERO: lambda: [r[0] for r in no_penalty()]})
+                    [r[1] for r in runs], LAM_ZERO: lambda: [r[0] for r in no_penalty()],
+                LAST_LAM: lambda: [r[0] for r in last()]})
     with check("the lambda sweep's weight_norm and val_accuracy equal those of your network "
                "retrained with each lambda (batch_size = batch_sizes[0]), and the weight norm "
                "decreases as lambda grows"):

@@ -536,6 +536,9 @@ PLANTED = {
     "hw3 the bias's gradient with the factor x": (
         "hw3_cost", "            b = b - eta * db\n", "            b = b - eta * db * x\n",
         "q4", "dC/db has the factor x of dC/dw"),
+    "hw6 the batch-size sweep with the last lambda": (
+        "hw6_digits", "        net, history, acc = run(b, lams[0])",
+        "        net, history, acc = run(b, lams[-1])", "q6", "this is the last lambda"),
 }
 
 
