@@ -554,3 +554,19 @@ def test_a_planted_mistake_is_named_where_it_belongs(mistake, tmp_path, suites, 
             if q.status != Status.MANUAL and q.score != q.max_points}
     assert lost == {where}, {q.question: q.feedback for q in result.questions}
     assert named in result.question(where).feedback
+
+
+@pytest.mark.parametrize("seed", [SEED, SEED + 1, SEED + 2])
+def test_a_choice_that_follows_no_mistake_on_every_table_is_not_named(seed, tmp_path, suites,
+                                                                      factory):
+    """best_hidden_units answers one M among a few, so a wrong M is some mistake's M by
+    chance on one table: a mistake is named only when every table shows it."""
+    nb = nbformat.read(master_notebook(COURSE, "hw7_capacity"), as_version=4)
+    cell, = [c for c in nb.cells if c.cell_type == "code" and "def best_hidden_units" in c.source]
+    cell.source = cell.source.replace("return Ms[int(np.argmin(np.min(table, axis=1)))]",
+                                      "return Ms[int(np.argmin(table)) % len(Ms)]")
+    nbformat.write(nb, tmp_path / "planted.ipynb")
+    feedback = grade_path(tmp_path / "planted.ipynb", suites("hw7_capacity"), factory,
+                          seed).question("q5").feedback
+    assert "best_hidden_units" in feedback and "first mismatch" in feedback
+    assert "This matches a common mistake" not in feedback
