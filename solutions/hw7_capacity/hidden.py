@@ -947,11 +947,12 @@ def _selection_plot_problem(axes, Ms, table) -> str | None:
 @question("q5", points=3)
 def choosing_m(student, rng):
     for Ms, R in [([8, 2, 4, 1], 3), ([3, 12, 6], 5)]:
-        first = _choice_table(rng, Ms, R)
-        tables = [first, _choice_table(rng, Ms, R, avoid=np.argmin(first.min(axis=1)))]
-        with check(f"best_hidden_units(Ms={Ms}, table of shape {first.shape}) for two tables "
-                   "whose best starts lie in different rows, one with a tie, and the same "
-                   "with the first of the two 1e-9 (relative) worse"):
+        tables = [_choice_table(rng, Ms, R)]
+        for _ in range(3):  # four tables: a mistake is named when all four show it
+            tables.append(_choice_table(rng, Ms, R, avoid=np.argmin(tables[-1].min(axis=1))))
+        with check(f"best_hidden_units(Ms={Ms}, table of shape {tables[0].shape}) for four "
+                   "tables, each with its best start in another row than the one before, one "
+                   "with a tie, and the same with the first of the two 1e-9 (relative) worse"):
             got = [student.call("best_hidden_units", Ms, table) for table in tables]
             wrong = _consistent(got, [_choice_mutants(Ms, table) for table in tables])
             for answer, table, mistakes in zip(got, tables, wrong, strict=True):
