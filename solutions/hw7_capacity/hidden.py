@@ -75,6 +75,7 @@ from autograder.authoring import (
     numbers,
     own_global,
     own_result,
+    probe,
     question,
     timeout_hint,
     verify,
@@ -1076,12 +1077,16 @@ def against_scikit_learn(student, rng):
             "activation was left at MLPRegressor's default relu; the course's network uses "
             "tanh": "relu",
             "'logistic' is the sigmoid; the course's network uses tanh": "logistic"})
+        other = 2 * n + 1  # a second training-set size: is n_samples used?
+        again = _regressor(student, M, lam, other, seed).call("get_params")
         expect(params.get("alpha"), "alpha").close_to(
             sklearn_alpha(lam, n), TOLERANCE.rtol, 0.0, {
                 ALPHA_LAMBDA: lam,
                 "scikit-learn's alpha multiplies lambda by n_samples, not divides": lam / n,
                 "alpha / (2n) = lam / 2 gives alpha = n lam, without another factor 2":
-                    2 * lam * n})
+                    2 * lam * n}, probes=[probe(
+                    again.get("alpha") if isinstance(again, dict) else None,
+                    sklearn_alpha(lam, other), "n_samples")])
 
     M, lam, seed = int(rng.integers(4, 15)), float(10 ** rng.uniform(-4, -2)), _seed(rng)
     with check(f"sklearn_regressor(M={M}, lam={lam:.3g}, n_samples={n}, seed={seed})"

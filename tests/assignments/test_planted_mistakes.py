@@ -539,6 +539,9 @@ PLANTED = {
     "hw6 the batch-size sweep with the last lambda": (
         "hw6_digits", "        net, history, acc = run(b, lams[0])",
         "        net, history, acc = run(b, lams[-1])", "q6", "this is the last lambda"),
+    "hw7 alpha from the notebook's training set, not n_samples": (
+        "hw7_capacity", "alpha=lam * n_samples", "alpha=lam * len(X_train)", "q6",
+        "the argument `n_samples` is ignored"),
 }
 
 
