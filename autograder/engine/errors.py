@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from autograder.engine.results import Failure
 
+INTERNAL_ERROR = "internal error in the hidden suite; your instructor has been told"
+
 
 class StudentError(Exception):
     """The student's code could not answer: it raised, timed out, or is missing.

@@ -30,7 +30,7 @@ import numpy as np
 
 from autograder.engine.budgets import Budgets
 from autograder.engine.checks import DEFAULT_TOLERANCE, Tolerance, recording
-from autograder.engine.errors import StudentError
+from autograder.engine.errors import INTERNAL_ERROR, StudentError
 from autograder.engine.results import CheckResult, Failure, QuestionResult
 from autograder.engine.runtime import Credit, NotebookRuntime
 from autograder.engine.student import QuestionBudget, Student
@@ -38,7 +38,6 @@ from autograder.sandbox.limits import Limits
 
 log = logging.getLogger(__name__)
 
-INTERNAL_ERROR = "internal error in the hidden suite; your instructor has been told"
 
 _order = itertools.count()
 _declared: ContextVar[list[Question] | None] = ContextVar("nngrade_declared", default=None)

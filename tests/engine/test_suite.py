@@ -97,3 +97,19 @@ def test_without_a_tolerance_a_suite_gets_the_engines_default(tmp_path):
     path.write_text("from autograder.authoring import question\n"
                     "@question('q1', points=1)\ndef first(student, rng):\n    pass\n")
     assert load_suite(path, "hwd").questions[0].tolerance == DEFAULT_TOLERANCE
+
+
+def test_a_bug_inside_a_check_is_an_internal_error_for_the_student(tmp_path, caplog):
+    path = tmp_path / "hidden.py"
+    path.write_text(
+        "from autograder.authoring import check, expect, question\n"
+        "@question('q1', points=2, timeout=5)\n"
+        "def first(student, rng):\n"
+        "    with check('a passing check'):\n        expect(1.0).close_to(1.0)\n"
+        "    with check('a check the suite breaks'):\n        {}['no such key']\n")
+    idle = SimpleNamespace(starved_seconds=lambda: 0.0)  # the question never calls the notebook
+    result = run_question(load_suite(path, "hwq").questions[0], idle, np.random.default_rng(0))
+    assert result.score == 0.0 and "a check the suite breaks: internal error in the hidden " \
+        "suite; your instructor has been told" in result.feedback
+    assert "no such key" not in result.feedback and "no expectation" not in result.feedback
+    assert "KeyError: 'no such key'" in caplog.text and "hidden.py" in caplog.text
