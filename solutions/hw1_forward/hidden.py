@@ -323,7 +323,9 @@ def stable_softmax(student, rng):
 
 @question("q5", points=1)
 def one_hot(student, rng):
-    for n, k, dtype in [(1, 3, False), (7, 4, False), (20, 10, False), (6, 4, True)]:
+    previous = None  # the n_classes of the call before, which a stale result keeps
+    # (7, 4) after (20, 10): the labels' own width (3) is neither 4 nor the 10 before
+    for n, k, dtype in [(1, 3, False), (20, 10, False), (7, 4, False), (6, 4, True)]:
         labels = builders.labels(rng, n, k - 1 if n > k else k, every_class=True)
         want = losses.one_hot(labels, k)
         absent = " (the last class absent)" if labels.max() < k - 1 else ""
@@ -338,7 +340,12 @@ def one_hot(student, rng):
                 "column)": losses.one_hot((labels - 1) % k, k),
                 "Y[:, labels] = 1 sets whole columns: give each row its own label, "
                 "Y[np.arange(n), labels] = 1":
-                    np.tile(np.isin(np.arange(k), labels), (n, 1)) * 1.0})
+                    np.tile(np.isin(np.arange(k), labels), (n, 1)) * 1.0,
+                f"the result has the {previous} columns of the call before: each call "
+                "builds n_classes columns of its own (is np.eye kept between calls?)":
+                    losses.one_hot(labels, previous) if previous not in (None, k)
+                    and labels.max() < previous else None})
+            previous = k
             if dtype:
                 _verify_floats(got, "one_hot")
 
