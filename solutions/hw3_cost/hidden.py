@@ -469,10 +469,13 @@ def _train_mistake(w, b, x, y, eta, epochs, cost, mistake):
         a = act.sigmoid(w * x + b)
         if cost == "quadratic":
             costs[t] = 0.5 * (a - y) ** 2
+        elif mistake == "logs swapped":
+            costs[t] = -(_xlny(y, 1 - a) + _xlny(1 - y, a))
+        elif mistake == "no target":
+            costs[t] = -_xlny(1.0, 1 - a)
         else:
             other = 1 - y if mistake == "wrong log" else 1 - a
-            costs[t] = -(_xlny(y, 1 - a) + _xlny(1 - y, a)) if mistake == "logs swapped" \
-                else -(_xlny(y, a) + _xlny(1 - y, other))
+            costs[t] = -(_xlny(y, a) + _xlny(1 - y, other))
         if t < epochs:
             keep_sigma = cost == "quadratic" or mistake == "sigma kept"
             delta = (a - y) * (a * (1 - a) if keep_sigma else 1.0)
@@ -500,9 +503,14 @@ def _training_mutants(case, cost, expected):
         "dC/db was computed after w was updated: take both gradients at the same (w, b), "
         "then update both": "sequential"}
     if cost == "cross_entropy":
+        swapped = "the two logarithms are swapped: the cost is -[y ln a + (1 - y) ln(1 - a)]"
+        y = case[3]
+        if y == 1:  # where the two mistakes agree, both are named
+            swapped += " (or the cost of y = 0, -ln(1 - a), was used for every target)"
         runs = {SIGMA_KEPT: "sigma kept", **runs, SWAPPED_LOG: "wrong log",
-                "the two logarithms are swapped: the cost is -[y ln a + (1 - y) ln(1 - a)]":
-                    "logs swapped"}
+                swapped: "logs swapped"}
+        if y not in (0, 1):
+            runs[NO_TARGET] = "no target"
     found = [{}, {}, {}]
     for name, mistake in runs.items():
         for i, value in enumerate(_train_mistake(*case, cost, mistake)):
@@ -542,6 +550,8 @@ def _training_mutants(case, cost, expected):
     return found
 
 
+NO_TARGET = ("the cost ignores the target: -ln(1 - a) is the cost of y = 0 only, -[y ln a "
+             "+ (1 - y) ln(1 - a)] that of any y")
 OWN_GRADIENTS = "the run with your own gradient function of q3"
 OWN_COST = "the costs by your own binary_cross_entropy of q1"
 OWN_BOTH = "the run with both of your own functions"
@@ -829,13 +839,15 @@ def softmax_log_likelihood(student, rng):
                         expected * n / k if n > 1 and n != k else None,
                     COLUMNS: (mutants.column_softmax(Z) - Y) / n})
 
-    for i, ((Z, Y), h) in enumerate([(_batch(rng, 1, 3), 1e-5), (_batch(rng, 4, 3), 1e-2)]):
+    # with huge logits, only differences of the stable cost the text asks for are finite
+    for i, ((Z, Y), h) in enumerate([(_batch(rng, 1, 3), 1e-5), (_batch(rng, 4, 3), 1e-2),
+                                     (_huge_logits(rng), 1e-2)]):
         def cost(V, Y=Y):
             return losses.softmax_cross_entropy(V, Y)
         expected = gradcheck.numerical_gradient(cost, Z.copy(), h)
-        with check(f"numerical_gradient(Z, Y, h={h:g}) for Z, Y of shape {Z.shape}, "
-                   "leaving Z unchanged (central differences of your own "
-                   "softmax_cross_entropy also count)"):
+        with check(f"numerical_gradient(Z, Y, h={h:g}) for Z, Y of shape {Z.shape}"
+                   f"{HUGE if i == 2 else ''}, leaving Z unchanged (central differences of "
+                   "your own softmax_cross_entropy also count)"):
             if not i:
                 verify_defaults(student, "numerical_gradient", h=1e-5)
             # the same call with the step 10 h tells whether h is used at all

@@ -542,6 +542,10 @@ PLANTED = {
     "hw7 alpha from the notebook's training set, not n_samples": (
         "hw7_capacity", "alpha=lam * n_samples", "alpha=lam * len(X_train)", "q6",
         "the argument `n_samples` is ignored"),
+    "hw3 train_neuron records -ln(1 - a) whatever the target": (
+        "hw3_cost", "                    else binary_cross_entropy(a, target))",
+        "                    else float(-np.log(1 - a[0])))", "q4",
+        "the cost of y = 0, -ln(1 - a), was used for every target"),
 }
 
 
