@@ -85,6 +85,14 @@ class Axes:
         """Both axes carry a label."""
         return bool(self.xlabel.strip() and self.ylabel.strip())
 
+    def labels_swapped(self, x_words: re.Pattern[str], y_words: re.Pattern[str]) -> bool:
+        """The x label names what the y axis should show (``y_words``) and the y label
+        what the x axis should (``x_words``), and neither names its own: only a label
+        that names the other quantity counts, never a wording."""
+        def names(label: str, words: re.Pattern[str], other: re.Pattern[str]) -> bool:
+            return bool(words.search(label)) and not other.search(label)
+        return names(self.xlabel, y_words, x_words) and names(self.ylabel, x_words, y_words)
+
     def cells_mislabelled(self, values: np.ndarray, rows: Sequence[float],
                           columns: Sequence[float]) -> bool:
         """Every image of these axes that shows ``values`` (its rows and columns in any

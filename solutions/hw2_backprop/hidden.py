@@ -836,6 +836,10 @@ def sensitivity_and_curvature(student, rng):
                 "for central differences": _hessian(grad, weights, biases, h, central=False),
                 "twice the Hessian: divided by h instead of 2h, or symmetrised as H + H^T "
                 "without the 1/2": 2 * H,
+                "half the one-sided difference (g(theta + h e_j) - g(theta)) / (2h): the "
+                "plus and minus steps changed one array (theta_plus = theta is no copy), so "
+                "g was taken at theta + h e_j and at theta":
+                    _hessian(grad, weights, biases, h, central=False) / 2,
                 "the step h given was not used: these are differences with a tiny step, where "
                 "the question asks for central differences with the step h it gives":
                     _hessian(grad, weights, biases, 1e-5),
@@ -907,7 +911,10 @@ def zero_initialisation(student, rng):
                         [np.max(np.abs(W - W[:, -1:])) for W in ws[:-1]],
                     "measured the largest range of a row, max_i (max_j W_ij - min_j W_ij); the "
                     "question compares each column with the first, max |W_ij - W_i1|":
-                        [np.max(np.ptp(W, axis=1)) for W in ws[:-1]]})
+                        [np.max(np.ptp(W, axis=1)) for W in ws[:-1]],
+                    "took the length of each column's difference, max_j ||W_:j - W_:1||; the "
+                    "question takes the largest entry, max |W_ij - W_i1|":
+                        [np.max(np.linalg.norm(W - W[:, :1], axis=0)) for W in ws[:-1]]})
     for sizes, n, name, c, lr, steps in [([3, 4, 3], 6, "sigmoid", 0.0, 0.5, 5),
                                          ([3, 4, 2], 5, "tanh", 0.0, 0.5, 3),
                                          ([4, 3, 3, 2], 7, "sigmoid", 0.2, 1.0, 4)]:

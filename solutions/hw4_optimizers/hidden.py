@@ -781,6 +781,10 @@ def _cost_plot(named: list, histories: dict):
     return max(reversed(named), key=meets) if named else None
 
 
+STEP_WORDS = re.compile(r"step|iteration|\biter|update|epoch|\bt\b", re.IGNORECASE)
+COST_WORDS = re.compile(r"cost|loss|objective|\bf\(|\bc\b|\bj\b", re.IGNORECASE)
+
+
 @question("q7", points=1)
 def cost_plot(student, rng):
     axes = all_axes(student.figures())
@@ -810,4 +814,7 @@ def cost_plot(student, rng):
         verify(plot.yscale == "log", f"the y axis is {plot.yscale!r}: the text asks for "
                "a logarithmic y axis (ax.semilogy or ax.set_yscale('log'))", "figures")
         verify(bool(plot.legend), "add a legend (ax.legend())", "figures")
-        verify(plot.labelled, "label both axes (the step and the cost)", "figures")
+        if verify(plot.labelled, "label both axes (the step and the cost)", "figures"):
+            verify(not plot.labels_swapped(STEP_WORDS, COST_WORDS), "the x axis is labelled "
+                   "as the cost and the y axis as the step: the steps run along x and the "
+                   "costs up the log y axis", "figures", mistake="the axis labels are swapped")

@@ -862,14 +862,6 @@ LR_WORDS = re.compile(r"learning|\blr\b|\u03b7|\beta\b|step ?size", re.IGNORECAS
 LAMBDA_WORDS = re.compile(r"lambda|\u03bb|\blam\b|penalt|regulari|decay|\bl2\b", re.IGNORECASE)
 
 
-def _labels_swapped(ax) -> bool:
-    """The x label names the learning rate and the y label lambda (and neither the other):
-    only a label that names the wrong hyper-parameter counts, never a wording."""
-    def names(label, words, other):
-        return bool(words.search(label)) and not other.search(label)
-    return names(ax.xlabel, LR_WORDS, LAMBDA_WORDS) and names(ax.ylabel, LAMBDA_WORDS, LR_WORDS)
-
-
 def _heatmaps(figures, shape):
     """(figure, axes) pairs whose axes draw an image or mesh of the given shape."""
     return [(fig, ax) for fig in figures for ax in fig.axes
@@ -955,9 +947,9 @@ def grid_search_and_heatmap(student, rng):
                 else ""), "heatmap"):
             verify(any(ax.labelled for _, ax in found), "label both axes of the heatmap (the "
                    "learning rate and lambda)", "heatmap")
-            verify(not all(_labels_swapped(ax) for _, ax in found), "the x axis (the columns) "
-                   "is labelled as the learning rate and the y axis (the rows) as lambda: the "
-                   "rows of acc are the learning rates", "heatmap",
+            verify(not all(ax.labels_swapped(LAMBDA_WORDS, LR_WORDS) for _, ax in found),
+                   "the x axis (the columns) is labelled as the learning rate and the y axis "
+                   "(the rows) as lambda: the rows of acc are the learning rates", "heatmap",
                    mistake="the heatmap's axis labels are swapped")
             verify(any(ax.ticks_show("y", lrs) and ax.ticks_show("x", lams) for _, ax in found),
                    "the tick labels must be the values: the learning rates along the rows (y "

@@ -546,6 +546,10 @@ PLANTED = {
         "hw3_cost", "                    else binary_cross_entropy(a, target))",
         "                    else float(-np.log(1 - a[0])))", "q4",
         "the cost of y = 0, -ln(1 - a), was used for every target"),
+    "hw4 the race's axis labels swapped": (
+        "hw4_optimizers", 'ax.set_xlabel("step")\nax.set_ylabel("cost f(theta)")',
+        'ax.set_xlabel("cost f(theta)")\nax.set_ylabel("step")', "q7",
+        "the x axis is labelled as the cost"),
 }
 
 
