@@ -110,6 +110,8 @@ GRAD, TRAIN = (1e-7, 1e-12), (1e-6, 1e-9)  # gradients; 25 Adam steps (see above
 XOR_EPOCHS = 20             # the notebook's run on the four XOR points
 XOR = (np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0, 1, 1, 0]))
 LR, EPOCHS = 0.08, 300      # the notebook's training budget
+OTHER_LR = 0.05             # an lr argument the notebook's LR would not follow
+NOTEBOOK_LR = "trained with the notebook's LR, not the lr argument"
 TREND_MS, TREND_FACTOR = [1, 3, 10], 10.0
 FIT_M, N_FIT, N_FRESH, FRESH_MSE = 10, 40, 200, 0.05
 TRAIN_SECONDS = 5.0
@@ -744,10 +746,10 @@ def universal_approximation(student, rng):
     X = _spread_points(rng, n)
     Y = f(X)
     seed = _seed(rng)
-    with check(f"training_errors(X {X.shape}, Y, Ms={Ms}, lr={LR}, epochs={epochs}, "
+    with check(f"training_errors(X {X.shape}, Y, Ms={Ms}, lr={OTHER_LR}, epochs={epochs}, "
                f"lam={lam}, seed) against your own train_network and predict_network"):
-        got = student.call("training_errors", X, Y, Ms, LR, epochs, lam, seed)
-        own = [_own_error(student, X, Y, M, LR, epochs, lam, seed, X, Y) for M in Ms]
+        got = student.call("training_errors", X, Y, Ms, OTHER_LR, epochs, lam, seed)
+        own = [_own_error(student, X, Y, M, OTHER_LR, epochs, lam, seed, X, Y) for M in Ms]
         errors = np.array([e for e, _ in own])
         penalties = np.array([sum(float(np.sum(numbers(p[k], "params") ** 2)) for k in (0, 2))
                               for _, p in own])
@@ -760,13 +762,15 @@ def universal_approximation(student, rng):
             "sum-of-squares error": len(Y) / 2 * errors,
             "report the error E = mean (a - y)^2 alone: twice the cost C adds the penalty "
             "lam (|W1|^2 + |W2|^2)": errors + lam * penalties,
-            "one error per M in the order of Ms as given, not sorted": errors[np.argsort(Ms)]})
+            "one error per M in the order of Ms as given, not sorted": errors[np.argsort(Ms)],
+            NOTEBOOK_LR: lambda: np.array([_own_error(student, X, Y, M, LR, epochs, lam, seed,
+                                                      X, Y)[0] for M in Ms])})
     Y_other = _target(rng)(X)
     with check("training_errors called again with the same settings and other targets Y: the "
                "errors of those targets"):
-        got = student.call("training_errors", X, Y_other, Ms, LR, epochs, lam, seed)
+        got = student.call("training_errors", X, Y_other, Ms, OTHER_LR, epochs, lam, seed)
         expect(got, "training_errors").close_to(np.array(
-            [_own_error(student, X, Y_other, M, LR, epochs, lam, seed, X, Y_other)[0]
+            [_own_error(student, X, Y_other, M, OTHER_LR, epochs, lam, seed, X, Y_other)[0]
              for M in Ms]), mutants={
                 "the errors of the earlier call came back (kept across calls, whatever the "
                 "data): each call trains on its own X and Y": errors})
@@ -851,23 +855,23 @@ def _consistent(got: list, wrong: list[dict]) -> list[dict]:
     return [{name: w[name] for name in kept} for w in wrong]
 
 
-def _selection_runs(student, data, Ms, R, epochs, lam, seeds):
+def _selection_runs(student, data, Ms, R, epochs, lam, seeds, lr):
     """The student's own (validation, training) errors for the start seeds given."""
     X_tr, Y_tr, X_va, Y_va = data
     val, train = np.empty((len(Ms), R)), np.empty((len(Ms), R))
     for i, M in enumerate(Ms):
         for r in range(R):
-            val[i, r], params = _own_error(student, X_tr, Y_tr, M, LR, epochs, lam,
+            val[i, r], params = _own_error(student, X_tr, Y_tr, M, lr, epochs, lam,
                                            seeds(i, r), X_va, Y_va)
             train[i, r] = mean_squared_error(_predictions(student, params, X_tr, Y_tr.shape),
                                              Y_tr)
     return val, train
 
 
-def _table_mutants(student, data, Ms, R, epochs, lam, seed, train):
+def _table_mutants(student, data, Ms, R, epochs, lam, seed, train, lr):
     """The tables of classic mistakes (functions: each retrains the student's network)."""
-    def runs(seeds, penalty=lam, steps=epochs):
-        return lambda: _selection_runs(student, data, Ms, R, steps, penalty, seeds)[0]
+    def runs(seeds, penalty=lam, steps=epochs, rate=lr):
+        return lambda: _selection_runs(student, data, Ms, R, steps, penalty, seeds, rate)[0]
 
     def numbered(i, r):
         return seed + i * R + r
@@ -887,14 +891,16 @@ def _table_mutants(student, data, Ms, R, epochs, lam, seed, train):
             "train with the penalty lam given, not lam = 0": runs(numbered, 0.0),
             "row i belongs to Ms[i] in the order given: np.unique(Ms) or sorted(Ms) sorts the "
             "grid": lambda: _selection_runs(student, data, sorted(Ms), R, epochs, lam,
-                                            numbered)[0],
+                                            numbered, lr)[0],
             "trained on the validation split and scored on the training split: train on "
             "(X_train, Y_train), score on (X_val, Y_val)": lambda: _selection_runs(
-                student, (data[2], data[3], data[0], data[1]), Ms, R, epochs, lam, numbered)[0],
+                student, (data[2], data[3], data[0], data[1]), Ms, R, epochs, lam, numbered,
+                lr)[0],
             "trained for the notebook's EPOCHS, not the epochs argument":
                 lambda: with_global("EPOCHS", int, epochs, "steps"),
             "trained with the notebook's LAM, not the lam argument":
-                lambda: with_global("LAM", float, lam, "penalty")}
+                lambda: with_global("LAM", float, lam, "penalty"),
+            NOTEBOOK_LR: lambda: with_global("LR", float, lr, "rate")}
 
 
 def _points(ax, markers: bool) -> np.ndarray:
@@ -975,21 +981,23 @@ def choosing_m(student, rng):
     for n in (20, 20):
         X = rng.uniform(-1, 1, size=(n, 1))
         data += [X, f(X) + 0.15 * rng.normal(size=(n, 1))]
-    # a lam other than the notebook's LAM = 1e-4, so that the argument is seen to be used
+    # an lr and a lam other than the notebook's LR and LAM, so that the arguments are seen
+    # to be used
     Ms, R, epochs, lam, seed = [3, 1, 6], 2, 100, float(rng.uniform(2e-4, 1e-3)), _seed(rng)
     table = None
     with check(f"select_hidden_units(X_train {data[0].shape}, Y_train, X_val {data[2].shape}, "
-               f"Y_val, Ms={Ms}, R={R}, lr={LR}, epochs={epochs}, lam={lam:.3g}, seed): every "
-               "entry of the table against your own network retrained with seed + i * R + r"):
-        got = student.call("select_hidden_units", *data, Ms, R, LR, epochs, lam, seed)
+               f"Y_val, Ms={Ms}, R={R}, lr={OTHER_LR}, epochs={epochs}, lam={lam:.3g}, seed): "
+               "every entry of the table against your own network retrained with "
+               "seed + i * R + r"):
+        got = student.call("select_hidden_units", *data, Ms, R, OTHER_LR, epochs, lam, seed)
         if expect(got).is_tuple(2, "(table, best_M)"):
             val, train = _selection_runs(student, data, Ms, R, epochs, lam,
-                                         lambda i, r: seed + i * R + r)
+                                         lambda i, r: seed + i * R + r, OTHER_LR)
             arr, problem = as_float_array(got[0])
             right = problem is None and arr.shape == val.shape and np.allclose(
                 arr, val, TOLERANCE.rtol, TOLERANCE.atol)
             expect(got[0], "table").close_to(val, mutants=None if right else {
-                **_table_mutants(student, data, Ms, R, epochs, lam, seed, train),
+                **_table_mutants(student, data, Ms, R, epochs, lam, seed, train, OTHER_LR),
                 "table has one row per M and one column per start: shape (len(Ms), R)":
                     val.T})
             table = got
