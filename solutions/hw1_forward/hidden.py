@@ -109,7 +109,10 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
         with check(f"{name} of the Python numbers {pair[0]:.3g}, {pair[1]:.3g} and the ints "
                    f"{', '.join(map(str, wholes))}{args}"), error_hint(*NUMBERS):
             for x in (*pair, *wholes):
-                call(x, f"{name}({x:.3g})" if isinstance(x, float) else f"{name}({x})")
+                got = call(x, f"{name}({x:.3g})" if isinstance(x, float) else f"{name}({x})")
+                verify(np.ndim(got) == 0, f"a plain number gave shape {np.shape(got)}: an "
+                       "elementwise function keeps the shape of its input, () for a number",
+                       f"{name}({x:.3g})", mistake="a plain number gave an array of shape (1,)")
     if stable:
         with check(f"{name}(z{args}) for |z| up to 1e3 computes without overflow"), \
                 error_hint(*stable, OVERFLOW):
@@ -119,9 +122,9 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
                     error_hint(*stable, [*OVERFLOW, "OverflowError"]):
                 for x in (-1e3, 1e3):
                     call(x, f"{name}({x:g})", strict_floats=True)
-    if floats:
-        with check(f"{name}(z of shape (3, 4){args}) returns a float array"):
-            _verify_floats(call(_signed(rng, (3, 4)), ""), name)
+    if floats:  # whole numbers: np.maximum(z, 0) or z > 0 keep an int or bool dtype
+        with check(f"{name}(z of shape (3, 4), an int array{args}) returns a float array"):
+            _verify_floats(call(np.rint(_signed(rng, (3, 4))).astype(int), ""), name)
 
 
 STALE_ALPHA = ("the result of the call before, on the same z with another alpha, came back: "
@@ -170,7 +173,7 @@ def sigmoid_and_derivative(student, rng):
 def relu_family(student, rng):
     _activation(student, rng, "relu", act.relu, {
         "np.max(z, 0) is the maximum along axis 0; the elementwise one is np.maximum(z, 0)":
-            lambda z: np.max(z, axis=0)}, numbers=False)
+            lambda z: np.max(z, axis=0)}, numbers=False, floats=True)
     _activation(student, rng, "relu_prime", act.relu_prime, {
         "relu'(0) should be 0 by the course's convention": lambda z: (z >= 0).astype(float),
         "relu'(0) should be 0 by the course's convention, not 0.5 (np.heaviside(z, 0.5) or "
@@ -183,7 +186,7 @@ def relu_family(student, rng):
     ignored = "the argument alpha was ignored: the default 0.01 was used"
     _activation(student, rng, "leaky_relu", act.leaky_relu, {
         side: lambda z, alpha: np.where(z > 0, alpha * z, z),
-        ignored: lambda z, alpha: act.leaky_relu(z)}, numbers=False, alpha=alpha)
+        ignored: lambda z, alpha: act.leaky_relu(z)}, numbers=False, floats=True, alpha=alpha)
     _activation(student, rng, "leaky_relu_prime", act.leaky_relu_prime, {
         side: lambda z, alpha: np.where(z > 0, alpha, 1.0),
         ignored: lambda z, alpha: act.leaky_relu_prime(z),
