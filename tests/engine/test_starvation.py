@@ -78,7 +78,8 @@ def test_a_cell_that_crowds_itself_earns_no_time(pinned_worker):
     reply = pinned_worker.request({"op": "run", "source": crowd + WORK}, timeout=0.9)
     waited = queue_seconds(pinned_worker.crowding.runner) - waited
     assert reply.header["error"]["kind"] == "timeout", reply.header
-    assert time.monotonic() - start < 0.9 + 2 * CHECK_SECONDS + 1.0
+    # stopped at its limit plus what strangers' load earned it (nothing on an idle host)
+    assert time.monotonic() - start < 0.9 + pinned_worker.starved + 2 * CHECK_SECONDS + 1.0
     # its own three processes caused most of the wait: only what others caused counts
     # (nothing, on an idle host)
     assert waited > 0.5 and pinned_worker.starved < 0.5 * waited, (waited,
