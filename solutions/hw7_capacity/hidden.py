@@ -468,9 +468,14 @@ def counting_weights(student, rng):
     cases.append((D, K, count_parameters([D, 1, K])))  # exactly one unit
     with check("largest_hidden_layer(D, K, budget) for (D, K, budget) in "
                + ", ".join(map(str, cases))):
-        for D, K, budget in cases:
-            expect(student.call("largest_hidden_layer", D, K, budget),
-                   f"largest_hidden_layer({D}, {K}, {budget})").equals(
+        for i, (D, K, budget) in enumerate(cases):
+            got = student.call("largest_hidden_layer", D, K, budget)
+            if not i:  # a number of units sizes a layer: np.zeros((D, 40.0)) fails
+                verify(isinstance(got, int | np.integer) and not isinstance(got, bool),
+                       f"a number of hidden units is a whole number: return an int, got "
+                       f"{describe_value(got)}", "largest_hidden_layer",
+                       mistake="a number of hidden units returned as a float")
+            expect(got, f"largest_hidden_layer({D}, {K}, {budget})").equals(
                 largest_hidden_layer(D, K, budget), {
                     NO_BIASES: budget // (D + K),
                     "the largest M that fits: round down, not up":
