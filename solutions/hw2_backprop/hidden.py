@@ -188,6 +188,8 @@ def _overflowing_slopes(Z, error):
 
 STABLE_P = ("The question asks for P = softmax(ZL), the given softmax, which subtracts each "
             "row's maximum so that large logits do not overflow.")
+STABLE_FORWARD = ("The question's output layer is the softmax, the given one subtracts each "
+                  "row's maximum so that large logits do not overflow.")
 CHAIN_RULE = ("the question asks for the chain rule written out, J_i^T dC/dp_i for each row: "
               "the simplified (P - Y) / n is right only when every row of Y sums to 1")
 
@@ -323,6 +325,15 @@ def backprop(student, rng):
             expect(got[0], "zs").each_close_to(zs, mutants={m: w[0] for m, w in wrong.items()})
             expect(got[1], "activations").each_close_to(
                 acts, mutants={m: w[1] for m, w in wrong.items()})
+    weights, biases, X, _ = _case(rng, [3, 4, 3], 5)
+    biases[-1] = biases[-1] + 800.0  # a shift the softmax ignores; e^z alone overflows
+    acts = mutants.forward_pass(weights, biases, X, activation="sigmoid")[1]
+    with check(f"forward_pass for layer sizes [3, 4, 3], sigmoid, X {X.shape}, output "
+               "logits near 800"), error_hint(STABLE_FORWARD, mutants.FORWARD["naive_softmax"],
+                                              ["FloatingPointError"]):
+        got = student.call("forward_pass", weights, biases, X, "sigmoid", strict_floats=True)
+        if expect(got).is_tuple(2, "(zs, activations), activations starting with a^0 = X"):
+            expect(got[1], "activations").each_close_to(acts)
     # the first network is square (every width equals n), so the transposition and
     # off-by-one mistakes run and are named; then L = 1, a single row, and random shapes
     for i, (sizes, n, name) in enumerate([([3, 3, 3, 3], 3, "sigmoid"), ([5, 3], 4, "relu"),
