@@ -356,7 +356,8 @@ def narrow_valley(student, rng):
             stale.append(_cost(th, a, b))
         with check(f"run_valley({name!r}, theta0={np.round(theta0, 3)}, a={a:.3g}, b={b:.3g}, "
                    f"n_steps={n}, {_fmt(h)})"):
-            got = student.call("run_valley", name, theta0, a, b, n, **h)
+            # by name, in another order than the signature's: **hyper is passed on by name
+            got = student.call("run_valley", name, theta0, a, b, n, **dict(reversed(h.items())))
             if not _same(got, want):
                 own = _own_valley(student, name, theta0, a, b, n, h)
                 if not _same(own, want) and _same(got, own):
