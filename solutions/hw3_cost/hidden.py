@@ -147,6 +147,9 @@ def _table(ys, grid):
                T.T, **wrong}
 
 
+TIE_GRID = np.array([0.125, 0.25, 0.375, 0.625, 0.75, 0.875])  # exact: 1 - a is on it
+
+
 def _minimum(T, grid):
     """(a_best, c_best): per row of T, the grid value of its smallest entry and that entry."""
     j = np.argmin(T, axis=1)
@@ -182,10 +185,16 @@ def cross_entropy_minimum(student, rng):
     cases = [(fine[rng.choice(fine.size, size=5, replace=False)], fine, "on the grid"),
              (between, coarse, "between grid values"),
              (rng.uniform(0.03, 0.97, size=4), rng.permutation(coarse),
-              "and a grid in no particular order (the text does not sort it)")]
+              "and a grid in no particular order (the text does not sort it)"),
+             (rng.permutation(np.append(rng.uniform(0.03, 0.97, size=3), 0.5)), TIE_GRID,
+              "among them 0.5, on a grid symmetric about 0.5: two grid values tie, and "
+              "either counts, as one value per target")]
     for ys, grid, where in cases:
         T = _table(ys, grid)[0]
         a_best, c_best = _minimum(T, grid)
+        tied = {} if grid is not TIE_GRID else {  # the last of the smallest entries
+            "the other of the two tied grid values": grid[len(grid) - 1 - np.argmin(
+                T[:, ::-1], axis=1)]}
 
         @cache
         def own(ys=ys, grid=grid):
@@ -202,6 +211,9 @@ def cross_entropy_minimum(student, rng):
                         grid[np.argmax(T, axis=1)],
                     "returned the index of the smallest cost instead of the grid value a":
                         np.argmin(T, axis=1),
+                    "every tied grid value came back (np.nonzero(T == T.min(...))): one value "
+                    "per target, as np.argmin gives it": grid[np.nonzero(
+                        T == T.min(axis=1, keepdims=True))[1]] if tied else None,
                     "took the argmin over the targets (axis=0): each row's minimum over the "
                     "grid is at np.argmin(T, axis=1)": grid[np.argmin(T, axis=0)],
                     "took the grid value nearest y: C is not symmetric about its minimum "
@@ -209,7 +221,8 @@ def cross_entropy_minimum(student, rng):
                     "one; take the row's argmin": grid[np.argmin(np.abs(
                         grid[None, :] - ys[:, None]), axis=1)]
                     if where == "between grid values" else None},
-                    accept={"the minimum of your own cost_table": lambda own=own: own()[0]})
+                    accept={"the minimum of your own cost_table": lambda own=own: own()[0],
+                            **tied})
                 expect(got[1], "c_best").close_to(c_best, mutants={
                     "returned the largest cost of each row instead of the smallest":
                         T.max(axis=1),
