@@ -550,6 +550,12 @@ PLANTED = {
         "hw4_optimizers", 'ax.set_xlabel("step")\nax.set_ylabel("cost f(theta)")',
         'ax.set_xlabel("cost f(theta)")\nax.set_ylabel("step")', "q7",
         "the x axis is labelled as the cost"),
+    "hw3 table_minimum returns every tied grid value": (
+        "hw3_cost", "    j = np.argmin(T, axis=1)\n    return np.asarray(grid, dtype=float)[j], "
+        "T[np.arange(T.shape[0]), j]",
+        "    i, j = np.nonzero(T == T.min(axis=1, keepdims=True))\n"
+        "    return np.asarray(grid, dtype=float)[j], T[i, j]", "q2",
+        "every tied grid value came back"),
 }
 
 
