@@ -38,7 +38,7 @@ TOLERANCE = Tolerance(1e-9, 1e-12, (
 # an accuracy is k/n: the nearest wrong answer is 1/n >= 1/57 away, so an accuracy computed
 # in single precision (relative error 6e-8) is still the right fraction
 ACCURACY = (1e-6, 0.0)
-LARGE = np.array([-1e3, -700.0, -50.0, -1e-3, 0.0, 1e-3, 50.0, 700.0, 1e3])
+LARGE = np.array([-1e3, -700.0, -50.0, -1e-3, -1e-10, 0.0, 1e-10, 1e-3, 50.0, 700.0, 1e3])
 OVERFLOW = ["FloatingPointError"]  # what a stable form never raises, with overflow raising
 STABLE = ("The question asks for a form that is stable for every z: exp must never see a "
           "large positive argument (np.where evaluates both of its branches).",
@@ -94,7 +94,8 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
     for i, z in enumerate([row, vector, builders.fortran(matrix), LARGE]):
         layout = " in Fortran order, as a transpose is" if z.ndim > 1 and z.shape[0] > 1 else ""
         again = "alpha" in kw and not i  # the same z again, with another alpha
-        with check(f"{name}(z at the kink 0 and with |z| up to 1e3{args})" if z is LARGE else
+        with check(f"{name}(z at the kink 0, within 1e-10 of it, and with |z| up to 1e3{args})"
+                   if z is LARGE else
                    f"{name}(z of shape {z.shape}{layout}{args})"
                    + (f", then the same z with alpha={2 * kw['alpha']:.3g}" if again else "")):
             if defaults and not i:
@@ -169,6 +170,10 @@ def sigmoid_and_derivative(student, rng):
             lambda z: np.exp(-z) / (1.0 + np.exp(-z)) ** 2})
 
 
+TOLERANT_KINK = ("the kink was compared with a tolerance (z > 1e-8): the slope is 1 for every "
+                 "z > 0, however small; only z = 0 itself takes the course's convention")
+
+
 @question("q2", points=2)
 def relu_family(student, rng):
     _activation(student, rng, "relu", act.relu, {
@@ -179,6 +184,7 @@ def relu_family(student, rng):
         "relu'(0) should be 0 by the course's convention, not 0.5 (np.heaviside(z, 0.5) or "
         "(1 + sign(z)) / 2)": lambda z: np.heaviside(z, 0.5),
         "returned relu(z) instead of its derivative": act.relu,
+        TOLERANT_KINK: lambda z: (z > 1e-8) * 1.0,
         "relu(z) / z is 0/0 = nan at z = 0; relu' is 1 for z > 0 and 0 otherwise":
             lambda z: act.relu(z) / z}, numbers=False, floats=True)
     alpha = float(rng.uniform(0.05, 0.3))
@@ -192,6 +198,7 @@ def relu_family(student, rng):
         ignored: lambda z, alpha: act.leaky_relu_prime(z),
         "leaky_relu'(0) should be alpha by the course's convention":
             lambda z, alpha: np.where(z >= 0, 1.0, alpha),
+        TOLERANT_KINK: lambda z, alpha: np.where(z > 1e-8, 1.0, alpha),
         "leaky_relu'(z) is alpha for z < 0, not 0 (that is relu's derivative)":
             lambda z, alpha: act.relu_prime(z),
         "for z < 0, leaky_relu(z) = alpha z, whose derivative is the constant alpha, not "
