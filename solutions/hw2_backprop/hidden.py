@@ -926,7 +926,8 @@ def zero_initialisation(student, rng):
                     "took the length of each column's difference, max_j ||W_:j - W_:1||; the "
                     "question takes the largest entry, max |W_ij - W_i1|":
                         [np.max(np.linalg.norm(W - W[:, :1], axis=0)) for W in ws[:-1]]})
-    for sizes, n, name, c, lr, steps in [([3, 4, 3], 6, "sigmoid", 0.0, 0.5, 5),
+    # c = 0 as a plain int, as zero initialisation is written: the weights are floats all the same
+    for sizes, n, name, c, lr, steps in [([3, 4, 3], 6, "sigmoid", 0, 0.5, 5),
                                          ([3, 4, 2], 5, "tanh", 0.0, 0.5, 3),
                                          ([4, 3, 3, 2], 7, "sigmoid", 0.2, 1.0, 4)]:
         X, Y = builders.batch(rng, n, sizes[0], sizes[-1])
