@@ -113,7 +113,7 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
                 got = call(x, f"{name}({x:.3g})" if isinstance(x, float) else f"{name}({x})")
                 verify(np.ndim(got) == 0, f"a plain number gave shape {np.shape(got)}: an "
                        "elementwise function keeps the shape of its input, () for a number",
-                       f"{name}({x:.3g})", mistake="a plain number gave an array of shape (1,)")
+                       f"{name}({x:.3g})", mistake="a plain number gave an array")
     if stable:
         with check(f"{name}(z{args}) for |z| up to 1e3 computes without overflow"), \
                 error_hint(*stable, OVERFLOW):

@@ -188,7 +188,7 @@ def _overflowing_slopes(Z, error):
 
 STABLE_P = ("The question asks for P = softmax(ZL), the given softmax, which subtracts each "
             "row's maximum so that large logits do not overflow.")
-STABLE_FORWARD = ("The question's output layer is the softmax, the given one subtracts each "
+STABLE_FORWARD = ("The question's output layer is the given softmax, which subtracts each "
                   "row's maximum so that large logits do not overflow.")
 CHAIN_RULE = ("the question asks for the chain rule written out, J_i^T dC/dp_i for each row: "
               "the simplified (P - Y) / n is right only when every row of Y sums to 1")

@@ -1041,22 +1041,22 @@ def hyperparameter_study(student, rng):
     with check("the batch-size sweep's final_loss and val_accuracy equal those of your network "
                "retrained with each batch size (lam = lams[0])"):
         final, accs = (_column(study, "batch_size", k, 3) for k in ("final_loss", "val_accuracy"))
-        runs = [_own_run(student, sizes, seed, *data, lr=lr, lam=lams[0], epochs=epochs,
-                         batch_size=b) for b in batch_sizes]
+
+        @cache
+        def sweep(lam):
+            """The student's network retrained with each batch size and this lambda."""
+            return [_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
+                             batch_size=b) for b in batch_sizes]
+        runs = sweep(lams[0])
         if _unrepeatable(student, sizes, seed, data, lr=lr, lam=lams[0], epochs=epochs,
                          batch_size=batch_sizes[0], unless=(final, [r[2] for r in runs])):
             verify(min(final) > 0 and all(0 <= a <= 1 for a in accs), "final_loss should hold "
                    "costs (positive) and val_accuracy fractions in [0, 1]", "the sweep")
         else:
-            no_penalty = cache(lambda: [_own_run(student, sizes, seed, *data, lr=lr, lam=0.0,
-                                                 epochs=epochs, batch_size=b)
-                                        for b in batch_sizes])
-            last = cache(lambda: [_own_run(student, sizes, seed, *data, lr=lr, lam=lams[-1],
-                                           epochs=epochs, batch_size=b) for b in batch_sizes])
             expect(final, "final_loss").close_to([r[2] for r in runs], mutants={
                 "final_loss is the last cost fit returned, after the last epoch":
-                    [r[3] for r in runs], LAM_ZERO: lambda: [r[2] for r in no_penalty()],
-                LAST_LAM: lambda: [r[2] for r in last()],
+                    [r[3] for r in runs], LAM_ZERO: lambda: [r[2] for r in sweep(0.0)],
+                LAST_LAM: lambda: [r[2] for r in sweep(lams[-1])],
                 "every network is built with default_rng(seed), the seed given, not a fixed "
                 "default_rng(0)": lambda: [_own_run(student, sizes, 0, *data, lr=lr,
                                                     lam=lams[0], epochs=epochs,
@@ -1071,8 +1071,8 @@ def hyperparameter_study(student, rng):
                                           epochs=epochs, batch_size=b, column=True)[0]
                                  for b in batch_sizes] if column else None}, mutants={
                 "val_accuracy is measured on the validation set, not the training set":
-                    [r[1] for r in runs], LAM_ZERO: lambda: [r[0] for r in no_penalty()],
-                LAST_LAM: lambda: [r[0] for r in last()]})
+                    [r[1] for r in runs], LAM_ZERO: lambda: [r[0] for r in sweep(0.0)],
+                LAST_LAM: lambda: [r[0] for r in sweep(lams[-1])]})
     with check("the lambda sweep's weight_norm and val_accuracy equal those of your network "
                "retrained with each lambda (batch_size = batch_sizes[0]), and the weight norm "
                "decreases as lambda grows"):
