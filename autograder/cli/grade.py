@@ -114,7 +114,7 @@ def grade(ctx, paths, assignment, seed, isolation, workers, db, out, roster, reg
     jobs = [replace(j, late=config.is_late(assignment, j.submitted_at, j.late)) for j in jobs]
     if dry_run:
         sys.exit(_dry_run(jobs, suite, book, seed, workers, isolation, protect))
-    seeds = {} if regrade else book.recorded_seeds(assignment)
+    seeds = {} if regrade else book.recorded(assignment)
     todo = sum((j.student, file_hash(j.path)) not in seeds for j in jobs)
     console.print(f"{assignment}: {len(jobs)} file(s), {todo} to grade (seed {seed}), "
                   f"gradebook {book.url}", highlight=False)
@@ -240,6 +240,14 @@ def _print_attention(outcome: BatchOutcome, unmatched: list[str]) -> None:
         console.print(f"[yellow]graded under seed {seed}[/] {job.student} ({job.path}); "
                       "not regraded: use --regrade to grade it under this seed",
                       highlight=False)
+    if outcome.other_suite:
+        names = ", ".join(job.student for job in outcome.other_suite[:5])
+        more = f" and {len(outcome.other_suite) - 5} more" if len(outcome.other_suite) > 5 else ""
+        console.print(f"[yellow]graded by an earlier hidden suite[/] {len(outcome.other_suite)} "
+                      f"file(s) ({names}{more}): hidden.py or reference/ changed since, so "
+                      "their recorded scores may differ from this suite's. Not regraded: "
+                      "--dry-run shows what would change, --regrade grades them again (earlier "
+                      "versions and hand grades are kept).", highlight=False)
     for line in unmatched:
         console.print(f"[red]not in the roster, not graded[/] {line}", highlight=False)
     for r in outcome.failures:

@@ -30,7 +30,7 @@ from typing import Protocol
 
 from autograder.engine.load import file_hash
 from autograder.engine.pipeline import grade_path, refused
-from autograder.engine.results import SubmissionResult
+from autograder.engine.results import GradedWith, SubmissionResult
 from autograder.engine.session import WorkerFactory
 from autograder.engine.slots import SlotProcesses
 from autograder.engine.suite import Suite
@@ -57,7 +57,7 @@ class Job:
 class ResultStore(Protocol):
     """Where a batch records results (the gradebook, in :mod:`autograder.records`)."""
 
-    def recorded_seeds(self, assignment: str) -> dict[tuple[str, str], int]: ...
+    def recorded(self, assignment: str) -> dict[tuple[str, str], GradedWith]: ...
 
     def record_many(self, results: list[SubmissionResult], regrade: bool = False) -> list: ...
 
@@ -68,6 +68,7 @@ class BatchOutcome:
     records: list = field(default_factory=list)  # what the store said of each result
     skipped: list[Job] = field(default_factory=list)  # already recorded with this seed
     other_seed: list[tuple[Job, int]] = field(default_factory=list)  # recorded, other seed
+    other_suite: list[Job] = field(default_factory=list)  # recorded by an earlier suite
     not_started: list[Job] = field(default_factory=list)  # left when the batch stopped
     interrupted: bool = False
     error: str = ""  # why the batch stopped by itself (a failed write, a lost cluster)
@@ -126,19 +127,23 @@ def run_batch(jobs: list[Job], suite: Suite, store: ResultStore | None, seed: in
 
 def _select(jobs: list[Job], suite: Suite, store: ResultStore | None, seed: int,
             regrade: bool, outcome: BatchOutcome) -> list[Job]:
-    """The jobs to grade: not those recorded already (with this seed) unless regrading."""
+    """The jobs to grade: not those recorded already unless regrading. A file recorded
+    under another seed or by another version of the suite is not graded again either (a
+    regrade is the instructor's decision) but listed, so the instructor is told."""
     if store is None or regrade:
         return list(jobs)
     todo = []
-    seeds = store.recorded_seeds(suite.assignment)
+    graded = store.recorded(suite.assignment)
     for job in jobs:
-        recorded = seeds.get((job.student, _digest(job.path)))
+        recorded = graded.get((job.student, _digest(job.path)))
         if recorded is None:
             todo.append(job)
-        elif recorded == seed:
-            outcome.skipped.append(job)
+        elif recorded.seed != seed:
+            outcome.other_seed.append((job, recorded.seed))
+        elif recorded.suite not in ("", suite.digest):
+            outcome.other_suite.append(job)
         else:
-            outcome.other_seed.append((job, recorded))
+            outcome.skipped.append(job)
     return todo
 
 

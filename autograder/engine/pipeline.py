@@ -30,7 +30,8 @@ def refused(path: Path, suite: Suite, seed: int, reason: str,
     except OSError:
         digest = ""
     result = SubmissionResult(student or student_id(path, suite.assignment), suite.assignment,
-                              str(path), digest, seed, error=f"{path.name}: {reason}")
+                              str(path), digest, seed, error=f"{path.name}: {reason}",
+                              suite=suite.digest)
     result.questions = [QuestionResult(q.id, q.points, 0.0, Status.ERROR,
                                        f"Not graded: {reason}") for q in suite.questions]
     return result
@@ -40,7 +41,8 @@ def grade_submission(sub: Submission, suite: Suite, factory: WorkerFactory,
                      seed: int) -> SubmissionResult:
     """Run the notebook's cells in a sandboxed worker, then every question against it."""
     start = time.monotonic()
-    result = SubmissionResult(sub.student, suite.assignment, str(sub.path), sub.sha256, seed)
+    result = SubmissionResult(sub.student, suite.assignment, str(sub.path), sub.sha256, seed,
+                              suite=suite.digest)
     runtime = NotebookRuntime(factory, suite.limits, suite.budgets, sub.cells)
     try:
         result.cells = runtime.run_notebook()

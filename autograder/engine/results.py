@@ -138,6 +138,15 @@ class CellLog:
         return f"cell {self.index + 1}" + (f" ({self.start})" if self.start else "")
 
 
+@dataclass(frozen=True)
+class GradedWith:
+    """What a recorded grading was made with: its seed and the digest of its suite
+    ("" for gradings recorded before digests were kept)."""
+
+    seed: int
+    suite: str = ""
+
+
 @dataclass
 class SubmissionResult:
     student: str
@@ -147,6 +156,7 @@ class SubmissionResult:
     seed: int
     questions: list[QuestionResult] = field(default_factory=list)
     cells: list[CellLog] = field(default_factory=list)
+    suite: str = ""  # digest of the hidden suite that graded it (Suite.digest)
     isolation: str = ""
     seconds: float = 0.0
     error: str = ""  # why the submission could not be graded at all, if so

@@ -73,6 +73,7 @@ class Suite:
     preload: tuple[str, ...] = ()
     path: Path | None = None
     tolerance: Tolerance = DEFAULT_TOLERANCE
+    digest: str = ""  # of the suite and the reference it calls (see suite_digest)
 
     @property
     def max_score(self) -> float:
@@ -112,7 +113,20 @@ def load_suite(path: Path, assignment: str) -> Suite:
         q.tolerance = tolerance
     return Suite(assignment, questions, getattr(module, "LIMITS", Limits()),
                  getattr(module, "BUDGETS", Budgets()), tuple(getattr(module, "PRELOAD", ())),
-                 Path(path), tolerance)
+                 Path(path), tolerance, suite_digest(Path(path)))
+
+
+def suite_digest(path: Path) -> str:
+    """sha256 over what decides a grading besides the notebook and the seed: the hidden
+    suite's file and the reference package's sources, so a gradebook can tell which
+    recorded gradings an edited suite (or a corrected reference) would grade otherwise."""
+    spec = importlib.util.find_spec("reference")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    files = [path] + sorted(f for folder in folders for f in Path(folder).rglob("*.py"))
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _where(exc: Exception, path: Path) -> str:

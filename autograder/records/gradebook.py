@@ -48,6 +48,7 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import CursorResult, Result
@@ -61,10 +62,16 @@ from sqlalchemy.orm import (
     selectinload,
 )
 
-from autograder.engine.results import CellLog, QuestionResult, Status, SubmissionResult
+from autograder.engine.results import (
+    CellLog,
+    GradedWith,
+    QuestionResult,
+    Status,
+    SubmissionResult,
+)
 
 RETRIES = 20
-SCHEMA = "2"
+SCHEMA = "3"  # 3: gradings record the digest of the suite that made them
 MANUAL, OVERRIDE = "manual", "override"
 T = TypeVar("T")
 
@@ -111,6 +118,7 @@ class Grading(Base):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     seed: Mapped[int] = mapped_column(Integer)
+    suite: Mapped[str] = mapped_column(String(64), default="")  # Suite.digest; "" before 3
     graded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     seconds: Mapped[float] = mapped_column(Float)
     isolation: Mapped[str] = mapped_column(Text, default="")
@@ -215,10 +223,21 @@ class Gradebook:
             row = s.get(Meta, "schema")
             if row is None:
                 s.add(Meta(key="schema", value=SCHEMA))
+            elif row.value == "2":
+                self._upgrade_from_2(s)
+                row.value = SCHEMA
             elif row.value != SCHEMA:
                 raise GradebookError(f"gradebook schema {row.value}, expected {SCHEMA}")
             else:  # a write now, so that a read-only gradebook is found before grading
                 s.execute(update(Meta).where(Meta.key == "schema").values(value=SCHEMA))
+
+    def _upgrade_from_2(self, s: Session) -> None:
+        """Schema 2 to 3: gradings get a ``suite`` column; the earlier ones keep "" (the
+        suite that made them is unknown), and every grade stays as it was."""
+        columns = {c["name"] for c in inspect(s.connection()).get_columns("gradings")}
+        if "suite" not in columns:
+            s.execute(text("ALTER TABLE gradings ADD COLUMN suite VARCHAR(64) "
+                           "NOT NULL DEFAULT ''"))
 
     def ensure_tables(self, *models: type[Base]) -> None:
         """Create the tables of ``models`` that this database does not have yet."""
@@ -242,14 +261,15 @@ class Gradebook:
 
     # -- the automatic layer -------------------------------------------------
 
-    def recorded_seeds(self, assignment: str) -> dict[tuple[str, str], int]:
-        """(student, file hash) -> the seed of the latest grading of that file, for every
-        file of ``assignment`` graded so far (one query, for a whole batch)."""
+    def recorded(self, assignment: str) -> dict[tuple[str, str], GradedWith]:
+        """(student, file hash) -> the seed and suite of the latest grading of that file,
+        for every file of ``assignment`` graded so far (one query, for a whole batch)."""
         with Session(self.engine) as s:
-            rows = s.execute(select(Attempt.student, Attempt.sha256, Grading.seed)
+            rows = s.execute(select(Attempt.student, Attempt.sha256, Grading.seed, Grading.suite)
                              .join(Grading).where(Attempt.assignment == assignment)
                              .order_by(Grading.version))
-            return {(student, sha): seed for student, sha, seed in rows}
+            return {(student, sha): GradedWith(seed, suite)
+                    for student, sha, seed, suite in rows}
 
     def automatic_scores(self, student: str, assignment: str,
                          sha256: str) -> dict[str, float | None] | None:
@@ -299,7 +319,7 @@ class Gradebook:
         if previous is not None and not regrade:
             return Recorded(row.attempt, previous.version, False)
         grading = Grading(attempt_id=row.id, version=(previous.version if previous else 0) + 1,
-                          seed=result.seed, graded_at=datetime.now(UTC),
+                          seed=result.seed, suite=result.suite, graded_at=datetime.now(UTC),
                           seconds=result.seconds, isolation=result.isolation,
                           error=result.error, cells=[vars(c) for c in result.cells])
         s.add(grading)
@@ -476,9 +496,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _to_result(row: Attempt, grading: Grading) -> SubmissionResult:
     result = SubmissionResult(row.student, row.assignment, row.path, row.sha256, grading.seed,
-                              isolation=grading.isolation, seconds=grading.seconds,
-                              error=grading.error, attempt=row.attempt,
-                              version=grading.version,
+                              suite=grading.suite, isolation=grading.isolation,
+                              seconds=grading.seconds, error=grading.error,
+                              attempt=row.attempt, version=grading.version,
                               submitted_at=_aware(row.submitted_at) if row.submitted_at
                               else None, late=row.late, source=row.source)
     result.cells = [CellLog(**c) for c in grading.cells or []]

@@ -1,5 +1,6 @@
 """Errors an instructor can act on: a broken suite, a suite bug during grading, a
-master notebook that disagrees with its suite, a folder of mixed assignments."""
+master notebook that disagrees with its suite, a folder of mixed assignments, files an
+earlier version of the suite graded."""
 
 from __future__ import annotations
 
@@ -51,6 +52,25 @@ def test_a_bug_in_a_question_is_an_internal_error_for_the_student_and_logged(tmp
     log = (tmp_path / "out" / "nngrade.log").read_text()
     assert "question q2" in log and "KeyError: 'no such key'" in log and "hidden.py" in log
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_files_an_earlier_suite_graded_are_named_until_regraded(tmp_path):
+    course = course_with(tmp_path, lambda s: s)
+    shutil.copy(COURSE / "examples/submissions" / HW / "ada_lovelace.ipynb", tmp_path / "ada.ipynb")
+    grade = ("grade", tmp_path / "ada.ipynb", "-a", HW, "--db", tmp_path / "g.db",
+             "--out", tmp_path / "out")
+    assert nngrade(course, *grade).returncode == 0
+    hidden = course / "solutions" / HW / "hidden.py"
+    hidden.write_text(hidden.read_text() + "# corrected after the first batch\n")
+    proc = nngrade(course, *grade)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    said = " ".join(proc.stdout.split())
+    assert "0 graded, 0 already recorded" in said
+    assert "graded by an earlier hidden suite 1 file(s) (ada)" in said and "--regrade" in said
+    regraded = " ".join(nngrade(course, *grade, "--regrade").stdout.split())
+    assert "Regraded 1 file(s): 0 with changed scores" in regraded  # a comment changes none
+    proc = nngrade(course, *grade)
+    assert "1 already recorded" in proc.stdout and "earlier hidden suite" not in proc.stdout
 
 
 def test_assign_refuses_a_master_notebook_that_disagrees_with_its_suite(tmp_path):

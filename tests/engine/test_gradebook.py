@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from autograder.engine.results import QuestionResult, Status, SubmissionResult
+from autograder.engine.results import GradedWith, QuestionResult, Status, SubmissionResult
 from autograder.records.gradebook import Gradebook, GradebookError, HandEntry
 
 
@@ -30,7 +30,7 @@ def test_recording_the_same_file_twice_changes_nothing(tmp_path):
     assert book.record(result(scores=(0.0, 0.0))) == 1
     [latest] = book.latest("hw")
     assert [q.score for q in latest.questions] == [1.0, 2.0, None]
-    assert book.recorded_seeds("hw") == {("ada", "a" * 64): 1}
+    assert book.recorded("hw") == {("ada", "a" * 64): GradedWith(1, "")}
 
 
 def test_a_new_file_is_a_new_attempt_and_history_is_kept(tmp_path):
@@ -134,6 +134,27 @@ def test_a_gradebook_of_another_format_is_refused(tmp_path):
         db.execute("CREATE TABLE attempts (id INTEGER PRIMARY KEY)")
     with pytest.raises(GradebookError, match="older version"):
         Gradebook(str(path))
+
+
+def test_a_schema_2_gradebook_is_upgraded_keeping_every_grade(tmp_path):
+    path = tmp_path / "g.db"
+    book = Gradebook(str(path))
+    book.record(result())
+    book.enter_hand_grades("hw", [HandEntry("ada", "q9", 2.5, "good", "tara")])
+    before = book.latest("hw")
+    book.engine.dispose()
+    with sqlite3.connect(path) as db:  # schema 2 is schema 3 without gradings.suite
+        db.execute("ALTER TABLE gradings DROP COLUMN suite")
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    upgraded = Gradebook(str(path))
+    assert upgraded.latest("hw") == before
+    assert upgraded.recorded("hw") == {("ada", "a" * 64): GradedWith(1, "")}
+    later = result(sha="b" * 64)
+    later.suite = "d" * 64
+    upgraded.record(later)
+    assert upgraded.recorded("hw")[("ada", "b" * 64)] == GradedWith(1, "d" * 64)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
 
 
 def _writer(args):
