@@ -9,8 +9,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from sqlalchemy import text
 
 from autograder.engine.batch import Job, grade_batch
+from autograder.engine.results import GradedWith, QuestionResult, Status, SubmissionResult
 from autograder.records.gradebook import Gradebook
 
 pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
@@ -38,3 +40,21 @@ def test_a_batch_is_recorded_in_postgresql_and_a_rerun_changes_nothing(
     latest = {r.student: r for r in postgres_book.latest("hw1_forward")}
     assert latest["ada"].score == suite.max_score and latest["bob"].score == 0
     assert [q.question for q in latest["ada"].questions] == [q.id for q in suite.questions]
+
+
+def test_a_schema_2_gradebook_in_postgresql_is_upgraded_keeping_every_grade(postgres_url):
+    book = Gradebook(postgres_url)
+    result = SubmissionResult("ada", "hw", "/x/ada.ipynb", "a" * 64, 3)
+    result.questions = [QuestionResult("q1", 2.0, 1.5, Status.PARTIAL, "half")]
+    book.record(result)
+    with book.engine.begin() as db:  # schema 2 is schema 3 without gradings.suite
+        db.execute(text("ALTER TABLE gradings DROP COLUMN suite"))
+        db.execute(text("UPDATE meta SET value = '2' WHERE key = 'schema'"))
+    book.engine.dispose()
+    upgraded = Gradebook(postgres_url)
+    try:
+        [latest] = upgraded.latest("hw")
+        assert [(q.question, q.score) for q in latest.questions] == [("q1", 1.5)]
+        assert upgraded.recorded("hw") == {("ada", "a" * 64): GradedWith(3, "")}
+    finally:
+        upgraded.engine.dispose()
