@@ -769,7 +769,11 @@ def universal_approximation(student, rng):
             "lam (|W1|^2 + |W2|^2)": errors + lam * penalties,
             "one error per M in the order of Ms as given, not sorted": errors[np.argsort(Ms)],
             NOTEBOOK_LR: lambda: np.array([_own_error(student, X, Y, M, LR, epochs, lam, seed,
-                                                      X, Y)[0] for M in Ms])})
+                                                      X, Y)[0] for M in Ms]),
+            "each M trained from a seed of its own (seed + k): every M starts from the same "
+            "seed": lambda: np.array([_own_error(student, X, Y, M, OTHER_LR, epochs, lam,
+                                                 seed + k, X, Y)[0]
+                                      for k, M in enumerate(Ms)])})
     Y_other = _target(rng)(X)
     with check("training_errors called again with the same settings and other targets Y: the "
                "errors of those targets"):

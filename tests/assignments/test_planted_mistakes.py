@@ -425,6 +425,10 @@ PLANTED = {
         "hw7_capacity", "    for M in Ms:\n        params = train_network(",
         "    for M in sorted(Ms):\n        params = train_network(", "q4",
         "in the order of Ms as given, not sorted"),
+    "hw7 training errors with a seed of each M's own": (
+        "hw7_capacity", "    for M in Ms:\n        params = train_network(X, Y, M, lr, epochs, lam, seed)",
+        "    for k, M in enumerate(Ms):\n        params = train_network(X, Y, M, lr, epochs, lam, "
+        "seed + k)", "q4", "each M trained from a seed of its own"),
     "hw7 the cost returned as a (1, 1) array": (
         "hw7_capacity", "return float(cost), grads", "return np.array([[cost]]), grads", "q4",
         "cost: expected a float, got an array of shape (1, 1)"),
