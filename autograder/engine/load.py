@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import warnings
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,9 @@ MAX_CODE_CHARS = 2 * 2**20
 _OTTER_ONLY = re.compile(
     r"^\s*(#.*|grader\s*\.\s*(check|check_all|export|run_plugin)\s*\(.*\)\s*;?|)\s*$")
 
+
+_HEADING = re.compile(r"^#{1,6}\s", re.M)
+_CHECK = re.compile(r"grader\s*\.\s*check\s*\(\s*['\"](\w+)['\"]")
 
 # What Otter Assign writes into an answer cell for the student to replace.
 PLACEHOLDER = "_Type your answer here, replacing this text._"
@@ -49,6 +53,7 @@ class Submission:
     cells: list[str]                  # code cells to execute, in order
     answers: list[Answer] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)  # each code cell's index in the notebook
+    blocks: list[str | None] = field(default_factory=list)  # each code cell's question
 
     def answer_to(self, qid: str, block: int) -> str:
         """The student's answer to manual question ``qid`` (the ``block``-th manual
@@ -99,7 +104,24 @@ def load_submission(path: Path, student: str | None = None, assignment: str | No
     answers = _answers(cells)
     return Submission(student or student_id(path, assignment), path,
                       hashlib.sha256(raw).hexdigest(), [s for _, s in code], answers,
-                      [i for i, _ in code])
+                      [i for i, _ in code], _blocks(cells, [i for i, _ in code]))
+
+
+def _blocks(cells: list, positions: list[int]) -> list[str | None]:
+    """The question each code cell (at ``positions``) belongs to: a Markdown heading starts
+    a section, and a section with the ``grader.check("q…")`` cell of one question is that
+    question's (its answer cells above the check, its demonstrations below). None where
+    a section has no check, or several."""
+    section, sections, checks = 0, [], defaultdict(set)
+    for cell in cells:
+        source = _source(cell)
+        if cell.get("cell_type") == "markdown" and _HEADING.search(source):
+            section += 1
+        elif cell.get("cell_type") == "code" and (found := _CHECK.search(source)):
+            checks[section].add(found.group(1))
+        sections.append(section)
+    owner = {k: next(iter(qs)) for k, qs in checks.items() if len(qs) == 1}
+    return [owner.get(sections[p]) for p in positions]
 
 
 def _parse(raw: bytes) -> nbformat.NotebookNode:

@@ -6,7 +6,8 @@ import time
 from pathlib import Path
 
 from autograder.engine.load import LoadError, Submission, file_hash, load_submission, student_id
-from autograder.engine.results import QuestionResult, Status, SubmissionResult
+from autograder.engine.results import CellLog, QuestionResult, Status, SubmissionResult
+from autograder.engine.run_order import charge, out_of_order
 from autograder.engine.runtime import NotebookRuntime
 from autograder.engine.session import WorkerDied, WorkerFactory
 from autograder.engine.suite import Question, Suite, question_rng, run_question
@@ -46,17 +47,25 @@ def grade_submission(sub: Submission, suite: Suite, factory: WorkerFactory,
     runtime = NotebookRuntime(factory, suite.limits, suite.budgets, sub.cells)
     try:
         result.cells = runtime.run_notebook()
+        unordered = out_of_order(sub.cells, result.cells)
         for log in result.cells:  # report positions in the notebook, not among code cells
             log.start = _first_line(sub.cells[log.index])
             log.index = sub.positions[log.index] if sub.positions else log.index
         result.isolation = runtime.isolation
         result.questions = [_question(q, runtime, suite, seed, sub) for q in suite.questions]
+        charge(result.questions, unordered, sub.blocks, lambda i: _where(sub, i))
     except WorkerDied as exc:  # the worker could not even start
         return refused(sub.path, suite, seed, f"could not be run ({exc})", sub.student)
     finally:
         runtime.close()
     result.seconds = round(time.monotonic() - start, 3)
     return result
+
+
+def _where(sub: Submission, i: int) -> str:
+    """Code cell ``i`` as a student finds it, e.g. ``cell 9 (def predict(X, W):)``."""
+    position = sub.positions[i] if sub.positions else i
+    return CellLog(position, True, 0.0, start=_first_line(sub.cells[i])).where
 
 
 def _first_line(source: str, width: int = 60) -> str:

@@ -333,9 +333,11 @@ def stable_softmax(student, rng):
 
 @question("q5", points=1)
 def one_hot(student, rng):
-    previous = None  # the n_classes of the call before, which a stale result keeps
-    # (7, 4) after (20, 10): the labels' own width (3) is neither 4 nor the 10 before
-    for n, k, dtype in [(1, 3, False), (20, 10, False), (7, 4, False), (6, 4, True)]:
+    previous, before = None, None  # the call before's n_classes and result, which a stale
+    # result keeps. (7, 4) after (20, 10): the labels' own width (3) is neither 4 nor the 10
+    # before; the last call has the shape of the one before it, with other labels
+    for n, k, dtype in [(1, 3, False), (20, 10, False), (7, 4, False), (6, 4, True),
+                        (6, 4, False)]:
         labels = builders.labels(rng, n, k - 1 if n > k else k, every_class=True)
         want = losses.one_hot(labels, k)
         absent = " (the last class absent)" if labels.max() < k - 1 else ""
@@ -354,8 +356,12 @@ def one_hot(student, rng):
                 f"the result has the {previous} columns of the call before: each call "
                 "builds n_classes columns of its own (is np.eye kept between calls?)":
                     losses.one_hot(labels, previous) if previous not in (None, k)
-                    and labels.max() < previous else None})
-            previous = k
+                    and labels.max() < previous else None,
+                "the ones of the call before are still there: each call builds a new array "
+                "of zeros (is an array kept between calls?)":
+                    np.maximum(want, before) if before is not None
+                    and before.shape == want.shape else None})
+            previous, before = k, want
             if dtype:
                 _verify_floats(got, "one_hot")
 

@@ -1179,8 +1179,10 @@ def _own_ridge(student):
 
 @question("q11", points=3)
 def weight_decay_scaling(student, rng):
+    first = None  # the data of the first fit, which a fit remembered across calls gives back
     for n, d, lam in [(6, 3, 0.3), (40, 4, 0.05), (3, 5, 1.0)]:
         X, y = _regression(rng, n, d)
+        first = first or (X, y, lam)
         wrong = {"the penalty applies to w only, not to the bias b":
                  _ridge_variant(X, y, lam, penalize_bias=True),
                  "the data term is a mean: the system is (Xc^T Xc / n + lam I) w = Xc^T yc / n":
@@ -1242,6 +1244,17 @@ def weight_decay_scaling(student, rng):
                 X, y, lam, c, ridge=_own_ridge(student))),
                 "expected pred_matched == pred_plain and pred_scaled clearly different from "
                 "pred_plain", "weight_decay_scaling")
+    X_first, y_first, lam = first
+    X, y = _regression(rng, *X_first.shape)
+    with check(f"ridge_fit called again with lam={lam} on other data of the shape of the first "
+               f"call, X {X.shape}: the fit of that data"):
+        got = student.call("ridge_fit", X, y, lam, forbid=NO_INVERSE)
+        if expect(got).is_tuple(2, "(w, b)"):
+            for i, what in enumerate(("w", "b")):
+                expect(got[i], what).close_to(_ridge(X, y, lam)[i], *SOLVE, {
+                    "the fit of an earlier call came back (kept across calls, whatever the "
+                    "data): each call solves for its own X and y":
+                        _ridge(X_first, y_first, lam)[i]})
 
 
 def _close_all(got, alternative):

@@ -1113,6 +1113,23 @@ def hyperparameter_study(student, rng):
             verify(falls, f"the final weight norm should decrease as lambda grows ({lams}): "
                    "each step multiplies the weights by 1 - lr * lam; check the penalty's "
                    "gradient and the step of Question 3", "weight_norm")
+    other, b, lam = _small_digits(rng, n_train, 100), batch_sizes[0], lams[0]
+    with check(f"hyperparameter_study called again with batch_sizes=[{b}], lams=[{lam}] on "
+               "other data of the same shapes: the batch-size sweep's final_loss of that data"):
+        again = student.call("hyperparameter_study", *other[:4], sizes, lr=lr, epochs=epochs,
+                             batch_sizes=[b], lams=[lam], seed=seed,
+                             may_change=_may_shuffle(_fit_in_place(student),
+                                                     "hyperparameter_study"))
+        final = _column(again, "batch_size", "final_loss", 1)
+        want = [_own_run(student, sizes, seed, *other, lr=lr, lam=lam, epochs=epochs,
+                         batch_size=b)[2]]
+        if not _unrepeatable(student, sizes, seed, other, lr=lr, lam=lam, epochs=epochs,
+                             batch_size=b, unless=(final, want)):
+            expect(final, "final_loss").close_to(want, mutants={
+                "the results of the earlier call came back (kept across calls, whatever the "
+                "data): each call trains on its own data": lambda: [_own_run(
+                    student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
+                    batch_size=b)[2]]})
 
 
 manual("q7", points=3, prompt=(

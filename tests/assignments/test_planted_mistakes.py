@@ -425,6 +425,24 @@ PLANTED = {
         "hw7_capacity", "    for M in Ms:\n        params = train_network(",
         "    for M in sorted(Ms):\n        params = train_network(", "q4",
         "in the order of Ms as given, not sorted"),
+    "hw1 one_hot fills an array kept between calls": (
+        "hw1_forward", "    Y = np.zeros((labels.shape[0], n_classes))\n",
+        "    key = (labels.shape[0], n_classes)\n"
+        "    Y = one_hot.__dict__.setdefault(key, np.zeros(key))\n", "q5",
+        "the ones of the call before are still there"),
+    "hw5 ridge_fit remembers its fits by shape and lam": (
+        "hw5_regularization",
+        "    w = np.linalg.solve(Xc.T @ Xc / n + lam * np.eye(d), Xc.T @ yc / n)\n"
+        "    return w, float(y_mean - x_mean @ w)\n",
+        "    if (X.shape, lam) not in ridge_fit.__dict__:\n"
+        "        w = np.linalg.solve(Xc.T @ Xc / n + lam * np.eye(d), Xc.T @ yc / n)\n"
+        "        ridge_fit.__dict__[X.shape, lam] = w, float(y_mean - x_mean @ w)\n"
+        "    return ridge_fit.__dict__[X.shape, lam]\n", "q11",
+        "the fit of an earlier call came back"),
+    "hw6 the study remembers its runs by batch size and lam": (
+        "hw6_digits", "        net, history, acc = run(b, lams[0])\n",
+        "        net, history, acc = hyperparameter_study.__dict__.setdefault((b, lams[0]), "
+        "run(b, lams[0]))\n", "q6", "the results of the earlier call came back"),
     "hw7 training errors with a seed of each M's own": (
         "hw7_capacity", "    for M in Ms:\n        params = train_network(X, Y, M, lr, epochs, lam, seed)",
         "    for k, M in enumerate(Ms):\n        params = train_network(X, Y, M, lr, epochs, lam, "
