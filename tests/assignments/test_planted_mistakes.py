@@ -443,6 +443,14 @@ PLANTED = {
         "hw6_digits", "        net, history, acc = run(b, lams[0])\n",
         "        net, history, acc = hyperparameter_study.__dict__.setdefault((b, lams[0]), "
         "run(b, lams[0]))\n", "q6", "the results of the earlier call came back"),
+    "hw7 a look-alike MLPRegressor whose predictions are not its network's": (
+        "hw7_capacity", "    return MLPRegressor(hidden_layer_sizes=(M,)",
+        "    from sklearn.neural_network import MLPRegressor as Real\n\n"
+        "    class MLPRegressor(Real):\n"
+        "        def predict(self, X):\n"
+        "            return super().predict(X) + 1e-3\n\n"
+        "    return MLPRegressor(hidden_layer_sizes=(M,)", "q6",
+        "not those of the network in the fitted model's coefs_"),
     "hw7 training errors with a seed of each M's own": (
         "hw7_capacity", "    for M in Ms:\n        params = train_network(X, Y, M, lr, epochs, lam, seed)",
         "    for k, M in enumerate(Ms):\n        params = train_network(X, Y, M, lr, epochs, lam, "
