@@ -11,14 +11,12 @@ whole notebook has run. Nothing here executes student code; later cells are only
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from IPython.core.inputtransformer2 import TransformerManager
-
 from autograder.engine.results import CellLog, CheckResult, Failure, QuestionResult
+from autograder.engine.source import top_level_names
 
 _NAME_ERROR = re.compile(r"^NameError: name '(\w+)' is not defined")
 LABEL = "the notebook run from top to bottom"
@@ -51,31 +49,6 @@ def out_of_order(cells: list[str], logs: list[CellLog]) -> list[OutOfOrder]:
                 found.append(OutOfOrder(log.index, name, later))
                 break
     return found
-
-
-def top_level_names(source: str) -> set[str]:
-    """Names a cell binds in the notebook's namespace: definitions, imports, assignments,
-    loop and ``with`` targets outside functions and classes. IPython's magics are
-    translated first; a cell that does not parse binds nothing we can tell."""
-    try:
-        tree = ast.parse(TransformerManager().transform_cell(source))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return set()
-    names: set[str] = set()
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-            continue  # names inside a body are local to it
-        if isinstance(node, ast.Lambda):
-            continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
-        stack.extend(ast.iter_child_nodes(node))
-    return names
 
 
 def charge(questions: list[QuestionResult], found: list[OutOfOrder], blocks: list[str | None],

@@ -23,6 +23,7 @@ from autograder.engine.checks import current
 from autograder.engine.errors import StudentError
 from autograder.engine.results import Failure
 from autograder.engine.runtime import NotebookRuntime
+from autograder.engine.source import modules_used_by
 from autograder.sandbox import protocol
 
 # which array arguments a call may modify in place: True for all, positions or keywords
@@ -51,6 +52,13 @@ class Student:
         self._runtime = runtime
         self._budget = budget
         self._stopped: StudentError | None = None  # the worker was stopped in this question
+
+    def modules_used_by(self, *names: str) -> set[str]:
+        """The modules and module attributes the notebook's definitions of ``names`` use,
+        directly or through its other functions and classes, read from its source (see
+        :func:`~autograder.engine.source.modules_used_by`): for a rule such as "with
+        NumPy only". Reading is not running: an import built at run time is not seen."""
+        return modules_used_by(self._runtime.cells, names)
 
     def call(self, name: str, *args: Any, timeout: float | None = None,
              strict_floats: bool = False, may_change: MayChange = (),

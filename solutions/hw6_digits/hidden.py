@@ -467,7 +467,11 @@ def _own(student, rng, ws, bs, lam, X):
         return helper.call(method, *args)
 
     def gradients(W, b, Xb, Yb):
-        return [arrays(g, "gradients") for g in call("gradients", W, b, Xb, Yb)]
+        got = call("gradients", W, b, Xb, Yb)
+        if not isinstance(got, list | tuple):
+            fail(f"your gradients gave {describe_value(got)}, not the (dWs, dbs) of "
+                 "Question 2")
+        return [arrays(g, "gradients") for g in got]
 
     return gradients, lambda W, b, Y: call("loss", W, b, X, Y)
 
@@ -623,8 +627,32 @@ def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again=False) -> No
             _fit_again(net, X, Y, epochs, *(_second_fits(ref, setting) if right else ()))
 
 
+LIBRARIES = ("sklearn.neural_network", "sklearn.linear_model", "sklearn.svm",
+             "sklearn.ensemble", "sklearn.neighbors", "sklearn.tree", "torch", "tensorflow",
+             "keras", "jax")  # the data come from sklearn.datasets; a model may not
+
+
+GRADED = ("NeuralNetwork", "grid_search", "hyperparameter_study")
+
+
+def _numpy_only(student, what: str) -> None:
+    """The text's "with NumPy only": where the network, grid_search or
+    hyperparameter_study (or the notebook's code they use) use a library that trains or
+    predicts, each question whose answer trains the network loses a check. The check is
+    there only then, so a NumPy answer's scores are as without it, and a scratch cell
+    that compares with a library is not looked at."""
+    found = sorted(m for m in student.modules_used_by(*GRADED)
+                   if any(m == lib or m.startswith(lib + ".") for lib in LIBRARIES))
+    if found:
+        with check(f"{what} with NumPy only, as the text asks"):
+            verify(False, f"your code uses {', '.join(found)}: write the network, its "
+                   "training and its predictions yourself with NumPy", "libraries",
+                   mistake="a machine-learning library where the text asks for NumPy only")
+
+
 @question("q3", points=3)
 def sgd_step_and_fit(student, rng):
+    _numpy_only(student, "sgd_step and fit")
     for sizes, n, lr, lam in [([4, 5, 3], 6, 0.7, 0.2), ([5, 4, 4, 3], 5, 0.3, 0.05)]:
         _sgd_case(student, rng, sizes, n, lr, lam)
     # n is not a multiple of the batch size in the first two, so the last batch is smaller
@@ -747,6 +775,7 @@ def _reported(student) -> None:
 
 @question("q4", points=3, timeout=20)
 def digits_end_to_end(student, rng):
+    _numpy_only(student, "the network trained on the digits")
     X_train, X_test, y_train, y_test = load_digits_split(0.3, rng)
     settings = ", ".join(f"{k}={v:g}" for k, v in E2E.items())
     pred = None
@@ -870,6 +899,7 @@ def _heatmaps(figures, shape):
 
 @question("q5", points=3)
 def grid_search_and_heatmap(student, rng):
+    _numpy_only(student, "grid_search")
     in_place, column = _fit_in_place(student), _predicts_column(student)
     for sizes, lrs, lams, epochs, batch in [([64, 16, 10], [0.3, 2.0], [1e-4, 0.03, 0.3], 4, 16),
                                             ([64, 12, 10], [0.1, 0.5, 1.5], [1e-3, 0.1], 3, 20)]:
@@ -998,6 +1028,7 @@ def _column(study, sweep, key, n: int) -> list:
 
 @question("q6", points=3)
 def hyperparameter_study(student, rng):
+    _numpy_only(student, "hyperparameter_study")
     n_train = int(rng.choice([147, 151, 157]))
     data = _small_digits(rng, n_train, 100)
     sizes, lr, epochs, seed = [64, 16, 10], 0.5, 4, builders.seed(rng)

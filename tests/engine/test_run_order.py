@@ -11,13 +11,8 @@ import pytest
 from autograder.engine.load import load_submission
 from autograder.engine.pipeline import grade_path
 from autograder.engine.results import CellLog, CheckResult, QuestionResult, Status
-from autograder.engine.run_order import (
-    LABEL,
-    OutOfOrder,
-    charge,
-    out_of_order,
-    top_level_names,
-)
+from autograder.engine.run_order import LABEL, OutOfOrder, charge, out_of_order
+from autograder.engine.source import modules_used_by, top_level_names
 
 COURSE = Path(__file__).resolve().parents[2]
 FULL_MARKS = COURSE / "examples/submissions/hw1_forward/ada_lovelace.ipynb"  # 17/17
@@ -31,6 +26,23 @@ def test_the_names_a_cell_binds_at_top_level():
     assert top_level_names(source) == {"np", "os", "e", "A", "B", "C", "i", "D", "F", "f", "K",
                                        "G", "H", "lam"}
     assert top_level_names("def broken(:\n") == set()
+
+
+def test_the_modules_the_graded_code_uses_and_only_those():
+    cells = ["import numpy as np\nimport sklearn\nfrom sklearn.neural_network import "
+             "MLPClassifier as M\nimport torch.nn",
+             "class Net:\n    def loss(self, X):\n        return np.zeros(1)\n",
+             "def fit(self, X):\n    return helper(X)\n\n\nNet.fit = fit\n",
+             "def helper(X):\n    from sklearn.svm import SVC\n    return M().fit(X)\n",
+             "def other():\n    return sklearn.linear_model.Ridge(), torch.nn.Linear\n",
+             "print(torch.nn.Linear, sklearn.tree)  # a scratch comparison", "def broken(:"]
+    net, other = modules_used_by(cells, ["Net"]), modules_used_by(cells, ["other"])
+    assert {"numpy.zeros", "sklearn.neural_network.MLPClassifier", "sklearn.svm.SVC"} <= net
+    assert {"sklearn.linear_model.Ridge", "torch.nn.Linear"} <= other
+    assert not any(m.startswith(("torch", "sklearn.tree", "sklearn.linear")) for m in net)
+    assert not any(m.startswith(("sklearn.tree", "sklearn.neural", "sklearn.svm"))
+                   for m in other)
+    assert modules_used_by(cells, ["missing"]) == set()
 
 
 def _log(index: int, error: str) -> CellLog:
