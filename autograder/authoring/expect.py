@@ -188,7 +188,8 @@ class Expectation:
         self.what = what
 
     def _record(self, problem: str | None, found: Diagnosis | None = None,
-                note: str = "", accepted: str = "", mistake: str = "") -> bool:
+                note: str = "", accepted: str = "", mistake: str = "",
+                informative: bool = False, shows: bool = False, trivial: str = "") -> bool:
         label = self.what or "value"
         if accepted:
             label = _note_accepted(label, accepted)
@@ -198,7 +199,25 @@ class Expectation:
             problem += f"\n{note}"
         message = f"{self.what}: {problem}" if self.what and problem else (problem or "")
         return current().record(problem is None, label, message,
-                                mistake=(found.name if found else mistake) if problem else "")
+                                mistake=(found.name if found else mistake) if problem else "",
+                                informative=informative, shows=shows, trivial=trivial)
+
+    def _judged(self, problem: str | None, expected: Any, accepted: str,
+                alternative: Any) -> bool:
+        """Record a value that passed, directly or as an accepted ``alternative``, with
+        what the pass shows (see ``refuse_trivial``)."""
+        what, informative = self.what or "the value", not _trivial(expected)
+        shown = "as a stub's would be, and nothing else in this question matched a value "
+        trivial = ""
+        if accepted and _trivial(alternative):
+            trivial = (f"{what} matches only what {accepted} gives, which is empty, zero or "
+                       f"NaN, {shown}with more to it, so it is not accepted")
+        elif not accepted and not informative:
+            trivial = (f"{what} is right only where the answer is empty, zero or NaN, "
+                       f"{shown}with more to it, so it does not count")
+        return self._record(problem if not accepted else None, accepted=accepted,
+                            informative=informative, shows=informative and not accepted,
+                            trivial=trivial)
 
     def close_to(self, expected: Any, rtol: float | None = None, atol: float | None = None,
                  mutants: Mapping[str, Any] | None = None, *,
@@ -220,13 +239,14 @@ class Expectation:
         rtol, atol = _tolerance(rtol, atol)
         _audit(self.what, expected, mutants, rtol, atol)
         problem = numeric_mismatch(self.value, expected, rtol, atol, secret)
-        accepted, tried = _accepted(self.value, accept, lambda got, v: numeric_mismatch(
-            got, v, rtol, atol)) if problem and accept else ("", [])
-        if accepted:
-            return self._record(None, accepted=accepted)
+        accepted, tried, alternative = _accepted(self.value, accept, lambda got, v: (
+            numeric_mismatch(got, v, rtol, atol))) if problem and accept else ("", [], None)
+        if problem is None or accepted:
+            return self._judged(problem, expected, accepted, alternative)
         found = _explain(self.value, expected, mutants, rtol, atol, context, probes,
-                         generic=not secret) if problem else None
-        return self._record(problem, found, _not_matched(tried))
+                         generic=not secret)
+        return self._record(problem, found, _not_matched(tried),
+                            informative=not _trivial(expected))
 
     def equals(self, expected: Any, mutants: Mapping[str, Any] | None = None, *,
                context: Mapping[str, float] | None = None, probes: Iterable[Probe] = (),
@@ -235,14 +255,15 @@ class Expectation:
         as for :meth:`close_to`."""
         _audit(self.what, expected, mutants, 0.0, 0.0)
         problem = exact_mismatch(self.value, expected, secret)
-        accepted, tried = _accepted(self.value, accept, exact_mismatch) \
-            if problem and accept else ("", [])
-        if accepted:
-            return self._record(None, accepted=accepted)
+        accepted, tried, alternative = _accepted(self.value, accept, exact_mismatch) \
+            if problem and accept else ("", [], None)
+        if problem is None or accepted:
+            return self._judged(problem, expected, accepted, alternative)
         numeric = not isinstance(expected, str | bool)
         found = _explain(self.value, expected, mutants, 0.0, 0.0, context, probes,
-                         generic=numeric and not secret) if problem else None
-        return self._record(problem, found, _not_matched(tried))
+                         generic=numeric and not secret)
+        return self._record(problem, found, _not_matched(tried),
+                            informative=not _trivial(expected))
 
     def is_tuple(self, n: int, names: str) -> bool:
         """A tuple (or list) of ``n`` values; ``names`` describes them, e.g. ``"(dW, db)"``."""
@@ -318,19 +339,32 @@ def _value_of(alternative: Any) -> Any:
         return None
 
 
-def _accepted(got: Any, accept: Mapping[str, Any],
-              compare: Callable[[Any, Any], str | None]) -> tuple[str, list[str]]:
+def _accepted(got: Any, accept: Mapping[str, Any], compare: Callable[[Any, Any], str | None]
+              ) -> tuple[str, list[str], Any]:
     """The description of the first accepted alternative that ``got`` matches by
-    ``compare`` (see ``close_to``), or "", and the available ones it did not match."""
+    ``compare`` (see ``close_to``), or "", the available ones it did not match, and the
+    value of the one it matched."""
     tried: list[str] = []
     for what, value in accept.items():
         value = _value_of(value)
         if value is None:
             continue
         if compare(got, value) is None:
-            return what, tried
+            return what, tried, value
         tried.append(what)
-    return "", tried
+    return "", tried, None
+
+
+def _trivial(value: Any) -> bool:
+    """A value any stub of its shape gives: empty, all NaN or all zero (rounding apart).
+    Not numbers (a string, an object): not trivial."""
+    try:
+        flat = np.asarray(value, dtype=float).ravel()
+    except (TypeError, ValueError):
+        return False
+    if flat.size == 0 or np.isnan(flat).all():
+        return True
+    return bool(np.all(np.abs(flat) <= 1e-12))
 
 
 def _not_matched(tried: list[str]) -> str:

@@ -52,18 +52,26 @@ class Recorder:
     context: Mapping[str, float] = field(default_factory=dict)  # of the open check block
 
     def record(self, passed: bool, label: str, message: str,
-               kind: Failure = Failure.MISMATCH, mistake: str = "") -> bool:
+               kind: Failure = Failure.MISMATCH, mistake: str = "",
+               informative: bool = False, shows: bool = False, trivial: str = "") -> bool:
         """One expectation: inside a check block it can only fail that block (the first
         failure is kept); outside, it is a unit of its own. ``mistake`` names the classic
-        mistake the wrong value matches, if any."""
-        if self.unit is not None:
+        mistake the wrong value matches, if any. For :func:`refuse_trivial`:
+        ``informative``, the expected value has something to it; ``shows``, the value
+        matched it directly (not as an accepted alternative); ``trivial``, why a value that
+        held only with a trivial value shows nothing."""
+        unit = self.unit
+        if unit is not None:
             self.expectations += 1
             if not passed:
                 self.fail_unit(message, kind, mistake)
-        elif passed:
-            self.checks.append(CheckResult(label, True, 1.0))
         else:
-            self.checks.append(CheckResult(label, False, 1.0, message, kind, mistake))
+            unit = CheckResult(label, passed, 1.0, "" if passed else message,
+                               "" if passed else kind, "" if passed else mistake)
+            self.checks.append(unit)
+        unit.informative = unit.informative or informative
+        unit.shown = unit.shown or (passed and shows)
+        unit.trivial = unit.trivial or (trivial if passed else "")
         return passed
 
     def fail_unit(self, message: str, kind: Failure, mistake: str = "") -> None:
@@ -93,3 +101,17 @@ def current() -> Recorder:
         return _recorder.get()
     except LookupError:
         raise RuntimeError("check() and expect() only work inside a question") from None
+
+
+def refuse_trivial(checks: list[CheckResult]) -> None:
+    """A check that passed only with trivial values (empty, zero or NaN: what any stub of
+    the right shape gives, or what a stub earlier function leads to) fails when the
+    question compared with informative values and none of its passing checks matched
+    one. A stub cannot then collect the points of what it does not compute, while an
+    answer right somewhere in the question, or a question whose values are all trivial,
+    keeps them."""
+    if any(c.passed and c.shown for c in checks) or not any(c.informative for c in checks):
+        return
+    for c in checks:
+        if c.passed and c.trivial:
+            c.passed, c.message, c.kind = False, c.trivial, Failure.MISMATCH

@@ -47,6 +47,9 @@ class CheckResult:
     kind: Failure | str = ""  # for failures only
     mistake: str = ""         # the classic mistake a wrong value matches, if named
     note: str = ""            # how the check was judged, shown even when it passed
+    informative: bool = False  # it compared with an expected value that has something to it
+    shown: bool = False  # ... and such a comparison held
+    trivial: str = ""  # a comparison held only with a trivial value: why that shows nothing
 
 
 @dataclass

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.engine.budgets import Budgets
-from autograder.engine.checks import DEFAULT_TOLERANCE, Tolerance, recording
+from autograder.engine.checks import DEFAULT_TOLERANCE, Tolerance, recording, refuse_trivial
 from autograder.engine.errors import INTERNAL_ERROR, StudentError
 from autograder.engine.results import CheckResult, Failure, QuestionResult
 from autograder.engine.runtime import Credit, NotebookRuntime
@@ -167,5 +167,6 @@ def run_question(q: Question, runtime: NotebookRuntime, rng: np.random.Generator
         except Exception:  # a bug in the hidden suite must not pass silently
             log.exception("hidden suite failed in question %s", q.id)
             abort = CheckResult("", False, 1.0, INTERNAL_ERROR, Failure.INTERNAL)
+    refuse_trivial(rec.checks)
     return QuestionResult.from_checks(q.id, q.points, rec.checks, abort,
                                       time.monotonic() - start)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from autograder.authoring import Tolerance, arrays, check, expect, numbers, verify
-from autograder.engine.checks import DEFAULT_TOLERANCE, recording
+from autograder.engine.checks import DEFAULT_TOLERANCE, recording, refuse_trivial
 
 
 def checks(func, tolerance=DEFAULT_TOLERANCE):
@@ -215,3 +215,55 @@ def test_a_string_answer_is_matched_to_a_named_mistake():
     [result] = checks(question)
     assert not result.passed and "This matches a common mistake: the default solver" in \
         result.message
+
+
+def _question(func):
+    """The checks of one question, after the question-level rule on trivial passes."""
+    found = checks(func)
+    refuse_trivial(found)
+    return found
+
+
+STUB = np.zeros(3)  # what a stub of the right shape returns
+WANT = np.array([0.5, -1.0, 2.0])
+
+
+def _stub_answers(right_somewhere: bool):
+    with check("where the answer is zero"):
+        expect(STUB, "std at rate 0").close_to(np.zeros(3))
+    with check("as your own earlier function leads to"):
+        expect(STUB, "mean").close_to(WANT, accept={"your own forward": np.zeros(3)})
+    with check("a value with something to it"):
+        expect(WANT if right_somewhere else STUB, "cost").close_to(WANT)
+
+
+def test_a_stub_gets_no_point_for_trivial_values_where_nothing_else_is_right():
+    found = _question(lambda: _stub_answers(right_somewhere=False))
+    assert [c.passed for c in found] == [False, False, False]
+    assert "empty, zero or NaN, as a stub's would be" in found[0].message
+    assert "matches only what your own forward gives" in found[1].message
+
+
+def test_an_answer_right_somewhere_keeps_its_trivial_and_accepted_passes():
+    assert [c.passed for c in _question(lambda: _stub_answers(right_somewhere=True))] == \
+        [True, True, True]
+
+
+def test_a_question_whose_values_are_all_trivial_keeps_its_passes():
+    def all_trivial():
+        with check("no layer is wrong"):
+            expect([], "wrong layers").equals([])
+        with check("zero at rate 0"):
+            expect(STUB, "std").close_to(np.zeros(3))
+    assert [c.passed for c in _question(all_trivial)] == [True, True]
+
+
+def test_an_informative_accepted_alternative_is_kept_but_shows_nothing_by_itself():
+    def judged_with_own():
+        with check("as your own earlier function leads to"):
+            expect(WANT * 2, "mean").close_to(WANT, accept={"your own forward": WANT * 2})
+        with check("zero at rate 0"):
+            expect(STUB, "std").close_to(np.zeros(3))
+    found = _question(judged_with_own)
+    assert found[0].passed and not found[0].shown
+    assert not found[1].passed  # the question matched nothing informative directly

@@ -19,7 +19,11 @@ from autograder.engine.batch import Job, grade_batch
 
 pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent / "score_gaming").glob("*.ipynb"))
+HERE = Path(__file__).resolve().parent
+NOTEBOOKS = sorted((HERE / "score_gaming").glob("*.ipynb"))
+# other homeworks: stubs (zeros, empty lists, NaN) behind a trick, named <assignment>__<trick>;
+# a later answer judged with a stub earlier one earns nothing either
+STUBS = sorted((HERE / "score_gaming_stubs").glob("*.ipynb"))
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +40,16 @@ def test_there_is_a_notebook_for_each_trick():
 @pytest.mark.parametrize("name", [p.stem for p in NOTEBOOKS])
 def test_a_trick_earns_no_point(graded, name):
     result = graded[name]
+    assert not result.error, result.error
+    assert {q.question: q.score for q in result.questions if q.score} == {}, \
+        {q.question: q.feedback for q in result.questions if q.score}
+
+
+@pytest.mark.parametrize("path", STUBS, ids=lambda p: p.stem)
+def test_stubs_earn_nothing_in_other_homeworks(path, suites, factory):
+    assignment = path.stem.split("__")[0]
+    [result] = grade_batch([Job(path, path.stem)], suites(assignment), None, 20261127, 1,
+                           factory).results
     assert not result.error, result.error
     assert {q.question: q.score for q in result.questions if q.score} == {}, \
         {q.question: q.feedback for q in result.questions if q.score}
