@@ -207,14 +207,14 @@ class Expectation:
         """Record a value that passed, directly or as an accepted ``alternative``, with
         what the pass shows (see ``refuse_trivial``)."""
         what, informative = self.what or "the value", not _trivial(expected)
-        shown = "as a stub's would be, and nothing else in this question matched a value "
+        why = "as a stub's would be, and nothing else in this question matched a value with "
         trivial = ""
         if accepted and _trivial(alternative):
             trivial = (f"{what} matches only what {accepted} gives, which is empty, zero or "
-                       f"NaN, {shown}with more to it, so it is not accepted")
+                       f"NaN, {why}more to it, so it is not accepted")
         elif not accepted and not informative:
             trivial = (f"{what} is right only where the answer is empty, zero or NaN, "
-                       f"{shown}with more to it, so it does not count")
+                       f"{why}more to it, so it does not count")
         return self._record(problem if not accepted else None, accepted=accepted,
                             informative=informative, shows=informative and not accepted,
                             trivial=trivial)
