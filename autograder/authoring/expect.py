@@ -202,22 +202,21 @@ class Expectation:
                                 mistake=(found.name if found else mistake) if problem else "",
                                 informative=informative, shows=shows, trivial=trivial)
 
-    def _judged(self, problem: str | None, expected: Any, accepted: str,
-                alternative: Any) -> bool:
+    def _judged(self, expected: Any, accepted: str, alternative: Any) -> bool:
         """Record a value that passed, directly or as an accepted ``alternative``, with
         what the pass shows (see ``refuse_trivial``)."""
         what, informative = self.what or "the value", not _trivial(expected)
         why = "as a stub's would be, and nothing else in this question matched a value with "
         trivial = ""
         if accepted and _trivial(alternative):
-            trivial = (f"{what} matches only what {accepted} gives, which is empty, zero or "
-                       f"NaN, {why}more to it, so it is not accepted")
+            trivial = (f"{what} matches only an accepted alternative ({accepted}), which is "
+                       f"empty, zero or NaN here, {why}more to it, so it is not accepted")
+            accepted = ""  # the label names only an alternative that counts
         elif not accepted and not informative:
             trivial = (f"{what} is right only where the answer is empty, zero or NaN, "
                        f"{why}more to it, so it does not count")
-        return self._record(problem if not accepted else None, accepted=accepted,
-                            informative=informative, shows=informative and not accepted,
-                            trivial=trivial)
+        return self._record(None, accepted=accepted, informative=informative,
+                            shows=informative and not (accepted or trivial), trivial=trivial)
 
     def close_to(self, expected: Any, rtol: float | None = None, atol: float | None = None,
                  mutants: Mapping[str, Any] | None = None, *,
@@ -242,7 +241,7 @@ class Expectation:
         accepted, tried, alternative = _accepted(self.value, accept, lambda got, v: (
             numeric_mismatch(got, v, rtol, atol))) if problem and accept else ("", [], None)
         if problem is None or accepted:
-            return self._judged(problem, expected, accepted, alternative)
+            return self._judged(expected, accepted, alternative)
         found = _explain(self.value, expected, mutants, rtol, atol, context, probes,
                          generic=not secret)
         return self._record(problem, found, _not_matched(tried),
@@ -258,7 +257,7 @@ class Expectation:
         accepted, tried, alternative = _accepted(self.value, accept, exact_mismatch) \
             if problem and accept else ("", [], None)
         if problem is None or accepted:
-            return self._judged(problem, expected, accepted, alternative)
+            return self._judged(expected, accepted, alternative)
         numeric = not isinstance(expected, str | bool)
         found = _explain(self.value, expected, mutants, 0.0, 0.0, context, probes,
                          generic=numeric and not secret)

@@ -241,7 +241,7 @@ def test_a_stub_gets_no_point_for_trivial_values_where_nothing_else_is_right():
     found = _question(lambda: _stub_answers(right_somewhere=False))
     assert [c.passed for c in found] == [False, False, False]
     assert "empty, zero or NaN, as a stub's would be" in found[0].message
-    assert "matches only what your own forward gives" in found[1].message
+    assert "matches only an accepted alternative (your own forward)" in found[1].message
 
 
 def test_an_answer_right_somewhere_keeps_its_trivial_and_accepted_passes():
