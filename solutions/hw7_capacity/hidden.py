@@ -1057,12 +1057,14 @@ def _regressor(student, M, lam, n, seed) -> Handle:
     return model
 
 
-def _pair(value, what):
-    """A fitted MLPRegressor's two weight matrices (or biases): the list ``what`` reads."""
-    if not isinstance(value, list | tuple) or len(value) != 2:
-        fail(f"{what}: expected the two layers' arrays of a network with one hidden layer, "
+def _layers(model, attr, shapes):
+    """A fitted MLPRegressor's per-layer arrays ``attr`` (coefs_ or intercepts_), one of
+    each shape, for a network with one hidden layer."""
+    value = model.get(attr)
+    if not isinstance(value, list | tuple) or len(value) != len(shapes):
+        fail(f"{attr}: expected the two layers' arrays of a network with one hidden layer, "
              f"got {describe_value(value)}")
-    return value
+    return [numbers(v, attr, shape) for v, shape in zip(value, shapes, strict=True)]
 
 
 def _sizes_problem(sizes, M, params) -> str:
@@ -1138,7 +1140,6 @@ def against_scikit_learn(student, rng):
     with check(f"sklearn_regressor({setting}) fitted, then predict on {N_FRESH} fresh points: "
                f"mean squared error at most {FRESH_MSE}"):
         model = _regressor(student, M, lam, N_FIT, seed)
-        params = model.call("get_params")
         model.call("fit", X, Y.ravel())
         pred = numbers(model.call("predict", X_fresh), "predict", (N_FRESH,))
         error = mean_squared_error(pred[:, None], f(X_fresh))
@@ -1148,10 +1149,8 @@ def against_scikit_learn(student, rng):
             f"{FRESH_MSE}")
         # the predictions must be those of the network it reports: M tanh units, linear
         # output (a look-alike that fits something else cannot show such weights)
-        W1, W2 = (numbers(w, "coefs_", shape) for w, shape in
-                  zip(_pair(model.get("coefs_"), "coefs_"), [(1, M), (M, 1)], strict=True))
-        b1, b2 = (numbers(b, "intercepts_", shape) for b, shape in
-                  zip(_pair(model.get("intercepts_"), "intercepts_"), [(M,), (1,)], strict=True))
+        W1, W2 = _layers(model, "coefs_", [(1, M), (M, 1)])
+        b1, b2 = _layers(model, "intercepts_", [(M,), (1,)])
         net = (np.tanh(X_fresh @ W1 + b1) @ W2 + b2).ravel()  # the same float64 formula:
         expect(pred, "predict").satisfies(  # rounding apart, equal
             lambda p: np.allclose(p, net, rtol=1e-7, atol=1e-9),
