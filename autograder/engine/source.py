@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
+from functools import lru_cache
 
 from IPython.core.inputtransformer2 import TransformerManager
 
 
+@lru_cache(maxsize=256)
 def parse_cell(source: str) -> ast.Module | None:
-    """The syntax tree of one code cell; None for a cell that does not parse."""
+    """The syntax tree of one code cell; None for a cell that does not parse. Kept for
+    the next reader of the same cell (each question that reads the source); not to be
+    changed."""
     try:
         return ast.parse(TransformerManager().transform_cell(source))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -38,8 +42,7 @@ def top_level_names(source: str) -> set[str]:
             continue
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        names |= set(_bindings(node))
         stack.extend(ast.iter_child_nodes(node))
     return names
 
@@ -85,13 +88,16 @@ def modules_used_by(cells: Iterable[str], names: Iterable[str]) -> set[str]:
 
 
 def _bindings(node: ast.AST) -> dict[str, str]:
-    """Names an import statement binds, each to the dotted name it stands for."""
+    """Names an import statement binds, each to the dotted name it stands for (``.m.x``
+    for a relative ``from .m import x``)."""
     if isinstance(node, ast.Import):
         return {(a.asname or a.name.split(".")[0]): (a.name if a.asname else
                                                      a.name.split(".")[0])
                 for a in node.names}
-    if isinstance(node, ast.ImportFrom) and node.module and not node.level:
-        return {(a.asname or a.name): f"{node.module}.{a.name}" for a in node.names}
+    if isinstance(node, ast.ImportFrom):
+        module = "." * node.level + (node.module or "")
+        joint = "." if node.module else ""
+        return {(a.asname or a.name): f"{module}{joint}{a.name}" for a in node.names}
     return {}
 
 
