@@ -36,6 +36,7 @@ from autograder.authoring.expect import (
     arrays,
     as_float_array,
     check,
+    degenerate,
     describe_value,
     error_hint,
     expect,
@@ -43,6 +44,7 @@ from autograder.authoring.expect import (
     maybe_numbers,
     note,
     numbers,
+    rests_on,
     timeout_hint,
     verify,
     verify_defaults,
@@ -57,7 +59,7 @@ from autograder.sandbox.limits import Limits
 
 __all__ = ["Axes", "Budgets", "Diagnosis", "Expectation", "Failure", "Figure", "Handle", "Limits",
            "Line", "Probe", "Student", "Tolerance", "all_axes", "arrays", "as_float_array",
-           "builders", "changes_arguments", "check", "describe_value", "error_hint", "expect",
-           "fail", "manual", "maybe_numbers", "mutants", "note", "numbers", "own_attribute",
-           "own_global", "own_result", "parse_figures", "probe", "question", "shaped_like",
-           "timeout_hint", "verify", "verify_defaults"]
+           "builders", "changes_arguments", "check", "degenerate", "describe_value", "error_hint",
+           "expect", "fail", "manual", "maybe_numbers", "mutants", "note",
+           "numbers", "own_attribute", "own_global", "own_result", "parse_figures", "probe",
+           "question", "rests_on", "shaped_like", "timeout_hint", "verify", "verify_defaults"]

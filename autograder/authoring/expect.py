@@ -55,7 +55,7 @@ def check(label: str, weight: float = 1.0,
     rec = current()
     if rec.unit is not None:
         raise RuntimeError("check blocks cannot be nested")
-    rec.unit = CheckResult(label, True, weight)
+    rec.unit, rec.own = CheckResult(label, True, weight), False
     rec.expectations = 0
     rec.context = dict(context or {})
     try:
@@ -67,7 +67,7 @@ def check(label: str, weight: float = 1.0,
                                                             Failure.INTERNAL)
         raise
     finally:
-        unit, rec.unit, rec.context = rec.unit, None, {}
+        unit, rec.unit, rec.context, rec.own = rec.unit, None, {}, False
         if unit.passed and rec.expectations == 0:
             unit.passed, unit.message = False, "no expectation was checked"
             unit.kind = Failure.ERROR
@@ -79,13 +79,49 @@ def fail(message: str, kind: Failure = Failure.MISMATCH) -> NoReturn:
     raise StudentError(kind, message)
 
 
-def verify(condition: bool, message: str, what: str = "", mistake: str = "") -> bool:
+_UNSET: Any = object()
+STUB = ("as a stub's would be, and nothing else in this question matched a value with more "
+        "to it")
+HOLLOW = "as a stub's would be, so it shows nothing of your code and does not count"
+
+
+def verify(condition: bool, message: str, what: str = "", mistake: str = "", *,
+           of: Any = _UNSET) -> bool:
     """One expectation that holds when ``condition`` is true; ``message`` says what is
     wrong when it is not (computed by trusted code from plain values). ``mistake`` names
-    the broken rule or the classic mistake for the gradebook and the report."""
+    the broken rule or the classic mistake for the gradebook and the report. ``of``: the
+    student's values the condition is about (a figure's data, a table, the results whose
+    form it checks). When they are degenerate (empty, zero, NaN or one number repeated),
+    a pass shows only what a stub would and does not count (see ``refuse_trivial``)."""
     text = f"{what}: {message}" if what else message
+    hollow = _held_for_stub(what or "the condition", of) if condition else ""
     return current().record(bool(condition), what or "condition", "" if condition else text,
-                            mistake="" if condition else mistake)
+                            mistake="" if condition else mistake, hollow=hollow)
+
+
+def _held_for_stub(what: str, of: Any) -> str:
+    """Why a condition that holds for degenerate values ``of`` shows nothing, or ""."""
+    if of is _UNSET or not degenerate(of):
+        return ""
+    return (f"{what} holds here only for values that are empty, zero, NaN or one number "
+            f"repeated, {HOLLOW}")
+
+
+def rests_on(what: str, *values: Any) -> None:
+    """The open check's passes rest on ``values``, the student's own, rather than on a
+    comparison with the reference: what their own earlier functions lead to, which the
+    check is judged with ("your own gradients"), or the results whose form it checks
+    ("the sweeps' results"). Its passes then show nothing on their own, and when every
+    one of the values is degenerate (empty, zero, NaN or one number repeated, as a stub's
+    are), they do not count (see ``refuse_trivial``)."""
+    rec = current()
+    if rec.unit is None:
+        raise RuntimeError("rests_on() only works inside a check block")
+    rec.own = True
+    if all(degenerate(v) for v in values):
+        rec.unit.hollow = rec.unit.hollow or (
+            f"this rests on {what}, which are empty, zero, NaN or one number repeated "
+            f"here, {HOLLOW}")
 
 
 def verify_defaults(obj: Student | Handle, name: str, **template: Any) -> bool:
@@ -189,7 +225,8 @@ class Expectation:
 
     def _record(self, problem: str | None, found: Diagnosis | None = None,
                 note: str = "", accepted: str = "", mistake: str = "",
-                informative: bool = False, shows: bool = False, trivial: str = "") -> bool:
+                informative: bool = False, shows: bool = False, trivial: str = "",
+                hollow: str = "") -> bool:
         label = self.what or "value"
         if accepted:
             label = _note_accepted(label, accepted)
@@ -200,21 +237,24 @@ class Expectation:
         message = f"{self.what}: {problem}" if self.what and problem else (problem or "")
         return current().record(problem is None, label, message,
                                 mistake=(found.name if found else mistake) if problem else "",
-                                informative=informative, shows=shows, trivial=trivial)
+                                informative=informative, shows=shows, trivial=trivial,
+                                hollow=hollow)
 
     def _judged(self, expected: Any, accepted: str, alternative: Any) -> bool:
         """Record a value that passed, directly or as an accepted ``alternative``, with
-        what the pass shows (see ``refuse_trivial``)."""
+        what the pass shows (see ``refuse_trivial``). An alternative is degenerate when it
+        is empty, zero or NaN, or one number repeated where the expected value is not."""
         what, informative = self.what or "the value", not _trivial(expected)
-        why = "as a stub's would be, and nothing else in this question matched a value with "
         trivial = ""
-        if accepted and _trivial(alternative):
+        if accepted and (_trivial(alternative)
+                         or degenerate(alternative) and not degenerate(expected)):
             trivial = (f"{what} matches only an accepted alternative ({accepted}), which is "
-                       f"empty, zero or NaN here, {why}more to it, so it is not accepted")
+                       f"empty, zero, NaN or one number repeated here, {STUB}, so it is not "
+                       "accepted")
             accepted = ""  # the label names only an alternative that counts
         elif not accepted and not informative:
             trivial = (f"{what} is right only where the answer is empty, zero or NaN, "
-                       f"{why}more to it, so it does not count")
+                       f"{STUB}, so it does not count")
         return self._record(None, accepted=accepted, informative=informative,
                             shows=informative and not (accepted or trivial), trivial=trivial)
 
@@ -272,7 +312,8 @@ class Expectation:
     def is_array(self, shape: Sequence[int | None] | None = None, dtype: Any = None) -> bool:
         """A NumPy array; with ``shape``, of that shape (``None`` matches any length);
         with ``dtype``, of that type or a subtype (``float``, ``np.integer``, ...)."""
-        return self._record(array_problem(self.value, shape, dtype))
+        problem = array_problem(self.value, shape, dtype)
+        return self._record(problem, trivial=self._form_only(problem is None))
 
     def is_number(self, hint: str = "") -> bool:
         """One real number, where the text asks for "a float": a Python or NumPy integer or
@@ -284,7 +325,15 @@ class Expectation:
             or isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf")
         problem = f"expected a float, got {describe_value(value)}" + (f": {hint}" if hint else "")
         return self._record(None if ok else problem, mistake=f"{self.what or 'a value'} not "
-                            "returned as the float the text asks for")
+                            "returned as the float the text asks for",
+                            trivial=self._form_only(ok))
+
+    def _form_only(self, passed: bool) -> str:
+        """Why a form that holds shows nothing when the value is degenerate, or ""."""
+        if not passed or not degenerate(self.value):
+            return ""
+        return (f"{self.what or 'the value'} has the form asked for, but it is empty, zero, "
+                f"NaN or one number repeated, {STUB}, so the form alone does not count")
 
     def each_close_to(self, expected: Sequence[Any], rtol: float | None = None,
                       atol: float | None = None,
@@ -308,13 +357,16 @@ class Expectation:
                 want, rtol, atol, wrong, context=context, accept=alternatives or None)
         return ok
 
-    def satisfies(self, predicate: Callable[[Any], bool], message: str) -> bool:
-        """A property of the value, checked by trusted code; ``message`` says what failed."""
+    def satisfies(self, predicate: Callable[[Any], bool], message: str, *,
+                  of: Any = _UNSET) -> bool:
+        """A property of the value, checked by trusted code; ``message`` says what failed.
+        ``of``: as for :func:`verify`, the values the property is about."""
         try:
             ok = bool(predicate(self.value))
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             ok, message = False, f"{message} ({describe_value(self.value)}: {exc})"
-        return self._record(None if ok else message)
+        hollow = _held_for_stub(self.what or "the property", of) if ok else ""
+        return self._record(None if ok else message, hollow=hollow)
 
 
 def _item_of(alternative: Any, i: int) -> Callable[[], Any]:
@@ -364,6 +416,32 @@ def _trivial(value: Any) -> bool:
     if flat.size == 0 or np.isnan(flat).all():
         return True
     return bool(np.all(np.abs(flat) <= 1e-12))
+
+
+def degenerate(value: Any) -> bool:
+    """A student's value that computes nothing of its input: empty, all NaN, all zero
+    (rounding apart) or one number repeated over more than one entry, nested lists of
+    arrays of any shapes read as all their numbers. Not numbers: not degenerate."""
+    flat = _numbers_in(value)
+    if flat is None:
+        return False
+    if flat.size == 0 or np.isnan(flat).all() or np.all(np.abs(flat) <= 1e-12):
+        return True
+    return bool(flat.size > 1 and np.all(flat == flat[0]))
+
+
+def _numbers_in(value: Any) -> np.ndarray | None:
+    """All the numbers of a value, flat, or None if it holds something else."""
+    try:
+        return np.asarray(value, dtype=float).ravel()
+    except (TypeError, ValueError):
+        pass
+    if not isinstance(value, list | tuple):
+        return None
+    parts = [_numbers_in(v) for v in value]
+    if any(p is None for p in parts):
+        return None
+    return np.concatenate([p for p in parts if p is not None]) if parts else np.zeros(0)
 
 
 def _not_matched(tried: list[str]) -> str:

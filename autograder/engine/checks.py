@@ -50,16 +50,19 @@ class Recorder:
     unit: CheckResult | None = None  # the open check block, if any
     expectations: int = 0
     context: Mapping[str, float] = field(default_factory=dict)  # of the open check block
+    own: bool = False  # the open check block rests on the student's own values
 
     def record(self, passed: bool, label: str, message: str,
                kind: Failure = Failure.MISMATCH, mistake: str = "",
-               informative: bool = False, shows: bool = False, trivial: str = "") -> bool:
+               informative: bool = False, shows: bool = False, trivial: str = "",
+               hollow: str = "") -> bool:
         """One expectation: inside a check block it can only fail that block (the first
         failure is kept); outside, it is a unit of its own. ``mistake`` names the classic
         mistake the wrong value matches, if any. For :func:`refuse_trivial`:
         ``informative``, the expected value has something to it; ``shows``, the value
         matched it directly (not as an accepted alternative); ``trivial``, why a value that
-        held only with a trivial value shows nothing."""
+        held only with a trivial value shows nothing; ``hollow``, why a pass that rests on
+        the student's own degenerate values shows nothing at all."""
         unit = self.unit
         if unit is not None:
             self.expectations += 1
@@ -70,8 +73,9 @@ class Recorder:
                                "" if passed else kind, "" if passed else mistake)
             self.checks.append(unit)
         unit.informative = unit.informative or informative
-        unit.shown = unit.shown or (passed and shows)
+        unit.shown = unit.shown or (passed and shows and not self.own)
         unit.trivial = unit.trivial or (trivial if passed else "")
+        unit.hollow = unit.hollow or (hollow if passed else "")
         return passed
 
     def fail_unit(self, message: str, kind: Failure, mistake: str = "") -> None:
@@ -109,7 +113,12 @@ def refuse_trivial(checks: list[CheckResult]) -> None:
     question compared with informative values and none of its passing checks matched
     one. A stub cannot then collect the points of what it does not compute, while an
     answer right somewhere in the question, or a question whose values are all trivial,
-    keeps them."""
+    keeps them. A check that rests on the student's own degenerate values (``hollow``: a
+    constant network's accuracies, a figure of zeros) and matched nothing directly fails
+    in any case: a right value elsewhere does not make it show anything."""
+    for c in checks:
+        if c.passed and c.hollow and not c.shown:
+            c.passed, c.message, c.kind = False, c.hollow, Failure.MISMATCH
     if any(c.passed and c.shown for c in checks) or not any(c.informative for c in checks):
         return
     for c in checks:

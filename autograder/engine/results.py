@@ -50,6 +50,7 @@ class CheckResult:
     informative: bool = False  # it compared with an expected value that has something to it
     shown: bool = False  # ... and such a comparison held
     trivial: str = ""  # a comparison held only with a trivial value: why that shows nothing
+    hollow: str = ""  # it rests on the student's own degenerate values: why that shows nothing
 
 
 @dataclass

@@ -131,7 +131,8 @@ def binary_cross_entropy(student, rng):
                         np.clip(a, eps, 1 - eps), y) for eps in (1e-3, 1e-5, 1e-7, 1e-8)
                        if shape == (6,)}}):
                 verify(isinstance(got, float), FLOAT, "type of the result",
-                       mistake="returned an array where the text asks for a Python float")
+                       mistake="returned an array where the text asks for a Python float",
+                       of=got)
 
 
 # ---------------------------------------------------------------------------
@@ -710,9 +711,11 @@ def training_comparison(student, rng):
     curves = [_train(*EXAMPLE, cost)[0] for cost in ("quadratic", "cross_entropy")]
     own = _own_example(student) or []
     with check("figure: two loss curves on one axes, both axes labelled, with a legend"):
-        problem = _plot_problem(all_axes(student.figures()), [curves, own])
+        axes = all_axes(student.figures())
+        problem = _plot_problem(axes, [curves, own])
         verify(problem is None, problem or "", "loss-curve figure",
-               mistake="the figure breaks a rule of the text (one axes, labels, legend)")
+               mistake="the figure breaks a rule of the text (one axes, labels, legend)",
+               of=[y for ax in axes for line in ax.lines for y in line.y])
     with check("figure: the curves are the example's (w = b = 2, x = 1, y = 0, eta = 0.15, "
                "300 epochs), as the question's train_neuron or your own computes them"):
         axes = all_axes(student.figures())

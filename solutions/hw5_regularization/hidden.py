@@ -137,7 +137,8 @@ def penalties(student, rng):
 
 MASK_MISTAKES = {  # the masks classic mistakes make of the draws u, given the rate
     NO_RESCALE + " (inverted dropout)": lambda u, rate: (u >= rate) * 1.0,
-    "the kept units are divided by 1 - rate, not by rate": lambda u, rate: (u >= rate) / rate,
+    "the kept units are divided by 1 - rate, not by rate":  # none at rate 0
+        lambda u, rate: (u >= rate) / rate if rate > 0 else None,
     "the text keeps the units where the draw is >= rate, not < 1 - rate":
         lambda u, rate: (u < 1 - rate) / (1 - rate),
     "kept the units where the draw is < rate: those are the dropped ones":
@@ -162,7 +163,8 @@ def _own_mask_rule(student, rate):
     got = student.call("dropout_forward", np.ones((8, 8)), rate, student.rng(0))
     got = (shaped_like(got, (u, u)) or [None, None])[1]  # (out, mask) as floats, or None
     return next((rule for rule in (_keep, *MASK_MISTAKES.values()) if got is not None
-                 and np.allclose(got, rule(u, rate), 1e-9, 1e-12)), None)
+                 and (mask := rule(u, rate)) is not None
+                 and np.allclose(got, mask, 1e-9, 1e-12)), None)
 
 
 def _rate(rng):
@@ -1073,11 +1075,13 @@ def vanishing_gradients(student, rng):
         got = student.call("init_experiment", X, Y, sizes, student.rng(seed))
         if expect(got).is_tuple(2, "(norms_normal, norms_glorot)"):
             normal, glorot = (maybe_numbers(v, (10,)) for v in got)
-            ratio = [None if v is None else v[0] / v[-1] for v in (normal, glorot)]
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 is a wrong ratio
+                ratio = [None if v is None else v[0] / v[-1] for v in (normal, glorot)]
             contrast = None not in ratio and ratio[1] < 1e-3 and ratio[0] > 100 * ratio[1]
             verify(contrast or _consistent(got, _own_experiment(student, X, Y, sizes, seed)),
                    "expected norms_glorot[0] / norms_glorot[-1] < 1e-3 and the same ratio "
-                   "for N(0, 1) weights over 100 times larger", "init_experiment")
+                   "for N(0, 1) weights over 100 times larger", "init_experiment",
+                   of=[normal, glorot])
 
 
 def _consistent(got, alternatives):
@@ -1244,7 +1248,7 @@ def weight_decay_scaling(student, rng):
             verify(invariant or _close_all(got, lambda: _predictions(
                 X, y, lam, c, ridge=_own_ridge(student))),
                 "expected pred_matched == pred_plain and pred_scaled clearly different from "
-                "pred_plain", "weight_decay_scaling")
+                "pred_plain", "weight_decay_scaling", of=[plain, scaled, matched])
     X_first, y_first, lam = first
     X, y = _regression(rng, *X_first.shape)
     with check(f"ridge_fit called again with lam={lam} on other data of the shape of the first "

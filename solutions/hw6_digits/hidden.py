@@ -58,6 +58,7 @@ from autograder.authoring import (
     own_result,
     parse_figures,
     question,
+    rests_on,
     timeout_hint,
     verify,
     verify_defaults,
@@ -504,10 +505,12 @@ def _sgd_case(student, rng, sizes, n, lr, lam) -> None:
         net = _known(student, rng, ws, bs, lr=lr, lam=lam)
         returned, got = net.call("sgd_step", X, Y), (net.get("weights"), net.get("biases"))
         if not (_same(got[0], want[0], GRAD) and _same(got[1], want[1], GRAD)):
-            own = _step(ws, bs, _own(student, rng, ws, bs, lam, X)[0](ws, bs, X, Y), lr)
+            grads = _own(student, rng, ws, bs, lam, X)[0](ws, bs, X, Y)
+            own = _step(ws, bs, grads, lr)
             if _same(got[0], own[0], GRAD) and _same(got[1], own[1], GRAD):
                 note("sgd_step was judged with your own gradients, which differ from the "
                      "text's (see Questions 1 and 2), and is itself right")
+                rests_on("your own gradients", grads)
                 want = own
         for i, what in enumerate(("weights", "biases")):
             expect(got[i], what).each_close_to(want[i], **GRAD, mutants={
@@ -605,6 +608,7 @@ def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again=False) -> No
             if all(_same(g, w) for g, w in zip(got, own, strict=True)):
                 note("fit was judged with your own gradients and loss, which differ from the "
                      "text's (see Questions 1 and 2), and is itself right")
+                rests_on("your own gradients", grads(ws, bs, X, Y))
                 want = own
             elif _draws_nothing(student, sizes, seed) and all(
                     _same(g, w) for g, w in zip(got, wrong[SHUFFLES], strict=True)):
@@ -749,6 +753,7 @@ def _reported(student) -> None:
             if run[0] is None or not isinstance(val, float | int) or not 0 <= val <= 1:
                 fail(f"history should hold the {epochs} costs fit returns and val_accuracy "
                      f"a fraction, got {describe_value(history)} and {describe_value(val)}")
+    rests_on("the costs of your own network's run", run[0])
     expect(history, "history").close_to(run[0], **FIT, mutants={
         "the network was built without epochs=EPOCHS: it trained for the default 30 epochs":
             (lambda: _notebook_run(student, 30)[0]) if epochs != 30 else None,
@@ -786,10 +791,11 @@ def digits_end_to_end(student, rng):
                           "implementation takes about 0.2 s. Python loops over the rows of a "
                           "batch or over the units of a layer are far too slow: use one "
                           "matrix product per layer for the whole batch"):
-            net.call("fit", X_train, one_hot(y_train, 10), timeout=FIT_SECONDS,
-                     may_change=_may_shuffle(_fit_in_place(student), "fit"))
+            costs = net.call("fit", X_train, one_hot(y_train, 10), timeout=FIT_SECONDS,
+                             may_change=_may_shuffle(_fit_in_place(student), "fit"))
         got = net.call("predict", X_test)
         labels = _labels(got, y_test)  # a column: Question 1 charges the shape
+        rests_on("the costs fit returned and the labels predict gave", costs, labels)
         if expect(got, "predict(X_test)").satisfies(
                 lambda g: labels is not None and np.all(labels == np.round(labels)),
                 f"expected integer class labels of shape {y_test.shape}, got "
@@ -916,8 +922,9 @@ def grid_search_and_heatmap(student, rng):
                                                 f"expected an array of shape {shape}"):
                 continue
             runs = np.array([[_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
-                                       batch_size=batch)[:2] for lam in lams] for lr in lrs])
+                                       batch_size=batch) for lam in lams] for lr in lrs])
             val, train = runs[..., 0], runs[..., 1]
+            rests_on("your own network's accuracies and costs", val, runs[..., 2:])
 
             def grid(shared=False, lrs=lrs, lams=lams, data=data, seed=seed, sizes=sizes,
                      per_row=False, **hyper):
@@ -1045,9 +1052,9 @@ def hyperparameter_study(student, rng):
                              batch_sizes=batch_sizes, lams=lams, seed=seed,
                              may_change=_may_shuffle(_fit_in_place(student),
                                                      "hyperparameter_study"))
-        for sweep, keys in SWEEPS.items():
-            for key in keys:
-                _column(study, sweep, key, count[sweep])
+        rests_on("the sweeps' results", *(
+            _column(study, sweep, key, count[sweep])
+            for sweep, keys in SWEEPS.items() for key in keys if key not in ("values", "updates")))
         expect(study["batch_size"]["values"], "study['batch_size']['values']").close_to(
             batch_sizes, 0, 0, mutants={"keep the values in the order given": sorted(batch_sizes)})
         expect(study["lam"]["values"], "study['lam']['values']").close_to(lams, 0, 0)
@@ -1079,6 +1086,7 @@ def hyperparameter_study(student, rng):
             return [_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
                              batch_size=b) for b in batch_sizes]
         runs = sweep(lams[0])
+        rests_on("your own network's runs", [r[2] for r in runs], [r[0] for r in runs])
         if _unrepeatable(student, sizes, seed, data, lr=lr, lam=lams[0], epochs=epochs,
                          batch_size=batch_sizes[0], unless=(final, [r[2] for r in runs])):
             verify(min(final) > 0 and all(0 <= a <= 1 for a in accs), "final_loss should hold "
@@ -1110,6 +1118,7 @@ def hyperparameter_study(student, rng):
         norms, accs = (_column(study, "lam", k, 4) for k in ("weight_norm", "val_accuracy"))
         runs = [_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
                          batch_size=batch_sizes[0], weights=True) for lam in lams]
+        rests_on("your own network's runs", [_norm(r[4]) for r in runs], [r[0] for r in runs])
         own_norms = False  # the norms are those of the student's own network
         if not _unrepeatable(student, sizes, seed, data, lr=lr, lam=lams[0], epochs=epochs,
                              batch_size=batch_sizes[0], unless=(accs, [r[0] for r in runs])):
@@ -1154,15 +1163,16 @@ def hyperparameter_study(student, rng):
         final = _column(again, "batch_size", "final_loss", 1)
         want = [_own_run(student, sizes, seed, *other, lr=lr, lam=lam, epochs=epochs,
                          batch_size=b)[2]]
+        earlier = _own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
+                           batch_size=b)[2]
+        rests_on("your own network's runs", [*want, earlier])
         if _unrepeatable(student, sizes, seed, other, lr=lr, lam=lam, epochs=epochs,
                          batch_size=b, unless=(final, want)):
             verify(final[0] > 0, "final_loss should hold a cost (positive)", "the sweep")
         else:
             expect(final, "final_loss").close_to(want, mutants={
                 "the results of the earlier call came back (kept across calls, whatever the "
-                "data): each call trains on its own data": lambda: [_own_run(
-                    student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
-                    batch_size=b)[2]]})
+                "data): each call trains on its own data": [earlier]})
 
 
 manual("q7", points=3, prompt=(

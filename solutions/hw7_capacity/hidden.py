@@ -77,6 +77,7 @@ from autograder.authoring import (
     own_result,
     probe,
     question,
+    rests_on,
     timeout_hint,
     verify,
     verify_defaults,
@@ -1016,6 +1017,7 @@ def choosing_m(student, rng):
         if table is None:
             fail("no (table, best_M) to check: see the previous check")
         arr = numbers(table[0], "table", (len(Ms), R))
+        rests_on("the table select_hidden_units returns", arr)
         # no mistake named: on one table of three Ms, any wrong M is some mistake's M
         expect(table[1], "best_M").equals(best_hidden_units(Ms, arr))
 
@@ -1169,7 +1171,7 @@ def against_scikit_learn(student, rng):
         if charged:
             note(f"{above}: your train_network or predict_network differs from the rule "
                  "here, which Question 4 charges")
-        verify(error <= FRESH_MSE or charged, above, "the NumPy network's error")
+        verify(error <= FRESH_MSE or charged, above, "the NumPy network's error", of=params)
 
 
 manual("q7", points=2, prompt=(

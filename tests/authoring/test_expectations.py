@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.authoring import Tolerance, arrays, check, expect, numbers, verify
+from autograder.authoring import (
+    Tolerance,
+    arrays,
+    check,
+    degenerate,
+    expect,
+    numbers,
+    rests_on,
+    verify,
+)
 from autograder.engine.checks import DEFAULT_TOLERANCE, recording, refuse_trivial
 
 
@@ -267,3 +276,77 @@ def test_an_informative_accepted_alternative_is_kept_but_shows_nothing_by_itself
     found = _question(judged_with_own)
     assert found[0].passed and not found[0].shown
     assert not found[1].passed  # the question matched nothing informative directly
+
+
+@pytest.mark.parametrize("value, is_degenerate", [
+    ([], True), (None, True), ([np.nan, np.nan], True), (np.zeros((2, 3)), True),
+    ([3.0, 3.0, 3.0], True), ([np.zeros((2, 2)), np.zeros(3)], True),
+    ((np.full((2, 2), 0.1), [0.1]), True),
+    (0.0, True), ([3.0], False), (0.25, False), ([1.0, 2.0], False),
+    ([np.zeros((2, 2)), np.ones(3)], False), ("abc", False), ([np.zeros(2), "x"], False),
+])
+def test_degenerate_values_compute_nothing_of_their_input(value, is_degenerate):
+    assert degenerate(value) is is_degenerate
+
+
+GRADS = [np.zeros((2, 3)), np.zeros(3)]  # what a stub gradient function gives
+
+
+def _judged_with_own_gradients(grads):
+    with check("sgd_step, judged with your own gradients"):
+        rests_on("your own gradients", grads)
+        own = WANT - 0.1 * grads[1]  # the step the student's own gradients lead to
+        expect(own, "biases").close_to(own)
+
+
+def test_a_check_resting_on_degenerate_own_values_fails_even_beside_a_right_value():
+    def question():
+        _judged_with_own_gradients(GRADS)
+        with check("a value with something to it"):
+            expect(WANT, "cost").close_to(WANT)
+    found = _question(question)
+    assert [c.passed for c in found] == [False, True]
+    assert found[0].message.startswith("this rests on your own gradients, which are empty, "
+                                       "zero, NaN or one number repeated here")
+
+
+def test_a_check_resting_on_own_values_that_vary_passes_but_shows_nothing():
+    def question():
+        _judged_with_own_gradients([np.zeros((2, 3)), np.array([1.0, 2.0, 3.0])])
+        with check("zero at rate 0"):
+            expect(STUB, "std").close_to(np.zeros(3))
+    found = _question(question)
+    assert found[0].passed and not found[0].shown
+    assert not found[1].passed  # the check judged with the student's own values is no anchor
+
+
+@pytest.mark.parametrize("table, kept", [(np.full((3, 2), 0.7), False),
+                                         (np.array([[0.7, 0.2], [0.1, 0.4]]), True)])
+def test_a_condition_of_degenerate_values_does_not_count(table, kept):
+    [found] = _question(lambda: verify(table.min() >= 0, "negative entries", "the table",
+                                       of=table))
+    assert found.passed is kept
+    if not kept:
+        assert "the table holds here only for values that are empty, zero, NaN or one number " \
+               "repeated" in found.message
+
+
+def test_a_form_alone_of_a_zero_value_counts_only_beside_a_right_value():
+    def question(right: bool):
+        with check("db is a float"):
+            expect(0.0, "db").is_number()
+        with check("the cost"):
+            expect(WANT if right else STUB, "cost").close_to(WANT)
+    assert [c.passed for c in _question(lambda: question(False))] == [False, False]
+    assert [c.passed for c in _question(lambda: question(True))] == [True, True]
+
+
+def test_an_alternative_of_one_number_repeated_is_refused_where_the_answer_varies():
+    uniform = np.full(3, 1 / 3)  # what a forward pass that ignores its weights leads to
+    def question(expected):
+        with check("as your own earlier function leads to"):
+            expect(uniform, "mean").close_to(expected, accept={"your own forward": uniform})
+        with check("the std"):
+            expect(STUB, "std").close_to(WANT)
+    assert [c.passed for c in _question(lambda: question(WANT))] == [False, False]
+    assert [c.passed for c in _question(lambda: question(np.full(3, 0.3)))][0]
