@@ -41,6 +41,7 @@ from autograder.authoring import (
     numbers,
     own_result,
     question,
+    rests_on,
     shaped_like,
     verify,
     verify_defaults,
@@ -1243,12 +1244,13 @@ def weight_decay_scaling(student, rng):
         got = student.call("weight_decay_scaling", X, y, lam, c)
         if expect(got).is_tuple(3, "(pred_plain, pred_scaled, pred_matched)"):
             plain, scaled, matched = (maybe_numbers(v, (25,)) for v in got)
+            rests_on("the predictions it returns", plain, scaled, matched)
             invariant = all(v is not None for v in (plain, scaled, matched)) and np.allclose(
                 matched, plain, *SOLVE) and np.abs(scaled - plain).max() > 1e-2 * np.std(y)
             verify(invariant or _close_all(got, lambda: _predictions(
                 X, y, lam, c, ridge=_own_ridge(student))),
                 "expected pred_matched == pred_plain and pred_scaled clearly different from "
-                "pred_plain", "weight_decay_scaling", of=[plain, scaled, matched])
+                "pred_plain", "weight_decay_scaling")
     X_first, y_first, lam = first
     X, y = _regression(rng, *X_first.shape)
     with check(f"ridge_fit called again with lam={lam} on other data of the shape of the first "
