@@ -225,8 +225,7 @@ class Expectation:
 
     def _record(self, problem: str | None, found: Diagnosis | None = None,
                 note: str = "", accepted: str = "", mistake: str = "",
-                informative: bool = False, shows: bool = False, trivial: str = "",
-                hollow: str = "") -> bool:
+                informative: bool = False, shows: bool = False, trivial: str = "") -> bool:
         label = self.what or "value"
         if accepted:
             label = _note_accepted(label, accepted)
@@ -237,8 +236,7 @@ class Expectation:
         message = f"{self.what}: {problem}" if self.what and problem else (problem or "")
         return current().record(problem is None, label, message,
                                 mistake=(found.name if found else mistake) if problem else "",
-                                informative=informative, shows=shows, trivial=trivial,
-                                hollow=hollow)
+                                informative=informative, shows=shows, trivial=trivial)
 
     def _judged(self, expected: Any, accepted: str, alternative: Any) -> bool:
         """Record a value that passed, directly or as an accepted ``alternative``, with
@@ -357,16 +355,13 @@ class Expectation:
                 want, rtol, atol, wrong, context=context, accept=alternatives or None)
         return ok
 
-    def satisfies(self, predicate: Callable[[Any], bool], message: str, *,
-                  of: Any = _UNSET) -> bool:
-        """A property of the value, checked by trusted code; ``message`` says what failed.
-        ``of``: as for :func:`verify`, the values the property is about."""
+    def satisfies(self, predicate: Callable[[Any], bool], message: str) -> bool:
+        """A property of the value, checked by trusted code; ``message`` says what failed."""
         try:
             ok = bool(predicate(self.value))
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             ok, message = False, f"{message} ({describe_value(self.value)}: {exc})"
-        hollow = _held_for_stub(self.what or "the property", of) if ok else ""
-        return self._record(None if ok else message, hollow=hollow)
+        return self._record(None if ok else message)
 
 
 def _item_of(alternative: Any, i: int) -> Callable[[], Any]:
