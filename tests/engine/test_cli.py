@@ -33,13 +33,12 @@ def batch(tmp_path_factory):
         shutil.copy(SAMPLES / f"{name}.ipynb", subs)
     (subs / "carl friedrich's ∑ notebook.ipynb").write_bytes(
         (SAMPLES / "ada_lovelace.ipynb").read_bytes())
-    start = time.monotonic()
     proc = nngrade("grade", subs, "-a", "hw1_forward", "--db", tmp / "g.db", "--out", tmp / "out")
-    return tmp, proc, time.monotonic() - start
+    return tmp, proc
 
 
 def test_grade_records_every_submission_and_exits_1_for_the_corrupt_one(batch):
-    tmp, proc, _ = batch
+    tmp, proc = batch
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "not graded" in proc.stdout and "edsger_dijkstra" in proc.stdout
     rows = {r["student"]: r for r in csv.DictReader((tmp / "out/hw1_forward/gradebook.csv").open())}
@@ -52,21 +51,20 @@ def test_grade_records_every_submission_and_exits_1_for_the_corrupt_one(batch):
 
 
 def test_an_infinite_loop_is_stopped_at_the_cell_limit(batch):
-    tmp, proc, elapsed = batch
+    tmp, _ = batch
     feedback = (tmp / "out/hw1_forward/feedback/barbara_liskov.md").read_text()
-    assert "time limit for one cell" in feedback
-    assert elapsed < 10 + 30  # hw1's cell limit is 10 s; everything else takes seconds
+    assert "after 10 s (time limit for one cell)" in feedback  # hw1's cell limit
 
 
 def test_gradescope_results_are_written_per_student(batch):
-    tmp, _, _ = batch
+    tmp, _ = batch
     data = json.loads((tmp / "out/hw1_forward/gradescope/grace_hopper/results.json").read_text())
     assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
     assert [t["name"] for t in data["tests"]] == [f"q{i}" for i in range(1, 8)]
 
 
 def test_rerunning_the_batch_grades_nothing_again(batch):
-    tmp, _, _ = batch
+    tmp, _ = batch
     proc = nngrade("grade", tmp / "subs", "-a", "hw1_forward", "--db", tmp / "g.db",
                    "--out", tmp / "out")
     assert proc.returncode == 0
@@ -75,7 +73,7 @@ def test_rerunning_the_batch_grades_nothing_again(batch):
 
 @pytest.mark.parametrize("fmt, name", [("feedback", "feedback"), ("manual", "manual.md")])
 def test_export_formats(batch, fmt, name):
-    tmp, _, _ = batch
+    tmp, _ = batch
     proc = nngrade("export", "-a", "hw1_forward", "--format", fmt, "--db", tmp / "g.db",
                    "--out", tmp / "export")
     assert proc.returncode == 0, proc.stderr
@@ -85,7 +83,7 @@ def test_export_formats(batch, fmt, name):
 @pytest.mark.parametrize("fmt, name", [("csv", "gradebook.csv"), ("canvas", "canvas.csv"),
                                        ("gradescope", "gradescope")])
 def test_grade_exports_refuse_while_a_file_is_refused_unless_allowed(batch, fmt, name):
-    tmp, _, _ = batch
+    tmp, _ = batch
     args = ["export", "-a", "hw1_forward", "--format", fmt, "--db", tmp / "g.db",
             "--out", tmp / fmt]
     proc = nngrade(*args)
@@ -97,7 +95,7 @@ def test_grade_exports_refuse_while_a_file_is_refused_unless_allowed(batch, fmt,
 
 
 def test_report_writes_html_and_plots(batch):
-    tmp, _, _ = batch
+    tmp, _ = batch
     proc = nngrade("report", "-a", "hw1_forward", "--db", tmp / "g.db", "--out", tmp / "rep")
     assert proc.returncode == 0, proc.stderr
     html = (tmp / "rep/hw1_forward/report/report.html").read_text()
