@@ -45,6 +45,7 @@ from autograder.authoring import (
     builders,
     changes_arguments,
     check,
+    degenerate,
     describe_value,
     expect,
     fail,
@@ -364,14 +365,16 @@ def _own_output(student, ws, bs, X, Y, lam):
     """A function giving (cost, (dWs, dbs)) of the output P of the student's own
     predict_proba (cross-entropy and delta^L = (P - Y) / n through the text's hidden
     layers), or (None, (None, None)) when P is not what the text's output would be: a
-    forward-pass mistake is charged in Question 1 only."""
+    forward-pass mistake is charged in Question 1 only. An output of the same
+    probabilities everywhere, as a stub's, leads to nothing accepted."""
     @cache
     def own():
         net = _construct(student, [ws[0].shape[0]] + [W.shape[1] for W in ws], 0)
         if own_result(net, "set_params", ws, bs, with_args=True) is None:
             return None, (None, None)
         P = own_result(net, "predict_proba", X, like=Y)
-        if P is None or np.allclose(P, MLP.from_params(ws, bs).forward(X)) or P.min() <= 0:
+        if P is None or np.allclose(P, MLP.from_params(ws, bs).forward(X)) or P.min() <= 0 \
+                or degenerate(P):  # the same probabilities everywhere: a stub's output
             return None, (None, None)
         cost = -float(np.sum(Y * np.log(P))) / len(X) + lam / 2 * sum(
             float(np.sum(W * W)) for W in ws)
