@@ -55,7 +55,7 @@ def check(label: str, weight: float = 1.0,
     rec = current()
     if rec.unit is not None:
         raise RuntimeError("check blocks cannot be nested")
-    rec.unit, rec.own = CheckResult(label, True, weight), False
+    rec.unit = CheckResult(label, True, weight)
     rec.expectations = 0
     rec.context = dict(context or {})
     try:
@@ -67,7 +67,7 @@ def check(label: str, weight: float = 1.0,
                                                             Failure.INTERNAL)
         raise
     finally:
-        unit, rec.unit, rec.context, rec.own = rec.unit, None, {}, False
+        unit, rec.unit, rec.context = rec.unit, None, {}
         if unit.passed and rec.expectations == 0:
             unit.passed, unit.message = False, "no expectation was checked"
             unit.kind = Failure.ERROR
@@ -111,13 +111,13 @@ def rests_on(what: str, *values: Any) -> None:
     """The open check's passes rest on ``values``, the student's own, rather than on a
     comparison with the reference: what their own earlier functions lead to, which the
     check is judged with ("your own gradients"), or the results whose form it checks
-    ("the sweeps' results"). Its passes then show nothing on their own, and when every
-    one of the values is degenerate (empty, zero, NaN or one number repeated, as a stub's
-    are), they do not count (see ``refuse_trivial``)."""
+    ("the sweeps' results"). When every one of the values is degenerate (empty, zero,
+    NaN or one number repeated, as a stub's are), the check's passes show nothing of the
+    student's code and do not count, whatever else the question got right (see
+    ``refuse_trivial``); otherwise they count as any other."""
     rec = current()
     if rec.unit is None:
         raise RuntimeError("rests_on() only works inside a check block")
-    rec.own = True
     if all(degenerate(v) for v in values):
         rec.unit.hollow = rec.unit.hollow or (
             f"this rests on {what}, which are empty, zero, NaN or one number repeated "

@@ -50,7 +50,6 @@ class Recorder:
     unit: CheckResult | None = None  # the open check block, if any
     expectations: int = 0
     context: Mapping[str, float] = field(default_factory=dict)  # of the open check block
-    own: bool = False  # the open check block rests on the student's own values
 
     def record(self, passed: bool, label: str, message: str,
                kind: Failure = Failure.MISMATCH, mistake: str = "",
@@ -73,7 +72,7 @@ class Recorder:
                                "" if passed else kind, "" if passed else mistake)
             self.checks.append(unit)
         unit.informative = unit.informative or informative
-        unit.shown = unit.shown or (passed and shows and not self.own)
+        unit.shown = unit.shown or (passed and shows)
         unit.trivial = unit.trivial or (trivial if passed else "")
         unit.hollow = unit.hollow or (hollow if passed else "")
         return passed
@@ -114,10 +113,10 @@ def refuse_trivial(checks: list[CheckResult]) -> None:
     one. A stub cannot then collect the points of what it does not compute, while an
     answer right somewhere in the question, or a question whose values are all trivial,
     keeps them. A check that rests on the student's own degenerate values (``hollow``: a
-    constant network's accuracies, a figure of zeros) and matched nothing directly fails
-    in any case: a right value elsewhere does not make it show anything."""
+    stub network's accuracies, a figure of zeros) fails in any case: what it matched is
+    what those values lead to, and a right value elsewhere does not make it show anything."""
     for c in checks:
-        if c.passed and c.hollow and not c.shown:
+        if c.passed and c.hollow:
             c.passed, c.message, c.kind = False, c.hollow, Failure.MISMATCH
     if any(c.passed and c.shown for c in checks) or not any(c.informative for c in checks):
         return

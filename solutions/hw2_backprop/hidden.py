@@ -7,7 +7,7 @@ the batch as the notebook states), the answers of classic mistakes from the SDK'
 wrong); central differences with the given step, on copies (Question 7); finite
 differences, never backprop (Question 8, also with such targets, where backprop's
 delta^L = (P - Y)/n is not the gradient of the cost); (H + H^T)/2 (Question 9). Questions
-5 and 7 to 10 also accept what the student's own earlier functions give.
+5 to 10 also accept what the student's own earlier functions give.
 
 Tolerances besides ``TOLERANCE`` (analytic quantities):
 
@@ -384,7 +384,24 @@ def tanh_regression(student, rng):
                     **mutants.backprop_mutants(weights, biases, X, Y, activation="tanh",
                                                output="linear"),
                     "the output unit is linear, a = z: its delta has no tanh'(z) factor "
-                    "(1 - a^2)": _tanh_output_delta(W1, b1, W2, b2, X, Y)}, names=("dW", "db"))
+                    "(1 - a^2)": _tanh_output_delta(W1, b1, W2, b2, X, Y)}, names=("dW", "db"),
+                    accept={"BP3 and BP4 by your own layer_gradients (Question 3)":
+                            functools.partial(_own_tanh_gradients, student, W1, b1, W2, b2, X,
+                                              Y)})
+
+
+def _own_tanh_gradients(student, W1, b1, W2, b2, X, Y):
+    """The tanh regression's gradients with the right deltas and the student's own
+    layer_gradients (Question 3) for BP3 and BP4, "as before", or None if it fails."""
+    H = np.tanh(X @ W1 + b1)
+    delta2 = (H @ W2 + b2 - Y) / len(X)
+    delta1 = delta2 @ W2.T * (1 - H * H)
+    pairs = [own_result(student, "layer_gradients", a, d) for a, d in ((X, delta1), (H, delta2))]
+    found = [[maybe_numbers(g) for g in p] if isinstance(p, tuple | list) and len(p) == 2
+             else [None] for p in pairs]
+    if any(g is None for pair in found for g in pair):
+        return None
+    return [found[0][0], found[1][0]], [found[0][1], found[1][1]]
 
 
 # ---------------------------------------------------------------------------

@@ -373,11 +373,12 @@ def _own_output(student, ws, bs, X, Y, lam):
         if own_result(net, "set_params", ws, bs, with_args=True) is None:
             return None, (None, None)
         P = own_result(net, "predict_proba", X, like=Y)
-        if P is None or np.allclose(P, MLP.from_params(ws, bs).forward(X)) or P.min() <= 0 \
+        if P is None or np.allclose(P, MLP.from_params(ws, bs).forward(X)) \
                 or degenerate(P):  # the same probabilities everywhere: a stub's output
             return None, (None, None)
-        cost = -float(np.sum(Y * np.log(P))) / len(X) + lam / 2 * sum(
-            float(np.sum(W * W)) for W in ws)
+        with np.errstate(divide="ignore", invalid="ignore"):  # NaN for entries <= 0, as theirs
+            cost = -float(np.sum(Y * np.log(P))) / len(X) + lam / 2 * sum(
+                float(np.sum(W * W)) for W in ws)
         return cost, _gradients_from_output(ws, bs, X, Y, P, lam)
     return own
 
@@ -756,7 +757,7 @@ def _reported(student) -> None:
             if run[0] is None or not isinstance(val, float | int) or not 0 <= val <= 1:
                 fail(f"history should hold the {epochs} costs fit returns and val_accuracy "
                      f"a fraction, got {describe_value(history)} and {describe_value(val)}")
-    rests_on("the costs of your own network's run", run[0])
+    _rests_on_network(student, "the costs of your own network's run", run[0])
     expect(history, "history").close_to(run[0], **FIT, mutants={
         "the network was built without epochs=EPOCHS: it trained for the default 30 epochs":
             (lambda: _notebook_run(student, 30)[0]) if epochs != 30 else None,
@@ -798,7 +799,8 @@ def digits_end_to_end(student, rng):
                              may_change=_may_shuffle(_fit_in_place(student), "fit"))
         got = net.call("predict", X_test)
         labels = _labels(got, y_test)  # a column: Question 1 charges the shape
-        rests_on("the costs fit returned and the labels predict gave", costs, labels)
+        _rests_on_network(student, "the costs fit returned and the labels predict gave",
+                          costs, labels)
         if expect(got, "predict(X_test)").satisfies(
                 lambda g: labels is not None and np.all(labels == np.round(labels)),
                 f"expected integer class labels of shape {y_test.shape}, got "
@@ -845,8 +847,12 @@ def _labels(pred, y) -> np.ndarray | None:
 def _accuracy(pred, y, column=False) -> float:
     """Accuracy of the student's predictions; a readable failure if they are not labels.
     With ``column``, a column (n, 1) is scored as the student's own code scores it,
-    np.mean(pred == y), which broadcasts to (n, n)."""
+    np.mean(pred == y), which broadcasts to (n, n). One number (np.argmax without axis=1,
+    a shape Question 1 charges) is scored so too: the fraction of y equal to it."""
     labels = _labels(pred, y)
+    single = maybe_numbers(pred)
+    if labels is None and single is not None and single.ndim == 0:
+        return float(np.mean(single == y))
     if labels is None:
         fail(f"predict gave {describe_value(pred)}, expected class labels of shape {y.shape}")
     if column and np.shape(pred) == (len(y), 1):
@@ -857,6 +863,23 @@ def _accuracy(pred, y, column=False) -> float:
 COLUMN = ("the accuracies your own predict's column (n, 1) gives: np.mean(pred == y) "
           "compares it with every label, (n, 1) against (n,) broadcasting to (n, n) "
           "(Question 1 charges the shape)")
+
+
+def _rests_on_network(student, what: str, *values) -> None:
+    """The open check is judged with the student's own network: its passes rest on
+    ``values`` (its results here) and on what its predict_proba gives for given random
+    weights. A network that computes something gives varied probabilities there, however
+    its training goes (a step that never moves the weights, a NaN cost); a stub's are the
+    same everywhere, and then, with results that are degenerate too, the passes do not
+    count (see ``rests_on``)."""
+    X, _, ws, bs = _problem(np.random.default_rng(1), [6, 5, 4], 7)
+    net = own_result(student, "NeuralNetwork", [6, 5, 4], rng=student.rng(0))
+    outputs = None
+    if isinstance(net, Handle) and own_result(net, "set_params", ws, bs,
+                                              with_args=True) is not None:
+        outputs = own_result(net, "predict_proba", X)
+    rests_on(f"{what} and the probabilities your predict_proba gives for given weights",
+             *values, outputs)
 
 
 def _predicts_column(student) -> bool:
@@ -927,7 +950,8 @@ def grid_search_and_heatmap(student, rng):
             runs = np.array([[_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
                                        batch_size=batch) for lam in lams] for lr in lrs])
             val, train = runs[..., 0], runs[..., 1]
-            rests_on("your own network's accuracies and costs", val, runs[..., 2:])
+            _rests_on_network(student, "your own network's accuracies and costs", val,
+                              runs[..., 2:])
 
             def grid(shared=False, lrs=lrs, lams=lams, data=data, seed=seed, sizes=sizes,
                      per_row=False, **hyper):
@@ -1017,6 +1041,23 @@ SWEEPS = {"batch_size": ("values", "updates", "final_loss", "val_accuracy"),
           "lam": ("values", "weight_norm", "val_accuracy")}
 
 
+def _drops_last(student) -> bool:
+    """The student's own fit drops the last, smaller batch of each epoch (seven rows in
+    batches of three), as the classic mistake does: the same costs and parameters."""
+    sizes, n, batch, epochs, lr = [4, 5, 3], 7, 3, 2, 0.5
+    X, Y, ws, bs = _problem(np.random.default_rng(3), sizes, n)
+    net = own_result(student, "NeuralNetwork", sizes, lr=lr, lam=0.0, epochs=epochs,
+                     batch_size=batch, rng=student.rng(0))
+    if not isinstance(net, Handle) or own_result(net, "set_params", ws, bs,
+                                                 with_args=True) is None:
+        return False
+    got = (own_result(net, "fit", X, Y), own_attribute(net, "weights"),
+           own_attribute(net, "biases"))
+    dropped = mutants.minibatch_sgd(ws, bs, X, Y, lr, 0.0, epochs, batch,
+                                    _course_network(sizes, 0).rng, "drop_last")
+    return None not in got and all(_same(g, w) for g, w in zip(got, dropped, strict=True))
+
+
 def _norm(weights) -> float:
     """sqrt(sum_l ||W^l||^2) of a list of the student's weights."""
     return float(np.sqrt(sum(float(np.sum(W * W)) for W in arrays(weights, "weights"))))
@@ -1055,7 +1096,7 @@ def hyperparameter_study(student, rng):
                              batch_sizes=batch_sizes, lams=lams, seed=seed,
                              may_change=_may_shuffle(_fit_in_place(student),
                                                      "hyperparameter_study"))
-        rests_on("the sweeps' results", *(
+        _rests_on_network(student, "the sweeps' results", *(
             _column(study, sweep, key, count[sweep])
             for sweep, keys in SWEEPS.items() for key in keys if key not in ("values", "updates")))
         expect(study["batch_size"]["values"], "study['batch_size']['values']").close_to(
@@ -1068,7 +1109,11 @@ def hyperparameter_study(student, rng):
                f"the number of sgd_step calls, got {updates}", "updates",
                mistake="updates counted as floats where the text asks for ints")
         expect(updates, "updates").equals(
-            [epochs * math.ceil(n_train / b) for b in batch_sizes], mutants={
+            [epochs * math.ceil(n_train / b) for b in batch_sizes], accept={
+                "epochs * (n // b), the steps your own fit makes: it drops the last, smaller "
+                "batch, which Question 3 charges": lambda: [epochs * (n_train // b)
+                                                            for b in batch_sizes]
+                if _drops_last(student) else None}, mutants={
                 "the last, smaller batch of each epoch is a step too: ceil(n / b), not n // b":
                     [epochs * (n_train // b) for b in batch_sizes],
                 f"count the steps of all {epochs} epochs, not of one":
@@ -1089,7 +1134,8 @@ def hyperparameter_study(student, rng):
             return [_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
                              batch_size=b) for b in batch_sizes]
         runs = sweep(lams[0])
-        rests_on("your own network's runs", [r[2] for r in runs], [r[0] for r in runs])
+        _rests_on_network(student, "your own network's runs", [r[2] for r in runs],
+                          [r[0] for r in runs])
         if _unrepeatable(student, sizes, seed, data, lr=lr, lam=lams[0], epochs=epochs,
                          batch_size=batch_sizes[0], unless=(final, [r[2] for r in runs])):
             verify(min(final) > 0 and all(0 <= a <= 1 for a in accs), "final_loss should hold "
@@ -1121,7 +1167,8 @@ def hyperparameter_study(student, rng):
         norms, accs = (_column(study, "lam", k, 4) for k in ("weight_norm", "val_accuracy"))
         runs = [_own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
                          batch_size=batch_sizes[0], weights=True) for lam in lams]
-        rests_on("your own network's runs", [_norm(r[4]) for r in runs], [r[0] for r in runs])
+        _rests_on_network(student, "your own network's runs", [_norm(r[4]) for r in runs],
+                          [r[0] for r in runs])
         own_norms = False  # the norms are those of the student's own network
         if not _unrepeatable(student, sizes, seed, data, lr=lr, lam=lams[0], epochs=epochs,
                              batch_size=batch_sizes[0], unless=(accs, [r[0] for r in runs])):
@@ -1168,7 +1215,7 @@ def hyperparameter_study(student, rng):
                          batch_size=b)[2]]
         earlier = _own_run(student, sizes, seed, *data, lr=lr, lam=lam, epochs=epochs,
                            batch_size=b)[2]
-        rests_on("your own network's runs", [*want, earlier])
+        _rests_on_network(student, "your own network's runs", [*want, earlier])
         if _unrepeatable(student, sizes, seed, other, lr=lr, lam=lam, epochs=epochs,
                          batch_size=b, unless=(final, want)):
             verify(final[0] > 0, "final_loss should hold a cost (positive)", "the sweep")
