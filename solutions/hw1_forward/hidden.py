@@ -18,6 +18,7 @@ from autograder.authoring import (
     Tolerance,
     builders,
     check,
+    degenerate,
     error_hint,
     expect,
     mutants,
@@ -67,13 +68,14 @@ def _signed(rng, shape, scale=3.0):
 
 
 def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, floats=False,
-                **kw):
+                accept=None, **kw):
     """The checks of one elementwise function: a row, a vector and a matrix of both signs
     (stored column by column, as a transpose is), the kink and large |z|; with
     ``numbers``, two Python floats of opposite signs; with ``stable`` = (rule, mistake),
     |z| up to 1e3 with overflow raising (as an array and, with ``numbers``, as Python
     numbers); with ``floats``, a float array. ``wrong`` maps a
-    mistake to the function (of z and ``kw``) making it."""
+    mistake to the function (of z and ``kw``) making it, ``accept`` another right answer
+    to a function of z giving it (None if it cannot)."""
     def call(z, label, given=kw, **options):
         with np.errstate(all="ignore"):
             bad = {m: f(z, **given) for m, f in wrong.items()}
@@ -85,7 +87,8 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
         if given is not kw:
             bad[STALE_ALPHA] = ref(z, **kw)
         got = student.call(name, z, **options, **given)
-        expect(got, label).close_to(want, mutants=bad)
+        expect(got, label).close_to(want, mutants=bad, accept={
+            what: functools.partial(f, z) for what, f in (accept or {}).items()} or None)
         return got
 
     args = "".join(f", {k}={v:.3g}" for k, v in kw.items())
@@ -206,8 +209,19 @@ def relu_family(student, rng):
         numbers=False, floats=True, alpha=alpha)
 
 
+OWN_SIGMOID_PRIME = ("4 sigma'(2z) by your own sigmoid_prime (Question 1), as tanh(z) = "
+                     "2 sigma(2z) - 1 gives it")
+
+
 @question("q3", points=3)
 def tanh_elu_selu(student, rng):
+    def own_tanh_prime(z):
+        """tanh'(z) = 4 sigma'(2z) with the student's own sigmoid_prime, or None (also for
+        a stub's, the same number everywhere on an array: its one number is left to the
+        question's rule on trivial values)."""
+        s = own_result(student, "sigmoid_prime", 2 * z, like=np.asarray(z, dtype=float))
+        return None if s is None or np.size(s) > 1 and degenerate(s) else 4 * s
+
     _activation(student, rng, "tanh_prime", act.tanh_prime, {
         "the derivative was computed from z as if it were a = tanh(z): 1 - z**2":
             lambda z: 1 - z**2,
@@ -221,7 +235,7 @@ def tanh_elu_selu(student, rng):
         "tanh(z) = 2 sigma(2z) - 1, so tanh'(z) = 4 sigma'(2z): the inner derivative's 2 of "
         "the chain rule is missing": lambda z: 2 * act.sigmoid_prime(2 * z),
         "tanh'(z) = sech(z)**2 = 1 / cosh(z)**2: the square is missing":
-            lambda z: 1 / np.cosh(z)})
+            lambda z: 1 / np.cosh(z)}, accept={OWN_SIGMOID_PRIME: own_tanh_prime})
     alpha = float(rng.uniform(0.5, 2.0))
     ignored = "the argument alpha was ignored: the default 1.0 was used"
     both = "alpha multiplies the branch z > 0 too: it scales only z <= 0"

@@ -1,6 +1,6 @@
 """A mistake is charged once: honest notebooks, each correct everywhere but for one early
-function whose mistake flows into the later questions that build on it (a gradient n
-times too small, masks that are NaN at rate 0, a prediction of one number, logits for
+function whose mistake flows into the later questions that build on it (tanh' built
+as 4 sigma'(2z) on a wrong sigma', a gradient n times too small, masks that are NaN at rate 0, a prediction of one number, logits for
 probabilities, a step that never moves the weights, a last batch dropped). Every later
 question is at full marks, judged with the student's own earlier functions; only the
 question of the mistake loses points, and Homework 6's Question 4, whose test accuracy is
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.integration  # runs notebooks in the sandbox
 
 HERE = Path(__file__).resolve().parent / "charged_once"
 MISTAKE_IN = {  # the question whose function has the mistake
+    "hw1_forward__sigmoid_prime_of_the_activation": "q1",
     "hw2_backprop__layer_gradients_averaged_twice": "q3",
     "hw5_regularization__rate_taken_as_keep_probability": "q2",
     "hw6_digits__argmax_without_axis": "q1",
