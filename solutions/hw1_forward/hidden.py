@@ -215,12 +215,17 @@ OWN_SIGMOID_PRIME = ("4 sigma'(2z) by your own sigmoid_prime (Question 1), as ta
 
 @question("q3", points=3)
 def tanh_elu_selu(student, rng):
+    @functools.cache
+    def own_varies() -> bool:
+        """The student's own sigmoid_prime gives more than one number on varied z (a
+        stub's does not, and leads to no accepted tanh')."""
+        z = np.linspace(-3.0, 3.0, 7)
+        return not degenerate(own_result(student, "sigmoid_prime", z, like=z))
+
     def own_tanh_prime(z):
-        """tanh'(z) = 4 sigma'(2z) with the student's own sigmoid_prime, or None (also for
-        a stub's, the same number everywhere on an array: its one number is left to the
-        question's rule on trivial values)."""
+        """tanh'(z) = 4 sigma'(2z) with the student's own sigmoid_prime, or None."""
         s = own_result(student, "sigmoid_prime", 2 * z, like=np.asarray(z, dtype=float))
-        return None if s is None or np.size(s) > 1 and degenerate(s) else 4 * s
+        return None if s is None or not own_varies() else 4 * s
 
     _activation(student, rng, "tanh_prime", act.tanh_prime, {
         "the derivative was computed from z as if it were a = tanh(z): 1 - z**2":
