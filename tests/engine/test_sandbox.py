@@ -219,8 +219,9 @@ def test_nothing_outlives_the_worker(factory):
     assert reply["ok"], reply  # the cell itself ran (a busy machine may take a while)
     assert wait_for(_sleepers, 5), "the worker's own process started"
     session.close()
-    # killed at once, but the kernel may take a moment to end them on a busy machine
-    assert wait_for(lambda: not _sleepers(), 5), _sleepers()
+    # killed at once, but ended and reaped later on a busy machine (5 s was once too
+    # short under a full test run beside other work): the test is that nothing survives
+    assert wait_for(lambda: not _sleepers(), 30), _sleepers()
 
 
 def _cmdline(pid: str) -> str:
