@@ -404,25 +404,21 @@ def _accepted(got: Any, accept: Mapping[str, Any], compare: Callable[[Any, Any],
 def _trivial(value: Any) -> bool:
     """A value any stub of its shape gives: empty, all NaN or all zero (rounding apart).
     Not numbers (a string, an object): not trivial."""
-    try:
-        flat = np.asarray(value, dtype=float).ravel()
-    except (TypeError, ValueError):
-        return False
-    if flat.size == 0 or np.isnan(flat).all():
-        return True
-    return bool(np.all(np.abs(flat) <= 1e-12))
+    flat = _numbers_in(value)
+    return flat is not None and _nothing(flat)
 
 
 def degenerate(value: Any) -> bool:
-    """A student's value that computes nothing of its input: empty, all NaN, all zero
-    (rounding apart) or one number repeated over more than one entry, nested lists of
-    arrays of any shapes read as all their numbers. Not numbers: not degenerate."""
+    """A student's value that computes nothing of its input: trivial (empty, all NaN or
+    all zero) or one number repeated over more than one entry, nested lists of arrays of
+    any shapes read as all their numbers. Not numbers: not degenerate."""
     flat = _numbers_in(value)
-    if flat is None:
-        return False
-    if flat.size == 0 or np.isnan(flat).all() or np.all(np.abs(flat) <= 1e-12):
-        return True
-    return bool(flat.size > 1 and np.all(flat == flat[0]))
+    return flat is not None and (_nothing(flat) or bool(flat.size > 1
+                                                         and np.all(flat == flat[0])))
+
+
+def _nothing(flat: np.ndarray) -> bool:
+    return bool(flat.size == 0 or np.isnan(flat).all() or np.all(np.abs(flat) <= 1e-12))
 
 
 def _numbers_in(value: Any) -> np.ndarray | None:
