@@ -111,11 +111,14 @@ USE_FORWARD = {"forward_pass": "the question asks cost to use your forward_pass 
 
 
 def _cost_of_own_forward(student, weights, biases, X, Y, activation):
-    """-(1/n) sum Y ln p with p the output of the student's own forward_pass, or None."""
+    """-(1/n) sum Y ln p with p the output of the student's own forward_pass (a zero target
+    adds 0, whatever its p: a p <= 0 there is no concern of the cost's), or None."""
     like = mutants.forward_pass(weights, biases, X, activation=activation)
     got = own_result(student, "forward_pass", weights, biases, X, activation, like=like)
+    if got is None:
+        return None
     with np.errstate(all="ignore"):
-        return None if got is None else float(-np.sum(Y * np.log(got[1][-1])) / len(X))
+        return float(-np.sum(np.where(Y != 0, Y * np.log(got[1][-1]), 0.0)) / len(X))
 
 
 def _one_hot_form(weights, biases, X, Y, activation):
