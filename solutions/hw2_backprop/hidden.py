@@ -427,22 +427,34 @@ def _drifted(cost, weights, biases, h, interleaved=False):
     return gs[:L], gs[L:]
 
 
+class _Failed(Exception):
+    """The student's own function failed: what it leads to is unavailable."""
+
+
 def _differences(cost, weights, biases, h, method=numerical_gradient):
     """(dWs, dbs) of cost(weights, biases) by ``method`` (central differences, or
-    ``mutants.one_sided_gradient``) on copies; None where the cost is nan (it failed)."""
+    ``mutants.one_sided_gradient``) on copies; None where the cost fails (see
+    :func:`_own_cost`). A cost that is nan gives nan, as the student's own would."""
     ps, L = [np.array(p, dtype=float) for p in [*weights, *biases]], len(weights)
-    gs = [method(lambda _: cost(ps[:L], ps[L:]), p, h) for p in ps]
-    return None if any(np.isnan(g).any() for g in gs) else (gs[:L], gs[L:])
+    try:
+        with np.errstate(invalid="ignore"):
+            gs = [method(lambda _: cost(ps[:L], ps[L:]), p, h) for p in ps]
+    except _Failed:
+        return None
+    return gs[:L], gs[L:]
 
 
 ANY_TARGETS = "-(1/n) sum_i sum_k y_ik ln p_ik, for any targets"
 
 
 def _own_cost(student, X, Y, activation):
-    """The student's own cost (Question 7) of the parameters, nan where it fails."""
+    """The student's own cost (Question 7) of the parameters; _Failed where the call
+    fails or gives no number."""
     def cost(ws, bs):
         value = own_result(student, "cost", ws, bs, X, Y, activation, like=0.0)
-        return np.nan if value is None else float(value)
+        if value is None:
+            raise _Failed
+        return float(value)
     return cost
 
 
