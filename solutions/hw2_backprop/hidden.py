@@ -294,6 +294,16 @@ def hidden_delta(student, rng):
 # Questions 5 and 6: the whole backward pass
 
 
+def _own_layer_gradients(student, a_prev, delta):
+    """(dW, db) of the student's own layer_gradients (Question 3) as floats, or None if
+    it fails or gives something else (a db of another shape stays: Question 3 charges
+    it)."""
+    got = own_result(student, "layer_gradients", a_prev, delta)
+    pair = [maybe_numbers(g) for g in got] if isinstance(got, tuple | list) and \
+        len(got) == 2 else [None]
+    return None if any(g is None for g in pair) else pair
+
+
 def _own_backprop(student, weights, biases, X, Y, activation):
     """The gradients that the student's own output_delta_softmax, layer_gradients and
     hidden_delta (Questions 2 to 4) give, or None if one fails."""
@@ -301,10 +311,8 @@ def _own_backprop(student, weights, biases, X, Y, activation):
     delta = own_result(student, "output_delta_softmax", zs[-1], Y, like=zs[-1])
     dWs, dbs = [None] * len(weights), [None] * len(weights)
     for i in reversed(range(len(weights))):
-        got = None if delta is None else own_result(student, "layer_gradients", acts[i], delta)
-        pair = [maybe_numbers(g) for g in got] if isinstance(got, tuple | list) and \
-            len(got) == 2 else [None]
-        if any(g is None for g in pair):  # db of another shape stays: Question 3 charges it
+        pair = None if delta is None else _own_layer_gradients(student, acts[i], delta)
+        if pair is None:
             return None
         dWs[i], dbs[i] = pair
         if i:
@@ -399,12 +407,10 @@ def _own_tanh_gradients(student, W1, b1, W2, b2, X, Y):
     H = np.tanh(X @ W1 + b1)
     delta2 = (H @ W2 + b2 - Y) / len(X)
     delta1 = delta2 @ W2.T * (1 - H * H)
-    pairs = [own_result(student, "layer_gradients", a, d) for a, d in ((X, delta1), (H, delta2))]
-    found = [[maybe_numbers(g) for g in p] if isinstance(p, tuple | list) and len(p) == 2
-             else [None] for p in pairs]
-    if any(g is None for pair in found for g in pair):
+    first, second = (_own_layer_gradients(student, a, d) for a, d in ((X, delta1), (H, delta2)))
+    if first is None or second is None:
         return None
-    return [found[0][0], found[1][0]], [found[0][1], found[1][1]]
+    return [first[0], second[0]], [first[1], second[1]]
 
 
 # ---------------------------------------------------------------------------
