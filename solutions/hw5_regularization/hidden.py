@@ -158,40 +158,33 @@ def _keep(u, rate):
     return (u >= rate) / (1 - rate)
 
 
-def _mask_rules():
-    """The masks of the draws u a dropout_forward may make: [u >= rate] or [u < rate]
-    (or with 1 - rate), divided by 1 - rate or rate, or times 1, 1 - rate or rate, as
-    NumPy computes them (0/0 is NaN): the text's rule, _keep, first, the classic mistakes
-    of MASK_MISTAKES among the others."""
-    sides = (lambda u, r: u >= r, lambda u, r: u < r, lambda u, r: u >= 1 - r,
-             lambda u, r: u < 1 - r)
-    scales = (lambda r: (1.0, 1 - r), lambda r: (1.0, r), lambda r: (1.0, 1.0),
-              lambda r: (1 - r, 1.0), lambda r: (r, 1.0))  # (numerator, denominator)
+def _mask_rule(side, scale):
+    """The mask [side(u, rate)] * num / den, (num, den) = scale(rate), as NumPy computes
+    it (0/0 is NaN)."""
+    def mask(u, rate):
+        num, den = scale(rate)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.divide(side(u, rate) * num, np.float64(den))
+    return mask
 
-    def rule(side, scale):
-        def mask(u, rate):
-            num, den = scale(rate)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                return np.divide(side(u, rate) * num, np.float64(den))
-        return mask
-    return [_keep] + [rule(side, scale) for side in sides for scale in scales]
+
+# The masks of the draws u a dropout_forward may make: [u >= rate] or [u < rate] (or with
+# 1 - rate), divided by 1 - rate or rate, or times 1, 1 - rate or rate: the text's rule,
+# _keep, first, the classic mistakes of MASK_MISTAKES among the others.
+MASK_RULES = (_keep, *(_mask_rule(side, scale) for side in (
+    lambda u, r: u >= r, lambda u, r: u < r, lambda u, r: u >= 1 - r, lambda u, r: u < 1 - r)
+    for scale in (lambda r: (1.0, 1 - r), lambda r: (1.0, r), lambda r: (1.0, 1.0),
+                  lambda r: (1 - r, 1.0), lambda r: (r, 1.0))))
 
 
 def _own_mask_index(student, rate) -> int | None:
-    """Which of :func:`_mask_rules` the student's own dropout_forward follows at this rate
+    """Which of MASK_RULES the student's own dropout_forward follows at this rate
     (found with one call on fresh draws), or None."""
     u = np.random.default_rng(0).random((8, 8))
     got = student.call("dropout_forward", np.ones((8, 8)), rate, student.rng(0))
     got = (shaped_like(got, (u, u)) or [None, None])[1]  # (out, mask) as floats, or None
-    return next((i for i, rule in enumerate(_mask_rules()) if got is not None
+    return next((i for i, rule in enumerate(MASK_RULES) if got is not None
                  and np.allclose(got, rule(u, rate), 1e-9, 1e-12, equal_nan=True)), None)
-
-
-def _own_mask_rule(student, rate):
-    """The mask rule of the student's own dropout_forward among :func:`_mask_rules`, or
-    None."""
-    i = _own_mask_index(student, rate)
-    return None if i is None else _mask_rules()[i]
 
 
 NAN_MASKS = ("your dropout_forward's masks are 0/0 = NaN at rate {rate:g} (Question 2 "
@@ -199,10 +192,11 @@ NAN_MASKS = ("your dropout_forward's masks are 0/0 = NaN at rate {rate:g} (Quest
              "judged so")
 
 
-def _nan_answer(student, rate, value, what: str) -> bool:
-    """Where the student's own masks are NaN at this rate (see :func:`_nan_masks`), judge
-    ``value`` by that, all NaN, and return True; otherwise False."""
-    if not _nan_masks(student, rate):
+def _nan_answer(nan_masks: bool, rate, value, what: str) -> bool:
+    """Where the student's own masks are NaN at this rate (``nan_masks``, see
+    :func:`_nan_masks`), judge ``value`` by that, all NaN, and return True; otherwise
+    False."""
+    if not nan_masks:
         return False
     note(NAN_MASKS.format(rate=rate))
     arr = maybe_numbers(value)
@@ -211,14 +205,14 @@ def _nan_answer(student, rate, value, what: str) -> bool:
     return True
 
 
-def _nan_masks(student, rate) -> bool:
-    """The student's own dropout_forward follows one rule at this rate and at 0.3 (where
-    rate and 1 - rate differ), and its masks are NaN here (0/0: a rule that divides by the
-    rate, at rate 0): a mistake of Question 2 that makes NaN what their Monte Carlo
-    dropout gives."""
-    i = _own_mask_index(student, rate)
-    return i is not None and i == _own_mask_index(student, 0.3) and bool(
-        np.isnan(_mask_rules()[i](np.random.default_rng(0).random(4), rate)).all())
+def _nan_masks(student, rate, i: int | None) -> bool:
+    """The student's own dropout_forward follows the same rule (``i``, its index at this
+    rate) at 0.3, where rate and 1 - rate differ, and its masks are NaN here (0/0: a rule
+    that divides by the rate, at rate 0): a mistake of Question 2 that makes NaN what
+    their Monte Carlo dropout gives."""
+    return i is not None and bool(
+        np.isnan(MASK_RULES[i](np.random.default_rng(0).random(4), rate)).all()) \
+        and i == _own_mask_index(student, 0.3)
 
 
 def _rate(rng):
@@ -506,11 +500,16 @@ def mc_dropout(student, rng):
                 raise ValueError("not numbers")
             return got
 
+        rule_index = cache(lambda rate=rate: _own_mask_index(student, rate))
+        nan_masks = cache(lambda rate=rate, rule_index=rule_index: _nan_masks(
+            student, rate, rule_index()))
+
         @cache
-        def own(mine, run=run, forward=forward, rate=rate):
+        def own(mine, run=run, forward=forward, rule_index=rule_index):
             """The passes through the student's own forward, with the text's masks or (with
             ``mine``) those of their own dropout_forward, or None."""
-            rule = _own_mask_rule(student, rate) if mine else _keep
+            i = rule_index() if mine else 0
+            rule = None if i is None else MASK_RULES[i]
             try:  # None too for the text's rule with mine: the same as without
                 return None if rule is None or (mine and rule is _keep) else run(
                     forward=forward, rule=rule)
@@ -545,7 +544,7 @@ def mc_dropout(student, rng):
         with check(f"{label}: the mean (passes through your own forward, with masks of your "
                    "own dropout_forward, also count)"):
             got = student.call("mc_dropout_predict", X, ws, bs, rate, passes, student.rng(seed))
-            if expect(got).is_tuple(2, "(mean, std)") and not _nan_answer(student, rate,
+            if expect(got).is_tuple(2, "(mean, std)") and not _nan_answer(nan_masks(), rate,
                                                                             got[0], "mean"):
                 alt = {OWN_PASSES[mine]: lambda mine=mine, own=own: None if own(mine) is None
                        else own(mine).mean(axis=0) for mine in (False, True)}
@@ -556,7 +555,7 @@ def mc_dropout(student, rng):
         with check(f"{label}: the standard deviation (of your own passes, too)"):
             if not (isinstance(got, tuple | list) and len(got) == 2):
                 fail("no (mean, std) was returned (see the mean's check)")
-            if not _nan_answer(student, rate, got[1], "std"):
+            if not _nan_answer(nan_masks(), rate, got[1], "std"):
                 alt = {OWN_PASSES[mine]: lambda mine=mine, own=own: None if own(mine) is None
                        else own(mine).std(axis=0) for mine in (False, True)}
                 alt[IGNORES_RNG] = lambda got=got, ignores=ignores, shape=outs.shape[1:]: \
