@@ -850,10 +850,10 @@ def _accuracy(pred, y, column=False) -> float:
     np.mean(pred == y), which broadcasts to (n, n). One number (np.argmax without axis=1,
     a shape Question 1 charges) is scored so too: the fraction of y equal to it."""
     labels = _labels(pred, y)
-    single = maybe_numbers(pred)
-    if labels is None and single is not None and single.ndim == 0:
-        return float(np.mean(single == y))
     if labels is None:
+        single = maybe_numbers(pred)
+        if single is not None and single.ndim == 0:
+            return float(np.mean(single == y))
         fail(f"predict gave {describe_value(pred)}, expected class labels of shape {y.shape}")
     if column and np.shape(pred) == (len(y), 1):
         return float(np.mean(labels[:, None] == y))
