@@ -865,6 +865,16 @@ COLUMN = ("the accuracies your own predict's column (n, 1) gives: np.mean(pred =
           "(Question 1 charges the shape)")
 
 
+def _own_network(student, sizes, ws, bs, **hyper) -> Handle | None:
+    """The student's own NeuralNetwork(sizes, ..., rng=default_rng(0)) given the
+    parameters (ws, bs) by its set_params, or None if that fails; it records no check."""
+    net = own_result(student, "NeuralNetwork", sizes, rng=student.rng(0), **hyper)
+    if not isinstance(net, Handle) or own_result(net, "set_params", ws, bs,
+                                                 with_args=True) is None:
+        return None
+    return net
+
+
 def _rests_on_network(student, what: str, *values) -> None:
     """The open check is judged with the student's own network: its passes rest on
     ``values`` (its results here) and on what its predict_proba gives for given random
@@ -873,11 +883,8 @@ def _rests_on_network(student, what: str, *values) -> None:
     same everywhere, and then, with results that are degenerate too, the passes do not
     count (see ``rests_on``)."""
     X, _, ws, bs = _problem(np.random.default_rng(1), [6, 5, 4], 7)
-    net = own_result(student, "NeuralNetwork", [6, 5, 4], rng=student.rng(0))
-    outputs = None
-    if isinstance(net, Handle) and own_result(net, "set_params", ws, bs,
-                                              with_args=True) is not None:
-        outputs = own_result(net, "predict_proba", X)
+    net = _own_network(student, [6, 5, 4], ws, bs)
+    outputs = None if net is None else own_result(net, "predict_proba", X)
     rests_on(f"{what} and the probabilities your predict_proba gives for given weights",
              *values, outputs)
 
@@ -1046,10 +1053,9 @@ def _drops_last(student) -> bool:
     batches of three), as the classic mistake does: the same costs and parameters."""
     sizes, n, batch, epochs, lr = [4, 5, 3], 7, 3, 2, 0.5
     X, Y, ws, bs = _problem(np.random.default_rng(3), sizes, n)
-    net = own_result(student, "NeuralNetwork", sizes, lr=lr, lam=0.0, epochs=epochs,
-                     batch_size=batch, rng=student.rng(0))
-    if not isinstance(net, Handle) or own_result(net, "set_params", ws, bs,
-                                                 with_args=True) is None:
+    net = _own_network(student, sizes, ws, bs, lr=lr, lam=0.0, epochs=epochs,
+                       batch_size=batch)
+    if net is None:
         return False
     got = (own_result(net, "fit", X, Y), own_attribute(net, "weights"),
            own_attribute(net, "biases"))
