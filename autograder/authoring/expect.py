@@ -47,11 +47,15 @@ log = logging.getLogger(__name__)
 
 @contextmanager
 def check(label: str, weight: float = 1.0,
-          context: Mapping[str, float] | None = None) -> Iterator[None]:
+          context: Mapping[str, float] | None = None, supporting: str = "") -> Iterator[None]:
     """One unit of partial credit; a student error inside fails only this unit.
 
     ``context`` names the sizes of the inputs (``{"n": 6, "K": 3, "p": 0.4}``), so that
-    a value off by one of those factors is named with its likely cause."""
+    a value off by one of those factors is named with its likely cause. ``supporting``
+    says why this check's pass shows nothing of the question's answer on its own (its
+    expected value is what a placeholder returning its input gives, or it exercises an
+    earlier question's code): it then counts only beside another check of the question
+    that passed (see ``refuse_trivial``)."""
     rec = current()
     if rec.unit is not None:
         raise RuntimeError("check blocks cannot be nested")
@@ -71,6 +75,10 @@ def check(label: str, weight: float = 1.0,
         if unit.passed and rec.expectations == 0:
             unit.passed, unit.message = False, "no expectation was checked"
             unit.kind = Failure.ERROR
+        if supporting:
+            unit.shown, unit.informative = False, True
+            unit.supporting = (f"{supporting}, and no other check of this question passed, "
+                               "so it does not count")
         rec.checks.append(unit)
 
 

@@ -114,12 +114,17 @@ def refuse_trivial(checks: list[CheckResult]) -> None:
     answer right somewhere in the question, or a question whose values are all trivial,
     keeps them. A check that rests on the student's own degenerate values (``hollow``: a
     stub network's accuracies, a figure of zeros) fails in any case: what it matched is
-    what those values lead to, and a right value elsewhere does not make it show anything."""
+    what those values lead to, and a right value elsewhere does not make it show anything.
+    Last, a ``supporting`` check (one whose pass a placeholder or an earlier question's
+    code earns) fails when no other check of the question still passes."""
     for c in checks:
         if c.passed and c.hollow:
             c.passed, c.message, c.kind = False, c.hollow, Failure.MISMATCH
-    if any(c.passed and c.shown for c in checks) or not any(c.informative for c in checks):
-        return
-    for c in checks:
-        if c.passed and c.trivial:
-            c.passed, c.message, c.kind = False, c.trivial, Failure.MISMATCH
+    if not any(c.passed and c.shown for c in checks) and any(c.informative for c in checks):
+        for c in checks:
+            if c.passed and c.trivial:
+                c.passed, c.message, c.kind = False, c.trivial, Failure.MISMATCH
+    if not any(c.passed and not c.supporting for c in checks):
+        for c in checks:
+            if c.passed:
+                c.passed, c.message, c.kind = False, c.supporting, Failure.MISMATCH

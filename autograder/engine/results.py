@@ -51,6 +51,7 @@ class CheckResult:
     shown: bool = False  # ... and such a comparison held
     trivial: str = ""  # a comparison held only with a trivial value: why that shows nothing
     hollow: str = ""  # it rests on the student's own degenerate values: why that shows nothing
+    supporting: str = ""  # why its pass shows nothing of the answer unless another check passed
 
 
 @dataclass

@@ -791,12 +791,19 @@ def digits_end_to_end(student, rng):
     with check(f"NeuralNetwork({E2E_SIZES}, {settings}, rng), fit(X_train {X_train.shape}, "
                f"Y_train) within {FIT_SECONDS:g} s, then predict(X_test {X_test.shape})"):
         net = _construct(student, E2E_SIZES, builders.seed(rng), **E2E)
+        like = [np.empty(shape) for shape in zip(E2E_SIZES[:-1], E2E_SIZES[1:], strict=True)]
+        start = own_attribute(net, "weights", like=like)
         with timeout_hint(f"fit must finish within {FIT_SECONDS:g} s; a vectorised "
                           "implementation takes about 0.2 s. Python loops over the rows of a "
                           "batch or over the units of a layer are far too slow: use one "
                           "matrix product per layer for the whole batch"):
             costs = net.call("fit", X_train, one_hot(y_train, 10), timeout=FIT_SECONDS,
                              may_change=_may_shuffle(_fit_in_place(student), "fit"))
+        if start is not None:  # weights Question 1 can read: did fit move them?
+            verify(not _same(own_attribute(net, "weights", like=like), start,
+                             {"rtol": 0.0, "atol": 0.0}),
+                   "fit left the weights where the constructor put them: it trained nothing",
+                   "fit", mistake="fit does not train")
         got = net.call("predict", X_test)
         labels = _labels(got, y_test)  # a column: Question 1 charges the shape
         _rests_on_network(student, "the costs fit returned and the labels predict gave",

@@ -1159,7 +1159,9 @@ def against_scikit_learn(student, rng):
             "the predictions are not those of the network in the fitted model's coefs_ and "
             "intercepts_: return scikit-learn's MLPRegressor itself, not a class of your own")
     with check(f"train_network({setting}, lr={LR}, epochs={EPOCHS}), then predict_network on "
-               f"the same fresh points: mean squared error at most {FRESH_MSE}"):
+               f"the same fresh points: mean squared error at most {FRESH_MSE}",
+               supporting="this check trains your network of Question 4, which shows "
+               "nothing of sklearn_regressor"):
         with timeout_hint(f"train_network must finish {EPOCHS} steps within "
                           f"{TRAIN_SECONDS:g} s"):
             error, params = _own_error(student, X, Y, M, LR, EPOCHS, lam, seed, X_fresh,

@@ -11,6 +11,7 @@ from autograder.authoring import (
     check,
     degenerate,
     expect,
+    fail,
     numbers,
     rests_on,
     verify,
@@ -276,6 +277,36 @@ def test_an_informative_accepted_alternative_is_kept_but_shows_nothing_by_itself
     found = _question(judged_with_own)
     assert found[0].passed and not found[0].shown
     assert not found[1].passed  # the question matched nothing informative directly
+
+
+PLACEHOLDER = "out = x is what a placeholder returning its input gives"
+
+
+def _supported(own_function_right: bool, own_function_ran: bool = True):
+    with check("rate 0: out = x", supporting=PLACEHOLDER):
+        expect(WANT, "out").close_to(WANT)  # a stub that returns x gets this right
+    with check("the question's own computation"):
+        if not own_function_ran:
+            fail("dropout_forward(...) gave None")
+        expect(WANT if own_function_right else -WANT, "out").close_to(WANT)
+
+
+def test_a_supporting_pass_counts_only_beside_a_right_answer():
+    assert [c.passed for c in _question(lambda: _supported(True))] == [True, True]
+    for ran in (True, False):  # a wrong answer, or a stub that fails before any comparison
+        found = _question(lambda ran=ran: _supported(False, own_function_ran=ran))
+        assert [c.passed for c in found] == [False, False]
+        assert found[0].message == (f"{PLACEHOLDER}, and no other check of this question "
+                                    "passed, so it does not count")
+
+
+def test_a_supporting_check_does_not_vouch_for_a_trivial_pass_nor_a_trivial_pass_for_it():
+    def question():
+        with check("zero at rate 0"):
+            expect(STUB, "std").close_to(np.zeros(3))
+        with check("inference: out = x", supporting=PLACEHOLDER):
+            expect(WANT, "out").close_to(WANT)
+    assert [c.passed for c in _question(question)] == [False, False]
 
 
 @pytest.mark.parametrize("value, is_degenerate", [
