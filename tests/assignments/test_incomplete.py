@@ -5,7 +5,8 @@ SyntaxError, a NameError, or a placeholder that returns zeros or its own input. 
 answered question is at full marks and every unanswered one at zero: a placeholder
 earns nothing, even where its value happens to be right (dropout at rate 0 returns its
 input) or where the question's checks also exercise an earlier question's code (the
-training run of Homework 6, the NumPy network beside MLPRegressor in Homework 7).
+training run of Homework 6, the NumPy network beside MLPRegressor in Homework 7). And an
+answered question does not pay for an unanswered earlier one that its checks also run.
 
 Each notebook is named <assignment>__<what is missing>.ipynb."""
 from __future__ import annotations
@@ -26,6 +27,7 @@ ANSWERED = {  # the questions answered; every other graded automatically is left
     "hw5_regularization__placeholders_and_gaps": {"q3", "q4", "q10"},
     "hw6_digits__the_class_alone": {"q1", "q2"},
     "hw7_capacity__a_network_and_no_sklearn": {"q4", "q5"},
+    "hw7_capacity__sklearn_without_the_network": {"q6"},
 }
 
 
