@@ -47,6 +47,7 @@ from autograder.authoring import (
     check,
     degenerate,
     describe_value,
+    error_hint,
     expect,
     fail,
     manual,
@@ -121,6 +122,22 @@ def _known(student, rng, ws, bs, **hyper) -> Handle:
                      **hyper)
     net.call("set_params", ws, bs)
     return net
+
+
+LAYOUT = ("your network keeps W^l as (n_out, n_in), NNDL's layout (Question 1 names it): "
+          "set_params hands it the text's weights of shape (n_in, n_out), which its forward "
+          "pass cannot use; keep W^l as (n_{l-1}, n_l) and compute z = a W + b")
+
+
+def _layout_hint(student):
+    """Name the layout mistake of Question 1 on an error of a network given the text's
+    weights: one that draws W^l as (n_out, n_in) cannot use them."""
+    def transposed() -> bool:
+        net = own_result(student, "NeuralNetwork", [3, 5, 2], rng=student.rng(0))
+        return isinstance(net, Handle) and own_attribute(net, "weights", like=[
+            np.empty((5, 3)), np.empty((2, 5))]) is not None
+    return error_hint(LAYOUT, "weights stored as (n_out, n_in)", ["ValueError"],
+                      when=transposed)
 
 
 FIT_IN_PLACE = ("your fit changes the X or Y it is given in place (a mistake Question 3 "
@@ -417,7 +434,7 @@ def cost_and_gradients(student, rng):
         with check(f"loss({_label(ws, X)}, Y) with lam={lam}"
                    + (", confident outputs (P near 0 and near 1)" if scale > 1 else "")
                    + ": a float (the cost of your own predict_proba's output also counts)",
-                   context={"n": n}):
+                   context={"n": n}), _layout_hint(student):
             got = _known(student, rng, ws, bs, lam=lam).call("loss", X, Y)
             expect(got, "loss").close_to(MLP.from_params(ws, bs).loss(X, Y, l2=lam),
                                          mutants=_loss_mutants(ws, bs, X, Y, lam), accept={
@@ -432,7 +449,7 @@ def cost_and_gradients(student, rng):
         own = _own_output(student, ws, bs, X, Y, lam)
         with check(f"gradients({_label(ws, X)}, Y) with lam={lam} (the gradients with "
                    "delta^L = (P - Y) / n for your own predict_proba's P also count)",
-                   context={"n": n}):
+                   context={"n": n}), _layout_hint(student):
             got = _known(student, rng, ws, bs, lam=lam).call("gradients", X, Y)
             if expect(got).is_tuple(2, "(dWs, dbs)"):
                 for i, (what, want) in enumerate((("dWs", dWs), ("dbs", dbs))):
@@ -444,7 +461,8 @@ def cost_and_gradients(student, rng):
     bs[-1] = bs[-1] + 1000.0
     own = _own_output(student, ws, bs, X, Y, 0.0)
     with check(f"loss({_label(ws, X)}, Y) with lam=0, output logits near 1000 (the cost of "
-               "your own predict_proba's output also counts)", context={"n": len(X)}):
+               "your own predict_proba's output also counts)", context={"n": len(X)}), \
+            _layout_hint(student):
         got = _known(student, rng, ws, bs, lam=0.0).call("loss", X, Y)
         expect(got, "loss").close_to(MLP.from_params(ws, bs).loss(X, Y), mutants={
             f"e^z of logits near 1000 overflows to inf, {then}: subtract each row's maximum "
@@ -505,7 +523,7 @@ def _sgd_case(student, rng, sizes, n, lr, lam) -> None:
     want = _step(ws, bs, MLP.from_params(ws, bs).gradients(X, Y, l2=lam), lr)
     wrong = _sgd_mutants(ws, bs, X, Y, lr, lam)
     with check(f"sgd_step({_label(ws, X)}, Y) with lr={lr}, lam={lam}: it returns nothing and "
-               "updates the weights and biases", context={"n": n}):
+               "updates the weights and biases", context={"n": n}), _layout_hint(student):
         net = _known(student, rng, ws, bs, lr=lr, lam=lam)
         returned, got = net.call("sgd_step", X, Y), (net.get("weights"), net.get("biases"))
         if not (_same(got[0], want[0], GRAD) and _same(got[1], want[1], GRAD)):
@@ -600,7 +618,8 @@ def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again=False) -> No
     wrong = _fit_mutants(setting, sizes, seed)
     with check(f"fit({_label(ws, X)}, Y) with batch_size={batch}, epochs={epochs}, lr={lr}, "
                f"lam={lam}: the costs it returns and the final parameters"
-               + ("; then a second fit, which returns its own costs" if again else "")):
+               + ("; then a second fit, which returns its own costs" if again else "")), \
+            _layout_hint(student):
         net = _construct(student, sizes, seed, lr=lr, lam=lam, epochs=epochs, batch_size=batch)
         net.call("set_params", ws, bs)
         got = (net.call("fit", X, Y), net.get("weights"), net.get("biases"))
