@@ -299,8 +299,11 @@ def stable_softmax(student, rng):
     # a row all near -1e3 and one entry near +1e3: a shift by the whole array's max
     # underflows that row to 0/0
     cases[-2][0], cases[-2][1, 0] = -np.abs(cases[-2][0]), abs(cases[-2][1, 0])
+    # whole-number scores: a copy of Z worked on in place keeps its int dtype
+    cases[2] = np.rint(cases[2]).astype(int)
     for Z in cases:
         big = f" with logits up to {np.abs(Z).max():.0f}" if np.abs(Z).max() > 100 else ""
+        big += ", an int array" if Z.dtype.kind == "i" else ""
         E = np.exp(Z - Z.max(axis=-1)) if Z.ndim == 2 and Z.shape[0] == Z.shape[1] else None
         rows = Z.ndim == 2 and len(Z) > 1  # where axis 0 and axis -1 differ
         E_row = np.exp(Z - Z.max(axis=-1, keepdims=True))

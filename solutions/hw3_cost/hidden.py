@@ -861,16 +861,20 @@ def softmax_log_likelihood(student, rng):
                                      (_huge_logits(rng), 1e-2)]):
         def cost(V, Y=Y):
             return losses.softmax_cross_entropy(V, Y)
+        # whole-number logits: a copy of Z keeps the int dtype, and z +- h is truncated
+        given = np.rint(Z).astype(int) if i == 1 else Z
+        Z = given.astype(float)
         expected = gradcheck.numerical_gradient(cost, Z.copy(), h)
         with check(f"numerical_gradient(Z, Y, h={h:g}) for Z, Y of shape {Z.shape}"
-                   f"{HUGE if i == 2 else ''}, leaving Z unchanged (central differences of "
-                   "your own softmax_cross_entropy also count)"):
+                   f"{HUGE if i == 2 else ''}{', Z an int array' if i == 1 else ''}, leaving "
+                   "Z unchanged (central differences of your own softmax_cross_entropy also "
+                   "count)"):
             if not i:
                 verify_defaults(student, "numerical_gradient", h=1e-5)
             # the same call with the step 10 h tells whether h is used at all
-            other_h = probe(student.call("numerical_gradient", Z, Y, h=10 * h),
+            other_h = probe(student.call("numerical_gradient", given, Y, h=10 * h),
                             gradcheck.numerical_gradient(cost, Z.copy(), 10 * h), changed="h")
-            expect(student.call("numerical_gradient", Z, Y, h=h)).close_to(
+            expect(student.call("numerical_gradient", given, Y, h=h)).close_to(
                 expected, *FD, probes=[other_h], mutants={
                     "one-sided difference (f(z + h) - f(z)) / h instead of the central "
                     "(f(z + h) - f(z - h)) / (2h)": mutants.one_sided_gradient(cost, Z, h),
@@ -884,6 +888,9 @@ def softmax_log_likelihood(student, rng):
                         Z.shape[0] * expected if Z.shape[0] > 1 else None,
                     "every entry of Z was moved at once (Z + h): perturb one entry at a "
                     "time, Z + h e_i": np.zeros_like(Z),
+                    "Z's int dtype was kept (a copy with np.array(Z) or Z.copy()), so z + h and "
+                    "z - h were truncated back to z: work on a float copy, Z.astype(float)":
+                        np.zeros_like(Z) if i == 1 else None,
                     "the step h given was not used: this is the analytic gradient (P - Y) / n, "
                     "or differences with a much smaller step, where the question asks for "
                     "central differences with the step h it gives":

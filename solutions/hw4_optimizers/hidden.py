@@ -463,7 +463,8 @@ def _exponential_mutants(lr0, t, decay) -> dict:
 
 def _closed_forms(student, rng) -> None:
     """Power schedules (the default power 1, then two others) and two exponential ones; the
-    first of each also at one integer step t, where the text asks for a float."""
+    first of each also at one integer step t, where the text asks for a float, and with no
+    decay (decay=0), where the rate stays lr0."""
     at_an_int = {"power", "exponential"}
     for power in (None, float(rng.uniform(0.3, 0.8)), float(rng.uniform(1.5, 3.0)), 0, 0):
         name = "exponential" if power == 0 else "power"
@@ -482,10 +483,12 @@ def _closed_forms(student, rng) -> None:
                   "lr0 (1 + decay * t)**power grows with t: the schedule divides, "
                   "lr0 / (1 + decay * t)**power": lr0 * (1 + decay * t) ** c}
                  if name == "power" else _exponential_mutants(lr0, t, decay))
-        with check(f"{name}_schedule(t={t}, {_fmt(kw)})"):
+        first = name in at_an_int
+        with check(f"{name}_schedule(t={t}, {_fmt(kw)})"
+                   + ("; then at an integer t, and with decay=0" if first else "")):
             expect(student.call(f"{name}_schedule", lr0, t, decay, *([power] if power else [])),
                    "learning rate").close_to(_at(name, t, kw), mutants=wrong)
-            if name in at_an_int:
+            if first:
                 at_an_int.remove(name)
                 t0 = int(t[0])
                 got = student.call(f"{name}_schedule", lr0, t0, decay, *([power] if power else []))
@@ -493,6 +496,10 @@ def _closed_forms(student, rng) -> None:
                 expect(got, what).is_number("a float for an integer t, an array of t's shape for "
                                             "an array")
                 expect(got, what).close_to(_at(name, t0, kw))
+                # no decay: lr0 at every t, still an array of t's shape
+                expect(student.call(f"{name}_schedule", lr0, t, 0.0,
+                                    *([power] if power else [])),
+                       "the rates with decay=0").close_to(np.full(t.shape, lr0))
 
 
 def _alone(student, args, losses) -> list | None:

@@ -131,6 +131,13 @@ def penalties(student, rng):
                     if first:  # the rule costs one check
                         expect(got, name).is_number("one float, summed over all matrices")
                     expect(got).close_to(want, mutants=wrong)
+    # lam = 0, a setting every sweep starts from: still one array per weight matrix
+    ws = [rng.normal(size=s) for s in [(3, 4), (4, 2)]]
+    with check(f"l2_grad, l1_grad and elastic_net_grad(weights of shapes "
+               f"{builders.shapes_of(ws)}, lam=0): zero arrays shaped like the weights"):
+        for name, extra in (("l2_grad", ()), ("l1_grad", ()), ("elastic_net_grad", (0.5,))):
+            expect(student.call(name, ws, 0.0, *extra), name).each_close_to(
+                [np.zeros_like(W) for W in ws])
 
 
 # ---------------------------------------------------------------------------
@@ -1244,7 +1251,8 @@ def _own_ridge(student):
 @question("q11", points=3)
 def weight_decay_scaling(student, rng):
     first = None  # the data of the first fit, which a fit remembered across calls gives back
-    for n, d, lam in [(6, 3, 0.3), (40, 4, 0.05), (3, 5, 1.0)]:
+    # d = 1, the one-feature fit: w is still an array of shape (1,)
+    for n, d, lam in [(6, 3, 0.3), (40, 4, 0.05), (3, 5, 1.0), (8, 1, 0.2)]:
         X, y = _regression(rng, n, d)
         first = first or (X, y, lam)
         wrong = {"the penalty applies to w only, not to the bias b":
@@ -1260,7 +1268,7 @@ def weight_decay_scaling(student, rng):
                  "np.cov divides by n - 1 by default: the data term is Xc^T Xc / n (bias=True, "
                  "or Xc.T @ Xc / n)": _ridge_variant(X, y, lam, data_scale=n / (n - 1)),
                  "X was centred by the mean of all its entries; centre each column by its own "
-                 "mean, X - X.mean(axis=0)": _scalar_centred_ridge(X, y, lam),
+                 "mean, X - X.mean(axis=0)": _scalar_centred_ridge(X, y, lam) if d > 1 else None,
                  **{f"the normal equations mix centred and uncentred data ({left} with "
                     f"{right}): centre both, (Xc^T Xc / n + lam I) w = Xc^T yc / n": fit
                     for (left, right), fit in _mixed_ridges(X, y, lam).items()}}
@@ -1272,7 +1280,8 @@ def weight_decay_scaling(student, rng):
                     expect(got[1], "b").is_number("float(y.mean() - X.mean(axis=0) @ w)")
                 for i, what in enumerate(("w", "b")):
                     expect(got[i], what).close_to(_ridge(X, y, lam)[i], *SOLVE,
-                                                  {k: v[i] for k, v in wrong.items()})
+                                                  {k: v[i] for k, v in wrong.items()
+                                                   if v is not None})
     for n, d, lam, c in [(20, 3, 0.4, 10.0), (12, 2, 1.0, 0.2)]:
         X, y = _regression(rng, n, d)
         want = _predictions(X, y, lam, c)
