@@ -967,9 +967,11 @@ def choosing_m(student, rng):
         tables = [_choice_table(rng, Ms, R)]
         for _ in range(3):  # four tables: a mistake is named when all four show it
             tables.append(_choice_table(rng, Ms, R, avoid=np.argmin(tables[-1].min(axis=1))))
+        one = R == 3  # once: the first table's first start alone, a table of shape (k, 1)
         with check(f"best_hidden_units(Ms={Ms}, table of shape {tables[0].shape}) for four "
                    "tables, each with its best start in another row than the one before, one "
-                   "with a tie, and the same with the first of the two 1e-9 (relative) worse"):
+                   "with a tie, and the same with the first of the two 1e-9 (relative) worse"
+                   + ("; then one start alone (R = 1)" if one else "")):
             got = [student.call("best_hidden_units", Ms, table) for table in tables]
             wrong = _consistent(got, [_choice_mutants(Ms, table) for table in tables])
             for answer, table, mistakes in zip(got, tables, wrong, strict=True):
@@ -985,6 +987,10 @@ def choosing_m(student, rng):
                        best_hidden_units(Ms, table), {
                        "a difference of 1e-9 is no tie (np.isclose calls it one): the smallest "
                        "entry wins, and only an exact tie goes to the first M": Ms[i]})
+            if one:
+                table = tables[0][:, :1]
+                expect(student.call("best_hidden_units", Ms, table),
+                       "best_hidden_units (R = 1)").equals(best_hidden_units(Ms, table))
 
     f = _target(rng)
     data = []
@@ -1095,7 +1101,8 @@ def against_scikit_learn(student, rng):
     M, n = int(rng.integers(4, 15)), int(rng.integers(30, 200))
     lam, seed = float(10 ** rng.uniform(-4, -2)), _seed(rng)
     with check(f"sklearn_regressor(M={M}, lam={lam:.3g}, n_samples={n}, seed).get_params(): "
-               "one hidden layer of M tanh units and the course's penalty"):
+               "one hidden layer of M tanh units and the course's penalty (alpha = 0 for "
+               "lam = 0)"):
         params = _regressor(student, M, lam, n, seed).call("get_params")
         if not isinstance(params, dict):
             fail(f"get_params() gave {describe_value(params)}")
@@ -1108,6 +1115,7 @@ def against_scikit_learn(student, rng):
             "'logistic' is the sigmoid; the course's network uses tanh": "logistic"})
         other = 2 * n + 1  # a second training-set size: is n_samples used?
         again = _regressor(student, M, lam, other, seed).call("get_params")
+        unpenalised = _regressor(student, M, 0.0, n, seed).call("get_params")
         expect(params.get("alpha"), "alpha").close_to(
             sklearn_alpha(lam, n), TOLERANCE.rtol, 0.0, {
                 ALPHA_LAMBDA: lam,
@@ -1116,6 +1124,10 @@ def against_scikit_learn(student, rng):
                     2 * lam * n}, probes=[probe(
                     again.get("alpha") if isinstance(again, dict) else None,
                     sklearn_alpha(lam, other), "n_samples")])
+        expect(unpenalised.get("alpha") if isinstance(unpenalised, dict) else unpenalised,
+               "alpha for lam=0").close_to(0.0, mutants={
+                   "lam = 0 means no penalty: alpha = 0 (MLPRegressor accepts it), not "
+                   "MLPRegressor's default 1e-4": 1e-4})
 
     M, lam, seed = int(rng.integers(4, 15)), float(10 ** rng.uniform(-4, -2)), _seed(rng)
     with check(f"sklearn_regressor(M={M}, lam={lam:.3g}, n_samples={n}, seed={seed})"
