@@ -295,7 +295,8 @@ def initialisation_and_forward(student, rng):
                                     "hidden_as_output", "naive_softmax")}})
     X, _, ws, bs = _problem(rng, [5, 6, 4], 12, weight_scale=3.0)
     P = MLP.from_params(ws, bs).forward(X)
-    with check(f"predict(X {X.shape}) for layer sizes [5, 6, 4]: integer class indices"):
+    with check(f"predict(X {X.shape}) for layer sizes [5, 6, 4]: integer class indices; with "
+               "zero weights, where every class ties, still one index per row"):
         got = _known(student, rng, ws, bs).call("predict", X)
         if expect(got, "predict").equals(np.argmax(P, axis=1), mutants={
                 "the class is the argmax of each row (axis=1), not of each column":
@@ -307,6 +308,15 @@ def initialisation_and_forward(student, rng):
             verify(kind.kind in "iu", "the text asks for an integer array (as np.argmax gives "
                    f"it), got values of dtype {kind}", "predict",
                    mistake="class indices returned as floats")
+        blank = _construct(student, [5, 6, 4], 0)  # no draw from rng: later inputs stay
+        blank.call("set_params", [np.zeros_like(W) for W in ws], [np.zeros_like(b) for b in bs])
+        raw = blank.call("predict", X)
+        tied = maybe_numbers(raw, (len(X),))
+        verify(tied is not None and bool(np.all((tied >= 0) & (tied < 4) & (tied % 1 == 0))),
+               f"with every class tied, predict gave {describe_value(raw)}: one class index "
+               f"per row, shape ({len(X)},), as np.argmax(P, axis=1) gives (the text states no "
+               "tie rule, so any of the tied classes is right)", "predict",
+               mistake="a tie gives several classes")
     with check("predict(X (1, 5)), the first row alone: one class index, shape (1,)"):
         got = _known(student, rng, ws, bs).call("predict", X[:1])
         if verify(np.ndim(got) != 0, "a batch of one row gives one index in an array of shape "
