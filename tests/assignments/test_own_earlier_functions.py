@@ -80,7 +80,8 @@ def test_a_predict_column_costs_its_shape_once(tmp_path, suites, factory):
     nbformat.write(nb, path)
     result = grade_path(path, suites("hw6_digits"), factory, SEED)
     assert [c.label for c in result.question("q1").checks if not c.passed] == [
-        "predict(X (12, 5)) for layer sizes [5, 6, 4]: integer class indices"]
+        "predict(X (12, 5)) for layer sizes [5, 6, 4]: integer class indices; with zero "
+        "weights, where every class ties, still one index per row"]
     for q in ("q4", "q5", "q6"):
         assert result.question(q).score == result.question(q).max_points, q
         assert any("(accepted: the accuracies your own predict's column" in c.label
