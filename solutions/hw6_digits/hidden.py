@@ -129,13 +129,20 @@ LAYOUT = ("your network keeps W^l as (n_out, n_in), NNDL's layout (Question 1 na
           "pass cannot use; keep W^l as (n_{l-1}, n_l) and compute z = a W + b")
 
 
+def _weights_of(net, sizes, transposed=False):
+    """The network's weights as float arrays of the shapes (n_in, n_out) that ``sizes``
+    gives ((n_out, n_in) with ``transposed``), or None when they are not; no check."""
+    shapes = zip(sizes[:-1], sizes[1:], strict=True)
+    return own_attribute(net, "weights", like=[
+        np.empty(shape[::-1] if transposed else shape) for shape in shapes])
+
+
 def _layout_hint(student):
     """Name the layout mistake of Question 1 on an error of a network given the text's
     weights: one that draws W^l as (n_out, n_in) cannot use them."""
     def transposed() -> bool:
         net = own_result(student, "NeuralNetwork", [3, 5, 2], rng=student.rng(0))
-        return isinstance(net, Handle) and own_attribute(net, "weights", like=[
-            np.empty((5, 3)), np.empty((2, 5))]) is not None
+        return isinstance(net, Handle) and _weights_of(net, [3, 5, 2], True) is not None
     return error_hint(LAYOUT, "weights stored as (n_out, n_in)", ["ValueError"],
                       when=transposed)
 
@@ -220,8 +227,7 @@ def _fresh_without_rng(student) -> bool:
     a fixed seed); True when that cannot be read or the weights are constant (the other
     checks charge those)."""
     nets = [own_result(student, "NeuralNetwork", [3, 4, 2]) for _ in range(2)]
-    ws = [own_attribute(net, "weights", like=[np.empty((3, 4)), np.empty((4, 2))])
-          if isinstance(net, Handle) else None for net in nets]
+    ws = [_weights_of(net, [3, 4, 2]) if isinstance(net, Handle) else None for net in nets]
     return None in ws or all(np.ptp(W) == 0 for W in ws[0]) or not _same(ws[0], ws[1])
 
 
@@ -820,8 +826,7 @@ def digits_end_to_end(student, rng):
     with check(f"NeuralNetwork({E2E_SIZES}, {settings}, rng), fit(X_train {X_train.shape}, "
                f"Y_train) within {FIT_SECONDS:g} s, then predict(X_test {X_test.shape})"):
         net = _construct(student, E2E_SIZES, builders.seed(rng), **E2E)
-        like = [np.empty(shape) for shape in zip(E2E_SIZES[:-1], E2E_SIZES[1:], strict=True)]
-        start = own_attribute(net, "weights", like=like)
+        start = _weights_of(net, E2E_SIZES)
         with timeout_hint(f"fit must finish within {FIT_SECONDS:g} s; a vectorised "
                           "implementation takes about 0.2 s. Python loops over the rows of a "
                           "batch or over the units of a layer are far too slow: use one "
@@ -829,8 +834,7 @@ def digits_end_to_end(student, rng):
             costs = net.call("fit", X_train, one_hot(y_train, 10), timeout=FIT_SECONDS,
                              may_change=_may_shuffle(_fit_in_place(student), "fit"))
         if start is not None:  # weights Question 1 can read: did fit move them?
-            verify(not _same(own_attribute(net, "weights", like=like), start,
-                             {"rtol": 0.0, "atol": 0.0}),
+            verify(not _same(_weights_of(net, E2E_SIZES), start, {"rtol": 0.0, "atol": 0.0}),
                    "fit left the weights where the constructor put them: it trained nothing",
                    "fit", mistake="fit does not train")
         got = net.call("predict", X_test)
