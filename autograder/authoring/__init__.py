@@ -48,6 +48,7 @@ from autograder.authoring.expect import (
     timeout_hint,
     verify,
     verify_defaults,
+    verify_whole_array,
 )
 from autograder.authoring.figures import Axes, Figure, Line, all_axes, parse_figures
 from autograder.authoring.questions import manual, question
@@ -62,4 +63,5 @@ __all__ = ["Axes", "Budgets", "Diagnosis", "Expectation", "Failure", "Figure", "
            "builders", "changes_arguments", "check", "degenerate", "describe_value", "error_hint",
            "expect", "fail", "manual", "maybe_numbers", "mutants", "note",
            "numbers", "own_attribute", "own_global", "own_result", "parse_figures", "probe",
-           "question", "rests_on", "shaped_like", "timeout_hint", "verify", "verify_defaults"]
+           "question", "rests_on", "shaped_like", "timeout_hint", "verify", "verify_defaults",
+           "verify_whole_array"]

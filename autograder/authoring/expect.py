@@ -163,6 +163,41 @@ def verify_defaults(obj: Student | Handle, name: str, **template: Any) -> bool:
     return verify(True, "", name)
 
 
+LOOP_SLACK = 50  # lines a data-dependent branch may add; a loop adds one or more per entry
+
+
+def verify_whole_array(student: Student, name: str, small: Sequence[Any],
+                       large: Sequence[Any], skip: Sequence[str] = (), **kwargs: Any) -> bool:
+    """The stated rule "whole-array NumPy operations rather than Python loops over the
+    entries": ``name`` runs about as many lines of the notebook's code on the positional
+    arguments ``large`` as on ``small`` (choose ``large`` with at least 50 times the entries
+    along every axis a loop may take). A loop, np.vectorize, np.apply_along_axis or map over
+    a function of the notebook's runs lines for every entry and fails the current check.
+    ``skip``: the notebook's functions a call may use whose own rule is checked elsewhere.
+    A call that fails on these inputs leaves the rule unjudged: the checks of its values
+    charge the failure."""
+    try:
+        few = student.lines_run(name, *small, skip=skip, **kwargs)
+        many = student.lines_run(name, *large, skip=skip, **kwargs)
+    except StudentError as exc:
+        if exc.fatal:
+            raise
+        return True
+    sizes = [_size_of(args) for args in (small, large)]
+    return verify(many - few <= max(LOOP_SLACK, few),
+                  f"ran {many} lines of your code on {sizes[1]} but {few} on {sizes[0]}: a "
+                  "Python loop over the entries (or np.vectorize, np.apply_along_axis or map "
+                  "over a function of yours). The text asks for whole-array NumPy operations, "
+                  "which run the same lines whatever the size", name,
+                  mistake="a Python loop where the text asks for whole-array operations")
+
+
+def _size_of(args: Sequence[Any]) -> str:
+    """The shape of the first array among ``args``, as feedback names an input."""
+    shape = next((np.shape(a) for a in args if isinstance(a, np.ndarray)), None)
+    return f"an input of shape {shape}" if shape is not None else "these inputs"
+
+
 def _same_default(got: Any, want: Any) -> bool:
     """Equal defaults: numbers by value (1 and 1.0), anything else of the same type too."""
     numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (got, want))

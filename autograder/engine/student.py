@@ -16,7 +16,7 @@ built from ``student.rng(seed)``, and a draw fails the current check the same wa
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from autograder.engine.checks import current
@@ -89,6 +89,20 @@ class Student:
                   **({"fresh": True} if fresh else {})}
         return self._call(header, f"`{name}`", args, kwargs, timeout, None, may_change,
                           no_draws, forbid or {}, require or {})
+
+    def lines_run(self, name: str, *args: Any, skip: Sequence[str] = (),
+                  **kwargs: Any) -> int:
+        """How many lines of the notebook's own code one call of ``name`` runs: its own and
+        those of the notebook's functions it calls, except the functions named in ``skip``
+        and what they call. Whole-array operations run the same lines on any input, a
+        Python loop over the entries more on a larger one."""
+        header = {"op": "call", "name": name, "count_lines": list(skip), "watch_args": False}
+        reply = self._send(header, args, kwargs, None, None, raw=True)
+        lines = reply.header.get("lines")
+        if not isinstance(lines, int) or isinstance(lines, bool) or lines < 0:
+            raise StudentError(Failure.ERROR, f"the worker did not count the lines `{name}` "
+                               "ran")
+        return lines
 
     def get(self, name: str) -> Any:
         """The value of the notebook's global ``name``."""
@@ -277,14 +291,18 @@ class Handle:
 
     def call(self, method: str, *args: Any, timeout: float | None = None,
              strict_floats: bool = False, may_change: MayChange = (),
-             no_draws: bool = False, send_args: bool = False, **kwargs: Any) -> Any:
-        """Call a method of the object (``strict_floats``, ``may_change``, ``no_draws`` and
-        ``send_args`` as in :meth:`Student.call`)."""
+             no_draws: bool = False, send_args: bool = False,
+             require: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
+        """Call a method of the object (``strict_floats``, ``may_change``, ``no_draws``,
+        ``send_args`` and ``require`` as in :meth:`Student.call`; ``require`` may name a
+        method as ``"Class.method"``)."""
         header = {"op": "call", "handle": self.ref.id, "attr": method,
                   "errstate": "raise" if strict_floats else None,
-                  **({"send_args": True} if send_args else {})}
+                  **({"send_args": True} if send_args else {}),
+                  **({"require": list(require)} if require else {})}
         return self._student._call(header, f"`{self.type_name}.{method}`", args, kwargs,
-                                   timeout, self.generation, may_change, no_draws)
+                                   timeout, self.generation, may_change, no_draws, None,
+                                   require or {})
 
     def defaults(self, method: str) -> dict[str, Any]:
         """The default arguments of a method of the object (as :meth:`Student.defaults`)."""

@@ -24,10 +24,15 @@ side decides whether drawing was allowed.
 
 A ``call`` with ``"forbid": ["numpy.linalg.inv", ...]`` reports in ``"used"`` which of
 those functions (of modules already imported) the call called, as the text rules them out.
-With ``"require": ["sigmoid", ...]``, names of the notebook's own functions the text asks
-the call to use, it reports in ``"used"`` those it ran too (themselves, or the notebook's
-functions and classes they hand their work to), and in ``"defined"`` those the notebook
-defines (only those can be asked for).
+With ``"require": ["sigmoid", "Network.step", ...]``, names of the notebook's own functions
+(or methods of its classes) the text asks the call to use, it reports in ``"used"`` those
+it ran too (themselves, or the notebook's functions and classes they hand their work to),
+and in ``"defined"`` those the notebook defines (only those can be asked for).
+
+A ``call`` with ``"count_lines": [names]`` reports in ``"lines"`` how many lines of the
+notebook's own code the call ran (those of the notebook's functions of these names, and of
+what they call, left out), for a rule such as "whole-array operations rather than Python
+loops over the entries": a loop runs more lines on a larger input.
 
 A ``call`` with ``"send_args": true`` replies ``[value, args]``: the positional arguments
 as the call left them, for a suite that judges a later answer with what the student's
@@ -351,9 +356,12 @@ class Worker:
                       if header.get("watch_rng") is True else [])
         used: list[str] = []
         required = _own_code(header.get("require"), self.shell.user_ns)
+        count = header.get("count_lines")
+        lines = [0]
         try:
             with np.errstate(**errstate), _kept(errstate), \
-                    _noting_calls(header.get("forbid"), used), _noting_runs(required, used):
+                    _noting_calls(header.get("forbid"), used), _noting_runs(required, used), \
+                    _counting_lines(count, self.shell.user_ns, lines):
                 value, _, _ = self._student(target, *args, **kwargs)
         except BaseException as exc:  # the student's exception, whatever it is
             return self._exception(exc), []
@@ -372,6 +380,8 @@ class Worker:
                 reply["used"] = sorted(set(used))
             if required:
                 reply["defined"] = sorted(set(required.values()))
+            if isinstance(count, list):
+                reply["lines"] = lines[0]
         return reply, blobs
 
     def op_get(self, header: dict, blobs):
@@ -562,7 +572,7 @@ def _own_code(names: Any, namespace: dict) -> dict[types.CodeType, str]:
     found: dict[types.CodeType, str] = {}
     home = namespace.get("__name__", "__main__")
     for name in names[:8] if isinstance(names, list) else []:
-        obj = namespace.get(name) if isinstance(name, str) else None
+        obj = _lookup(namespace, name) if isinstance(name, str) else None
         if not (isinstance(name, str) and callable(obj)):
             continue
         own = _codes_of(obj, home, anywhere=True)
@@ -571,6 +581,18 @@ def _own_code(names: Any, namespace: dict) -> dict[types.CodeType, str]:
             found.update(dict.fromkeys([c for cs in handed for c in cs], name))
             found.update(dict.fromkeys(own, name))
     return found
+
+
+def _lookup(namespace: dict, name: str) -> Any:
+    """The notebook's global ``name``, or with ``Class.method`` that method of the class."""
+    first, *rest = name.split(".")
+    obj = namespace.get(first)
+    try:
+        for attr in rest:
+            obj = getattr(obj, attr, None)
+    except Exception:  # a class's own __getattr__ failing
+        return None
+    return obj
 
 
 def _handed_to(obj: Any) -> set[str]:
@@ -636,6 +658,43 @@ def _noting_runs(codes: dict[types.CodeType, str], used: list[str]):
         yield
     finally:
         sys.setprofile(previous)
+
+
+@contextlib.contextmanager
+def _counting_lines(skip: Any, namespace: dict, lines: list[int]):
+    """With ``skip`` a list of names, count in ``lines[0]`` the lines the call runs in the
+    notebook's code (frames whose globals are the notebook's), except inside the code of
+    the notebook's functions named in ``skip`` (see :func:`_own_code`)."""
+    if not isinstance(skip, list):
+        yield
+        return
+    skipped = _own_code(skip, namespace)
+    depth = [0]  # how many skipped frames are running
+
+    def inside_skipped(frame, event, arg):
+        if event == "return":
+            depth[0] -= 1
+        return inside_skipped
+
+    def counting(frame, event, arg):
+        if event == "line" and not depth[0]:
+            lines[0] += 1
+        return counting
+
+    def tracer(frame, event, arg):  # a new frame
+        if frame.f_globals is not namespace:
+            return None
+        if frame.f_code in skipped:
+            depth[0] += 1
+            return inside_skipped
+        return counting
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
 
 
 def _array_arguments(args: list, kwargs: dict) -> list[tuple[int | str, str, np.ndarray,

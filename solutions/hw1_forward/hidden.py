@@ -27,6 +27,7 @@ from autograder.authoring import (
     shaped_like,
     verify,
     verify_defaults,
+    verify_whole_array,
 )
 from reference import activations as act
 from reference import losses
@@ -67,6 +68,23 @@ def _signed(rng, shape, scale=3.0):
     return z
 
 
+def _sizes(*shapes):
+    """Small and large inputs of these shapes for verify_whole_array: which values
+    they hold does not matter, so they come from a generator of their own, and the random
+    inputs of the checks stay as they were."""
+    rng = np.random.default_rng(0)
+    return [_signed(rng, s) for s in shapes]
+
+
+# Elementwise functions meet 50 times the rows and 20 times the columns; the others 50 times
+# the rows (samples) only, since the text allows a loop over the classes or the layers.
+SMALL, LARGE_BATCH = _sizes((4, 3), (200, 60))
+ROWS = _sizes((4, 5), (200, 5))
+SMALL_NET = (ROWS[0][:, :3], *_sizes((3, 2), (2,), (2, 4), (4,)))
+LARGE_NET = (ROWS[1][:, :3], *SMALL_NET[1:])
+LABELS = [np.random.default_rng(0).integers(0, 3, size=n) for n in (8, 400)]
+
+
 def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, floats=False,
                 accept=None, **kw):
     """The checks of one elementwise function: a row, a vector and a matrix of both signs
@@ -104,6 +122,8 @@ def _activation(student, rng, name, ref, wrong, *, numbers=True, stable=None, fl
             if defaults and not i:
                 verify_defaults(student, name, **defaults)
             call(z, "")
+            if not i:
+                verify_whole_array(student, name, (SMALL,), (LARGE_BATCH,), **kw)
             if again:
                 call(z, "", {**kw, "alpha": 2 * kw["alpha"]})
     pair = (abs(rng.normal()) + 0.1, -abs(rng.normal()) - 0.1)
@@ -346,6 +366,8 @@ def stable_softmax(student, rng):
                 "subtracted each row's mean: exp(z - mean) overflows when an entry is more "
                 "than about 709 above its row's mean; subtract the maximum, so every exponent "
                 "is <= 0": mean_shift})
+            if Z is cases[0]:
+                verify_whole_array(student, "softmax", ROWS[:1], ROWS[1:])
     with check("softmax(Z) for logits of +-1e3 computes without overflow"), \
             error_hint("The question asks to subtract each row's maximum first, so that "
                        "nothing overflows.", mutants.FORWARD["naive_softmax"], OVERFLOW):
@@ -366,6 +388,8 @@ def one_hot(student, rng):
         with check(f"one_hot(labels of shape ({n},), n_classes={k}){absent}"
                    + (", a float array" if dtype else "")):
             got = student.call("one_hot", labels, k)
+            if n == 1:
+                verify_whole_array(student, "one_hot", (LABELS[0], 3), (LABELS[1], 3))
             expect(got).equals(want, mutants={
                 "the result is transposed: expected shape (n, n_classes)": want.T,
                 "the number of classes was taken from the labels (labels.max() + 1) "
@@ -425,6 +449,8 @@ def forward_pass(student, rng):
                 mutants.FORWARD["no_bias"]: X @ W,
                 "W was transposed, X @ W.T (weights of shape (n_out, n_in)); ours are "
                 "(n_in, n_out)": X @ W.T + b if d == h else None})
+            if n == 4:
+                verify_whole_array(student, "dense_forward", SMALL_NET[:3], LARGE_NET[:3])
     for n, d, h, k in [(1, 4, 3, 2), (5, 3, 6, 4), (12, 8, 10, 3)]:
         weights, biases = builders.network(rng, [d, h, k], weight_scale=2.0)
         X = rng.normal(size=(n, d))
@@ -456,8 +482,10 @@ def forward_pass(student, rng):
             got = student.call("mlp_forward", *args)
             if expect(got, "(Z1, A1, Z2, P)").each_close_to(right, mutants=wrong, accept={
                     "what your own sigmoid and softmax (Questions 1 and 4) give": own}) and n == 1:
-                # the rule, once, on a right answer (a wrong one is charged already)
+                # the rules, once, on a right answer (a wrong one is charged already)
                 student.call("mlp_forward", *args, require=USE_YOURS)
+                verify_whole_array(student, "mlp_forward", SMALL_NET, LARGE_NET,
+                                   skip=("sigmoid", "softmax", "dense_forward"))
 
 
 def _tied_predict(student, P):
@@ -481,6 +509,8 @@ def predictions_and_accuracy(student, rng):
         P = act.softmax(rng.normal(scale=3.0, size=(n, k)))
         with check(f"predict(P of shape {P.shape})"):
             got = student.call("predict", P)
+            if n == 1:
+                verify_whole_array(student, "predict", ROWS[:1], ROWS[1:])
             if n == 1 and not verify(np.ndim(got) != 0, "a bare number came back for a batch "
                                      "of one row (np.argmax without an axis, or a squeeze): "
                                      "predict returns one index per row, shape (n,)", "predict",
@@ -515,8 +545,9 @@ def predictions_and_accuracy(student, rng):
         acc = float(np.mean(y_true == y_pred))
         with check(f"accuracy(y_true, y_pred) for {n} samples"):
             got = student.call("accuracy", y_true, y_pred)
-            if n == 4:  # the rule costs one check
+            if n == 4:  # the rules cost one check
                 expect(got, "accuracy").is_number("float(np.mean(y_true == y_pred))")
+                verify_whole_array(student, "accuracy", LABELS[:1] * 2, LABELS[1:] * 2)
             expect(got).close_to(acc, *ACCURACY, {
                 "returned the number of correct predictions, not the fraction":
                     float(np.sum(y_true == y_pred)),

@@ -540,14 +540,18 @@ def _per_step(student, rng) -> None:
                 note(f"lr_per_step({name!r}, ...) was judged with your own {fn}, which this "
                      "question finds wrong above; lr_per_step itself is right")
                 want = own
-            expect(got, "learning rates").close_to(want, mutants={
+            if expect(got, "learning rates").close_to(want, mutants={
                 "the schedule was stepped once per epoch (t = the epoch number) where the text "
                 "asks for one step per update (t = 0, 1, ..., epochs * steps_per_epoch - 1)":
                     np.repeat(_at(name, np.arange(epochs), kw), per_epoch),
                 "the rate was updated once per epoch only (constant within each epoch); the "
                 "schedule changes at every update": np.repeat(want[::per_epoch], per_epoch),
                 "the updates were numbered from 1: the first update uses the rate at t = 0, "
-                "t = np.arange(epochs * steps_per_epoch)": _at(name, steps + 1, kw)})
+                "t = np.arange(epochs * steps_per_epoch)": _at(name, steps + 1, kw)}) \
+                    and name == "power":  # the rule, once, on a right answer
+                student.call("lr_per_step", name, epochs, per_epoch, **kw, require={
+                    fn: "the text asks lr_per_step to call your own schedule, SCHEDULES["
+                        "schedule](t=..., **params), so that a mistake in it is charged once"})
 
 
 @question("q5", points=3)

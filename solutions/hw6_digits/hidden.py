@@ -274,7 +274,7 @@ def initialisation_and_forward(student, rng):
         verify(_floats_kept(student), "set_params keeps integer weights as integers: the "
                "text asks for float copies, [np.array(W, dtype=float) for W in weights]",
                "set_params", mistake="set_params does not make float copies")
-        got = _known(student, rng, ws, bs).call("feedforward", X)
+        got = _known(student, rng, ws, bs).call("feedforward", X, require=USE_GIVEN)
         if expect(got).is_tuple(2, "(zs, activations)"):
             expect(got[0], "zs").each_close_to(zs, mutants={k: v[0] for k, v in wrong.items()})
             expect(got[1], "activations").each_close_to(acts, mutants={
@@ -311,9 +311,12 @@ def initialisation_and_forward(student, rng):
                 "the least likely class: np.argsort sorts ascending, so its first column is the "
                 "argmin; the class is the argmax of each row": np.argmin(P, axis=1)}):
             kind = np.asarray(got).dtype
-            verify(kind.kind in "iu", "the text asks for an integer array (as np.argmax gives "
-                   f"it), got values of dtype {kind}", "predict",
-                   mistake="class indices returned as floats")
+            if verify(isinstance(got, np.ndarray), "the text asks for an integer array of "
+                      f"shape (n,), as np.argmax(P, axis=1) gives it, got a {type(got).__name__}",
+                      "predict", mistake="class indices not returned as an array"):
+                verify(kind.kind in "iu", "the text asks for an integer array (as np.argmax "
+                       f"gives it), got values of dtype {kind}", "predict",
+                       mistake="class indices returned as floats")
         blank = _construct(student, [5, 6, 4], 0)  # no draw from rng: later inputs stay
         blank.call("set_params", [np.zeros_like(W) for W in ws], [np.zeros_like(b) for b in bs])
         raw = blank.call("predict", X)
@@ -626,7 +629,15 @@ def _second_fits(ref, setting) -> tuple[np.ndarray, Callable[[], np.ndarray]]:
     return np.array(ref.fit(X, Y, epochs, batch, SGD(lr), l2=lam)["loss"]), after_extra_draw
 
 
-def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again=False) -> None:
+USE_GIVEN = dict.fromkeys(("sigmoid", "softmax"), "the text asks the network to use the "
+                          "sigmoid and softmax of the first code cell, which are stable for "
+                          "every z")
+USE_SGD_STEP = {"NeuralNetwork.sgd_step": "the text asks fit to take one sgd_step on each "
+                                          "batch: call your method"}
+
+
+def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again=False,
+              rules=False) -> None:
     X, Y, ws, bs = _problem(rng, sizes, n)
     seed, setting = builders.seed(rng), (ws, bs, X, Y, lr, lam, epochs, batch)
     ref = MLP.from_params(ws, bs, rng=_course_network(sizes, seed).rng)
@@ -638,7 +649,8 @@ def _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again=False) -> No
             _layout_hint(student):
         net = _construct(student, sizes, seed, lr=lr, lam=lam, epochs=epochs, batch_size=batch)
         net.call("set_params", ws, bs)
-        got = (net.call("fit", X, Y), net.get("weights"), net.get("biases"))
+        got = (net.call("fit", X, Y, require=USE_SGD_STEP if rules else None),
+               net.get("weights"), net.get("biases"))
         right = all(_same(g, w) for g, w in zip(got, want, strict=True))
         if not right:
             grads, loss = _own(student, rng, ws, bs, lam, X)
@@ -700,14 +712,14 @@ def sgd_step_and_fit(student, rng):
         _sgd_case(student, rng, sizes, n, lr, lam)
     # n is not a multiple of the batch size in the first two, so the last batch is smaller
     # (in the third it is: no empty batch follows); the second also calls fit a second time
-    # (the rule costs one check)
+    # and the first asks fit to use sgd_step (each rule costs one check)
     # the last, strongly penalised, levels off within a few epochs and then fluctuates
     # (a contraction: rounding differences shrink, so the costs stay comparable)
     for sizes, n, batch, epochs, lr, lam, again in [([5, 4, 3], 23, 5, 3, 0.5, 0.05, False),
                                                     ([6, 7, 5, 4], 17, 4, 2, 0.8, 0.0, True),
                                                     ([4, 5, 3], 12, 4, 2, 0.6, 0.1, False),
                                                     ([4, 5, 3], 12, 3, 15, 0.5, 2.0, False)]:
-        _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again)
+        _fit_case(student, rng, sizes, n, batch, epochs, lr, lam, again, rules=batch == 5)
 
 
 # ---------------------------------------------------------------------------
@@ -980,8 +992,9 @@ def _heatmaps(figures, shape):
 def grid_search_and_heatmap(student, rng):
     _numpy_only(student, "grid_search")
     in_place, column = _fit_in_place(student), _predicts_column(student)
+    # the second grids in no particular order: acc keeps the order given
     for sizes, lrs, lams, epochs, batch in [([64, 16, 10], [0.3, 2.0], [1e-4, 0.03, 0.3], 4, 16),
-                                            ([64, 12, 10], [0.1, 0.5, 1.5], [1e-3, 0.1], 3, 20)]:
+                                            ([64, 12, 10], [0.5, 0.1, 1.5], [0.1, 1e-3], 3, 20)]:
         data, seed, shape = _small_digits(rng, 200, 100), builders.seed(rng), (len(lrs), len(lams))
         with check(f"grid_search(X_train {data[0].shape}, Y_train, X_val {data[2].shape}, y_val, "
                    f"{sizes}, lrs={lrs}, lams={lams}, epochs={epochs}, batch_size={batch}, "
@@ -1028,6 +1041,10 @@ def grid_search_and_heatmap(student, rng):
                 "each network starts from its own np.random.default_rng(seed); one generator "
                 "per learning rate, shared by its lambdas, gives them other initial weights":
                     partial(grid, per_row=True, **setting),
+                "the grids were sorted: acc keeps the order given, one row per learning rate "
+                "of lrs and one column per lambda of lams (and the caller's lists stay as "
+                "they are)": partial(grid, lrs=sorted(lrs), lams=sorted(lams), **setting)
+                if lrs != sorted(lrs) else None,
                 "fit was called twice for each network: train it once, for the given epochs":
                     partial(grid, epochs=2 * epochs, batch_size=batch),
                 "the batch_size argument was not passed on: the networks trained with the "

@@ -81,6 +81,7 @@ from autograder.authoring import (
     timeout_hint,
     verify,
     verify_defaults,
+    verify_whole_array,
 )
 from reference.activations import sigmoid, step
 from reference.capacity import (
@@ -683,6 +684,18 @@ def _network_gradients(student, params, X, Y, lam, first=False) -> None:
                                               _gradient_mutants(params, X, Y, lam))
 
 
+def _batches(params, lam=None):
+    """Batches of 8 and 400 rows for verify_whole_array (the text asks to vectorise over
+    the rows): which values they hold does not matter, so they come from a generator of
+    their own, and the random inputs of the checks stay as they were."""
+    rows = np.random.default_rng(0).uniform(-1, 1, size=(400, 2))
+    small, large = rows[:8], rows
+    if lam is None:
+        return (params, small[:, :1]), (params, large[:, :1])
+    return ((params, small[:, :1], small[:, 1:], lam),
+            (params, large[:, :1], large[:, 1:], lam))
+
+
 @question("q4", points=4)
 def universal_approximation(student, rng):
     with check("init_network(M, rng=default_rng(seed)) for M = 1 and M = 7"):
@@ -704,6 +717,7 @@ def universal_approximation(student, rng):
                 "the hidden units use tanh, not the sigmoid": _forward(params, X, hidden=sigmoid),
                 "the output is linear: no tanh on a": _forward(params, X, output=np.tanh),
                 "the output adds its bias b2": _forward(params, X, b2=False)})
+        verify_whole_array(student, "predict_network", *_batches(params))
 
     for M, n, lam in [(5, 8, 0.03), (3, 11, 0.2)]:
         params = _random_params(rng, M)
@@ -713,6 +727,9 @@ def universal_approximation(student, rng):
                                                       "of one)" if M == 3 else "")):
             for rows in (slice(None), slice(0, 1)) if M == 3 else (slice(None),):
                 _network_gradients(student, params, X[rows], Y[rows], lam, first=M == 5)
+            if M == 5:
+                verify_whole_array(student, "network_gradients", *_batches(params, lam),
+                                   skip=("predict_network",))
 
 
     M, n, epochs, lam, lr = 4, 12, 25, 0.01, 0.03
@@ -1025,7 +1042,11 @@ def choosing_m(student, rng):
         arr = numbers(table[0], "table", (len(Ms), R))
         rests_on("the table select_hidden_units returns", arr)
         # no mistake named: on one table of three Ms, any wrong M is some mistake's M
-        expect(table[1], "best_M").equals(best_hidden_units(Ms, arr))
+        if expect(table[1], "best_M").equals(best_hidden_units(Ms, arr)):
+            # the rule, once, on a right answer (a wrong one is charged already)
+            student.call("select_hidden_units", *data, Ms, R, OTHER_LR, epochs, lam, seed,
+                         require={"best_hidden_units": "the text asks for best_M = "
+                                  "best_hidden_units(Ms, table): call your function"})
 
     Ms, R = [1, 2, 4, 8, 16], 3
     table = 10.0 ** rng.uniform(-3, -1, size=(len(Ms), R))

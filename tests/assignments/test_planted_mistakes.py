@@ -19,6 +19,28 @@ COURSE = Path(__file__).resolve().parents[2]
 SEED = 20261202
 
 PLANTED = {
+    "hw1 one_hot by a Python loop over the labels": (
+        "hw1_forward", "    Y[np.arange(labels.shape[0]), labels] = 1.0\n",
+        "    for i, label in enumerate(labels):\n        Y[i, label] = 1.0\n", "q5",
+        "a Python loop over the entries"),
+    "hw7 predict_network row by row": (
+        "hw7_capacity", "    return np.tanh(X @ W1 + b1) @ W2 + b2\n",
+        "    return np.vstack([np.tanh(x @ W1 + b1) @ W2 + b2 for x in X])\n", "q4",
+        "a Python loop over the entries"),
+    "hw7 select_hidden_units choosing best_M itself": (
+        "hw7_capacity", "    return table, best_hidden_units(Ms, table)\n",
+        "    return table, Ms[int(np.argmin(table.min(axis=1)))]\n", "q5",
+        "did not call your best_hidden_units"),
+    "hw6 fit repeating sgd_step's work inline": (
+        "hw6_digits", "            self.sgd_step(X[rows], Y[rows])\n",
+        "            dWs, dbs = self.gradients(X[rows], Y[rows])\n"
+        "            self.weights = [W - self.lr * dW for W, dW in zip(self.weights, dWs)]\n"
+        "            self.biases = [b - self.lr * db for b, db in zip(self.biases, dbs)]\n",
+        "q3", "did not call your NeuralNetwork.sgd_step"),
+    "hw6 feedforward with a sigmoid of its own": (
+        "hw6_digits", "activations.append(softmax(z) if l == last else sigmoid(z))",
+        "activations.append(softmax(z) if l == last else 1.0 / (1.0 + np.exp(-z)))", "q1",
+        "did not call your sigmoid"),
     "hw1 tanh' as sech(z)": (
         "hw1_forward", "return 1.0 - np.tanh(z) ** 2", "return 1.0 / np.cosh(z)", "q3",
         "sech(z)**2 = 1 / cosh(z)**2: the square is missing"),

@@ -243,6 +243,67 @@ def test_a_call_that_skips_a_notebook_function_the_text_asks_for_fails_the_check
         (False, "`cube_plus` did not call your poly: use your poly")]
 
 
+def test_a_method_the_text_asks_for_is_required_as_class_dot_method(factory):
+    """A handle's call takes require= too, and a method is named "Class.method": a fit that
+    repeats its step's work inline fails the check, one that calls it (as self.step) passes."""
+    from autograder.engine.checks import recording
+    rt = NotebookRuntime(factory, Limits(), Budgets(), [
+        "class Net:\n    def __init__(self):\n        self.w = 0.0\n"
+        "    def step(self):\n        self.w += 1.0\n"
+        "    def fit(self, n):\n        for _ in range(n):\n            self.step()\n"
+        "        return self.w\n"
+        "    def fit_inline(self, n):\n        self.w += n\n        return self.w\n"])
+    rule = {"Net.step": "take one step per batch with your step"}
+    try:
+        rt.run_notebook()
+        student = Student(rt, QuestionBudget(30))
+        net = student.call("Net")
+        with recording() as rec:
+            assert net.call("fit", 2, require=rule) == 2.0
+            assert net.call("fit_inline", 3, require=rule) == 5.0
+    finally:
+        rt.close()
+    assert [(c.passed, c.message) for c in rec.checks] == [
+        (False, "`Net.fit_inline` did not call your Net.step: take one step per batch with "
+                "your step")]
+
+
+def test_a_python_loop_over_the_entries_runs_more_lines_on_a_larger_input(factory):
+    """lines_run counts the lines of the notebook's code a call runs: whole-array operations
+    the same on any input, a loop (np.vectorize of a notebook function too) one or more per
+    entry; the functions named in skip, and what they call, are not counted. The rule check
+    fails a loop and leaves a call that fails unjudged."""
+    import numpy as np
+
+    from autograder.authoring import verify_whole_array
+    from autograder.engine.checks import recording
+    rt = NotebookRuntime(factory, Limits(), Budgets(), [
+        "import numpy as np\n"
+        "def whole(z):\n    return np.maximum(z, 0.0)\n"
+        "def looped(z):\n    out = np.zeros_like(z)\n    for i, v in enumerate(z.flat):\n"
+        "        out.flat[i] = max(v, 0.0)\n    return out\n"
+        "def vectorized(z):\n    return np.vectorize(lambda v: max(v, 0.0))(z)\n"
+        "def calls_looped(z):\n    return looped(z) + 1\n"
+        "def small_only(z):\n    assert z.size < 100\n    return z\n"])
+    small, large = np.ones((2, 3)), np.ones((100, 3))
+    try:
+        rt.run_notebook()
+        student = Student(rt, QuestionBudget(30))
+        assert student.lines_run("whole", small) == student.lines_run("whole", large) == 1
+        assert student.lines_run("looped", large) - student.lines_run("looped", small) == 588
+        assert student.lines_run("vectorized", large) > 100 + student.lines_run(
+            "vectorized", small)
+        assert student.lines_run("calls_looped", large, skip=["looped"]) == 1
+        with recording() as rec:
+            for name in ("whole", "looped", "vectorized", "small_only"):
+                verify_whole_array(student, name, (small,), (large,))
+    finally:
+        rt.close()
+    assert [c.passed for c in rec.checks] == [True, False, False]
+    assert "ran 603 lines of your code on an input of shape (100, 3) but 15 on an input " \
+        "of shape (2, 3): a Python loop" in rec.checks[1].message
+
+
 def test_a_generator_in_the_worker_is_shared_by_the_calls_it_is_passed_to(factory):
     """student.generator(seed) replays a notebook's draws in order: the notebook's own
     function and the generator's methods draw from the same stream."""
