@@ -186,9 +186,9 @@ def verify_whole_array(student: Student, name: str, small: Sequence[Any],
     sizes = [_size_of(args) for args in (small, large)]
     return verify(many - few <= max(LOOP_SLACK, few),
                   f"ran {many} lines of your code on {sizes[1]} but {few} on {sizes[0]}: a "
-                  "Python loop over the entries (or np.vectorize, np.apply_along_axis or map "
-                  "over a function of yours). The text asks for whole-array NumPy operations, "
-                  "which run the same lines whatever the size", name,
+                  "Python loop over the rows or entries (or np.vectorize, np.apply_along_axis "
+                  "or map over a function of yours). The text asks for whole-array NumPy "
+                  "operations, which run the same lines whatever the size", name,
                   mistake="a Python loop where the text asks for whole-array operations")
 
 

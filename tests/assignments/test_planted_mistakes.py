@@ -22,11 +22,11 @@ PLANTED = {
     "hw1 one_hot by a Python loop over the labels": (
         "hw1_forward", "    Y[np.arange(labels.shape[0]), labels] = 1.0\n",
         "    for i, label in enumerate(labels):\n        Y[i, label] = 1.0\n", "q5",
-        "a Python loop over the entries"),
+        "a Python loop over the rows or entries"),
     "hw7 predict_network row by row": (
         "hw7_capacity", "    return np.tanh(X @ W1 + b1) @ W2 + b2\n",
         "    return np.vstack([np.tanh(x @ W1 + b1) @ W2 + b2 for x in X])\n", "q4",
-        "a Python loop over the entries"),
+        "a Python loop over the rows or entries"),
     "hw7 select_hidden_units choosing best_M itself": (
         "hw7_capacity", "    return table, best_hidden_units(Ms, table)\n",
         "    return table, Ms[int(np.argmin(table.min(axis=1)))]\n", "q5",

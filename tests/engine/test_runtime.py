@@ -301,7 +301,7 @@ def test_a_python_loop_over_the_entries_runs_more_lines_on_a_larger_input(factor
         rt.close()
     assert [c.passed for c in rec.checks] == [True, False, False]
     assert "ran 603 lines of your code on an input of shape (100, 3) but 15 on an input " \
-        "of shape (2, 3): a Python loop" in rec.checks[1].message
+        "of shape (2, 3): a Python loop over the rows or entries" in rec.checks[1].message
 
 
 def test_a_generator_in_the_worker_is_shared_by_the_calls_it_is_passed_to(factory):
