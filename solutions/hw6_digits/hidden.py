@@ -240,6 +240,14 @@ def _softmax_by_width(ws, bs, X) -> np.ndarray:
     return a
 
 
+def _use_given(name: str) -> dict[str, str]:
+    """The rule "use the sigmoid and softmax of the first code cell", for one of them: the
+    hidden layers' sigmoid is asked of feedforward, the softmax of predict_proba, so that
+    a network with its own of either is charged once."""
+    return {name: "the text asks the network to use the sigmoid and softmax of the first "
+                  "code cell, which are stable for every z"}
+
+
 @question("q1", points=2)
 def initialisation_and_forward(student, rng):
     for sizes in ([6, 5, 3], [7, 6, 5, 4]):
@@ -274,7 +282,8 @@ def initialisation_and_forward(student, rng):
         verify(_floats_kept(student), "set_params keeps integer weights as integers: the "
                "text asks for float copies, [np.array(W, dtype=float) for W in weights]",
                "set_params", mistake="set_params does not make float copies")
-        got = _known(student, rng, ws, bs).call("feedforward", X, require=USE_GIVEN)
+        got = _known(student, rng, ws, bs).call("feedforward", X,
+                                                require=_use_given("sigmoid"))
         if expect(got).is_tuple(2, "(zs, activations)"):
             expect(got[0], "zs").each_close_to(zs, mutants={k: v[0] for k, v in wrong.items()})
             expect(got[1], "activations").each_close_to(acts, mutants={
@@ -289,7 +298,8 @@ def initialisation_and_forward(student, rng):
             ws[-1], bs[-1] = ws[-1] * factor, bs[-1] * factor
         with check(f"set_params({_label(ws, X)}), then predict_proba(X)"
                    f"{' with output logits up to 1000' if large else ''}"):
-            expect(_known(student, rng, ws, bs).call("predict_proba", X),
+            given = _use_given("softmax") if n == 1 else None  # the rule costs one check
+            expect(_known(student, rng, ws, bs).call("predict_proba", X, require=given),
                    "predict_proba").close_to(MLP.from_params(ws, bs).forward(X), mutants={
                        "predict_proba returns the probabilities softmax(z^L), not the logits "
                        "z^L": MLP.from_params(ws, bs).forward_pass(X)[0][-1],
@@ -629,9 +639,6 @@ def _second_fits(ref, setting) -> tuple[np.ndarray, Callable[[], np.ndarray]]:
     return np.array(ref.fit(X, Y, epochs, batch, SGD(lr), l2=lam)["loss"]), after_extra_draw
 
 
-USE_GIVEN = dict.fromkeys(("sigmoid", "softmax"), "the text asks the network to use the "
-                          "sigmoid and softmax of the first code cell, which are stable for "
-                          "every z")
 USE_SGD_STEP = {"NeuralNetwork.sgd_step": "the text asks fit to take one sgd_step on each "
                                           "batch: call your method"}
 

@@ -37,6 +37,14 @@ PLANTED = {
         "            self.weights = [W - self.lr * dW for W, dW in zip(self.weights, dWs)]\n"
         "            self.biases = [b - self.lr * db for b, db in zip(self.biases, dbs)]\n",
         "q3", "did not call your NeuralNetwork.sgd_step"),
+    "hw6 predict_proba with a softmax of its own": (
+        "hw6_digits", "        return self.feedforward(X)[1][-1]\n",
+        "        a = X\n"
+        "        for W, b in zip(self.weights[:-1], self.biases[:-1]):\n"
+        "            a = sigmoid(a @ W + b)\n"
+        "        z = a @ self.weights[-1] + self.biases[-1]\n"
+        "        e = np.exp(z - z.max(axis=1, keepdims=True))\n"
+        "        return e / e.sum(axis=1, keepdims=True)\n", "q1", "did not call your softmax"),
     "hw6 feedforward with a sigmoid of its own": (
         "hw6_digits", "activations.append(softmax(z) if l == last else sigmoid(z))",
         "activations.append(softmax(z) if l == last else 1.0 / (1.0 + np.exp(-z)))", "q1",
