@@ -183,6 +183,10 @@ def verify_whole_array(student: Student, name: str, small: Sequence[Any],
         if exc.fatal:
             raise
         return True
+    if few is None or many is None:
+        return verify(False, "the call took away the count of the lines it runs (it replaced "
+                      "sys.settrace), so the rule of whole-array operations cannot be judged",
+                      name, mistake="the grader's line count was taken away")
     sizes = [_size_of(args) for args in (small, large)]
     return verify(many - few <= max(LOOP_SLACK, few),
                   f"ran {many} lines of your code on {sizes[1]} but {few} on {sizes[0]}: a "

@@ -284,7 +284,9 @@ def test_a_python_loop_over_the_entries_runs_more_lines_on_a_larger_input(factor
         "        out.flat[i] = max(v, 0.0)\n    return out\n"
         "def vectorized(z):\n    return np.vectorize(lambda v: max(v, 0.0))(z)\n"
         "def calls_looped(z):\n    return looped(z) + 1\n"
-        "def small_only(z):\n    assert z.size < 100\n    return z\n"])
+        "def small_only(z):\n    assert z.size < 100\n    return z\n"
+        "import sys\n"
+        "def untraced(z):\n    sys.settrace(None)\n    return looped(z)\n"])
     small, large = np.ones((2, 3)), np.ones((100, 3))
     try:
         rt.run_notebook()
@@ -294,12 +296,14 @@ def test_a_python_loop_over_the_entries_runs_more_lines_on_a_larger_input(factor
         assert student.lines_run("vectorized", large) > 100 + student.lines_run(
             "vectorized", small)
         assert student.lines_run("calls_looped", large, skip=["looped"]) == 1
+        assert student.lines_run("untraced", large) is None
         with recording() as rec:
-            for name in ("whole", "looped", "vectorized", "small_only"):
+            for name in ("whole", "looped", "vectorized", "small_only", "untraced"):
                 verify_whole_array(student, name, (small,), (large,))
     finally:
         rt.close()
-    assert [c.passed for c in rec.checks] == [True, False, False]
+    assert [c.passed for c in rec.checks] == [True, False, False, False]
+    assert "replaced sys.settrace" in rec.checks[3].message
     assert "ran 603 lines of your code on an input of shape (100, 3) but 15 on an input " \
         "of shape (2, 3): a Python loop over the rows or entries" in rec.checks[1].message
 
