@@ -396,7 +396,10 @@ class Session:
         self.seq += 1
         header = dict(header, seq=self.seq)
         try:
-            protocol.send_frame(self.sock, header, list(blobs))
+            self._send(header, blobs, timeout)
+        except TimeoutError:  # its buffer full: it stopped reading (and so answering)
+            self.kill("the notebook's process stopped reading the grader's requests")
+            raise WorkerDied(self.dead_reason) from None
         except OSError:
             raise WorkerDied(self._died()) from None
         reply = self._reply_within(timeout)
@@ -415,6 +418,16 @@ class Session:
         """Seconds its time limits moved on while it waited for a CPU that others held
         (only grows; frozen when the worker is gone, whose pids may be reused)."""
         return self.crowding.seconds() if self.alive else self.crowding.settled
+
+    def _send(self, header: dict, blobs: Sequence[bytes], timeout: float) -> None:
+        """Write a request within ``timeout`` (at least the grace period): a large one
+        waits for the worker to read, and a worker that never reads again must not hold
+        the grader."""
+        self.sock.settimeout(max(GRACE_SECONDS, timeout))
+        try:
+            protocol.send_frame(self.sock, header, list(blobs))
+        finally:
+            self.sock.settimeout(None)
 
     def _reply_within(self, timeout: float) -> Reply | None:
         """The reply within ``timeout`` seconds of the worker's own time: the deadline

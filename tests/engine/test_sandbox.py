@@ -207,6 +207,35 @@ def test_cpu_limit_kills_the_worker(factory):
                      "while True:\n    pass", timeout=30)
 
 
+FORGE_AND_SLEEP = """
+import json, socket, struct, time
+for fd in range(3, 64):
+    try:
+        s = socket.socket(fileno=fd)
+    except OSError:
+        continue
+    for seq in range(1, 20):
+        head = json.dumps({"ok": True, "seq": seq}).encode()
+        try:
+            s.send(struct.pack("<II", len(head), 0) + head)
+        except OSError:
+            break
+    s.detach()
+time.sleep(120)
+"""
+
+
+def test_a_worker_that_stops_reading_is_stopped_not_waited_for(worker):
+    """A cell that forges the reply to its own run, then sleeps, reads no more requests:
+    a large request fills the socket, and the grader stops the worker at the call's time
+    limit instead of waiting on the full socket."""
+    run(worker, FORGE_AND_SLEEP, timeout=30)  # the forged reply answers it at once
+    start = time.monotonic()
+    with pytest.raises(WorkerDied, match="stopped reading"):
+        worker.request({"op": "has", "names": ["x"]}, [bytes(16 << 20)], timeout=2.0)
+    assert time.monotonic() - start < 20
+
+
 def _sleepers() -> list[str]:
     return [p for p in os.listdir("/proc") if p.isdigit()
             and _cmdline(p).startswith("sleep\x00300")]
