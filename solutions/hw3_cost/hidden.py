@@ -40,6 +40,7 @@ from autograder.authoring import (
     rests_on,
     verify,
     verify_defaults,
+    verify_whole_array,
 )
 from reference import activations as act
 from reference import gradcheck, losses
@@ -149,6 +150,10 @@ def _table(ys, grid):
                T.T, **wrong}
 
 
+# targets and grids of 3 and 4, then 150 and 200 values, for verify_whole_array (which
+# values does not matter, so they come from a generator of their own)
+LOOP_SIZES = [tuple(np.random.default_rng(0).uniform(0.05, 0.95, size=k) for k in sizes)
+              for sizes in ((3, 4), (150, 200))]
 TIE_GRID = np.array([0.125, 0.25, 0.375, 0.625, 0.75, 0.875])  # exact: 1 - a is on it
 
 
@@ -180,6 +185,8 @@ def cross_entropy_minimum(student, rng):
         with check(f"cost_table(ys, grid) for ys of shape {ys.shape}, grid of shape "
                    f"{grid.shape}"):
             expect(student.call("cost_table", ys, grid)).close_to(T, mutants=wrong)
+            if len(ys) == 3:  # the rule costs one check
+                verify_whole_array(student, "cost_table", *LOOP_SIZES)
 
     fine = np.linspace(0.01, 0.99, 99)
     coarse = np.linspace(0.05, 0.95, 10)  # step 0.1: targets fall between grid values
@@ -742,16 +749,19 @@ def _batch(rng, n, k, scale=2.0):
     return Z, losses.one_hot(rng.integers(0, k, size=n), k)
 
 
-HUGE = " with logits of 1000 above the others, rows thousands apart"
+HUGE = " with logits of 1000 above the others, rows tens of thousands apart"
+USE_COST = {"softmax_cross_entropy": "the question asks for central differences of your "
+                                     "softmax_cross_entropy"}
 
 
 def _huge_logits(rng):
     """In each row two logits raised by 1000 and the target the third class: exp(z)
     overflows, and the target's probability underflows to 0 (its log to -inf); the rows
-    thousands apart, so only a shift by each row's own maximum keeps every row finite."""
+    tens of thousands apart, so only a shift by each row's own maximum keeps every row
+    finite, in any precision (exp overflows long doubles too, above about 11356)."""
     Z = rng.normal(scale=5.0, size=(4, 3))
     Y = losses.one_hot(rng.integers(0, 3, size=4), 3)
-    rows = rng.permutation([0.0, -3000.0, 1500.0, -1500.0])[:, None]
+    rows = rng.permutation([0.0, -30000.0, 15000.0, -15000.0])[:, None]
     return Z + 1000.0 * (1.0 - Y) + rows, Y
 
 
@@ -877,7 +887,8 @@ def softmax_log_likelihood(student, rng):
             # the same call with the step 10 h tells whether h is used at all
             other_h = probe(student.call("numerical_gradient", given, Y, h=10 * h),
                             gradcheck.numerical_gradient(cost, Z.copy(), 10 * h), changed="h")
-            expect(student.call("numerical_gradient", given, Y, h=h)).close_to(
+            expect(student.call("numerical_gradient", given, Y, h=h,
+                                require=None if i else USE_COST)).close_to(
                 expected, *FD, probes=[other_h], mutants={
                     "one-sided difference (f(z + h) - f(z)) / h instead of the central "
                     "(f(z + h) - f(z - h)) / (2h)": mutants.one_sided_gradient(cost, Z, h),

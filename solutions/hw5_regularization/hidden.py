@@ -1058,6 +1058,8 @@ def _own_experiment(student, X, Y, sizes, seed):
 
 USE_BACKPROP = {"backprop": "the question asks gradient_norms to use your backprop "
                             "(Question 3), so that a mistake in it is not charged twice"}
+USE_GLOROT = {"glorot_normal": "the question asks init_experiment to draw the Glorot weights "
+                               "with your glorot_normal (Question 9)"}
 
 
 @question("q10", points=3)
@@ -1118,7 +1120,8 @@ def vanishing_gradients(student, rng):
         with check(f"init_experiment(X {X.shape}, layer_sizes={sizes}, rng) (the experiment "
                    "with your own glorot_normal and gradient_norms also counts)",
                    context={"n": n}):
-            got = student.call("init_experiment", X, Y, sizes, student.rng(seed))
+            got = student.call("init_experiment", X, Y, sizes, student.rng(seed),
+                               require=USE_GLOROT if n == 20 else None)  # the rule, once
             if expect(got).is_tuple(2, "(norms_normal, norms_glorot)"):
                 for i, (want, other, what) in enumerate([
                         (normal, normal_second, "norms_normal"),
@@ -1165,7 +1168,8 @@ def _consistent(got, alternatives):
 # q11 weight decay and input scaling
 
 
-NO_INVERSE = dict.fromkeys(("numpy.linalg.inv", "numpy.linalg.pinv", "scipy.linalg.inv"),
+NO_INVERSE = dict.fromkeys(("numpy.linalg.inv", "numpy.linalg.pinv", "numpy.linalg.matrix_power",
+                           "scipy.linalg.inv"),
                           "the question asks for np.linalg.solve, not an explicit inverse "
                           "(solving is faster and more accurate)")
 

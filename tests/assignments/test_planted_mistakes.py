@@ -19,6 +19,27 @@ COURSE = Path(__file__).resolve().parents[2]
 SEED = 20261202
 
 PLANTED = {
+    "hw2 output_delta_softmax with a softmax of its own": (
+        "hw2_backprop", "    return (softmax(ZL) - Y) / ZL.shape[0]\n",
+        "    E = np.exp(ZL - ZL.max(axis=1, keepdims=True))\n"
+        "    return (E / E.sum(axis=1, keepdims=True) - Y) / ZL.shape[0]\n", "q2",
+        "did not call your softmax"),
+    "hw3 cost_table row by row": (
+        "hw3_cost", "    return -(y * np.log(a) + (1 - y) * np.log(1 - a))\n",
+        "    return np.array([-(t * np.log(a[0]) + (1 - t) * np.log(1 - a[0])) for t in y[:, 0]])\n",
+        "q2", "a Python loop over the rows or entries"),
+    "hw3 numerical_gradient of a cost of its own": (
+        "hw3_cost", "    Z = np.array(Z, dtype=float)\n    grad = np.empty_like(Z)\n",
+        "    def softmax_cross_entropy(V, Y):  # a private copy\n"
+        "        m = V.max(axis=1, keepdims=True)\n"
+        "        lse = np.log(np.exp(V - m).sum(axis=1)) + m[:, 0]\n"
+        "        return float(np.mean(lse * Y.sum(axis=1) - (Y * V).sum(axis=1)))\n"
+        "    Z = np.array(Z, dtype=float)\n    grad = np.empty_like(Z)\n",
+        "q5", "did not call your softmax_cross_entropy"),
+    "hw5 init_experiment with the Glorot formula written out": (
+        "hw5_regularization", "    glorot = [glorot_normal(m, k, rng) for m, k in shapes]\n",
+        "    glorot = [rng.normal(0.0, np.sqrt(2.0 / (m + k)), size=(m, k)) for m, k in shapes]\n",
+        "q10", "did not call your glorot_normal"),
     "hw1 one_hot by a Python loop over the labels": (
         "hw1_forward", "    Y[np.arange(labels.shape[0]), labels] = 1.0\n",
         "    for i, label in enumerate(labels):\n        Y[i, label] = 1.0\n", "q5",
