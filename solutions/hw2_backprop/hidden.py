@@ -225,7 +225,9 @@ def output_delta_softmax(student, rng):
             if expect(got).close_to((P - Y) / n, mutants={
                     BP["sum_not_mean"]: P - Y, BP["sign_flipped"]: (Y - P) / n,
                     BP["output_prime"]: (P - Y) / n * P * (1 - P),
-                    BP["bp1_at_z"]: (Z - Y) / n}) and n == 1:  # the rule, once, if right
+                    BP["bp1_at_z"]: (Z - Y) / n}) and large:
+                # the rule, once, if right where a softmax of one's own that overflows is
+                # charged already
                 student.call("output_delta_softmax", Z, Y, require=USE_SOFTMAX)
     for n, k, soft in [(1, 3, False), (6, 4, False), (10, 5, True), (5, 3, True)]:
         Z = rng.normal(scale=2.0, size=(n, k))
