@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from hostile.cases import FORGE_FRAMES
 from waiting import wait_for
 
 from autograder.engine.session import WorkerDied, WorkerFactory, WorkersExhausted, WorkerTimeout
@@ -207,22 +208,7 @@ def test_cpu_limit_kills_the_worker(factory):
                      "while True:\n    pass", timeout=30)
 
 
-FORGE_AND_SLEEP = """
-import json, socket, struct, time
-for fd in range(3, 64):
-    try:
-        s = socket.socket(fileno=fd)
-    except OSError:
-        continue
-    for seq in range(1, 20):
-        head = json.dumps({"ok": True, "seq": seq}).encode()
-        try:
-            s.send(struct.pack("<II", len(head), 0) + head)
-        except OSError:
-            break
-    s.detach()
-time.sleep(120)
-"""
+FORGE_AND_SLEEP = FORGE_FRAMES + "\nimport time\ntime.sleep(120)\n"
 
 
 def test_a_worker_that_stops_reading_is_stopped_not_waited_for(worker):
