@@ -29,10 +29,10 @@ With ``"require": ["sigmoid", "Network.step", ...]``, names of the notebook's ow
 it ran too (themselves, or the notebook's functions and classes they hand their work to),
 and in ``"defined"`` those the notebook defines (only those can be asked for).
 
-A ``call`` with ``"count_lines": [names]`` reports in ``"lines"`` how many lines of the
-notebook's own code the call ran (those of the notebook's functions of these names, and of
-what they call, left out), for a rule such as "whole-array operations rather than Python
-loops over the entries": a loop runs more lines on a larger input.
+A ``call`` with ``"count_lines": [names]`` replies None and reports in ``"lines"`` how
+many lines of the notebook's own code the call ran (those of the notebook's functions of
+these names, and of what they call, left out), for a rule such as "whole-array operations
+rather than Python loops over the entries": a loop runs more lines on a larger input.
 
 A ``call`` with ``"send_args": true`` replies ``[value, args]``: the positional arguments
 as the call left them, for a suite that judges a later answer with what the student's
@@ -370,6 +370,8 @@ class Worker:
                 if gen.bit_generator.state != state]
         aliased = [(key, path) for key, path, arr, _ in watched if _holds(value, arr)] \
             if header.get("fresh") is True else []
+        if isinstance(count, list):
+            value = None  # a count is all such a call answers: its value is not sent
         reply, blobs = self._reply_value([value, list(args)] if header.get("send_args") is True
                                          else value)
         if reply.get("ok") is True:
