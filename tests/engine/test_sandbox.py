@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import sys
 import threading
@@ -222,21 +223,23 @@ def test_a_worker_that_stops_reading_is_stopped_not_waited_for(worker):
     assert time.monotonic() - start < 20
 
 
-def _sleepers() -> list[str]:
+def _sleepers(duration: str) -> list[str]:
     return [p for p in os.listdir("/proc") if p.isdigit()
-            and _cmdline(p).startswith("sleep\x00300")]
+            and _cmdline(p) == f"sleep\x00{duration}\x00"]
 
 
 def test_nothing_outlives_the_worker(factory):
+    # a duration of its own, so that another test run on the machine is not counted
+    duration = f"300.{secrets.randbelow(10**6):06d}"
     session = factory.spawn(Limits())
-    reply = run(session, "import subprocess\np = subprocess.Popen(['sleep', '300'], "
+    reply = run(session, f"import subprocess\np = subprocess.Popen(['sleep', '{duration}'], "
                          "start_new_session=True)\nprint(p.pid)", timeout=30)
     assert reply["ok"], reply  # the cell itself ran (a busy machine may take a while)
-    assert wait_for(_sleepers, 5), "the worker's own process started"
+    assert wait_for(lambda: _sleepers(duration), 5), "the worker's own process started"
     session.close()
     # killed at once, but ended and reaped later on a busy machine (5 s was once too
     # short under a full test run beside other work): the test is that nothing survives
-    assert wait_for(lambda: not _sleepers(), 30), _sleepers()
+    assert wait_for(lambda: not _sleepers(duration), 30), _sleepers(duration)
 
 
 def _cmdline(pid: str) -> str:
