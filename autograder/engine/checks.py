@@ -50,6 +50,7 @@ class Recorder:
     unit: CheckResult | None = None  # the open check block, if any
     expectations: int = 0
     context: Mapping[str, float] = field(default_factory=dict)  # of the open check block
+    charged: set[tuple[str, str]] = field(default_factory=set)  # rules charged once: (rule, what)
 
     def record(self, passed: bool, label: str, message: str,
                kind: Failure = Failure.MISMATCH, mistake: str = "",

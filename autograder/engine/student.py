@@ -7,6 +7,8 @@ dicts) or :class:`Handle` references to objects that stay in the worker.
 A call must leave its array arguments as they were: the worker compares them with
 copies after the call and reports the ones that changed; here, unless the question
 allows it (``may_change``), a change fails the current check, naming the argument.
+A rule about arguments costs one check per function and question: a later check that
+finds the same function breaking it again passes on that count, with a note.
 
 Where a question forbids randomness (``no_draws=True``: "do not use ``rng`` at
 inference"), the worker also reports whether the call drew numbers from a generator
@@ -216,17 +218,30 @@ _ARGUMENT_REPORTS = {
                 "dtype=float), or an expression such as W * 1.0)",
                 "returned an argument where a new array is asked"),
 }
+CHARGED_ONCE = "{what} {mistake} in other checks of this question too; that is charged once"
 
 
 def _report_arguments(kind: str, what: str, report: Any, watched: set[int | str]) -> None:
     """Fail the current check for the first argument the worker's report of ``kind`` (a
     key of ``_ARGUMENT_REPORTS``) names, if it is among the ``watched`` positions and
-    keywords."""
+    keywords, unless the question charged the same kind and function before: then the
+    check only notes it. A failure counts as charged when its message is the one the
+    student reads (the check had not failed before)."""
     name = _first_reported(report, watched)
-    if name is not None:
-        label, message, mistake = _ARGUMENT_REPORTS[kind]
-        current().record(False, label.format(what=what),
-                         message.format(what=what, name=name), Failure.MISMATCH, mistake)
+    if name is None:
+        return
+    rec = current()
+    label, message, mistake = _ARGUMENT_REPORTS[kind]
+    if (kind, what) in rec.charged:
+        if rec.unit is not None:
+            again = CHARGED_ONCE.format(what=what, mistake=mistake)
+            rec.unit.note = f"{rec.unit.note} {again}".strip()
+        return
+    shown = rec.unit is None or rec.unit.passed
+    rec.record(False, label.format(what=what), message.format(what=what, name=name),
+               Failure.MISMATCH, mistake)
+    if shown:
+        rec.charged.add((kind, what))
 
 
 def _report_forbidden(what: str, used: Any, forbid: Mapping[str, str]) -> None:

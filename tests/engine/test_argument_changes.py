@@ -145,13 +145,36 @@ def test_a_question_may_allow_changes_to_all_or_to_named_arguments(student):
             student.call("by_keyword", np.ones(2), out=np.zeros(2), may_change="out")
             expect(1.0).close_to(1.0)
         with check("nothing allowed"):
-            student.call("scale", np.ones(2), 2.0, may_change=False)
+            student.call("step", [np.ones(2)], [np.ones(2)], 0.1, may_change=False)
             expect(1.0).close_to(1.0)
         with check("another argument allowed"):
             student.call("scale", np.ones(2), 2.0, may_change=(1,))
             expect(1.0).close_to(1.0)
     assert [r.passed for r in graded(question)] == [True, True, True, True, False, False]
     assert np.array_equal(params[0], np.ones(2))  # the trusted side's arrays never change
+
+
+def test_a_function_that_changes_its_argument_again_is_charged_once_per_question(student):
+    """The first check whose message is the change fails; later checks of the same
+    function pass on that count with a note; another function, or the same function in
+    a check that had already failed for another reason, is charged on its own."""
+    def question():
+        with check("already failed"):
+            expect(1.0).close_to(2.0)
+            student.call("scale", np.ones(2), 2.0)
+        for label in ("first", "again", "once more"):
+            with check(label):
+                expect(student.call("scale", np.ones(2), 2.0)).close_to(2 * np.ones(2))
+        with check("another function"):
+            student.call("step", [np.ones(2)], [np.ones(2)], 0.1)
+    results = graded(question)
+    assert [r.passed for r in results] == [False, False, True, True, False]
+    assert "changed its argument `theta` in place" in results[1].message
+    assert results[2].note == ("`scale` changed an argument in place in other checks of "
+                               "this question too; that is charged once")
+    assert "`step` changed its argument `params[0]`" in results[4].message
+    # a question of its own charges it again
+    assert not graded(lambda: student.call("scale", np.ones(2), 2.0))[0].passed
 
 
 def test_outside_a_check_block_a_change_is_a_failed_unit_of_its_own(student):
