@@ -304,6 +304,15 @@ PLANTED = {
     "hw3 a_best as the grid value nearest y": (
         "hw3_cost", "    j = np.argmin(T, axis=1)\n", "    j = np.argmin(np.abs(np.asarray(grid)"
         "[None, :] - np.asarray(ys)[:, None]), axis=1)\n", "q2", "took the grid value nearest y"),
+    "hw3 table_minimum over the targets (axis 0)": (
+        "hw3_cost", "    j = np.argmin(T, axis=1)\n    return np.asarray(grid, dtype=float)[j], "
+        "T[np.arange(T.shape[0]), j]\n", "    j = np.argmin(T, axis=0)\n"
+        "    return np.asarray(grid, dtype=float)[j], T.min(axis=0)\n", "q2",
+        "took the argmin over the targets (axis=0)"),
+    "hw1 softmax shifting its logits in place, charged once": (
+        "hw1_forward", "    E = np.exp(Z - Z.max(axis=-1, keepdims=True))\n",
+        "    Z -= Z.max(axis=-1, keepdims=True)\n    E = np.exp(Z)\n", "q4",
+        "changed an argument in place in other checks of this question too"),
     "hw3 c_best by np.take without an axis": (
         "hw3_cost", "return np.asarray(grid, dtype=float)[j], T[np.arange(T.shape[0]), j]",
         "return np.asarray(grid, dtype=float)[j], np.take(T, j)", "q2",
