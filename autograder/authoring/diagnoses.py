@@ -4,7 +4,8 @@ When a value is wrong and no mutant of the suite matches it, :func:`diagnose_val
 looks for a relation between the student's value and the expected one that names a
 mistake without knowing the question: a NaN or inf where a finite value is expected,
 the right values in the wrong shape, the transpose, a flipped sign, a sequence shifted
-by one step, the right rows in another order, values in single precision, or a constant
+by one step, the right rows in another order, values in single precision, values
+rounded to a few decimals, or a constant
 factor (named after the check's context: ``n``, ``K``, ``p``, ...). Given a second
 input/output pair (a :class:`Probe`), it also recognises a hard-coded result and an
 ignored argument.
@@ -254,6 +255,24 @@ def _single_precision(c: _Case) -> Diagnosis | None:
                      "an array or a dtype float32 somewhere?")
 
 
+def _rounded(c: _Case) -> Diagnosis | None:
+    """The expected values rounded to 0 to 8 decimals, where rounding changes them: a
+    result rounded before it is returned. One number must be rounded to 2 decimals or
+    more (a wrong whole number is too often some rounding of the right one)."""
+    if c.got.shape != c.exp.shape or not (np.all(np.isfinite(c.got))
+                                          and np.all(np.isfinite(c.exp))):
+        return None
+    for k in range(2 if c.exp.size == 1 else 0, 9):
+        rounded = np.round(c.exp, k)
+        if np.array_equal(rounded, c.exp):  # already at k decimals: no rounding shows
+            return None
+        if np.allclose(c.got, rounded, rtol=1e-12, atol=0.0):
+            return Diagnosis("rounded", f"This looks like the values rounded to {k} "
+                             f"decimal{'' if k == 1 else 's'}: return them in full (round only "
+                             "what you print).")
+    return None
+
+
 def _factor(c: _Case) -> Diagnosis | None:
     """The expected value times a constant: a named one (from the context, or 2), or, for
     an array with at least two distinct non-zero entries, any constant."""
@@ -346,4 +365,4 @@ def _number_text(x: float) -> str:
 
 RULES: tuple[Callable[[_Case], Diagnosis | None], ...] = (
     _non_finite, _probes, _wrong_shape, _transposed, _sign, _shifted, _permuted,
-    _single_precision, _factor)
+    _single_precision, _rounded, _factor)

@@ -62,6 +62,9 @@ class Picture:
         return start + (np.arange(n) + 0.5) * (end - start) / n
 
 
+SHOWN = (1e-6, 1e-9)  # rtol, atol of a picture's values against the values it should show
+
+
 @dataclass
 class Axes:
     title: str = ""
@@ -79,6 +82,7 @@ class Axes:
     xticks: list[float] = field(default_factory=list)  # where each tick label stands
     yticks: list[float] = field(default_factory=list)
     pictures: list[Picture] = field(default_factory=list)  # small images with their values
+    mesh_values: list[np.ndarray] = field(default_factory=list)  # small meshes' cell values
 
     @property
     def labelled(self) -> bool:
@@ -115,6 +119,17 @@ class Axes:
                        ("y", self.yticks, self.yticklabels, row_of, rows),
                        ("x", self.xticks, self.xticklabels, col_of, columns)))
 
+    def shows(self, values: np.ndarray) -> bool | None:
+        """An image or mesh of ``values``' shape shows exactly those values, its rows and
+        columns in any order (the tick labels say which is which); None when no image or
+        mesh of that shape was described with its values."""
+        values = np.asarray(values, dtype=float)
+        grids = [g for g in [p.values for p in self.pictures] + self.mesh_values
+                 if g.shape == values.shape]
+        if not grids:
+            return None
+        return any(_permuted(g, values) for g in grids)
+
     def grids(self) -> list[tuple[int, ...]]:
         """Shapes of every image or mesh drawn on these axes."""
         return self.images + self.meshes
@@ -139,12 +154,23 @@ SUPERSCRIPTS = "\u207b\u207a\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u20
 _FROM_SUPERSCRIPT = str.maketrans(SUPERSCRIPTS, "-+0123456789")
 
 
-def _matching(shown: np.ndarray, values: np.ndarray) -> list[int] | None:
+def _matching(shown: np.ndarray, values: np.ndarray, rtol: float = 1e-9,
+              atol: float = 1e-12) -> list[int] | None:
     """For each row of ``shown``, the one row of ``values`` equal to it, or None."""
-    found = [[k for k in range(len(values)) if np.allclose(row, values[k], 1e-9, 1e-12)]
+    found = [[k for k in range(len(values)) if np.allclose(row, values[k], rtol, atol)]
              for row in shown]
     order = [k[0] for k in found if len(k) == 1]
     return order if len(order) == len(shown) and len(set(order)) == len(order) else None
+
+
+def _permuted(shown: np.ndarray, values: np.ndarray) -> bool:
+    """``shown`` is ``values`` with its rows and columns in some order (each found by its
+    sorted entries, so rows or columns alike are not told apart); to ``SHOWN``: float32
+    copies of the values agree to 1e-7, rounded ones differ by far more."""
+    rows = _matching(np.sort(shown, axis=1), np.sort(values, axis=1), *SHOWN)
+    cols = _matching(np.sort(shown, axis=0).T, np.sort(values, axis=0).T, *SHOWN)
+    return rows is not None and cols is not None and \
+        np.allclose(shown, values[np.ix_(rows, cols)], *SHOWN)
 
 
 def _names_another(locs: Sequence[float], labels: Sequence[str], centres: np.ndarray,
@@ -230,7 +256,9 @@ def _axes(d: dict) -> Axes:
                 yticklabels=[_str(t) for t in _list(d.get("yticklabels"))],
                 is_colorbar=d.get("is_colorbar") is True,
                 xticks=_floats(d.get("xticks")), yticks=_floats(d.get("yticks")),
-                pictures=[p for p in map(_picture, _list(d.get("pictures"))) if p is not None])
+                pictures=[p for p in map(_picture, _list(d.get("pictures"))) if p is not None],
+                mesh_values=[v for v in _list(d.get("mesh_values"))
+                             if isinstance(v, np.ndarray) and v.ndim == 2 and v.dtype.kind == "f"])
 
 
 def _floats(v: Any) -> list[float]:

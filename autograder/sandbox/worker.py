@@ -921,6 +921,16 @@ def _picture(im) -> dict:
         return {}
 
 
+def _grid_values(collection) -> np.ndarray | None:
+    """A mesh's cell values (pcolormesh, pcolor), if they form a small 2-D array."""
+    try:
+        data = np.ma.getdata(collection.get_array())
+        return np.array(data, dtype=float) if np.ndim(data) == 2 and \
+            np.size(data) <= MAX_PICTURE else None
+    except Exception:  # a mesh the notebook broke is described by its shape alone
+        return None
+
+
 def _legend_labels(ax) -> dict[int, str]:
     """The names ``ax.legend(["gd", "adam"])`` gives to artists that have no label of their
     own: Matplotlib pairs the names with the axes' artists in the order they were drawn."""
@@ -958,6 +968,8 @@ def _describe_axes(ax) -> dict:
     pictures = [_picture(im) for im in ax.get_images()[:MAX_PICTURES]]
     meshes = [list(np.shape(c.get_array())) for c in ax.collections
               if c.get_array() is not None]
+    mesh_values = [_grid_values(c) for c in ax.collections
+                   if c.get_array() is not None][:MAX_PICTURES]
     return {
         "title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(),
         "xscale": ax.get_xscale(), "yscale": ax.get_yscale(), "lines": lines,
@@ -965,6 +977,6 @@ def _describe_axes(ax) -> dict:
         "legend": [t.get_text() for legend in legends for t in legend.get_texts()],
         "xticklabels": _tick_labels(ax.xaxis), "yticklabels": _tick_labels(ax.yaxis),
         "xticks": _tick_locations(ax.xaxis), "yticks": _tick_locations(ax.yaxis),
-        "pictures": pictures,
+        "pictures": pictures, "mesh_values": mesh_values,
         "is_colorbar": hasattr(ax, "_colorbar"),
     }

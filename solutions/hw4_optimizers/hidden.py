@@ -423,7 +423,8 @@ PLATEAU_MUTANTS = {
     "reduced after patience + 1 non-improvements instead of patience": {"extra": 1},
     "the count of non-improvements was not reset after a reduction": {"reset_after": False},
     "the count of non-improvements was not reset by an improvement": {"reset_on_improve": False},
-    "the floor min_lr was not applied": {"floor": None},
+    "the rate went below min_lr: the floor applies after the factor, max(lr * factor, "
+    "min_lr)": {"floor": None},
     "min(lr * factor, min_lr) jumps to the floor at once: the floor is max(lr * factor, min_lr)":
         {"floor": min},
     "a reduction that would go below min_lr was skipped: the rate is max(lr * factor, "

@@ -537,8 +537,9 @@ def mc_dropout(student, rng):
                  "hidden layer first": run(order="reversed"),
                  "the masks were drawn layer by layer over all passes; the text finishes one "
                  "pass before the next": run(order="layers"),
-                 "the masks were drawn once and reused in every pass: each pass draws new "
-                 "masks": run(order="once"),
+                 "every pass gave the first pass's outputs (its masks reused, or a return "
+                 "after one pass): each of the n_passes passes draws new masks, and the "
+                 "mean and spread are over all of them": run(order="once"),
                  "one mask per unit, shared by all the samples of a pass: each sample gets "
                  "its own, rng.random((n, n_l))": run(rows=1),
                  "the draws were made as rng.random((n_l, n)).T: other numbers in other "

@@ -1096,10 +1096,26 @@ def grid_search_and_heatmap(student, rng):
                    "lambda) than the cells it stands at: label row i with lrs[i] and column "
                    "j with lams[j]", "heatmap", mistake="the tick labels are in another "
                    "order than the rows and columns of the heatmap")
+            _shows_acc(acc, [ax for _, ax in found])
     with check(f"plot_grid(acc of shape {acc.shape}, ...): the heatmap's figure has a colorbar"):
         verify(any(fig.has_colorbar for fig, _ in found), "no colorbar next to the heatmap: add "
                "fig.colorbar(image, ax=ax)" if found else "no heatmap of the right shape was "
                "found (see the previous check)", "heatmap")
+
+
+def _shows_acc(acc, axes) -> None:
+    """The heatmap's cells are acc's values (or 100 acc, in percent), its rows and columns
+    in any order the tick labels follow; not judged where no axes gives its values."""
+    told = [ax.shows(v) for ax in axes for v in (acc, 100 * acc)]
+    if True in told or False not in told:
+        return
+    rounded = next((k for k in range(4) for ax in axes for v in (acc, 100 * acc)
+                    if ax.shows(np.round(v, k))), None)
+    verify(False, "the heatmap's cells must be the accuracies of acc themselves (or 100 acc, "
+           "in percent)" + ("" if rounded is None else f": yours are rounded to {rounded} "
+                            f"decimal{'' if rounded == 1 else 's'}; round only the numbers "
+                            "you write in the cells"),
+           "heatmap", mistake="" if rounded is None else "the heatmap shows acc rounded")
 
 
 LAM_ZERO = ("the batch-size sweep runs with lam = lams[0], the base setting, not with lam = 0 "

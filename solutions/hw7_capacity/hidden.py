@@ -469,27 +469,33 @@ def counting_weights(student, rng):
     D, K = int(rng.integers(2, 100)), int(rng.integers(1, 12))
     cases.append((D, K, count_parameters([D, 1, K])))  # exactly one unit
     with check("largest_hidden_layer(D, K, budget) for (D, K, budget) in "
-               + ", ".join(map(str, cases))):
-        for i, (D, K, budget) in enumerate(cases):
-            got = student.call("largest_hidden_layer", D, K, budget)
-            if not i:  # a number of units sizes a layer: np.zeros((D, 40.0)) fails
-                verify(isinstance(got, int | np.integer) and not isinstance(got, bool),
-                       f"a number of hidden units is a whole number: return an int, got "
-                       f"{describe_value(got)}", "largest_hidden_layer",
-                       mistake="a number of hidden units returned as a float")
-            expect(got, f"largest_hidden_layer({D}, {K}, {budget})").equals(
-                largest_hidden_layer(D, K, budget), {
-                    NO_BIASES: budget // (D + K),
-                    "the largest M that fits: round down, not up":
-                        -(-(budget - K) // (D + K + 1)),
-                    "a network of exactly budget parameters fits: (D + 1) M + (M + 1) K <= "
-                    "budget, not <": largest_hidden_layer(D, K, budget - 1),
-                    "the K output biases count too: M = (budget - K) // (D + K + 1)":
-                        budget // (D + K + 1),
-                    "M is at least 0: a budget below the K output biases gives 0, "
-                    "max(0, (budget - K) // (D + K + 1))": (budget - K) // (D + K + 1),
-                    "M is a whole number of units: round down with //, not /":
-                        (budget - K) / (D + K + 1) if budget >= K else None})
+               + ", ".join(map(str, cases)) + ": the answers in this order (a mistake is "
+               "named only when it gives every one of them)"):
+        got = [student.call("largest_hidden_layer", D, K, budget) for D, K, budget in cases]
+        # a number of units sizes a layer: np.zeros((D, 40.0)) fails
+        verify(isinstance(got[0], int | np.integer) and not isinstance(got[0], bool),
+               f"a number of hidden units is a whole number: return an int, got "
+               f"{describe_value(got[0])}", "largest_hidden_layer",
+               mistake="a number of hidden units returned as a float")
+        expect(got, "largest_hidden_layer").equals(
+            [largest_hidden_layer(*case) for case in cases],
+            {mistake: [rule(*case) for case in cases] for mistake, rule in HIDDEN_LAYER_MISTAKES})
+
+
+HIDDEN_LAYER_MISTAKES = [  # (mistake, M it gives for (D, K, budget))
+    (NO_BIASES, lambda D, K, budget: budget // (D + K)),
+    ("the largest M that fits: round down, not up",
+     lambda D, K, budget: max(0, -(-(budget - K) // (D + K + 1)))),
+    ("the largest M that fits: round down with //, not to the nearest whole number",
+     lambda D, K, budget: max(0, round((budget - K) / (D + K + 1)))),
+    ("a network of exactly budget parameters fits: (D + 1) M + (M + 1) K <= budget, not <",
+     lambda D, K, budget: largest_hidden_layer(D, K, budget - 1)),
+    ("the K output biases count too: M = (budget - K) // (D + K + 1)",
+     lambda D, K, budget: budget // (D + K + 1)),
+    ("M is at least 0: a budget below the K output biases gives 0, "
+     "max(0, (budget - K) // (D + K + 1))", lambda D, K, budget: (budget - K) // (D + K + 1)),
+    ("M is a whole number of units: round down with //, not /",
+     lambda D, K, budget: max(0.0, (budget - K) / (D + K + 1)))]
 
 
 # ---------------------------------------------------------------------------

@@ -313,6 +313,10 @@ PLANTED = {
         "hw1_forward", "    E = np.exp(Z - Z.max(axis=-1, keepdims=True))\n",
         "    Z -= Z.max(axis=-1, keepdims=True)\n    E = np.exp(Z)\n", "q4",
         "changed an argument in place in other checks of this question too"),
+    "hw6 heatmap of acc rounded": (
+        "hw6_digits", 'image = ax.imshow(acc, cmap="viridis"',
+        'image = ax.imshow(np.round(acc, 1), cmap="viridis"', "q5",
+        "yours are rounded to 1 decimal;"),
     "hw3 c_best by np.take without an axis": (
         "hw3_cost", "return np.asarray(grid, dtype=float)[j], T[np.arange(T.shape[0]), j]",
         "return np.asarray(grid, dtype=float)[j], np.take(T, j)", "q2",

@@ -205,6 +205,19 @@ def test_values_computed_in_single_precision(A, rng):
     assert name((A + 1e-4 * rng.normal(size=A.shape)).astype(np.float32), A) is None
 
 
+def test_values_rounded_to_a_few_decimals(A):
+    """Rounded values are named, with the number of decimals; not values off by a little
+    more, values that rounding leaves as they are, nor a single whole number."""
+    found = diagnose_value(np.round(A, 3), A, RTOL, ATOL)
+    assert found.name == "rounded" and "rounded to 3 decimals" in found.message
+    assert name(np.round(A, 1), A) == "rounded"
+    assert name(np.round(A, 2) + 1e-9, A) is None
+    halves = np.round(A * 2) / 2  # already at one decimal: rounding to more shows nothing
+    assert name(np.round(halves, 3), halves) is None
+    assert name(np.array(2.0), np.array(2.4)) is None  # one whole number: a coincidence
+    assert name(np.array(0.67), np.array(2 / 3)) == "rounded"
+
+
 def test_nan_or_inf_where_the_value_is_finite(A):
     got = A.copy()
     got[1, 2] = np.nan

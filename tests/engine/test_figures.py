@@ -169,6 +169,21 @@ def test_tick_labels_that_name_other_rows_or_columns_are_found(factory):
     assert told == [False, True, False, False, True, False, False, False]
 
 
+def test_the_values_an_image_or_mesh_shows_are_read(factory):
+    """Rows and columns in any order, float32 copies and pcolor meshes show the values;
+    rounded ones and other values do not; a picture of another shape cannot tell."""
+    acc = np.array([[0.1234, 0.2345, 0.3456], [0.4567, 0.5678, 0.6789]])
+    more = HEATMAPS.replace("[[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]",
+                            "[[0.1234, 0.2345, 0.3456], [0.4567, 0.5678, 0.6789]]") + (
+        "heat(acc.astype(np.float32), lrs, lams)\nheat(np.round(acc, 2), lrs, lams)\n"
+        "fig, ax = plt.subplots()\nax.pcolor(acc[:, ::-1])\n"
+        "fig, ax = plt.subplots()\nax.pcolormesh(np.round(acc, 1))\n"
+        "fig, ax = plt.subplots()\nax.imshow(acc.T)\n")
+    told = [ax.shows(acc) for ax in all_axes(figures_after(factory, more))]
+    assert told == [True, True, True, True, True, True, False, True,
+                    True, False, True, False, None]
+
+
 @pytest.mark.parametrize("text, value", [
     ("0.01", 0.01), ("1e-02", 0.01), ("$10^{-2}$", 0.01), ("$\\mathdefault{10^{-2}}$", 0.01),
     ("$2 \\times 10^{-3}$", 0.002), ("lr = 0.5", 0.5), ("\u22121", -1.0), ("adam", None),
