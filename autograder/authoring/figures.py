@@ -119,6 +119,24 @@ class Axes:
                        ("y", self.yticks, self.yticklabels, row_of, rows),
                        ("x", self.xticks, self.xticklabels, col_of, columns)))
 
+    def as_labelled(self, axis: str, values: np.ndarray) -> np.ndarray:
+        """Coordinates along the ``"x"`` or ``"y"`` axis as its tick labels name them: where
+        every one stands at a tick whose label writes a number (a categorical axis: points
+        at 0, 1, 2, ... under the labels "1", "2", "4", ...), those numbers; else as they
+        are."""
+        locs, labels = (self.xticks, self.xticklabels) if axis == "x" else \
+            (self.yticks, self.yticklabels)
+        if len(locs) != len(labels) or not len(values):
+            return values
+        named = []
+        for v in np.ravel(values):
+            at = [tick_value(t) for loc, t in zip(locs, labels, strict=True)
+                  if abs(loc - v) <= 1e-9 * max(1.0, abs(v))]
+            if not at or at[0] is None:
+                return values
+            named.append(at[0])
+        return np.asarray(named, dtype=float).reshape(np.shape(values))
+
     def shows(self, values: np.ndarray) -> bool | None:
         """An image or mesh of ``values``' shape shows exactly those values, its rows and
         columns in any order (the tick labels say which is which); None when no image or

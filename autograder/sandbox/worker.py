@@ -932,8 +932,10 @@ def _grid_values(collection) -> np.ndarray | None:
 
 
 def _legend_labels(ax) -> dict[int, str]:
-    """The names ``ax.legend(["gd", "adam"])`` gives to artists that have no label of their
-    own: Matplotlib pairs the names with the axes' artists in the order they were drawn."""
+    """The names a legend gives to lines, as a reader pairs them: ``ax.legend(["gd",
+    "adam"])`` names the artists that have no label of their own in the order they were
+    drawn (as Matplotlib pairs them); ``ax.legend(lines, names)`` names each line drawn in
+    its entry's style, whatever its own label (lines alike in style keep theirs)."""
     legend = ax.get_legend()
     if legend is None:
         return {}
@@ -943,10 +945,26 @@ def _legend_labels(ax) -> dict[int, str]:
     except (AttributeError, TypeError):  # a Matplotlib without this helper
         return {}
     own = [str(h.get_label()) for h in handles if not str(h.get_label()).startswith("_")]
-    if texts == own:  # ax.legend() from the artists' own labels
-        return {}
-    return {id(h): t for h, t in zip(handles, texts, strict=False)
-            if str(h.get_label()).startswith("_")}
+    named = {} if texts == own else {  # not ax.legend() from the artists' own labels
+        id(h): t for h, t in zip(handles, texts, strict=False)
+        if str(h.get_label()).startswith("_")}
+    # ax.legend(lines, names): an entry names the one line drawn in its entry's style
+    lines = ax.get_lines()
+    for proxy, text in zip(getattr(legend, "legend_handles", []), texts, strict=False):
+        if isinstance(proxy, matplotlib.lines.Line2D):
+            alike = [ln for ln in lines if _style(ln) == _style(proxy)]
+            if len(alike) == 1:
+                named[id(alike[0])] = text
+    return named
+
+
+def _style(line) -> tuple:
+    """What tells a line from the others in a legend: colour, line style, marker, width."""
+    try:
+        return (matplotlib.colors.to_rgba(line.get_color()), str(line.get_linestyle()),
+                str(line.get_marker()), float(line.get_linewidth()))
+    except (ValueError, TypeError):
+        return (id(line),)
 
 
 def _describe_axes(ax) -> dict:

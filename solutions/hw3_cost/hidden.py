@@ -21,6 +21,7 @@ Tolerances (the suite's ``TOLERANCE`` for closed forms, three others where state
   not ask for, but which costs nothing at a gradient's usual scale) by less than 1e-3.
 """
 
+import re
 from functools import cache, partial
 
 import numpy as np
@@ -602,7 +603,31 @@ def _plot_problem(axes, curve_sets) -> str | None:
     if not any(ax.labelled and _names_costs(ax.legend) for ax in good):
         return (f"the legend reads {[ax.legend for ax in good if ax.labelled][0]}: name the "
                 "two costs in it, e.g. label='quadratic' and label='cross-entropy'")
+    if all(ax.labels_swapped(EPOCH_WORDS, COST_WORDS) for ax in good if ax.labelled):
+        return ("the x axis is labelled as the cost and the y axis as the epoch: the epochs "
+                "run along x and the costs up y")
+    if any(_misnamed(ax, pair) for ax in good for pair in curve_sets if pair):
+        return ("a curve is named after the other cost: label the quadratic cost's curve "
+                "'quadratic' and the cross-entropy's 'cross-entropy'")
     return None
+
+
+EPOCH_WORDS = re.compile(r"epoch|iteration|step|update|\bt\b", re.IGNORECASE)
+COST_WORDS = re.compile(r"cost|loss|error|\bc\b", re.IGNORECASE)
+
+
+def _misnamed(ax, pair) -> bool:
+    """A line of ``ax`` that shows one curve of ``pair`` (quadratic, cross-entropy) has a
+    label that names the other cost and not its own."""
+    own, other = (QUADRATIC_WORDS, ENTROPY_WORDS), (ENTROPY_WORDS, QUADRATIC_WORDS)
+    return any(_on(line, curve) and _names(line.label, other[i]) and not _names(line.label, own[i])
+               for i, curve in enumerate(pair) for line in ax.lines)
+
+
+def _names(label: str, words) -> bool:
+    text = label.lower()
+    return any(w in text for w in words) or (words is ENTROPY_WORDS and "ce" in text.replace(
+        "-", " ").split())
 
 
 QUADRATIC_WORDS = ("quad", "mse", "squar", "l2", "(a - y)", "(a-y)")
@@ -611,20 +636,23 @@ ENTROPY_WORDS = ("cross", "entrop", "bce", "log", "likelihood", "nll", "xent")
 
 def _names_costs(legend: list[str]) -> bool:
     """The legend's entries name both costs (in any of the usual words, or as "CE")."""
-    texts = [t.lower() for t in legend]
-    return any(any(w in t for w in QUADRATIC_WORDS) for t in texts) and any(
-        any(w in t for w in ENTROPY_WORDS) or "ce" in t.replace("-", " ").split()
-        for t in texts)
+    return any(_names(t, QUADRATIC_WORDS) for t in legend) and any(
+        _names(t, ENTROPY_WORDS) for t in legend)
 
 
 def _shows(axes, curves, along="y") -> bool:
     """Some axes shows every curve of ``curves`` (as the values ``along`` that axis), whole
     or, along y, every k-th cost at its epoch."""
-    def on(ax, curve):
-        return any(getattr(line, along).shape == curve.shape and np.allclose(
-            getattr(line, along), curve, *CURVE, equal_nan=True)
-            or along == "y" and _every_kth(line, curve) for line in ax.lines)
-    return bool(curves) and any(all(on(ax, c) for c in curves) for ax in axes)
+    return bool(curves) and any(all(any(_on(line, c, along) for line in ax.lines)
+                                    for c in curves) for ax in axes)
+
+
+def _on(line, curve, along="y") -> bool:
+    """The line shows the curve (as its values ``along`` that axis), whole or, along y,
+    every k-th cost at its epoch."""
+    values = getattr(line, along)
+    return values.shape == curve.shape and np.allclose(values, curve, *CURVE, equal_nan=True) \
+        or along == "y" and _every_kth(line, curve)
 
 
 def _each_shown(axes, curves) -> bool:

@@ -56,6 +56,8 @@ a correct submission took 1.5 to 3.6 s to grade (warm fork server), the capstone
 (Homework 6) 1.6 to 3.4 s under the same conditions.
 """
 
+import re
+
 import numpy as np
 
 from autograder.authoring import (
@@ -938,17 +940,25 @@ def _table_mutants(student, data, Ms, R, epochs, lam, seed, train, lr):
 
 def _points(ax, markers: bool) -> np.ndarray:
     """Every (x, y) point drawn by the lines of an axes (only those drawn as markers, with
-    ``markers``), shape (k, 2)."""
-    pairs = [np.column_stack([ln.x, ln.y]) for ln in ax.lines if ln.x.shape == ln.y.shape
-             and (ln.has_markers or not markers)]
+    ``markers``), shape (k, 2); x as the tick labels name it (a categorical axis)."""
+    pairs = [np.column_stack([ax.as_labelled("x", ln.x), ln.y]) for ln in ax.lines
+             if ln.x.shape == ln.y.shape and (ln.has_markers or not markers)]
     return np.vstack(pairs) if pairs else np.empty((0, 2))
 
 
 def _shows_line(ax, x, y, joined: bool = True) -> bool:
-    """A line of ``ax`` goes through the points (x, y) (drawn as a line, with ``joined``)."""
-    return any(ln.x.shape == x.shape and ln.y.shape == y.shape and np.allclose(ln.x, x)
+    """A line of ``ax`` goes through the points (x, y) (drawn as a line, with ``joined``;
+    x as the tick labels name it)."""
+    return any(ln.x.shape == x.shape and ln.y.shape == y.shape
+               and np.allclose(ax.as_labelled("x", ln.x), x)
                and np.allclose(ln.y, y, rtol=TOLERANCE.rtol, atol=TOLERANCE.atol)
                and (ln.has_segments or not joined) for ln in ax.lines)
+
+
+def _shows_values(ax, y) -> bool:
+    """A line of ``ax`` draws the values ``y``, whatever its x."""
+    return any(ln.y.shape == y.shape and np.allclose(ln.y, y, TOLERANCE.rtol, TOLERANCE.atol)
+               for ln in ax.lines)
 
 
 def _shows_points(ax, Ms, table, markers: bool = True) -> bool:
@@ -956,6 +966,10 @@ def _shows_points(ax, Ms, table, markers: bool = True) -> bool:
     return all(np.any(np.isclose(pts[:, 0], M)
                       & np.isclose(pts[:, 1], v, TOLERANCE.rtol, TOLERANCE.atol))
                for M, row in zip(Ms, table, strict=True) for v in row)
+
+
+M_WORDS = re.compile(r"\bM\b|(?i:hidden|units?|neurons?|width)")
+ERROR_WORDS = re.compile(r"\bE\b|(?i:error|loss|mse|cost)")
 
 
 def _selection_plot_problem(axes, Ms, table) -> str | None:
@@ -1065,8 +1079,11 @@ def choosing_m(student, rng):
         expect(problem, "plot_selection").satisfies(lambda p: p is None, problem or "")
     with check(f"plot_selection(Ms={Ms}, ...): a logarithmic scale for the errors, both axes "
                "labelled, and the figure returned"):
-        found = [ax for ax in axes if any(_shows_line(ax, np.asarray(Ms, float), y, joined=False)
-                                          for y in (table.min(axis=1), table.mean(axis=1)))]
+        # the axes that show the table, at the Ms or (the previous check charges that) along
+        # another x axis
+        found = [ax for ax in axes if any(
+            _shows_line(ax, np.asarray(Ms, float), y, joined=False) or _shows_values(ax, y)
+            for y in (table.min(axis=1), table.mean(axis=1)))]
         if not found:
             fail("no axes of plot_selection shows the table (see the previous check)")
         expect(found, "plot_selection").satisfies(
@@ -1076,6 +1093,12 @@ def choosing_m(student, rng):
         expect(found, "plot_selection").satisfies(
             lambda a: any(ax.labelled for ax in a),
             "label both axes (the number of hidden units M and the validation error)")
+        labelled = [ax for ax in found if ax.labelled]
+        verify(not labelled or not all(ax.labels_swapped(M_WORDS, ERROR_WORDS)
+                                       for ax in labelled),
+               "the x axis is labelled as the error and the y axis as M: M runs along x and "
+               "the errors up the log y axis", "plot_selection",
+               mistake="the axis labels are swapped")
         expect(fig, "plot_selection(...)").satisfies(
             lambda f: isinstance(f, Handle) and f.is_a("Figure"),
             f"return the figure (fig), got {describe_value(fig)}")

@@ -23,6 +23,16 @@ FORMS = {
         "hw7_capacity", "    return MLPRegressor(hidden_layer_sizes=(M,)",
         "    class CourseMLP(MLPRegressor):\n        pass\n\n"
         "    return CourseMLP(hidden_layer_sizes=(M,)"),
+    "hw7 plot_selection on a categorical axis: positions 0, 1, ... under the Ms": (
+        "hw7_capacity", '    ax.plot(np.repeat(Ms, table.shape[1]), table.ravel(), "o", alpha=0.4, '
+        'label="each start")\n    ax.plot(Ms, table.min(axis=1), "s-", label="best start")\n',
+        "    pos = np.arange(len(Ms))\n"
+        '    ax.plot(np.repeat(pos, table.shape[1]), table.ravel(), "o", label="each start")\n'
+        '    ax.plot(pos, table.min(axis=1), "s-", label="best start")\n'
+        "    ax.set_xticks(pos, [str(M) for M in Ms])\n"),
+    "hw4 race legend given its lines and names": (
+        "hw4_optimizers", "ax.legend()\nplt.show()",
+        "ax.legend(ax.get_lines()[::-1], list(histories)[::-1])\nplt.show()"),
     "hw3 loss curves drawn at every 5th epoch": (
         "hw3_cost", 'ax.plot(np.arange(301), costs, label=',
         'ax.plot(np.arange(0, 301, 5), costs[::5], label='),

@@ -317,6 +317,31 @@ PLANTED = {
         "hw6_digits", 'image = ax.imshow(acc, cmap="viridis"',
         'image = ax.imshow(np.round(acc, 1), cmap="viridis"', "q5",
         "yours are rounded to 1 decimal;"),
+    "hw3 loss curves named after each other's cost": (
+        "hw3_cost", 'label=cost.replace("_", "-"))',
+        'label={"quadratic": "cross-entropy", "cross_entropy": "quadratic"}[cost])', "q4",
+        "a curve is named after the other cost"),
+    "hw3 loss-curve axis labels swapped": (
+        "hw3_cost", 'ax.set_xlabel("epoch")\nax.set_ylabel("cost")',
+        'ax.set_xlabel("cost")\nax.set_ylabel("epoch")', "q4",
+        "the x axis is labelled as the cost and the y axis as the epoch"),
+    "hw7 plot_selection axis labels swapped": (
+        "hw7_capacity", 'ax.set_xlabel("hidden units M")\n    ax.set_ylabel("validation error")',
+        'ax.set_xlabel("validation error")\n    ax.set_ylabel("hidden units M")', "q5",
+        "the x axis is labelled as the error and the y axis as M"),
+    "hw4 race lines drawn invisibly": (
+        "hw4_optimizers", "    ax.semilogy(costs, label=name)",
+        '    ax.semilogy(costs, label=name, linestyle="None")', "q7",
+        "drawn with neither a line style nor a marker"),
+    "hw4 race plot of histories smoothed in the plot cell": (
+        "hw4_optimizers", "for name, costs in histories.items():\n    ax.semilogy(costs, label=name)",
+        "histories = {k: np.minimum.accumulate(v) for k, v in histories.items()}\n"
+        "for name, costs in histories.items():\n    ax.semilogy(costs, label=name)", "q7",
+        "the line of momentum: first mismatch"),
+    "hw4 race legend naming the lines in another order": (
+        "hw4_optimizers", "ax.legend()\nplt.show()",
+        "ax.legend(ax.get_lines(), sorted(histories))\nplt.show()", "q7",
+        "is nag's run: each name must stand for its own line"),
     "hw3 c_best by np.take without an axis": (
         "hw3_cost", "return np.asarray(grid, dtype=float)[j], T[np.arange(T.shape[0]), j]",
         "return np.asarray(grid, dtype=float)[j], np.take(T, j)", "q2",

@@ -76,6 +76,19 @@ def test_names_given_to_the_legend_label_the_lines_they_are_paired_with(factory)
     assert [ln.label for ln in partly.lines] == ["sgd", "_child1"]
 
 
+def test_a_legend_of_given_lines_and_names_names_each_line_as_a_reader_sees_it(factory):
+    """ax.legend(lines, names) names each line drawn in its entry's style, whatever its own
+    label; lines alike in style cannot be told apart and keep their own labels."""
+    [reordered, alike] = all_axes(figures_after(factory, (
+        "import matplotlib.pyplot as plt\nfig, (a, b) = plt.subplots(1, 2)\n"
+        "g, = a.plot([1, 2], label='gd'); m, = a.plot([2, 1], label='adam')\n"
+        "a.legend([m, g], ['gd', 'adam'])\n"
+        "p, = b.plot([1, 2], 'k-', label='gd'); q, = b.plot([2, 1], 'k-', label='adam')\n"
+        "b.legend([q, p], ['gd', 'adam'])\n")))
+    assert [ln.label for ln in reordered.lines] == ["adam", "gd"]
+    assert [ln.label for ln in alike.lines] == ["gd", "adam"]
+
+
 def test_malformed_descriptions_are_dropped_not_trusted():
     raw = [{"axes": [{"lines": [{"x": "no", "y": np.ones(2)}], "images": [["x", 3]],
                       "is_colorbar": "yes", "xlabel": 5}]}, "junk", {"axes": "no"}]
