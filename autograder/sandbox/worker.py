@@ -963,7 +963,7 @@ def _style(line) -> tuple:
     try:
         return (matplotlib.colors.to_rgba(line.get_color()), str(line.get_linestyle()),
                 str(line.get_marker()), float(line.get_linewidth()))
-    except (ValueError, TypeError):
+    except Exception:  # a line the notebook broke pairs with nothing
         return (id(line),)
 
 
