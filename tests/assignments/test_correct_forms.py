@@ -33,6 +33,10 @@ FORMS = {
     "hw4 race legend given its lines and names": (
         "hw4_optimizers", "ax.legend()\nplt.show()",
         "ax.legend(ax.get_lines()[::-1], list(histories)[::-1])\nplt.show()"),
+    "hw3 loss curves with a figure legend": (
+        "hw3_cost", "ax.legend()\n# END SOLUTION", "fig.legend()\n# END SOLUTION"),
+    "hw4 race with a figure legend": (
+        "hw4_optimizers", "ax.legend()\nplt.show()", "fig.legend()\nplt.show()"),
     "hw3 loss curves drawn at every 5th epoch": (
         "hw3_cost", 'ax.plot(np.arange(301), costs, label=',
         'ax.plot(np.arange(0, 301, 5), costs[::5], label='),
