@@ -37,6 +37,13 @@ FORMS = {
         "hw3_cost", "ax.legend()\n# END SOLUTION", "fig.legend()\n# END SOLUTION"),
     "hw4 race with a figure legend": (
         "hw4_optimizers", "ax.legend()\nplt.show()", "fig.legend()\nplt.show()"),
+    "hw6 heatmap of acc upside down, with the learning rates named upside down too": (
+        "hw6_digits", 'image = ax.imshow(acc, cmap="viridis", vmin=0.0, vmax=1.0, origin="lower")'
+        '\n    ax.set_xticks(np.arange(len(lams)), [f"{lam:g}" for lam in lams])\n'
+        '    ax.set_yticks(np.arange(len(lrs)), [f"{lr:g}" for lr in lrs])',
+        'image = ax.imshow(np.asarray(acc)[::-1], cmap="viridis", vmin=0.0, vmax=1.0)'
+        '\n    ax.set_xticks(np.arange(len(lams)), [f"{lam:g}" for lam in lams])\n'
+        '    ax.set_yticks(np.arange(len(lrs)), [f"{lr:g}" for lr in lrs[::-1]])'),
     "hw3 loss curves drawn at every 5th epoch": (
         "hw3_cost", 'ax.plot(np.arange(301), costs, label=',
         'ax.plot(np.arange(0, 301, 5), costs[::5], label='),
